@@ -1,0 +1,50 @@
+// Type-checked lint plus the import-boundary rule of ../shared/DESIGN.md ("arrows point down").
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const mod = (name) => `./simulator/${name}`;
+const all = ['shared', 'soap', 'xca', 'security', 'audit', 'faults', 'data-pack', 'gateway', 'broker', 'runtime', 'scenario', 'control', 'cli'];
+/** DESIGN.md "What each module may import". */
+const allowed = {
+  shared: [],
+  soap: ['shared'],
+  xca: ['shared', 'soap'],
+  security: ['shared', 'soap'],
+  audit: ['shared', 'xca'],
+  faults: ['shared', 'xca', 'soap'],
+  'data-pack': ['shared', 'xca'],
+  gateway: ['shared', 'soap', 'xca', 'security', 'audit', 'faults', 'data-pack', 'control'],
+  broker: ['shared', 'soap', 'xca', 'security', 'audit', 'control'],
+  runtime: ['shared', 'gateway', 'broker', 'security', 'soap', 'xca'],
+  scenario: ['shared', 'xca', 'faults', 'runtime', 'soap'],
+  control: ['shared', 'faults', 'xca'],
+  cli: all,
+};
+const zones = Object.entries(allowed).flatMap(([target, ok]) =>
+  all
+    .filter((m) => m !== target && !ok.includes(m))
+    .map((from) => ({ target: mod(target), from: mod(from), message: `DESIGN.md: ${target} may not import ${from}` })),
+);
+
+export default tseslint.config(
+  { ignores: ['node_modules', 'data-packs', 'certs/out', '.nir-sim', 'coverage', 'dist'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { typescript: true, node: true } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'import-x/no-restricted-paths': ['error', { zones }],
+      'import-x/no-cycle': 'error',
+    },
+  },
+  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+);

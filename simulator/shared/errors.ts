@@ -1,0 +1,50 @@
+/**
+ * Simulator errors: the third error family of DESIGN.md ("port in use, bad scenario file, engine
+ * unreachable"). Protocol outcomes are RegistryErrors (xca/) and unprocessable messages are
+ * SoapFaultErrors (soap/); neither is ever a SimError.
+ */
+
+/** Stable codes, one per thing a user can fix. Each maps to one CLI exit code. */
+export const SimErrorCode = {
+  PortInUse: 'SIM_ERR_PORT_IN_USE',
+  DataPackMissing: 'SIM_ERR_DATA_PACK_MISSING',
+  DataPackInvalid: 'SIM_ERR_DATA_PACK_INVALID',
+  BadArgument: 'SIM_ERR_BAD_ARGUMENT',
+  NotRunning: 'SIM_ERR_NOT_RUNNING',
+  AlreadyRunning: 'SIM_ERR_ALREADY_RUNNING',
+  StartTimeout: 'SIM_ERR_START_TIMEOUT',
+  Internal: 'SIM_ERR_INTERNAL',
+} as const;
+export type SimErrorCode = (typeof SimErrorCode)[keyof typeof SimErrorCode];
+
+/** Process exit codes for the CLI (sysexits-like: 64 usage, 66 no input, 69 unavailable, 70 software). */
+export const exitCodeFor: Record<SimErrorCode, number> = {
+  SIM_ERR_PORT_IN_USE: 69,
+  SIM_ERR_DATA_PACK_MISSING: 66,
+  SIM_ERR_DATA_PACK_INVALID: 65,
+  SIM_ERR_BAD_ARGUMENT: 64,
+  SIM_ERR_NOT_RUNNING: 69,
+  SIM_ERR_ALREADY_RUNNING: 69,
+  SIM_ERR_START_TIMEOUT: 69,
+  SIM_ERR_INTERNAL: 70,
+};
+
+/**
+ * An error the user can act on. `message` is one line that says what to do.
+ * @example throw new SimError('SIM_ERR_PORT_IN_USE', 'port 8080 is in use: pass --port-base 18080 or stop what holds it')
+ */
+export class SimError extends Error {
+  override readonly name = 'SimError';
+  constructor(
+    readonly code: SimErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The CLI exit code for this error. */
+  get exitCode(): number {
+    return exitCodeFor[this.code];
+  }
+}
