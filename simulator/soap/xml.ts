@@ -37,7 +37,8 @@ export function parseXml(xml: string): Document {
   }
   const parser = new DOMParser({
     onError: (level, message) => {
-      if (level !== 'warning') throw new XmlParseError(`XML is not well-formed: ${message}`, 'not-well-formed');
+      if (level !== 'warning')
+        throw new XmlParseError(`XML is not well-formed: ${message}`, 'not-well-formed');
     },
   });
   let doc: Document;
@@ -86,7 +87,7 @@ export function textOf(el: Element): string {
 
 /** An attribute's value, or undefined when absent (xmldom answers '' for a missing attribute). */
 export function attr(el: Element, name: string): string | undefined {
-  return el.hasAttribute(name) ? el.getAttribute(name) ?? undefined : undefined;
+  return el.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined;
 }
 
 /** Serialise a node (with the namespace declarations it needs in scope) to a string. */

@@ -1,0 +1,298 @@
+/**
+ * SOAP 1.2 client over node:http / node:https (not fetch), so that every way a call can fail is
+ * classified exactly: the broker's fan-out turns each kind into a different RegistryError.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { newUrnUuid } from '../shared/ids.js';
+import type { Element } from './xml.js';
+import { SoapFaultError, parseSoapFault, type ParsedSoapFault } from './fault.js';
+import { buildSoapEnvelope, isFaultEnvelope, type SoapEnvelope } from './envelope.js';
+import {
+  encodeSoapMessage,
+  readSoapMessage,
+  type EncodedSoapMessage,
+  type ReadSoapMessage,
+} from './message-body.js';
+import type { Attachments, MtomPart } from './mtom.js';
+
+/**
+ * How a call failed:
+ * - `refused`: no connection (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ENOTFOUND, EAI_AGAIN) or the
+ *   TLS handshake failed (certificate errors; see `code`).
+ * - `timeout`: the caller's AbortSignal fired (or the OS connect timed out, ETIMEDOUT).
+ * - `reset`: the connection broke after it was made (ECONNRESET, socket hang up, EPIPE, premature close).
+ * - `http-status`: a non-2xx answer without a SOAP envelope (e.g. 503 text/html).
+ * - `soap-fault`: a SOAP 1.2 env:Fault, whatever the HTTP status; see `fault`.
+ * - `malformed`: a 2xx answer that is empty, not XML, not a SOAP 1.2 envelope, bad MTOM, or has an empty Body.
+ * - `too-large`: the response exceeded `maxResponseBytes`.
+ */
+export type SoapCallErrorKind =
+  'refused' | 'timeout' | 'reset' | 'http-status' | 'soap-fault' | 'malformed' | 'too-large';
+
+/** A failed {@link soapCall}. `message` equals `detail`. */
+export class SoapCallError extends Error {
+  override readonly name = 'SoapCallError';
+  readonly httpStatus?: number;
+  readonly fault?: ParsedSoapFault;
+  /** The underlying Node error code (e.g. `ECONNREFUSED`, `CERT_HAS_EXPIRED`), when there was one. */
+  readonly code?: string;
+
+  constructor(
+    readonly kind: SoapCallErrorKind,
+    readonly detail: string,
+    opts: { httpStatus?: number; fault?: ParsedSoapFault; code?: string; cause?: unknown } = {},
+  ) {
+    super(detail, opts.cause === undefined ? undefined : { cause: opts.cause });
+    if (opts.httpStatus !== undefined) this.httpStatus = opts.httpStatus;
+    if (opts.fault) this.fault = opts.fault;
+    if (opts.code !== undefined) this.code = opts.code;
+  }
+}
+
+/** Options of {@link soapCall}. */
+export interface SoapCallOptions {
+  /** Endpoint URL, `http:` or `https:`; also sent as wsa:To. */
+  url: string;
+  /** Request wsa:Action. */
+  action: string;
+  /** One serialised element for env:Body. */
+  bodyXml: string;
+  /** Extra header blocks (e.g. wsse:Security with an XUA assertion), serialised XML. */
+  headersXml?: string;
+  /** Non-empty → the request is sent as MTOM. */
+  attachments?: MtomPart[];
+  /** Aborting it ends the call with kind `timeout` (e.g. `AbortSignal.timeout(ms)`). */
+  signal?: AbortSignal;
+  /** Response cap in bytes; default {@link DEFAULT_MAX_RESPONSE_BYTES}. */
+  maxResponseBytes?: number;
+  /** Connection pool / TLS settings (an https.Agent for https URLs). */
+  agent?: http.Agent;
+  /** Extra HTTP headers; Content-Type and Content-Length are always the client's own. */
+  headers?: Record<string, string>;
+  /** wsa:MessageID; a fresh `urn:uuid:` when absent. */
+  messageId?: string;
+}
+
+/** A successful call (2xx with a non-fault SOAP 1.2 envelope). */
+export interface SoapCallResult {
+  httpStatus: number;
+  envelope: SoapEnvelope;
+  /** The first element child of env:Body. */
+  body: Element;
+  /** MTOM parts by Content-ID (empty for plain SOAP). */
+  attachments: Attachments;
+  /** The response envelope text. */
+  rawXml: string;
+  /** Response body size in bytes, as received. */
+  bytes: number;
+  /** The wsa:MessageID that was sent (compare with `envelope.addressing.relatesTo`). */
+  messageId: string;
+}
+
+/** Default response cap: 64 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+const REFUSED: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
+const TLS_CODE =
+  /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|CRL_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
+
+function classifyNetError(err: NodeJS.ErrnoException): SoapCallError {
+  const code = err.code ?? '';
+  const base = { cause: err, ...(code ? { code } : {}) };
+  if (REFUSED.has(code)) return new SoapCallError('refused', `connection failed: ${code}`, base);
+  if (TLS_CODE.test(code))
+    return new SoapCallError('refused', `TLS handshake failed: ${code}: ${err.message}`, base);
+  if (code === 'ETIMEDOUT') return new SoapCallError('timeout', 'connect timed out (ETIMEDOUT)', base);
+  return new SoapCallError('reset', `connection broken: ${code || err.message}`, base);
+}
+
+interface RawResponse {
+  status: number;
+  contentType: string | undefined;
+  body: Buffer;
+}
+
+function abortedError(signal: AbortSignal): SoapCallError {
+  const r: unknown = signal.reason;
+  const why = r instanceof Error ? r.name : String(r);
+  return new SoapCallError('timeout', `the call was aborted (${why})`, { cause: r });
+}
+
+async function writeChunks(req: http.ClientRequest, chunks: Buffer[]): Promise<void> {
+  for (const c of chunks) {
+    if (req.destroyed) return;
+    if (!req.write(c)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          req.off('drain', done);
+          req.off('close', done);
+          resolve();
+        };
+        req.on('drain', done);
+        req.on('close', done);
+      });
+    }
+  }
+  if (!req.destroyed) req.end();
+}
+
+function readResponse(
+  res: http.IncomingMessage,
+  max: number,
+  finish: (err?: SoapCallError, raw?: RawResponse) => void,
+): void {
+  if (Number(res.headers['content-length']) > max) {
+    finish(
+      new SoapCallError('too-large', `the response declares more than ${max} bytes`, {
+        httpStatus: res.statusCode ?? 0,
+      }),
+    );
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let n = 0;
+  res.on('data', (c: Buffer) => {
+    n += c.length;
+    if (n > max)
+      finish(
+        new SoapCallError('too-large', `the response exceeds ${max} bytes`, {
+          httpStatus: res.statusCode ?? 0,
+        }),
+      );
+    else chunks.push(c);
+  });
+  res.on('end', () =>
+    finish(undefined, {
+      status: res.statusCode ?? 0,
+      contentType: res.headers['content-type'],
+      body: Buffer.concat(chunks, n),
+    }),
+  );
+  res.on('error', (err: NodeJS.ErrnoException) => finish(classifyNetError(err)));
+  res.on('close', () => {
+    if (!res.complete)
+      finish(new SoapCallError('reset', 'the connection closed before the response was complete'));
+  });
+}
+
+/** One HTTP POST; resolves with the whole response body, rejects with a classified SoapCallError. */
+function post(url: URL, entity: EncodedSoapMessage, opts: SoapCallOptions): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const signal = opts.signal;
+    if (signal?.aborted) {
+      reject(abortedError(signal));
+      return;
+    }
+    const headers = {
+      ...opts.headers,
+      'Content-Type': entity.contentType,
+      'Content-Length': String(entity.length),
+    };
+    const request = (url.protocol === 'https:' ? https : http).request;
+    const req = request(url, { method: 'POST', headers, ...(opts.agent ? { agent: opts.agent } : {}) });
+    let settled = false;
+    const onAbort = (): void => finish(abortedError(signal!));
+    function finish(err?: SoapCallError, raw?: RawResponse): void {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        req.destroy();
+        reject(err);
+      } else resolve(raw!);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let answered = false;
+    // Once a response is under way (e.g. an early 413 while we still send), a failed write is not
+    // the outcome: the response's own end / error / close decides.
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (!answered) finish(classifyNetError(err));
+    });
+    req.on('response', (res) => {
+      answered = true;
+      readResponse(res, opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, finish);
+    });
+    void writeChunks(req, entity.chunks);
+  });
+}
+
+/** Turn a complete HTTP response into a result or a classified error. */
+function interpret(raw: RawResponse, messageId: string): SoapCallResult {
+  const ok = raw.status >= 200 && raw.status < 300;
+  const httpStatus = raw.status;
+  let msg: ReadSoapMessage;
+  try {
+    msg = readSoapMessage(raw.body, raw.contentType ?? 'application/soap+xml', [], {
+      enforceMustUnderstand: false,
+    });
+  } catch (err) {
+    if (!(err instanceof SoapFaultError)) throw err;
+    if (!ok)
+      throw new SoapCallError('http-status', `HTTP ${httpStatus} without a SOAP envelope`, { httpStatus });
+    throw new SoapCallError('malformed', `the response is not a SOAP 1.2 message: ${err.reason}`, {
+      httpStatus,
+      cause: err,
+    });
+  }
+  const { envelope } = msg;
+  if (isFaultEnvelope(envelope)) {
+    const fault = parseSoapFault(envelope.body!);
+    const sub = fault.subcode ? ` (${fault.subcode})` : '';
+    throw new SoapCallError('soap-fault', `SOAP fault ${fault.code}${sub}: ${fault.reason}`, {
+      httpStatus,
+      fault,
+    });
+  }
+  if (!ok)
+    throw new SoapCallError('http-status', `HTTP ${httpStatus} with a non-fault SOAP envelope`, {
+      httpStatus,
+    });
+  if (!envelope.body) throw new SoapCallError('malformed', 'the response env:Body is empty', { httpStatus });
+  return {
+    httpStatus,
+    envelope,
+    body: envelope.body,
+    attachments: msg.attachments,
+    rawXml: msg.rawXml,
+    bytes: raw.body.length,
+    messageId,
+  };
+}
+
+/**
+ * Send one SOAP 1.2 request and read the synchronous response (SOAP 1.2 Part 2 §7 request-response
+ * MEP; WS-Addressing 1.0 with anonymous wsa:ReplyTo; ITI TF-2 Appendix V MTOM when `attachments`
+ * is non-empty). The envelope is `buildSoapEnvelope({ action, to: url, messageId, bodyXml })`.
+ * The response is read with mustUnderstand not enforced (a client does not fault a response) and
+ * is returned whatever its wsa:Action / wsa:RelatesTo: checking them is the caller's business.
+ * @throws SoapCallError classified by `kind` (see {@link SoapCallErrorKind}).
+ * @throws TypeError for a URL that is not absolute http: / https:, or an invalid attachment id.
+ */
+export async function soapCall(opts: SoapCallOptions): Promise<SoapCallResult> {
+  const url = new URL(opts.url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TypeError(`soapCall: unsupported URL scheme ${url.protocol}`);
+  const messageId = opts.messageId ?? newUrnUuid();
+  const xml = buildSoapEnvelope({
+    action: opts.action,
+    to: opts.url,
+    messageId,
+    bodyXml: opts.bodyXml,
+    ...(opts.headersXml === undefined ? {} : { headersXml: opts.headersXml }),
+  });
+  let entity: EncodedSoapMessage;
+  try {
+    entity = encodeSoapMessage(xml, opts.action, opts.attachments);
+  } catch (err) {
+    throw new TypeError(`soapCall: cannot encode the request: ${(err as Error).message}`, { cause: err });
+  }
+  return interpret(await post(url, entity, opts), messageId);
+}

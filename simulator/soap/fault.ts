@@ -1,0 +1,172 @@
+/**
+ * SOAP 1.2 faults: the one error class for "this message cannot be processed" (DESIGN.md error
+ * family 2), its serialisation as a SOAP 1.2 fault envelope, its HTTP status, and reading a fault
+ * received from a peer. Minimal text goes to the caller; `logDetail` stays in the log.
+ */
+import { newUrnUuid } from '../shared/ids.js';
+import { childElements, esc, firstChild, textOf, type Element } from './xml.js';
+import { SoapNs, WSA_FAULT_ACTION, type QName } from './namespaces.js';
+
+/** SOAP 1.2 fault codes (SOAP 1.2 Part 1 §5.4.6, Table 4). */
+export type SoapFaultCode =
+  'VersionMismatch' | 'MustUnderstand' | 'DataEncodingUnknown' | 'Sender' | 'Receiver';
+
+/**
+ * WS-Addressing fault subcodes used by nir-sim (WS-Addressing 1.0 SOAP Binding §6.4):
+ * - `InvalidAddressingHeader` (§6.4.1): a wsa header is present but wrong (e.g. repeated).
+ * - `MessageAddressingHeaderRequired` (§6.4.2): a required wsa header (wsa:Action) is missing.
+ * - `ActionNotSupported` (§6.4.4): the endpoint does not handle this wsa:Action.
+ * Each is a Sender fault.
+ */
+export const WsaFaultSubcode = {
+  InvalidAddressingHeader: { ns: SoapNs.wsa, local: 'InvalidAddressingHeader' },
+  MessageAddressingHeaderRequired: { ns: SoapNs.wsa, local: 'MessageAddressingHeaderRequired' },
+  ActionNotSupported: { ns: SoapNs.wsa, local: 'ActionNotSupported' },
+  /** WS-Addressing 1.0 Metadata §5.2.1: the endpoint answers only on the back-channel. */
+  OnlyAnonymousAddressSupported: { ns: SoapNs.wsa, local: 'OnlyAnonymousAddressSupported' },
+} as const satisfies Record<string, QName>;
+
+/** Options of {@link SoapFaultError}. */
+export interface SoapFaultOptions {
+  /** env:Subcode/env:Value, e.g. {@link WsaFaultSubcode}.ActionNotSupported. */
+  subcode?: QName;
+  /** Full detail for the log only; never serialised. */
+  logDetail?: string;
+  /** For `MustUnderstand`: the header blocks not understood, sent as env:NotUnderstood (§5.4.8). */
+  notUnderstood?: QName[];
+  /** The wsa:MessageID of the faulty message, when it could be read (becomes wsa:RelatesTo). */
+  requestMessageId?: string;
+  /** Underlying error, for the log. */
+  cause?: unknown;
+}
+
+/**
+ * A message that cannot be processed. Thrown anywhere below the SOAP server (envelope parsing,
+ * security, handlers) and turned into a SOAP 1.2 fault by the server's one error path.
+ * `message` equals `reason`.
+ * @example throw new SoapFaultError('Sender', 'wsa:Action is required', { subcode: WsaFaultSubcode.MessageAddressingHeaderRequired })
+ */
+export class SoapFaultError extends Error {
+  override readonly name = 'SoapFaultError';
+  readonly subcode?: QName;
+  readonly logDetail?: string;
+  readonly notUnderstood?: QName[];
+  /** Set by whoever read the request's wsa:MessageID before failing; used as wsa:RelatesTo. */
+  requestMessageId?: string;
+
+  constructor(
+    readonly code: SoapFaultCode,
+    /** Minimal text sent to the caller in env:Reason/env:Text. */
+    readonly reason: string,
+    options: SoapFaultOptions = {},
+  ) {
+    super(reason, options.cause === undefined ? undefined : { cause: options.cause });
+    if (options.subcode) this.subcode = options.subcode;
+    if (options.logDetail !== undefined) this.logDetail = options.logDetail;
+    if (options.notUnderstood) this.notUnderstood = options.notUnderstood;
+    if (options.requestMessageId !== undefined) this.requestMessageId = options.requestMessageId;
+  }
+}
+
+/**
+ * The HTTP status for a fault (SOAP 1.2 Part 2 §7.5.1.2, Table 20): `Sender` → 400, every other
+ * code (VersionMismatch, MustUnderstand, DataEncodingUnknown, Receiver) → 500.
+ */
+export function faultHttpStatus(code: SoapFaultCode): number {
+  return code === 'Sender' ? 400 : 500;
+}
+
+/** `<prefix:local>` with the namespace declared on the element itself when it is not env or wsa. */
+function qnameText(q: QName): { text: string; decl: string } {
+  if (q.ns === SoapNs.soap12) return { text: `env:${q.local}`, decl: '' };
+  if (q.ns === SoapNs.wsa) return { text: `wsa:${q.local}`, decl: '' };
+  return { text: `q:${q.local}`, decl: ` xmlns:q="${esc(q.ns)}"` };
+}
+
+/** env:Upgrade (§5.4.7) and env:NotUnderstood (§5.4.8) header blocks for the fault envelope. */
+function faultHeaderBlocks(err: SoapFaultError): string {
+  if (err.code === 'VersionMismatch') {
+    return `<env:Upgrade><env:SupportedEnvelope qname="ns1:Envelope" xmlns:ns1="${SoapNs.soap12}"/></env:Upgrade>`;
+  }
+  if (err.code !== 'MustUnderstand' || !err.notUnderstood) return '';
+  return err.notUnderstood
+    .map((q) => `<env:NotUnderstood qname="nu:${esc(q.local)}" xmlns:nu="${esc(q.ns)}"/>`)
+    .join('');
+}
+
+/**
+ * A complete SOAP 1.2 fault message (SOAP 1.2 Part 1 §5.4) with WS-Addressing headers
+ * (wsa:Action = {@link WSA_FAULT_ACTION}, a fresh wsa:MessageID, wsa:RelatesTo when `relatesTo`
+ * is given; WS-Addressing 1.0 SOAP Binding §6). VersionMismatch adds env:Upgrade (§5.4.7);
+ * MustUnderstand adds one env:NotUnderstood per `err.notUnderstood` entry (§5.4.8).
+ * `err.logDetail` is never included.
+ * @returns the XML text, starting with an XML declaration (UTF-8).
+ */
+export function buildSoapFault(err: SoapFaultError, opts: { relatesTo?: string } = {}): string {
+  const relatesTo = opts.relatesTo ?? err.requestMessageId;
+  const headers =
+    faultHeaderBlocks(err) +
+    `<wsa:Action>${WSA_FAULT_ACTION}</wsa:Action>` +
+    `<wsa:MessageID>${newUrnUuid()}</wsa:MessageID>` +
+    (relatesTo ? `<wsa:RelatesTo>${esc(relatesTo)}</wsa:RelatesTo>` : '');
+  let subcode = '';
+  if (err.subcode) {
+    const q = qnameText(err.subcode);
+    subcode = `<env:Subcode><env:Value${q.decl}>${esc(q.text)}</env:Value></env:Subcode>`;
+  }
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<env:Envelope xmlns:env="${SoapNs.soap12}" xmlns:wsa="${SoapNs.wsa}">` +
+    `<env:Header>${headers}</env:Header>` +
+    '<env:Body><env:Fault>' +
+    `<env:Code><env:Value>env:${err.code}</env:Value>${subcode}</env:Code>` +
+    `<env:Reason><env:Text xml:lang="en">${esc(err.reason)}</env:Text></env:Reason>` +
+    '</env:Fault></env:Body></env:Envelope>'
+  );
+}
+
+/** A fault as read from a peer's message. */
+export interface ParsedSoapFault {
+  /** Local part of env:Code/env:Value when it is a SOAP 1.2 QName (e.g. `Sender`), else its text. */
+  code: string;
+  /** Text of the first env:Subcode/env:Value, as sent (e.g. `wsa:ActionNotSupported`). */
+  subcode?: string;
+  /** The subcode with its prefix resolved, when the prefix is declared. */
+  subcodeQName?: QName;
+  /** env:Reason/env:Text, preferring `xml:lang="en…"`; '' when absent. */
+  reason: string;
+}
+
+/** Resolve `prefix:local` (or `local`) against the namespace declarations in scope at `el`. */
+function resolveQName(el: Element, text: string): QName | undefined {
+  const i = text.indexOf(':');
+  const prefix = i < 0 ? null : text.slice(0, i);
+  const ns = el.lookupNamespaceURI(prefix);
+  return ns ? { ns, local: text.slice(i + 1) } : undefined;
+}
+
+/**
+ * Read an env:Fault element (SOAP 1.2 Part 1 §5.4) received from a peer. Tolerant: missing parts
+ * become '' / undefined rather than errors, since this only describes a failure already known.
+ */
+export function parseSoapFault(faultEl: Element): ParsedSoapFault {
+  const env = SoapNs.soap12;
+  const codeEl = firstChild(faultEl, env, 'Code');
+  const valueEl = codeEl && firstChild(codeEl, env, 'Value');
+  const codeText = valueEl ? textOf(valueEl) : '';
+  const codeQ = valueEl ? resolveQName(valueEl, codeText) : undefined;
+  const out: ParsedSoapFault = { code: codeQ?.ns === env ? codeQ.local : codeText, reason: '' };
+  const subEl = codeEl && firstChild(codeEl, env, 'Subcode');
+  const subValueEl = subEl && firstChild(subEl, env, 'Value');
+  if (subValueEl) {
+    out.subcode = textOf(subValueEl);
+    const q = resolveQName(subValueEl, out.subcode);
+    if (q) out.subcodeQName = q;
+  }
+  const reasonEl = firstChild(faultEl, env, 'Reason');
+  const texts = reasonEl ? childElements(reasonEl, env, 'Text') : [];
+  const en = texts.find((t) => (t.getAttributeNS(SoapNs.xml, 'lang') ?? '').toLowerCase().startsWith('en'));
+  const chosen = en ?? texts[0];
+  if (chosen) out.reason = textOf(chosen);
+  return out;
+}

@@ -1,0 +1,297 @@
+/**
+ * The SOAP 1.2 server edge: an express 5 endpoint that reads a capped body, parses the envelope
+ * (plain or MTOM), checks wsa:Action, calls a transport-neutral handler and serialises its answer
+ * or a SOAP fault. This is the one place SoapFaultErrors become faults (DESIGN.md error family 2).
+ */
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { Logger } from '../shared/logger.js';
+import type { Element } from './xml.js';
+import { SoapFaultError, WsaFaultSubcode, buildSoapFault, faultHttpStatus } from './fault.js';
+import { buildSoapEnvelope, type SoapEnvelope } from './envelope.js';
+import {
+  encodeSoapMessage,
+  readSoapMessage,
+  type EncodedSoapMessage,
+  type ReadSoapMessage,
+} from './message-body.js';
+import { parseContentType, soapXmlContentType } from './content-type.js';
+import { WSA_ANONYMOUS, WSA_FAULT_ACTION, type QName } from './namespaces.js';
+import type { Attachments, MtomPart } from './mtom.js';
+
+/** A parsed request as handlers see it; no sockets. */
+export interface SoapRequest {
+  envelope: SoapEnvelope;
+  /** The first element child of env:Body (always present). */
+  body: Element;
+  /** MTOM parts by Content-ID without angle brackets (empty for plain SOAP). */
+  attachments: Attachments;
+  /** The envelope text as received (root part for MTOM). */
+  rawXml: string;
+  httpHeaders: IncomingHttpHeaders;
+  remoteAddress?: string;
+  /** Present on TLS connections: whether the peer certificate verified, and the certificate if one was sent. */
+  tls?: { authorized: boolean; authorizationError?: string; peerCertificate?: PeerCertificate };
+}
+
+/** A handler's answer; the server adds wsa:Action, wsa:MessageID and wsa:RelatesTo. */
+export interface SoapResponse {
+  /** Response wsa:Action, e.g. `urn:ihe:iti:2007:CrossGatewayQueryResponse`. */
+  action: string;
+  /** One serialised element for env:Body. */
+  bodyXml: string;
+  /** Non-empty → the response is sent as MTOM (ITI TF-2 Appendix V). */
+  attachments?: MtomPart[];
+  /** Extra header blocks (serialised XML). */
+  headersXml?: string;
+}
+
+/** Transport-neutral request handler. Throw SoapFaultError for a fault; any other throw is a Receiver fault. */
+export type SoapHandler = (req: SoapRequest) => Promise<SoapResponse>;
+
+/** Options of {@link createSoapEndpoint}. */
+export interface SoapEndpointOptions {
+  /** The wsa:Action this endpoint accepts (e.g. `urn:ihe:iti:2007:CrossGatewayQuery`). */
+  action: string;
+  handler: SoapHandler;
+  /** Cap on the request body in bytes (after any Content-Encoding is undone); larger → HTTP 413. */
+  maxBodyBytes: number;
+  /** mustUnderstand header blocks the handler processes (WS-A ones are always understood). */
+  understoodHeaders?: QName[];
+  logger: Logger;
+}
+
+/** A fault plus the HTTP status it travels with. */
+interface FaultOut {
+  fault: SoapFaultError;
+  status: number;
+}
+
+/** Body-parser failures (http-errors with `type`), e.g. `entity.too.large` → 413 Sender fault. */
+function bodyReadFault(err: unknown, maxBodyBytes: number): FaultOut {
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e.type === 'entity.too.large') {
+    return {
+      fault: new SoapFaultError('Sender', `The message exceeds the ${maxBodyBytes}-byte limit`),
+      status: 413,
+    };
+  }
+  const status = e.status !== undefined && e.status >= 400 && e.status < 500 ? e.status : 400;
+  return {
+    fault: new SoapFaultError('Sender', 'The request body could not be read', {
+      logDetail: `${e.type}: ${e.message}`,
+    }),
+    status,
+  };
+}
+
+function tlsInfo(req: Request): SoapRequest['tls'] {
+  const sock = req.socket as Partial<TLSSocket>;
+  if (!sock.encrypted || !sock.getPeerCertificate) return undefined;
+  const cert = sock.getPeerCertificate();
+  const out: NonNullable<SoapRequest['tls']> = { authorized: sock.authorized ?? false };
+  if (sock.authorizationError) out.authorizationError = String(sock.authorizationError);
+  if (cert && Object.keys(cert).length > 0) out.peerCertificate = cert;
+  return out;
+}
+
+/** wsa:Action present (SOAP Binding §6.4.2) and the one this endpoint serves (§6.4.4). */
+function checkAction(env: SoapEnvelope, expected: string): void {
+  const got = env.addressing.action;
+  const requestMessageId = env.addressing.messageId;
+  const common = requestMessageId === undefined ? {} : { requestMessageId };
+  if (got === undefined) {
+    throw new SoapFaultError(
+      'Sender',
+      'A required header representing a Message Addressing Property is not present: wsa:Action',
+      {
+        ...common,
+        subcode: WsaFaultSubcode.MessageAddressingHeaderRequired,
+      },
+    );
+  }
+  if (got !== expected) {
+    throw new SoapFaultError('Sender', `The action is not supported at this endpoint; expected ${expected}`, {
+      ...common,
+      subcode: WsaFaultSubcode.ActionNotSupported,
+      logDetail: `received wsa:Action ${got}`,
+    });
+  }
+}
+
+/**
+ * Synchronous exchange only: a non-anonymous wsa:ReplyTo would ask for the response on a new
+ * connection (ITI TF-2 V.3 Asynchronous Web Services Exchange), which nir-sim does not do, so it
+ * is refused instead of silently answered on the back-channel (WS-Addressing Metadata §5.2.1).
+ */
+function checkReplyTo(env: SoapEnvelope): void {
+  const replyTo = env.addressing.replyTo;
+  if (replyTo === undefined || replyTo === WSA_ANONYMOUS) return;
+  const requestMessageId = env.addressing.messageId;
+  throw new SoapFaultError(
+    'Sender',
+    'Only the anonymous wsa:ReplyTo address (synchronous exchange) is supported',
+    {
+      ...(requestMessageId === undefined ? {} : { requestMessageId }),
+      subcode: WsaFaultSubcode.OnlyAnonymousAddressSupported,
+      logDetail: `received wsa:ReplyTo ${replyTo}`,
+    },
+  );
+}
+
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Write an entity with Content-Length, chunk by chunk, waiting for 'drain' (backpressure). */
+async function writeEntity(res: Response, status: number, msg: EncodedSoapMessage): Promise<void> {
+  res.status(status);
+  res.setHeader('Content-Type', msg.contentType);
+  res.setHeader('Content-Length', String(msg.length));
+  for (const chunk of msg.chunks) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await drained(res);
+  }
+  res.end();
+}
+
+async function sendFault(res: Response, out: FaultOut, relatesTo: string | undefined): Promise<void> {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const xml = buildSoapFault(out.fault, relatesTo === undefined ? {} : { relatesTo });
+  const chunks = [Buffer.from(xml, 'utf8')];
+  await writeEntity(res, out.status, {
+    contentType: soapXmlContentType(WSA_FAULT_ACTION),
+    chunks,
+    length: chunks[0]!.length,
+  });
+}
+
+/** Turn anything thrown into a fault; unexpected errors are logged with their stack and hidden. */
+function toFault(err: unknown, logger: Logger): FaultOut {
+  if (err instanceof SoapFaultError) {
+    const level = err.code === 'Receiver' ? 'warn' : 'info';
+    logger[level](
+      { code: err.code, subcode: err.subcode?.local, reason: err.reason, detail: err.logDetail },
+      'SOAP fault',
+    );
+    return { fault: err, status: faultHttpStatus(err.code) };
+  }
+  logger.error({ err }, 'SOAP handler failed');
+  return { fault: new SoapFaultError('Receiver', 'internal error'), status: 500 };
+}
+
+function toSoapRequest(req: Request, msg: ReadSoapMessage, body: Element): SoapRequest {
+  const out: SoapRequest = {
+    envelope: msg.envelope,
+    body,
+    attachments: msg.attachments,
+    rawXml: msg.rawXml,
+    httpHeaders: req.headers,
+  };
+  if (req.socket.remoteAddress !== undefined) out.remoteAddress = req.socket.remoteAddress;
+  const tls = tlsInfo(req);
+  if (tls) out.tls = tls;
+  return out;
+}
+
+/** Read, check and dispatch one request; `ctx.env` is set as soon as the envelope is read. */
+async function dispatch(
+  req: Request,
+  res: Response,
+  opts: SoapEndpointOptions,
+  ctx: { env?: SoapEnvelope },
+): Promise<void> {
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const msg = readSoapMessage(raw, req.headers['content-type'], opts.understoodHeaders ?? []);
+  const env = (ctx.env = msg.envelope);
+  if (
+    msg.rootContentType &&
+    parseContentType(msg.rootContentType).params.get('type') !== 'application/soap+xml'
+  ) {
+    opts.logger.warn(
+      { rootContentType: msg.rootContentType },
+      'MTOM root part is not typed application/soap+xml; accepted',
+    );
+  }
+  checkAction(env, opts.action);
+  checkReplyTo(env);
+  if (!env.body) throw new SoapFaultError('Sender', 'env:Body is empty');
+  const answer = await opts.handler(toSoapRequest(req, msg, env.body));
+  const relatesTo = env.addressing.messageId;
+  const xml = buildSoapEnvelope({
+    action: answer.action,
+    bodyXml: answer.bodyXml,
+    ...(relatesTo === undefined ? {} : { relatesTo }),
+    ...(answer.headersXml === undefined ? {} : { headersXml: answer.headersXml }),
+  });
+  await writeEntity(res, 200, encodeSoapMessage(xml, answer.action, answer.attachments));
+}
+
+/**
+ * An express 5 endpoint for one wsa:Action (SOAP 1.2 Part 2 §7 HTTP binding; WS-Addressing 1.0
+ * SOAP Binding; ITI TF-2 Appendix V for MTOM). Mount with `app.post(path, ...createSoapEndpoint(o))`.
+ * Outcomes: 200 with the handler's answer (`application/soap+xml; charset=UTF-8; action="…"`, or
+ * MTOM when it has attachments), wsa:RelatesTo = request wsa:MessageID; 413 Sender fault over
+ * `maxBodyBytes`; 400 Sender faults for an empty body, an unsupported Content-Type, malformed
+ * MTOM, XML that is not well-formed or has a DTD, a non-envelope, a missing env:Body element,
+ * a missing wsa:Action (subcode wsa:MessageAddressingHeaderRequired) or another action (subcode
+ * wsa:ActionNotSupported); 405 for a method other than POST; 500 for VersionMismatch,
+ * MustUnderstand and Receiver faults (a non-SoapFaultError from the handler becomes Receiver
+ * "internal error", its stack logged, never sent). Faults carry wsa:RelatesTo whenever the
+ * request's MessageID was read. Every exchange is logged at debug with action, status, durationMs.
+ * Never throws.
+ */
+export function createSoapEndpoint(opts: SoapEndpointOptions): RequestHandler[] {
+  const readBody = express.raw({ type: () => true, limit: opts.maxBodyBytes });
+  const handle = async (req: Request, res: Response, readErr: unknown): Promise<void> => {
+    const t0 = performance.now();
+    const ctx: { env?: SoapEnvelope } = {};
+    let out: FaultOut | undefined;
+    if (readErr) {
+      out = bodyReadFault(readErr, opts.maxBodyBytes);
+      opts.logger.info(
+        { status: out.status, reason: out.fault.reason, detail: out.fault.logDetail },
+        'SOAP request body rejected',
+      );
+    } else if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      out = { fault: new SoapFaultError('Sender', 'SOAP requests must use HTTP POST'), status: 405 };
+    } else {
+      try {
+        await dispatch(req, res, opts, ctx);
+      } catch (err) {
+        out = toFault(err, opts.logger);
+      }
+    }
+    if (out) {
+      const relatesTo = ctx.env?.addressing.messageId ?? out.fault.requestMessageId;
+      await sendFault(res, out, relatesTo).catch((e: unknown) =>
+        opts.logger.warn({ err: e }, 'could not send SOAP fault'),
+      );
+    }
+    const durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
+    opts.logger.debug(
+      { action: ctx.env?.addressing.action ?? opts.action, status: res.statusCode, durationMs },
+      'SOAP exchange',
+    );
+  };
+  return [
+    (req, res) => {
+      readBody(req, res, (err?: unknown) => {
+        void handle(req, res, err);
+      });
+    },
+  ];
+}
