@@ -16,7 +16,8 @@ export const SoapAction = {
   CrossGatewayRetrieve: 'urn:ihe:iti:2007:CrossGatewayRetrieve',
   CrossGatewayRetrieveResponse: 'urn:ihe:iti:2007:CrossGatewayRetrieveResponse',
   CrossGatewayRetrieveImagingDocumentSet: 'urn:ihe:rad:2011:CrossGatewayRetrieveImagingDocumentSet',
-  CrossGatewayRetrieveImagingDocumentSetResponse: 'urn:ihe:rad:2011:CrossGatewayRetrieveImagingDocumentSetResponse',
+  CrossGatewayRetrieveImagingDocumentSetResponse:
+    'urn:ihe:rad:2011:CrossGatewayRetrieveImagingDocumentSetResponse',
 } as const;
 export type SoapAction = (typeof SoapAction)[keyof typeof SoapAction];
 

@@ -47,4 +47,12 @@ export interface FindDocumentsFilters {
 export type StoredQuery =
   | ({ name: 'FindDocuments' } & FindDocumentsFilters)
   | ({ name: 'FindDocumentsByReferenceId'; referenceIdList: string[] } & FindDocumentsFilters)
-  | { name: 'GetDocuments'; by: 'entryUUID' | 'uniqueId'; ids: string[] };
+  | { name: 'GetDocuments'; by: 'entryUUID' | 'uniqueId'; ids: string[] }
+  /**
+   * A known stored query about SubmissionSets, Folders or Associations (FindSubmissionSets,
+   * FindFolders, GetAll, GetFolders, GetAssociations, GetDocumentsAndAssociations,
+   * GetSubmissionSets, GetSubmissionSetAndContents, GetFolderAndContents, GetFoldersForDocument,
+   * GetRelatedDocuments). A responding gateway whose community lacks these concepts answers with
+   * zero entries (ITI TF-2 3.38.4.1.3). `patientId` is the unquoted patient id parameter, when given.
+   */
+  | { name: 'NoDocumentEntries'; queryId: string; patientId?: string };
