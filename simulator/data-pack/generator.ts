@@ -1,0 +1,214 @@
+/**
+ * Writes a synthetic data pack (format: pack-format.ts, data-packs/README.md). Deterministic: the
+ * same options and generator version give byte-identical files (seeded faker streams, counters for
+ * every id, dates from an injected clock, PDFs with fixed metadata dates, fixed JSON key order).
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fixedClock, type Clock } from '../shared/clock.js';
+import { SimError } from '../shared/errors.js';
+import { isOid } from '../shared/ids.js';
+import type { DocumentEntry } from '../xca/document-entry-model.js';
+import { MAX_COMMUNITIES, communityManifest } from './communities.js';
+import { formatPatientsCsv } from './csv.js';
+import {
+  PACK_SCHEMA_VERSION,
+  PackFiles,
+  communityDir,
+  documentFile,
+  type CommunityManifest,
+  type PackManifest,
+  type PatientRow,
+  type SpreadExamples,
+} from './pack-format.js';
+import { countSpread, synthesisePatients, type SyntheticPatient } from './patients.js';
+import { reportEntry, reportPdfContent } from './report-entry.js';
+import { renderReportPdf } from './report-pdf.js';
+import { synthesiseStudies } from './studies.js';
+import { NIR_SIM_UID_ROOT } from './uids.js';
+
+/** Bump when output for the same options changes. */
+export const GENERATOR_VERSION = '1.0.0';
+
+/** Reference instant used when no clock is given: 2025-01-01T00:00:00Z (ms since the epoch). */
+export const DEFAULT_REFERENCE_MS = Date.UTC(2025, 0, 1);
+
+/** Most patients one pack may have. */
+export const MAX_PATIENTS = 100_000;
+
+/** Options of {@link generateDataPack}. */
+export interface GenerateOptions {
+  /** Non-negative safe integer. */
+  seed: number;
+  /** 1 .. MAX_COMMUNITIES. */
+  communities: number;
+  /** 0 .. MAX_PATIENTS. */
+  patients: number;
+  /**
+   * Directory to write; created if absent. pack.json, patients.csv and communities/ already there
+   * are deleted first; other files are left alone.
+   */
+  outDir: string;
+  /** Read once for the reference instant all dates lie before; default fixedClock(DEFAULT_REFERENCE_MS). */
+  clock?: Clock;
+  /** OID arc for every generated id; default NIR_SIM_UID_ROOT. */
+  uidRoot?: string;
+}
+
+/** What was written. */
+export interface GenerateSummary {
+  /** Absolute directory. */
+  outDir: string;
+  manifest: PackManifest;
+  /** Files written. */
+  files: number;
+  /** Bytes written across all files. */
+  bytes: number;
+}
+
+/** The committed default pack: `data-packs/default`. */
+export const DEFAULT_PACK = { seed: 42, communities: 3, patients: 30 } as const;
+
+function checkOptions(o: GenerateOptions, uidRoot: string): void {
+  const bad = (what: string): never => {
+    throw new SimError('SIM_ERR_BAD_ARGUMENT', `data-pack generate: ${what}`);
+  };
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0) bad(`--seed must be a whole number >= 0, got ${o.seed}`);
+  if (!Number.isInteger(o.communities) || o.communities < 1 || o.communities > MAX_COMMUNITIES) {
+    bad(`--communities must be 1..${MAX_COMMUNITIES}, got ${o.communities}`);
+  }
+  if (!Number.isInteger(o.patients) || o.patients < 0 || o.patients > MAX_PATIENTS) {
+    bad(`--patients must be 0..${MAX_PATIENTS}, got ${o.patients}`);
+  }
+  // Longest derived id is R.4.<c>.<n>; leave room for it within the 64-character OID limit.
+  if (!isOid(uidRoot) || uidRoot.length > 44)
+    bad(`uidRoot must be an OID of at most 44 characters (room for arcs within 64), got ${uidRoot}`);
+}
+
+/**
+ * Remove what an earlier pack in `dir` wrote (pack.json, patients.csv, communities/), so the new
+ * pack's files are exactly the generated ones; other files are left alone. Callers decide whether
+ * writing into a non-empty directory is acceptable (the CLI asks for --force).
+ */
+async function prepareOutDir(dir: string): Promise<void> {
+  for (const name of [PackFiles.manifest, PackFiles.patients, PackFiles.communities]) {
+    await rm(join(dir, name), { recursive: true, force: true });
+  }
+  await mkdir(dir, { recursive: true });
+}
+
+/** Tracks files and bytes written. */
+class Writer {
+  files = 0;
+  bytes = 0;
+  async write(path: string, data: string | Buffer): Promise<void> {
+    await writeFile(path, data);
+    this.files++;
+    this.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+  }
+}
+
+/**
+ * entries.json text: a JSON array with one compact entry per line, so the file stays small and a
+ * diff shows one changed line per changed entry.
+ */
+export function formatEntriesJson(entries: readonly DocumentEntry[]): string {
+  return entries.length === 0
+    ? '[]\n'
+    : `[\n${entries.map((e) => `  ${JSON.stringify(e)}`).join(',\n')}\n]\n`;
+}
+
+/** Generate, render and write one community's studies; returns its entries. */
+async function writeCommunity(
+  w: Writer,
+  dir: string,
+  index: number,
+  community: CommunityManifest,
+  patients: readonly SyntheticPatient[],
+  o: { seed: number; uidRoot: string; referenceMs: number },
+): Promise<DocumentEntry[]> {
+  await mkdir(join(communityDir(dir, community.name), PackFiles.documents), { recursive: true });
+  const studies = synthesiseStudies(o.seed, index, community, patients, o.uidRoot, o.referenceMs);
+  const entries: DocumentEntry[] = [];
+  for (const study of studies) {
+    const pdf = await renderReportPdf(reportPdfContent(study, community));
+    await w.write(documentFile(dir, community.name, study.documentUniqueId), pdf);
+    entries.push(reportEntry(study, community, pdf));
+  }
+  await w.write(join(communityDir(dir, community.name), PackFiles.entries), formatEntriesJson(entries));
+  return entries;
+}
+
+function patientRows(
+  patients: readonly SyntheticPatient[],
+  communities: readonly CommunityManifest[],
+  docs: Map<string, number>,
+): PatientRow[] {
+  return patients.map((p) => ({
+    nhsNumber: p.nhsNumber,
+    givenName: p.givenName,
+    familyName: p.familyName,
+    birthDate: p.birthDate,
+    gender: p.gender,
+    postcode: p.postcode,
+    homeCommunityIds: p.communities.map((i) => communities[i]!.homeCommunityId),
+    documentCount: docs.get(p.nhsNumber) ?? 0,
+  }));
+}
+
+function examples(patients: readonly SyntheticPatient[], n: number): SpreadExamples {
+  return {
+    inAllCommunities: patients.find((p) => p.communities.length === n)?.nhsNumber,
+    inExactlyOneCommunity: patients.find((p) => p.communities.length === 1)?.nhsNumber,
+    inNoCommunity: patients.find((p) => p.communities.length === 0)?.nhsNumber,
+  };
+}
+
+/**
+ * Generate a data pack into `opts.outDir`.
+ * @returns the manifest written and how many files / bytes were written.
+ * @throws SimError `SIM_ERR_BAD_ARGUMENT` for out-of-range options (nothing is written then);
+ *   filesystem errors as thrown by node:fs.
+ */
+export async function generateDataPack(opts: GenerateOptions): Promise<GenerateSummary> {
+  const uidRoot = opts.uidRoot ?? NIR_SIM_UID_ROOT;
+  checkOptions(opts, uidRoot);
+  const dir = resolve(opts.outDir);
+  const referenceMs = (opts.clock ?? fixedClock(DEFAULT_REFERENCE_MS)).now();
+  await prepareOutDir(dir);
+  const w = new Writer();
+  const patients = synthesisePatients(opts.seed, opts.patients, opts.communities, referenceMs);
+  const communities = Array.from({ length: opts.communities }, (_, i) => communityManifest(uidRoot, i));
+  const docs = new Map<string, number>();
+  let documents = 0;
+  for (const [i, community] of communities.entries()) {
+    const entries = await writeCommunity(w, dir, i, community, patients, {
+      seed: opts.seed,
+      uidRoot,
+      referenceMs,
+    });
+    documents += entries.length;
+    for (const e of entries) {
+      const nhs = e.patientId.slice(0, 10);
+      docs.set(nhs, (docs.get(nhs) ?? 0) + 1);
+    }
+  }
+  const manifest: PackManifest = {
+    schemaVersion: PACK_SCHEMA_VERSION,
+    generatorVersion: GENERATOR_VERSION,
+    seed: opts.seed,
+    referenceTime: new Date(referenceMs).toISOString(),
+    uidRoot,
+    counts: {
+      communities: communities.length,
+      patients: patients.length,
+      documents,
+      spread: countSpread(patients, communities.length),
+    },
+    examples: examples(patients, communities.length),
+    communities,
+  };
+  await w.write(join(dir, PackFiles.patients), formatPatientsCsv(patientRows(patients, communities, docs)));
+  await w.write(join(dir, PackFiles.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { outDir: dir, manifest, files: w.files, bytes: w.bytes };
+}
