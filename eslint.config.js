@@ -4,7 +4,21 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 const mod = (name) => `./simulator/${name}`;
-const all = ['shared', 'soap', 'xca', 'security', 'audit', 'faults', 'data-pack', 'gateway', 'broker', 'runtime', 'scenario', 'control', 'cli'];
+const all = [
+  'shared',
+  'soap',
+  'xca',
+  'security',
+  'audit',
+  'faults',
+  'data-pack',
+  'gateway',
+  'broker',
+  'runtime',
+  'scenario',
+  'control',
+  'cli',
+];
 /** DESIGN.md "What each module may import". */
 const allowed = {
   shared: [],
@@ -16,7 +30,7 @@ const allowed = {
   'data-pack': ['shared', 'xca'],
   gateway: ['shared', 'soap', 'xca', 'security', 'audit', 'faults', 'data-pack', 'control'],
   broker: ['shared', 'soap', 'xca', 'security', 'audit', 'control'],
-  runtime: ['shared', 'gateway', 'broker', 'security', 'soap', 'xca'],
+  runtime: ['shared', 'gateway', 'broker', 'security'],
   scenario: ['shared', 'xca', 'faults', 'runtime', 'soap'],
   control: ['shared', 'faults', 'xca'],
   cli: all,
@@ -24,7 +38,11 @@ const allowed = {
 const zones = Object.entries(allowed).flatMap(([target, ok]) =>
   all
     .filter((m) => m !== target && !ok.includes(m))
-    .map((from) => ({ target: mod(target), from: mod(from), message: `DESIGN.md: ${target} may not import ${from}` })),
+    .map((from) => ({
+      target: mod(target),
+      from: mod(from),
+      message: `DESIGN.md: ${target} may not import ${from}`,
+    })),
 );
 
 export default tseslint.config(
@@ -33,7 +51,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     plugins: { 'import-x': importX },
     settings: { 'import-x/resolver': { typescript: true, node: true } },

@@ -1,0 +1,97 @@
+/**
+ * The broker's initiating-gateway calls to one community (ITI-38 / ITI-39 over SOAP 1.2), and the
+ * classification of a failed call into a LegFailure.
+ */
+import type { Agent } from 'node:http';
+import { soapCall, SoapCallError } from '../soap/client.js';
+import { resolveXopContent } from '../soap/mtom.js';
+import { SoapAction } from '../xca/constants.js';
+import { encodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
+import { decodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
+import { XcaDecodeError } from '../xca/decode-error.js';
+import {
+  decodeRetrieveDocumentSetResponse,
+  encodeRetrieveDocumentSetRequest,
+} from '../xca/retrieve-document-set.js';
+import type {
+  AdhocQueryRequest,
+  AdhocQueryResponse,
+  RetrieveDocumentSetRequest,
+  RetrieveDocumentSetResponse,
+} from '../xca/types.js';
+import type { LegFailure } from './leg.js';
+
+/** Transport options shared by every leg. */
+export interface LegTransport {
+  agent?: Agent;
+  /** Largest response accepted from a community, bytes. */
+  maxResponseBytes: number;
+}
+
+/**
+ * Send an ITI-38 Cross Gateway Query to `url`.
+ * @throws SoapCallError (transport, fault, malformed) or XcaDecodeError (invalid response body).
+ */
+export async function queryCommunity(
+  url: string,
+  req: AdhocQueryRequest,
+  signal: AbortSignal,
+  t: LegTransport,
+): Promise<AdhocQueryResponse> {
+  const res = await soapCall({
+    url,
+    action: SoapAction.CrossGatewayQuery,
+    bodyXml: encodeAdhocQueryRequest(req),
+    signal,
+    maxResponseBytes: t.maxResponseBytes,
+    ...(t.agent ? { agent: t.agent } : {}),
+  });
+  return decodeAdhocQueryResponse(res.body);
+}
+
+/**
+ * Send an ITI-39 Cross Gateway Retrieve to `url`.
+ * @throws SoapCallError or XcaDecodeError, as queryCommunity.
+ */
+export async function retrieveFromCommunity(
+  url: string,
+  req: RetrieveDocumentSetRequest,
+  signal: AbortSignal,
+  t: LegTransport,
+): Promise<RetrieveDocumentSetResponse> {
+  const res = await soapCall({
+    url,
+    action: SoapAction.CrossGatewayRetrieve,
+    bodyXml: encodeRetrieveDocumentSetRequest(req),
+    signal,
+    maxResponseBytes: t.maxResponseBytes,
+    ...(t.agent ? { agent: t.agent } : {}),
+  });
+  return decodeRetrieveDocumentSetResponse(res.body, (el) => resolveXopContent(el, res.attachments));
+}
+
+/** Map whatever a leg threw to a LegFailure; `timedOut` wins over the error's own kind. */
+export function classifyLegError(error: unknown, timedOut: boolean, deadlineMs: number): LegFailure {
+  if (timedOut) return { reason: 'timeout', deadlineMs };
+  if (error instanceof XcaDecodeError) return { reason: 'invalid-response', detail: error.message };
+  if (error instanceof SoapCallError) {
+    switch (error.kind) {
+      case 'timeout':
+        return { reason: 'timeout', deadlineMs };
+      case 'refused':
+      case 'reset':
+      case 'too-large':
+      case 'malformed':
+        return { reason: error.kind, detail: error.detail };
+      case 'http-status':
+        return { reason: 'http-status', httpStatus: error.httpStatus ?? 0, detail: error.detail };
+      case 'soap-fault':
+        return {
+          reason: 'soap-fault',
+          faultCode: error.fault?.code ?? 'unknown',
+          faultReason: error.fault?.reason ?? error.detail,
+        };
+    }
+  }
+  return { reason: 'invalid-response', detail: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,127 @@
+/**
+ * Pure consolidation of settled community legs into one consumer response (DESIGN.md "Request
+ * flow"; ITI TF-2 3.38.4.1.3 and 3.39.4.1.3; NIST test 15814). The status is derived from what
+ * came back, never from a community's own `@status` (ihe-xca.md section 5).
+ *
+ * Rules (the README's error-consolidation table is the user-facing form):
+ * - objects/documents from every answered leg are merged in community order, each keeping `home`;
+ * - a community's own RegistryErrors are forwarded with `location` = its homeCommunityId, an
+ *   XDSUnknownPatientId Error as a Warning (the community simply has nothing for the patient);
+ * - a failed leg adds one error (see leg-errors.ts);
+ * - an object without `home` gets the answering community's id and a Warning; an object whose
+ *   `home` names another community is dropped with an Error (it could never be retrieved);
+ * - status: no Error → Success; some Error and something useful → PartialSuccess; else Failure.
+ */
+import { ErrorCode, ErrorSeverity } from '../xca/constants.js';
+import { deriveStatus, registryError, registryWarning } from '../xca/status.js';
+import type {
+  AdhocQueryResponse,
+  DocumentResponse,
+  RegistryError,
+  RegistryObjectXml,
+  RetrieveDocumentSetResponse,
+} from '../xca/types.js';
+import type { CommunityRef, QueryLeg, RetrieveLeg } from './leg.js';
+import { describeCommunity, forwardedError, legFailureError } from './leg-errors.js';
+
+/**
+ * Consolidate ITI-38 legs. `brokerErrors` are the broker's own (e.g. an excluded community).
+ * "Something useful" is any object, or any community that answered without an Error.
+ */
+export function consolidateQuery(
+  legs: readonly QueryLeg[],
+  brokerErrors: readonly RegistryError[] = [],
+): AdhocQueryResponse {
+  const errors: RegistryError[] = [...brokerErrors];
+  const objects: RegistryObjectXml[] = [];
+  let cleanAnswer = false;
+  for (const leg of legs) {
+    if (leg.outcome === 'failed') {
+      errors.push(legFailureError(leg.community, leg.failure, ErrorCode.XDSRegistryError));
+      continue;
+    }
+    const own = leg.response.errors.map((e) => unknownPatientAsWarning(forwardedError(leg.community, e)));
+    errors.push(...own);
+    if (!own.some(isError)) cleanAnswer = true;
+    for (const o of leg.response.objects) {
+      const checked = checkHome(leg.community, o);
+      if (checked.error) errors.push(checked.error);
+      if (checked.object) objects.push(checked.object);
+    }
+  }
+  return { status: deriveStatus(errors, objects.length > 0 || cleanAnswer), errors, objects };
+}
+
+/** Consolidate ITI-39 legs. "Something useful" is any document. */
+export function consolidateRetrieve(
+  legs: readonly RetrieveLeg[],
+  brokerErrors: readonly RegistryError[] = [],
+): RetrieveDocumentSetResponse {
+  const errors: RegistryError[] = [...brokerErrors];
+  const documents: DocumentResponse[] = [];
+  for (const leg of legs) {
+    if (leg.outcome === 'failed') {
+      const ids = `for document(s) ${leg.requestedDocumentIds.join(', ')}`;
+      errors.push(legFailureError(leg.community, leg.failure, ErrorCode.XDSRepositoryError, ids));
+      continue;
+    }
+    errors.push(...leg.response.errors.map((e) => forwardedError(leg.community, e)));
+    for (const d of leg.response.documents) {
+      const hcid = d.homeCommunityId.trim();
+      if (hcid === '' || hcid === leg.community.homeCommunityId) {
+        documents.push({ ...d, homeCommunityId: leg.community.homeCommunityId });
+      } else {
+        errors.push(foreignHome(leg.community, 'DocumentResponse', d.documentUniqueId, hcid));
+      }
+    }
+  }
+  return { status: deriveStatus(errors, documents.length > 0), errors, documents };
+}
+
+/**
+ * A community that does not know the patient (ITI38-008 lets it answer XDSUnknownPatientId) has
+ * simply nothing for them: in a federation most patients are unknown to most communities, so the
+ * error is kept for the consumer but as a Warning, and does not turn the answer into a failure.
+ */
+function unknownPatientAsWarning(e: RegistryError): RegistryError {
+  if (e.errorCode !== ErrorCode.XDSUnknownPatientId || e.severity !== ErrorSeverity.Error) return e;
+  return {
+    ...e,
+    severity: ErrorSeverity.Warning,
+    codeContext: `${e.codeContext} (community does not know the patient; nir-sim reports this as a Warning)`,
+  };
+}
+
+function isError(e: RegistryError): boolean {
+  return e.severity === ErrorSeverity.Error;
+}
+
+function foreignHome(c: CommunityRef, kind: string, id: string, home: string): RegistryError {
+  return registryError(
+    ErrorCode.XDSRegistryError,
+    `${describeCommunity(c)} returned ${kind} ${id} with home ${home}; it was dropped because it names another community`,
+    c.homeCommunityId,
+  );
+}
+
+function checkHome(
+  c: CommunityRef,
+  o: RegistryObjectXml,
+): { object?: RegistryObjectXml; error?: RegistryError } {
+  if (o.home === c.homeCommunityId) return { object: o };
+  if (o.home !== undefined) return { error: foreignHome(c, o.kind, o.id, o.home) };
+  return {
+    object: { ...o, home: c.homeCommunityId, xml: withHome(o.xml, c.homeCommunityId) },
+    error: registryWarning(
+      ErrorCode.XDSRegistryError,
+      `${describeCommunity(c)} returned ${o.kind} ${o.id} without home; nir-sim set home to ${c.homeCommunityId}`,
+      c.homeCommunityId,
+    ),
+  };
+}
+
+/** Set `home` on the fragment's root start tag (replacing an empty one). */
+function withHome(xml: string, home: string): string {
+  const withoutEmpty = xml.replace(/^(<[^>]*?)\s+home=(""|'')/, '$1');
+  return withoutEmpty.replace(/^<([^\s/>]+)/, `<$1 home="${home}"`);
+}

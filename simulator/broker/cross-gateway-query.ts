@@ -1,0 +1,88 @@
+/**
+ * The broker's ITI-38 Cross Gateway Query: validate, pick the communities, fan out, consolidate
+ * (ITI TF-2 3.38.4.1.3; NIR functional capabilities: all communities or a subset, exclusions).
+ */
+import { ErrorCode, Transaction } from '../xca/constants.js';
+import { nhsNumberFromPatientId } from '../xca/patient-id.js';
+import { registryError, registryWarning } from '../xca/status.js';
+import { parseStoredQuery, storedQueryPatientId } from '../xca/stored-query.js';
+import type { AdhocQueryRequest, AdhocQueryResponse, RegistryError } from '../xca/types.js';
+import { queryCommunity } from './community-client.js';
+import type { CommunityEndpoint } from './community-directory.js';
+import { consolidateQuery } from './consolidate.js';
+import type { BrokerContext, RequestContext } from './context.js';
+import { runLegs } from './run-legs.js';
+import { resolveTarget } from './targets.js';
+import { transactionRecord } from './transaction-record.js';
+
+/**
+ * Answer one AdhocQueryRequest. Never throws for protocol problems: they are RegistryErrors in
+ * the returned AdhocQueryResponse (HTTP 200).
+ */
+export async function crossGatewayQuery(
+  req: AdhocQueryRequest,
+  rc: RequestContext,
+  bc: BrokerContext,
+): Promise<AdhocQueryResponse> {
+  const startedAt = bc.clock.now();
+  const plan = planQuery(req, rc, bc);
+  if ('errors' in plan) {
+    const response = consolidateQuery([], plan.errors);
+    bc.onTransaction?.(transactionRecord(Transaction.Iti38, response, [], rc, startedAt, bc.clock));
+    return response;
+  }
+  const targets = plan.targets.map((community) => ({ community }));
+  const { legs, records } = await runLegs(targets, Transaction.Iti38, rc, bc, (url, signal) =>
+    queryCommunity(url, req, signal, bc.transport),
+  );
+  const response = consolidateQuery(legs, plan.warnings);
+  bc.onTransaction?.(transactionRecord(Transaction.Iti38, response, records, rc, startedAt, bc.clock));
+  return response;
+}
+
+type Plan = { targets: CommunityEndpoint[]; warnings: RegistryError[] } | { errors: RegistryError[] };
+
+function planQuery(req: AdhocQueryRequest, rc: RequestContext, bc: BrokerContext): Plan {
+  const parsed = parseStoredQuery(req);
+  if (!parsed.ok) return { errors: [parsed.error] };
+  const patientId = storedQueryPatientId(req);
+  if (patientId === undefined) {
+    if (req.home === undefined || req.home === '') {
+      return {
+        errors: [
+          registryError(
+            ErrorCode.XDSMissingHomeCommunityId,
+            'AdhocQuery/@home is required for a query without a patient id: set it to the homeCommunityId returned with the object',
+          ),
+        ],
+      };
+    }
+  } else {
+    const nhs = nhsNumberFromPatientId(patientId);
+    if (!nhs.ok) {
+      return {
+        errors: [
+          registryError(
+            ErrorCode.XDSUnknownPatientId,
+            `patient id '${patientId}' is not an NHS number (${nhs.reason}): expected <10 digits>^^^&2.16.840.1.113883.2.1.4.1&ISO with a valid Modulus 11 check digit`,
+          ),
+        ],
+      };
+    }
+  }
+  if (req.home !== undefined && req.home !== '') {
+    const t = resolveTarget(bc.directory, rc.consumerId, req.home);
+    return 'error' in t ? { errors: [t.error] } : { targets: [t.community], warnings: [] };
+  }
+  const targets = bc.directory.inScope(rc.consumerId);
+  const warnings =
+    targets.length === 0
+      ? [
+          registryWarning(
+            ErrorCode.XDSUnknownCommunity,
+            `no community is in scope for consumer '${rc.consumerId ?? ''}'`,
+          ),
+        ]
+      : [];
+  return { targets, warnings };
+}

@@ -1,0 +1,46 @@
+/**
+ * Parallel fan-out with one deadline per leg (ITI TF-2 3.38.4.1.3: the initiating gateway sends
+ * to every responding gateway; NIR answers with what arrived). Every leg runs at once; a slow or
+ * broken community never delays the others beyond its own deadline.
+ */
+import type { Clock } from '../shared/clock.js';
+
+/** How one leg ended. `error` is whatever the call threw (the caller classifies it). */
+export type Settled<T> =
+  | { ok: true; value: T; startedAt: number; durationMs: number }
+  | { ok: false; error: unknown; timedOut: boolean; startedAt: number; durationMs: number };
+
+/**
+ * Run `call` for every target in parallel. Each call gets an AbortSignal that fires after
+ * `deadlineMs` (or when `parent` aborts); the result array is in target order.
+ * @param deadlineMs per-leg deadline in milliseconds.
+ */
+export async function fanOut<C, T>(
+  targets: readonly C[],
+  call: (target: C, signal: AbortSignal) => Promise<T>,
+  opts: { deadlineMs: number; clock: Clock; parent?: AbortSignal },
+): Promise<Settled<T>[]> {
+  return Promise.all(targets.map((t) => runLeg(t, call, opts)));
+}
+
+async function runLeg<C, T>(
+  target: C,
+  call: (target: C, signal: AbortSignal) => Promise<T>,
+  opts: { deadlineMs: number; clock: Clock; parent?: AbortSignal },
+): Promise<Settled<T>> {
+  const deadline = AbortSignal.timeout(opts.deadlineMs);
+  const signal = opts.parent ? AbortSignal.any([deadline, opts.parent]) : deadline;
+  const startedAt = opts.clock.now();
+  try {
+    const value = await call(target, signal);
+    return { ok: true, value, startedAt, durationMs: opts.clock.now() - startedAt };
+  } catch (error) {
+    return {
+      ok: false,
+      error,
+      timedOut: deadline.aborted,
+      startedAt,
+      durationMs: opts.clock.now() - startedAt,
+    };
+  }
+}

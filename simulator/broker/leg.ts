@@ -1,0 +1,29 @@
+/**
+ * What one community leg of a fan-out produced, as data for `consolidate*()`.
+ */
+import type { AdhocQueryResponse, RetrieveDocumentSetResponse } from '../xca/types.js';
+
+/** The community a leg went to. */
+export interface CommunityRef {
+  name: string;
+  homeCommunityId: string;
+}
+
+/** Why a leg produced no usable response. */
+export type LegFailure =
+  | { reason: 'timeout'; deadlineMs: number }
+  | { reason: 'refused'; detail: string }
+  | { reason: 'reset'; detail: string }
+  | { reason: 'too-large'; detail: string }
+  | { reason: 'http-status'; httpStatus: number; detail: string }
+  | { reason: 'soap-fault'; faultCode: string; faultReason: string }
+  | { reason: 'malformed'; detail: string }
+  | { reason: 'invalid-response'; detail: string };
+
+/** A settled leg: the community's decoded response, or why there is none. */
+export type Leg<R> = { community: CommunityRef } & (
+  { outcome: 'answered'; response: R } | { outcome: 'failed'; failure: LegFailure }
+);
+
+export type QueryLeg = Leg<AdhocQueryResponse>;
+export type RetrieveLeg = Leg<RetrieveDocumentSetResponse> & { requestedDocumentIds: readonly string[] };

@@ -1,0 +1,70 @@
+/**
+ * A simulated XCA responding gateway for one community: `POST /xca/iti38` and `POST /xca/iti39`
+ * over SOAP 1.2 (ITI TF-2 3.38, 3.39), plus `GET /health`.
+ */
+import express from 'express';
+import type { Logger } from '../shared/logger.js';
+import { createSoapEndpoint } from '../soap/server.js';
+import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
+import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
+import { SoapAction } from '../xca/constants.js';
+import { decodeRetrieveDocumentSetRequest } from '../xca/retrieve-document-set.js';
+import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
+import type { CommunityStore } from './community-store.js';
+import { respondToQuery } from './cross-gateway-query.js';
+import { respondToRetrieve } from './cross-gateway-retrieve.js';
+
+/** Paths a responding gateway serves, the same as the broker's sandbox paths. */
+export const GatewayPath = { iti38: '/xca/iti38', iti39: '/xca/iti39' } as const;
+
+/** Options for one simulated responding gateway. */
+export interface RespondingGatewayOptions {
+  community: CommunityStore;
+  logger: Logger;
+  /** Largest request accepted, bytes. */
+  maxBodyBytes: number;
+}
+
+/** An express app serving one community. */
+export function createRespondingGateway(opts: RespondingGatewayOptions): express.Express {
+  const { community: c, logger, maxBodyBytes } = opts;
+  const app = express();
+  app.disable('x-powered-by');
+  let seq = 0;
+  app.get('/health', (_req, res) => {
+    res.json({ community: c.name, homeCommunityId: c.homeCommunityId, status: 'up' });
+  });
+  app.post(
+    GatewayPath.iti38,
+    createSoapEndpoint({
+      action: SoapAction.CrossGatewayQuery,
+      maxBodyBytes,
+      logger,
+      handler: (sreq) => {
+        const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
+        const resp = respondToQuery(req, c);
+        return Promise.resolve({
+          action: SoapAction.CrossGatewayQueryResponse,
+          bodyXml: encodeAdhocQueryResponse(resp),
+        });
+      },
+    }),
+  );
+  app.post(
+    GatewayPath.iti39,
+    createSoapEndpoint({
+      action: SoapAction.CrossGatewayRetrieve,
+      maxBodyBytes,
+      logger,
+      handler: async (sreq) => {
+        const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
+        const resp = await respondToRetrieve(req, c);
+        return {
+          action: SoapAction.CrossGatewayRetrieveResponse,
+          ...retrieveResponseParts(resp, `${c.name}.${++seq}`),
+        };
+      },
+    }),
+  );
+  return app;
+}

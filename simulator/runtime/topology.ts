@@ -1,0 +1,49 @@
+/**
+ * The Topology: what a runtime starts. A broker and its communities, each either simulated
+ * in-process from a data pack, or external (a supplier's own responding gateway).
+ */
+import type { ConsumerProfile } from '../broker/community-directory.js';
+import type { CommunityStore } from '../gateway/community-store.js';
+
+/** A community simulated by nir-sim from a data pack. */
+export interface SimulatedCommunity {
+  kind: 'simulated';
+  store: CommunityStore;
+  /** Port for its responding gateway; 0 picks a free one. */
+  port: number;
+}
+
+/** A supplier's own responding gateway, reached at its URLs. */
+export interface ExternalCommunity {
+  kind: 'external';
+  name: string;
+  homeCommunityId: string;
+  iti38Url: string;
+  iti39Url: string;
+}
+
+/** Everything the in-process runtime needs. Ports are TCP ports; 0 picks a free one. */
+export interface Topology {
+  host: string;
+  broker: {
+    /** Sandbox port (plain HTTP, open access), default 8080. */
+    port: number;
+    /** Per-community deadline, ms (default 10 000). */
+    deadlineMs: number;
+    consumers?: Record<string, ConsumerProfile>;
+  };
+  communities: (SimulatedCommunity | ExternalCommunity)[];
+  /** Largest SOAP request accepted by any listener, bytes. */
+  maxBodyBytes: number;
+  /** Path of the data pack the simulated communities come from (shown by `sim status`). */
+  dataPackDir?: string;
+}
+
+/** Defaults used by the CLI and tests. */
+export const TopologyDefaults = {
+  host: '127.0.0.1',
+  brokerPort: 8080,
+  gatewayPortBase: 9001,
+  deadlineMs: 10_000,
+  maxBodyBytes: 10 * 1024 * 1024,
+} as const;

@@ -1,0 +1,263 @@
+/**
+ * ITI-38 through the broker over real HTTP: fan-out to the simulated communities, per-community
+ * deadlines, and the consolidated status plus the full RegistryErrorList.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
+import { expectSchemaValid } from '../helpers/xsd.js';
+import {
+  blackHole,
+  external,
+  refusingUrl,
+  startTestTopology,
+  type TestTopology,
+} from '../helpers/topology.js';
+import { findDocuments, getDocuments } from '../helpers/requests.js';
+import { post, readQueryResponse } from '../helpers/soap-http.js';
+
+const E = ErrorSeverity.Error;
+
+describe('ITI-38 through the broker, all communities up', () => {
+  let t: TestTopology;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestTopology();
+    url = t.running.broker.endpoints['ITI-38'];
+  });
+  afterAll(() => t.running.stop());
+
+  /** What communities with the XDSUnknownPatientId policy that lack the patient add: Warnings. */
+  const unknownPatientWarnings = (nhs: string) =>
+    t.pack.communities
+      .filter(
+        (c) =>
+          c.unknownPatientPolicy === 'XDSUnknownPatientId' &&
+          !c.entries.some((e) => e.patientId.startsWith(`${nhs}^`)),
+      )
+      .map((c) => ({
+        errorCode: 'XDSUnknownPatientId',
+        codeContext: `patient ${nhs}^^^&2.16.840.1.113883.2.1.4.1&ISO is not known to ${c.displayName} (community does not know the patient; nir-sim reports this as a Warning)`,
+        severity: ErrorSeverity.Warning,
+        location: c.homeCommunityId,
+      }));
+
+  it("a patient known to every community: Success with every community's entries, each with its home", async () => {
+    const nhs = t.pack.manifest.examples.inAllCommunities!;
+    const raw = await post(
+      url,
+      findDocuments(nhs, { messageId: 'urn:uuid:11111111-2222-4333-8444-555555555555' }),
+    );
+    expect(raw.status).toBe(200);
+    const { response, xml, action, relatesTo } = readQueryResponse(raw);
+    expect(action).toBe(SoapAction.CrossGatewayQueryResponse);
+    expect(relatesTo).toBe('urn:uuid:11111111-2222-4333-8444-555555555555');
+    expect(response.status).toBe(ResponseStatus.Success);
+    expect(response.errors).toEqual([]);
+    const expected = t.pack.communities.flatMap((c) =>
+      c.entries.filter((e) => e.patientId.startsWith(`${nhs}^`)).map((e) => [e.entryUUID, c.homeCommunityId]),
+    );
+    expect(expected.length).toBeGreaterThan(t.pack.communities.length);
+    expect(response.objects.map((o) => [o.id, o.home])).toEqual(expected);
+    await expectSchemaValid(xml);
+  });
+
+  it('a patient known to exactly one community: Success, entries from that community only', async () => {
+    const nhs = t.pack.manifest.examples.inExactlyOneCommunity!;
+    const { response } = readQueryResponse(await post(url, findDocuments(nhs)));
+    expect(response.status).toBe(ResponseStatus.Success);
+    expect(response.errors).toEqual(unknownPatientWarnings(nhs));
+    expect(new Set(response.objects.map((o) => o.home)).size).toBe(1);
+    expect(response.objects.length).toBeGreaterThan(0);
+  });
+
+  it('a patient known to no community: Success, nothing, no errors', async () => {
+    const nhs = t.pack.manifest.examples.inNoCommunity!;
+    const { response } = readQueryResponse(await post(url, findDocuments(nhs)));
+    expect(response).toEqual({
+      status: ResponseStatus.Success,
+      errors: unknownPatientWarnings(nhs),
+      objects: [],
+    });
+    expect(response.errors.length).toBeGreaterThan(0); // the default pack has an XDSUnknownPatientId community
+  });
+
+  it('an invalid NHS number fails before any fan-out', async () => {
+    const before = t.transactions.length;
+    const { response, xml } = readQueryResponse(await post(url, findDocuments('9999999991')));
+    expect(response.status).toBe(ResponseStatus.Failure);
+    expect(response.errors).toEqual([
+      {
+        errorCode: 'XDSUnknownPatientId',
+        codeContext: expect.stringContaining(
+          "patient id '9999999991^^^&2.16.840.1.113883.2.1.4.1&ISO' is not an NHS number",
+        ) as string,
+        severity: E,
+      },
+    ]);
+    expect(t.transactions[before]?.legs).toEqual([]);
+    await expectSchemaValid(xml);
+  });
+
+  it('ObjectRef answers carry home on every ObjectRef', async () => {
+    const nhs = t.pack.manifest.examples.inAllCommunities!;
+    const { response } = readQueryResponse(await post(url, findDocuments(nhs, { returnType: 'ObjectRef' })));
+    expect(response.status).toBe(ResponseStatus.Success);
+    expect(response.objects.length).toBeGreaterThan(0);
+    for (const o of response.objects) {
+      expect(o.kind).toBe('ObjectRef');
+      expect(t.pack.communities.map((c) => c.homeCommunityId)).toContain(o.home);
+    }
+  });
+
+  it('GetDocuments routes by home; missing or unknown home give the IHE errors', async () => {
+    const c = t.pack.communities[1]!;
+    const entry = c.entries[0]!;
+    const ok = readQueryResponse(await post(url, getDocuments([entry.uniqueId], c.homeCommunityId))).response;
+    expect(ok.status).toBe(ResponseStatus.Success);
+    expect(ok.objects.map((o) => [o.id, o.home])).toEqual([[entry.entryUUID, c.homeCommunityId]]);
+
+    const missing = readQueryResponse(await post(url, getDocuments([entry.uniqueId]))).response;
+    expect(missing).toEqual({
+      status: ResponseStatus.Failure,
+      objects: [],
+      errors: [
+        {
+          errorCode: 'XDSMissingHomeCommunityId',
+          codeContext: expect.stringContaining('AdhocQuery/@home is required') as string,
+          severity: E,
+        },
+      ],
+    });
+
+    const unknown = readQueryResponse(
+      await post(url, getDocuments([entry.uniqueId], 'urn:oid:1.2.3.999')),
+    ).response;
+    expect(unknown).toEqual({
+      status: ResponseStatus.Failure,
+      objects: [],
+      errors: [
+        {
+          errorCode: 'XDSUnknownCommunity',
+          codeContext: 'homeCommunityId urn:oid:1.2.3.999 is not a community NIR knows',
+          severity: E,
+        },
+      ],
+    });
+  });
+
+  it('AdhocQuery/@home on a patient query targets that one community', async () => {
+    const nhs = t.pack.manifest.examples.inAllCommunities!;
+    const c = t.pack.communities[2]!;
+    const before = t.transactions.length;
+    const { response } = readQueryResponse(await post(url, findDocuments(nhs, { home: c.homeCommunityId })));
+    expect(response.status).toBe(ResponseStatus.Success);
+    expect(new Set(response.objects.map((o) => o.home))).toEqual(new Set([c.homeCommunityId]));
+    expect(t.transactions[before]?.legs.map((l) => l.homeCommunityId)).toEqual([c.homeCommunityId]);
+  });
+
+  it('a missing required parameter is a stored-query error, not a fan-out', async () => {
+    const xml = findDocuments(t.pack.manifest.examples.inAllCommunities!).replace(
+      /<(\w+:)?Slot name="\$XDSDocumentEntryStatus">[\s\S]*?<\/(\w+:)?Slot>/,
+      '',
+    );
+    const { response } = readQueryResponse(await post(url, xml));
+    expect(response.status).toBe(ResponseStatus.Failure);
+    expect(response.errors.map((e) => [e.errorCode, e.severity])).toEqual([
+      ['XDSStoredQueryMissingParam', E],
+    ]);
+    expect(response.errors[0]!.codeContext).toContain('$XDSDocumentEntryStatus');
+  });
+});
+
+describe('ITI-38 with communities that fail', () => {
+  it('one refuses and one never answers: PartialSuccess with both located at their community', async () => {
+    const hole = await blackHole();
+    const t = await startTestTopology({
+      deadlineMs: 300,
+      externals: [
+        external('down-network', '2.25.143717819127266221728204988935439350416.99.1', await refusingUrl()),
+        external('hung-network', '2.25.143717819127266221728204988935439350416.99.2', hole.url),
+      ],
+    });
+    try {
+      const nhs = t.pack.manifest.examples.inAllCommunities!;
+      const { response, xml } = readQueryResponse(
+        await post(t.running.broker.endpoints['ITI-38'], findDocuments(nhs)),
+      );
+      expect(response.status).toBe(ResponseStatus.PartialSuccess);
+      expect(response.errors).toEqual([
+        {
+          errorCode: 'XDSUnavailableCommunity',
+          codeContext: expect.stringMatching(
+            /^community urn:oid:2\.25\.143717819127266221728204988935439350416\.99\.1 \(down-network\) refused the connection/,
+          ) as string,
+          severity: E,
+          location: 'urn:oid:2.25.143717819127266221728204988935439350416.99.1',
+        },
+        {
+          errorCode: 'XDSUnavailableCommunity',
+          codeContext:
+            'community urn:oid:2.25.143717819127266221728204988935439350416.99.2 (hung-network) did not answer within 300 ms',
+          severity: E,
+          location: 'urn:oid:2.25.143717819127266221728204988935439350416.99.2',
+        },
+      ]);
+      const homes = new Set(response.objects.map((o) => o.home));
+      expect(homes).toEqual(new Set(t.pack.communities.map((c) => c.homeCommunityId)));
+      await expectSchemaValid(xml);
+    } finally {
+      await t.running.stop();
+      await hole.close();
+    }
+  });
+
+  it('no community answers: Failure with one error per community', async () => {
+    const hole = await blackHole();
+    const t = await startTestTopology({
+      simulated: 0,
+      deadlineMs: 200,
+      externals: [
+        external('down-network', '2.25.143717819127266221728204988935439350416.99.1', await refusingUrl()),
+        external('hung-network', '2.25.143717819127266221728204988935439350416.99.2', hole.url),
+      ],
+    });
+    try {
+      const nhs = t.pack.manifest.examples.inAllCommunities!;
+      const { response } = readQueryResponse(
+        await post(t.running.broker.endpoints['ITI-38'], findDocuments(nhs)),
+      );
+      expect(response.status).toBe(ResponseStatus.Failure);
+      expect(response.objects).toEqual([]);
+      expect(response.errors.map((e) => [e.errorCode, e.severity, e.location])).toEqual([
+        ['XDSUnavailableCommunity', E, 'urn:oid:2.25.143717819127266221728204988935439350416.99.1'],
+        ['XDSUnavailableCommunity', E, 'urn:oid:2.25.143717819127266221728204988935439350416.99.2'],
+      ]);
+      expect(response.errors[1]!.codeContext).toBe(
+        'community urn:oid:2.25.143717819127266221728204988935439350416.99.2 (hung-network) did not answer within 200 ms',
+      );
+    } finally {
+      await t.running.stop();
+      await hole.close();
+    }
+  });
+
+  it('a consumer profile that excludes a community never contacts it', async () => {
+    const pack = await startTestTopology();
+    const excluded = pack.pack.communities[0]!.homeCommunityId;
+    await pack.running.stop();
+    const t = await startTestTopology({ consumers: { 'supplier-a': { exclude: [excluded] } } });
+    try {
+      const nhs = t.pack.manifest.examples.inAllCommunities!;
+      const { response } = readQueryResponse(
+        await post(t.running.broker.endpoints['ITI-38'], findDocuments(nhs), undefined, {
+          'x-nir-consumer': 'supplier-a',
+        }),
+      );
+      expect(response.status).toBe(ResponseStatus.Success);
+      expect(response.objects.some((o) => o.home === excluded)).toBe(false);
+      expect(t.transactions.at(-1)?.legs.map((l) => l.homeCommunityId)).not.toContain(excluded);
+    } finally {
+      await t.running.stop();
+    }
+  });
+});
