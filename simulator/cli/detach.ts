@@ -1,0 +1,76 @@
+/**
+ * `sim up --detach`: start the same CLI in the background and return once its state file exists
+ * and every endpoint answers. Output goes to `<state home>/sim.log`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SimError } from '../shared/errors.js';
+import { stateHome } from './paths.js';
+import { isAlive, readState, type SimState } from './state.js';
+
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Spawn `sim up <args>` detached and wait for it to be ready.
+ * @throws SimError SIM_ERR_START_TIMEOUT, or the child's own one-line error when it exits early.
+ */
+export async function startDetached(args: string[]): Promise<SimState> {
+  mkdirSync(stateHome(), { recursive: true });
+  const logFile = path.join(stateHome(), 'sim.log');
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, NIR_SIM_LOG_FILE: logFile },
+  });
+  closeSync(fd);
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new SimError('SIM_ERR_INTERNAL', 'could not start nir-sim in the background');
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const s = readState();
+    if (s && s.pid === pid && (await allAnswer(s))) return s;
+    if (!isAlive(pid)) throw childFailure(logFile);
+    await sleep(100);
+  }
+  throw new SimError(
+    'SIM_ERR_START_TIMEOUT',
+    `nir-sim did not become ready within ${READY_TIMEOUT_MS} ms: see ${logFile}`,
+  );
+}
+
+async function allAnswer(s: SimState): Promise<boolean> {
+  const urls = [
+    s.broker.url,
+    ...s.communities.map((c) => new URL(c.endpoints['ITI-38'] ?? s.broker.url).origin),
+  ];
+  try {
+    const res = await Promise.all(
+      urls.map((u) => fetch(`${u}/health`, { signal: AbortSignal.timeout(2_000) })),
+    );
+    return res.every((r) => r.ok);
+  } catch {
+    return false;
+  }
+}
+
+function childFailure(logFile: string): SimError {
+  let last = '';
+  try {
+    last =
+      readFileSync(logFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('nir-sim:'))
+        .pop() ?? '';
+  } catch {
+    /* no log: fall through to the generic message */
+  }
+  return new SimError(
+    'SIM_ERR_START_TIMEOUT',
+    last ? last.replace(/^nir-sim:\s*/, '') : `nir-sim exited during start-up: see ${logFile}`,
+  );
+}

@@ -1,0 +1,38 @@
+/**
+ * `sim`: the nir-sim command line (yargs). One file per command under commands/; every failure
+ * the user can fix is a SimError printed as one line with its exit code.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { SimError } from '../shared/errors.js';
+import { upCommand } from './commands/up.js';
+import { downCommand } from './commands/down.js';
+import { statusCommand } from './commands/status.js';
+import { dataPackCommand } from './commands/data-pack.js';
+
+async function main(): Promise<void> {
+  let y = yargs(hideBin(process.argv))
+    .scriptName('npm run sim --')
+    .strict()
+    .demandCommand(1, 'name a command: up, down, status, data-pack')
+    .recommendCommands();
+  for (const add of [upCommand, downCommand, statusCommand, dataPackCommand]) y = add(y);
+  await y
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new SimError('SIM_ERR_BAD_ARGUMENT', `${msg} (see npm run sim -- --help)`);
+    })
+    .help()
+    .parseAsync();
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof SimError) {
+    process.stderr.write(`nir-sim: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(
+    `nir-sim: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(70);
+});
