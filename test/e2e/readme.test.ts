@@ -1,0 +1,55 @@
+/**
+ * The README's examples stay true: its curl bodies are posted to a running topology (on port 0
+ * instead of 8080) and must give what the README says they give.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResponseStatus } from '../../simulator/xca/constants.js';
+import { post, readQueryResponse, readRetrieveResponse } from '../helpers/soap-http.js';
+import { repoDir, startTestTopology, type TestTopology } from '../helpers/topology.js';
+
+const readme = readFileSync(path.join(repoDir, 'README.md'), 'utf8');
+/** Each curl block of the README: its URL and its heredoc body. */
+const examples = [...readme.matchAll(/```sh\n(curl[\s\S]*?)```/g)].map((m) => ({
+  url: /'(http:\/\/127\.0\.0\.1:8080[^']*)'/.exec(m[1]!)![1]!,
+  body: /<<'XML'\n([\s\S]*?)\nXML/.exec(m[1]!)![1]!,
+}));
+
+describe('README examples', () => {
+  let t: TestTopology;
+  beforeAll(async () => {
+    t = await startTestTopology();
+  });
+  afterAll(() => t.running.stop());
+  const at = (url: string) => url.replace('http://127.0.0.1:8080', t.running.broker.url);
+
+  it('opens with the two commands of a fresh machine', () => {
+    const head = readme.split('\n').slice(0, 12).join('\n');
+    expect(head).toContain('npm install && npm run sim up');
+    expect(head).toContain('npm test');
+  });
+
+  it('has a query and a retrieve example', () => {
+    expect(examples.map((e) => new URL(e.url).pathname)).toEqual(['/xca/iti38', '/xca/iti39']);
+  });
+
+  it('the first query finds ten reports across the three communities', async () => {
+    const { response } = readQueryResponse(await post(at(examples[0]!.url), examples[0]!.body));
+    expect(response.status).toBe(ResponseStatus.Success);
+    expect(response.errors).toEqual([]);
+    expect(response.objects).toHaveLength(10);
+    expect(new Set(response.objects.map((o) => o.home)).size).toBe(3);
+  });
+
+  it('the retrieve returns the first report as a PDF, byte for byte', async () => {
+    const { response } = readRetrieveResponse(await post(at(examples[1]!.url), examples[1]!.body));
+    expect(response.status).toBe(ResponseStatus.Success);
+    const entry = t.pack.communities[0]!.entries.find(
+      (e) => e.uniqueId === response.documents[0]!.documentUniqueId,
+    )!;
+    expect(response.documents[0]!.mimeType).toBe('application/pdf');
+    expect(createHash('sha1').update(response.documents[0]!.content).digest('hex')).toBe(entry.hash);
+  });
+});
