@@ -53,6 +53,11 @@ export interface GenerateOptions {
   clock?: Clock;
   /** OID arc for every generated id; default NIR_SIM_UID_ROOT. */
   uidRoot?: string;
+  /**
+   * Studies per patient in each community that knows them, drawn uniformly; default 2..4. For
+   * benchmarks that need many documents per patient; not recorded in pack.json.
+   */
+  studiesPerCommunity?: { min: number; max: number };
 }
 
 /** What was written. */
@@ -69,11 +74,26 @@ export interface GenerateSummary {
 /** The committed default pack: `data-packs/default`. */
 export const DEFAULT_PACK = { seed: 42, communities: 3, patients: 30 } as const;
 
+const DEFAULT_STUDIES = { min: 2, max: 4 } as const;
+
 function checkOptions(o: GenerateOptions, uidRoot: string): void {
   const bad = (what: string): never => {
     throw new SimError('SIM_ERR_BAD_ARGUMENT', `data-pack generate: ${what}`);
   };
   if (!Number.isSafeInteger(o.seed) || o.seed < 0) bad(`--seed must be a whole number >= 0, got ${o.seed}`);
+  const st = o.studiesPerCommunity;
+  if (
+    st &&
+    !(
+      Number.isInteger(st.min) &&
+      Number.isInteger(st.max) &&
+      st.min >= 1 &&
+      st.max >= st.min &&
+      st.max <= 100
+    )
+  ) {
+    bad(`studies per community must satisfy 1 <= min <= max <= 100, got ${st.min}..${st.max}`);
+  }
   if (!Number.isInteger(o.communities) || o.communities < 1 || o.communities > MAX_COMMUNITIES) {
     bad(`--communities must be 1..${MAX_COMMUNITIES}, got ${o.communities}`);
   }
@@ -125,10 +145,10 @@ async function writeCommunity(
   index: number,
   community: CommunityManifest,
   patients: readonly SyntheticPatient[],
-  o: { seed: number; uidRoot: string; referenceMs: number },
+  o: { seed: number; uidRoot: string; referenceMs: number; studies: { min: number; max: number } },
 ): Promise<DocumentEntry[]> {
   await mkdir(join(communityDir(dir, community.name), PackFiles.documents), { recursive: true });
-  const studies = synthesiseStudies(o.seed, index, community, patients, o.uidRoot, o.referenceMs);
+  const studies = synthesiseStudies(o.seed, index, community, patients, o.uidRoot, o.referenceMs, o.studies);
   const entries: DocumentEntry[] = [];
   for (const study of studies) {
     const pdf = await renderReportPdf(reportPdfContent(study, community));
@@ -186,6 +206,7 @@ export async function generateDataPack(opts: GenerateOptions): Promise<GenerateS
       seed: opts.seed,
       uidRoot,
       referenceMs,
+      studies: opts.studiesPerCommunity ?? DEFAULT_STUDIES,
     });
     documents += entries.length;
     for (const e of entries) {

@@ -99,6 +99,7 @@ function drawStudy(
  * by start time; counters (accession, UIDs) run in that order from 1.
  * @param seed pack seed (faker stream [seed, 3, index]).
  * @param referenceMs the pack's reference instant; every time is at least a day before it.
+ * @param perPatient how many studies each known patient gets (uniform, inclusive).
  */
 export function synthesiseStudies(
   seed: number,
@@ -107,13 +108,14 @@ export function synthesiseStudies(
   patients: readonly SyntheticPatient[],
   uidRoot: string,
   referenceMs: number,
+  perPatient: { min: number; max: number } = { min: 2, max: 4 },
 ): Study[] {
   const faker = seededFaker(seed, 3, index);
   const pool = radiologists(faker);
   const studies: Study[] = [];
   for (const patient of patients) {
     if (!patient.communities.includes(index)) continue;
-    const count = faker.number.int({ min: 2, max: 4 });
+    const count = faker.number.int(perPatient);
     const drawn = Array.from({ length: count }, () => drawStudy(faker, patient, pool, referenceMs));
     drawn.sort((a, b) => a.startMs - b.startMs);
     for (const s of drawn) {

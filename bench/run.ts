@@ -1,0 +1,12 @@
+/**
+ * `npm run bench`: prints the fan-out and throughput figures of the broker. Benchmarks print;
+ * they never assert on time (tests do not either). Numbers depend on the machine: compare runs
+ * on the same machine, not across machines.
+ */
+import os from 'node:os';
+import { fanOutBench } from './fan-out.js';
+import { throughputBench } from './throughput.js';
+
+console.log(`nir-sim bench on node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+await fanOutBench();
+await throughputBench();
