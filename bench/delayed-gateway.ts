@@ -6,12 +6,19 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { createRespondingGateway } from '../simulator/gateway/responding-gateway.js';
 import type { CommunityStore } from '../simulator/gateway/community-store.js';
-import { listen } from '../simulator/runtime/listen.js';
+import { listen } from '../simulator/shared/http-listen.js';
 import { silentLogger } from '../simulator/shared/logger.js';
 
 /** Start `store`'s gateway on port 0 behind a `delayMs` pause; resolves with its base URL. */
-export async function startDelayedGateway(store: CommunityStore, delayMs: number): Promise<{ url: string; server: Server }> {
-  const inner = createRespondingGateway({ community: store, logger: silentLogger(), maxBodyBytes: 10 * 1024 * 1024 });
+export async function startDelayedGateway(
+  store: CommunityStore,
+  delayMs: number,
+): Promise<{ url: string; server: Server }> {
+  const inner = createRespondingGateway({
+    community: store,
+    logger: silentLogger(),
+    maxBodyBytes: 10 * 1024 * 1024,
+  });
   const app = express();
   app.use((_req, _res, next) => {
     setTimeout(next, delayMs);

@@ -10,7 +10,7 @@ import { findDocumentsEnvelope } from '../simulator/cli/example-request.js';
 import { generateDataPack } from '../simulator/data-pack/generator.js';
 import { loadDataPack } from '../simulator/data-pack/loader.js';
 import { startInProcess } from '../simulator/runtime/in-process.js';
-import { close } from '../simulator/runtime/listen.js';
+import { close } from '../simulator/shared/http-listen.js';
 import { silentLogger } from '../simulator/shared/logger.js';
 import { startDelayedGateway } from './delayed-gateway.js';
 import { median, timeRequest } from './measure.js';
@@ -26,10 +26,14 @@ export async function fanOutBench(): Promise<void> {
     await generateDataPack({ seed: 7, communities: 50, patients: 6, outDir: dir });
     const pack = await loadDataPack(dir);
     const nhs = pack.manifest.examples.inAllCommunities!;
-    console.log(`fan-out: each community answers after ${DELAY_MS} ms; ${SAMPLES} sequential ITI-38 FindDocuments per N`);
+    console.log(
+      `fan-out: each community answers after ${DELAY_MS} ms; ${SAMPLES} sequential ITI-38 FindDocuments per N`,
+    );
     console.log('  N   median ms   p90 ms   median / 50 ms');
     for (const n of [1, 10, 50]) {
-      const gateways = await Promise.all(pack.communities.slice(0, n).map((c) => startDelayedGateway(c, DELAY_MS)));
+      const gateways = await Promise.all(
+        pack.communities.slice(0, n).map((c) => startDelayedGateway(c, DELAY_MS)),
+      );
       const running = await startInProcess(
         {
           host: '127.0.0.1',
@@ -54,7 +58,9 @@ export async function fanOutBench(): Promise<void> {
       times.sort((a, b) => a - b);
       const m = median(times);
       const p90 = times[Math.floor(times.length * 0.9)]!;
-      console.log(`  ${String(n).padStart(2)}  ${m.toFixed(1).padStart(9)}  ${p90.toFixed(1).padStart(7)}  ${(m / DELAY_MS).toFixed(2).padStart(14)}`);
+      console.log(
+        `  ${String(n).padStart(2)}  ${m.toFixed(1).padStart(9)}  ${p90.toFixed(1).padStart(7)}  ${(m / DELAY_MS).toFixed(2).padStart(14)}`,
+      );
       await running.stop();
       await Promise.all(gateways.map((g) => close(g.server)));
     }

@@ -5,7 +5,8 @@
  */
 import express from 'express';
 import { WSSE_NS } from '../soap/namespaces.js';
-import { createSoapEndpoint } from '../soap/server.js';
+import { createSoapEndpoint, type SoapRequest } from '../soap/server.js';
+import type { TransactionEvent } from '../control/events.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { SoapAction } from '../xca/constants.js';
@@ -35,15 +36,17 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   app.disable('x-powered-by');
   let seq = 0;
   const understoodHeaders = [{ ns: WSSE_NS, local: 'Security' }];
-  const requestContext = (
-    h: Record<string, string | string[] | undefined>,
-    messageId: string | undefined,
-  ): RequestContext => {
-    const consumer = h[CONSUMER_HEADER];
+  const requestContext = (sreq: SoapRequest): RequestContext => {
+    const consumer = sreq.httpHeaders[CONSUMER_HEADER];
+    const messageId = sreq.envelope.addressing.messageId;
     return {
+      requestXml: sreq.rawXml,
       ...(messageId !== undefined ? { messageId } : {}),
       ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
     };
+  };
+  const emit = (event: TransactionEvent, responseXml: string): void => {
+    bc.events?.emit('transaction', { ...event, responseXml });
   };
   app.get('/health', (_req, res) => {
     res.json({ status: 'up', communities: bc.directory.communities.map((c) => c.homeCommunityId) });
@@ -57,12 +60,10 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       understoodHeaders,
       handler: async (sreq) => {
         const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
-        const resp = await crossGatewayQuery(
-          req,
-          requestContext(sreq.httpHeaders, sreq.envelope.addressing.messageId),
-          bc,
-        );
-        return { action: SoapAction.CrossGatewayQueryResponse, bodyXml: encodeAdhocQueryResponse(resp) };
+        const { response, event } = await crossGatewayQuery(req, requestContext(sreq), bc);
+        const bodyXml = encodeAdhocQueryResponse(response);
+        emit(event, bodyXml);
+        return { action: SoapAction.CrossGatewayQueryResponse, bodyXml };
       },
     }),
   );
@@ -75,15 +76,10 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       understoodHeaders,
       handler: async (sreq) => {
         const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
-        const resp = await crossGatewayRetrieve(
-          req,
-          requestContext(sreq.httpHeaders, sreq.envelope.addressing.messageId),
-          bc,
-        );
-        return {
-          action: SoapAction.CrossGatewayRetrieveResponse,
-          ...retrieveResponseParts(resp, `nir.${++seq}`),
-        };
+        const { response, event } = await crossGatewayRetrieve(req, requestContext(sreq), bc);
+        const parts = retrieveResponseParts(response, `nir.${++seq}`);
+        emit(event, parts.bodyXml);
+        return { action: SoapAction.CrossGatewayRetrieveResponse, ...parts };
       },
     }),
   );

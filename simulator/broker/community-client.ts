@@ -21,6 +21,19 @@ import type {
 } from '../xca/types.js';
 import type { LegFailure } from './leg.js';
 
+/** What went over the wire on one leg (for the transaction log). */
+export interface LegExchange {
+  httpStatus: number;
+  requestXml: string;
+  responseXml: string;
+}
+
+/** A decoded answer and its exchange. */
+export interface LegAnswer<R> {
+  value: R;
+  exchange: LegExchange;
+}
+
 /** Transport options shared by every leg. */
 export interface LegTransport {
   agent?: Agent;
@@ -37,16 +50,18 @@ export async function queryCommunity(
   req: AdhocQueryRequest,
   signal: AbortSignal,
   t: LegTransport,
-): Promise<AdhocQueryResponse> {
+): Promise<LegAnswer<AdhocQueryResponse>> {
+  const bodyXml = encodeAdhocQueryRequest(req);
   const res = await soapCall({
     url,
     action: SoapAction.CrossGatewayQuery,
-    bodyXml: encodeAdhocQueryRequest(req),
+    bodyXml,
     signal,
     maxResponseBytes: t.maxResponseBytes,
     ...(t.agent ? { agent: t.agent } : {}),
   });
-  return decodeAdhocQueryResponse(res.body);
+  const exchange = { httpStatus: res.httpStatus, requestXml: bodyXml, responseXml: res.rawXml };
+  return { value: decodeAdhocQueryResponse(res.body), exchange };
 }
 
 /**
@@ -58,16 +73,21 @@ export async function retrieveFromCommunity(
   req: RetrieveDocumentSetRequest,
   signal: AbortSignal,
   t: LegTransport,
-): Promise<RetrieveDocumentSetResponse> {
+): Promise<LegAnswer<RetrieveDocumentSetResponse>> {
+  const bodyXml = encodeRetrieveDocumentSetRequest(req);
   const res = await soapCall({
     url,
     action: SoapAction.CrossGatewayRetrieve,
-    bodyXml: encodeRetrieveDocumentSetRequest(req),
+    bodyXml,
     signal,
     maxResponseBytes: t.maxResponseBytes,
     ...(t.agent ? { agent: t.agent } : {}),
   });
-  return decodeRetrieveDocumentSetResponse(res.body, (el) => resolveXopContent(el, res.attachments));
+  const exchange = { httpStatus: res.httpStatus, requestXml: bodyXml, responseXml: res.rawXml };
+  return {
+    value: decodeRetrieveDocumentSetResponse(res.body, (el) => resolveXopContent(el, res.attachments)),
+    exchange,
+  };
 }
 
 /** Map whatever a leg threw to a LegFailure; `timedOut` wins over the error's own kind. */

@@ -4,35 +4,9 @@
  */
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import type { Transaction } from '../xca/constants.js';
 import type { CommunityDirectory } from './community-directory.js';
 import type { LegTransport } from './community-client.js';
-import type { LegFailure } from './leg.js';
-
-/** One community leg of a consumer request, as the transaction log records it. */
-export interface LegRecord {
-  community: string;
-  homeCommunityId: string;
-  /** Epoch ms. */
-  startedAt: number;
-  durationMs: number;
-  outcome: 'answered' | 'failed';
-  failure?: LegFailure;
-  /** errorCode of each RegistryError the community returned. */
-  errorCodes: string[];
-}
-
-/** One consumer request and its legs (for logs, NFT-01 timings, and the control API later). */
-export interface TransactionRecord {
-  transaction: Transaction;
-  messageId?: string;
-  consumerId?: string;
-  startedAt: number;
-  durationMs: number;
-  status: string;
-  errorCodes: string[];
-  legs: LegRecord[];
-}
+import type { SimEvents } from '../control/events.js';
 
 /** The broker's dependencies. */
 export interface BrokerContext {
@@ -42,8 +16,8 @@ export interface BrokerContext {
   clock: Clock;
   logger: Logger;
   transport: LegTransport;
-  /** Called once per consumer request after the response is built. */
-  onTransaction?: (record: TransactionRecord) => void;
+  /** Where each answered consumer request is announced (transaction log, audit). */
+  events?: SimEvents;
 }
 
 /** Per-request facts from the SOAP layer. */
@@ -52,4 +26,6 @@ export interface RequestContext {
   /** The consumer's profile key (sandbox: the `X-NIR-Consumer` header). */
   consumerId?: string;
   signal?: AbortSignal;
+  /** The consumer's request envelope, for the transaction log. */
+  requestXml?: string;
 }

@@ -13,36 +13,55 @@ import { consolidateQuery } from './consolidate.js';
 import type { BrokerContext, RequestContext } from './context.js';
 import { runLegs } from './run-legs.js';
 import { resolveTarget } from './targets.js';
-import { transactionRecord } from './transaction-record.js';
+import { transactionEvent } from './transaction-record.js';
+import type { TransactionEvent } from '../control/events.js';
 
 /**
  * Answer one AdhocQueryRequest. Never throws for protocol problems: they are RegistryErrors in
- * the returned AdhocQueryResponse (HTTP 200).
+ * the returned AdhocQueryResponse (HTTP 200). Also returns the transaction's event (legs,
+ * timings, patient) for the caller to complete with the encoded answer and emit.
  */
 export async function crossGatewayQuery(
   req: AdhocQueryRequest,
   rc: RequestContext,
   bc: BrokerContext,
-): Promise<AdhocQueryResponse> {
+): Promise<{ response: AdhocQueryResponse; event: TransactionEvent }> {
   const startedAt = bc.clock.now();
   const plan = planQuery(req, rc, bc);
+  const about = plan.patient !== undefined ? { patient: plan.patient } : {};
   if ('errors' in plan) {
     const response = consolidateQuery([], plan.errors);
-    bc.onTransaction?.(transactionRecord(Transaction.Iti38, response, [], rc, startedAt, bc.clock));
-    return response;
+    return {
+      response,
+      event: transactionEvent(Transaction.Iti38, response, 0, [], rc, startedAt, bc.clock, about),
+    };
   }
   const targets = plan.targets.map((community) => ({ community }));
-  const { legs, records } = await runLegs(targets, Transaction.Iti38, rc, bc, (url, signal) =>
+  const { legs, events } = await runLegs(targets, Transaction.Iti38, rc, bc, (url, signal) =>
     queryCommunity(url, req, signal, bc.transport),
   );
   const response = consolidateQuery(legs, plan.warnings);
-  bc.onTransaction?.(transactionRecord(Transaction.Iti38, response, records, rc, startedAt, bc.clock));
-  return response;
+  const event = transactionEvent(
+    Transaction.Iti38,
+    response,
+    response.objects.length,
+    events,
+    rc,
+    startedAt,
+    bc.clock,
+    about,
+  );
+  return { response, event };
 }
 
-type Plan = { targets: CommunityEndpoint[]; warnings: RegistryError[] } | { errors: RegistryError[] };
+/** The communities to ask, or the errors that stop the query; `patient` once a valid NHS number is read. */
+type Plan = ({ targets: CommunityEndpoint[]; warnings: RegistryError[] } | { errors: RegistryError[] }) & {
+  patient?: string;
+};
 
 function planQuery(req: AdhocQueryRequest, rc: RequestContext, bc: BrokerContext): Plan {
+  let patient: string | undefined;
+  const withPatient = (p: Plan): Plan => (patient === undefined ? p : { ...p, patient });
   const parsed = parseStoredQuery(req);
   if (!parsed.ok) return { errors: [parsed.error] };
   const patientId = storedQueryPatientId(req);
@@ -59,6 +78,7 @@ function planQuery(req: AdhocQueryRequest, rc: RequestContext, bc: BrokerContext
     }
   } else {
     const nhs = nhsNumberFromPatientId(patientId);
+    if (nhs.ok) patient = nhs.nhsNumber;
     if (!nhs.ok) {
       return {
         errors: [
@@ -72,7 +92,7 @@ function planQuery(req: AdhocQueryRequest, rc: RequestContext, bc: BrokerContext
   }
   if (req.home !== undefined && req.home !== '') {
     const t = resolveTarget(bc.directory, rc.consumerId, req.home);
-    return 'error' in t ? { errors: [t.error] } : { targets: [t.community], warnings: [] };
+    return withPatient('error' in t ? { errors: [t.error] } : { targets: [t.community], warnings: [] });
   }
   const targets = bc.directory.inScope(rc.consumerId);
   const warnings =
@@ -84,5 +104,5 @@ function planQuery(req: AdhocQueryRequest, rc: RequestContext, bc: BrokerContext
           ),
         ]
       : [];
-  return { targets, warnings };
+  return withPatient({ targets, warnings });
 }

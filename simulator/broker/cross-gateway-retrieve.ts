@@ -17,7 +17,8 @@ import type { BrokerContext, RequestContext } from './context.js';
 import type { RetrieveLeg } from './leg.js';
 import { runLegs } from './run-legs.js';
 import { resolveTarget } from './targets.js';
-import { transactionRecord } from './transaction-record.js';
+import { transactionEvent } from './transaction-record.js';
+import type { TransactionEvent } from '../control/events.js';
 
 interface Group {
   community: CommunityEndpoint;
@@ -26,16 +27,17 @@ interface Group {
 
 /**
  * Answer one RetrieveDocumentSetRequest. DocumentRequests without HomeCommunityId get
- * XDSMissingHomeCommunityId, unknown ones XDSUnknownCommunity; the rest are retrieved.
+ * XDSMissingHomeCommunityId, unknown ones XDSUnknownCommunity; the rest are retrieved. Also
+ * returns the transaction's event for the caller to emit.
  */
 export async function crossGatewayRetrieve(
   req: RetrieveDocumentSetRequest,
   rc: RequestContext,
   bc: BrokerContext,
-): Promise<RetrieveDocumentSetResponse> {
+): Promise<{ response: RetrieveDocumentSetResponse; event: TransactionEvent }> {
   const startedAt = bc.clock.now();
   const { groups, errors } = split(req.documents, rc, bc);
-  const { legs, records } = await runLegs(groups, Transaction.Iti39, rc, bc, (url, signal, g) =>
+  const { legs, events } = await runLegs(groups, Transaction.Iti39, rc, bc, (url, signal, g) =>
     retrieveFromCommunity(url, { documents: g.documents }, signal, bc.transport),
   );
   const retrieveLegs: RetrieveLeg[] = legs.map((l) => ({
@@ -43,8 +45,22 @@ export async function crossGatewayRetrieve(
     requestedDocumentIds: l.target.documents.map((d) => d.documentUniqueId),
   }));
   const response = consolidateRetrieve(retrieveLegs, errors);
-  bc.onTransaction?.(transactionRecord(Transaction.Iti39, response, records, rc, startedAt, bc.clock));
-  return response;
+  const documents = req.documents.map((d) => ({
+    ...(d.homeCommunityId !== undefined ? { homeCommunityId: d.homeCommunityId } : {}),
+    repositoryUniqueId: d.repositoryUniqueId,
+    documentUniqueId: d.documentUniqueId,
+  }));
+  const event = transactionEvent(
+    Transaction.Iti39,
+    response,
+    response.documents.length,
+    events,
+    rc,
+    startedAt,
+    bc.clock,
+    { documents },
+  );
+  return { response, event };
 }
 
 function split(

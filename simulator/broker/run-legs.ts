@@ -1,13 +1,15 @@
 /**
  * Fan a request out to communities and turn each settled call into a Leg (for consolidate) and a
- * LegRecord (for the transaction log).
+ * LegEvent (for the transaction log).
  */
+import type { LegEvent } from '../control/events.js';
 import type { Transaction } from '../xca/constants.js';
 import type { CommunityEndpoint } from './community-directory.js';
-import { classifyLegError } from './community-client.js';
-import type { BrokerContext, LegRecord, RequestContext } from './context.js';
+import { classifyLegError, type LegAnswer } from './community-client.js';
+import type { BrokerContext, RequestContext } from './context.js';
 import { fanOut } from './fan-out.js';
-import type { Leg } from './leg.js';
+import type { Leg, LegFailure } from './leg.js';
+import { SoapCallError } from '../soap/client.js';
 
 /**
  * Call every target in parallel with the broker's per-leg deadline.
@@ -21,8 +23,8 @@ export async function runLegs<
   transaction: Transaction,
   rc: RequestContext,
   bc: BrokerContext,
-  call: (url: string, signal: AbortSignal, target: T) => Promise<R>,
-): Promise<{ legs: (Leg<R> & { target: T })[]; records: LegRecord[] }> {
+  call: (url: string, signal: AbortSignal, target: T) => Promise<LegAnswer<R>>,
+): Promise<{ legs: (Leg<R> & { target: T })[]; events: LegEvent[] }> {
   const settled = await fanOut(
     targets,
     (t, signal) => {
@@ -33,7 +35,7 @@ export async function runLegs<
     { deadlineMs: bc.deadlineMs, clock: bc.clock, ...(rc.signal ? { parent: rc.signal } : {}) },
   );
   const legs: (Leg<R> & { target: T })[] = [];
-  const records: LegRecord[] = [];
+  const events: LegEvent[] = [];
   settled.forEach((s, i) => {
     const target = targets[i]!;
     const community = { name: target.community.name, homeCommunityId: target.community.homeCommunityId };
@@ -44,14 +46,46 @@ export async function runLegs<
       durationMs: s.durationMs,
     };
     if (s.ok) {
-      legs.push({ community, target, outcome: 'answered', response: s.value });
-      records.push({ ...base, outcome: 'answered', errorCodes: s.value.errors.map((e) => e.errorCode) });
+      legs.push({ community, target, outcome: 'answered', response: s.value.value });
+      events.push({
+        ...base,
+        outcome: 'answered',
+        ...s.value.exchange,
+        errorCodes: s.value.value.errors.map((e) => e.errorCode),
+      });
     } else {
       const failure = classifyLegError(s.error, s.timedOut, bc.deadlineMs);
       legs.push({ community, target, outcome: 'failed', failure });
-      records.push({ ...base, outcome: 'failed', failure, errorCodes: [] });
+      const httpStatus = s.error instanceof SoapCallError ? s.error.httpStatus : undefined;
+      events.push({
+        ...base,
+        outcome: 'failed',
+        failure: { reason: failure.reason, detail: failureDetail(failure) },
+        errorCodes: [],
+        ...(httpStatus !== undefined ? { httpStatus } : {}),
+      });
     }
   });
-  for (const r of records) bc.logger.info({ leg: r, transaction }, 'community leg settled');
-  return { legs, records };
+  for (const e of events) {
+    const { requestXml: _q, responseXml: _r, ...leg } = e;
+    bc.logger.info({ leg, transaction }, 'community leg settled');
+  }
+  return { legs, events };
+}
+
+function failureDetail(f: LegFailure): string {
+  switch (f.reason) {
+    case 'timeout':
+      return `no answer within ${f.deadlineMs} ms`;
+    case 'soap-fault':
+      return `${f.faultCode}: ${f.faultReason}`;
+    case 'http-status':
+      return `HTTP ${f.httpStatus}: ${f.detail}`;
+    case 'refused':
+    case 'reset':
+    case 'too-large':
+    case 'malformed':
+    case 'invalid-response':
+      return f.detail;
+  }
 }

@@ -1,26 +1,34 @@
-/** Building the TransactionRecord of one consumer request. */
+/** Building the TransactionEvent of one consumer request. */
+import { randomUUID } from 'node:crypto';
+import type { LegEvent, TransactionEvent } from '../control/events.js';
 import type { Clock } from '../shared/clock.js';
 import type { Transaction } from '../xca/constants.js';
 import type { RegistryError } from '../xca/types.js';
-import type { LegRecord, RequestContext, TransactionRecord } from './context.js';
+import type { RequestContext } from './context.js';
 
-/** A TransactionRecord ending now. */
-export function transactionRecord(
+/** A TransactionEvent ending now; the caller adds `responseXml` once the answer is encoded. */
+export function transactionEvent(
   transaction: Transaction,
   response: { status: string; errors: readonly RegistryError[] },
-  legs: LegRecord[],
+  resultCount: number,
+  legs: LegEvent[],
   rc: RequestContext,
   startedAt: number,
   clock: Clock,
-): TransactionRecord {
+  about: Pick<TransactionEvent, 'patient' | 'documents'> = {},
+): TransactionEvent {
   return {
+    id: randomUUID(),
     transaction,
     ...(rc.messageId !== undefined ? { messageId: rc.messageId } : {}),
     ...(rc.consumerId !== undefined ? { consumerId: rc.consumerId } : {}),
+    ...about,
     startedAt,
     durationMs: clock.now() - startedAt,
     status: response.status,
-    errorCodes: response.errors.map((e) => e.errorCode),
+    errors: [...response.errors],
+    resultCount,
     legs,
+    ...(rc.requestXml !== undefined ? { requestXml: rc.requestXml } : {}),
   };
 }

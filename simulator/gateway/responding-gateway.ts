@@ -1,18 +1,23 @@
 /**
  * A simulated XCA responding gateway for one community: `POST /xca/iti38` and `POST /xca/iti39`
- * over SOAP 1.2 (ITI TF-2 3.38, 3.39), plus `GET /health`.
+ * over SOAP 1.2 (ITI TF-2 3.38, 3.39), plus `GET /health`. Faults from the topology's fault
+ * store apply here and nowhere else.
  */
 import express from 'express';
+import type { FaultStore } from '../faults/fault-store.js';
+import { applyToQueryResponse, applyToRetrieveResponse } from '../faults/message-effects.js';
 import type { Logger } from '../shared/logger.js';
 import { createSoapEndpoint } from '../soap/server.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
-import { SoapAction } from '../xca/constants.js';
+import { SoapAction, Transaction } from '../xca/constants.js';
 import { decodeRetrieveDocumentSetRequest } from '../xca/retrieve-document-set.js';
 import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
 import type { CommunityStore } from './community-store.js';
 import { respondToQuery } from './cross-gateway-query.js';
 import { respondToRetrieve } from './cross-gateway-retrieve.js';
+import { beginFaults, finishWithFaults } from './fault-injection.js';
+import { queryPatient, retrievePatient } from './request-patient.js';
 
 /** Paths a responding gateway serves, the same as the broker's sandbox paths. */
 export const GatewayPath = { iti38: '/xca/iti38', iti39: '/xca/iti39' } as const;
@@ -23,11 +28,14 @@ export interface RespondingGatewayOptions {
   logger: Logger;
   /** Largest request accepted, bytes. */
   maxBodyBytes: number;
+  /** The topology's faults; none apply when absent. */
+  faults?: FaultStore;
 }
 
 /** An express app serving one community. */
 export function createRespondingGateway(opts: RespondingGatewayOptions): express.Express {
-  const { community: c, logger, maxBodyBytes } = opts;
+  const { community: c, logger, maxBodyBytes, faults } = opts;
+  const ctx = { homeCommunityId: c.homeCommunityId, displayName: c.displayName };
   const app = express();
   app.disable('x-powered-by');
   let seq = 0;
@@ -36,14 +44,20 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
   });
   app.post(
     GatewayPath.iti38,
-    createSoapEndpoint({
+    ...createSoapEndpoint({
       action: SoapAction.CrossGatewayQuery,
       maxBodyBytes,
       logger,
-      handler: (sreq) => {
+      handler: async (sreq) => {
         const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
-        const resp = respondToQuery(req, c);
-        return Promise.resolve({
+        const patient = queryPatient(req);
+        const plan = await beginFaults(
+          faults,
+          { gateway: c.name, transaction: Transaction.Iti38, ...(patient ? { patient } : {}) },
+          logger,
+        );
+        const resp = applyToQueryResponse(respondToQuery(req, c), plan.content, ctx);
+        return finishWithFaults(plan, {
           action: SoapAction.CrossGatewayQueryResponse,
           bodyXml: encodeAdhocQueryResponse(resp),
         });
@@ -52,17 +66,21 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
   );
   app.post(
     GatewayPath.iti39,
-    createSoapEndpoint({
+    ...createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieve,
       maxBodyBytes,
       logger,
       handler: async (sreq) => {
         const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
-        const resp = await respondToRetrieve(req, c);
-        return {
-          action: SoapAction.CrossGatewayRetrieveResponse,
-          ...retrieveResponseParts(resp, `${c.name}.${++seq}`),
-        };
+        const patient = retrievePatient(req, c);
+        const plan = await beginFaults(
+          faults,
+          { gateway: c.name, transaction: Transaction.Iti39, ...(patient ? { patient } : {}) },
+          logger,
+        );
+        const resp = applyToRetrieveResponse(await respondToRetrieve(req, c), plan.content, ctx);
+        const parts = retrieveResponseParts(resp, `${c.name}.${++seq}`);
+        return finishWithFaults(plan, { action: SoapAction.CrossGatewayRetrieveResponse, ...parts });
       },
     }),
   );

@@ -19,6 +19,7 @@ import {
 import { parseContentType, soapXmlContentType } from './content-type.js';
 import { WSA_ANONYMOUS, WSA_FAULT_ACTION, type QName } from './namespaces.js';
 import type { Attachments, MtomPart } from './mtom.js';
+import { deliverWithDirective, type TransportDirective } from './transport-directive.js';
 
 /** A parsed request as handlers see it; no sockets. */
 export interface SoapRequest {
@@ -45,6 +46,8 @@ export interface SoapResponse {
   attachments?: MtomPart[];
   /** Extra header blocks (serialised XML). */
   headersXml?: string;
+  /** Deliver other than normally (a simulated fault; see transport-directive.ts). */
+  delivery?: TransportDirective;
 }
 
 /** Transport-neutral request handler. Throw SoapFaultError for a fault; any other throw is a Receiver fault. */
@@ -236,7 +239,9 @@ async function dispatch(
     ...(relatesTo === undefined ? {} : { relatesTo }),
     ...(answer.headersXml === undefined ? {} : { headersXml: answer.headersXml }),
   });
-  await writeEntity(res, 200, encodeSoapMessage(xml, answer.action, answer.attachments));
+  const entity = encodeSoapMessage(xml, answer.action, answer.attachments);
+  if (answer.delivery) await deliverWithDirective(res, entity, answer.delivery);
+  else await writeEntity(res, 200, entity);
 }
 
 /**

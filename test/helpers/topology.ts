@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import type { DataPack } from '../../simulator/data-pack/pack-format.js';
-import type { TransactionRecord } from '../../simulator/broker/context.js';
+import type { TransactionEvent } from '../../simulator/control/events.js';
+import { FaultStore } from '../../simulator/faults/fault-store.js';
 import type { ConsumerProfile } from '../../simulator/broker/community-directory.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
 import type { ExternalCommunity } from '../../simulator/runtime/topology.js';
@@ -21,7 +22,9 @@ export const defaultPackDir = path.join(repoDir, 'data-packs', 'default');
 export interface TestTopology {
   running: RunningTopology;
   pack: DataPack;
-  transactions: TransactionRecord[];
+  transactions: TransactionEvent[];
+  /** The topology's faults: add some to make a simulated community misbehave. */
+  faults: FaultStore;
 }
 
 /** Start the default pack's communities (all, or the first `simulated`) plus `externals`, all on port 0. */
@@ -31,10 +34,17 @@ export async function startTestTopology(
     deadlineMs?: number;
     simulated?: number;
     consumers?: Record<string, ConsumerProfile>;
+    /** Seed of the fault store's PRNG streams (default 1). */
+    seed?: number;
   } = {},
 ): Promise<TestTopology> {
   const pack = await loadDataPack(defaultPackDir);
-  const transactions: TransactionRecord[] = [];
+  const transactions: TransactionEvent[] = [];
+  const names = [
+    ...pack.communities.slice(0, opts.simulated ?? pack.communities.length).map((c) => c.name),
+    ...(opts.externals ?? []).map((e) => e.name),
+  ];
+  const faults = new FaultStore(opts.seed ?? 1, () => names);
   const running = await startInProcess(
     {
       host: '127.0.0.1',
@@ -52,9 +62,10 @@ export async function startTestTopology(
         ...(opts.externals ?? []),
       ],
     },
-    { logger: silentLogger(), onTransaction: (r) => transactions.push(r) },
+    { logger: silentLogger(), faults },
   );
-  return { running, pack, transactions };
+  running.events.on('transaction', (e) => transactions.push(e));
+  return { running, pack, transactions, faults };
 }
 
 /** A TCP server that accepts connections and never answers (a community that hangs). */

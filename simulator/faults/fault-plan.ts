@@ -1,0 +1,125 @@
+/**
+ * From the faults chosen for one request to what the gateway does: a delay, then either an answer
+ * replaced outright (a SOAP Fault or a transport directive) or the normal answer with its content
+ * changed, delivered normally or not (DESIGN.md: message and transport application points).
+ */
+import type { TransportDirective } from '../soap/transport-directive.js';
+import type { AppliedFault } from './fault-store.js';
+import type { FaultSpec } from './fault-spec.js';
+
+/** Faults that change the typed response. */
+export type ContentFault = Extract<
+  FaultSpec,
+  {
+    kind:
+      | 'registry-error'
+      | 'unknown-patient'
+      | 'drop-documents'
+      | 'missing-home'
+      | 'wrong-home'
+      | 'status-mismatch';
+  }
+>;
+
+/** What to do for one request. */
+export interface FaultPlan {
+  /** Wait this long before answering, ms (latency faults, jitter drawn). */
+  delayMs: number;
+  /** Answer with this SOAP Fault instead. */
+  soapFault?: { code: 'Sender' | 'Receiver'; reason: string };
+  /** Replace or alter the delivery (timeout, reset, slow body, raw bytes, truncation). */
+  delivery?: TransportDirective;
+  /** Put the response body's namespace wrong (malformed-xml `wrong-namespace`). */
+  wrongNamespace: boolean;
+  /** Content changes, in the order the faults were added. */
+  content: ContentFault[];
+  /** Provisioning faults seen (they act on certificates, not on requests). */
+  provisioning: FaultSpec[];
+  /** Names of the faults that applied, for logs and the transaction log. */
+  applied: string[];
+}
+
+/** A body that is not well-formed XML (mismatched end tags), for malformed-xml `not-well-formed`. */
+const NOT_WELL_FORMED = Buffer.from(
+  '<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><broken></env:Body></env:Envelope>',
+);
+
+/**
+ * Fold the applied faults, in order, into a plan. The first fault that replaces the answer (SOAP
+ * Fault, timeout, reset, refuse, HTTP status, empty or malformed body) wins over later ones;
+ * latencies add up; content faults all apply.
+ */
+export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
+  const plan: FaultPlan = { delayMs: 0, wrongNamespace: false, content: [], provisioning: [], applied: [] };
+  for (const { fault: f, draw } of applied) {
+    plan.applied.push(f.name);
+    const replaced = plan.soapFault !== undefined || plan.delivery !== undefined;
+    switch (f.kind) {
+      case 'latency':
+        plan.delayMs += Math.max(0, Math.round(f.latencyMs + (2 * draw - 1) * f.jitterMs));
+        break;
+      case 'soap-fault':
+        if (!replaced) plan.soapFault = { code: f.code, reason: f.reason };
+        break;
+      case 'http-status':
+        if (!replaced)
+          plan.delivery = {
+            kind: 'replace',
+            status: f.status,
+            contentType: f.contentType,
+            body: Buffer.from(f.body),
+          };
+        break;
+      case 'timeout':
+        if (!replaced) plan.delivery = { kind: 'no-response' };
+        break;
+      case 'connection-reset':
+        if (!replaced) plan.delivery = { kind: 'reset', afterBytes: f.afterBytes };
+        break;
+      case 'refuse':
+        // A conditional refuse acts per request: the connection is reset before any byte.
+        if (!replaced) plan.delivery = { kind: 'reset', afterBytes: 0 };
+        break;
+      case 'slow-body':
+        if (!replaced) plan.delivery = { kind: 'throttle', bytesPerSecond: f.bytesPerSecond };
+        break;
+      case 'empty-body':
+        if (!replaced)
+          plan.delivery = {
+            kind: 'replace',
+            status: f.status,
+            contentType: 'application/soap+xml; charset=UTF-8',
+            body: Buffer.alloc(0),
+          };
+        break;
+      case 'malformed-xml':
+        if (f.variant === 'wrong-namespace') plan.wrongNamespace = true;
+        else if (!replaced) {
+          plan.delivery =
+            f.variant === 'truncated'
+              ? { kind: 'truncate', fraction: 0.5 }
+              : {
+                  kind: 'replace',
+                  status: 200,
+                  contentType: 'application/soap+xml; charset=UTF-8',
+                  body: NOT_WELL_FORMED,
+                };
+        }
+        break;
+      case 'registry-error':
+      case 'unknown-patient':
+      case 'drop-documents':
+      case 'missing-home':
+      case 'wrong-home':
+      case 'status-mismatch':
+        plan.content.push(f);
+        break;
+      case 'cert-expired':
+      case 'cert-revoked':
+      case 'cert-untrusted':
+        plan.provisioning.push(f);
+        break;
+    }
+  }
+  return plan;
+}

@@ -1,0 +1,167 @@
+/**
+ * The fault catalogue: one discriminated union on `kind`, a common envelope, and the schema that
+ * validates faults from files, the control API and the CLI alike (DESIGN.md "Faults as data";
+ * toxiproxy's small orthogonal catalogue). zod gives the TypeScript type and the JSON Schema.
+ */
+import { z } from 'zod';
+import { isValidNhsNumber } from '../xca/nhs-number.js';
+
+/** Where a fault acts (DESIGN.md: three application points, kept apart). */
+export const FaultLevel = {
+  message: 'message',
+  transport: 'transport',
+  provisioning: 'provisioning',
+} as const;
+export type FaultLevel = (typeof FaultLevel)[keyof typeof FaultLevel];
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, ".", "_" or "-" (at most 64)');
+
+/** Fields every fault has, whatever its kind. */
+const envelope = {
+  /** Unique among the faults of a running topology. */
+  name,
+  /** The community's name, as `sim status` shows it. */
+  gateway: z.string().min(1),
+  /** Only requests of this transaction. */
+  transaction: z.enum(['ITI-38', 'ITI-39', 'RAD-75']).optional(),
+  /** Only requests about this patient (10-digit NHS number). */
+  patient: z
+    .string()
+    .refine(
+      (s) => /^\d{10}$/.test(s) && isValidNhsNumber(s),
+      'a 10-digit NHS number with a valid check digit',
+    )
+    .optional(),
+  /** Chance of applying to each matching request, drawn from a PRNG seeded per fault. */
+  probability: z.number().min(0).max(1).default(1),
+  /** Apply to at most this many matching requests. */
+  times: z.number().int().positive().optional(),
+  /** Skip the first `after` matching requests. */
+  after: z.number().int().min(0).default(0),
+} as const;
+
+const ms = z.number().int().min(0).max(600_000);
+
+const kinds = [
+  z.object({ ...envelope, kind: z.literal('latency'), latencyMs: ms, jitterMs: ms.default(0) }),
+  z.object({
+    ...envelope,
+    kind: z.literal('soap-fault'),
+    code: z.enum(['Sender', 'Receiver']).default('Receiver'),
+    reason: z.string().min(1).default('simulated fault'),
+  }),
+  z.object({
+    ...envelope,
+    kind: z.literal('registry-error'),
+    errorCode: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an IHE errorCode such as XDSRegistryError'),
+    severity: z.enum(['Error', 'Warning']).default('Error'),
+    codeContext: z.string().min(1).optional(),
+    withDocuments: z.boolean().default(false),
+  }),
+  z.object({ ...envelope, kind: z.literal('unknown-patient') }),
+  z.object({
+    ...envelope,
+    kind: z.literal('drop-documents'),
+    keepFraction: z.number().min(0).max(1).default(0.5),
+  }),
+  z.object({ ...envelope, kind: z.literal('missing-home') }),
+  z.object({
+    ...envelope,
+    kind: z.literal('wrong-home'),
+    home: z
+      .string()
+      .regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')
+      .default('urn:oid:2.25.1'),
+  }),
+  z.object({
+    ...envelope,
+    kind: z.literal('http-status'),
+    status: z.number().int().min(200).max(599).default(503),
+    contentType: z.string().min(1).default('text/html; charset=utf-8'),
+    body: z.string().default('<html><body><h1>503 Service Unavailable</h1></body></html>'),
+  }),
+  z.object({
+    ...envelope,
+    kind: z.literal('status-mismatch'),
+    errorCode: z.string().min(1).default('XDSRegistryError'),
+    codeContext: z.string().min(1).default('simulated: an Error entry under status Success'),
+  }),
+  z.object({ ...envelope, kind: z.literal('timeout') }),
+  z.object({
+    ...envelope,
+    kind: z.literal('connection-reset'),
+    afterBytes: z.number().int().min(0).default(0),
+  }),
+  z.object({ ...envelope, kind: z.literal('refuse') }),
+  z.object({ ...envelope, kind: z.literal('slow-body'), bytesPerSecond: z.number().int().min(1).max(1e9) }),
+  z.object({
+    ...envelope,
+    kind: z.literal('malformed-xml'),
+    variant: z.enum(['truncated', 'not-well-formed', 'wrong-namespace']).default('truncated'),
+  }),
+  z.object({
+    ...envelope,
+    kind: z.literal('empty-body'),
+    status: z.number().int().min(200).max(599).default(200),
+  }),
+  z.object({ ...envelope, kind: z.literal('cert-expired') }),
+  z.object({ ...envelope, kind: z.literal('cert-revoked') }),
+  z.object({ ...envelope, kind: z.literal('cert-untrusted') }),
+] as const;
+
+/** The schema of one fault (input: defaults may be omitted). */
+export const FaultSpecSchema = z.discriminatedUnion('kind', kinds);
+
+/** A validated fault, defaults filled in. */
+export type FaultSpec = z.output<typeof FaultSpecSchema>;
+/** A fault as written in a file or sent to the control API. */
+export type FaultSpecInput = z.input<typeof FaultSpecSchema>;
+/** The kind names. */
+export type FaultKind = FaultSpec['kind'];
+
+/** Every kind, in catalogue order. */
+export const FAULT_KINDS: readonly FaultKind[] = kinds.map((k) => k.shape.kind.value);
+
+/** The level a kind acts at. */
+export function faultLevel(kind: FaultKind): FaultLevel {
+  switch (kind) {
+    case 'latency':
+    case 'soap-fault':
+    case 'registry-error':
+    case 'unknown-patient':
+    case 'drop-documents':
+    case 'missing-home':
+    case 'wrong-home':
+    case 'http-status':
+    case 'status-mismatch':
+      return FaultLevel.message;
+    case 'timeout':
+    case 'connection-reset':
+    case 'refuse':
+    case 'slow-body':
+    case 'malformed-xml':
+    case 'empty-body':
+      return FaultLevel.transport;
+    case 'cert-expired':
+    case 'cert-revoked':
+    case 'cert-untrusted':
+      return FaultLevel.provisioning;
+  }
+}
+
+/**
+ * Validate one fault. Every problem is reported, each as `path: message` (e.g.
+ * `probability: Too big: expected number to be <=1`).
+ */
+export function parseFaultSpec(
+  input: unknown,
+): { ok: true; fault: FaultSpec } | { ok: false; problems: string[] } {
+  const r = FaultSpecSchema.safeParse(input);
+  if (r.success) return { ok: true, fault: r.data };
+  return {
+    ok: false,
+    problems: r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(fault)'}: ${i.message}`),
+  };
+}

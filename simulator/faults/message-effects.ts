@@ -1,0 +1,116 @@
+/**
+ * Content faults applied to a gateway's typed response: the community's own errors, an unknown
+ * patient, dropped documents, missing or wrong `home`, and status Success over Error entries (as
+ * real gateways send: ihe-xca.md section 5). Pure functions over xca types.
+ */
+import { ErrorCode, ErrorSeverity, ResponseStatus } from '../xca/constants.js';
+import { deriveStatus } from '../xca/status.js';
+import type {
+  AdhocQueryResponse,
+  RegistryError,
+  RegistryObjectXml,
+  RetrieveDocumentSetResponse,
+} from '../xca/types.js';
+import type { ContentFault } from './fault-plan.js';
+
+/** The community the response comes from. */
+export interface EffectContext {
+  homeCommunityId: string;
+  /** Human name for codeContext texts. */
+  displayName: string;
+}
+
+/** Apply content faults, in order, to an ITI-38 response. */
+export function applyToQueryResponse(
+  resp: AdhocQueryResponse,
+  faults: readonly ContentFault[],
+  ctx: EffectContext,
+): AdhocQueryResponse {
+  let out = resp;
+  for (const f of faults) {
+    const step = common(f, ctx, out.objects, out.errors);
+    out = {
+      status: step.status ?? deriveStatus(step.errors, step.items.length > 0),
+      errors: step.errors,
+      objects: step.items.map((o) => homeEffect(f, o)),
+    };
+  }
+  return out;
+}
+
+/** Apply content faults, in order, to an ITI-39 response. */
+export function applyToRetrieveResponse(
+  resp: RetrieveDocumentSetResponse,
+  faults: readonly ContentFault[],
+  ctx: EffectContext,
+): RetrieveDocumentSetResponse {
+  let out = resp;
+  for (const f of faults) {
+    const step = common(f, ctx, out.documents, out.errors);
+    const home = f.kind === 'missing-home' ? '' : f.kind === 'wrong-home' ? f.home : undefined;
+    out = {
+      status: step.status ?? deriveStatus(step.errors, step.items.length > 0),
+      errors: step.errors,
+      documents: home === undefined ? step.items : step.items.map((d) => ({ ...d, homeCommunityId: home })),
+    };
+  }
+  return out;
+}
+
+/** The effect shared by both transactions: which items stay, which errors are added, any forced status. */
+function common<T>(
+  f: ContentFault,
+  ctx: EffectContext,
+  items: readonly T[],
+  errors: readonly RegistryError[],
+): { items: T[]; errors: RegistryError[]; status?: ResponseStatus } {
+  const at = ctx.homeCommunityId;
+  switch (f.kind) {
+    case 'registry-error': {
+      const e: RegistryError = {
+        errorCode: f.errorCode,
+        codeContext: f.codeContext ?? `simulated ${f.errorCode} from ${ctx.displayName}`,
+        severity: f.severity === 'Error' ? ErrorSeverity.Error : ErrorSeverity.Warning,
+        location: at,
+      };
+      return { items: f.withDocuments ? [...items] : [], errors: [...errors, e] };
+    }
+    case 'unknown-patient':
+      return {
+        items: [],
+        errors: [
+          {
+            errorCode: ErrorCode.XDSUnknownPatientId,
+            codeContext: `simulated: the patient is not known to ${ctx.displayName}`,
+            severity: ErrorSeverity.Error,
+            location: at,
+          },
+        ],
+      };
+    case 'drop-documents':
+      return { items: items.slice(0, Math.floor(items.length * f.keepFraction)), errors: [...errors] };
+    case 'status-mismatch':
+      return {
+        items: [...items],
+        errors: [
+          ...errors,
+          { errorCode: f.errorCode, codeContext: f.codeContext, severity: ErrorSeverity.Error, location: at },
+        ],
+        status: ResponseStatus.Success,
+      };
+    case 'missing-home':
+    case 'wrong-home':
+      return { items: [...items], errors: [...errors] };
+  }
+}
+
+/** Remove or replace `home` on a registry object (its field and its XML). */
+function homeEffect(f: ContentFault, o: RegistryObjectXml): RegistryObjectXml {
+  if (f.kind !== 'missing-home' && f.kind !== 'wrong-home') return o;
+  const stripped = o.xml.replace(/^(<[^>]*?)\s+home=("[^"]*"|'[^']*')/, '$1');
+  if (f.kind === 'missing-home') {
+    const { home: _home, ...rest } = o;
+    return { ...rest, xml: stripped };
+  }
+  return { ...o, home: f.home, xml: stripped.replace(/^<([^\s/>]+)/, `<$1 home="${f.home}"`) };
+}

@@ -1,0 +1,51 @@
+/**
+ * The one place faults apply (DESIGN.md rule 1): for each request a gateway asks the fault store
+ * which faults hold, waits, and then answers with a SOAP Fault, a transport directive, or the
+ * normal answer with its content changed.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultStore } from '../faults/fault-store.js';
+import { planFaults, type FaultPlan } from '../faults/fault-plan.js';
+import { SoapFaultError } from '../soap/fault.js';
+import type { SoapResponse } from '../soap/server.js';
+import type { Logger } from '../shared/logger.js';
+import type { Transaction } from '../xca/constants.js';
+import { XcaNs } from '../xca/constants.js';
+
+/** Who is asking, for fault selection. */
+export interface FaultTarget {
+  gateway: string;
+  transaction: Transaction;
+  patient?: string;
+}
+
+/**
+ * Choose and start carrying out the faults for one request: waits out any latency, throws the
+ * SOAP Fault if one applies, and returns the plan for the content and delivery effects.
+ * @throws SoapFaultError when a `soap-fault` applies.
+ */
+export async function beginFaults(
+  store: FaultStore | undefined,
+  target: FaultTarget,
+  logger: Logger,
+): Promise<FaultPlan> {
+  const plan = planFaults(store?.select(target) ?? []);
+  if (plan.applied.length > 0) logger.info({ faults: plan.applied, ...target }, 'faults applied');
+  if (plan.delayMs > 0) await sleep(plan.delayMs);
+  if (plan.soapFault)
+    throw new SoapFaultError(plan.soapFault.code, plan.soapFault.reason, { logDetail: 'simulated fault' });
+  return plan;
+}
+
+/** The body namespaces a `wrong-namespace` fault replaces (ebRS 3.0 query and XDS.b). */
+const WRONG_NS: ReadonlyArray<[string, string]> = [
+  [XcaNs.query, 'urn:oasis:names:tc:ebxml-regrep:xsd:query:2.1'],
+  [XcaNs.xdsb, 'urn:ihe:iti:xds-b:2006'],
+];
+
+/** Finish an answer under a plan: wrong namespace and delivery directive. */
+export function finishWithFaults(plan: FaultPlan, answer: SoapResponse): SoapResponse {
+  let bodyXml = answer.bodyXml;
+  if (plan.wrongNamespace) for (const [from, to] of WRONG_NS) bodyXml = bodyXml.split(from).join(to);
+  return { ...answer, bodyXml, ...(plan.delivery ? { delivery: plan.delivery } : {}) };
+}
