@@ -6,7 +6,14 @@
 import os from 'node:os';
 import { fanOutBench } from './fan-out.js';
 import { throughputBench } from './throughput.js';
+import { xmlParseBench } from './xml-parse.js';
 
-console.log(`nir-sim bench on node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `nir-sim bench on node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 await fanOutBench();
 await throughputBench();
+await xmlParseBench();

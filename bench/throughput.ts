@@ -35,7 +35,13 @@ async function run(title: string, url: string, body: string): Promise<void> {
 export async function throughputBench(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-'));
   try {
-    await generateDataPack({ seed: 11, communities: 3, patients: 60, outDir: dir, studiesPerCommunity: { min: 6, max: 7 } });
+    await generateDataPack({
+      seed: 11,
+      communities: 3,
+      patients: 60,
+      outDir: dir,
+      studiesPerCommunity: { min: 6, max: 7 },
+    });
     const pack = await loadDataPack(dir);
     const patient = pack.patients.find((p) => p.documentCount === 20 && p.homeCommunityIds.length === 3);
     if (!patient) throw new Error('no patient with 20 documents in 3 communities in the bench pack');
@@ -53,8 +59,14 @@ export async function throughputBench(): Promise<void> {
       const direct = pack.communities.find((c) => c.homeCommunityId === patient.homeCommunityIds[0])!;
       const own = direct.entries.filter((e) => e.patientId.startsWith(`${patient.nhsNumber}^`)).length;
       console.log(`throughput: FindDocuments LeafClass, ${CONNECTIONS} connections, ${DURATION_S} s each`);
-      await run(`broker, 3 communities, ${patient.documentCount} documents`, running.broker.endpoints['ITI-38'], body);
-      const url = running.communities.find((c) => c.homeCommunityId === direct.homeCommunityId)!.endpoints['ITI-38'];
+      await run(
+        `broker, 3 communities, ${patient.documentCount} documents`,
+        running.broker.endpoints['ITI-38'],
+        body,
+      );
+      const url = running.communities.find((c) => c.homeCommunityId === direct.homeCommunityId)!.endpoints[
+        'ITI-38'
+      ];
       await run(`one gateway directly, ${own} documents`, url, body);
     } finally {
       await running.stop();

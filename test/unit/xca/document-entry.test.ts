@@ -45,7 +45,7 @@ describe('encodeDocumentEntry / decodeExtrinsicObject', () => {
     expect(el.getAttribute('lid')).toBe(entry.logicalID);
     const names = childElements(el).map((c) => c.localName);
     const order = ['Slot', 'Name', 'Description', 'VersionInfo', 'Classification', 'ExternalIdentifier'];
-    expect([...names].sort((a, b) => order.indexOf(a!) - order.indexOf(b!))).toEqual(names);
+    expect([...names].sort((a, b) => order.indexOf(a) - order.indexOf(b))).toEqual(names);
   });
 
   it('gives every Classification and ExternalIdentifier its own deterministic id, linked to the entry', () => {

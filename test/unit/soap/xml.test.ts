@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import {
+  XmlParseError,
+  attr,
+  childElements,
+  parseXml,
+  serialize,
+  textOf,
+  type Element,
+  type Node,
+} from '../../../simulator/soap/xml.js';
+import { readReference } from '../../helpers/reference.js';
+
+const XMLNS = 'http://www.w3.org/2000/xmlns/';
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+function parseError(xml: string): XmlParseError {
+  try {
+    parseXml(xml);
+  } catch (err) {
+    if (err instanceof XmlParseError) return err;
+    throw err;
+  }
+  throw new Error('expected an XmlParseError');
+}
+
+const root = (xml: string): Element => parseXml(xml).documentElement!;
+
+/** Namespace-level shape of a subtree: names, non-declaration attributes, text and children. */
+interface Shape {
+  ns: string | null;
+  local: string;
+  attrs: string[];
+  content: (string | Shape)[];
+}
+function shape(el: Element): Shape {
+  const attrs = el.attributes
+    .filter((a) => a.namespaceURI !== XMLNS)
+    .map((a) => `{${a.namespaceURI ?? ''}}${a.localName}=${a.value}`)
+    .sort();
+  const content: (string | Shape)[] = [];
+  for (let n: Node | null = el.firstChild; n; n = n.nextSibling) {
+    content.push(n.nodeType === 1 ? shape(n as Element) : n.nodeValue!);
+  }
+  return { ns: el.namespaceURI, local: el.localName, attrs, content };
+}
+
+describe('parseXml: namespaces and the DOM it builds', () => {
+  const doc = parseXml(
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!-- before -->\n' +
+      '<s:E xmlns:s="urn:s" xmlns="urn:d" s:mu="1" plain="p" xml:lang="en">' +
+      '<B>one<!-- c -->two<?pi x?></B><s:C><D xmlns="">x</D><s:E/></s:C></s:E>\n',
+  );
+  const e = doc.documentElement!;
+  const [b, c] = childElements(e) as [Element, Element];
+  const [d, e2] = childElements(c) as [Element, Element];
+
+  it('resolves prefixes and default namespaces; unprefixed attributes have none', () => {
+    expect([e.namespaceURI, e.prefix, e.localName, e.tagName, e.nodeName]).toEqual([
+      'urn:s',
+      's',
+      'E',
+      's:E',
+      's:E',
+    ]);
+    expect([b.namespaceURI, b.prefix, b.localName]).toEqual(['urn:d', null, 'B']);
+    expect([d.namespaceURI, d.localName, e2.namespaceURI]).toEqual([null, 'D', 'urn:s']);
+    expect([
+      e.getAttributeNS('urn:s', 'mu'),
+      e.getAttributeNS(null, 'plain'),
+      e.getAttributeNS('', 'plain'),
+    ]).toEqual(['1', 'p', 'p']);
+    expect(e.getAttributeNS(XML_NS, 'lang')).toBe('en');
+    expect([e.getAttribute('s:mu'), e.getAttribute('missing'), e.getAttributeNS('urn:x', 'mu')]).toEqual([
+      '1',
+      null,
+      null,
+    ]);
+    expect([e.hasAttribute('plain'), e.hasAttribute('nope'), attr(e, 'plain'), attr(e, 'nope')]).toEqual([
+      true,
+      false,
+      'p',
+      undefined,
+    ]);
+  });
+
+  it('keeps namespace declarations as attributes in the XMLNS namespace, in document order', () => {
+    expect(e.attributes.map((a) => [a.name, a.namespaceURI, a.prefix, a.localName, a.value])).toEqual([
+      ['xmlns:s', XMLNS, 'xmlns', 's', 'urn:s'],
+      ['xmlns', XMLNS, null, 'xmlns', 'urn:d'],
+      ['s:mu', 'urn:s', 's', 'mu', '1'],
+      ['plain', null, null, 'plain', 'p'],
+      ['xml:lang', XML_NS, 'xml', 'lang', 'en'],
+    ]);
+  });
+
+  it('lookupNamespaceURI walks the ancestors (DOM "locate a namespace")', () => {
+    expect([d.lookupNamespaceURI('s'), d.lookupNamespaceURI(null), d.lookupNamespaceURI('')]).toEqual([
+      'urn:s',
+      null,
+      null,
+    ]);
+    expect([b.lookupNamespaceURI(null), b.lookupNamespaceURI('nope'), b.lookupNamespaceURI('xml')]).toEqual([
+      'urn:d',
+      null,
+      XML_NS,
+    ]);
+  });
+
+  it('links the tree, drops comments and PIs, and merges the text around them', () => {
+    expect([
+      doc.nodeType,
+      e.nodeType,
+      doc.firstChild === e,
+      e.parentNode === doc,
+      b.parentNode === e,
+    ]).toEqual([9, 1, true, true, true]);
+    expect([b.firstChild?.nodeType, b.firstChild?.nodeValue, b.firstChild?.nextSibling]).toEqual([
+      3,
+      'onetwo',
+      null,
+    ]);
+    expect([b.nextSibling === c, e.textContent, c.textContent, doc.textContent]).toEqual([
+      true,
+      'onetwox',
+      'x',
+      null,
+    ]);
+  });
+
+  it("getElementsByTagNameNS matches descendants in document order, '*' for either part", () => {
+    const names = (els: Element[]): string[] => els.map((x) => x.tagName);
+    expect(names(doc.getElementsByTagNameNS('*', '*'))).toEqual(['s:E', 'B', 's:C', 'D', 's:E']);
+    expect(names(e.getElementsByTagNameNS('*', '*'))).toEqual(['B', 's:C', 'D', 's:E']);
+    expect(names(e.getElementsByTagNameNS('urn:s', '*'))).toEqual(['s:C', 's:E']);
+    expect(names(doc.getElementsByTagNameNS('*', 'E'))).toEqual(['s:E', 's:E']);
+    expect(names(doc.getElementsByTagNameNS('', 'D'))).toEqual(['D']);
+    expect(names(doc.getElementsByTagNameNS(null, 'B'))).toEqual([]);
+  });
+
+  it('keeps CDATA as text and expands character and predefined entity references', () => {
+    const r = root('\uFEFF<a>x &lt;&amp;&gt;&quot;&apos; &#65;&#x42;<![CDATA[<not> &amp; markup]]>\r\ny</a>');
+    expect(textOf(r)).toBe('x <&>"\' AB<not> &amp; markup\ny');
+    expect([r.firstChild?.nodeType, r.firstChild?.nextSibling?.nodeType]).toEqual([3, 4]);
+    expect(root('<a v="a&#9;b&#10;c&#13;d\te"/>').getAttribute('v')).toBe('a\tb\nc\rd e');
+  });
+});
+
+describe('parseXml: refused input', () => {
+  const BILLION_LAUGHS =
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' +
+    '<!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">' +
+    '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]><lolz>&lol2;</lolz>';
+  const XXE =
+    '<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>';
+
+  it.each([
+    ['a DOCTYPE', '<!DOCTYPE a><a/>'],
+    ['a lower-case doctype', '<!doctype a><a/>'],
+    ['billion laughs', BILLION_LAUGHS],
+    ['XXE', XXE],
+    ['a bare ENTITY declaration', '<a><!ENTITY x "y"></a>'],
+  ])('refuses %s before parsing (doctype)', (_name, xml) => {
+    expect(parseError(xml).reason).toBe('doctype');
+  });
+
+  it.each([
+    ['an unbound element prefix', '<p:a/>', /unbound namespace prefix: "p"/],
+    ['an unbound attribute prefix', '<a p:x="1"/>', /unbound namespace prefix: "p"/],
+    ['mismatched tags', '<a><b></a>', /unexpected close tag/],
+    ['an unclosed tag', '<a><b>', /unclosed tag/],
+    ['two roots', '<a/><b/>', /only one root/],
+    ['text after the root', '<a/>x', /text data outside of root node/],
+    ['text before the root', 'x<a/>', /text data outside of root node/],
+    ['an undefined entity', '<a>&nbsp;</a>', /undefined entity/],
+    ['an entity reference with no DTD (XXE attempt)', '<foo>&xxe;</foo>', /undefined entity/],
+    ['a duplicate attribute', '<a x="1" x="2"/>', /duplicate attribute/],
+    ['a disallowed character', '<a>\u0001</a>', /disallowed character/],
+    ['no root', '<?xml version="1.0"?>', /root/],
+  ])('rejects %s (not-well-formed, with the parser message)', (_name, xml, message) => {
+    const err = parseError(xml);
+    expect(err.reason).toBe('not-well-formed');
+    expect(err.message).toMatch(/^XML is not well-formed: /);
+    expect(err.message).toMatch(message);
+  });
+
+  it('rejects an empty or blank document (empty)', () => {
+    expect([parseError('').reason, parseError(' \n\t').reason]).toEqual(['empty', 'empty']);
+  });
+});
+
+describe('serialize', () => {
+  it('writes a standalone fragment declaring the ancestor namespaces it uses', () => {
+    const doc = parseXml(
+      '<a xmlns="urn:d" xmlns:p="urn:p" xmlns:q="urn:q" xmlns:unused="urn:u">' +
+        '<p:b q:x="1" t="p:Qn"><c>q:Text</c><p:e/></p:b></a>',
+    );
+    const b = doc.getElementsByTagNameNS('urn:p', 'b')[0]!;
+    expect(serialize(b)).toBe(
+      '<p:b q:x="1" t="p:Qn" xmlns:p="urn:p" xmlns:q="urn:q" xmlns="urn:d"><c>q:Text</c><p:e/></p:b>',
+    );
+    expect(serialize(doc)).toBe(serialize(doc.documentElement!));
+  });
+
+  it('does not redeclare what the element declares itself, nor an undeclared default', () => {
+    const doc = parseXml(
+      '<a xmlns="urn:d" xmlns:p="urn:p"><b xmlns:p="urn:other" xmlns=""><p:c/><d/></b></a>',
+    );
+    const b = childElements(doc.documentElement!)[0]!;
+    expect(serialize(b)).toBe('<b xmlns:p="urn:other" xmlns=""><p:c/><d/></b>');
+    expect(serialize(childElements(b)[1]!)).toBe('<d/>');
+  });
+
+  it('escapes text and attribute values so they survive a round trip', () => {
+    const el = root(
+      '<a v="&quot;&amp;&lt;&gt;&#9;&#10;&#13;\'">&amp;&lt;&gt;&#13;"\'<![CDATA[]]]]><![CDATA[>]]></a>',
+    );
+    const out = serialize(el);
+    expect(out).toBe('<a v="&quot;&amp;&lt;&gt;&#9;&#10;&#13;\'">&amp;&lt;&gt;&#13;"\']]&gt;</a>');
+    const again = root(out);
+    expect([again.getAttribute('v'), again.textContent]).toEqual([el.getAttribute('v'), el.textContent]);
+  });
+
+  it.each([
+    'examples/ITI-38/nist_soap_FindDocuments_LeafClass_response_Success.xml',
+    'examples/ITI-18-reference/ihe-official_RegistryStoredQuery_response_SOAP_full-DocumentEntry.xml',
+    'examples/ITI-38/nist_soap_response_Failure_with-RegistryErrorList.xml',
+    'examples/ITI-38/ihe-official_deferred_02_query-response_PartialSuccess_DeferredProcessingRequired.xml',
+  ])('every element of %s re-parses alone to the same tree', (rel) => {
+    const doc = parseXml(readReference(rel));
+    const all = doc.getElementsByTagNameNS('*', '*');
+    expect(all.length).toBeGreaterThan(5);
+    for (const el of all) {
+      const again = root(serialize(el));
+      expect(shape(again)).toEqual(shape(el));
+      for (const x of [again, ...again.getElementsByTagNameNS('*', '*')]) {
+        expect(x.lookupNamespaceURI(x.prefix)).toBe(x.namespaceURI);
+      }
+    }
+  });
+});
