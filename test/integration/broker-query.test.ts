@@ -3,6 +3,7 @@
  * deadlines, and the consolidated status plus the full RegistryErrorList.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
 import { expectSchemaValid } from '../helpers/xsd.js';
 import {
@@ -59,6 +60,26 @@ describe('ITI-38 through the broker, all communities up', () => {
     expect(expected.length).toBeGreaterThan(t.pack.communities.length);
     expect(response.objects.map((o) => [o.id, o.home])).toEqual(expected);
     await expectSchemaValid(xml);
+  });
+
+  it('what the broker sends to each community, and what each community answers, is schema-valid', async () => {
+    const nhs = t.pack.manifest.examples.inAllCommunities!;
+    const before = t.transactions.length;
+    await post(url, findDocuments(nhs));
+    const legs = t.transactions[before]!.legs;
+    expect(legs.map((l) => [l.outcome, l.httpStatus])).toEqual(
+      t.pack.communities.map(() => ['answered', 200]),
+    );
+    await expectSchemaValid([
+      ...legs.map((l) =>
+        buildSoapEnvelope({
+          action: SoapAction.CrossGatewayQuery,
+          to: 'http://community.invalid',
+          bodyXml: l.requestXml!,
+        }),
+      ),
+      ...legs.map((l) => l.responseXml!),
+    ]);
   });
 
   it('a patient known to exactly one community: Success, entries from that community only', async () => {

@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildMtom } from '../../simulator/soap/mtom.js';
 import { ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
 import { expectSchemaValid, xopToInlineForValidation } from '../helpers/xsd.js';
 import { blackHole, external, startTestTopology, type TestTopology } from '../helpers/topology.js';
@@ -73,6 +74,26 @@ describe('ITI-39 through the broker', () => {
     ]);
     expect(response.documents[0]!.content.subarray(0, 5).toString()).toBe('%PDF-');
     await expectSchemaValid(xopToInlineForValidation(xml));
+  });
+
+  it('a request sent as MTOM/XOP (as Axis2-based initiating gateways do) is answered the same', async () => {
+    const a = t.pack.communities[0]!;
+    const ea = a.entries[0]!;
+    const mtom = buildMtom(
+      retrieve([
+        {
+          homeCommunityId: a.homeCommunityId,
+          repositoryUniqueId: a.repositoryUniqueId,
+          documentUniqueId: ea.uniqueId,
+        },
+      ]),
+      [],
+      { action: SoapAction.CrossGatewayRetrieve },
+    );
+    const raw = await post(url, Buffer.concat(mtom.chunks), mtom.contentType);
+    const { response } = readRetrieveResponse(raw);
+    expect(response.status).toBe(ResponseStatus.Success);
+    expect(response.documents.map((d) => d.documentUniqueId)).toEqual([ea.uniqueId]);
   });
 
   it('unknown document, missing and unknown HomeCommunityId, and a hung community: PartialSuccess with every error', async () => {
