@@ -1,69 +1,101 @@
 /**
- * Turning `sim up` options into a Topology: which data pack (the committed default, a given
- * directory, or one generated on demand for another seed or gateway count) and which ports.
+ * Turning `sim up` options into a TopologySpec (from `--topology file.yaml`, or from the flags:
+ * the committed default pack, a given directory, or one generated on demand for another seed or
+ * gateway count), then into a Topology through resolveTopology: one path for files and flags.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { generateDataPack } from '../data-pack/generator.js';
-import { loadDataPack, type DataPack } from '../data-pack/loader.js';
+import { CONTROL_PORT_OFFSET } from '../control/control-api.js';
+import type { TopologySpec } from '../runtime/topology-spec.js';
+import { TopologyDefaults } from '../runtime/topology.js';
 import { SimError } from '../shared/errors.js';
-import { TopologyDefaults, type Topology } from '../runtime/topology.js';
-import { defaultDataPackDir, stateHome } from './paths.js';
+import {
+  GATEWAY_PORT_OFFSET,
+  loadTopologyFile,
+  resolveTopology,
+  type ResolvedTopology,
+} from './resolve-topology.js';
+
+export { CONTROL_PORT_OFFSET, GATEWAY_PORT_OFFSET };
 
 /** `sim up` options that shape the topology. */
 export interface UpOptions {
+  /** A topology file (YAML); excludes gateways, dataPack and seed. */
+  topology?: string;
   gateways?: number;
   dataPack?: string;
+  /** Seed of a generated data pack. */
   seed?: number;
-  /** Broker sandbox port; gateways listen from portBase + 921 (9001 for the default 8080). */
+  /**
+   * Broker sandbox port; gateways listen from portBase + 921 (9001 for the default 8080), the
+   * control API on portBase + 10 (8090); 0 makes every port ephemeral.
+   */
   portBase: number;
-  deadlineMs: number;
+  /** Per-community deadline, ms; overrides the topology file's when given. */
+  deadlineMs?: number;
   host: string;
 }
-
-/** Offset from the broker port to the first gateway port (8080 -> 9001). */
-export const GATEWAY_PORT_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
 
 const DEFAULT_SEED = 42;
 const DEFAULT_GATEWAYS = 3;
 
 /**
- * Resolve the data pack and build the topology.
- * @throws SimError SIM_ERR_DATA_PACK_MISSING / _INVALID from the loader, SIM_ERR_BAD_ARGUMENT when
- *   the pack has fewer communities than --gateways.
+ * The spec the options describe, and the directory its relative paths are relative to.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when --topology is combined with --gateways, --data-pack
+ *   or --seed, or the topology file is unreadable or invalid.
  */
-export async function topologyFromOptions(o: UpOptions): Promise<{ topology: Topology; pack: DataPack }> {
-  const dir = await packDirFor(o);
-  const pack = await loadDataPack(dir);
-  const n = o.gateways ?? pack.communities.length;
-  if (n < 1 || n > pack.communities.length) {
-    throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
-      `data pack ${dir} has ${pack.communities.length} communities, so --gateways must be 1..${pack.communities.length} (or omit --data-pack to generate one)`,
-    );
+export async function specFromOptions(o: UpOptions): Promise<{ spec: TopologySpec; baseDir: string }> {
+  if (o.topology !== undefined) {
+    checkTopologyFlags(o);
+    const spec = await loadTopologyFile(o.topology);
+    const withDeadline: TopologySpec =
+      o.deadlineMs === undefined ? spec : { ...spec, broker: { ...spec.broker, deadlineMs: o.deadlineMs } };
+    return { spec: withDeadline, baseDir: path.dirname(path.resolve(o.topology)) };
   }
-  const topology: Topology = {
-    host: o.host,
-    broker: { port: o.portBase, deadlineMs: o.deadlineMs },
-    maxBodyBytes: TopologyDefaults.maxBodyBytes,
-    dataPackDir: dir,
-    communities: pack.communities.slice(0, n).map((store, i) => ({
-      kind: 'simulated',
-      store,
-      port: o.portBase === 0 ? 0 : o.portBase + GATEWAY_PORT_OFFSET + i,
-    })),
-  };
-  return { topology, pack };
+  return { spec: specFromFlags(o), baseDir: process.cwd() };
 }
 
-async function packDirFor(o: UpOptions): Promise<string> {
-  if (o.dataPack !== undefined) return path.resolve(o.dataPack);
+/**
+ * `--topology` excludes the flags that describe the topology.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT naming the flags given with --topology.
+ */
+export function checkTopologyFlags(o: UpOptions): void {
+  if (o.topology === undefined) return;
+  const clash = [
+    o.gateways !== undefined ? '--gateways' : undefined,
+    o.dataPack !== undefined ? '--data-pack' : undefined,
+    o.seed !== undefined ? '--seed' : undefined,
+  ].filter((f) => f !== undefined);
+  if (clash.length > 0) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `--topology cannot be combined with ${clash.join(', ')}: set gateways and dataPack in ${o.topology} instead`,
+    );
+  }
+}
+
+/** The spec of `--gateways`, `--data-pack`, `--seed` and `--deadline-ms` (no faults, fault seed 1). */
+export function specFromFlags(o: Omit<UpOptions, 'topology'>): TopologySpec {
+  const spec: TopologySpec = {
+    schemaVersion: 1,
+    seed: 1,
+    broker: { deadlineMs: o.deadlineMs ?? TopologyDefaults.deadlineMs, consumers: {} },
+    external: [],
+    faults: [],
+    ...(o.gateways !== undefined ? { gateways: o.gateways } : {}),
+  };
+  if (o.dataPack !== undefined) return { ...spec, dataPack: o.dataPack };
   const seed = o.seed ?? DEFAULT_SEED;
   const gateways = o.gateways ?? DEFAULT_GATEWAYS;
-  if (seed === DEFAULT_SEED && gateways <= DEFAULT_GATEWAYS) return defaultDataPackDir;
-  const dir = path.join(stateHome(), 'data-packs', `seed-${seed}-communities-${gateways}`);
-  if (!existsSync(path.join(dir, 'pack.json'))) {
-    await generateDataPack({ seed, communities: gateways, patients: 60, outDir: dir });
-  }
-  return dir;
+  if (seed === DEFAULT_SEED && gateways <= DEFAULT_GATEWAYS) return spec;
+  return { ...spec, dataPack: { seed, communities: gateways, patients: 60 } };
+}
+
+/**
+ * Resolve the options into a topology, its pack and its faults.
+ * @throws SimError as specFromOptions and resolveTopology do.
+ */
+export async function topologyFromOptions(o: UpOptions): Promise<ResolvedTopology & { spec: TopologySpec }> {
+  const { spec, baseDir } = await specFromOptions(o);
+  const resolved = await resolveTopology(spec, { baseDir, host: o.host, portBase: o.portBase });
+  return { ...resolved, spec };
 }

@@ -61,8 +61,13 @@ export type TopologySpec = z.output<typeof TopologySpecSchema>;
 export type TopologySpecInput = z.input<typeof TopologySpecSchema>;
 
 /** Validate a topology spec; every problem as `path: message`. */
-export function parseTopologySpec(input: unknown): { ok: true; spec: TopologySpec } | { ok: false; problems: string[] } {
+export function parseTopologySpec(
+  input: unknown,
+): { ok: true; spec: TopologySpec } | { ok: false; problems: string[] } {
   const r = TopologySpecSchema.safeParse(input);
   if (r.success) return { ok: true, spec: r.data };
-  return { ok: false, problems: r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(topology)'}: ${i.message}`) };
+  return {
+    ok: false,
+    problems: r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(topology)'}: ${i.message}`),
+  };
 }

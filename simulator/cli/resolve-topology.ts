@@ -1,0 +1,171 @@
+/**
+ * From a TopologySpec (a topology file, a scenario's `topology`, or `sim up` flags) to what the
+ * runtime starts: the data pack (a directory, or generated into the `.nir-sim` cache), the first
+ * `gateways` communities as simulated responding gateways, the external communities, consumer
+ * profiles by homeCommunityId, and the fault store with the spec's faults. The one path from a
+ * description to a Topology.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { ConsumerProfile } from '../broker/community-directory.js';
+import { generateDataPack } from '../data-pack/generator.js';
+import { loadDataPack, type DataPack } from '../data-pack/loader.js';
+import { FaultStore } from '../faults/fault-store.js';
+import { parseTopologySpec, type TopologySpec } from '../runtime/topology-spec.js';
+import { TopologyDefaults, type ExternalCommunity, type Topology } from '../runtime/topology.js';
+import { SimError } from '../shared/errors.js';
+import { defaultDataPackDir, stateHome } from './paths.js';
+
+/** Offset from the broker port to the first gateway port (8080 -> 9001). */
+export const GATEWAY_PORT_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
+
+/** Where and how to resolve a spec. */
+export interface ResolveOptions {
+  /** Directory that relative `dataPack` paths are relative to (the topology file's). */
+  baseDir: string;
+  host: string;
+  /** Broker sandbox port; gateway i listens on portBase + 921 + i. 0: every port ephemeral. */
+  portBase: number;
+}
+
+/** A resolved topology: what to start, its pack, and its faults (already added). */
+export interface ResolvedTopology {
+  topology: Topology;
+  pack: DataPack;
+  faults: FaultStore;
+}
+
+/**
+ * Resolve `spec` into a runtime Topology.
+ * @throws SimError SIM_ERR_DATA_PACK_MISSING / _INVALID from the loader; SIM_ERR_BAD_ARGUMENT
+ *   when `gateways` exceeds the pack, the topology has no community, a consumer profile names an
+ *   unknown community, or faults are invalid (every problem in one message).
+ */
+export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions): Promise<ResolvedTopology> {
+  const dir = await packDir(spec, opts.baseDir);
+  const pack = await loadDataPack(dir);
+  const n = spec.gateways ?? pack.communities.length;
+  if (n > pack.communities.length) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `data pack ${dir} has ${pack.communities.length} communities, so gateways must be at most ${pack.communities.length} (or use a generated pack with that many communities)`,
+    );
+  }
+  const simulated = pack.communities.slice(0, n);
+  const external: ExternalCommunity[] = spec.external.map((e) => ({ kind: 'external', ...e }));
+  if (simulated.length + external.length === 0) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      'the topology has no community: set gateways to 1 or more, or add external communities',
+    );
+  }
+  const all = [
+    ...simulated.map((c) => ({ name: c.name, homeCommunityId: c.homeCommunityId })),
+    ...external.map((e) => ({ name: e.name, homeCommunityId: e.homeCommunityId })),
+  ];
+  const consumers = resolveConsumers(spec.broker.consumers, all);
+  const names = simulated.map((c) => c.name);
+  const faults = new FaultStore(spec.seed, () => names);
+  const added = faults.addAll(spec.faults);
+  if (!added.ok) {
+    const problems = spec.faults.length === 1 ? added.problems.map((p) => `faults[0].${p}`) : added.problems;
+    throw new SimError('SIM_ERR_BAD_ARGUMENT', `invalid faults: ${problems.join('; ')}`);
+  }
+  const topology: Topology = {
+    host: opts.host,
+    broker: {
+      port: opts.portBase,
+      deadlineMs: spec.broker.deadlineMs,
+      ...(Object.keys(consumers).length > 0 ? { consumers } : {}),
+    },
+    maxBodyBytes: TopologyDefaults.maxBodyBytes,
+    dataPackDir: pack.dir,
+    communities: [
+      ...simulated.map((store, i) => ({
+        kind: 'simulated' as const,
+        store,
+        port: opts.portBase === 0 ? 0 : opts.portBase + GATEWAY_PORT_OFFSET + i,
+      })),
+      ...external,
+    ],
+  };
+  return { topology, pack, faults };
+}
+
+/**
+ * Consumer profiles with every community given by name or homeCommunityId turned into its
+ * homeCommunityId (what the broker's directory matches on).
+ * @throws SimError SIM_ERR_BAD_ARGUMENT naming every unknown community.
+ */
+export function resolveConsumers(
+  consumers: Readonly<Record<string, { include?: string[]; exclude?: string[] }>>,
+  communities: readonly { name: string; homeCommunityId: string }[],
+): Record<string, ConsumerProfile> {
+  const problems: string[] = [];
+  const toId = (ref: string, where: string): string | undefined => {
+    const c = communities.find((x) => x.name === ref || x.homeCommunityId === ref);
+    if (!c) problems.push(`${where}: no community named or with homeCommunityId '${ref}'`);
+    return c?.homeCommunityId;
+  };
+  const out: Record<string, ConsumerProfile> = {};
+  for (const [consumer, p] of Object.entries(consumers)) {
+    const profile: ConsumerProfile = {};
+    for (const key of ['include', 'exclude'] as const) {
+      const refs = p[key];
+      if (refs === undefined) continue;
+      profile[key] = refs.flatMap((ref, i) => toId(ref, `broker.consumers.${consumer}.${key}[${i}]`) ?? []);
+    }
+    out[consumer] = profile;
+  }
+  if (problems.length > 0) {
+    const known = communities.map((c) => c.name).join(', ');
+    throw new SimError('SIM_ERR_BAD_ARGUMENT', `${problems.join('; ')} (known: ${known})`);
+  }
+  return out;
+}
+
+/** The pack directory: given (relative to baseDir), generated and cached, or the default pack. */
+async function packDir(spec: TopologySpec, baseDir: string): Promise<string> {
+  const p = spec.dataPack;
+  if (p === undefined) return defaultDataPackDir;
+  if (typeof p === 'string') return path.resolve(baseDir, p);
+  const suffix = p.patients === 60 ? '' : `-patients-${p.patients}`;
+  const dir = path.join(stateHome(), 'data-packs', `seed-${p.seed}-communities-${p.communities}${suffix}`);
+  if (!existsSync(path.join(dir, 'pack.json'))) {
+    await generateDataPack({ seed: p.seed, communities: p.communities, patients: p.patients, outDir: dir });
+  }
+  return dir;
+}
+
+/**
+ * Read and validate a topology file (YAML; JSON is YAML too).
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when the file cannot be read, is not YAML, or breaks the
+ *   schema: every problem, each `<file>: <path>: <message>`, joined with '; '.
+ */
+export async function loadTopologyFile(file: string): Promise<TopologySpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `${file}: cannot read the topology file (${why}): check the path`,
+    );
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const at = e.linePos?.[0];
+      const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      return `${file}: ${at ? `line ${at.line}, column ${at.col}` : '(yaml)'}: ${message}`;
+    });
+    throw new SimError('SIM_ERR_BAD_ARGUMENT', problems.join('; '));
+  }
+  const r = parseTopologySpec(doc.toJS());
+  if (!r.ok) throw new SimError('SIM_ERR_BAD_ARGUMENT', r.problems.map((p) => `${file}: ${p}`).join('; '));
+  return r.spec;
+}

@@ -1,0 +1,152 @@
+/**
+ * The control API of a running topology: JSON over HTTP on its own port (default 8090),
+ * toxiproxy-shaped (Shopify/toxiproxy `api.go`; DESIGN.md "Faults as data"; issue 3 section 2).
+ *
+ * | route | answer |
+ * |---|---|
+ * | `GET /health` | 200 `{ status: 'up' }` |
+ * | `GET /topology` | 200 broker, communities (with `down`), control URL, data pack, fault seed |
+ * | `GET /faults`, `GET /faults/:name` | 200 FaultStatus list / one, 404 |
+ * | `POST /faults` | 201 `{ faults }`; 400 `{ error: 'invalid fault', problems }`, nothing added |
+ * | `DELETE /faults/:name` | 204; 404 |
+ * | `POST /reset` | 204, every fault removed |
+ * | `GET /transactions?limit=N`, `/transactions/:id[/request|/response]`, `/transactions/:id/legs/:i/request|response` | the transaction log |
+ *
+ * Unknown routes answer 404 JSON; nothing answers HTML.
+ */
+import express from 'express';
+import type { Server } from 'node:http';
+import type { FaultStore } from '../faults/fault-store.js';
+import { close, listen } from '../shared/http-listen.js';
+import type { Logger } from '../shared/logger.js';
+import type { SimEvents } from './events.js';
+import { faultRoutes } from './fault-routes.js';
+import { sendError } from './json-http.js';
+import { TransactionLog, type TransactionLogOptions } from './transaction-log.js';
+import { transactionRoutes } from './transaction-routes.js';
+
+/** Offset from the broker's sandbox port to the control API's (8080 -> 8090). */
+export const CONTROL_PORT_OFFSET = 10;
+
+/** The control API's default port for a broker port: broker + 10, or 0 (any free port) for 0. */
+export function defaultControlPort(brokerPort: number): number {
+  return brokerPort === 0 ? 0 : brokerPort + CONTROL_PORT_OFFSET;
+}
+
+/** A community as the runtime describes it to the control API. */
+export interface ControlCommunity {
+  name: string;
+  homeCommunityId: string;
+  kind: 'simulated' | 'external';
+  /** URL per transaction (`ITI-38`, `ITI-39`). */
+  endpoints: Record<string, string>;
+}
+
+/** What the runtime tells the control API about the running topology. */
+export interface ControlTopologySource {
+  broker: { url: string; endpoints: Record<string, string> };
+  communities: ControlCommunity[];
+  dataPackDir?: string;
+  /** Seed of the fault PRNG streams. */
+  seed: number;
+}
+
+/** `GET /topology` answer. */
+export interface TopologyResponse {
+  broker: { url: string; endpoints: Record<string, string> };
+  /** `down`: an unconditional `refuse` fault holds the community's listener closed. */
+  communities: (ControlCommunity & { down: boolean })[];
+  control: { url: string };
+  dataPackDir?: string;
+  seed: number;
+}
+
+/** Everything the control API works on. */
+export interface ControlApiOptions {
+  faults: FaultStore;
+  /** The bus the broker emits `transaction` on; the log follows it. */
+  events: SimEvents;
+  /** The topology, read on every `GET /topology`. */
+  topology: () => ControlTopologySource;
+  logger: Logger;
+  /** Transaction log sizing (default 500 transactions, 256 KiB per body). */
+  log?: TransactionLogOptions;
+}
+
+/** The express app of the control API; `controlUrl()` is read on every `GET /topology`. */
+export function createControlApp(
+  opts: Omit<ControlApiOptions, 'log'> & { log: TransactionLog; controlUrl: () => string },
+): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json spaces', 2);
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'up' });
+  });
+  app.get('/topology', (_req, res) => {
+    const t = opts.topology();
+    const body: TopologyResponse = {
+      broker: t.broker,
+      communities: t.communities.map((c) => ({
+        ...c,
+        down: c.kind === 'simulated' && opts.faults.isDown(c.name),
+      })),
+      control: { url: opts.controlUrl() },
+      ...(t.dataPackDir !== undefined ? { dataPackDir: t.dataPackDir } : {}),
+      seed: t.seed,
+    };
+    res.json(body);
+  });
+  app.use(faultRoutes(opts.faults, opts.logger));
+  app.use(transactionRoutes(opts.log));
+  app.use((req, res) => sendError(res, 404, `no route ${req.method} ${req.path}`));
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const e = err as { type?: string; status?: number };
+    if (e.type === 'entity.too.large') return sendError(res, 413, 'request too large', ['body: too large']);
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+      return sendError(res, e.status, 'bad request', [String((err as Error).message)]);
+    opts.logger.error({ err }, 'control API: unexpected error');
+    sendError(res, 500, 'internal error');
+  });
+  return app;
+}
+
+/** A listening control API. */
+export interface RunningControlApi {
+  /** `http://host:port`. */
+  url: string;
+  port: number;
+  log: TransactionLog;
+  /** Stop listening and stop following the event bus. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the control API on `host:port` (0 = any free port). The transaction log follows
+ * `events` from now on.
+ * @throws SimError SIM_ERR_PORT_IN_USE when the port is taken.
+ */
+export async function startControlApi(
+  opts: ControlApiOptions & { host: string; port: number },
+): Promise<RunningControlApi> {
+  const log = new TransactionLog(opts.log);
+  let url = '';
+  const app = createControlApp({ ...opts, log, controlUrl: () => url });
+  const { server, port }: { server: Server; port: number } = await listen(
+    app,
+    opts.host,
+    opts.port,
+    'control API',
+  );
+  url = `http://${opts.host}:${port}`;
+  const unfollow = log.follow(opts.events);
+  return {
+    url,
+    port,
+    log,
+    stop: async () => {
+      unfollow();
+      await close(server);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * A client of a running simulator's control API (used by `sim fault ...` and `sim status`). Every
+ * failure is a SimError: an API that does not answer is SIM_ERR_NOT_RUNNING; a 400 lists every
+ * problem the API found, one per line after a first line (SIM_ERR_BAD_ARGUMENT, exit 64).
+ */
+import type { FaultSpec } from '../faults/fault-spec.js';
+import type { FaultStatus } from '../faults/fault-store.js';
+import { SimError } from '../shared/errors.js';
+import type { TopologyResponse } from './control-api.js';
+import type { ControlError } from './json-http.js';
+import type { TransactionSummary } from './transaction-log.js';
+
+/** How long one control API call may take, ms. */
+const TIMEOUT_MS = 10_000;
+
+/** Typed calls to one control API. */
+export class ControlClient {
+  /** @param baseUrl `http://host:port` of the control API. */
+  constructor(readonly baseUrl: string) {}
+
+  /** `GET /faults`. */
+  async listFaults(): Promise<FaultStatus[]> {
+    return (await this.json<{ faults: FaultStatus[] }>('GET', '/faults')).faults;
+  }
+
+  /**
+   * `POST /faults` with one fault, an array, or `{ faults: [...] }`; all are added or none.
+   * @throws SimError SIM_ERR_BAD_ARGUMENT listing every problem when the API refuses them.
+   */
+  async addFaults(body: unknown): Promise<FaultSpec[]> {
+    return (await this.json<{ faults: FaultSpec[] }>('POST', '/faults', body)).faults;
+  }
+
+  /** `DELETE /faults/:name`; false when there was no such fault. */
+  async removeFault(name: string): Promise<boolean> {
+    const res = await this.call('DELETE', `/faults/${encodeURIComponent(name)}`);
+    if (res.status === 404) return false;
+    await this.expectOk(res);
+    return true;
+  }
+
+  /** `POST /reset`: remove every fault. */
+  async reset(): Promise<void> {
+    await this.expectOk(await this.call('POST', '/reset'));
+  }
+
+  /** `GET /topology`. */
+  async topology(): Promise<TopologyResponse> {
+    return this.json<TopologyResponse>('GET', '/topology');
+  }
+
+  /** `GET /transactions?limit=N`, newest first. */
+  async transactions(limit?: number): Promise<TransactionSummary[]> {
+    const q = limit === undefined ? '' : `?limit=${limit}`;
+    return (await this.json<{ transactions: TransactionSummary[] }>('GET', `/transactions${q}`)).transactions;
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.call(method, path, body);
+    await this.expectOk(res);
+    return (await res.json()) as T;
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+    try {
+      return await fetch(this.baseUrl + path, {
+        method,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+        ...(body !== undefined
+          ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
+          : {}),
+      });
+    } catch (err) {
+      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : '';
+      throw new SimError(
+        'SIM_ERR_NOT_RUNNING',
+        `the control API at ${this.baseUrl} did not answer (${cause}): is nir-sim running? (npm run sim status)`,
+        { cause: err },
+      );
+    }
+  }
+
+  private async expectOk(res: Response): Promise<void> {
+    if (res.ok) return;
+    let body: ControlError | undefined;
+    try {
+      body = (await res.json()) as ControlError;
+    } catch {
+      body = undefined;
+    }
+    const what = body?.error ?? `HTTP ${res.status}`;
+    const problems = body?.problems ?? [];
+    if (res.status === 400) {
+      throw new SimError(
+        'SIM_ERR_BAD_ARGUMENT',
+        [`the control API refused the request (${what}):`, ...problems.map((p) => `  ${p}`)].join('\n'),
+      );
+    }
+    if (res.status === 404) throw new SimError('SIM_ERR_BAD_ARGUMENT', what);
+    throw new SimError('SIM_ERR_INTERNAL', `the control API answered HTTP ${res.status}: ${what}`);
+  }
+}
