@@ -1,0 +1,153 @@
+/**
+ * `sim scenario run | list | check`: declarative scenarios (issue 3 section 3). `run` starts the
+ * scenario's own in-process topology on free ports (or, with --target, uses the running
+ * simulator), runs every step, reports, and exits 0 when all passed, 1 when a step failed, 64
+ * for a bad file.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { REPORTERS, report, type ReporterName } from '../../scenario/reporters/index.js';
+import { runScenario } from '../../scenario/runner.js';
+import { loadScenarioFile } from '../../scenario/scenario-file.js';
+import type { ScenarioEnvironment } from '../../scenario/environment.js';
+import type { ScenarioSpec } from '../../scenario/scenario-spec.js';
+import { SimError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/logger.js';
+import { resolveTopology } from '../resolve-topology.js';
+import { runningState } from '../state.js';
+import {
+  connectTargetEnvironment,
+  startInProcessEnvironment,
+  topologySpecOf,
+} from '../scenario-environment.js';
+import { displayPath, loadScenarioOrFail, scenarioPath, shippedScenarioFiles } from '../scenario-files.js';
+
+/** Register `scenario` and its subcommands. */
+export function scenarioCommand(y: Argv): Argv {
+  return y.command('scenario', 'run, list and check declarative scenarios (scenarios/*.scenario.yaml)', (a) =>
+    a
+      .command(
+        'run <scenario>',
+        'run a scenario file or shipped scenario name; exit 0 pass, 1 fail, 64 bad file',
+        (b) =>
+          b
+            .positional('scenario', {
+              type: 'string',
+              demandOption: true,
+              describe: 'a file, or a name from scenario list',
+            })
+            .option('reporter', {
+              choices: REPORTERS,
+              default: REPORTERS[0],
+              describe: 'report format',
+            })
+            .option('out', {
+              type: 'string',
+              describe: 'write the report to this file (a console summary still prints)',
+            })
+            .option('target', {
+              type: 'boolean',
+              default: false,
+              describe: 'run against the running simulator (npm run sim up) instead of starting one',
+            }),
+        (argv) => runCommand(argv.scenario, argv.reporter, argv.out, argv.target),
+      )
+      .command('list', 'list the shipped scenarios with their descriptions', {}, () => listCommand())
+      .command(
+        'check <file>',
+        'validate a scenario file; every problem at once (exit 64)',
+        (b) =>
+          b.positional('file', {
+            type: 'string',
+            demandOption: true,
+            describe: 'a file, or a shipped scenario name',
+          }),
+        (argv) => checkCommand(argv.file),
+      )
+      .demandCommand(1, 'name a scenario command: run, list, check'),
+  );
+}
+
+async function runCommand(
+  arg: string,
+  reporter: ReporterName,
+  out: string | undefined,
+  target: boolean,
+): Promise<void> {
+  const file = scenarioPath(arg);
+  const scenario = await loadScenarioOrFail(file);
+  const env = target
+    ? await targetEnvironment(scenario)
+    : await startInProcessEnvironment(scenario, {
+        baseDir: path.dirname(file),
+        logger: createLogger(process.env['NIR_SIM_LOG_LEVEL'] ?? 'error'),
+      });
+  let result;
+  try {
+    result = await runScenario(scenario, env, { file: displayPath(file) });
+  } finally {
+    await env.stop();
+  }
+  const text = report(reporter, [result]);
+  if (out !== undefined) {
+    await writeFile(out, text);
+    if (reporter !== 'console') process.stdout.write(report('console', [result]));
+    process.stdout.write(`report written to ${out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  if (!result.passed) process.exitCode = 1;
+}
+
+async function targetEnvironment(scenario: ScenarioSpec): Promise<ScenarioEnvironment> {
+  const state = runningState();
+  if (!state)
+    throw new SimError(
+      'SIM_ERR_NOT_RUNNING',
+      'nothing is running to --target: start it with npm run sim up -- --detach, or drop --target',
+    );
+  if (!state.control)
+    throw new SimError(
+      'SIM_ERR_NOT_RUNNING',
+      `the running simulator (pid ${state.pid}) has no control API: restart it with npm run sim down && npm run sim up`,
+    );
+  return connectTargetEnvironment(scenario, state.control.url, (line) =>
+    process.stderr.write(`nir-sim: note: ${line}\n`),
+  );
+}
+
+async function listCommand(): Promise<void> {
+  const files = await shippedScenarioFiles();
+  const rows: [string, string][] = [];
+  for (const f of files) {
+    const r = await loadScenarioFile(f);
+    const name = path.basename(f).replace(/\.scenario\.yaml$/, '');
+    rows.push([
+      name,
+      r.ok
+        ? r.scenario.description
+        : `(invalid: ${r.problems.length} problem(s); run npm run sim scenario check -- ${name})`,
+    ]);
+  }
+  const width = Math.max(0, ...rows.map(([n]) => n.length));
+  for (const [n, d] of rows) process.stdout.write(`${n.padEnd(width)}  ${d}\n`);
+  process.stdout.write(
+    `\n${rows.length} scenarios in ${displayPath(path.dirname(files[0] ?? 'scenarios/x'))}; run one with npm run sim scenario run -- <name>\n`,
+  );
+}
+
+async function checkCommand(arg: string): Promise<void> {
+  const file = scenarioPath(arg);
+  const scenario = await loadScenarioOrFail(file);
+  const { topology } = await resolveTopology(topologySpecOf(scenario), {
+    baseDir: path.dirname(file),
+    host: '127.0.0.1',
+    portBase: 0,
+  });
+  const names = topology.communities.map((c) => (c.kind === 'simulated' ? c.store.name : c.name));
+  await loadScenarioOrFail(file, { communityNames: names });
+  process.stdout.write(
+    `${displayPath(file)}: ok (${scenario.name}, ${scenario.steps.length} steps, communities ${names.join(', ')})\n`,
+  );
+}

@@ -1,0 +1,205 @@
+/**
+ * The two environments a scenario runs against (simulator/scenario/environment.ts): its own
+ * in-process topology, resolved from the scenario's `topology` like a topology file, or a
+ * simulator already running (`--target`), reached through its control API, whose faults the
+ * scenario adds and removes again.
+ */
+import { loadDataPack, type DataPack } from '../data-pack/loader.js';
+import type { FaultStore } from '../faults/fault-store.js';
+import { startInProcess } from '../runtime/in-process.js';
+import type { TopologySpec } from '../runtime/topology-spec.js';
+import type { ScenarioEnvironment, EnvironmentFaults, FaultAddResult } from '../scenario/environment.js';
+import { checkCommunityNames } from '../scenario/scenario-check.js';
+import type { ScenarioSpec } from '../scenario/scenario-spec.js';
+import { SimError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { ControlClient } from '../control/control-client.js';
+import { resolveTopology } from './resolve-topology.js';
+
+/** The scenario's topology as a topology spec (a topology file's content). */
+export function topologySpecOf(s: ScenarioSpec): TopologySpec {
+  return { schemaVersion: 1, ...s.topology };
+}
+
+/** The data pack's view the runner needs: patients and each community's repository. */
+function packView(
+  pack: DataPack,
+): Pick<ScenarioEnvironment, 'patients'> & { repositoryOf(hcid: string): string | undefined } {
+  return {
+    patients: pack.patients.map((p) => ({ nhsNumber: p.nhsNumber, homeCommunityIds: p.homeCommunityIds })),
+    repositoryOf: (hcid) => pack.communities.find((c) => c.homeCommunityId === hcid)?.repositoryUniqueId,
+  };
+}
+
+/** The fault verbs over a FaultStore in this process. */
+function storeFaults(store: FaultStore): EnvironmentFaults {
+  return {
+    add: (faults) => {
+      const r = store.addAll(faults);
+      return Promise.resolve<FaultAddResult>(r.ok ? { ok: true } : r);
+    },
+    remove: (name) => Promise.resolve(store.remove(name)),
+    reset: () => Promise.resolve(store.reset()),
+  };
+}
+
+/**
+ * Start the scenario's topology in this process on free ports (port 0), its faults in place.
+ * @param baseDir the directory a relative `dataPack` is relative to (the scenario file's).
+ * @throws SimError from resolveTopology (missing pack, bad gateways...); SIM_ERR_BAD_ARGUMENT
+ *   when the scenario names communities the topology does not have (every one listed).
+ */
+export async function startInProcessEnvironment(
+  s: ScenarioSpec,
+  opts: { baseDir: string; logger: Logger },
+): Promise<ScenarioEnvironment> {
+  const { topology, pack, faults } = await resolveTopology(topologySpecOf(s), {
+    baseDir: opts.baseDir,
+    host: '127.0.0.1',
+    portBase: 0,
+  });
+  const names = topology.communities.map((c) => (c.kind === 'simulated' ? c.store.name : c.name));
+  refuseUnknownCommunities(s, names, 'its topology');
+  const running = await startInProcess(topology, { logger: opts.logger, faults });
+  const view = packView(pack);
+  return {
+    brokerEndpoints: running.broker.endpoints,
+    communities: running.communities.map((c) => ({
+      name: c.name,
+      homeCommunityId: c.homeCommunityId,
+      ...optional('repositoryUniqueId', view.repositoryOf(c.homeCommunityId)),
+    })),
+    patients: view.patients,
+    faults: storeFaults(faults),
+    stop: () => running.stop(),
+  };
+}
+
+/**
+ * Use the simulator running at `controlUrl`: its broker, communities and data pack (patients),
+ * with the scenario's topology faults added through the control API. `stop()` removes every fault
+ * the scenario added; faults that were there before are left alone.
+ * @param warn receives one line per thing the running simulator does differently from the
+ *   scenario's topology (deadline, consumer profiles, seed, faults already present).
+ * @throws SimError SIM_ERR_NOT_RUNNING when the control API does not answer;
+ *   SIM_ERR_BAD_ARGUMENT when the running topology lacks a community the scenario names, or it
+ *   refuses the scenario's faults.
+ */
+export async function connectTargetEnvironment(
+  s: ScenarioSpec,
+  controlUrl: string,
+  warn: (line: string) => void,
+): Promise<ScenarioEnvironment> {
+  const client = new ControlClient(controlUrl);
+  const t = await client.topology();
+  refuseUnknownCommunities(
+    s,
+    t.communities.map((c) => c.name),
+    `the running simulator (${controlUrl})`,
+  );
+  const iti38 = t.broker.endpoints['ITI-38'];
+  const iti39 = t.broker.endpoints['ITI-39'];
+  if (iti38 === undefined || iti39 === undefined)
+    throw new SimError(
+      'SIM_ERR_INTERNAL',
+      `the running simulator's GET /topology has no ITI-38/ITI-39 broker endpoint`,
+    );
+  const pack = t.dataPackDir === undefined ? undefined : await loadDataPack(t.dataPackDir);
+  if (!pack)
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      'the running simulator has no data pack to choose patients from',
+    );
+  differences(s, t.seed, (await client.listFaults()).length, warn);
+  const view = packView(pack);
+  const faults = controlFaults(controlUrl, client);
+  if (s.topology.faults.length > 0) {
+    const r = await faults.add(s.topology.faults);
+    if (!r.ok)
+      throw new SimError(
+        'SIM_ERR_BAD_ARGUMENT',
+        ["the running simulator refused the scenario's faults:", ...r.problems.map((p) => `  ${p}`)].join(
+          '\n',
+        ),
+      );
+  }
+  return {
+    brokerEndpoints: { 'ITI-38': iti38, 'ITI-39': iti39 },
+    communities: t.communities.map((c) => ({
+      name: c.name,
+      homeCommunityId: c.homeCommunityId,
+      ...optional('repositoryUniqueId', view.repositoryOf(c.homeCommunityId)),
+    })),
+    patients: view.patients,
+    faults,
+    stop: () => faults.reset(),
+  };
+}
+
+/** The fault verbs through a control API; `reset` removes only the faults added through them. */
+function controlFaults(controlUrl: string, client: ControlClient): EnvironmentFaults {
+  const added = new Set<string>();
+  const faults: EnvironmentFaults = {
+    add: async (list) => {
+      const r = await postFaults(controlUrl, list);
+      if (r.ok) for (const f of list) added.add((f as { name: string }).name);
+      return r;
+    },
+    remove: async (name) => {
+      added.delete(name);
+      return client.removeFault(name);
+    },
+    reset: async () => {
+      for (const name of [...added]) await faults.remove(name);
+    },
+  };
+  return faults;
+}
+
+/** `POST /faults {faults}`: 201, or 400 with every problem. */
+async function postFaults(controlUrl: string, faults: readonly unknown[]): Promise<FaultAddResult> {
+  const res = await fetch(`${controlUrl}/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ faults }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (res.ok) return { ok: true };
+  const body = (await res.json().catch(() => ({}))) as { error?: string; problems?: string[] };
+  return {
+    ok: false,
+    problems: body.problems ?? [body.error ?? `the control API answered HTTP ${res.status}`],
+  };
+}
+
+function differences(s: ScenarioSpec, seed: number, existing: number, warn: (line: string) => void): void {
+  const b = s.topology.broker;
+  if (b.deadlineMs !== 10_000)
+    warn(
+      `the scenario asks for a broker deadline of ${b.deadlineMs} ms; the running simulator keeps its own`,
+    );
+  if (Object.keys(b.consumers).length > 0)
+    warn('the scenario defines consumer profiles; the running simulator keeps its own');
+  if (s.topology.seed !== seed)
+    warn(
+      `the scenario's fault seed is ${s.topology.seed}, the running simulator's ${seed}: probabilistic faults may differ`,
+    );
+  if (existing > 0)
+    warn(`the running simulator already has ${existing} fault(s); they may change the outcomes`);
+}
+
+function refuseUnknownCommunities(s: ScenarioSpec, names: string[], where: string): void {
+  const problems = checkCommunityNames(s, names);
+  if (problems.length === 0) return;
+  throw new SimError(
+    'SIM_ERR_BAD_ARGUMENT',
+    [
+      `scenario ${s.name} names communities that ${where} does not have:`,
+      ...problems.map((p) => `  ${p.path.join('.')}: ${p.message}`),
+    ].join('\n'),
+  );
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}

@@ -1,0 +1,34 @@
+/**
+ * The result of a scenario run, as the reporters (console, JSON, JUnit XML) render it. Durations
+ * are wall-clock ms, for information (and the `maxResponseMs` check); nothing else depends on them.
+ */
+import type { ActualSummary } from './expectations.js';
+import type { ExpectationSpec, StepSpec } from './scenario-spec.js';
+
+/** One step's outcome. */
+export interface StepResult {
+  /** 1-based position in the file. */
+  index: number;
+  id: string;
+  kind: StepSpec['kind'];
+  /** What the step did, in words (e.g. `ITI-38 FindDocuments, patient 9995649284 (known-to-all)`). */
+  title: string;
+  passed: boolean;
+  /** Actual vs expected, one readable line each; empty when the step passed. */
+  differences: string[];
+  durationMs: number;
+  /** For request steps: what was expected and what came back. */
+  expected?: ExpectationSpec;
+  actual?: ActualSummary;
+}
+
+/** One scenario's outcome. */
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  /** The file it came from, when run from a file. */
+  file?: string;
+  passed: boolean;
+  durationMs: number;
+  steps: StepResult[];
+}

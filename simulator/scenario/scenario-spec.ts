@@ -1,0 +1,318 @@
+/**
+ * The scenario file format (DESIGN.md "Scenarios as data"; issue 3 section 3): a topology, faults
+ * and steps with exact expectations, no code. One zod schema gives the TypeScript type, validates
+ * files (`scenario-file.ts`), and yields `scenarios/scenario.schema.json` for editors
+ * (`scenarioJsonSchema`). Semantic rules the schema cannot say (ids, references, community names)
+ * are in `scenario-check.ts`.
+ */
+import { z } from 'zod';
+import { FaultSpecSchema } from '../faults/fault-spec.js';
+import { TopologySpecSchema } from '../runtime/topology-spec.js';
+
+/** A step id: letters, digits, `-`, `_` (referenced by `from`). */
+const stepId = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a step id of letters, digits, "-" or "_" (at most 64)');
+
+const oneLine = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\r\n]*$/, 'one line');
+
+/** A DTM time `YYYY[MM[DD[hh[mm[ss]]]]]`, UTC (ITI TF-2 3.18.4.1.2.3.5). */
+const dtm = z
+  .string()
+  .regex(/^(\d{4}|\d{6}|\d{8}|\d{10}|\d{12}|\d{14})$/, 'a DTM time YYYY[MM[DD[hh[mm[ss]]]]]');
+
+/** A coded value `code^^codingScheme` (ITI TF-2 3.18.4.1.2.3.5, coded parameters). */
+const coded = z.string().regex(/^[^^']+\^\^[^^']+$/, "a coded value 'code^^codingScheme'");
+
+/** A community by name (as `sim status` shows it) or by homeCommunityId (`urn:oid:...`). */
+const communityRef = z.string().min(1);
+
+/** How a query step chooses its patient from the data pack (first match in patients.csv). */
+export const PatientRole = z.enum(['known-to-all', 'known-to-one', 'known-to-none', 'invalid-nhs-number']);
+/** A patient role name. */
+export type PatientRole = z.output<typeof PatientRole>;
+
+/** The patient of a query: a role, a role restricted to one community, an NHS number, or a raw CX. */
+export const PatientSpecSchema = z.union(
+  [
+    PatientRole,
+    z.object({ role: PatientRole, community: communityRef.optional() }).strict(),
+    z.object({ nhsNumber: z.string().regex(/^\d{10}$/, 'ten digits') }).strict(),
+    z.object({ patientId: z.string().min(1) }).strict(),
+  ],
+  {
+    error:
+      'a role (known-to-all, known-to-one, known-to-none, invalid-nhs-number), { role, community }, { nhsNumber } or { patientId }',
+  },
+);
+
+/** Which documents of an earlier query step to use. */
+export const PickSchema = z.union(
+  [
+    z.enum(['all', 'first', 'first-per-community']),
+    z.object({ community: communityRef, count: z.number().int().positive().default(1) }).strict(),
+  ],
+  { error: 'all, first, first-per-community, or { community, count }' },
+);
+
+/** A DTM range: `from` inclusive, `to` exclusive (ITI TF-2 3.18.4.1.2.3.6.1). */
+const timeRange = z.object({ from: dtm.optional(), to: dtm.optional() }).strict();
+
+/** One expected RegistryError; the list is compared order-insensitively and exactly. */
+export const ErrorExpectationSchema = z
+  .object({
+    errorCode: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an IHE errorCode such as XDSRegistryError'),
+    severity: z.enum(['Error', 'Warning']),
+    /** A community name, a homeCommunityId, or `none` (the broker's own error, no location). */
+    location: z
+      .string()
+      .min(1)
+      .describe("A community name, a homeCommunityId, or `none` (the broker's own error, no location)."),
+    /** A substring the codeContext must contain. */
+    contextIncludes: z.string().min(1).optional().describe('A substring the codeContext must contain.'),
+    /** How many returned errors this entry stands for (e.g. one per object). */
+    count: z
+      .number()
+      .int()
+      .positive()
+      .default(1)
+      .describe('How many returned errors this entry stands for (e.g. one per object); default 1.'),
+  })
+  .strict();
+
+/** What a request step must get back. `errors` omitted means none. */
+export const ExpectationSchema = z
+  .object({
+    /** Response status (ITI TF-3 4.2.4.2), short form. */
+    status: z
+      .enum(['Success', 'PartialSuccess', 'Failure'])
+      .optional()
+      .describe('Response status (ITI TF-3 4.2.4.2), short form.'),
+    errors: z
+      .array(ErrorExpectationSchema)
+      .optional()
+      .describe('The exact RegistryErrorList, in any order; left out: no errors at all.'),
+    /** Objects (ITI-38) or documents (ITI-39) in total. */
+    documents: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Objects (ITI-38) or documents (ITI-39) in total.'),
+    /** Per community name; communities left out must return none. */
+    documentsPerCommunity: z
+      .record(z.string().min(1), z.number().int().min(0))
+      .optional()
+      .describe('Per community name; communities left out must return none.'),
+    /** Default: 200 for a response, the fault's status (Sender 400, else 500) for a SOAP Fault. */
+    httpStatus: z
+      .number()
+      .int()
+      .min(100)
+      .max(599)
+      .optional()
+      .describe("Default: 200 for a response, the fault's status (Sender 400, else 500) for a SOAP Fault."),
+    /** A SOAP 1.2 Fault with this env:Code instead of a response (SOAP 1.2 Part 1 5.4.6). */
+    soapFault: z
+      .enum(['Sender', 'Receiver', 'VersionMismatch', 'MustUnderstand', 'DataEncodingUnknown'])
+      .optional(),
+    /** Response-time ceiling in ms (NIR NFT-01 SLA check): the step fails above it. */
+    maxResponseMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Response-time ceiling in ms (NIR NFT-01 SLA check): the step fails above it.'),
+  })
+  .strict();
+
+const stepBase = { id: stepId.optional(), title: oneLine.optional() };
+
+/** Send ITI-38 Cross Gateway Query to the broker (ITI TF-2 3.38). */
+export const QueryStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('query'),
+    storedQuery: z
+      .enum(['FindDocuments', 'FindDocumentsByReferenceId', 'GetDocuments'])
+      .default('FindDocuments'),
+    returnType: z
+      .enum(['LeafClass', 'ObjectRef'])
+      .default('LeafClass')
+      .describe('ResponseOption/@returnType.'),
+    patient: PatientSpecSchema.optional().describe(
+      'The patient, chosen from the data pack by role (first match in patients.csv), or given.',
+    ),
+    /** AdhocQuery/@home: a community name or a homeCommunityId. */
+    home: communityRef.optional().describe('AdhocQuery/@home: a community name or a homeCommunityId.'),
+    /** The `X-NIR-Consumer` header (consumer profile). */
+    consumer: z.string().min(1).optional().describe('The `X-NIR-Consumer` header (consumer profile).'),
+    /** $XDSDocumentEntryStatus. */
+    status: z
+      .array(z.enum(['Approved', 'Deprecated']))
+      .min(1)
+      .default(['Approved']),
+    creationTime: timeRange.optional().describe('$XDSDocumentEntryCreationTimeFrom / To (DTM, UTC).'),
+    serviceStartTime: timeRange.optional().describe('$XDSDocumentEntryServiceStartTimeFrom / To (DTM, UTC).'),
+    classCodes: z.array(coded).min(1).optional().describe('$XDSDocumentEntryClassCode (OR).'),
+    typeCodes: z.array(coded).min(1).optional().describe('$XDSDocumentEntryTypeCode (OR).'),
+    eventCodes: z.array(coded).min(1).optional().describe('$XDSDocumentEntryEventCodeList (OR).'),
+    /** $XDSDocumentEntryReferenceIdList (FindDocumentsByReferenceId), CXi values. */
+    referenceIds: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('$XDSDocumentEntryReferenceIdList (FindDocumentsByReferenceId), CXi values.'),
+    /** GetDocuments: uniqueIds of documents picked from an earlier query step. */
+    documents: z
+      .object({ from: stepId, pick: PickSchema.default('all') })
+      .strict()
+      .optional(),
+    /** GetDocuments: uniqueIds given literally. */
+    uniqueIds: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('GetDocuments: uniqueIds given literally.'),
+    /** Extra rim:Slots, values in stored-query syntax (e.g. `('a','b')`), sent as written. */
+    parameters: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^\$\w+$/, 'a parameter name like $XDSDocumentEntryTypeCode'),
+            values: z.array(z.string()).min(1),
+          })
+          .strict(),
+      )
+      .optional(),
+    expect: ExpectationSchema,
+  })
+  .strict();
+
+/** An extra xdsb:DocumentRequest of a retrieve step. */
+export const ExtraDocumentRequestSchema = z
+  .object({
+    /** A community name, a raw homeCommunityId, or `none` (no HomeCommunityId element). */
+    community: communityRef.describe(
+      'A community name, a raw homeCommunityId, or `none` (no HomeCommunityId element).',
+    ),
+    /** Default: the community's repository (when known), else required. */
+    repositoryUniqueId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Default: the community's repository (when known), else required."),
+    documentUniqueId: z.string().min(1),
+  })
+  .strict();
+
+/** Send ITI-39 Cross Gateway Retrieve to the broker (ITI TF-2 3.39). */
+export const RetrieveStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('retrieve'),
+    /** The id of an earlier query step whose documents to retrieve. */
+    from: stepId.optional().describe('The id of an earlier query step whose documents to retrieve.'),
+    pick: PickSchema.default('all').describe('Which documents of `from` to retrieve.'),
+    extra: z
+      .array(ExtraDocumentRequestSchema)
+      .min(1)
+      .optional()
+      .describe('More DocumentRequests, e.g. for an unknown document or community, or without a home.'),
+    consumer: z.string().min(1).optional(),
+    expect: ExpectationSchema,
+  })
+  .strict();
+
+/** Add faults to the running topology (the fault catalogue's schema). */
+export const AddFaultsStepSchema = z
+  .object({ ...stepBase, kind: z.literal('add-faults'), faults: z.array(FaultSpecSchema).min(1) })
+  .strict();
+
+/** Remove faults by name, or every fault the scenario added when `names` is left out. */
+export const ClearFaultsStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('clear-faults'),
+    names: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+/** Pause, ms. */
+export const WaitStepSchema = z
+  .object({ ...stepBase, kind: z.literal('wait'), ms: z.number().int().min(0).max(600_000) })
+  .strict();
+
+/** One step. */
+export const StepSchema = z.discriminatedUnion('kind', [
+  QueryStepSchema,
+  RetrieveStepSchema,
+  AddFaultsStepSchema,
+  ClearFaultsStepSchema,
+  WaitStepSchema,
+]);
+
+/** A scenario's topology: a topology file without its own schemaVersion (runtime/topology-spec.ts). */
+export const ScenarioTopologySchema = TopologySpecSchema.omit({ schemaVersion: true });
+
+/** A whole scenario file. */
+export const ScenarioSpecSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    /** Kebab-case; equals the file name without `.scenario.yaml`. */
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'a kebab-case name (a-z, 0-9, -)')
+      .describe('Kebab-case; equals the file name without `.scenario.yaml`.'),
+    description: oneLine.describe('One line: what the scenario shows.'),
+    topology: ScenarioTopologySchema.prefault({}).describe(
+      'Data pack, gateways, broker deadline and consumer profiles, fault seed and starting faults (as a topology file, without schemaVersion).',
+    ),
+    steps: z.array(StepSchema).min(1).describe('Run in order; every step runs even after a failure.'),
+  })
+  .strict();
+
+/** A validated scenario, defaults filled in. */
+export type ScenarioSpec = z.output<typeof ScenarioSpecSchema>;
+/** A scenario as written. */
+export type ScenarioSpecInput = z.input<typeof ScenarioSpecSchema>;
+/** One validated step. */
+export type StepSpec = ScenarioSpec['steps'][number];
+/** A validated ITI-38 step. */
+export type QueryStepSpec = z.output<typeof QueryStepSchema>;
+/** A validated ITI-39 step. */
+export type RetrieveStepSpec = z.output<typeof RetrieveStepSchema>;
+/** A validated `expect`. */
+export type ExpectationSpec = z.output<typeof ExpectationSchema>;
+/** One expected RegistryError. */
+export type ErrorExpectationSpec = z.output<typeof ErrorExpectationSchema>;
+/** A validated `patient`. */
+export type PatientSpec = z.output<typeof PatientSpecSchema>;
+/** A validated `pick`. */
+export type PickSpec = z.output<typeof PickSchema>;
+
+/** The id a step is known by: its `id`, else `step-<n>` (1-based). */
+export function stepIdOf(step: StepSpec, index: number): string {
+  return step.id ?? `step-${index + 1}`;
+}
+
+/**
+ * The published JSON Schema (draft 2020-12) of a scenario file as written (defaults optional),
+ * for `scenarios/scenario.schema.json`. Refinements (e.g. the NHS number check digit) are not
+ * representable and are checked by nir-sim only.
+ */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ScenarioSpecSchema, { io: 'input', target: 'draft-2020-12' });
+  return {
+    $schema: schema['$schema'],
+    $id: 'https://nir-sim.invalid/scenarios/scenario.schema.json',
+    title: 'nir-sim scenario',
+    description:
+      'A nir-sim scenario file (*.scenario.yaml): topology, faults and steps with expectations. Generated from simulator/scenario/scenario-spec.ts by npm run scenario-schema; do not edit.',
+    ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
+  };
+}

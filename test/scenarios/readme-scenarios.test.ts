@@ -1,0 +1,47 @@
+/**
+ * The README's "Scenarios" section stays true: its example file is a valid scenario that passes
+ * when run, and its table lists exactly the shipped scenarios.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startInProcessEnvironment } from '../../simulator/cli/scenario-environment.js';
+import { consoleReport } from '../../simulator/scenario/reporters/console.js';
+import { runScenario } from '../../simulator/scenario/runner.js';
+import { parseScenarioText, SCENARIO_SUFFIX } from '../../simulator/scenario/scenario-file.js';
+import { silentLogger } from '../../simulator/shared/logger.js';
+import { repoDir } from '../helpers/topology.js';
+
+const readme = readFileSync(path.join(repoDir, 'README.md'), 'utf8');
+const section = /\n## Scenarios\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+
+describe('README "Scenarios"', () => {
+  it('has an example file that is valid and passes', { timeout: 60_000 }, async () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml, 'a ```yaml block in the Scenarios section').toBeDefined();
+    const parsed = parseScenarioText(yaml!);
+    if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+    const env = await startInProcessEnvironment(parsed.scenario, {
+      baseDir: path.join(repoDir, 'scenarios'),
+      logger: silentLogger(),
+    });
+    const result = await runScenario(parsed.scenario, env).finally(() => env.stop());
+    expect(result.passed, consoleReport([result])).toBe(true);
+    expect(result.steps.map((s) => s.kind)).toEqual([
+      'query',
+      'add-faults',
+      'retrieve',
+      'clear-faults',
+      'retrieve',
+    ]);
+  });
+
+  it('lists every shipped scenario, and only those', () => {
+    const table = /### Shipped scenarios\n([\s\S]*)$/.exec(section)?.[1] ?? '';
+    const listed = [...table.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
+    const shipped = readdirSync(path.join(repoDir, 'scenarios'))
+      .filter((f) => f.endsWith(SCENARIO_SUFFIX))
+      .map((f) => f.slice(0, -SCENARIO_SUFFIX.length));
+    expect([...listed].sort()).toEqual(shipped.sort());
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * `npm run sim scenario run | list | check` as a user runs them: exit 0 on pass, 1 on a failed
+ * step (with the differences), 64 for a bad file (every problem listed), reporters to a file,
+ * and `--target` against a simulator started with `sim up --detach`, whose faults are left as
+ * they were.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { attr, childElements, parseXml } from '../../simulator/soap/xml.js';
+import { repoDir } from '../helpers/topology.js';
+
+const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-scenario-'));
+const env = { ...process.env, NIR_SIM_HOME: home, NIR_SIM_LOG_LEVEL: 'error' };
+
+function sim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('npm', ['run', '--silent', 'sim', '--', ...args], {
+    cwd: repoDir,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const stderr = r.stderr
+    .split('\n')
+    .filter((l) => !l.startsWith('npm warn'))
+    .join('\n')
+    .trim();
+  return { code: r.status, stdout: r.stdout, stderr };
+}
+
+function scenarioFile(name: string, text: string): string {
+  const file = path.join(home, `${name}.scenario.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+const failing = `schemaVersion: 1
+name: wrong-expectation
+description: expects a failure where every network answers
+steps:
+  - kind: query
+    patient: known-to-all
+    expect:
+      status: Failure
+      documents: 10
+  - kind: wait
+    ms: 1
+`;
+
+describe('sim scenario', () => {
+  afterAll(() => {
+    sim('down');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('run <name> passes with exit 0 and a line per step', { timeout: 120_000 }, () => {
+    const r = sim('scenario', 'run', 'known-to-all-networks');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^ {2}PASS {3}1 query find: ITI-38 FindDocuments, patient 9995649284 \(known-to-all\)/m,
+    );
+    expect(r.stdout).toContain('PASSED known-to-all-networks: 2/2 steps passed');
+  });
+
+  it(
+    'run <file> that fails exits 1 and shows actual vs expected; junit goes to --out',
+    { timeout: 120_000 },
+    () => {
+      const file = scenarioFile('wrong-expectation', failing);
+      const out = path.join(home, 'report.xml');
+      const r = sim('scenario', 'run', file, '--reporter', 'junit', '--out', out);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toContain('status: expected Failure, got Success');
+      expect(r.stdout).toContain('FAILED wrong-expectation: 1/2 steps passed');
+      expect(r.stdout).toContain(`report written to ${out}`);
+      const root = parseXml(readFileSync(out, 'utf8')).documentElement!;
+      expect([attr(root, 'tests'), attr(root, 'failures')]).toEqual(['2', '1']);
+      const failure = childElements(childElements(root)[0]!, undefined, 'testcase')[0]!;
+      expect(attr(childElements(failure)[0]!, 'message')).toBe('status: expected Failure, got Success');
+    },
+  );
+
+  it('run and check refuse a bad file with exit 64, listing every problem', { timeout: 120_000 }, () => {
+    const file = scenarioFile(
+      'bad',
+      'schemaVersion: 1\nname: bad\ndescription: bad\nsteps:\n  - kind: query\n    expect: {}\n  - kind: retrieve\n    from: nope\n    expect: { status: Sucess }\n',
+    );
+    for (const verb of ['run', 'check']) {
+      const r = sim('scenario', verb, file);
+      expect(r.code).toBe(64);
+      expect(r.stderr.split('\n')).toEqual([
+        `nir-sim: ${file}: 4 problems; fix them and run it again:`,
+        '  line 5: steps.0.patient: FindDocuments needs a patient',
+        '  line 6: steps.0.expect: expect needs `status` (and its exact `errors`, none when left out) or `soapFault`',
+        "  line 8: steps.1.from: 'nope' is not the id of an earlier query step",
+        '  line 9: steps.1.expect.status: Invalid option: expected one of "Success"|"PartialSuccess"|"Failure"',
+      ]);
+    }
+  });
+
+  it('check names the communities the topology lacks; a good file is ok', { timeout: 120_000 }, () => {
+    const file = scenarioFile(
+      'two-gateways',
+      'schemaVersion: 1\nname: two-gateways\ndescription: d\ntopology:\n  gateways: 2\nsteps:\n  - kind: query\n    patient: known-to-all\n    home: yorkshire-imaging-network\n    expect: { status: Success }\n',
+    );
+    const r = sim('scenario', 'check', file);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain(
+      "line 9: steps.0.home: no community named 'yorkshire-imaging-network' in the topology (known: north-east-imaging-network, north-west-imaging-network)",
+    );
+    const ok = sim('scenario', 'check', 'one-network-times-out');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/one-network-times-out\.scenario\.yaml: ok \(one-network-times-out, 1 steps/);
+  });
+
+  it('list shows every shipped scenario with its description', { timeout: 120_000 }, () => {
+    const r = sim('scenario', 'list');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^flapping-network +A network that fails half of the time \(probability 0\.5, seeded PRNG\)/m,
+    );
+    expect(r.stdout).toMatch(
+      /^\d+ scenarios in scenarios; run one with npm run sim scenario run -- <name>$/m,
+    );
+  });
+
+  it(
+    'run --target uses the running simulator and removes the faults it added',
+    { timeout: 300_000 },
+    async () => {
+      const up = sim('up', '--detach', '--port-base', '0');
+      expect(up.code, up.stderr).toBe(0);
+      const state = JSON.parse(sim('status', '--json').stdout) as { control: { url: string } };
+      const r = sim('scenario', 'run', 'one-network-refuses', '--target');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('PASSED one-network-refuses: 4/4 steps passed');
+      const t = sim('scenario', 'run', 'one-network-resets-mid-response', '--target');
+      expect(t.code, t.stdout + t.stderr).toBe(0);
+      const faults = (await (await fetch(`${state.control.url}/faults`)).json()) as { faults: unknown[] };
+      expect(faults.faults).toEqual([]);
+      const lacking = scenarioFile(
+        'lacking',
+        'schemaVersion: 1\nname: lacking\ndescription: d\nsteps:\n  - kind: add-faults\n    faults: [{ name: f, gateway: wessex-imaging-network, kind: refuse }]\n',
+      );
+      const refused = sim('scenario', 'run', lacking, '--target');
+      expect(refused.code).toBe(64);
+      expect(refused.stderr).toContain(
+        "steps.0.faults.0.gateway: no community named 'wessex-imaging-network' in the topology",
+      );
+    },
+  );
+});
