@@ -1,0 +1,180 @@
+/**
+ * FHIR R4 AuditEvents for NIR's transactions, shaped like NHS England's PARS profile with IHE BALP
+ * and DICOM codes (research notes nhs-nir.md 4.4). One event per patient (BALP: "when results span
+ * several patients, write one AuditEvent per patient"); the request is audited, response bodies
+ * never are.
+ * - ITI-38: type DCM 110112 Query, subtype ITI-38, entities patient, transaction, endpoint, query.
+ * - ITI-39: type DCM 110106 Export, subtype ITI-39, one document entity per DocumentUniqueId with
+ *   its repositoryUniqueId and homeCommunityId.
+ * - RAD-75: type DCM 110103 DICOM Instances Accessed ("Study Used"), subtype RAD-75, one study
+ *   entity per Study Instance UID with its Series Instance UIDs and document/repository ids.
+ * - A SOAP Fault: the endpoint's transaction, outcome 8 or 12, no patient (none could be read).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent, AuditEventEntity } from 'fhir/r4.js';
+import type { Transaction } from '../xca/constants.js';
+import { isValidNhsNumber } from '../xca/nhs-number.js';
+import type { ActionCodeMap } from './action-codes.js';
+import type { AuditedFault, AuditedStudy, AuditedTransaction } from './audit-input.js';
+import { AuditSystem, EventIdFor, IheEventType } from './codes.js';
+import {
+  auditSource,
+  coding,
+  documentEntity,
+  endpointEntity,
+  patientEntity,
+  queryEntity,
+  requesterAgents,
+  studyEntity,
+  transactionEntity,
+  type AuditObserver,
+} from './fhir-parts.js';
+import { faultOutcome, transactionOutcome, type Outcome } from './outcome.js';
+
+/** How events are written. */
+export interface AuditEventConfig {
+  /** AuditEvent.action per transaction (default: NIR's, see action-codes.ts). */
+  actions: ActionCodeMap;
+  /** The audit creator (NIR). */
+  observer: AuditObserver;
+  /** PARS productIdentifier of the endpoint entity, e.g. `nir-sim`. */
+  productId: string;
+  /** Event ids; a random UUID each by default (tests inject a sequence). */
+  newId?: () => string;
+}
+
+/** Which patient a document belongs to, when the caller knows (e.g. from earlier ITI-38 answers). */
+export type PatientOfDocument = (documentUniqueId: string) => string | undefined;
+
+/**
+ * The AuditEvents of one answered transaction: one per patient it touched (one without a patient
+ * entity when none is known). ITI-39 and RAD-75 group documents / studies by patient, asking
+ * `patientOf` for those the request does not place.
+ */
+export function transactionAuditEvents(
+  tx: AuditedTransaction,
+  cfg: AuditEventConfig,
+  patientOf: PatientOfDocument = () => undefined,
+): AuditEvent[] {
+  const outcome = transactionOutcome(tx);
+  const fallback = validNhs(tx.requester?.patientId);
+  switch (tx.transaction) {
+    case 'ITI-38':
+      return queryPatients(tx, fallback).map((p) =>
+        baseEvent(tx, cfg, outcome, [
+          ...patientEntities(p),
+          ...common(tx, cfg),
+          ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml)] : []),
+        ]),
+      );
+    case 'ITI-39':
+      return byPatient(tx.documents ?? [], (d) => d.patient ?? patientOf(d.documentUniqueId) ?? fallback).map(
+        ([p, docs]) =>
+          baseEvent(tx, cfg, outcome, [
+            ...patientEntities(p),
+            ...common(tx, cfg),
+            ...docs.map(documentEntity),
+          ]),
+      );
+    case 'RAD-75':
+      return byPatient(tx.studies ?? [], (s) => s.patient ?? firstKnown(s, patientOf) ?? fallback).map(
+        ([p, studies]) =>
+          baseEvent(tx, cfg, outcome, [
+            ...patientEntities(p),
+            ...common(tx, cfg),
+            ...studies.map(studyEntity),
+          ]),
+      );
+  }
+}
+
+/** The AuditEvent of a request answered with a SOAP Fault (outcome 8, or 12 for env:Receiver). */
+export function faultAuditEvent(f: AuditedFault, cfg: AuditEventConfig): AuditEvent {
+  return baseEvent(f, cfg, faultOutcome(f), [
+    ...(f.messageId !== undefined ? [transactionEntity(f.messageId)] : []),
+    endpointEntity(f.transaction, f.endpoint, cfg.productId),
+  ]);
+}
+
+/** A patient as the events name it: an NHS number, an id that is not one, or nobody. */
+type PatientRef = { nhsNumber: string } | { rawId: string } | undefined;
+
+function queryPatients(tx: AuditedTransaction, fallback: string | undefined): PatientRef[] {
+  if (tx.patient !== undefined) return [{ nhsNumber: tx.patient }];
+  if (tx.patientId !== undefined) return [{ rawId: tx.patientId }];
+  const returned = [...new Set((tx.returnedDocuments ?? []).flatMap((d) => (d.patient ? [d.patient] : [])))];
+  if (returned.length > 0) return returned.map((nhsNumber) => ({ nhsNumber }));
+  return [fallback !== undefined ? { nhsNumber: fallback } : undefined];
+}
+
+function byPatient<T>(items: readonly T[], patient: (t: T) => string | undefined): [PatientRef, T[]][] {
+  const groups = new Map<string | undefined, T[]>();
+  for (const item of items) {
+    const p = patient(item);
+    groups.set(p, [...(groups.get(p) ?? []), item]);
+  }
+  if (groups.size === 0) return [[undefined, []]];
+  return [...groups].map(([p, list]) => [p === undefined ? undefined : { nhsNumber: p }, list]);
+}
+
+function firstKnown(s: AuditedStudy, patientOf: PatientOfDocument): string | undefined {
+  for (const id of s.documentUniqueIds) {
+    const p = patientOf(id);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+function validNhs(cx: string | undefined): string | undefined {
+  const nhs = cx?.split('^')[0]?.trim();
+  return nhs !== undefined && /^\d{10}$/.test(nhs) && isValidNhsNumber(nhs) ? nhs : undefined;
+}
+
+function patientEntities(p: PatientRef): AuditEventEntity[] {
+  return p === undefined ? [] : [patientEntity(p)];
+}
+
+function common(tx: AuditedTransaction, cfg: AuditEventConfig): AuditEventEntity[] {
+  return [
+    ...(tx.messageId !== undefined ? [transactionEntity(tx.messageId)] : []),
+    endpointEntity(tx.transaction, tx.endpoint, cfg.productId),
+  ];
+}
+
+/** The fields every event has: id, type, subtype, action, period, recorded, outcome, agents, source. */
+function baseEvent(
+  e: Pick<
+    AuditedTransaction,
+    'transaction' | 'startedAt' | 'durationMs' | 'requester' | 'consumerId' | 'remoteAddress' | 'endpoint'
+  >,
+  cfg: AuditEventConfig,
+  outcome: Outcome,
+  entity: AuditEventEntity[],
+): AuditEvent {
+  const tx: Transaction = e.transaction;
+  const end = new Date(e.startedAt + e.durationMs).toISOString();
+  return {
+    resourceType: 'AuditEvent',
+    id: (cfg.newId ?? randomUUID)(),
+    type: coding(AuditSystem.dicom, EventIdFor[tx]),
+    subtype: [coding(AuditSystem.iheEventType, IheEventType[tx])],
+    action: cfg.actions[tx],
+    period: { start: new Date(e.startedAt).toISOString(), end },
+    recorded: end,
+    outcome: outcome.outcome,
+    outcomeDesc: outcome.description,
+    agent: requesterAgents(e.requester, e.consumerId, e.remoteAddress),
+    source: auditSource(cfg.observer, siteOf(e.endpoint)),
+    entity,
+  };
+}
+
+/** The broker's base URL from the endpoint called (PARS source.site: the API URL). */
+function siteOf(endpoint: string | undefined): string | undefined {
+  if (endpoint === undefined) return undefined;
+  try {
+    return new URL(endpoint).origin;
+  } catch {
+    return undefined;
+  }
+}

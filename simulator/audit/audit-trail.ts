@@ -1,0 +1,72 @@
+/**
+ * The audit listener (DESIGN.md request flow: "events.emit('transaction', ...) -> audit listener
+ * -> AuditEvent -> sink(s)"): turns each answered transaction or SOAP Fault into AuditEvents and
+ * writes them to every sink, synchronously. Synchronous on purpose: the broker emits before it
+ * answers, so the NDJSON line and the queue entry exist before the answer leaves, with no await
+ * plumbing in the broker. If a sink cannot write (disk full, directory gone) the error reaches the
+ * broker, which answers env:Receiver: no answer without its audit record (fail closed).
+ */
+import type { AuditEvent } from 'fhir/r4.js';
+import { NIR_ACTION_CODES } from './action-codes.js';
+import type { AuditedFault, AuditedTransaction } from './audit-input.js';
+import { faultAuditEvent, transactionAuditEvents, type AuditEventConfig } from './audit-event.js';
+import { DocumentPatientIndex } from './document-patients.js';
+import type { AuditSink } from './sinks.js';
+
+/** Options of {@link AuditTrail}; every event field has NIR's default. */
+export interface AuditTrailOptions extends Partial<AuditEventConfig> {
+  sinks: AuditSink[];
+}
+
+/** Default audit creator: the sandbox's NIR broker. */
+export const DEFAULT_OBSERVER = { id: 'nir-sim', display: 'NIR broker (nir-sim sandbox)' } as const;
+
+/** Records AuditEvents for transactions and faults into its sinks. */
+export class AuditTrail {
+  private readonly cfg: AuditEventConfig;
+  private readonly index = new DocumentPatientIndex();
+  private closed = false;
+
+  constructor(private readonly opts: AuditTrailOptions) {
+    this.cfg = {
+      actions: opts.actions ?? NIR_ACTION_CODES,
+      observer: opts.observer ?? DEFAULT_OBSERVER,
+      productId: opts.productId ?? 'nir-sim',
+      ...(opts.newId ? { newId: opts.newId } : {}),
+    };
+  }
+
+  /** Audit one answered transaction; returns the events written (one per patient). */
+  recordTransaction(tx: AuditedTransaction): AuditEvent[] {
+    const fallback = tx.patient;
+    if (tx.returnedDocuments)
+      this.index.learn(
+        tx.returnedDocuments.map((d) =>
+          d.patient !== undefined || fallback === undefined ? d : { ...d, patient: fallback },
+        ),
+      );
+    const events = transactionAuditEvents(tx, this.cfg, (id) => this.index.patientOf(id));
+    this.write(events);
+    return events;
+  }
+
+  /** Audit a request answered with a SOAP Fault; returns the event written. */
+  recordFault(f: AuditedFault): AuditEvent {
+    const event = faultAuditEvent(f, this.cfg);
+    this.write([event]);
+    return event;
+  }
+
+  /** Close every sink (the PARS queue keeps what is not delivered for the next run). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.opts.sinks.map((s) => s.close()));
+  }
+
+  private write(events: readonly AuditEvent[]): void {
+    if (this.closed) throw new Error('the audit trail is closed');
+    const batch = events.map((event) => ({ event, json: JSON.stringify(event) }));
+    for (const sink of this.opts.sinks) sink.write(batch);
+  }
+}

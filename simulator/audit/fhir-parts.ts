@@ -1,0 +1,257 @@
+/**
+ * The parts of a FHIR R4 AuditEvent (http://hl7.org/fhir/R4/auditevent.html) that NIR's events
+ * share: the requester's agents as PARS slices them (organisation, user, userRole, device; NHS
+ * England `England-AuditEvent-PARS`), the audit source (NIR as observer), and the entities
+ * (patient, transaction, endpoint, query, document, study) with IHE BALP / DICOM PS3.15 A.5 codes.
+ */
+import type {
+  AuditEventAgent,
+  AuditEventEntity,
+  AuditEventSource,
+  CodeableConcept,
+  Coding,
+} from 'fhir/r4.js';
+import type { Transaction } from '../xca/constants.js';
+import type { AuditRequester, AuditedCode, AuditedDocument, AuditedStudy } from './audit-input.js';
+import {
+  AuditEntityType,
+  AuditSystem,
+  DicomObjectIdType,
+  DicomRoleId,
+  EntityDetailType,
+  IheEventType,
+  InteractionFor,
+  NetworkType,
+  ObjectRole,
+  SecuritySourceType,
+  type AuditCode,
+} from './codes.js';
+
+/** Who records the events (AuditEvent.source). */
+export interface AuditObserver {
+  /** Accredited-system id of the audit creator (PARS source.observer.identifier). */
+  id: string;
+  display: string;
+}
+
+/** A Coding in `system`. */
+export function coding(system: string, c: AuditCode): Coding {
+  return { system, code: c.code, display: c.display };
+}
+
+const KNOWN_OIDS: Record<string, string> = { '2.16.840.1.113883.6.96': 'http://snomed.info/sct' };
+
+/** An XUA CE as a CodeableConcept (codeSystem OIDs become `urn:oid:`, SNOMED CT its URI). */
+function concept(c: AuditedCode): CodeableConcept {
+  const system =
+    c.codeSystem === undefined ? undefined : (KNOWN_OIDS[c.codeSystem] ?? `urn:oid:${c.codeSystem}`);
+  return {
+    coding: [
+      { ...(system ? { system } : {}), code: c.code, ...(c.displayName ? { display: c.displayName } : {}) },
+    ],
+  };
+}
+
+/** ODS codes are 3 to 6 upper-case letters and digits (NHS ODS); anything else is kept as given. */
+function organisationIdentifier(id: string): { system?: string; value: string } {
+  if (/^[A-Z0-9]{3,6}$/.test(id)) return { system: AuditSystem.odsOrganisationCode, value: id };
+  if (/^urn:/i.test(id)) return { system: AuditSystem.uri, value: id };
+  return { value: id };
+}
+
+function assuranceExtension(assurance: AuditRequester['assurance']): AuditEventAgent['extension'] {
+  return [{ url: AuditSystem.identityAssurance, valueCode: assurance }];
+}
+
+/**
+ * The requester's agents, PARS-style: organisation (always, requestor), user and userRole (when
+ * the assertion names them), device (the calling system, DICOM Source Role ID, with the network
+ * address). Each carries how far the identity was checked (`identity-assurance`: unverified until
+ * the security layer validates XUA); an absent identity is written as such, never invented.
+ */
+export function requesterAgents(
+  requester: AuditRequester | undefined,
+  consumerId: string | undefined,
+  remoteAddress: string | undefined,
+): AuditEventAgent[] {
+  const r: AuditRequester = requester ?? {
+    assurance: consumerId !== undefined ? 'unverified' : 'unknown',
+    ...(consumerId !== undefined
+      ? { callingSystem: { id: consumerId, source: 'x-nir-consumer-header' } }
+      : {}),
+  };
+  const ext = assuranceExtension(r.assurance);
+  const org = r.organisation;
+  const agents: AuditEventAgent[] = [
+    {
+      extension: ext,
+      type: { coding: [{ system: AuditSystem.roleClass, code: 'PROV', display: 'healthcare provider' }] },
+      who: {
+        type: 'Organization',
+        ...(org?.id !== undefined ? { identifier: organisationIdentifier(org.id) } : {}),
+        display: org?.display ?? (org?.id !== undefined ? org.id : 'unknown organisation (no XUA assertion)'),
+      },
+      requestor: true,
+    },
+  ];
+  if (r.user) {
+    agents.push({
+      extension: ext,
+      type: {
+        coding: [{ system: AuditSystem.balpAgentType, code: 'UserSamlAgent', display: 'User SAML Agent' }],
+      },
+      who: {
+        type: 'Practitioner',
+        identifier: { ...(r.user.issuer ? { system: r.user.issuer } : {}), value: r.user.id },
+        display: r.user.display ?? r.user.id,
+      },
+      requestor: true,
+      ...(r.role ? { role: [concept(r.role)] } : {}),
+      ...(r.purposeOfUse ? { purposeOfUse: [concept(r.purposeOfUse)] } : {}),
+      ...(r.assertionId ? { policy: [r.assertionId] } : {}),
+    });
+  }
+  if (r.role) {
+    agents.push({
+      extension: ext,
+      who: {
+        type: 'PractitionerRole',
+        identifier: { value: r.role.code },
+        display: r.role.displayName ?? r.role.code,
+      },
+      requestor: false,
+    });
+  }
+  const system = r.callingSystem;
+  agents.push({
+    extension: ext,
+    type: { coding: [coding(AuditSystem.dicom, DicomRoleId.Source)] },
+    who: {
+      type: 'Endpoint',
+      ...(system ? { identifier: { system: AuditSystem.nirConsumer, value: system.id } } : {}),
+      display: system ? system.id : 'unknown calling system (no X-NIR-Consumer header)',
+    },
+    requestor: false,
+    ...(remoteAddress !== undefined
+      ? { network: { address: remoteAddress, type: NetworkType.IpAddress } }
+      : {}),
+  });
+  return agents;
+}
+
+/** AuditEvent.source: NIR as the audit creator; `site` is the broker's base URL. */
+export function auditSource(observer: AuditObserver, site: string | undefined): AuditEventSource {
+  return {
+    ...(site !== undefined ? { site } : {}),
+    observer: {
+      type: 'Device',
+      identifier: { system: AuditSystem.accreditedSystem, value: observer.id },
+      display: observer.display,
+    },
+    type: [coding(AuditSystem.securitySourceType, SecuritySourceType.ApplicationServer)],
+  };
+}
+
+/** The patient entity: an NHS number (PARS entity[patient]), or the id as sent when it is not one. */
+export function patientEntity(patient: { nhsNumber: string } | { rawId: string }): AuditEventEntity {
+  const base = {
+    type: coding(AuditSystem.auditEntityType, AuditEntityType.Person),
+    role: coding(AuditSystem.objectRole, ObjectRole.Patient),
+  };
+  if ('nhsNumber' in patient)
+    return { what: { identifier: { system: AuditSystem.nhsNumber, value: patient.nhsNumber } }, ...base };
+  return {
+    what: { identifier: { value: patient.rawId } },
+    ...base,
+    description: 'the patient id sent is not a valid NHS number',
+  };
+}
+
+/** The transaction entity: the wsa:MessageID (PARS entity[transaction]; BALP XrequestId). */
+export function transactionEntity(messageId: string): AuditEventEntity {
+  return {
+    what: { identifier: { system: AuditSystem.transaction, value: messageId } },
+    type: { system: AuditSystem.balpEntityType, code: 'XrequestId', display: 'XrequestId' },
+  };
+}
+
+/** The endpoint entity (PARS entity[endpoint]): the broker URL called, the interaction, the product. */
+export function endpointEntity(
+  tx: Transaction,
+  url: string | undefined,
+  productId: string,
+): AuditEventEntity {
+  return {
+    ...(url !== undefined ? { what: { identifier: { value: url } } } : {}),
+    type: { system: AuditSystem.resourceTypes, code: 'Endpoint', display: 'Endpoint' },
+    role: coding(AuditSystem.objectRole, ObjectRole.DataRepository),
+    name: `${tx} ${IheEventType[tx].display}`,
+    detail: [
+      { type: EntityDetailType.interactionIdentifier, valueString: InteractionFor[tx] },
+      { type: EntityDetailType.productIdentifier, valueString: productId },
+    ],
+  };
+}
+
+/**
+ * The query entity of ITI-38 (DICOM PS3.15 A.5.3 Query; BALP query: type 2, role 24, the request
+ * base64-encoded): the AdhocQueryRequest as received, identified by its stored-query id.
+ */
+export function queryEntity(queryXml: string): AuditEventEntity {
+  const queryId = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\sid="([^"]+)"/.exec(queryXml)?.[1];
+  const home = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\shome="([^"]+)"/.exec(queryXml)?.[1];
+  return {
+    ...(queryId !== undefined ? { what: { identifier: { value: queryId } } } : {}),
+    type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
+    role: coding(AuditSystem.objectRole, ObjectRole.Query),
+    query: Buffer.from(queryXml, 'utf8').toString('base64'),
+    detail: [
+      { type: EntityDetailType.queryEncoding, valueString: 'UTF-8' },
+      ...(home !== undefined ? [{ type: EntityDetailType.homeCommunityId, valueString: home }] : []),
+    ],
+  };
+}
+
+/** A document entity (ITI-39: DICOM Export object; type 2, role 3 Report) with its repository and home. */
+export function documentEntity(d: AuditedDocument): AuditEventEntity {
+  return {
+    what: { identifier: { value: d.documentUniqueId } },
+    type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
+    role: coding(AuditSystem.objectRole, ObjectRole.Report),
+    detail: [
+      ...(d.repositoryUniqueId !== undefined
+        ? [{ type: EntityDetailType.repositoryUniqueId, valueString: d.repositoryUniqueId }]
+        : []),
+      ...(d.homeCommunityId !== undefined
+        ? [{ type: EntityDetailType.homeCommunityId, valueString: d.homeCommunityId }]
+        : []),
+    ],
+  };
+}
+
+/**
+ * A study entity (RAD-75: DICOM PS3.15 A.5.3.6, id type 110180 Study Instance UID; type 2, role 3)
+ * with its Series Instance UIDs, SOP Instance UIDs (DocumentUniqueIds), repository and home.
+ */
+export function studyEntity(s: AuditedStudy): AuditEventEntity {
+  return {
+    what: {
+      identifier: {
+        type: { coding: [coding(AuditSystem.dicom, DicomObjectIdType.StudyInstanceUid)] },
+        value: s.studyInstanceUid,
+      },
+    },
+    type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
+    role: coding(AuditSystem.objectRole, ObjectRole.Report),
+    detail: [
+      ...s.seriesInstanceUids.map((u) => ({ type: EntityDetailType.seriesInstanceUid, valueString: u })),
+      ...s.documentUniqueIds.map((u) => ({ type: EntityDetailType.documentUniqueId, valueString: u })),
+      ...(s.repositoryUniqueId !== undefined
+        ? [{ type: EntityDetailType.repositoryUniqueId, valueString: s.repositoryUniqueId }]
+        : []),
+      ...(s.homeCommunityId !== undefined
+        ? [{ type: EntityDetailType.homeCommunityId, valueString: s.homeCommunityId }]
+        : []),
+    ],
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Sending one AuditEvent to PARS: `POST {base}/FHIR/R4/AuditEvent` with `application/fhir+json`
+ * (PARS "Record Audit Event", modelled on IHE RESTful ATNA ITI-20). The answer decides what the
+ * queue does: 201 (stored) or 200 (already stored under this id) -> delivered; 400 or 422 (the
+ * event itself is invalid) -> rejected, set aside; anything else (no connection, timeout, 5xx,
+ * 404 of a wrong URL, 429) -> retry later.
+ */
+import { Agent, request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+/** What became of one send. */
+export type SendResult =
+  | { kind: 'delivered'; status: 200 | 201 }
+  | { kind: 'rejected'; status: number; detail: string }
+  | { kind: 'retry'; detail: string };
+
+/** Send one event's JSON; never throws (failures are results). */
+export type AuditEventSender = (json: string, signal: AbortSignal) => Promise<SendResult>;
+
+/** The AuditEvent endpoint under a PARS base URL (`http://host:port`, with or without `/FHIR/R4`). */
+export function auditEventUrl(base: string): string {
+  const b = base.replace(/\/+$/, '');
+  return /\/FHIR\/R4$/.test(b) ? `${b}/AuditEvent` : `${b}/FHIR/R4/AuditEvent`;
+}
+
+/**
+ * A sender to the PARS at `base` over keep-alive connections.
+ * @param timeoutMs per request, ms (a slow PARS answers "retry" after this).
+ */
+export function parsSender(base: string, timeoutMs = 10_000): { send: AuditEventSender; close(): void } {
+  const url = new URL(auditEventUrl(base));
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const send: AuditEventSender = (json, signal) =>
+    new Promise<SendResult>((resolve) => {
+      const body = Buffer.from(json, 'utf8');
+      const req = (url.protocol === 'https:' ? httpsRequest : request)(
+        url,
+        {
+          method: 'POST',
+          ...(url.protocol === 'http:' ? { agent } : {}),
+          signal,
+          timeout: timeoutMs,
+          headers: {
+            'content-type': 'application/fhir+json',
+            accept: 'application/fhir+json',
+            'content-length': String(body.length),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => resolve({ kind: 'retry', detail: err.message }));
+          res.on('end', () => resolve(classify(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        resolve({ kind: 'retry', detail: err.code ? `${err.code} ${err.message}` : err.message }),
+      );
+      req.end(body);
+    });
+  return { send, close: () => agent.destroy() };
+}
+
+function classify(status: number, body: string): SendResult {
+  if (status === 201 || status === 200) return { kind: 'delivered', status };
+  if (status === 400 || status === 422) return { kind: 'rejected', status, detail: body.slice(0, 2000) };
+  return { kind: 'retry', detail: `HTTP ${status}` };
+}

@@ -1,0 +1,102 @@
+/**
+ * The reports privacy officers draw from PARS (NHS England PARS: Patient Access Report, User
+ * Access Report), over NIR's AuditEvents: who accessed a patient's records, when, with what
+ * outcome and which documents; or everything one user (or, without XUA, one calling system)
+ * accessed. Pure functions over FHIR R4 AuditEvents; reading them is the caller's job.
+ */
+import type { AuditEvent, AuditEventAgent } from 'fhir/r4.js';
+import { AuditSystem, DicomObjectIdType, ObjectRole } from './codes.js';
+
+/** One access, as both reports list it. Times are ISO 8601 UTC. */
+export interface AccessRecord {
+  id: string;
+  recorded: string;
+  /** ITI-38, ITI-39 or RAD-75. */
+  transaction: string;
+  /** AuditEvent.action (C R U D E). */
+  action: string;
+  /** 0, 4, 8 or 12. */
+  outcome: string;
+  outcomeDesc?: string;
+  /** NHS number (or the id as sent when it was not one). */
+  patient?: string;
+  user?: string;
+  role?: string;
+  organisation?: string;
+  callingSystem?: string;
+  /** `validated`, `unverified` or `unknown` (identity-assurance). */
+  assurance: string;
+  /** DocumentUniqueIds retrieved (ITI-39) and Study Instance UIDs accessed (RAD-75). */
+  documents: string[];
+  /** The wsa:MessageID. */
+  messageId?: string;
+}
+
+/** A report: what it is about and the accesses, oldest first. */
+export interface AccessReport {
+  kind: 'patient' | 'user';
+  subject: string;
+  accesses: AccessRecord[];
+}
+
+/** Flatten one AuditEvent into an access record. */
+export function accessRecord(e: AuditEvent): AccessRecord {
+  const whoType = (t: string): AuditEventAgent | undefined => e.agent.find((a) => a.who?.type === t);
+  const ident = (a: AuditEventAgent | undefined): string | undefined => a?.who?.identifier?.value;
+  const user = whoType('Practitioner');
+  const org = whoType('Organization');
+  const device = whoType('Endpoint');
+  const role = whoType('PractitionerRole');
+  const entities = e.entity ?? [];
+  const patient = entities.find((x) => x.role?.code === ObjectRole.Patient.code)?.what?.identifier?.value;
+  const messageId = entities.find((x) => x.what?.identifier?.system === AuditSystem.transaction)?.what
+    ?.identifier?.value;
+  const documents = entities.flatMap((x) => {
+    if (x.role?.code !== ObjectRole.Report.code) return [];
+    const id = x.what?.identifier;
+    const isStudy =
+      id?.type?.coding?.some((c) => c.code === DicomObjectIdType.StudyInstanceUid.code) ?? false;
+    return id?.value !== undefined ? [isStudy ? `study ${id.value}` : id.value] : [];
+  });
+  const userId = ident(user);
+  const systemId = ident(device);
+  const orgName = org?.who?.identifier?.value ?? org?.who?.display;
+  const assurance = (org ?? device)?.extension?.find(
+    (x) => x.url === AuditSystem.identityAssurance,
+  )?.valueCode;
+  return {
+    id: e.id ?? '',
+    recorded: e.recorded,
+    transaction: e.subtype?.[0]?.code ?? '',
+    action: e.action ?? '',
+    outcome: e.outcome ?? '',
+    ...(e.outcomeDesc !== undefined ? { outcomeDesc: e.outcomeDesc } : {}),
+    ...(patient !== undefined ? { patient } : {}),
+    ...(userId !== undefined ? { user: userId } : {}),
+    ...(role?.who?.display !== undefined ? { role: role.who.display } : {}),
+    ...(orgName !== undefined ? { organisation: orgName } : {}),
+    ...(systemId !== undefined ? { callingSystem: systemId } : {}),
+    assurance: assurance ?? 'unknown',
+    documents,
+    ...(messageId !== undefined ? { messageId } : {}),
+  };
+}
+
+/** Patient Access Report: every access to `nhsNumber`'s records, oldest first. */
+export function patientAccessReport(events: readonly AuditEvent[], nhsNumber: string): AccessReport {
+  const accesses = events.map(accessRecord).filter((r) => r.patient === nhsNumber);
+  return { kind: 'patient', subject: nhsNumber, accesses: byTime(accesses) };
+}
+
+/**
+ * User Access Report: every access by `userId`, matched against the user (XUA subject-id) and,
+ * since the sandbox often has no assertion, the calling system (`X-NIR-Consumer`). Oldest first.
+ */
+export function userAccessReport(events: readonly AuditEvent[], userId: string): AccessReport {
+  const accesses = events.map(accessRecord).filter((r) => r.user === userId || r.callingSystem === userId);
+  return { kind: 'user', subject: userId, accesses: byTime(accesses) };
+}
+
+function byTime(rs: AccessRecord[]): AccessRecord[] {
+  return rs.sort((a, b) => (a.recorded < b.recorded ? -1 : a.recorded > b.recorded ? 1 : 0));
+}

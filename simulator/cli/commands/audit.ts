@@ -1,0 +1,184 @@
+/**
+ * `sim audit report`: a Patient Access Report (`--patient <nhs>`: who accessed this patient's
+ * records, when, which documents) or a User Access Report (`--user <id>`: everything one user,
+ * or without XUA one calling system, accessed), as a table or `--json`. Events come from the
+ * running simulator's PARS (state file), another PARS (`--pars <url>`), or an audit NDJSON file
+ * (`--file`).
+ */
+import { readFileSync } from 'node:fs';
+import type { AuditEvent, Bundle } from 'fhir/r4.js';
+import type { Argv } from 'yargs';
+import { auditEventUrl } from '../../audit/pars-client.js';
+import {
+  patientAccessReport,
+  userAccessReport,
+  type AccessRecord,
+  type AccessReport,
+} from '../../audit/reports.js';
+import { SimError } from '../../shared/errors.js';
+import { formatNhsNumber, isValidNhsNumber } from '../../xca/nhs-number.js';
+import { runningState } from '../state.js';
+
+/** Where the events were read. */
+type Source = { file: string } | { pars: string };
+
+/** Register `audit report`. */
+export function auditCommand(y: Argv): Argv {
+  return y.command('audit', 'audit reports from PARS or an audit file', (a) =>
+    a
+      .command(
+        'report',
+        'a Patient Access Report (--patient) or a User Access Report (--user)',
+        (b) =>
+          b
+            .option('patient', { type: 'string', describe: "the patient's NHS number" })
+            .option('user', {
+              type: 'string',
+              describe: 'a user id (XUA subject-id) or calling system (X-NIR-Consumer)',
+            })
+            .option('file', { type: 'string', describe: 'read an audit NDJSON file instead of PARS' })
+            .option('pars', { type: 'string', describe: 'PARS base URL (default: the running simulator)' })
+            .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+        async (argv) => {
+          const subject = subjectOf(argv.patient, argv.user);
+          const source: Source = argv.file !== undefined ? { file: argv.file } : { pars: parsUrl(argv.pars) };
+          const events =
+            'file' in source ? readAuditFile(source.file) : await searchPars(source.pars, subject);
+          const report =
+            subject.kind === 'patient'
+              ? patientAccessReport(events, subject.id)
+              : userAccessReport(events, subject.id);
+          const from = 'file' in source ? `file ${source.file}` : `PARS ${source.pars}`;
+          if (argv.json) process.stdout.write(JSON.stringify({ ...report, source: from }, null, 2) + '\n');
+          else process.stdout.write(renderReport(report, from));
+        },
+      )
+      .demandCommand(1, 'name a subcommand: report'),
+  );
+}
+
+function subjectOf(
+  patient: string | undefined,
+  user: string | undefined,
+): { kind: 'patient' | 'user'; id: string } {
+  if ((patient === undefined) === (user === undefined))
+    throw new SimError('SIM_ERR_BAD_ARGUMENT', 'give exactly one of --patient <nhs number> or --user <id>');
+  if (user !== undefined) {
+    if (user.trim() === '') throw new SimError('SIM_ERR_BAD_ARGUMENT', '--user needs an id');
+    return { kind: 'user', id: user.trim() };
+  }
+  const nhs = patient!.replace(/[\s-]/g, '');
+  if (!/^\d{10}$/.test(nhs) || !isValidNhsNumber(nhs))
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `--patient ${patient}: expected a 10-digit NHS number with a valid check digit`,
+    );
+  return { kind: 'patient', id: nhs };
+}
+
+function parsUrl(given: string | undefined): string {
+  if (given !== undefined) return given;
+  const s = runningState();
+  if (!s)
+    throw new SimError(
+      'SIM_ERR_NOT_RUNNING',
+      'not running: start it with npm run sim up, or pass --file <audit ndjson> or --pars <url>',
+    );
+  if (!s.pars)
+    throw new SimError(
+      'SIM_ERR_NOT_RUNNING',
+      'the running simulator has no PARS: pass --file <audit ndjson> or --pars <url>',
+    );
+  return s.pars.url;
+}
+
+/**
+ * The AuditEvents of an NDJSON file (one per line, blank lines skipped).
+ * @throws SimError SIM_ERR_BAD_ARGUMENT naming the file, or the first line that is not an AuditEvent.
+ */
+export function readAuditFile(file: string): AuditEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): give an audit NDJSON file`,
+    );
+  }
+  const out: AuditEvent[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let e: Partial<AuditEvent> | undefined;
+    try {
+      e = JSON.parse(line) as Partial<AuditEvent>;
+    } catch {
+      e = undefined;
+    }
+    if (e?.resourceType !== 'AuditEvent' || !Array.isArray(e.agent))
+      throw new SimError(
+        'SIM_ERR_BAD_ARGUMENT',
+        `${file} line ${i + 1} is not a FHIR AuditEvent in JSON: give an audit NDJSON file`,
+      );
+    out.push(e as AuditEvent);
+  });
+  return out;
+}
+
+async function searchPars(
+  base: string,
+  subject: { kind: 'patient' | 'user'; id: string },
+): Promise<AuditEvent[]> {
+  const param = subject.kind === 'patient' ? 'patient' : 'agent';
+  const url = `${auditEventUrl(base)}?${param}=${encodeURIComponent(subject.id)}&_count=10000`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { accept: 'application/fhir+json' },
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new SimError(
+      'SIM_ERR_NOT_RUNNING',
+      `PARS at ${base} does not answer (${cause}): is nir-sim running? (or pass --file <audit ndjson>)`,
+    );
+  }
+  if (!res.ok) throw new SimError('SIM_ERR_INTERNAL', `PARS answered HTTP ${res.status} to ${url}`);
+  const bundle = (await res.json()) as Bundle<AuditEvent>;
+  return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+}
+
+/** The report as a text table, one access per line. */
+export function renderReport(r: AccessReport, from: string): string {
+  const title =
+    r.kind === 'patient'
+      ? `Patient Access Report for ${formatNhsNumber(r.subject)}`
+      : `User Access Report for ${r.subject}`;
+  const head = `${title}: ${r.accesses.length} access${r.accesses.length === 1 ? '' : 'es'} (from ${from})\n`;
+  if (r.accesses.length === 0) return head;
+  const who = (a: AccessRecord): string =>
+    [a.user, a.callingSystem && a.user !== a.callingSystem ? `via ${a.callingSystem}` : undefined]
+      .filter(Boolean)
+      .join(' ') || 'unknown';
+  const cols: [string, (a: AccessRecord) => string][] = [
+    ['when (UTC)', (a) => a.recorded.replace('T', ' ').replace('Z', '')],
+    ['transaction', (a) => a.transaction],
+    ['action', (a) => a.action],
+    ['outcome', (a) => a.outcome],
+    r.kind === 'patient'
+      ? ['who', (a) => `${who(a)} (${a.assurance})`]
+      : ['patient', (a) => a.patient ?? '-'],
+    ['organisation', (a) => a.organisation ?? '-'],
+    ['role', (a) => a.role ?? '-'],
+    ['documents', (a) => (a.documents.length === 0 ? '-' : a.documents.join(' '))],
+  ];
+  const rows = r.accesses.map((a) => cols.map(([, f]) => f(a)));
+  const widths = cols.map(([h], i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return head + [line(cols.map(([h]) => h)), ...rows.map(line)].join('\n') + '\n';
+}
