@@ -1,7 +1,8 @@
 /**
  * Writes a synthetic data pack (format: pack-format.ts, data-packs/README.md). Deterministic: the
  * same options and generator version give byte-identical files (seeded faker streams, counters for
- * every id, dates from an injected clock, PDFs with fixed metadata dates, fixed JSON key order).
+ * every id, dates from an injected clock, PDFs with fixed metadata dates, fixed JSON key order,
+ * DICOM files whose every value derives from the study: dicom/).
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,12 +12,16 @@ import { isOid } from '../shared/ids.js';
 import type { DocumentEntry } from '../xca/document-entry-model.js';
 import { MAX_COMMUNITIES, communityManifest } from './communities.js';
 import { formatPatientsCsv } from './csv.js';
+import { TransferSyntax } from './dicom/dicom-uids.js';
+import { writeStudyImaging } from './dicom/study-files.js';
 import {
   PACK_SCHEMA_VERSION,
   PackFiles,
   communityDir,
   documentFile,
   type CommunityManifest,
+  type ImagingOptions,
+  type ImagingStudy,
   type PackManifest,
   type PatientRow,
   type SpreadExamples,
@@ -27,8 +32,8 @@ import { renderReportPdf } from './report-pdf.js';
 import { synthesiseStudies } from './studies.js';
 import { NIR_SIM_UID_ROOT } from './uids.js';
 
-/** Bump when output for the same options changes. */
-export const GENERATOR_VERSION = '1.0.0';
+/** Bump when output for the same options changes (1.1.0: imaging packs, DICOM and KOS manifests). */
+export const GENERATOR_VERSION = '1.1.0';
 
 /** Reference instant used when no clock is given: 2025-01-01T00:00:00Z (ms since the epoch). */
 export const DEFAULT_REFERENCE_MS = Date.UTC(2025, 0, 1);
@@ -58,6 +63,12 @@ export interface GenerateOptions {
    * benchmarks that need many documents per patient; not recorded in pack.json.
    */
   studiesPerCommunity?: { min: number; max: number };
+  /**
+   * Give every study DICOM images and a KOS manifest DocumentEntry beside its report (recorded in
+   * pack.json `imaging`). Limits: series 1..100, instances 1..10 000 per series, rows and columns
+   * 1..4096, frames 1..1000.
+   */
+  imaging?: ImagingOptions;
 }
 
 /** What was written. */
@@ -71,8 +82,25 @@ export interface GenerateSummary {
   bytes: number;
 }
 
-/** The committed default pack: `data-packs/default`. */
-export const DEFAULT_PACK = { seed: 42, communities: 3, patients: 30 } as const;
+/**
+ * The committed default pack: `data-packs/default`, with tiny imaging studies (1 series of 2
+ * images of 16 x 16 pixels) so the ITI-38 -> KOS -> ITI-39 -> RAD-75 flow works out of the box.
+ */
+export const DEFAULT_PACK = {
+  seed: 42,
+  communities: 3,
+  patients: 30,
+  imaging: { series: 1, instances: 2, rows: 16, columns: 16, frames: 1 },
+} as const;
+
+/** Limits of {@link GenerateOptions.imaging}, inclusive. */
+export const IMAGING_LIMITS = {
+  series: { min: 1, max: 100 },
+  instances: { min: 1, max: 10_000 },
+  rows: { min: 1, max: 4096 },
+  columns: { min: 1, max: 4096 },
+  frames: { min: 1, max: 1000 },
+} as const;
 
 const DEFAULT_STUDIES = { min: 2, max: 4 } as const;
 
@@ -103,6 +131,23 @@ function checkOptions(o: GenerateOptions, uidRoot: string): void {
   // Longest derived id is R.4.<c>.<n>; leave room for it within the 64-character OID limit.
   if (!isOid(uidRoot) || uidRoot.length > 44)
     bad(`uidRoot must be an OID of at most 44 characters (room for arcs within 64), got ${uidRoot}`);
+  if (o.imaging) checkImaging(o, uidRoot, bad);
+}
+
+/** Imaging options within IMAGING_LIMITS, and the longest image UID within 64 characters. */
+function checkImaging(o: GenerateOptions, uidRoot: string, bad: (what: string) => never): void {
+  const im = o.imaging!;
+  for (const [key, { min, max }] of Object.entries(IMAGING_LIMITS)) {
+    const v = im[key as keyof ImagingOptions];
+    if (!Number.isInteger(v) || v < min || v > max)
+      bad(`--${key === 'columns' ? 'cols' : key} must be ${min}..${max}, got ${v}`);
+  }
+  const studies = o.patients * (o.studiesPerCommunity ?? DEFAULT_STUDIES).max;
+  const longest = `${uidRoot}.7.${o.communities}.${studies}.${im.series * im.instances}`;
+  if (longest.length > 64)
+    bad(
+      `so many communities, studies and images would make UIDs longer than 64 characters (${longest}): use fewer`,
+    );
 }
 
 /**
@@ -123,39 +168,60 @@ class Writer {
   bytes = 0;
   async write(path: string, data: string | Buffer): Promise<void> {
     await writeFile(path, data);
-    this.files++;
-    this.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    this.count(1, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+  }
+  /** Account for files written elsewhere. */
+  count(files: number, bytes: number): void {
+    this.files += files;
+    this.bytes += bytes;
   }
 }
 
 /**
- * entries.json text: a JSON array with one compact entry per line, so the file stays small and a
- * diff shows one changed line per changed entry.
+ * entries.json (and imaging.json) text: a JSON array with one compact entry per line, so the file
+ * stays small and a diff shows one changed line per changed entry.
  */
-export function formatEntriesJson(entries: readonly DocumentEntry[]): string {
+export function formatEntriesJson(entries: readonly object[]): string {
   return entries.length === 0
     ? '[]\n'
     : `[\n${entries.map((e) => `  ${JSON.stringify(e)}`).join(',\n')}\n]\n`;
 }
 
-/** Generate, render and write one community's studies; returns its entries. */
+/**
+ * Generate, render and write one community's studies (each report, then its images and KOS
+ * manifest when `o.imaging`); returns its entries.
+ */
 async function writeCommunity(
   w: Writer,
   dir: string,
   index: number,
   community: CommunityManifest,
   patients: readonly SyntheticPatient[],
-  o: { seed: number; uidRoot: string; referenceMs: number; studies: { min: number; max: number } },
+  o: {
+    seed: number;
+    uidRoot: string;
+    referenceMs: number;
+    studies: { min: number; max: number };
+    imaging?: ImagingOptions;
+  },
 ): Promise<DocumentEntry[]> {
   await mkdir(join(communityDir(dir, community.name), PackFiles.documents), { recursive: true });
   const studies = synthesiseStudies(o.seed, index, community, patients, o.uidRoot, o.referenceMs, o.studies);
   const entries: DocumentEntry[] = [];
+  const imaging: ImagingStudy[] = [];
   for (const study of studies) {
     const pdf = await renderReportPdf(reportPdfContent(study, community));
     await w.write(documentFile(dir, community.name, study.documentUniqueId), pdf);
     entries.push(reportEntry(study, community, pdf));
+    if (!o.imaging) continue;
+    const written = await writeStudyImaging(dir, index + 1, community, study, o.uidRoot, o.imaging);
+    w.count(written.files, written.bytes);
+    entries.push(written.entry);
+    imaging.push(written.index);
   }
   await w.write(join(communityDir(dir, community.name), PackFiles.entries), formatEntriesJson(entries));
+  if (o.imaging)
+    await w.write(join(communityDir(dir, community.name), PackFiles.imaging), formatEntriesJson(imaging));
   return entries;
 }
 
@@ -207,6 +273,7 @@ export async function generateDataPack(opts: GenerateOptions): Promise<GenerateS
       uidRoot,
       referenceMs,
       studies: opts.studiesPerCommunity ?? DEFAULT_STUDIES,
+      ...(opts.imaging ? { imaging: opts.imaging } : {}),
     });
     documents += entries.length;
     for (const e of entries) {
@@ -228,6 +295,9 @@ export async function generateDataPack(opts: GenerateOptions): Promise<GenerateS
     },
     examples: examples(patients, communities.length),
     communities,
+    ...(opts.imaging
+      ? { imaging: { ...opts.imaging, transferSyntaxUid: TransferSyntax.ExplicitVrLittleEndian } }
+      : {}),
   };
   await w.write(join(dir, PackFiles.patients), formatPatientsCsv(patientRows(patients, communities, docs)));
   await w.write(join(dir, PackFiles.manifest), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -1,16 +1,17 @@
 /**
  * Loads and validates a data pack directory (format: pack-format.ts, data-packs/README.md).
- * Entries are held in memory; documents stay on disk and are read on demand. Every problem in a
- * pack is reported at once.
+ * Entries and the imaging index are held in memory; documents and DICOM images stay on disk and
+ * are read on demand. Every problem in a pack is reported at once.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { SimError } from '../shared/errors.js';
 import type { DocumentEntry } from '../xca/document-entry-model.js';
 import { isValidNhsNumber } from '../xca/nhs-number.js';
 import { nhsNumberToCx } from '../xca/patient-id.js';
 import { parsePatientsCsv } from './csv.js';
+import { imageIndex, loadImagingStudies, type ImageIndex } from './dicom/imaging-index.js';
 import {
   PackFiles,
   communityDir,
@@ -18,6 +19,7 @@ import {
   type CommunityData,
   type CommunityManifest,
   type DataPack,
+  type ImagingStudy,
   type PackManifest,
   type PatientRow,
 } from './pack-format.js';
@@ -59,11 +61,12 @@ async function checkDocument(
   problems: string[],
 ): Promise<void> {
   let bytes: Buffer;
+  const path = documentFile(dir, c.name, e.uniqueId, e.mimeType);
   try {
-    bytes = await readFile(documentFile(dir, c.name, e.uniqueId));
+    bytes = await readFile(path);
   } catch (err) {
     problems.push(
-      `${where}: document ${PackFiles.documents}/${e.uniqueId}.pdf ${isMissing(err) ? 'is missing' : 'cannot be read'}`,
+      `${where}: document ${PackFiles.documents}/${basename(path)} ${isMissing(err) ? 'is missing' : 'cannot be read'}`,
     );
     return;
   }
@@ -164,12 +167,26 @@ function crossCheck(
     );
 }
 
-/** A community with on-demand document access. */
-function communityData(dir: string, c: CommunityManifest, entries: DocumentEntry[]): CommunityData {
-  const paths = new Map(entries.map((e) => [e.uniqueId, documentFile(dir, c.name, e.uniqueId)]));
+/** A community with on-demand document and image access. */
+function communityData(
+  dir: string,
+  m: PackManifest,
+  c: CommunityManifest,
+  entries: DocumentEntry[],
+  imaging: ImagingStudy[],
+): CommunityData {
+  const paths = new Map(entries.map((e) => [e.uniqueId, documentFile(dir, c.name, e.uniqueId, e.mimeType)]));
+  const images: ImageIndex = m.imaging ? imageIndex(dir, c, imaging, m.imaging) : new Map<never, never>();
   return {
     ...communityFields(c),
     entries,
+    imaging,
+    findImage: (study, series, sop) => {
+      const found = images.get(sop);
+      if (!found || found.study !== study || found.series !== series) return undefined;
+      const { study: _s, series: _r, ...location } = found;
+      return location;
+    },
     documentPath: (uniqueId) => paths.get(uniqueId),
     readDocument: async (uniqueId) => {
       const path = paths.get(uniqueId);
@@ -210,7 +227,8 @@ function invalid(dir: string, problems: string[]): SimError {
 /**
  * Load and validate the data pack in `dir`: pack.json (schemaVersion 1, communities with valid
  * `urn:oid:` homeCommunityIds), patients.csv (header, Modulus 11 NHS numbers), every entries.json
- * (DocumentEntry fields, own community) and every document (present, size and SHA-1 match).
+ * (DocumentEntry fields, own community), every document (present, size and SHA-1 match) and, in an
+ * imaging pack, every imaging.json (UIDs, manifest entries, every image file present with its size).
  * @returns the pack with `dir` made absolute; documents are not read into memory.
  * @throws SimError `SIM_ERR_DATA_PACK_MISSING` when `dir` or its pack.json does not exist;
  *   `SIM_ERR_DATA_PACK_INVALID` listing every problem (also as `cause.problems: string[]`).
@@ -227,9 +245,16 @@ export async function loadDataPack(dir: string): Promise<DataPack> {
   if (!manifest) throw invalid(abs, problems);
   const patients = await loadPatients(abs, manifest, problems);
   const byCommunity: DocumentEntry[][] = [];
-  for (const c of manifest.communities) byCommunity.push(await loadEntries(abs, c, problems));
+  const imaging: ImagingStudy[][] = [];
+  for (const c of manifest.communities) {
+    const entries = await loadEntries(abs, c, problems);
+    byCommunity.push(entries);
+    imaging.push(manifest.imaging ? await loadImagingStudies(abs, c, entries, problems) : []);
+  }
   crossCheck(manifest, patients, byCommunity, problems);
   if (problems.length > 0) throw invalid(abs, problems);
-  const communities = manifest.communities.map((c, i) => communityData(abs, c, byCommunity[i] ?? []));
+  const communities = manifest.communities.map((c, i) =>
+    communityData(abs, manifest, c, byCommunity[i] ?? [], imaging[i] ?? []),
+  );
   return { dir: abs, manifest, patients, communities };
 }

@@ -6,6 +6,9 @@
  * <dir>/patients.csv                                PatientRow per line (RFC 4180)
  * <dir>/communities/<name>/entries.json             DocumentEntry[] (ITI TF-3 4.2.3.2)
  * <dir>/communities/<name>/documents/<uniqueId>.pdf the report each entry describes
+ * <dir>/communities/<name>/documents/<uniqueId>.dcm a study's KOS manifest (imaging packs)
+ * <dir>/communities/<name>/imaging.json             ImagingStudy[] (imaging packs)
+ * <dir>/communities/<name>/dicom/<studyUid>/<sopInstanceUid>.dcm  one image, Part 10
  * ```
  */
 import { join } from 'node:path';
@@ -21,6 +24,8 @@ export const PackFiles = {
   communities: 'communities',
   entries: 'entries.json',
   documents: 'documents',
+  imaging: 'imaging.json',
+  dicom: 'dicom',
 } as const;
 
 /**
@@ -68,6 +73,62 @@ export interface SpreadExamples {
   inNoCommunity?: string;
 }
 
+/** Image geometry and study shape of an imaging pack (pack.json `imaging`). */
+export interface ImagingOptions {
+  /** Series per study, at least 1. */
+  series: number;
+  /** Images per series, at least 1. */
+  instances: number;
+  /** Pixels per column and per row, and frames per image (16 bits allocated per pixel). */
+  rows: number;
+  columns: number;
+  frames: number;
+}
+
+/** pack.json `imaging`: the options, and the transfer syntax every stored image uses. */
+export interface PackImaging extends ImagingOptions {
+  /** Transfer Syntax UID of the stored files: Explicit VR Little Endian, 1.2.840.10008.1.2.1. */
+  transferSyntaxUid: string;
+}
+
+/** One image of imaging.json. */
+export interface ImagingInstance {
+  sopInstanceUid: string;
+  /** Size of the Part 10 file, bytes. */
+  size: number;
+}
+
+/** One series of imaging.json. */
+export interface ImagingSeries {
+  seriesInstanceUid: string;
+  /** Modality (0008,0060), e.g. `CT`. */
+  modality: string;
+  /** SOP Class UID of every image of the series. */
+  sopClassUid: string;
+  instances: ImagingInstance[];
+}
+
+/** One study of imaging.json: its images and the DocumentEntry of its KOS manifest. */
+export interface ImagingStudy {
+  studyInstanceUid: string;
+  accessionNumber: string;
+  /** The patient's NHS number (PatientID of every file). */
+  patientId: string;
+  /** uniqueId of the manifest's DocumentEntry (= the KOS SOP Instance UID). */
+  manifestUniqueId: string;
+  series: ImagingSeries[];
+}
+
+/** Where an image of a community is, as the loader resolved it. */
+export interface ImageLocation {
+  /** Absolute path of the Part 10 file. */
+  path: string;
+  /** Bytes. */
+  size: number;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+}
+
 /** pack.json. */
 export interface PackManifest {
   schemaVersion: 1;
@@ -81,6 +142,8 @@ export interface PackManifest {
   counts: { communities: number; patients: number; documents: number; spread: SpreadCounts };
   examples: SpreadExamples;
   communities: CommunityManifest[];
+  /** Present in imaging packs: every study has DICOM images and a KOS manifest. */
+  imaging?: PackImaging;
 }
 
 /** Person gender as written in patients.csv (FHIR AdministrativeGender words). */
@@ -112,6 +175,17 @@ export interface CommunityData extends CommunityManifest {
   documentPath(uniqueId: string): string | undefined;
   /** The document's bytes read from disk now, or undefined when unknown or missing. */
   readDocument(uniqueId: string): Promise<Buffer | undefined>;
+  /** The community's imaging studies (empty for a pack without imaging). */
+  imaging: ImagingStudy[];
+  /**
+   * Where image `sopInstanceUid` of series `seriesInstanceUid` of study `studyInstanceUid` is, or
+   * undefined when this community has no such image (all three UIDs must match). Nothing is read.
+   */
+  findImage(
+    studyInstanceUid: string,
+    seriesInstanceUid: string,
+    sopInstanceUid: string,
+  ): ImageLocation | undefined;
 }
 
 /** A loaded, validated data pack. */
@@ -128,7 +202,30 @@ export function communityDir(dir: string, name: string): string {
   return join(dir, PackFiles.communities, name);
 }
 
-/** `<dir>/communities/<name>/documents/<uniqueId>.pdf`. */
-export function documentFile(dir: string, name: string, uniqueId: string): string {
-  return join(communityDir(dir, name), PackFiles.documents, `${uniqueId}.pdf`);
+/** File extension of a document by mimeType: `.dcm` for application/dicom, else `.pdf`. */
+export function documentExtension(mimeType: string): string {
+  return mimeType === 'application/dicom' ? '.dcm' : '.pdf';
+}
+
+/**
+ * `<dir>/communities/<name>/documents/<uniqueId>.pdf` (a report; the default), or `.dcm` for a
+ * KOS manifest (`mimeType` application/dicom).
+ */
+export function documentFile(
+  dir: string,
+  name: string,
+  uniqueId: string,
+  mimeType = 'application/pdf',
+): string {
+  return join(communityDir(dir, name), PackFiles.documents, `${uniqueId}${documentExtension(mimeType)}`);
+}
+
+/** `<dir>/communities/<name>/dicom/<studyInstanceUid>/<sopInstanceUid>.dcm`. */
+export function imageFile(
+  dir: string,
+  name: string,
+  studyInstanceUid: string,
+  sopInstanceUid: string,
+): string {
+  return join(communityDir(dir, name), PackFiles.dicom, studyInstanceUid, `${sopInstanceUid}.dcm`);
 }

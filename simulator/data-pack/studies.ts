@@ -24,6 +24,8 @@ export interface Study {
   patient: SyntheticPatient;
   exam: Exam;
   modality: Modality;
+  /** 1-based counter of the study within its community (the `<n>` of its UIDs, uids.ts). */
+  studyNumber: number;
   /** DICOM Accession Number (0008,0050), at most 16 characters. */
   accessionNumber: string;
   studyInstanceUid: string;
@@ -74,7 +76,7 @@ function drawStudy(
   patient: SyntheticPatient,
   pool: Radiologist[],
   referenceMs: number,
-): Omit<Study, 'accessionNumber' | 'studyInstanceUid' | 'documentUniqueId'> {
+): Omit<Study, 'studyNumber' | 'accessionNumber' | 'studyInstanceUid' | 'documentUniqueId'> {
   const exam = faker.helpers.arrayElement(examsFor(patient));
   const startMs = studyStart(faker, patient, referenceMs);
   const stopMs = startMs + faker.number.int({ min: 5, max: 45 }) * MINUTE_MS;
@@ -122,6 +124,7 @@ export function synthesiseStudies(
       const n = studies.length + 1;
       studies.push({
         ...s,
+        studyNumber: n,
         accessionNumber: `${community.organisationCode}${String(n).padStart(8, '0')}`,
         studyInstanceUid: studyInstanceUid(uidRoot, index + 1, n),
         documentUniqueId: documentUniqueId(uidRoot, index + 1, n),

@@ -9,6 +9,14 @@
  *   R.3.<c>        organisation OID of community c (assigning authority of its accession numbers)
  *   R.4.<c>.<n>    uniqueId of the n-th report document of community c
  *   R.5.<c>.<n>    Study Instance UID of the n-th study of community c
+ *   R.6.<c>.<n>.<s>  Series Instance UID of series s of that study (imaging packs)
+ *   R.7.<c>.<n>.<k>  SOP Instance UID of the k-th image of that study, counted across its series
+ *   R.8.<c>.<n>    SOP Instance UID of the study's KOS manifest, also its DocumentEntry uniqueId
+ *   R.9.<c>.<n>    Series Instance UID of the KOS manifest's series
+ *
+ * Images are counted across the study (not per series) so the longest UID stays short: with the
+ * 44-character default root, 200 communities, 400 000 studies and 99 999 images per study it is 63
+ * characters. The generator refuses options whose longest UID would exceed 64.
  */
 import {
   homeCommunityIdFromOid,
@@ -29,7 +37,23 @@ import {
 export const NIR_SIM_UID_ROOT = '2.25.143717819127266221728204988935439350416';
 
 /** Branch numbers under the root. */
-const Branch = { community: 1, repository: 2, organisation: 3, document: 4, study: 5 } as const;
+const Branch = {
+  community: 1,
+  repository: 2,
+  organisation: 3,
+  document: 4,
+  study: 5,
+  series: 6,
+  instance: 7,
+  manifest: 8,
+  manifestSeries: 9,
+} as const;
+
+/**
+ * The DICOM Implementation Class UID (0002,0012) nir-sim writes into every Part 10 file
+ * (DICOM PS3.10 7.1): fixed under nir-sim's own root, whatever root a pack uses.
+ */
+export const NIR_SIM_IMPLEMENTATION_CLASS_UID = `${NIR_SIM_UID_ROOT}.10.1`;
 
 /** Join arcs and check the result is a valid OID within 64 characters. */
 function oid(root: string, ...arcs: number[]): string {
@@ -71,4 +95,39 @@ export function documentUniqueId(root: string, c: number, n: number): DocumentUn
  */
 export function studyInstanceUid(root: string, c: number, n: number): string {
   return oid(root, Branch.study, c, n);
+}
+
+/**
+ * The Series Instance UID (0020,000E) of series `s` (1-based) of study `n` of community `c`
+ * (DICOM PS3.3 C.7.3.1).
+ * @throws RangeError as {@link communityOids}.
+ */
+export function seriesInstanceUid(root: string, c: number, n: number, s: number): string {
+  return oid(root, Branch.series, c, n, s);
+}
+
+/**
+ * The SOP Instance UID (0008,0018) of image `k` (1-based, counted across the study's series) of
+ * study `n` of community `c` (DICOM PS3.3 C.12.1). It is the DocumentUniqueId of a RAD-75 request.
+ * @throws RangeError as {@link communityOids}.
+ */
+export function sopInstanceUid(root: string, c: number, n: number, k: number): string {
+  return oid(root, Branch.instance, c, n, k);
+}
+
+/**
+ * The SOP Instance UID of the KOS manifest of study `n` of community `c`; it is also the
+ * manifest DocumentEntry's uniqueId (IHE RAD TF-3 4.68.4.1.2.3: uniqueId = KOS SOP Instance UID).
+ * @throws RangeError as {@link communityOids}.
+ */
+export function manifestUid(root: string, c: number, n: number): DocumentUniqueId {
+  return oid(root, Branch.manifest, c, n) as DocumentUniqueId;
+}
+
+/**
+ * The Series Instance UID of the KOS manifest's own series (Modality KO) of study `n` of community `c`.
+ * @throws RangeError as {@link communityOids}.
+ */
+export function manifestSeriesUid(root: string, c: number, n: number): string {
+  return oid(root, Branch.manifestSeries, c, n);
 }

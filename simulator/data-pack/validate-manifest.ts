@@ -72,6 +72,20 @@ function checkTopLevel(m: Json, problems: string[]): void {
   ) {
     problems.push('pack.json: counts must hold whole-number communities, patients and documents');
   }
+  const imaging = m['imaging'];
+  if (imaging !== undefined) {
+    const ok =
+      isObject(imaging) &&
+      (['series', 'instances', 'rows', 'columns', 'frames'] as const).every(
+        (k) => isCount(imaging[k]) && imaging[k] > 0,
+      ) &&
+      typeof imaging['transferSyntaxUid'] === 'string' &&
+      isOid(imaging['transferSyntaxUid']);
+    if (!ok)
+      problems.push(
+        'pack.json: imaging must hold whole numbers > 0 series, instances, rows, columns, frames and a transferSyntaxUid',
+      );
+  }
 }
 
 /**

@@ -1,9 +1,47 @@
-/** `sim data-pack generate`: write a deterministic synthetic data pack. */
+/** `sim data-pack generate`: write a deterministic synthetic data pack, with DICOM imaging or not. */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { generateDataPack } from '../../data-pack/generator.js';
+import { DEFAULT_PACK, IMAGING_LIMITS, generateDataPack } from '../../data-pack/generator.js';
+import type { ImagingOptions } from '../../data-pack/pack-format.js';
 import { SimError } from '../../shared/errors.js';
+
+/** The imaging flags, their option key and default (the default pack's tiny studies). */
+const IMAGING_FLAGS = [
+  ['series', 'series', 'series per study'],
+  ['instances', 'instances', 'images per series'],
+  ['rows', 'rows', 'pixel rows per image'],
+  ['cols', 'columns', 'pixel columns per image'],
+  ['frames', 'frames', 'frames per image (more than 1: multi-frame)'],
+] as const;
+
+/**
+ * The imaging options from the flags, or undefined without `--imaging`.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT for an imaging flag without --imaging or a value out of range.
+ */
+function imagingFrom(argv: Record<string, unknown>): ImagingOptions | undefined {
+  const given = IMAGING_FLAGS.filter(([flag]) => argv[flag] !== undefined).map(([flag]) => `--${flag}`);
+  if (argv['imaging'] !== true) {
+    if (given.length > 0)
+      throw new SimError(
+        'SIM_ERR_BAD_ARGUMENT',
+        `${given.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to imaging packs: add --imaging`,
+      );
+    return undefined;
+  }
+  const out: Record<string, number> = {};
+  for (const [flag, key] of IMAGING_FLAGS) {
+    const v = (argv[flag] as number | undefined) ?? DEFAULT_PACK.imaging[key];
+    const { min, max } = IMAGING_LIMITS[key];
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new SimError(
+        'SIM_ERR_BAD_ARGUMENT',
+        `--${flag} ${v} must be a whole number from ${min} to ${max}`,
+      );
+    out[key] = v;
+  }
+  return out as unknown as ImagingOptions;
+}
 
 /** Register `data-pack generate`. */
 export function dataPackCommand(y: Argv): Argv {
@@ -33,7 +71,17 @@ export function dataPackCommand(y: Argv): Argv {
           type: 'boolean',
           default: false,
           describe: 'overwrite a non-empty output directory',
-        }),
+        })
+        .option('imaging', {
+          type: 'boolean',
+          default: false,
+          describe: 'give every study DICOM images and a KOS manifest DocumentEntry (RAD-75)',
+        })
+        .option('series', { type: 'number', describe: `${IMAGING_FLAGS[0][2]} (default 1)` })
+        .option('instances', { type: 'number', describe: `${IMAGING_FLAGS[1][2]} (default 2)` })
+        .option('rows', { type: 'number', describe: `${IMAGING_FLAGS[2][2]} (default 16)` })
+        .option('cols', { type: 'number', describe: `${IMAGING_FLAGS[3][2]} (default 16)` })
+        .option('frames', { type: 'number', describe: `${IMAGING_FLAGS[4][2]} (default 1)` }),
     async (argv) => {
       for (const [k, v, min, max] of [
         ['communities', argv.communities, 1, 200],
@@ -47,6 +95,7 @@ export function dataPackCommand(y: Argv): Argv {
       }
       if (!Number.isInteger(argv.seed))
         throw new SimError('SIM_ERR_BAD_ARGUMENT', `--seed ${argv.seed} must be a whole number`);
+      const imaging = imagingFrom(argv);
       const out = path.resolve(argv.out);
       if (existsSync(out) && readdirSync(out).length > 0 && !argv.force) {
         throw new SimError(
@@ -59,6 +108,7 @@ export function dataPackCommand(y: Argv): Argv {
         communities: argv.communities,
         patients: argv.patients,
         outDir: out,
+        ...(imaging ? { imaging } : {}),
       });
       process.stdout.write(`data pack written to ${out}\n${JSON.stringify(summary, null, 2)}\n`);
     },

@@ -1,0 +1,143 @@
+/**
+ * Imaging benchmark: RAD-75 Cross Gateway Retrieve Imaging Document Set of one whole study of
+ * 100 MB and of 1 GB (512 x 512 16-bit images of 0.5 MiB), through the broker beside the same
+ * request sent straight to the community's gateway. Prints throughput (MB/s, study bytes over wall
+ * time) and the process's peak RSS growth during the retrieve, sampled every 20 ms (goal: flat,
+ * well under 100 MB whatever the study size). The study is generated into a temporary directory
+ * and deleted afterwards. The consumer reads and counts the bytes, keeping none. The broker, the
+ * gateway and the consumer share this process and the machine's cores: compare runs on one machine.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateDataPack } from '../simulator/data-pack/generator.js';
+import { loadDataPack } from '../simulator/data-pack/loader.js';
+import type { CommunityData } from '../simulator/data-pack/pack-format.js';
+import { startInProcess } from '../simulator/runtime/in-process.js';
+import { silentLogger } from '../simulator/shared/logger.js';
+import { buildSoapEnvelope } from '../simulator/soap/envelope.js';
+import { SoapAction } from '../simulator/xca/constants.js';
+import { encodeRetrieveImagingDocumentSetRequest } from '../simulator/xca/retrieve-imaging-document-set.js';
+
+const MB = 1e6;
+/** Images per series; a study of N MB has N / 50 series of 100 images of 0.5 MiB. */
+const INSTANCES = 100;
+
+/** A RAD-75 envelope asking for every image of the community's first study. */
+function wholeStudy(c: CommunityData): string {
+  const st = c.imaging[0]!;
+  const bodyXml = encodeRetrieveImagingDocumentSetRequest({
+    studies: [
+      {
+        studyInstanceUid: st.studyInstanceUid,
+        series: st.series.map((se) => ({
+          seriesInstanceUid: se.seriesInstanceUid,
+          documents: se.instances.map((i) => ({
+            homeCommunityId: c.homeCommunityId,
+            repositoryUniqueId: c.repositoryUniqueId,
+            documentUniqueId: i.sopInstanceUid,
+          })),
+        })),
+      },
+    ],
+    transferSyntaxUids: ['1.2.840.10008.1.2.1'],
+  });
+  return buildSoapEnvelope({ action: SoapAction.CrossGatewayRetrieveImagingDocumentSet, bodyXml });
+}
+
+/** POST `body`, count the response bytes; resolves with bytes, seconds and the peak RSS growth. */
+async function retrieve(
+  url: string,
+  body: string,
+): Promise<{ bytes: number; seconds: number; rssGrowth: number }> {
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const t0 = performance.now();
+  try {
+    const bytes = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/soap+xml' } },
+        (res) => {
+          let n = 0;
+          res.on('data', (c: Buffer) => (n += c.length));
+          res.on('end', () =>
+            res.statusCode === 200 && res.complete ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`)),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    return { bytes, seconds: (performance.now() - t0) / 1000, rssGrowth: peak - baseline };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function studyOf(mb: number): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'nir-sim-bench-imaging-'));
+  try {
+    const t0 = performance.now();
+    const series = Math.max(1, Math.round(mb / (INSTANCES * 0.5)));
+    await generateDataPack({
+      seed: 5,
+      communities: 1,
+      patients: 1,
+      studiesPerCommunity: { min: 1, max: 1 },
+      imaging: { series, instances: INSTANCES, rows: 512, columns: 512, frames: 1 },
+      outDir: dir,
+    });
+    const pack = await loadDataPack(dir);
+    const c = pack.communities[0]!;
+    const studyBytes = c.imaging[0]!.series.reduce(
+      (n, se) => n + se.instances.reduce((m, i) => m + i.size, 0),
+      0,
+    );
+    const images = series * INSTANCES;
+    console.log(
+      `  study of ${(studyBytes / MB).toFixed(0)} MB (${images} images) generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const running = await startInProcess(
+      {
+        host: '127.0.0.1',
+        broker: { port: 0, deadlineMs: 10_000 },
+        maxBodyBytes: 10 * 1024 * 1024,
+        communities: [{ kind: 'simulated', store: c, port: 0 }],
+      },
+      { logger: silentLogger() },
+    );
+    try {
+      const body = wholeStudy(c);
+      for (const [title, url] of [
+        ['through the broker', running.broker.endpoints['RAD-75']],
+        ['gateway directly', running.communities[0]!.endpoints['RAD-75']!],
+      ] as const) {
+        const r = await retrieve(url, body);
+        console.log(
+          `    ${title.padEnd(20)} ${(r.bytes / MB / r.seconds).toFixed(0).padStart(5)} MB/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS growth ${(r.rssGrowth / MB).toFixed(1).padStart(6)} MB`,
+        );
+      }
+    } finally {
+      await running.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Run the imaging benchmark: 100 MB, then 1 GB unless NIR_SIM_BENCH_IMAGING_1GB=0 (the 1 GB study
+ * writes 1 GB to the temporary directory).
+ */
+export async function imagingBench(): Promise<void> {
+  console.log('\nRAD-75 imaging retrieve: one whole study, streamed (MB/s = study bytes / wall time)');
+  await studyOf(100);
+  if (process.env['NIR_SIM_BENCH_IMAGING_1GB'] === '0')
+    console.log('  1 GB study skipped (NIR_SIM_BENCH_IMAGING_1GB=0)');
+  else await studyOf(1000);
+}

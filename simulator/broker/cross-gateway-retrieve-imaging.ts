@@ -1,0 +1,160 @@
+/**
+ * The broker's RAD-75 Cross Gateway Retrieve Imaging Document Set (IHE RAD TF-3 4.75; the XCA-I
+ * initiating imaging gateway of RAD TF-1 and NIST iig tests 5403a / 5405b): split the request by
+ * HomeCommunityId keeping the study/series nesting, send one RAD-75 per community in parallel
+ * with the per-community deadline, consolidate the root parts with consolidateRetrieve (the ITI-39
+ * rules: errors located at the community), then relay each community's DICOM parts to the
+ * consumer as they arrive, without holding them (streaming design: README "Imaging (RAD-75)").
+ *
+ * Limitation, by design: once the consolidated root part is on its way to the consumer the status
+ * cannot change. If a community's stream breaks after that (reset, idle timeout, missing part) the
+ * consumer's connection is aborted, so the consumer sees an incomplete message, never a wrong one,
+ * and the failure is logged with the community.
+ */
+import type { RequestedStudy, TransactionEvent } from '../control/events.js';
+import type { ClosableParts } from '../soap/mtom-stream.js';
+import { ErrorCode, Transaction } from '../xca/constants.js';
+import { encodeRetrieveDocumentSetResponse } from '../xca/retrieve-document-set.js';
+import {
+  filterImagingRequest,
+  imagingDocumentRequests,
+  type RetrieveImagingDocumentSetRequest,
+} from '../xca/retrieve-imaging-document-set.js';
+import { registryError } from '../xca/status.js';
+import type { RegistryError, RetrieveDocumentSetResponse } from '../xca/types.js';
+import type { CommunityEndpoint } from './community-directory.js';
+import { consolidateRetrieve } from './consolidate.js';
+import type { BrokerContext, RequestContext } from './context.js';
+import { retrieveImagingFromCommunity } from './imaging-client.js';
+import type { RetrieveLeg } from './leg.js';
+import { describeCommunity } from './leg-errors.js';
+import { relayParts, type RelayLeg } from './imaging-relay.js';
+import { runLegs } from './run-legs.js';
+import { resolveTarget } from './targets.js';
+import { transactionEvent } from './transaction-record.js';
+
+/** Default idle timeout of a community's DICOM parts once its root part is in: 5 minutes, ms. */
+export const DEFAULT_IMAGING_IDLE_TIMEOUT_MS = 300_000;
+
+interface Group {
+  community: CommunityEndpoint;
+  request: RetrieveImagingDocumentSetRequest;
+}
+
+/** The consolidated answer: the root part's response, its parts to stream, and the event. */
+export interface ImagingRetrieveAnswer {
+  response: RetrieveDocumentSetResponse;
+  /** The consolidated xdsb:RetrieveDocumentSetResponse, its Documents xop:Includes of `parts`. */
+  bodyXml: string;
+  /** Relayed while the response is written; `close()` drops every community connection still open. */
+  parts: ClosableParts;
+  event: TransactionEvent;
+}
+
+/** Split by HomeCommunityId: missing -> XDSMissingHomeCommunityId, unknown/excluded -> XDSUnknownCommunity. */
+function split(
+  req: RetrieveImagingDocumentSetRequest,
+  rc: RequestContext,
+  bc: BrokerContext,
+): { groups: Group[]; errors: RegistryError[] } {
+  const errors: RegistryError[] = [];
+  const communities = new Map<string, CommunityEndpoint>();
+  for (const r of imagingDocumentRequests(req)) {
+    const hcid = r.document.homeCommunityId?.trim() ?? '';
+    const image = `${r.studyInstanceUid}:${r.seriesInstanceUid}:${r.document.documentUniqueId}`;
+    if (hcid === '') {
+      errors.push(
+        registryError(
+          ErrorCode.XDSMissingHomeCommunityId,
+          `DocumentRequest for image ${image} has no HomeCommunityId: RAD-75 requires the home of the manifest`,
+        ),
+      );
+      continue;
+    }
+    if (communities.has(hcid)) continue;
+    const t = resolveTarget(bc.directory, rc.consumerId, hcid);
+    if ('error' in t) errors.push({ ...t.error, codeContext: `${t.error.codeContext} (image ${image})` });
+    else communities.set(hcid, t.community);
+  }
+  const groups = [...communities].map(([hcid, community]) => ({
+    community,
+    request: filterImagingRequest(req, (r) => r.document.homeCommunityId?.trim() === hcid),
+  }));
+  return { groups, errors };
+}
+
+/**
+ * The studies asked for, for the transaction log and the Study Used audit event (DCM 110103): one
+ * per Study Instance UID and place (HomeCommunityId, RepositoryUniqueId), in request order, with
+ * its Series Instance UIDs and SOP Instance UIDs. The broker does not know the patient (a RAD-75
+ * request names none), so `patient` is left for the audit to find.
+ */
+function studiesOf(req: RetrieveImagingDocumentSetRequest): RequestedStudy[] {
+  const out = new Map<string, RequestedStudy>();
+  for (const r of imagingDocumentRequests(req)) {
+    const home = r.document.homeCommunityId?.trim() ?? '';
+    const key = `${r.studyInstanceUid}|${home}|${r.document.repositoryUniqueId}`;
+    const s = out.get(key) ?? {
+      studyInstanceUid: r.studyInstanceUid,
+      seriesInstanceUids: [],
+      ...(home !== '' ? { homeCommunityId: home } : {}),
+      repositoryUniqueId: r.document.repositoryUniqueId,
+      documentUniqueIds: [],
+    };
+    if (!s.seriesInstanceUids.includes(r.seriesInstanceUid)) s.seriesInstanceUids.push(r.seriesInstanceUid);
+    s.documentUniqueIds.push(r.document.documentUniqueId);
+    out.set(key, s);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Answer one RetrieveImagingDocumentSetRequest. Resolves when every community's root part has
+ * arrived or its leg failed (deadline, refused, reset, fault, invalid answer): the returned
+ * `parts` then relay the DICOM bytes in community order. `messageTag` makes Content-IDs unique.
+ */
+export async function crossGatewayRetrieveImagingDocumentSet(
+  req: RetrieveImagingDocumentSetRequest,
+  rc: RequestContext,
+  bc: BrokerContext,
+  opts: { idleTimeoutMs: number; messageTag: string },
+): Promise<ImagingRetrieveAnswer> {
+  const startedAt = bc.clock.now();
+  const { groups, errors } = split(req, rc, bc);
+  const { legs, events } = await runLegs(groups, Transaction.Rad75, rc, bc, (url, signal, g) =>
+    retrieveImagingFromCommunity(url, g.request, signal, bc.transport, opts.idleTimeoutMs),
+  );
+  const retrieveLegs: RetrieveLeg[] = legs.map((l) => ({
+    ...l,
+    requestedDocumentIds: imagingDocumentRequests(l.target.request).map((r) => r.document.documentUniqueId),
+  }));
+  const response = consolidateRetrieve(retrieveLegs, errors);
+  const { bodyXml, attachments } = encodeRetrieveDocumentSetResponse(response, {
+    contentIdFor: (i) => `doc${i}.${opts.messageTag}@nir-sim.invalid`,
+  });
+  const relayLegs: RelayLeg[] = legs.flatMap((l) =>
+    l.outcome === 'answered' ? [{ who: describeCommunity(l.community), response: l.response }] : [],
+  );
+  const parts = relayParts(relayLegs, attachments, bc.logger);
+  const documents = imagingDocumentRequests(req).map(({ document: d }) => ({
+    ...(d.homeCommunityId !== undefined ? { homeCommunityId: d.homeCommunityId } : {}),
+    repositoryUniqueId: d.repositoryUniqueId,
+    documentUniqueId: d.documentUniqueId,
+  }));
+  const event: TransactionEvent = {
+    ...transactionEvent(
+      Transaction.Rad75,
+      response,
+      response.documents.length,
+      events,
+      rc,
+      startedAt,
+      bc.clock,
+      {
+        documents,
+      },
+    ),
+    studies: studiesOf(req),
+  };
+  return { response, bodyXml, parts, event };
+}

@@ -1,0 +1,71 @@
+/**
+ * The broker's RAD-75 call to one community (IHE RAD TF-3 4.75, the initiating imaging gateway's
+ * side): resolves once the community's root part has arrived and decoded; the DICOM parts stay on
+ * the connection to be relayed to the consumer later (streamed, never held whole).
+ */
+import { soapCallStreamed, type PartSource } from '../soap/client-stream.js';
+import { xopIncludeContentId } from '../soap/mtom-stream.js';
+import { resolveXopContent } from '../soap/mtom.js';
+import { SoapAction } from '../xca/constants.js';
+import { decodeRetrieveDocumentSetResponse } from '../xca/retrieve-document-set.js';
+import {
+  encodeRetrieveImagingDocumentSetRequest,
+  type RetrieveImagingDocumentSetRequest,
+} from '../xca/retrieve-imaging-document-set.js';
+import type { RetrieveDocumentSetResponse } from '../xca/types.js';
+import { legCallOptions, type LegAnswer, type LegTransport } from './community-client.js';
+
+/**
+ * A community's RAD-75 answer with its parts still on the wire. A document sent as an XOP part has
+ * an empty placeholder `content`, a key of `partIds` (its Content-ID); a document sent inline
+ * (base64) has its bytes in `content`.
+ */
+export interface StreamedRetrieveResponse extends RetrieveDocumentSetResponse {
+  partIds: Map<Buffer, string>;
+  parts: PartSource;
+}
+
+/** Largest root part accepted from a community, bytes (thousands of DocumentResponses fit easily). */
+const MAX_ROOT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Send a RAD-75 RetrieveImagingDocumentSetRequest to `url`, with the options every leg shares
+ * (legCallOptions: agent per scheme, the forwarded wsse:Security header). `signal` (the
+ * per-community deadline) applies until the root part is in; after that a part read fails when the community sends
+ * nothing for `idleTimeoutMs`.
+ * @throws SoapCallError (transport, fault, malformed) or XcaDecodeError / MtomError (invalid root
+ *   part); the connection is closed then.
+ */
+export async function retrieveImagingFromCommunity(
+  url: string,
+  req: RetrieveImagingDocumentSetRequest,
+  signal: AbortSignal,
+  t: LegTransport,
+  idleTimeoutMs: number,
+): Promise<LegAnswer<StreamedRetrieveResponse>> {
+  const bodyXml = encodeRetrieveImagingDocumentSetRequest(req);
+  const res = await soapCallStreamed({
+    url,
+    action: SoapAction.CrossGatewayRetrieveImagingDocumentSet,
+    bodyXml,
+    signal,
+    idleTimeoutMs,
+    ...legCallOptions(url, t),
+    maxResponseBytes: Math.min(t.maxResponseBytes, MAX_ROOT_BYTES),
+  });
+  const partIds = new Map<Buffer, string>();
+  try {
+    const decoded = decodeRetrieveDocumentSetResponse(res.body, (el) => {
+      const id = xopIncludeContentId(el);
+      if (id === undefined) return resolveXopContent(el, new Map());
+      const placeholder = Buffer.alloc(0);
+      partIds.set(placeholder, id);
+      return placeholder;
+    });
+    const exchange = { httpStatus: res.httpStatus, requestXml: bodyXml, responseXml: res.rawXml };
+    return { value: { ...decoded, partIds, parts: res.parts }, exchange };
+  } catch (err) {
+    res.parts.close();
+    throw err;
+  }
+}

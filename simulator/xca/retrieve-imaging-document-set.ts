@@ -1,0 +1,186 @@
+/**
+ * iherad:RetrieveImagingDocumentSetRequest codec: the body of RAD-75 Cross Gateway Retrieve
+ * Imaging Document Set (IHE RAD TF-3 4.75.4.1.2, the RAD-69 body with HomeCommunityId required;
+ * schema XDSI.b_ImagingDocumentSource.xsd, namespace urn:ihe:rad:xdsi-b:2009). One or more
+ * StudyRequest@studyInstanceUID, each with one or more SeriesRequest@seriesInstanceUID, each with
+ * one or more xdsb:DocumentRequest (HomeCommunityId, RepositoryUniqueId, DocumentUniqueId = SOP
+ * Instance UID), then one TransferSyntaxUIDList of TransferSyntaxUIDs in preference order.
+ * The response is an ITI-39 xdsb:RetrieveDocumentSetResponse (retrieve-document-set.ts) with one
+ * `application/dicom` DocumentResponse per image.
+ */
+import { childElements, esc, firstChild, textOf, type Element } from '../soap/xml.js';
+import { XcaNs } from './constants.js';
+import { XcaDecodeError } from './decode-error.js';
+import { expectElement, expectOnlyChildren, requireAttr, requireChildText } from './rim-xml.js';
+import type { DocumentRequest } from './types.js';
+
+/** One SeriesRequest: the series and the images (DocumentRequests) asked for in it. */
+export interface ImagingSeriesRequest {
+  seriesInstanceUid: string;
+  documents: DocumentRequest[];
+}
+
+/** One StudyRequest. */
+export interface ImagingStudyRequest {
+  studyInstanceUid: string;
+  series: ImagingSeriesRequest[];
+}
+
+/** iherad:RetrieveImagingDocumentSetRequest. */
+export interface RetrieveImagingDocumentSetRequest {
+  studies: ImagingStudyRequest[];
+  /** TransferSyntaxUIDs in the requester's order of preference (at least one). */
+  transferSyntaxUids: string[];
+}
+
+/** One requested image with the study and series it was asked under. */
+export interface ImagingDocumentRequest {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  document: DocumentRequest;
+}
+
+const R = XcaNs.xdsi;
+const X = XcaNs.xdsb;
+const REQ = 'iherad:RetrieveImagingDocumentSetRequest';
+const REQUEST_CHILDREN: [string, string][] = [
+  [R, 'StudyRequest'],
+  [R, 'TransferSyntaxUIDList'],
+];
+const DOCUMENT_CHILDREN: [string, string][] = [
+  [X, 'HomeCommunityId'],
+  [X, 'RepositoryUniqueId'],
+  [X, 'DocumentUniqueId'],
+];
+
+function decodeDocument(el: Element, where: string): DocumentRequest {
+  expectOnlyChildren(el, DOCUMENT_CHILDREN, where);
+  const doc: DocumentRequest = {
+    repositoryUniqueId: requireChildText(el, X, 'RepositoryUniqueId', `${where}/xdsb:RepositoryUniqueId`),
+    documentUniqueId: requireChildText(el, X, 'DocumentUniqueId', `${where}/xdsb:DocumentUniqueId`),
+  };
+  const home = firstChild(el, X, 'HomeCommunityId');
+  const text = home ? textOf(home) : '';
+  return text === '' ? doc : { homeCommunityId: text, ...doc };
+}
+
+function decodeSeries(el: Element, where: string): ImagingSeriesRequest {
+  expectOnlyChildren(el, [[X, 'DocumentRequest']], where);
+  const docs = childElements(el, X, 'DocumentRequest');
+  if (docs.length === 0) throw new XcaDecodeError(`${where} has no xdsb:DocumentRequest`);
+  return {
+    seriesInstanceUid: requireAttr(el, 'seriesInstanceUID', where).trim(),
+    documents: docs.map((d, i) => decodeDocument(d, `${where}/xdsb:DocumentRequest[${i + 1}]`)),
+  };
+}
+
+function decodeStudy(el: Element, where: string): ImagingStudyRequest {
+  expectOnlyChildren(el, [[R, 'SeriesRequest']], where);
+  const series = childElements(el, R, 'SeriesRequest');
+  if (series.length === 0) throw new XcaDecodeError(`${where} has no iherad:SeriesRequest`);
+  return {
+    studyInstanceUid: requireAttr(el, 'studyInstanceUID', where).trim(),
+    series: series.map((s, i) => decodeSeries(s, `${where}/iherad:SeriesRequest[${i + 1}]`)),
+  };
+}
+
+/**
+ * Decode `el` (an iherad:RetrieveImagingDocumentSetRequest). Texts and UIDs are trimmed; an
+ * absent or empty HomeCommunityId is left undefined so the gateway or broker can answer
+ * XDSMissingHomeCommunityId (RAD TF-3 4.75.4.1.2 requires it).
+ * @throws XcaDecodeError when `el` is not that element; it has no StudyRequest; a StudyRequest /
+ *   SeriesRequest lacks its UID attribute or has no SeriesRequest / DocumentRequest; a
+ *   DocumentRequest lacks a non-empty RepositoryUniqueId or DocumentUniqueId; TransferSyntaxUIDList
+ *   is missing, empty or has an empty TransferSyntaxUID; or any element has a child the schema
+ *   does not define.
+ */
+export function decodeRetrieveImagingDocumentSetRequest(el: Element): RetrieveImagingDocumentSetRequest {
+  expectElement(el, R, 'RetrieveImagingDocumentSetRequest', REQ);
+  expectOnlyChildren(el, REQUEST_CHILDREN, REQ);
+  const studies = childElements(el, R, 'StudyRequest');
+  if (studies.length === 0) throw new XcaDecodeError(`${REQ} has no iherad:StudyRequest`);
+  const list = firstChild(el, R, 'TransferSyntaxUIDList');
+  const listWhere = `${REQ}/iherad:TransferSyntaxUIDList`;
+  if (!list) throw new XcaDecodeError(`${listWhere} is missing`);
+  expectOnlyChildren(list, [[R, 'TransferSyntaxUID']], listWhere);
+  const transferSyntaxUids = childElements(list, R, 'TransferSyntaxUID').map((t, i) => {
+    const v = textOf(t);
+    if (v === '') throw new XcaDecodeError(`${listWhere}/iherad:TransferSyntaxUID[${i + 1}] is empty`);
+    return v;
+  });
+  if (transferSyntaxUids.length === 0)
+    throw new XcaDecodeError(`${listWhere} has no iherad:TransferSyntaxUID`);
+  return {
+    studies: studies.map((s, i) => decodeStudy(s, `${REQ}/iherad:StudyRequest[${i + 1}]`)),
+    transferSyntaxUids,
+  };
+}
+
+function optionalElement(local: string, value: string | undefined): string {
+  return value === undefined || value === '' ? '' : `<xdsb:${local}>${esc(value)}</xdsb:${local}>`;
+}
+
+/**
+ * The iherad:RetrieveImagingDocumentSetRequest element for `req`, declaring `xmlns:iherad` and
+ * `xmlns:xdsb`, in schema order: StudyRequest, SeriesRequest, DocumentRequest (HomeCommunityId
+ * left out when undefined or ''), then TransferSyntaxUIDList.
+ */
+export function encodeRetrieveImagingDocumentSetRequest(req: RetrieveImagingDocumentSetRequest): string {
+  let xml = `<iherad:RetrieveImagingDocumentSetRequest xmlns:iherad="${R}" xmlns:xdsb="${X}">`;
+  for (const st of req.studies) {
+    xml += `<iherad:StudyRequest studyInstanceUID="${esc(st.studyInstanceUid)}">`;
+    for (const se of st.series) {
+      xml += `<iherad:SeriesRequest seriesInstanceUID="${esc(se.seriesInstanceUid)}">`;
+      for (const d of se.documents) {
+        xml +=
+          '<xdsb:DocumentRequest>' +
+          optionalElement('HomeCommunityId', d.homeCommunityId) +
+          `<xdsb:RepositoryUniqueId>${esc(d.repositoryUniqueId)}</xdsb:RepositoryUniqueId>` +
+          `<xdsb:DocumentUniqueId>${esc(d.documentUniqueId)}</xdsb:DocumentUniqueId>` +
+          '</xdsb:DocumentRequest>';
+      }
+      xml += '</iherad:SeriesRequest>';
+    }
+    xml += '</iherad:StudyRequest>';
+  }
+  xml += '<iherad:TransferSyntaxUIDList>';
+  for (const ts of req.transferSyntaxUids)
+    xml += `<iherad:TransferSyntaxUID>${esc(ts)}</iherad:TransferSyntaxUID>`;
+  return `${xml}</iherad:TransferSyntaxUIDList></iherad:RetrieveImagingDocumentSetRequest>`;
+}
+
+/** Every requested image in request order, with its study and series. */
+export function imagingDocumentRequests(req: RetrieveImagingDocumentSetRequest): ImagingDocumentRequest[] {
+  return req.studies.flatMap((st) =>
+    st.series.flatMap((se) =>
+      se.documents.map((document) => ({
+        studyInstanceUid: st.studyInstanceUid,
+        seriesInstanceUid: se.seriesInstanceUid,
+        document,
+      })),
+    ),
+  );
+}
+
+/**
+ * The request keeping only the images `keep` accepts, with the study/series nesting and order of
+ * `req` (empty series and studies dropped). This is how an initiating gateway splits a request by
+ * HomeCommunityId (NIST iig 5403a).
+ */
+export function filterImagingRequest(
+  req: RetrieveImagingDocumentSetRequest,
+  keep: (d: ImagingDocumentRequest) => boolean,
+): RetrieveImagingDocumentSetRequest {
+  const studies: ImagingStudyRequest[] = [];
+  for (const st of req.studies) {
+    const series: ImagingSeriesRequest[] = [];
+    for (const se of st.series) {
+      const documents = se.documents.filter((document) =>
+        keep({ studyInstanceUid: st.studyInstanceUid, seriesInstanceUid: se.seriesInstanceUid, document }),
+      );
+      if (documents.length > 0) series.push({ seriesInstanceUid: se.seriesInstanceUid, documents });
+    }
+    if (series.length > 0) studies.push({ studyInstanceUid: st.studyInstanceUid, series });
+  }
+  return { studies, transferSyntaxUids: [...req.transferSyntaxUids] };
+}
