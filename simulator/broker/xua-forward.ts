@@ -1,0 +1,81 @@
+/**
+ * The assertion the broker forwards to the communities it calls: NIR, as initiating gateway,
+ * signs its own XUA assertion (IHE ITI TF-2 3.40: the X-Service User towards each responding
+ * gateway) carrying the consumer's user, role, organisation and purpose of use, with the
+ * communities as audiences and the queried patient as resource-id. One assertion per consumer
+ * request, valid for all of its legs.
+ */
+import type { Clock } from '../shared/clock.js';
+import { NIR_SANDBOX_IDENTITY, type CodedValue, type XuaClaims } from '../security/saml.js';
+import { issueAssertion, type SigningCredential } from '../security/xua-issue.js';
+import { buildSecurityHeader } from '../security/wss-header.js';
+import { DEFAULT_ROLES, CodeSystem } from '../security/saml.js';
+
+/** How the broker signs what it forwards. */
+export interface AssertionForwarder {
+  /** NIR's signing certificate and key (PEM). */
+  signer: SigningCredential;
+  /** Issuer of the forwarded assertions (default `urn:nir-sim:nir-broker`). */
+  issuer?: string;
+  /** Lifetime of a forwarded assertion, ms (default 5 minutes). */
+  lifetimeMs?: number;
+}
+
+/** The sandbox port's consumer: unauthenticated, so the broker vouches for a fixed sandbox identity. */
+const SANDBOX_ROLE: CodedValue = {
+  code: DEFAULT_ROLES[0]!.code,
+  codeSystem: CodeSystem.snomedCt,
+  displayName: DEFAULT_ROLES[0]!.displayName,
+};
+const SANDBOX_PURPOSE: CodedValue = {
+  code: 'TREATMENT',
+  codeSystem: CodeSystem.nhinPurpose,
+  displayName: 'Treatment',
+};
+
+/**
+ * A `wsse:Security` header with a freshly signed assertion for the communities `audiences`.
+ * @param consumer the validated claims of the consumer (integration port), or undefined for the
+ *   sandbox port (then NIR_SANDBOX_IDENTITY, role Medical practitioner, purpose TREATMENT).
+ * @param patientCx the queried patient as a CX, else the consumer's own resource-id.
+ */
+export function forwardedSecurityHeader(
+  f: AssertionForwarder,
+  clock: Clock,
+  audiences: readonly string[],
+  consumer: XuaClaims | undefined,
+  patientCx: string | undefined,
+): string {
+  const now = new Date(clock.now());
+  const resourceId = patientCx ?? consumer?.resourceId;
+  const who = consumer
+    ? {
+        subjectId: consumer.subjectId,
+        nameId: consumer.nameId,
+        organization: consumer.organization,
+        organizationId: consumer.organizationId,
+        homeCommunityId: consumer.homeCommunityId,
+        role: consumer.role,
+        purposeOfUse: consumer.purposeOfUse,
+      }
+    : {
+        subjectId: NIR_SANDBOX_IDENTITY.subjectId,
+        organization: NIR_SANDBOX_IDENTITY.organization,
+        organizationId: NIR_SANDBOX_IDENTITY.organizationId,
+        homeCommunityId: NIR_SANDBOX_IDENTITY.homeCommunityId,
+        role: SANDBOX_ROLE,
+        purposeOfUse: SANDBOX_PURPOSE,
+      };
+  const assertion = issueAssertion(
+    {
+      issuer: f.issuer ?? NIR_SANDBOX_IDENTITY.issuer,
+      ...who,
+      ...(resourceId !== undefined ? { resourceId } : {}),
+      audiences,
+      now,
+      lifetimeMs: f.lifetimeMs ?? 5 * 60_000,
+    },
+    f.signer,
+  );
+  return buildSecurityHeader(assertion, now);
+}

@@ -1,0 +1,274 @@
+/**
+ * Security for the in-process runtime (issue 4): deciding whether it is on, making sure the
+ * certificate set exists, and building what the broker and the gateways need from it: the
+ * gateways' HTTPS + XUA settings, the broker's mTLS agent for its legs, the signer of the
+ * assertions it forwards, and the integration listener (HTTPS, mutual TLS with CRLs reloaded
+ * when their files change, XUA with default deny).
+ */
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrokerContext } from '../broker/context.js';
+import { BrokerPath } from '../broker/broker.js';
+import { createIntegrationApp } from '../broker/integration-app.js';
+import type { AssertionForwarder } from '../broker/xua-forward.js';
+import type { GatewayTls } from '../gateway/gateway-server.js';
+import { certificatesExist, loadSecurityMaterial, type SecurityMaterial } from '../security/cert-layout.js';
+import { ensureCertificateSet } from '../security/cert-mint.js';
+import { watchCrlFiles, type Unwatch } from '../security/crl-watch.js';
+import { listenHttps, type HttpsListener } from '../security/https-listen.js';
+import {
+  DEFAULT_PURPOSES,
+  DEFAULT_ROLES,
+  NIR_BROKER_AUDIENCE,
+  xuaPolicy,
+  type CodeRule,
+} from '../security/saml.js';
+import { createXuaValidator, type XuaValidator } from '../security/xua-validate.js';
+import type { Logger } from '../shared/logger.js';
+import type { Topology, TopologySecurity } from './topology.js';
+
+/** Offset from the broker's sandbox port to its integration port (8080 -> 8443). */
+export const INTEGRATION_PORT_OFFSET = 363;
+
+/** The default certificate directory: `NIR_SIM_CERTS_DIR`, else `<repo>/certs/out`. */
+export function defaultCertsDir(): string {
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  return process.env['NIR_SIM_CERTS_DIR'] ?? path.join(repo, 'certs', 'out');
+}
+
+/** The integration port for a broker sandbox port: +363, or 0 when it is 0. */
+export function defaultIntegrationPort(brokerPort: number): number {
+  return brokerPort === 0 ? 0 : brokerPort + INTEGRATION_PORT_OFFSET;
+}
+
+/** The security settings in force for `topology`, or undefined when security is off. */
+export function resolveSecurity(topology: Topology): TopologySecurity | undefined {
+  const s = topology.security;
+  if (s === false) return undefined;
+  if (s === true) return {};
+  if (s !== undefined) return s;
+  return topology.broker.port !== 0 && certificatesExist(defaultCertsDir()) ? {} : undefined;
+}
+
+/** The integration listener, as the running topology reports it. */
+export interface RunningIntegration {
+  url: string;
+  endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string };
+  stop(): Promise<void>;
+}
+
+/** What the runtime wires in when security is on. */
+export interface SecurityRuntime {
+  material: SecurityMaterial;
+  /** The mutual-TLS agent for https: community legs (broker client certificate, community CAs and CRLs). */
+  httpsAgent: HttpsAgent;
+  /** The broker's signer of forwarded assertions (NIR signing key). */
+  forward: AssertionForwarder;
+  /** HTTPS and XUA settings of one simulated gateway. */
+  gateway(name: string, homeCommunityId: string): { tls: GatewayTls; xua: XuaValidator };
+  /** Start the integration listener over `context` (the broker's). */
+  startIntegration(
+    context: BrokerContext,
+    host: string,
+    port: number,
+    maxBodyBytes: number,
+  ): Promise<RunningIntegration>;
+  stop(): void;
+}
+
+const SANDBOX_FORWARDED = { roles: [DEFAULT_ROLES[0]!], purposes: [{ code: 'TREATMENT' }] };
+
+/** The XUA policy settings of a topology, defaults filled in. */
+interface PolicySettings {
+  roles: readonly CodeRule[];
+  purposes: readonly CodeRule[];
+  skew: { clockSkewMs?: number };
+}
+
+function policySettings(s: TopologySecurity): PolicySettings {
+  return {
+    roles: s.xua?.allowedRoles ?? DEFAULT_ROLES,
+    purposes: s.xua?.allowedPurposes ?? DEFAULT_PURPOSES,
+    skew: s.xua?.clockSkewMs !== undefined ? { clockSkewMs: s.xua.clockSkewMs } : {},
+  };
+}
+
+/** Call `reload` when any of `files` changes; a failed reload is logged and the previous state kept. */
+function followCrls(
+  files: readonly string[],
+  reload: () => void,
+  what: string,
+  logger: Logger,
+  pollMs?: number,
+): Unwatch {
+  return watchCrlFiles(
+    files,
+    () => {
+      try {
+        reload();
+        logger.info({ files }, `${what}: CRLs reloaded`);
+      } catch (err) {
+        logger.warn({ err }, `${what}: CRL reload failed; the previous CRLs stay in force`);
+      }
+    },
+    pollMs,
+  );
+}
+
+/**
+ * The broker's agent for https: legs: its client certificate, every community CA, their CRLs
+ * (reloaded into the agent when the files change), TLS 1.2+, no session resumption (every new
+ * connection verifies the certificate, also after a gateway is re-provisioned).
+ */
+function legAgent(
+  m: SecurityMaterial,
+  s: TopologySecurity,
+  logger: Logger,
+): { agent: HttpsAgent; unwatch: Unwatch } {
+  const cas = [...m.communities.values()];
+  const crlFiles = cas.map((c) => c.crlFile);
+  const readCrls = (): string[] => crlFiles.map((f) => readFileSync(f, 'utf8'));
+  const agent = new HttpsAgent({
+    keepAlive: true,
+    maxSockets: 64,
+    maxCachedSessions: 0,
+    cert: m.nir.brokerClient.certPem,
+    key: m.nir.brokerClient.keyPem,
+    ca: cas.map((c) => c.caPem),
+    crl: readCrls(),
+    minVersion: 'TLSv1.2',
+  });
+  const unwatch = followCrls(
+    crlFiles,
+    () => (agent.options.crl = readCrls()),
+    'community legs',
+    logger,
+    s.crlPollMs,
+  );
+  return { agent, unwatch };
+}
+
+/** A simulated gateway's TLS (its certificates, NIR root + CRL) and XUA policy (audience: itself; trust: NIR signing). */
+function gatewaySecurity(
+  m: SecurityMaterial,
+  s: TopologySecurity,
+  p: PolicySettings,
+  name: string,
+  homeCommunityId: string,
+): { tls: GatewayTls; xua: XuaValidator } {
+  const c = m.communities.get(name)!;
+  return {
+    tls: {
+      server: c.server,
+      clientCaPem: m.nir.rootCaPem,
+      crlFiles: [m.nir.rootCrlFile],
+      ...(s.crlPollMs !== undefined ? { crlPollMs: s.crlPollMs } : {}),
+    },
+    xua: createXuaValidator(
+      xuaPolicy({
+        audiences: [homeCommunityId],
+        trustedSigners: [m.nir.signing.certPem],
+        allowedRoles: [...p.roles, ...SANDBOX_FORWARDED.roles],
+        allowedPurposes: [...p.purposes, ...SANDBOX_FORWARDED.purposes],
+        requireResourceId: false,
+        ...p.skew,
+      }),
+    ),
+  };
+}
+
+/** The integration listener: HTTPS with mutual TLS over the supplier chain, XUA, CRLs followed. */
+async function startIntegration(
+  m: SecurityMaterial,
+  s: TopologySecurity,
+  p: PolicySettings,
+  where: { context: BrokerContext; host: string; port: number; maxBodyBytes: number },
+): Promise<RunningIntegration> {
+  const validator = createXuaValidator(
+    xuaPolicy({
+      audiences: [NIR_BROKER_AUDIENCE],
+      trustedSigners: [m.supplier.signingCertPem],
+      allowedRoles: p.roles,
+      allowedPurposes: p.purposes,
+      ...p.skew,
+    }),
+  );
+  const { context, host } = where;
+  const app = createIntegrationApp({
+    context,
+    maxBodyBytes: where.maxBodyBytes,
+    security: { validator },
+    forward: { signer: m.nir.signing },
+  });
+  const l: HttpsListener = await listenHttps({
+    app,
+    host,
+    port: where.port,
+    what: 'broker integration',
+    material: {
+      certPem: m.nir.brokerServer.certPem,
+      keyPem: m.nir.brokerServer.keyPem,
+      caPem: m.supplier.trustedCaPem,
+      crlFiles: m.supplier.crlFiles,
+    },
+    logger: context.logger,
+  });
+  const unwatch = followCrls(
+    m.supplier.crlFiles,
+    () => l.reload(),
+    'integration port',
+    context.logger,
+    s.crlPollMs,
+  );
+  const url = `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${l.port}`;
+  return {
+    url,
+    endpoints: {
+      'ITI-38': url + BrokerPath.iti38,
+      'ITI-39': url + BrokerPath.iti39,
+      'RAD-75': url + BrokerPath.rad75,
+    },
+    stop: async () => {
+      unwatch();
+      await l.close();
+    },
+  };
+}
+
+/**
+ * Prepare security for `topology`: mint what is missing in the certificate directory (for its
+ * simulated communities), load it, and build the pieces. Undefined when security is off.
+ * @throws SimError when a certificate file is missing after minting (unreadable directory).
+ */
+export async function prepareSecurity(
+  topology: Topology,
+  logger: Logger,
+): Promise<SecurityRuntime | undefined> {
+  const s = resolveSecurity(topology);
+  if (!s) return undefined;
+  const dir = s.certsDir ?? defaultCertsDir();
+  const names = topology.communities.flatMap((c) => (c.kind === 'simulated' ? [c.store.name] : []));
+  const minted = await ensureCertificateSet(dir, { communities: names });
+  if (minted.minted.length + minted.refreshedCrls.length > 0)
+    logger.info(
+      { dir, minted: minted.minted.length, refreshedCrls: minted.refreshedCrls },
+      'certificates minted',
+    );
+  const m = loadSecurityMaterial(dir, names);
+  const p = policySettings(s);
+  const legs = legAgent(m, s, logger);
+  return {
+    material: m,
+    httpsAgent: legs.agent,
+    forward: { signer: m.nir.signing },
+    gateway: (name, homeCommunityId) => gatewaySecurity(m, s, p, name, homeCommunityId),
+    startIntegration: (context, host, port, maxBodyBytes) =>
+      startIntegration(m, s, p, { context, host, port, maxBodyBytes }),
+    stop: () => {
+      legs.unwatch();
+      legs.agent.destroy();
+    },
+  };
+}

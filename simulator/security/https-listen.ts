@@ -1,0 +1,119 @@
+/**
+ * An HTTPS listener that requires a client certificate (mutual TLS) and admits only peers whose
+ * chain verifies against the trusted CAs with CRL checking. A peer that fails is told nothing:
+ * the socket is destroyed right after the handshake, before any HTTP request is read, and the
+ * reason (revoked, expired, unknown CA, no certificate...) goes to the caller's `onReject`.
+ */
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { SimError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  checkPeer,
+  mtlsServerOptions,
+  secureContextOptions,
+  type MtlsMaterial,
+  type PeerCheck,
+} from './tls.js';
+
+/** A refused TLS client, for logs and audit. */
+export interface RejectedPeer {
+  check: Extract<PeerCheck, { ok: false }>;
+  remoteAddress?: string;
+}
+
+/** A listening mTLS server. */
+export interface HttpsListener {
+  server: https.Server;
+  port: number;
+  /**
+   * Re-read the CRLs (and certificates) and use them for new connections (`setSecureContext`; no
+   * restart). @throws Error when a file cannot be read or parsed; the previous context stays.
+   */
+  reload(m?: MtlsMaterial): void;
+  close(): Promise<void>;
+}
+
+/** Options of {@link listenHttps}. */
+export interface ListenHttpsOptions {
+  app: RequestListener;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Names the listener in errors, e.g. `broker integration`. */
+  what: string;
+  material: MtlsMaterial;
+  logger: Logger;
+  /** Called for each refused peer, after it was logged. */
+  onReject?: (r: RejectedPeer) => void;
+}
+
+/**
+ * Listen with HTTPS + mutual TLS (TLS 1.2+, client certificate required, CRLs for every CA).
+ * @throws SimError SIM_ERR_PORT_IN_USE when the port is taken or needs privileges.
+ * @throws Error when the material cannot be loaded (unreadable CRL, bad PEM).
+ */
+export async function listenHttps(opts: ListenHttpsOptions): Promise<HttpsListener> {
+  let material = opts.material;
+  const server = https.createServer(mtlsServerOptions(material), opts.app);
+  server.keepAliveTimeout = 5_000;
+  // First listener, ahead of the HTTP layer's own: a refused peer's socket is destroyed before
+  // any request on it is parsed.
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    const check = checkPeer(socket);
+    if (check.ok) return;
+    const remoteAddress = socket.remoteAddress;
+    opts.logger.warn(
+      {
+        listener: opts.what,
+        problem: check.problem,
+        code: check.code,
+        subject: check.subject,
+        remoteAddress,
+      },
+      'TLS client refused',
+    );
+    socket.destroy();
+    opts.onReject?.({ check, ...(remoteAddress !== undefined ? { remoteAddress } : {}) });
+  });
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+    opts.logger.info(
+      { listener: opts.what, code: err.code, reason: err.message, remoteAddress: socket.remoteAddress },
+      'TLS handshake failed',
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(portError(err, opts.port, opts.what)));
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    reload: (m) => {
+      const next = m ?? material;
+      server.setSecureContext(secureContextOptions(next));
+      material = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function portError(err: NodeJS.ErrnoException, port: number, what: string): Error {
+  if (err.code === 'EADDRINUSE')
+    return new SimError(
+      'SIM_ERR_PORT_IN_USE',
+      `port ${port} (${what}) is in use: stop what holds it or pass --port-base with a free range`,
+    );
+  if (err.code === 'EACCES')
+    return new SimError(
+      'SIM_ERR_PORT_IN_USE',
+      `port ${port} (${what}) needs privileges: pass --port-base above 1024`,
+    );
+  return err;
+}
