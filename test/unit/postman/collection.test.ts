@@ -1,0 +1,185 @@
+/**
+ * postman/nir-sim.postman_collection.json is a structurally valid Postman v2.1 collection
+ * (https://schema.getpostman.com/json/collection/v2.1.0/collection.json): every request has a
+ * name, method, URL, a body when it sends one, at least one pm.test, scripts that parse, and only
+ * variables the environments or the collection define (issue 8 section 1).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Script as VmScript } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { SoapAction } from '../../../simulator/xca/constants.js';
+import { EnvironmentFile, postmanDir, type PostmanEnvironment } from '../../../scripts/postman-variables.js';
+
+interface Script {
+  listen: 'test' | 'prerequest';
+  script: { type: string; exec: string[] };
+}
+interface Request {
+  method: string;
+  header: { key: string; value: string }[];
+  body?: { mode: string; raw: string; options?: { raw?: { language?: string } } };
+  url: { raw: string; host: string[]; path: string[] };
+  description?: string;
+}
+interface Item {
+  name: string;
+  item?: Item[];
+  request?: Request;
+  event?: Script[];
+  description?: string;
+}
+interface Collection {
+  info: { _postman_id: string; name: string; schema: string; description: string };
+  item: Item[];
+  event?: Script[];
+  variable: { key: string; value: string; type: string }[];
+}
+
+const collection = JSON.parse(
+  readFileSync(path.join(postmanDir, 'nir-sim.postman_collection.json'), 'utf8'),
+) as Collection;
+const environments = Object.values(EnvironmentFile).map(
+  (f) => JSON.parse(readFileSync(path.join(postmanDir, f), 'utf8')) as PostmanEnvironment,
+);
+const folders = collection.item;
+const requests = folders.flatMap((f) => (f.item ?? []).map((item) => ({ folder: f.name, item })));
+const code = (events: Script[] | undefined, listen: Script['listen']): string =>
+  (events ?? [])
+    .filter((e) => e.listen === listen)
+    .map((e) => e.script.exec.join('\n'))
+    .join('\n');
+
+describe('nir-sim.postman_collection.json', () => {
+  it('is a v2.1 collection with the five folders of issue 8, in run order', () => {
+    expect(collection.info.schema).toBe(
+      'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
+    );
+    expect(collection.info._postman_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(collection.info.name).toBe('nir-sim');
+    expect(folders.map((f) => f.name)).toEqual([
+      'Discover',
+      'Retrieve',
+      'Errors',
+      'Degraded modes',
+      'Integration',
+    ]);
+    for (const f of folders) {
+      expect(f.request, f.name).toBeUndefined();
+      expect(f.description, f.name).toBeTruthy();
+      expect(f.item?.length, f.name).toBeGreaterThan(0);
+    }
+    expect(requests.map(({ folder, item }) => `${folder} / ${item.name}`)).toEqual([
+      'Discover / FindDocuments: patient known to all networks',
+      'Discover / FindDocuments: patient known to one network',
+      'Discover / FindDocuments: patient known to no network',
+      'Discover / FindDocuments: creation time range',
+      'Discover / FindDocuments: class code filter',
+      'Discover / FindDocuments: ObjectRef',
+      'Discover / GetDocuments: by UniqueId with home',
+      'Retrieve / Retrieve: one document',
+      'Retrieve / Retrieve: across two communities',
+      'Errors / FindDocuments: invalid NHS number',
+      'Errors / GetDocuments: unknown community',
+      'Errors / GetDocuments: missing home',
+      'Errors / Retrieve: unknown document',
+      'Degraded modes / Control API: topology names the community to fault',
+      'Degraded modes / Control API: reset (start clean)',
+      'Degraded modes / Control API: add a timeout fault on one community',
+      'Degraded modes / FindDocuments: PartialSuccess while one community hangs',
+      'Degraded modes / Control API: reset',
+      'Degraded modes / Control API: no fault left',
+      'Degraded modes / FindDocuments: Success again',
+      'Integration / FindDocuments: patient known to all networks (signed assertion)',
+      'Integration / Retrieve: a document it found (signed assertion)',
+      'Integration / FindDocuments: assertion for another patient (refused)',
+      'Integration / FindDocuments: no assertion (default deny)',
+    ]);
+  });
+
+  it('sends a wsse:Security header in the SOAP Header of the Integration requests, but the default-deny one', () => {
+    const headerOf = (item: Item): string =>
+      /<soap:Header>([\s\S]*)<\/soap:Header>/.exec(item.request!.body!.raw)![1]!;
+    const integration = requests.filter((r) => r.folder === 'Integration').map((r) => r.item);
+    expect(integration.map((i) => headerOf(i).match(/\{\{samlHeader[A-Za-z]*\}\}/g))).toEqual([
+      ['{{samlHeader}}'],
+      ['{{samlHeader}}'],
+      ['{{samlHeaderOtherPatient}}'],
+      null,
+    ]);
+    expect(
+      requests.filter((r) => r.folder !== 'Integration' && /samlHeader/.test(JSON.stringify(r.item))),
+    ).toEqual([]);
+  });
+
+  it.each(requests.map(({ folder, item }) => [`${folder} / ${item.name}`, item] as const))(
+    '%s has a method, a URL, a body when it sends one, and pm.test assertions',
+    (_name, item) => {
+      const r = item.request!;
+      expect(item.item).toBeUndefined();
+      expect(['GET', 'POST', 'DELETE']).toContain(r.method);
+      expect(r.url.raw).toMatch(/^\{\{(brokerUrl|controlUrl)\}\}\/[a-z0-9/]+$/);
+      expect(r.url.host).toHaveLength(1);
+      expect(`${r.url.host[0]}/${r.url.path.join('/')}`).toBe(r.url.raw);
+      expect(r.description).toBeTruthy();
+      expect(code(item.event, 'test')).toMatch(/pm\.test\('/);
+      if (r.url.raw.startsWith('{{brokerUrl}}')) {
+        const action = r.url.raw.endsWith('/xca/iti38')
+          ? SoapAction.CrossGatewayQuery
+          : SoapAction.CrossGatewayRetrieve;
+        expect(r.url.raw).toMatch(/\/xca\/iti3[89]$/);
+        expect(r.method).toBe('POST');
+        expect(r.header).toEqual([
+          { key: 'Content-Type', value: 'application/soap+xml; charset=UTF-8', type: 'text' },
+        ]);
+        expect(r.body?.mode).toBe('raw');
+        expect(r.body?.options?.raw?.language).toBe('xml');
+        expect(r.body?.raw).toContain(`<wsa:Action soap:mustUnderstand="1">${action}</wsa:Action>`);
+        expect(r.body?.raw).toContain('<wsa:MessageID>urn:uuid:{{$guid}}</wsa:MessageID>');
+      } else if (r.method === 'POST' && r.url.raw !== '{{controlUrl}}/reset') {
+        expect(r.header).toEqual([{ key: 'Content-Type', value: 'application/json', type: 'text' }]);
+        expect(() => JSON.parse(r.body!.raw) as unknown).not.toThrow();
+      } else {
+        // GET /topology, GET /faults and POST /reset send nothing.
+        expect(r.body).toBeUndefined();
+      }
+    },
+  );
+
+  it('has scripts that parse as JavaScript', () => {
+    const scripts = [
+      ...(collection.event ?? []),
+      ...folders.flatMap((f) => [...(f.event ?? []), ...(f.item ?? []).flatMap((i) => i.event ?? [])]),
+    ];
+    expect(scripts.length).toBeGreaterThan(requests.length);
+    for (const s of scripts) {
+      expect(s.script.type).toBe('text/javascript');
+      // Compiled, never run: a syntax error throws here. `pm` and `require` are the sandbox's.
+      const source = `(function (pm, require) {\n${s.script.exec.join('\n')}\n})`;
+      expect(() => new VmScript(source, { filename: 'postman-script.js' })).not.toThrow();
+    }
+  });
+
+  it('uses only variables the environments, the collection or Postman define', () => {
+    const defined = new Set([...collection.variable.map((v) => v.key), '$guid']);
+    const text = JSON.stringify(collection);
+    const used = new Set([...text.matchAll(/\{\{([^{}]+)\}\}/g)].map((m) => m[1]!));
+    const scriptGets = new Set(
+      [...text.matchAll(/(?:pm\.variables\.get|v|list)\('([A-Za-z0-9]+)'\)/g)].map((m) => m[1]!),
+    );
+    // Local variables the collection's own scripts set.
+    for (const local of ['xca', 'previousMessageId']) defined.add(local);
+    for (const env of environments) {
+      const keys = new Set([...defined, ...env.values.map((v) => v.key)]);
+      expect(
+        [...used].filter((k) => !keys.has(k)),
+        env.name,
+      ).toEqual([]);
+      expect(
+        [...scriptGets].filter((k) => !keys.has(k)),
+        env.name,
+      ).toEqual([]);
+    }
+    expect(used.size).toBeGreaterThan(10);
+  });
+});
