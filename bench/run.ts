@@ -1,10 +1,15 @@
 /**
- * `npm run bench`: prints the fan-out and throughput figures of the broker. Benchmarks print;
+ * `npm run bench`: prints the fan-out and throughput figures of the broker, and the fault figures
+ * (a hung community against the deadline, the cost of configured faults). Benchmarks print;
  * they never assert on time (tests do not either). Numbers depend on the machine: compare runs
  * on the same machine, not across machines.
  */
 import os from 'node:os';
+import { auditBench } from './audit.js';
 import { fanOutBench } from './fan-out.js';
+import { imagingBench } from './imaging.js';
+import { faultsBench } from './faults.js';
+import { securityBench } from './security.js';
 import { throughputBench } from './throughput.js';
 import { xmlParseBench } from './xml-parse.js';
 
@@ -17,3 +22,7 @@ console.log(
 await fanOutBench();
 await throughputBench();
 await xmlParseBench();
+await faultsBench();
+await auditBench();
+await securityBench();
+await imagingBench();

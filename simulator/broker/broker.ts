@@ -1,23 +1,35 @@
 /**
  * The NIR broker's consumer-facing face: a responding gateway towards suppliers on the sandbox
  * port (`POST /xca/iti38`, `POST /xca/iti39`), an initiating gateway towards the communities.
- * Open access like NIR's sandbox: a wsse:Security header is accepted and not enforced here.
+ * Open access on the sandbox port, like NIR's sandbox: a wsse:Security header is accepted and not
+ * enforced. With `security` (the integration port, issue 4) the same endpoints deny by default:
+ * no handler runs before xua-enforcement.ts admits the request.
  */
-import express from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { WSSE_NS } from '../soap/namespaces.js';
 import { createSoapEndpoint, type SoapRequest } from '../soap/server.js';
-import type { TransactionEvent } from '../control/events.js';
+import { serialize } from '../soap/xml.js';
+import type { FaultEvent, TransactionEvent } from '../control/events.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
-import { SoapAction } from '../xca/constants.js';
+import { SoapAction, Transaction } from '../xca/constants.js';
+import { storedQueryPatientId } from '../xca/stored-query.js';
 import { decodeRetrieveDocumentSetRequest } from '../xca/retrieve-document-set.js';
 import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
 import type { BrokerContext, RequestContext } from './context.js';
 import { crossGatewayQuery } from './cross-gateway-query.js';
 import { crossGatewayRetrieve } from './cross-gateway-retrieve.js';
+import {
+  DEFAULT_IMAGING_IDLE_TIMEOUT_MS,
+  crossGatewayRetrieveImagingDocumentSet,
+} from './cross-gateway-retrieve-imaging.js';
+import { decodeRetrieveImagingDocumentSetRequest } from '../xca/retrieve-imaging-document-set.js';
+import { faultEvent, requesterFromRequest, returnedDocuments } from './transaction-record.js';
+import { admit, type BrokerSecurity } from './xua-enforcement.js';
+import type { AssertionForwarder } from './xua-forward.js';
 
 /** The broker's consumer-facing paths. */
-export const BrokerPath = { iti38: '/xca/iti38', iti39: '/xca/iti39' } as const;
+export const BrokerPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
 
 /** HTTP header naming the consumer profile on the sandbox port. */
 export const CONSUMER_HEADER = 'x-nir-consumer';
@@ -27,6 +39,21 @@ export interface BrokerAppOptions {
   context: BrokerContext;
   /** Largest request accepted, bytes. */
   maxBodyBytes: number;
+  /**
+   * Called for each consumer request answered with a SOAP Fault, synchronously, before the fault
+   * is written (so an audit record exists before the answer). Default: emit `fault` on
+   * `context.events`. A throw is logged, never turned into another answer.
+   */
+  onFault?: (event: FaultEvent) => void;
+  /** Enforce mTLS + XUA on every request (the integration port); absent on the open sandbox port. */
+  security?: BrokerSecurity;
+  /** Make every community leg carry a broker-signed XUA assertion (when the communities require one). */
+  forward?: AssertionForwarder;
+  /**
+   * RAD-75: how long a community's DICOM parts may stall once its root part is in, ms (default
+   * DEFAULT_IMAGING_IDLE_TIMEOUT_MS, 5 minutes; the per-community deadline covers the root part).
+   */
+  imagingIdleTimeoutMs?: number;
 }
 
 /** The broker's express app (sandbox port). */
@@ -48,40 +75,161 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   const emit = (event: TransactionEvent, responseXml: string): void => {
     bc.events?.emit('transaction', { ...event, responseXml });
   };
+  const auditing = (): boolean => (bc.events?.listenerCount('transaction') ?? 0) > 0;
+  /** What the audit trail needs beyond the transaction itself (only computed when someone listens). */
+  const auditFacts = (
+    sreq: SoapRequest,
+    path: string,
+    validated?: TransactionEvent['requester'],
+  ): Partial<TransactionEvent> => {
+    const rc = requestContext(sreq);
+    const host = sreq.httpHeaders.host;
+    return {
+      requester: validated ?? requesterFromRequest(rc.consumerId, sreq.envelope.headerBlocks),
+      ...(host !== undefined ? { endpoint: `${sreq.tls ? 'https' : 'http'}://${host}${path}` } : {}),
+      ...(sreq.remoteAddress !== undefined ? { remoteAddress: sreq.remoteAddress } : {}),
+    };
+  };
+  const onFault = opts.onFault ?? ((e: FaultEvent) => void bc.events?.emit('fault', e));
+  const faultAudit = (transaction: Transaction, path: string): RequestHandler =>
+    auditFaults(transaction, path, opts, onFault);
   app.get('/health', (_req, res) => {
     res.json({ status: 'up', communities: bc.directory.communities.map((c) => c.homeCommunityId) });
   });
   app.post(
     BrokerPath.iti38,
+    faultAudit(Transaction.Iti38, BrokerPath.iti38),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayQuery,
       maxBodyBytes: opts.maxBodyBytes,
       logger: bc.logger,
       understoodHeaders,
       handler: async (sreq) => {
+        const admission = admit(sreq, bc, opts.security, opts.forward);
         const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
-        const { response, event } = await crossGatewayQuery(req, requestContext(sreq), bc);
+        const patientId = storedQueryPatientId(req);
+        const ctx = admission.contextFor(patientId);
+        const { response, event } = await crossGatewayQuery(req, requestContext(sreq), ctx);
         const bodyXml = encodeAdhocQueryResponse(response);
-        emit(event, bodyXml);
+        const facts: Partial<TransactionEvent> = auditing()
+          ? {
+              ...auditFacts(sreq, BrokerPath.iti38, admission.requester),
+              ...(patientId !== undefined ? { patientId } : {}),
+              queryXml: serialize(sreq.body),
+              returnedDocuments: returnedDocuments(response.objects),
+            }
+          : {};
+        emit({ ...event, ...facts }, bodyXml);
         return { action: SoapAction.CrossGatewayQueryResponse, bodyXml };
       },
     }),
   );
   app.post(
     BrokerPath.iti39,
+    faultAudit(Transaction.Iti39, BrokerPath.iti39),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieve,
       maxBodyBytes: opts.maxBodyBytes,
       logger: bc.logger,
       understoodHeaders,
       handler: async (sreq) => {
+        const admission = admit(sreq, bc, opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
-        const { response, event } = await crossGatewayRetrieve(req, requestContext(sreq), bc);
+        const ctx = admission.contextFor(undefined);
+        const { response, event } = await crossGatewayRetrieve(req, requestContext(sreq), ctx);
         const parts = retrieveResponseParts(response, `nir.${++seq}`);
-        emit(event, parts.bodyXml);
+        const facts = auditing() ? auditFacts(sreq, BrokerPath.iti39, admission.requester) : {};
+        emit({ ...event, ...facts }, parts.bodyXml);
         return { action: SoapAction.CrossGatewayRetrieveResponse, ...parts };
       },
     }),
   );
+  app.post(
+    BrokerPath.rad75,
+    faultAudit(Transaction.Rad75, BrokerPath.rad75),
+    createSoapEndpoint({
+      action: SoapAction.CrossGatewayRetrieveImagingDocumentSet,
+      maxBodyBytes: opts.maxBodyBytes,
+      logger: bc.logger,
+      understoodHeaders,
+      handler: async (sreq) => {
+        const admission = admit(sreq, bc, opts.security, opts.forward);
+        const req = decodeBody(() => decodeRetrieveImagingDocumentSetRequest(sreq.body));
+        const answer = await crossGatewayRetrieveImagingDocumentSet(
+          req,
+          requestContext(sreq),
+          admission.contextFor(undefined),
+          {
+            idleTimeoutMs: opts.imagingIdleTimeoutMs ?? DEFAULT_IMAGING_IDLE_TIMEOUT_MS,
+            messageTag: `nir.${++seq}`,
+          },
+        );
+        try {
+          const facts = auditing() ? auditFacts(sreq, BrokerPath.rad75, admission.requester) : {};
+          emit({ ...answer.event, ...facts }, answer.bodyXml);
+        } catch (err) {
+          answer.parts.close();
+          throw err;
+        }
+        return {
+          action: SoapAction.CrossGatewayRetrieveImagingDocumentSetResponse,
+          bodyXml: answer.bodyXml,
+          streamedAttachments: answer.parts,
+        };
+      },
+    }),
+  );
   return app;
+}
+
+/**
+ * Express middleware in front of a SOAP endpoint: when the answer turns out to be a SOAP Fault
+ * (HTTP status >= 400 at the first byte written), build a FaultEvent from the request and the
+ * fault and hand it to `onFault` before that byte leaves. The SOAP layer is not changed: this
+ * watches the response's first write.
+ */
+function auditFaults(
+  transaction: Transaction,
+  path: string,
+  opts: BrokerAppOptions,
+  onFault: (e: FaultEvent) => void,
+): RequestHandler {
+  const bc = opts.context;
+  return (req, res, next) => {
+    const startedAt = bc.clock.now();
+    let seen = false;
+    const observe = (chunk: unknown): void => {
+      if (seen) return;
+      seen = true;
+      if (res.statusCode < 400) return;
+      try {
+        onFault(faultEvent(faultSource(req, path), res.statusCode, chunk, transaction, startedAt, bc.clock));
+      } catch (err) {
+        bc.logger.error({ err }, 'could not record the SOAP fault for audit');
+      }
+    };
+    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...a: unknown[]) => typeof res;
+    res.write = ((...a: unknown[]) => {
+      observe(a[0]);
+      return write(...a);
+    }) as typeof res.write;
+    res.end = ((...a: unknown[]) => {
+      observe(typeof a[0] === 'function' ? undefined : a[0]);
+      return end(...a);
+    }) as typeof res.end;
+    next();
+  };
+}
+
+function faultSource(req: Request, path: string): Parameters<typeof faultEvent>[0] {
+  const consumer = req.headers[CONSUMER_HEADER];
+  const host = req.headers.host;
+  return {
+    body: Buffer.isBuffer(req.body) ? req.body : undefined,
+    contentType: req.headers['content-type'],
+    ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
+    ...(host !== undefined ? { endpoint: `${req.protocol}://${host}${path}` } : {}),
+    ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}),
+  };
 }

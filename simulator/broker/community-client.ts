@@ -3,7 +3,8 @@
  * classification of a failed call into a LegFailure.
  */
 import type { Agent } from 'node:http';
-import { soapCall, SoapCallError } from '../soap/client.js';
+import type { Agent as HttpsAgent } from 'node:https';
+import { soapCall, SoapCallError, type SoapCallOptions } from '../soap/client.js';
 import { resolveXopContent } from '../soap/mtom.js';
 import { SoapAction } from '../xca/constants.js';
 import { encodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
@@ -20,6 +21,7 @@ import type {
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
 import type { LegFailure } from './leg.js';
+import { certificateLegFailure } from './leg-certificate.js';
 
 /** What went over the wire on one leg (for the transaction log). */
 export interface LegExchange {
@@ -37,8 +39,32 @@ export interface LegAnswer<R> {
 /** Transport options shared by every leg. */
 export interface LegTransport {
   agent?: Agent;
+  /**
+   * For https: community URLs (security on): mutual TLS with the broker's client certificate,
+   * the communities' CAs and CRLs (issue 4). `agent` serves http: URLs.
+   */
+  httpsAgent?: HttpsAgent;
   /** Largest response accepted from a community, bytes. */
   maxResponseBytes: number;
+  /** The wsse:Security header each leg carries (the broker-signed XUA assertion), when forwarding. */
+  securityHeader?: () => string;
+}
+
+/**
+ * The soapCall options every leg shares: the agent for the URL's scheme (`httpsAgent` for
+ * https:, mutual TLS when security is on), the response cap, and the forwarded wsse:Security
+ * header. Every leg to a community (ITI-38, ITI-39, RAD-75) should use it.
+ */
+export function legCallOptions(
+  url: string,
+  t: LegTransport,
+): Pick<SoapCallOptions, 'agent' | 'headersXml' | 'maxResponseBytes'> {
+  const agent = url.startsWith('https:') ? t.httpsAgent : t.agent;
+  return {
+    maxResponseBytes: t.maxResponseBytes,
+    ...(agent ? { agent } : {}),
+    ...(t.securityHeader ? { headersXml: t.securityHeader() } : {}),
+  };
 }
 
 /**
@@ -57,8 +83,7 @@ export async function queryCommunity(
     action: SoapAction.CrossGatewayQuery,
     bodyXml,
     signal,
-    maxResponseBytes: t.maxResponseBytes,
-    ...(t.agent ? { agent: t.agent } : {}),
+    ...legCallOptions(url, t),
   });
   const exchange = { httpStatus: res.httpStatus, requestXml: bodyXml, responseXml: res.rawXml };
   return { value: decodeAdhocQueryResponse(res.body), exchange };
@@ -80,8 +105,7 @@ export async function retrieveFromCommunity(
     action: SoapAction.CrossGatewayRetrieve,
     bodyXml,
     signal,
-    maxResponseBytes: t.maxResponseBytes,
-    ...(t.agent ? { agent: t.agent } : {}),
+    ...legCallOptions(url, t),
   });
   const exchange = { httpStatus: res.httpStatus, requestXml: bodyXml, responseXml: res.rawXml };
   return {
@@ -99,6 +123,7 @@ export function classifyLegError(error: unknown, timedOut: boolean, deadlineMs: 
       case 'timeout':
         return { reason: 'timeout', deadlineMs };
       case 'refused':
+        return certificateLegFailure(error) ?? { reason: 'refused', detail: error.detail };
       case 'reset':
       case 'too-large':
       case 'malformed':

@@ -6,6 +6,7 @@ import { ErrorCode } from '../xca/constants.js';
 import { registryError } from '../xca/status.js';
 import type { RegistryError } from '../xca/types.js';
 import type { CommunityRef, LegFailure } from './leg.js';
+import { certificateContext, isCertificateFailure } from './leg-certificate.js';
 
 const who = (c: CommunityRef): string => `community ${c.homeCommunityId} (${c.name})`;
 
@@ -30,6 +31,12 @@ export function legFailureError(
         at,
       );
     case 'refused':
+      if (isCertificateFailure(f))
+        return registryError(
+          ErrorCode.XDSUnavailableCommunity,
+          `${who(c)} ${certificateContext(f)}${tail}`,
+          at,
+        );
       return registryError(
         ErrorCode.XDSUnavailableCommunity,
         `${who(c)} refused the connection (${f.detail})${tail}`,

@@ -3,18 +3,39 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SimState } from './state.js';
 import { curlFindDocuments } from './example-request.js';
+import { queueDepthOnDisk } from '../audit/durable-queue.js';
 
-/** Print the running topology and a ready-to-paste query for a patient known to every community. */
-export function printBanner(s: SimState): void {
+/**
+ * Print the running topology and a ready-to-paste query for a patient known to every community.
+ * @param activeFaults faults configured now (from the control API), when known.
+ */
+export function printBanner(s: SimState, activeFaults?: number): void {
   const out: string[] = [];
   out.push(`nir-sim is up (pid ${s.pid}, in-process runtime)`);
   out.push('');
   out.push(`Broker (sandbox port, open access): ${s.broker.url}`);
   for (const [t, url] of Object.entries(s.broker.endpoints)) out.push(`  ${t.padEnd(7)} POST ${url}`);
+  out.push(...integrationLines(s));
   out.push('');
   out.push('Communities (simulated XCA responding gateways):');
   for (const c of s.communities)
     out.push(`  ${c.name.padEnd(34)} ${c.homeCommunityId.padEnd(40)} ${c.endpoints['ITI-38'] ?? ''}`);
+  if (s.control !== undefined) {
+    out.push('');
+    out.push(`Control API (faults, transactions log): ${s.control.url}`);
+    const count = activeFaults === undefined ? 'unknown' : String(activeFaults);
+    out.push(`  faults active: ${count} (npm run sim fault list; add with npm run sim fault add)`);
+    out.push(`  GET ${s.control.url}/transactions   every consumer request with its community legs`);
+  }
+  if (s.pars !== undefined) {
+    out.push('');
+    out.push(`PARS (audit, FHIR R4): ${s.pars.url}/FHIR/R4/AuditEvent`);
+    out.push(
+      `  queued for PARS: ${queueDepthOnDisk(s.pars.queueDir)}; this run's audit file: ${s.pars.auditFile}`,
+    );
+    out.push('  reports: npm run sim audit report -- --patient <nhs number> | --user <id>');
+  }
+  if (s.topologyFile !== undefined) out.push(`\nTopology file: ${s.topologyFile}`);
   if (s.dataPackDir !== undefined)
     out.push(`\nData pack: ${s.dataPackDir} (patients.csv lists every patient)`);
   const nhs = s.dataPackDir !== undefined ? patientKnownEverywhere(s.dataPackDir) : undefined;
@@ -24,6 +45,19 @@ export function printBanner(s: SimState): void {
   }
   out.push('');
   process.stdout.write(out.join('\n') + '\n');
+}
+
+/** The integration port (mTLS + signed XUA, issue 4) and what to present to it; or how to turn it on. */
+function integrationLines(s: SimState): string[] {
+  const i = s.broker.integration;
+  if (i === undefined)
+    return ['Broker integration port: off (npm run sim certs generate, then start again: mTLS + signed XUA)'];
+  return [
+    `Broker (integration port, mutual TLS + signed XUA assertion): ${i.url}`,
+    ...Object.entries(i.endpoints).map(([t, url]) => `  ${t.padEnd(7)} POST ${url}`),
+    '  present certs/out/supplier/client.pem + client.key, trust certs/out/nir/root-ca.pem;',
+    '  wsse:Security header: npm run sim saml issue -- --patient <nhs number> --header (README "Security")',
+  ];
 }
 
 /** The pack's documented example of a patient known to every community (pack.json `examples`). */

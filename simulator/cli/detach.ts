@@ -46,7 +46,7 @@ async function allAnswer(s: SimState): Promise<boolean> {
   const urls = [
     s.broker.url,
     ...s.communities.map((c) => new URL(c.endpoints['ITI-38'] ?? s.broker.url).origin),
-  ];
+  ].filter((u) => u.startsWith('http:')); // https gateways (security on) require NIR's client certificate
   try {
     const res = await Promise.all(
       urls.map((u) => fetch(`${u}/health`, { signal: AbortSignal.timeout(2_000) })),

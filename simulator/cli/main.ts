@@ -9,14 +9,23 @@ import { upCommand } from './commands/up.js';
 import { downCommand } from './commands/down.js';
 import { statusCommand } from './commands/status.js';
 import { dataPackCommand } from './commands/data-pack.js';
+import { faultCommand } from './commands/fault.js';
+import { scenarioCommand } from './commands/scenario.js';
+import { auditCommand } from './commands/audit.js';
+import { certsCommand } from './commands/certs.js';
+import { samlCommand } from './commands/saml.js';
 
 async function main(): Promise<void> {
   let y = yargs(hideBin(process.argv))
     .scriptName('npm run sim --')
     .strict()
-    .demandCommand(1, 'name a command: up, down, status, data-pack')
+    .demandCommand(1, 'name a command: up, down, status, fault, data-pack')
     .recommendCommands();
-  for (const add of [upCommand, downCommand, statusCommand, dataPackCommand]) y = add(y);
+  for (const add of [upCommand, downCommand, statusCommand, faultCommand, dataPackCommand, scenarioCommand])
+    y = add(y);
+  y = auditCommand(y);
+  y = certsCommand(y);
+  y = samlCommand(y);
   await y
     .fail((msg, err) => {
       if (err) throw err;

@@ -12,10 +12,38 @@ export interface SimState {
   /** ISO 8601. */
   startedAt: string;
   runtime: 'in-process';
-  broker: { url: string; endpoints: Record<string, string> };
+  /** `url` is the sandbox port; `integration` the HTTPS integration port (mTLS + XUA, issue 4) when security is on. */
+  broker: {
+    url: string;
+    endpoints: Record<string, string>;
+    integration?: { url: string; endpoints: Record<string, string> };
+  };
   communities: { name: string; homeCommunityId: string; kind: string; endpoints: Record<string, string> }[];
   dataPackDir?: string;
+  /** The control API (issue 3 section 2); absent only in state files of older versions. */
+  control?: { url: string };
+  /** Seed of the fault PRNG streams. */
+  seed?: number;
+  /** The topology file `sim up --topology` started from, absolute. */
+  topologyFile?: string;
+  /** The simulated PARS and the broker's audit (issue 5): base URL, queue directory, run's file. */
+  pars?: { url: string; queueDir: string; auditFile: string };
   logFile?: string;
+}
+
+/** Where `sim up` keeps audit files, the PARS queue and the simulated PARS's records. */
+export function auditDir(): string {
+  return path.join(stateHome(), 'audit');
+}
+
+/** The `pars` entry of the state for a running topology with audit (empty without). */
+export function parsState(running: {
+  pars?: { url: string };
+  audit?: { queueDir: string; file: string };
+}): Pick<SimState, 'pars'> {
+  return running.pars && running.audit
+    ? { pars: { url: running.pars.url, queueDir: running.audit.queueDir, auditFile: running.audit.file } }
+    : {};
 }
 
 const file = (): string => path.join(stateHome(), 'state.json');

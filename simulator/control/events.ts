@@ -34,7 +34,7 @@ export interface TransactionEvent {
   consumerId?: string;
   /** NHS number of the query's patient, when it named a valid one. */
   patient?: string;
-  /** For retrieves: the documents asked for. */
+  /** For retrieves: the documents asked for (RAD-75: the images, DocumentUniqueId = SOP Instance UID). */
   documents?: { homeCommunityId?: string; repositoryUniqueId: string; documentUniqueId: string }[];
   startedAt: number;
   durationMs: number;
@@ -47,11 +47,110 @@ export interface TransactionEvent {
   /** The consumer's request envelope and the response body, for the transaction log. */
   requestXml?: string;
   responseXml?: string;
+  /** The patient id exactly as the request carried it (ITI-38), valid NHS number or not. */
+  patientId?: string;
+  /** Who asked, as far as the request tells (audit: PARS agents). */
+  requester?: RequesterIdentity;
+  /** The broker URL the consumer called, e.g. `http://127.0.0.1:8080/xca/iti38`. */
+  endpoint?: string;
+  /** The consumer's IP address as the socket saw it. */
+  remoteAddress?: string;
+  /** ITI-38: the query:AdhocQueryRequest element as received (audit: the query entity, BALP). */
+  queryXml?: string;
+  /** ITI-38: the DocumentEntries returned (ids only), for linking later retrieves to a patient. */
+  returnedDocuments?: ReturnedDocument[];
+  /** RAD-75: the studies asked for (Study and Series Instance UIDs, with where they live). */
+  studies?: RequestedStudy[];
+}
+
+/**
+ * The requester of a consumer request, from what the request carries. `assurance` says how far
+ * to trust it: `unverified` while nothing checks it (the sandbox: the `X-NIR-Consumer` header and
+ * any XUA assertion read without validation), `validated` once the security layer has checked a
+ * signed XUA assertion (IHE ITI-40), `unknown` when the request names nobody. Field names follow
+ * the XUA attributes (IHE ITI TF-2 3.40.4.1.2; XSPA subject-id, organization, organization-id,
+ * role, purposeofuse, resource-id) and the PARS agent slices (NHS England PARS profile).
+ */
+export interface RequesterIdentity {
+  assurance: 'validated' | 'unverified' | 'unknown';
+  /** The calling system: the sandbox's `X-NIR-Consumer` header (later: product id or ASID). */
+  callingSystem?: { id: string; source: 'x-nir-consumer-header' | 'tls-certificate' };
+  /** The user: XSPA subject-id, else the assertion's Subject NameID. */
+  user?: { id: string; display?: string; issuer?: string };
+  /** The user's organisation: XSPA organization-id (an ODS code or `urn:oid:`) and organization. */
+  organisation?: { id?: string; display?: string };
+  /** XACML subject:role (an HL7 v3 CE: code, codeSystem, displayName). */
+  role?: CodedValue;
+  /** XSPA purposeofuse (PurposeOfUse, or PurposeForUse as some senders spell it). */
+  purposeOfUse?: CodedValue;
+  /** The homeCommunityId attribute (`urn:ihe:iti:xca:2010:homeCommunityId` or the NHIN name). */
+  homeCommunityId?: string;
+  /** XACML resource:resource-id: the patient id the user asked about, as a CX. */
+  patientId?: string;
+  /** The assertion's `@ID` (BALP: agent[user].policy). */
+  assertionId?: string;
+}
+
+/** An HL7 v3 coded value (CE) as XUA attributes carry it. */
+export interface CodedValue {
+  code: string;
+  codeSystem?: string;
+  displayName?: string;
+}
+
+/** One DocumentEntry an ITI-38 answer returned. */
+export interface ReturnedDocument {
+  documentUniqueId: string;
+  homeCommunityId?: string;
+  repositoryUniqueId?: string;
+  /** NHS number of the entry's patientId, when it is one. */
+  patient?: string;
+}
+
+/** One study of a RAD-75 Cross Gateway Retrieve Imaging Document Set (RAD TF-3 4.75). */
+export interface RequestedStudy {
+  studyInstanceUid: string;
+  seriesInstanceUids: string[];
+  homeCommunityId?: string;
+  repositoryUniqueId?: string;
+  /** SOP Instance UIDs (the DocumentUniqueIds of the imaging request). */
+  documentUniqueIds: string[];
+  /** NHS number of the study's patient, when known. */
+  patient?: string;
+}
+
+/**
+ * A consumer request the broker answered with a SOAP Fault (undecodable body, wrong wsa:Action,
+ * a SOAP 1.1 envelope...), so no TransactionEvent exists for it. Times in epoch ms.
+ */
+export interface FaultEvent {
+  /** Unique per process. */
+  id: string;
+  /** The transaction of the endpoint called. */
+  transaction: Transaction;
+  /** The consumer's wsa:MessageID, when the envelope could be read. */
+  messageId?: string;
+  consumerId?: string;
+  requester?: RequesterIdentity;
+  endpoint?: string;
+  remoteAddress?: string;
+  startedAt: number;
+  durationMs: number;
+  /** HTTP status of the fault (SOAP 1.2 HTTP binding: Sender 400/413, others 500). */
+  httpStatus: number;
+  /** env:Code/env:Value without prefix (Sender, Receiver, VersionMismatch, MustUnderstand...). */
+  code?: string;
+  /** The first env:Subcode value, e.g. `wsa:ActionNotSupported`. */
+  subcode?: string;
+  /** env:Reason/env:Text. */
+  reason?: string;
 }
 
 /** Event name → payload. */
 export interface SimEventMap {
   transaction: [TransactionEvent];
+  /** A consumer request answered with a SOAP Fault (audited with outcome 8 or 12). */
+  fault: [FaultEvent];
 }
 
 /** A typed EventEmitter; one per running topology. Listener errors are the listener's business. */

@@ -119,7 +119,31 @@ export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
       case 'cert-untrusted':
         plan.provisioning.push(f);
         break;
+      case 'pars-down':
+      case 'pars-slow':
+        break; // faults of the simulated PARS service, applied there (issue 5), never on a gateway
     }
   }
   return plan;
+}
+
+/** The certificate a simulated gateway presents: its good one, or the one a provisioning fault names. */
+export type ProvisionedCertificate = 'good' | 'expired' | 'revoked' | 'untrusted';
+
+/**
+ * The certificate `gateway` presents under the provisioning faults in `faults` (DESIGN.md: the
+ * provisioning application point): `cert-expired`, `cert-revoked` or `cert-untrusted` aimed at
+ * it (the first added wins), else `good`. They hold while present, whatever their request filters.
+ */
+export function provisionedCertificate(
+  faults: readonly FaultSpec[],
+  gateway: string,
+): ProvisionedCertificate {
+  for (const f of faults) {
+    if (f.gateway !== gateway) continue;
+    if (f.kind === 'cert-expired') return 'expired';
+    if (f.kind === 'cert-revoked') return 'revoked';
+    if (f.kind === 'cert-untrusted') return 'untrusted';
+  }
+  return 'good';
 }

@@ -109,6 +109,18 @@ const kinds = [
   z.object({ ...envelope, kind: z.literal('cert-expired') }),
   z.object({ ...envelope, kind: z.literal('cert-revoked') }),
   z.object({ ...envelope, kind: z.literal('cert-untrusted') }),
+  // The simulated PARS service (issue 5), named by `gateway: pars`; `transaction` and `patient`
+  // match the audited transaction. Applied by the PARS service, never by the broker.
+  /** PARS unreachable: the listener closes (unconditional), or the connection is reset per event. */
+  z.object({ ...envelope, gateway: z.literal('pars'), kind: z.literal('pars-down') }),
+  /** PARS answers each AuditEvent POST after `latencyMs` (+/- `jitterMs`). */
+  z.object({
+    ...envelope,
+    gateway: z.literal('pars'),
+    kind: z.literal('pars-slow'),
+    latencyMs: ms,
+    jitterMs: ms.default(0),
+  }),
 ] as const;
 
 /** The schema of one fault (input: defaults may be omitted). */
@@ -120,6 +132,11 @@ export type FaultSpec = z.output<typeof FaultSpecSchema>;
 export type FaultSpecInput = z.input<typeof FaultSpecSchema>;
 /** The kind names. */
 export type FaultKind = FaultSpec['kind'];
+
+/** Simulated services that take faults besides the communities, and the kinds each takes. */
+export const SERVICE_FAULT_KINDS: Readonly<Record<string, readonly FaultKind[]>> = {
+  pars: ['pars-down', 'pars-slow'],
+};
 
 /** Every kind, in catalogue order. */
 export const FAULT_KINDS: readonly FaultKind[] = kinds.map((k) => k.shape.kind.value);
@@ -136,6 +153,7 @@ export function faultLevel(kind: FaultKind): FaultLevel {
     case 'wrong-home':
     case 'http-status':
     case 'status-mismatch':
+    case 'pars-slow':
       return FaultLevel.message;
     case 'timeout':
     case 'connection-reset':
@@ -143,6 +161,7 @@ export function faultLevel(kind: FaultKind): FaultLevel {
     case 'slow-body':
     case 'malformed-xml':
     case 'empty-body':
+    case 'pars-down':
       return FaultLevel.transport;
     case 'cert-expired':
     case 'cert-revoked':

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Transaction } from '../xca/constants.js';
-import { parseFaultSpec, type FaultSpec } from './fault-spec.js';
+import { SERVICE_FAULT_KINDS, parseFaultSpec, type FaultSpec } from './fault-spec.js';
 import { faultPrng, type Prng } from './prng.js';
 
 /** What a gateway knows about a request when it asks which faults apply. */
@@ -42,6 +42,8 @@ export type AddResult = { ok: true; fault: FaultSpec } | { ok: false; problems: 
 /** The faults of one topology. Emits `change` after every add, remove and reset. */
 export class FaultStore extends EventEmitter<{ change: [] }> {
   private readonly entries = new Map<string, Entry>();
+  /** Simulated services running now that accept their own fault kinds (SERVICE_FAULT_KINDS). */
+  private readonly services = new Set<string>();
 
   /**
    * @param seed seeds every fault's PRNG stream.
@@ -79,6 +81,15 @@ export class FaultStore extends EventEmitter<{ change: [] }> {
   add(input: unknown): AddResult {
     const r = this.addAll([input]);
     return r.ok ? { ok: true, fault: r.faults[0]! } : r;
+  }
+
+  /**
+   * Accept (or, with `running` false, stop accepting) faults whose `gateway` names a simulated
+   * service, e.g. `pars` while the simulated PARS runs (issue 5). Faults already added stay.
+   */
+  setServiceTarget(name: string, running: boolean): void {
+    if (running) this.services.add(name);
+    else this.services.delete(name);
   }
 
   /** Remove by name; false when there was none. */
@@ -126,7 +137,8 @@ export class FaultStore extends EventEmitter<{ change: [] }> {
    */
   isDown(gateway: string): boolean {
     for (const { fault: f } of this.entries.values()) {
-      if (f.kind === 'refuse' && f.gateway === gateway && isUnconditional(f)) return true;
+      const down = f.kind === 'refuse' || f.kind === 'pars-down';
+      if (down && f.gateway === gateway && isUnconditional(f)) return true;
     }
     return false;
   }
@@ -137,8 +149,17 @@ export class FaultStore extends EventEmitter<{ change: [] }> {
     const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
     if (typeof raw['name'] === 'string' && names.has(raw['name']))
       problems.push(`name: a fault named '${raw['name']}' already exists`);
-    if (typeof raw['gateway'] === 'string' && !this.gateways().includes(raw['gateway'])) {
-      problems.push(`gateway: no community named '${raw['gateway']}' (known: ${this.gateways().join(', ')})`);
+    const gateway = raw['gateway'];
+    if (typeof gateway === 'string' && this.services.has(gateway)) {
+      const kinds = SERVICE_FAULT_KINDS[gateway] ?? [];
+      if (typeof raw['kind'] === 'string' && !kinds.some((k) => k === raw['kind']))
+        problems.push(`kind: '${gateway}' takes only ${kinds.join(' or ')} faults`);
+    } else if (typeof gateway === 'string' && !this.gateways().includes(gateway)) {
+      problems.push(
+        gateway in SERVICE_FAULT_KINDS
+          ? `gateway: the ${gateway} service is not running in this topology`
+          : `gateway: no community named '${gateway}' (known: ${[...this.gateways(), ...this.services].join(', ')})`,
+      );
     }
     if (problems.length > 0 || !r.ok) return { ok: false, problems };
     return r;

@@ -1,13 +1,17 @@
 /**
  * A simulated XCA responding gateway for one community: `POST /xca/iti38` and `POST /xca/iti39`
- * over SOAP 1.2 (ITI TF-2 3.38, 3.39), plus `GET /health`. Faults from the topology's fault
- * store apply here and nowhere else.
+ * over SOAP 1.2 (ITI TF-2 3.38, 3.39), `POST /xcai/rad75` (IHE RAD TF-3 4.75, imaging-endpoint.ts),
+ * plus `GET /health`. Faults from the topology's fault store apply here and nowhere else.
  */
 import express from 'express';
 import type { FaultStore } from '../faults/fault-store.js';
 import { applyToQueryResponse, applyToRetrieveResponse } from '../faults/message-effects.js';
 import type { Logger } from '../shared/logger.js';
-import { createSoapEndpoint } from '../soap/server.js';
+import { WSSE_NS } from '../soap/namespaces.js';
+import { createSoapEndpoint, type SoapRequest } from '../soap/server.js';
+import { XuaError } from '../security/xua-error.js';
+import { checkResourceId, type XuaValidator } from '../security/xua-validate.js';
+import { storedQueryPatientId } from '../xca/stored-query.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { SoapAction, Transaction } from '../xca/constants.js';
@@ -17,10 +21,11 @@ import type { CommunityStore } from './community-store.js';
 import { respondToQuery } from './cross-gateway-query.js';
 import { respondToRetrieve } from './cross-gateway-retrieve.js';
 import { beginFaults, finishWithFaults } from './fault-injection.js';
+import { createImagingEndpoint } from './imaging-endpoint.js';
 import { queryPatient, retrievePatient } from './request-patient.js';
 
 /** Paths a responding gateway serves, the same as the broker's sandbox paths. */
-export const GatewayPath = { iti38: '/xca/iti38', iti39: '/xca/iti39' } as const;
+export const GatewayPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
 
 /** Options for one simulated responding gateway. */
 export interface RespondingGatewayOptions {
@@ -30,11 +35,32 @@ export interface RespondingGatewayOptions {
   maxBodyBytes: number;
   /** The topology's faults; none apply when absent. */
   faults?: FaultStore;
+  /**
+   * Security on (issue 4): ITI-38 / ITI-39 must carry a valid XUA assertion (IHE ITI-40) from the
+   * broker (audience: this community's homeCommunityId; trust pinned to NIR's signing
+   * certificate), else a SOAP Fault wsse:InvalidSecurity / wsse:FailedAuthentication.
+   */
+  xua?: XuaValidator;
+}
+
+/**
+ * Run an XUA check (validation, or the resource-id rule) for `sreq`; its XuaError becomes the fault.
+ * @throws SoapFaultError Sender with the wsse subcode when it fails.
+ */
+function xuaCheck<T>(sreq: SoapRequest, logger: Logger, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof XuaError)) throw err;
+    logger.warn({ failure: err.failure, detail: err.detail }, 'XUA: request refused');
+    throw err.toSoapFault(sreq.envelope.addressing.messageId);
+  }
 }
 
 /** An express app serving one community. */
 export function createRespondingGateway(opts: RespondingGatewayOptions): express.Express {
-  const { community: c, logger, maxBodyBytes, faults } = opts;
+  const { community: c, logger, maxBodyBytes, faults, xua } = opts;
+  const understoodHeaders = xua ? [{ ns: WSSE_NS, local: 'Security' }] : [];
   const ctx = { homeCommunityId: c.homeCommunityId, displayName: c.displayName };
   const app = express();
   app.disable('x-powered-by');
@@ -48,8 +74,12 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
       action: SoapAction.CrossGatewayQuery,
       maxBodyBytes,
       logger,
+      understoodHeaders,
       handler: async (sreq) => {
+        const claims =
+          xua && xuaCheck(sreq, logger, () => xua.validate(sreq.envelope, sreq.rawXml, new Date()));
         const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
+        if (claims) xuaCheck(sreq, logger, () => checkResourceId(claims, storedQueryPatientId(req)));
         const patient = queryPatient(req);
         const plan = await beginFaults(
           faults,
@@ -70,7 +100,9 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
       action: SoapAction.CrossGatewayRetrieve,
       maxBodyBytes,
       logger,
+      understoodHeaders,
       handler: async (sreq) => {
+        if (xua) xuaCheck(sreq, logger, () => xua.validate(sreq.envelope, sreq.rawXml, new Date()));
         const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
         const patient = retrievePatient(req, c);
         const plan = await beginFaults(
@@ -82,6 +114,22 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
         const parts = retrieveResponseParts(resp, `${c.name}.${++seq}`);
         return finishWithFaults(plan, { action: SoapAction.CrossGatewayRetrieveResponse, ...parts });
       },
+    }),
+  );
+  app.post(
+    GatewayPath.rad75,
+    ...createImagingEndpoint({
+      community: c,
+      logger,
+      maxBodyBytes,
+      understoodHeaders,
+      ...(faults ? { faults } : {}),
+      ...(xua
+        ? {
+            authorize: (sreq) =>
+              xuaCheck(sreq, logger, () => xua.validate(sreq.envelope, sreq.rawXml, new Date())),
+          }
+        : {}),
     }),
   );
   return app;

@@ -6,30 +6,58 @@
 import { Agent, type Server } from 'node:http';
 import { CommunityDirectory, type CommunityEndpoint } from '../broker/community-directory.js';
 import { BrokerPath, createBrokerApp } from '../broker/broker.js';
+import { defaultControlPort, startControlApi, type RunningControlApi } from '../control/control-api.js';
 import { SimEvents } from '../control/events.js';
-import type { FaultStore } from '../faults/fault-store.js';
+import type { TransactionLogOptions } from '../control/transaction-log.js';
+import { FaultStore } from '../faults/fault-store.js';
 import { GatewayPath } from '../gateway/responding-gateway.js';
 import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
+import {
+  defaultParsPort,
+  startAuditStack,
+  type AuditRuntimeOptions,
+  type RunningAudit,
+} from '../pars/audit-stack.js';
 import type { Topology } from './topology.js';
+import {
+  defaultIntegrationPort,
+  prepareSecurity,
+  type RunningIntegration,
+  type SecurityRuntime,
+} from './security-runtime.js';
 
 /** A community as a running topology reports it. */
 export interface RunningCommunity {
   name: string;
   homeCommunityId: string;
   kind: 'simulated' | 'external';
-  endpoints: { 'ITI-38': string; 'ITI-39': string };
+  /** RAD-75 only for simulated communities (an external one has no imaging endpoint configured). */
+  endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75'?: string };
 }
 
 /** A running topology, with every URL a user or test needs. */
 export interface RunningTopology {
-  broker: { url: string; endpoints: { 'ITI-38': string; 'ITI-39': string } };
+  broker: {
+    url: string;
+    endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string };
+    /** The integration port (HTTPS, mTLS + XUA), when security is on (issue 4). `url` stays the sandbox port. */
+    integration?: { url: string; endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } };
+  };
   communities: RunningCommunity[];
   dataPackDir?: string;
   /** Every answered consumer request is emitted here. */
   events: SimEvents;
+  /** The control API, when `deps.control` asked for it. */
+  control?: { url: string };
+  /** The faults the simulated gateways read: `deps.faults`, or the store made for the control API. */
+  faults?: FaultStore;
+  /** The simulated PARS (or the PARS audit goes to), when `deps.audit` asked for audit. */
+  pars?: { url: string };
+  /** The audit side (issue 5): the run's NDJSON file, the PARS queue and its depth. */
+  audit?: Omit<RunningAudit, 'stop'>;
   /** Stop every listener; resolves when all are closed. */
   stop(): Promise<void>;
 }
@@ -42,6 +70,21 @@ export interface InProcessDeps {
   faults?: FaultStore;
   /** The bus to emit on; a new one when absent. */
   events?: SimEvents;
+  /**
+   * Start the control API too (issue 3 section 2), on `topology.host` and `port` (default: the
+   * broker's port + 10, 8090 for 8080; any free port when the broker's is 0). Without `faults`, a
+   * FaultStore over the simulated communities is made with `seed` (default 1) so faults can be
+   * added at runtime. `seed` is what `GET /topology` reports: pass the seed of `faults`.
+   */
+  control?: { port?: number; seed?: number; log?: TransactionLogOptions };
+  /**
+   * Audit every consumer request (issue 5): a FHIR AuditEvent per transaction and patient, written
+   * before the answer to `<dir>/audit-*.ndjson` and to a durable queue in `<dir>/queue` drained
+   * into PARS; the simulated PARS listens on `parsPort` (default: the broker's port + 20, 8100 for
+   * 8080; any free port when the broker's is 0) unless `parsUrl` names another. `faults` then
+   * accept `pars-down` / `pars-slow` (gateway `pars`).
+   */
+  audit?: AuditRuntimeOptions;
 }
 
 /** Start `topology` in this process. On failure, whatever was started is stopped again. */
@@ -50,11 +93,24 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
   const servers: Server[] = [];
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const events = deps.events ?? new SimEvents();
+  const faults = deps.faults ?? (deps.control ? simulatedFaultStore(topology, deps.control.seed) : undefined);
+  let controlApi: RunningControlApi | undefined;
+  let audit: RunningAudit | undefined;
+  let security: SecurityRuntime | undefined;
+  let integration: RunningIntegration | undefined;
   const stop = async (): Promise<void> => {
     agent.destroy();
-    await Promise.all([...gateways.map((g) => g.stop()), ...servers.map((s) => close(s))]);
+    security?.stop();
+    await Promise.all([
+      ...gateways.map((g) => g.stop()),
+      ...servers.map((s) => close(s)),
+      ...(controlApi ? [controlApi.stop()] : []),
+      ...(integration ? [integration.stop()] : []),
+    ]);
+    await audit?.stop(); // after the broker: nothing is answered without its audit record
   };
   try {
+    security = await prepareSecurity(topology, deps.logger.child({ component: 'security' }));
     const endpoints: CommunityEndpoint[] = [];
     for (const c of topology.communities) {
       if (c.kind === 'external') {
@@ -71,43 +127,111 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         maxBodyBytes: topology.maxBodyBytes,
         host: topology.host,
         port: c.port,
-        ...(deps.faults ? { faults: deps.faults } : {}),
+        ...(faults ? { faults } : {}),
+        ...(security ? security.gateway(c.store.name, c.store.homeCommunityId) : {}),
       });
       gateways.push(g);
       endpoints.push({
         name: c.store.name,
         homeCommunityId: c.store.homeCommunityId,
-        endpoints: { 'ITI-38': g.url + GatewayPath.iti38, 'ITI-39': g.url + GatewayPath.iti39 },
+        endpoints: {
+          'ITI-38': g.url + GatewayPath.iti38,
+          'ITI-39': g.url + GatewayPath.iti39,
+          'RAD-75': g.url + GatewayPath.rad75,
+        },
       });
     }
+    const context = {
+      directory: new CommunityDirectory(endpoints, topology.broker.consumers ?? {}),
+      deadlineMs: topology.broker.deadlineMs,
+      clock: deps.clock ?? systemClock,
+      logger: deps.logger.child({ component: 'broker' }),
+      transport: {
+        agent,
+        maxResponseBytes: 256 * 1024 * 1024,
+        ...(security ? { httpsAgent: security.httpsAgent } : {}),
+      },
+      events,
+    };
     const brokerApp = createBrokerApp({
       maxBodyBytes: topology.maxBodyBytes,
-      context: {
-        directory: new CommunityDirectory(endpoints, topology.broker.consumers ?? {}),
-        deadlineMs: topology.broker.deadlineMs,
-        clock: deps.clock ?? systemClock,
-        logger: deps.logger.child({ component: 'broker' }),
-        transport: { agent, maxResponseBytes: 256 * 1024 * 1024 },
-        events,
-      },
+      context,
+      ...(security ? { forward: security.forward } : {}),
     });
+    if (deps.audit)
+      audit = await startAuditStack(
+        events,
+        { ...deps.audit, parsPort: deps.audit.parsPort ?? defaultParsPort(topology.broker.port) },
+        {
+          host: topology.host,
+          logger: deps.logger,
+          clock: deps.clock ?? systemClock,
+          ...(faults ? { faults } : {}),
+        },
+      );
     const { server, port } = await listen(brokerApp, topology.host, topology.broker.port, 'broker sandbox');
     servers.push(server);
     const url = `http://${topology.host}:${port}`;
-    return {
-      broker: { url, endpoints: { 'ITI-38': url + BrokerPath.iti38, 'ITI-39': url + BrokerPath.iti39 } },
+    const sec = topology.security;
+    const integrationPort =
+      (typeof sec === 'object' ? sec.integrationPort : undefined) ??
+      defaultIntegrationPort(topology.broker.port);
+    integration = await security?.startIntegration(
+      context,
+      topology.host,
+      integrationPort,
+      topology.maxBodyBytes,
+    );
+    const view = {
+      broker: {
+        url,
+        endpoints: {
+          'ITI-38': url + BrokerPath.iti38,
+          'ITI-39': url + BrokerPath.iti39,
+          'RAD-75': url + BrokerPath.rad75,
+        },
+        ...(integration ? { integration: { url: integration.url, endpoints: integration.endpoints } } : {}),
+      },
       communities: endpoints.map((e, i) => ({
         name: e.name,
         homeCommunityId: e.homeCommunityId,
         kind: topology.communities[i]!.kind,
-        endpoints: { 'ITI-38': e.endpoints['ITI-38']!, 'ITI-39': e.endpoints['ITI-39']! },
+        endpoints: {
+          'ITI-38': e.endpoints['ITI-38']!,
+          'ITI-39': e.endpoints['ITI-39']!,
+          ...(e.endpoints['RAD-75'] !== undefined ? { 'RAD-75': e.endpoints['RAD-75'] } : {}),
+        },
       })),
       ...(topology.dataPackDir !== undefined ? { dataPackDir: topology.dataPackDir } : {}),
+    };
+    if (deps.control && faults) {
+      const seed = deps.control.seed ?? 1;
+      controlApi = await startControlApi({
+        host: topology.host,
+        port: deps.control.port ?? defaultControlPort(port),
+        faults,
+        events,
+        topology: () => ({ ...view, seed }),
+        logger: deps.logger.child({ component: 'control' }),
+        ...(deps.control.log ? { log: deps.control.log } : {}),
+      });
+    }
+    return {
+      ...view,
       events,
+      ...(controlApi ? { control: { url: controlApi.url } } : {}),
+      ...(faults ? { faults } : {}),
+      ...(audit ? { pars: audit.pars, audit } : {}),
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** A fault store whose faults may target the topology's simulated communities. */
+function simulatedFaultStore(topology: Topology, seed = 1): FaultStore {
+  const names = topology.communities.flatMap((c) => (c.kind === 'simulated' ? [c.store.name] : []));
+  return new FaultStore(seed, () => names);
 }

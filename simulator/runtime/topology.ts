@@ -37,6 +37,32 @@ export interface Topology {
   maxBodyBytes: number;
   /** Path of the data pack the simulated communities come from (shown by `sim status`). */
   dataPackDir?: string;
+  /**
+   * Security (issue 4): the integration port (HTTPS, mutual TLS with CRLs, XUA), HTTPS + XUA on
+   * the simulated gateways, mTLS legs. `true` or an object: on (certificates minted if missing);
+   * `false`: off; absent: on when the broker has a fixed port and certificates exist in the
+   * default directory (`NIR_SIM_CERTS_DIR`, else `certs/out`), so port-0 runs (tests, benches)
+   * never change with what a developer minted.
+   */
+  security?: boolean | TopologySecurity;
+}
+
+/** A role or purpose-of-use code an XUA assertion may carry (any code system when absent). */
+export interface XuaCodeRule {
+  code: string;
+  codeSystem?: string;
+}
+
+/** Security settings of a topology. */
+export interface TopologySecurity {
+  /** The certificate set (layout: certs/README.md); default `NIR_SIM_CERTS_DIR` or `<repo>/certs/out`. */
+  certsDir?: string;
+  /** Integration port; default broker port + 363 (8443 for 8080), 0 when the broker's is 0. */
+  integrationPort?: number;
+  /** XUA policy: allowed role and purpose-of-use codes (default: SNOMED CT clinician roles; TREATMENT), clock skew in ms (default 60 000). */
+  xua?: { allowedRoles?: XuaCodeRule[]; allowedPurposes?: XuaCodeRule[]; clockSkewMs?: number };
+  /** How often CRL files are checked for changes, ms (default 1000). */
+  crlPollMs?: number;
 }
 
 /** Defaults used by the CLI and tests. */

@@ -104,7 +104,8 @@ const REFUSED: ReadonlySet<string> = new Set([
 const TLS_CODE =
   /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|CRL_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
 
-function classifyNetError(err: NodeJS.ErrnoException): SoapCallError {
+/** Classify a socket / TLS error of a call (see SoapCallErrorKind); shared with client-stream.ts. */
+export function classifyNetError(err: NodeJS.ErrnoException): SoapCallError {
   const code = err.code ?? '';
   const base = { cause: err, ...(code ? { code } : {}) };
   if (REFUSED.has(code)) return new SoapCallError('refused', `connection failed: ${code}`, base);
@@ -114,13 +115,15 @@ function classifyNetError(err: NodeJS.ErrnoException): SoapCallError {
   return new SoapCallError('reset', `connection broken: ${code || err.message}`, base);
 }
 
-interface RawResponse {
+/** A complete HTTP response as read from the wire. */
+export interface RawResponse {
   status: number;
   contentType: string | undefined;
   body: Buffer;
 }
 
-function abortedError(signal: AbortSignal): SoapCallError {
+/** The `timeout` error of a call whose AbortSignal fired; shared with client-stream.ts. */
+export function abortedError(signal: AbortSignal): SoapCallError {
   const r: unknown = signal.reason;
   const why = r instanceof Error ? r.name : String(r);
   return new SoapCallError('timeout', `the call was aborted (${why})`, { cause: r });
@@ -183,8 +186,21 @@ function readResponse(
   });
 }
 
-/** One HTTP POST; resolves with the whole response body, rejects with a classified SoapCallError. */
-function post(url: URL, entity: EncodedSoapMessage, opts: SoapCallOptions): Promise<RawResponse> {
+/** Attempts on reused keep-alive sockets found dead before a new connection is the only option. */
+const MAX_STALE_SOCKET_RETRIES = 8;
+
+/**
+ * One HTTP POST; resolves with the whole response body, rejects with a classified SoapCallError.
+ * A request that fails before any response on a reused keep-alive socket (ECONNRESET / EPIPE: the
+ * peer had closed it, e.g. a gateway restarted or re-provisioned its certificate) never reached
+ * the peer, so it is sent again on another socket (RFC 9112 §9.3.1 automatic retry).
+ */
+function post(
+  url: URL,
+  entity: EncodedSoapMessage,
+  opts: SoapCallOptions,
+  attempt = 0,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const signal = opts.signal;
     if (signal?.aborted) {
@@ -214,7 +230,15 @@ function post(url: URL, entity: EncodedSoapMessage, opts: SoapCallOptions): Prom
     // Once a response is under way (e.g. an early 413 while we still send), a failed write is not
     // the outcome: the response's own end / error / close decides.
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (!answered) finish(classifyNetError(err));
+      if (answered || settled) return;
+      const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      if (stale && attempt < MAX_STALE_SOCKET_RETRIES) {
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        resolve(post(url, entity, opts, attempt + 1));
+        return;
+      }
+      finish(classifyNetError(err));
     });
     req.on('response', (res) => {
       answered = true;
@@ -224,8 +248,11 @@ function post(url: URL, entity: EncodedSoapMessage, opts: SoapCallOptions): Prom
   });
 }
 
-/** Turn a complete HTTP response into a result or a classified error. */
-function interpret(raw: RawResponse, messageId: string): SoapCallResult {
+/**
+ * Turn a complete HTTP response into a result or a classified error (shared with client-stream.ts).
+ * @throws SoapCallError `http-status`, `malformed` or `soap-fault`.
+ */
+export function interpret(raw: RawResponse, messageId: string): SoapCallResult {
   const ok = raw.status >= 200 && raw.status < 300;
   const httpStatus = raw.status;
   let msg: ReadSoapMessage;

@@ -19,6 +19,8 @@ import {
 import { parseContentType, soapXmlContentType } from './content-type.js';
 import { WSA_ANONYMOUS, WSA_FAULT_ACTION, type QName } from './namespaces.js';
 import type { Attachments, MtomPart } from './mtom.js';
+import type { StreamedParts } from './mtom-stream.js';
+import { sendStreamed } from './streamed-delivery.js';
 import { deliverWithDirective, type TransportDirective } from './transport-directive.js';
 
 /** A parsed request as handlers see it; no sockets. */
@@ -44,6 +46,13 @@ export interface SoapResponse {
   bodyXml: string;
   /** Non-empty → the response is sent as MTOM (ITI TF-2 Appendix V). */
   attachments?: MtomPart[];
+  /**
+   * Binary parts read from files or streams while the response is written (mtom-stream.ts): the
+   * response is sent as MTOM without holding the parts in memory. Takes precedence over
+   * `attachments`. If a part's stream fails midway the connection is destroyed and the failure
+   * logged: the status line and root part are already on the wire.
+   */
+  streamedAttachments?: StreamedParts;
   /** Extra header blocks (serialised XML). */
   headersXml?: string;
   /** Deliver other than normally (a simulated fault; see transport-directive.ts). */
@@ -239,6 +248,11 @@ async function dispatch(
     ...(relatesTo === undefined ? {} : { relatesTo }),
     ...(answer.headersXml === undefined ? {} : { headersXml: answer.headersXml }),
   });
+  if (answer.streamedAttachments) {
+    const { action, streamedAttachments: parts, delivery } = answer;
+    await sendStreamed(res, xml, { action, parts, ...(delivery ? { delivery } : {}) }, opts.logger);
+    return;
+  }
   const entity = encodeSoapMessage(xml, answer.action, answer.attachments);
   if (answer.delivery) await deliverWithDirective(res, entity, answer.delivery);
   else await writeEntity(res, 200, entity);

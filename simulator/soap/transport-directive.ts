@@ -53,7 +53,9 @@ export async function deliverWithDirective(
         res.write(bytes.subarray(0, Math.min(d.afterBytes, bytes.length)));
         await sleep(20); // let the partial body leave before the reset
       }
-      res.socket?.resetAndDestroy();
+      // A response queued behind another on a keep-alive connection has no socket yet: the
+      // request's socket is the connection either way.
+      (res.socket ?? res.req.socket).resetAndDestroy();
       return;
     case 'throttle':
       await throttle(res, msg.contentType, bytes, d.bytesPerSecond);

@@ -3,14 +3,14 @@
  * printed patient, `sim down`; and the one-line errors for a busy port and a missing pack.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findDocumentsEnvelope } from '../../simulator/cli/example-request.js';
-import { ResponseStatus } from '../../simulator/xca/constants.js';
+import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
 import { repoDir } from '../helpers/topology.js';
 
@@ -18,9 +18,13 @@ const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-e2e-'));
 const env = { ...process.env, NIR_SIM_HOME: home, NIR_SIM_LOG_LEVEL: 'warn' };
 
 function sim(...args: string[]) {
+  return simWith(env, ...args);
+}
+
+function simWith(simEnv: NodeJS.ProcessEnv, ...args: string[]) {
   const r = spawnSync('npm', ['run', '--silent', 'sim', '--', ...args], {
     cwd: repoDir,
-    env,
+    env: simEnv,
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -55,7 +59,7 @@ describe('sim CLI', () => {
       communities: { name: string; homeCommunityId: string; endpoints: Record<string, string> }[];
       dataPackDir: string;
     };
-    expect(Object.keys(s.broker.endpoints)).toEqual(['ITI-38', 'ITI-39']);
+    expect(Object.keys(s.broker.endpoints)).toEqual(['ITI-38', 'ITI-39', 'RAD-75']);
     expect(s.communities.map((c) => c.name)).toEqual([
       'north-east-imaging-network',
       'north-west-imaging-network',
@@ -111,5 +115,122 @@ describe('sim CLI', () => {
     expect(r.stderr.split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('no-such-pack');
     expect(r.stderr).toContain('npm run sim data-pack generate');
+  });
+});
+
+describe('sim fault against a detached sim started from a topology file', () => {
+  const faultHome = mkdtempSync(path.join(tmpdir(), 'nir-sim-e2e-faults-'));
+  const faultEnv = { ...process.env, NIR_SIM_HOME: faultHome, NIR_SIM_LOG_LEVEL: 'warn' };
+  const simF = (...args: string[]) => simWith(faultEnv, ...args);
+  const topologyFile = path.join(faultHome, 'two-networks.yaml');
+  writeFileSync(
+    topologyFile,
+    [
+      'schemaVersion: 1',
+      'gateways: 2',
+      'broker:',
+      '  deadlineMs: 1000',
+      'faults:',
+      '  - { name: slow-nw, gateway: north-west-imaging-network, kind: latency, latencyMs: 10 }',
+      '',
+    ].join('\n'),
+  );
+  afterAll(() => {
+    simF('down');
+    rmSync(faultHome, { recursive: true, force: true });
+  });
+
+  it('up --topology, fault add/list/rm/clear, and the broker answers change without a restart', async () => {
+    const up = simF('up', '--detach', '--port-base', '0', '--topology', topologyFile);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(
+      /Control API \(faults, transactions log\): http:\/\/127\.0\.0\.1:\d+\n {2}faults active: 1 /,
+    );
+    const s = JSON.parse(simF('status', '--json').stdout) as {
+      broker: { endpoints: Record<string, string> };
+      communities: { name: string; homeCommunityId: string }[];
+      control: { url: string };
+      topologyFile: string;
+      activeFaults: number;
+    };
+    expect(s.communities.map((c) => c.name)).toEqual([
+      'north-east-imaging-network',
+      'north-west-imaging-network',
+    ]);
+    expect(s.control.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(s.topologyFile).toBe(topologyFile);
+    expect(s.activeFaults).toBe(1);
+
+    const add = simF('fault', 'add', '--gateway', 'north-east-imaging-network', '--kind', 'timeout');
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toBe(
+      'added fault timeout-north-east-imaging-network: timeout on north-east-imaging-network (always)\n',
+    );
+    const list = simF('fault', 'list');
+    expect(list.stdout.split('\n').map((l) => l.split(/\s+/).slice(0, 6).join(' '))).toEqual([
+      'NAME GATEWAY KIND WHEN MATCHED APPLIED',
+      'slow-nw north-west-imaging-network latency always 0 0',
+      'timeout-north-east-imaging-network north-east-imaging-network timeout always 0 0',
+      '',
+    ]);
+
+    const [ne, nw] = s.communities;
+    const nhs = '9995649284';
+    const partial = readQueryResponse(await post(s.broker.endpoints['ITI-38']!, findDocumentsEnvelope(nhs)));
+    expect(partial.response.status).toBe(ResponseStatus.PartialSuccess);
+    expect(partial.response.errors).toEqual([
+      {
+        errorCode: 'XDSUnavailableCommunity',
+        codeContext: `community ${ne!.homeCommunityId} (${ne!.name}) did not answer within 1000 ms`,
+        severity: ErrorSeverity.Error,
+        location: ne!.homeCommunityId,
+      },
+    ]);
+    expect(new Set(partial.response.objects.map((o) => o.home))).toEqual(new Set([nw!.homeCommunityId]));
+    const counted = JSON.parse(simF('fault', 'list', '--json').stdout) as {
+      faults: { fault: { name: string }; matched: number; applied: number }[];
+    };
+    expect(counted.faults.map((f) => [f.fault.name, f.matched, f.applied])).toEqual([
+      ['slow-nw', 1, 1],
+      ['timeout-north-east-imaging-network', 1, 1],
+    ]);
+
+    const bad = simF('fault', 'add', '--gateway', 'atlantis', '--kind', 'gremlins', '--probability', '3');
+    expect(bad.code).toBe(64);
+    expect(bad.stderr.split('\n')).toEqual([
+      'nir-sim: the control API refused the request (invalid fault):',
+      expect.stringMatching(/^ {2}kind: unknown kind "gremlins"; expected one of latency, /) as string,
+      "  gateway: no community named 'atlantis' (known: north-east-imaging-network, north-west-imaging-network, pars)",
+      '  probability: Too big: expected number to be <=1',
+    ]);
+
+    expect(simF('fault', 'rm', 'slow-nw').stdout).toBe('removed fault slow-nw\n');
+    const again = simF('fault', 'rm', 'slow-nw');
+    expect([again.code, again.stderr]).toEqual([
+      64,
+      "nir-sim: no fault named 'slow-nw' (see npm run sim fault list)",
+    ]);
+    expect(simF('fault', 'clear').stdout).toBe('removed 1 fault; every community behaves again\n');
+    expect(simF('fault', 'list').stdout).toBe(
+      'no faults (add one with npm run sim fault add -- --gateway <name> --kind <kind>)\n',
+    );
+    const ok = readQueryResponse(await post(s.broker.endpoints['ITI-38']!, findDocumentsEnvelope(nhs)));
+    expect(ok.response.status).toBe(ResponseStatus.Success);
+    expect(ok.response.errors).toEqual([]);
+
+    expect(simF('down').code).toBe(0);
+    const notRunning = simF('fault', 'list');
+    expect([notRunning.code, notRunning.stderr]).toEqual([
+      69,
+      'nir-sim: not running: start it with npm run sim up',
+    ]);
+  }, 180_000);
+
+  it('--topology with --gateways: one line that says what to do, exit 64', () => {
+    const r = simF('up', '--topology', topologyFile, '--gateways', '3', '--port-base', '0');
+    expect([r.code, r.stderr]).toEqual([
+      64,
+      `nir-sim: --topology cannot be combined with --gateways: set gateways and dataPack in ${topologyFile} instead`,
+    ]);
   });
 });

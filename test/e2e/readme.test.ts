@@ -31,16 +31,33 @@ describe('README examples', () => {
     expect(head).toContain('npm test');
   });
 
-  it('has a query and a retrieve example', () => {
-    expect(examples.map((e) => new URL(e.url).pathname)).toEqual(['/xca/iti38', '/xca/iti39']);
+  it('has a query, a retrieve and an imaging retrieve example', () => {
+    expect(examples.map((e) => new URL(e.url).pathname)).toEqual(['/xca/iti38', '/xca/iti39', '/xcai/rad75']);
   });
 
-  it('the first query finds ten reports across the three communities', async () => {
+  it('the first query finds ten reports and their ten KOS manifests across the three communities', async () => {
     const { response } = readQueryResponse(await post(at(examples[0]!.url), examples[0]!.body));
     expect(response.status).toBe(ResponseStatus.Success);
     expect(response.errors).toEqual([]);
-    expect(response.objects).toHaveLength(10);
+    expect(response.objects).toHaveLength(20);
+    expect(response.objects.filter((o) => o.xml.includes('mimeType="application/dicom"'))).toHaveLength(10);
     expect(new Set(response.objects.map((o) => o.home)).size).toBe(3);
+  });
+
+  it('the RAD-75 example returns the two DICOM images of the first study, byte for byte', async () => {
+    const { response } = readRetrieveResponse(await post(at(examples[2]!.url), examples[2]!.body));
+    expect(response.status).toBe(ResponseStatus.Success);
+    expect(response.errors).toEqual([]);
+    const c = t.pack.communities[0]!;
+    const [study] = c.imaging;
+    const series = study!.series[0]!;
+    expect(response.documents.map((d) => [d.mimeType, d.documentUniqueId])).toEqual(
+      series.instances.map((i) => ['application/dicom', i.sopInstanceUid]),
+    );
+    for (const d of response.documents) {
+      const file = c.findImage(study!.studyInstanceUid, series.seriesInstanceUid, d.documentUniqueId)!;
+      expect(d.content.equals(readFileSync(file.path))).toBe(true);
+    }
   });
 
   it('the retrieve returns the first report as a PDF, byte for byte', async () => {
