@@ -44,7 +44,7 @@ export interface AuditEventConfig {
 }
 
 /** Which patient a document belongs to, when the caller knows (e.g. from earlier ITI-38 answers). */
-export type PatientOfDocument = (documentUniqueId: string) => string | undefined;
+export type PatientOfDocument = (documentOrStudyUid: string) => string | undefined;
 
 /**
  * The AuditEvents of one answered transaction: one per patient it touched (one without a patient
@@ -118,7 +118,7 @@ function byPatient<T>(items: readonly T[], patient: (t: T) => string | undefined
 }
 
 function firstKnown(s: AuditedStudy, patientOf: PatientOfDocument): string | undefined {
-  for (const id of s.documentUniqueIds) {
+  for (const id of [s.studyInstanceUid, ...s.documentUniqueIds]) {
     const p = patientOf(id);
     if (p !== undefined) return p;
   }

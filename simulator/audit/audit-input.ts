@@ -38,6 +38,8 @@ export interface AuditedDocument {
   repositoryUniqueId?: string;
   /** NHS number, when known. */
   patient?: string;
+  /** Study Instance UIDs the entry names (a KOS manifest's referenceIdList). */
+  studyInstanceUids?: readonly string[];
 }
 
 /** A study of a RAD-75 request (RAD TF-3 4.75). */

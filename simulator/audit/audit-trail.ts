@@ -45,7 +45,11 @@ export class AuditTrail {
           d.patient !== undefined || fallback === undefined ? d : { ...d, patient: fallback },
         ),
       );
-    const events = transactionAuditEvents(tx, this.cfg, (id) => this.index.patientOf(id));
+    const events = transactionAuditEvents(
+      tx,
+      this.cfg,
+      (id) => this.index.patientOf(id) ?? this.index.patientOfStudy(id),
+    );
     this.write(events);
     return events;
   }

@@ -6,19 +6,22 @@
  */
 import type { AuditedDocument } from './audit-input.js';
 
-/** documentUniqueId -> NHS number, at most `capacity` entries. */
+/** documentUniqueId (and Study Instance UID) -> NHS number, at most `capacity` entries. */
 export class DocumentPatientIndex {
   private readonly map = new Map<string, string>();
 
   constructor(private readonly capacity = 100_000) {}
 
-  /** Remember the patients of returned documents (those without a patient are skipped). */
+  /**
+   * Remember the patients of returned documents, and of the studies they name (a KOS manifest's
+   * Study Instance UID, for RAD-75, which names studies and SOP instances, never patients).
+   * Documents without a patient are skipped.
+   */
   learn(documents: readonly AuditedDocument[]): void {
     for (const d of documents) {
       if (d.patient === undefined) continue;
-      this.map.delete(d.documentUniqueId);
-      this.map.set(d.documentUniqueId, d.patient);
-      if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+      this.set(d.documentUniqueId, d.patient);
+      for (const uid of d.studyInstanceUids ?? []) this.set(studyKey(uid), d.patient);
     }
   }
 
@@ -27,8 +30,21 @@ export class DocumentPatientIndex {
     return this.map.get(documentUniqueId);
   }
 
+  /** The NHS number of a study, when a manifest naming it was returned. */
+  patientOfStudy(studyInstanceUid: string): string | undefined {
+    return this.map.get(studyKey(studyInstanceUid));
+  }
+
+  private set(key: string, patient: string): void {
+    this.map.delete(key);
+    this.map.set(key, patient);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+  }
+
   /** How many documents are known. */
   get size(): number {
     return this.map.size;
   }
 }
+
+const studyKey = (uid: string): string => `study:${uid}`;

@@ -17,7 +17,8 @@ import { parseSoapFault } from '../soap/fault.js';
 import { readSoapMessage } from '../soap/message-body.js';
 import { SoapNs, WSSE_NS } from '../soap/namespaces.js';
 import { attr, childElements, firstChild, parseXml, textOf, type Element } from '../soap/xml.js';
-import { IdentificationScheme, type Transaction } from '../xca/constants.js';
+import { IdentificationScheme, ReferenceIdType, type Transaction } from '../xca/constants.js';
+import { REFERENCE_ID_LIST_SLOT } from '../xca/rim-xml.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import type { RegistryError, RegistryObjectXml } from '../xca/types.js';
 import type { RequestContext } from './context.js';
@@ -217,11 +218,13 @@ export function returnedDocuments(objects: readonly RegistryObjectXml[]): Return
     const cx = externalIdentifier(o.xml, IdentificationScheme.patientId);
     const nhs = cx === undefined ? undefined : nhsNumberFromPatientId(cx);
     const repositoryUniqueId = slotValue(o.xml, 'repositoryUniqueId');
+    const studyInstanceUids = studyUidsOf(o.xml);
     out.push({
       documentUniqueId,
       ...(o.home !== undefined ? { homeCommunityId: o.home } : {}),
       ...(repositoryUniqueId !== undefined ? { repositoryUniqueId } : {}),
       ...(nhs?.ok ? { patient: nhs.nhsNumber } : {}),
+      ...(studyInstanceUids.length > 0 ? { studyInstanceUids } : {}),
     });
   }
   return out;
@@ -240,6 +243,24 @@ function slotValue(xml: string, name: string): string | undefined {
   if (at < 0) return undefined;
   const m = /<(?:[\w.-]+:)?Value>([^<]*)</.exec(xml.slice(at));
   return m ? unescapeXml(m[1]!.trim()) : undefined;
+}
+
+/**
+ * Study Instance UIDs among an entry's referenceIdList values (CXi typed
+ * `urn:ihe:iti:xds:2016:studyInstanceUID`, ITI TF-3 4.2.3.2.28), so a later RAD-75 for the study
+ * is audited against the patient whose manifest named it.
+ */
+function studyUidsOf(xml: string): string[] {
+  const at = xml.indexOf(`name="${REFERENCE_ID_LIST_SLOT}"`);
+  if (at < 0) return [];
+  const end = xml.indexOf('Slot>', at);
+  const slot = xml.slice(at, end < 0 ? undefined : end);
+  const out: string[] = [];
+  for (const m of slot.matchAll(/<(?:[\w.-]+:)?Value>([^<]*)</g)) {
+    const value = unescapeXml(m[1]!.trim());
+    if (value.endsWith(`^${ReferenceIdType.studyInstanceUid}`)) out.push(value.split('^')[0]!);
+  }
+  return out;
 }
 
 const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };

@@ -105,6 +105,8 @@ export interface ReturnedDocument {
   repositoryUniqueId?: string;
   /** NHS number of the entry's patientId, when it is one. */
   patient?: string;
+  /** Study Instance UIDs from the entry's referenceIdList (a KOS manifest's study; XDS-I.b). */
+  studyInstanceUids?: string[];
 }
 
 /** One study of a RAD-75 Cross Gateway Retrieve Imaging Document Set (RAD TF-3 4.75). */

@@ -16,6 +16,7 @@ import { silentLogger } from '../../simulator/shared/logger.js';
 import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { SoapAction } from '../../simulator/xca/constants.js';
 import { findDocuments } from '../helpers/requests.js';
+import { rad75Envelope, wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
 import { post } from '../helpers/soap-http.js';
 import { defaultPackDir } from '../helpers/topology.js';
 
@@ -92,6 +93,28 @@ describe('broker audit', () => {
       endpoint: iti38,
       callingSystem: 'acme',
     });
+  });
+
+  it('a RAD-75 is audited against the patient whose KOS manifest an earlier ITI-38 returned', async () => {
+    const pack = await loadDataPack(defaultPackDir);
+    const c = pack.communities.find((x) => x.imaging.some((s) => s.patientId === '9995649284'))!;
+    const studyIndex = c.imaging.findIndex((s) => s.patientId === '9995649284');
+    await post(running.broker.endpoints['ITI-38'], findDocuments('9995649284'));
+    const r = await sendAndRead(
+      running.broker.endpoints['RAD-75'],
+      rad75Envelope(wholeStudyRequest(c, studyIndex)),
+    );
+    expect([r.status, r.count, summary(r.event).subtype, summary(r.event).outcome]).toEqual([
+      200,
+      1,
+      'RAD-75',
+      '0',
+    ]);
+    const patient = r.event.entity?.find(
+      (e) => e.what?.identifier?.system === 'https://fhir.nhs.uk/Id/nhs-number',
+    );
+    expect(patient?.what?.identifier?.value).toBe('9995649284');
+    expect(validateAuditEvent(r.event)).toEqual({ ok: true });
   });
 
   it('audits SOAP Faults of every family, before the fault is sent, with outcome 8 or 12', async () => {
