@@ -106,13 +106,37 @@ export function creationTimeRange(entries: readonly DocumentEntry[]): {
   return { from, to, count: days.filter((d) => d >= from && d < to).length };
 }
 
+/**
+ * The RAD-75 request's variables (README "Imaging (RAD-75)"): the first series of the first study
+ * of patient `nhs` in the first community that has one, its SOP Instance UIDs (the
+ * DocumentUniqueIds, comma-separated), and that community's homeCommunityId and
+ * repositoryUniqueId; an empty object for a pack without imaging.
+ */
+export function rad75Variables(pack: DataPack, nhs: string): Record<string, string> {
+  for (const community of pack.communities) {
+    const study = community.imaging.find((s) => s.patientId === nhs);
+    const series = study?.series[0];
+    if (!study || !series) continue;
+    return {
+      rad75StudyInstanceUid: study.studyInstanceUid,
+      rad75SeriesInstanceUid: series.seriesInstanceUid,
+      rad75SopInstanceUids: series.instances.map((i) => i.sopInstanceUid).join(','),
+      rad75InstanceCount: String(series.instances.length),
+      rad75HomeCommunityId: community.homeCommunityId,
+      rad75RepositoryUniqueId: community.repositoryUniqueId,
+    };
+  }
+  return {};
+}
+
 const problem = (pack: DataPack, what: string): SimError =>
   new SimError('SIM_ERR_DATA_PACK_INVALID', `${pack.dir}: ${what}: the Postman collection needs it`);
 
 /**
  * The pack-derived variables of both environments: example patients (pack.json `examples`),
  * their expected document counts, communities, a creation-time range and a class code, the
- * community the Degraded folder faults (the pack's last), and ids no community knows.
+ * community the Degraded folder faults (the pack's last), ids no community knows, and the RAD-75
+ * request's study of the all-networks patient ({@link rad75Variables}).
  * @throws SimError SIM_ERR_DATA_PACK_INVALID when the pack has fewer than two communities, lacks
  *   an example patient, or its all-networks patient has fewer than four documents.
  */
@@ -163,6 +187,7 @@ export function packVariables(pack: DataPack): Record<string, string> {
     // Counters start at 1 (data-packs/README.md "Identifiers"), so `.0` names nothing.
     unknownHomeCommunityId: `urn:oid:${uidRoot}.1.0`,
     unknownDocumentUniqueId: `${uidRoot}.4.1.0`,
+    ...rad75Variables(pack, all),
   };
 }
 

@@ -79,6 +79,7 @@ describe('nir-sim.postman_collection.json', () => {
       'Discover / GetDocuments: by UniqueId with home',
       'Retrieve / Retrieve: one document',
       'Retrieve / Retrieve: across two communities',
+      'Retrieve / RAD-75 Cross Gateway Retrieve Imaging Document Set (one series)',
       'Errors / FindDocuments: invalid NHS number',
       'Errors / GetDocuments: unknown community',
       'Errors / GetDocuments: missing home',
@@ -126,8 +127,10 @@ describe('nir-sim.postman_collection.json', () => {
       if (r.url.raw.startsWith('{{brokerUrl}}')) {
         const action = r.url.raw.endsWith('/xca/iti38')
           ? SoapAction.CrossGatewayQuery
-          : SoapAction.CrossGatewayRetrieve;
-        expect(r.url.raw).toMatch(/\/xca\/iti3[89]$/);
+          : r.url.raw.endsWith('/xcai/rad75')
+            ? SoapAction.CrossGatewayRetrieveImagingDocumentSet
+            : SoapAction.CrossGatewayRetrieve;
+        expect(r.url.raw).toMatch(/\/(xca\/iti3[89]|xcai\/rad75)$/);
         expect(r.method).toBe('POST');
         expect(r.header).toEqual([
           { key: 'Content-Type', value: 'application/soap+xml; charset=UTF-8', type: 'text' },
@@ -145,6 +148,46 @@ describe('nir-sim.postman_collection.json', () => {
       }
     },
   );
+
+  it("asks RAD-75 for one series of the environment's study, a DocumentRequest per SOP Instance UID", () => {
+    const rad75 = requests.find((r) => r.item.request?.url.raw === '{{brokerUrl}}/xcai/rad75')!.item;
+    const raw = rad75.request!.body!.raw;
+    expect(raw).toContain(
+      '<wsa:ReplyTo><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address></wsa:ReplyTo>',
+    );
+    expect(raw.replace(/\s+/g, ' ')).toContain(
+      '<iherad:RetrieveImagingDocumentSetRequest xmlns:iherad="urn:ihe:rad:xdsi-b:2009" xmlns:xdsb="urn:ihe:iti:xds-b:2007"> ' +
+        '<iherad:StudyRequest studyInstanceUID="{{rad75StudyInstanceUid}}"> ' +
+        '<iherad:SeriesRequest seriesInstanceUID="{{rad75SeriesInstanceUid}}"> {{rad75DocumentRequests}} ' +
+        '</iherad:SeriesRequest> </iherad:StudyRequest> <iherad:TransferSyntaxUIDList> ' +
+        '<iherad:TransferSyntaxUID>1.2.840.10008.1.2.1</iherad:TransferSyntaxUID> </iherad:TransferSyntaxUIDList>',
+    );
+    // The pre-request script builds the DocumentRequests from the environment's SOP Instance UIDs.
+    const set = new Map<string, string>();
+    const pm = {
+      variables: {
+        get: (k: string): string | undefined =>
+          set.get(k) ??
+          {
+            rad75SopInstanceUids: '1.2.3,1.2.4',
+            rad75HomeCommunityId: 'urn:oid:1.1',
+            rad75RepositoryUniqueId: '1.2',
+          }[k],
+        set: (k: string, value: string) => set.set(k, value),
+      },
+      test: () => expect.fail('no test when the environment names images'),
+      execution: { skipRequest: () => expect.fail('not skipped') },
+    };
+    const source = `(function (pm) {\n${code(rad75.event, 'prerequest')}\n})`;
+    (new VmScript(source).runInNewContext() as (p: typeof pm) => void)(pm);
+    const documentRequest = (uid: string): string =>
+      '<xdsb:DocumentRequest> <xdsb:HomeCommunityId>urn:oid:1.1</xdsb:HomeCommunityId> ' +
+      `<xdsb:RepositoryUniqueId>1.2</xdsb:RepositoryUniqueId> <xdsb:DocumentUniqueId>${uid}</xdsb:DocumentUniqueId> ` +
+      '</xdsb:DocumentRequest>';
+    expect(set.get('rad75DocumentRequests')!.replace(/\s+/g, ' ').trim()).toBe(
+      `${documentRequest('1.2.3')} ${documentRequest('1.2.4')}`,
+    );
+  });
 
   it('has scripts that parse as JavaScript', () => {
     const scripts = [
@@ -168,7 +211,7 @@ describe('nir-sim.postman_collection.json', () => {
       [...text.matchAll(/(?:pm\.variables\.get|v|list)\('([A-Za-z0-9]+)'\)/g)].map((m) => m[1]!),
     );
     // Local variables the collection's own scripts set.
-    for (const local of ['xca', 'previousMessageId']) defined.add(local);
+    for (const local of ['xca', 'previousMessageId', 'rad75DocumentRequests']) defined.add(local);
     for (const env of environments) {
       const keys = new Set([...defined, ...env.values.map((v) => v.key)]);
       expect(

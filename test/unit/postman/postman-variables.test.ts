@@ -39,6 +39,7 @@ describe('postman environments', () => {
   it('takes the patients and communities from the default pack', () => {
     const vars = packVariables(pack);
     const [ne, nw, yorkshire] = pack.communities.map((c) => c.homeCommunityId);
+    const uid = pack.manifest.uidRoot;
     expect(vars).toEqual({
       nhsAllNetworks: '9995649284',
       nhsAllNetworksDocuments: '20',
@@ -62,6 +63,12 @@ describe('postman environments', () => {
       degradedDocuments: '12',
       unknownHomeCommunityId: `urn:oid:${pack.manifest.uidRoot}.1.0`,
       unknownDocumentUniqueId: `${pack.manifest.uidRoot}.4.1.0`,
+      rad75StudyInstanceUid: `${uid}.5.1.1`,
+      rad75SeriesInstanceUid: `${uid}.6.1.1.1`,
+      rad75SopInstanceUids: `${uid}.7.1.1.1,${uid}.7.1.1.2`,
+      rad75InstanceCount: '2',
+      rad75HomeCommunityId: ne,
+      rad75RepositoryUniqueId: pack.communities[0]!.repositoryUniqueId,
     });
     expect(pack.communities.flatMap((c) => c.homeCommunityId)).not.toContain(vars['unknownHomeCommunityId']);
     expect(pack.communities.flatMap((c) => c.entries.map((e) => e.uniqueId))).not.toContain(
@@ -116,5 +123,13 @@ describe('postman environments', () => {
       manifest: { ...pack.manifest, examples: { inAllCommunities: '9995649284' } },
     };
     expect(() => packVariables(noExample)).toThrow('pack.json examples lacks a patient');
+  });
+
+  it('leaves the RAD-75 variables out for a pack without imaging', () => {
+    const noImaging: DataPack = {
+      ...pack,
+      communities: pack.communities.map((c) => ({ ...c, imaging: [] })),
+    };
+    expect(Object.keys(packVariables(noImaging)).filter((k) => k.startsWith('rad75'))).toEqual([]);
   });
 });
