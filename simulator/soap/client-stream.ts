@@ -6,18 +6,16 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { newUrnUuid } from '../shared/ids.js';
 import {
   SoapCallError,
   abortedError,
   classifyNetError,
   interpret,
+  prepareRequest,
   type SoapCallOptions,
   type SoapCallResult,
 } from './client.js';
 import { parseContentType } from './content-type.js';
-import { buildSoapEnvelope } from './envelope.js';
-import { encodeSoapMessage, type EncodedSoapMessage } from './message-body.js';
 import { MtomError } from './mtom.js';
 import { MultipartStreamReader, type ReceivedPart } from './mtom-stream-reader.js';
 
@@ -122,21 +120,10 @@ async function readResponse(
  * `maxResponseBytes` caps the root part (or a plain body); the binary parts are not capped.
  * @throws SoapCallError classified as soapCall classifies (refused, timeout, reset, http-status,
  *   soap-fault, malformed, too-large).
- * @throws TypeError for a URL that is not absolute http: / https:.
+ * @throws TypeError for a URL that is not absolute http: / https:, or an entity that cannot be encoded.
  */
 export async function soapCallStreamed(opts: StreamedSoapCallOptions): Promise<StreamedSoapCallResult> {
-  const url = new URL(opts.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new TypeError(`soapCallStreamed: unsupported URL scheme ${url.protocol}`);
-  const messageId = opts.messageId ?? newUrnUuid();
-  const xml = buildSoapEnvelope({
-    action: opts.action,
-    to: opts.url,
-    messageId,
-    bodyXml: opts.bodyXml,
-    ...(opts.headersXml === undefined ? {} : { headersXml: opts.headersXml }),
-  });
-  const entity: EncodedSoapMessage = encodeSoapMessage(xml, opts.action, opts.attachments);
+  const { url, messageId, entity } = prepareRequest(opts, 'soapCallStreamed');
   const max = opts.maxResponseBytes ?? 64 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     const signal = opts.signal;

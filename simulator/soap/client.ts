@@ -304,9 +304,24 @@ export function interpret(raw: RawResponse, messageId: string): SoapCallResult {
  * @throws TypeError for a URL that is not absolute http: / https:, or an invalid attachment id.
  */
 export async function soapCall(opts: SoapCallOptions): Promise<SoapCallResult> {
+  const { url, messageId, entity } = prepareRequest(opts, 'soapCall');
+  return interpret(await post(url, entity, opts), messageId);
+}
+
+/**
+ * The parts of a request every SOAP call prepares the same way: the endpoint URL, the wsa:MessageID
+ * and the encoded entity (`buildSoapEnvelope({ action, to: url, messageId, bodyXml, headersXml })`,
+ * MTOM when there are attachments).
+ * @throws TypeError for a URL that is not absolute http: / https:, or an entity that cannot be
+ *   encoded (e.g. an invalid attachment id); `caller` names the function in the message.
+ */
+export function prepareRequest(
+  opts: Pick<SoapCallOptions, 'url' | 'action' | 'bodyXml' | 'headersXml' | 'attachments' | 'messageId'>,
+  caller: string,
+): { url: URL; messageId: string; entity: EncodedSoapMessage } {
   const url = new URL(opts.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new TypeError(`soapCall: unsupported URL scheme ${url.protocol}`);
+    throw new TypeError(`${caller}: unsupported URL scheme ${url.protocol}`);
   const messageId = opts.messageId ?? newUrnUuid();
   const xml = buildSoapEnvelope({
     action: opts.action,
@@ -315,11 +330,9 @@ export async function soapCall(opts: SoapCallOptions): Promise<SoapCallResult> {
     bodyXml: opts.bodyXml,
     ...(opts.headersXml === undefined ? {} : { headersXml: opts.headersXml }),
   });
-  let entity: EncodedSoapMessage;
   try {
-    entity = encodeSoapMessage(xml, opts.action, opts.attachments);
+    return { url, messageId, entity: encodeSoapMessage(xml, opts.action, opts.attachments) };
   } catch (err) {
-    throw new TypeError(`soapCall: cannot encode the request: ${(err as Error).message}`, { cause: err });
+    throw new TypeError(`${caller}: cannot encode the request: ${(err as Error).message}`, { cause: err });
   }
-  return interpret(await post(url, entity, opts), messageId);
 }
