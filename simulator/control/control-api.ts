@@ -10,16 +10,18 @@
  * | `POST /faults` | 201 `{ faults }`; 400 `{ error: 'invalid fault', problems }`, nothing added |
  * | `DELETE /faults/:name` | 204; 404 |
  * | `POST /reset` | 204, every fault removed |
+ * | (federated, issue 7) | 502 `{ error, problems }` when the container owning a fault does not answer |
  * | `GET /transactions?limit=N`, `/transactions/:id[/request|/response]`, `/transactions/:id/legs/:i/request|response` | the transaction log |
  *
  * Unknown routes answer 404 JSON; nothing answers HTML.
  */
 import express from 'express';
 import type { Server } from 'node:http';
-import type { FaultStore } from '../faults/fault-store.js';
+import { SimError } from '../shared/errors.js';
 import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
 import type { SimEvents } from './events.js';
+import type { FaultControl } from './fault-control.js';
 import { faultRoutes } from './fault-routes.js';
 import { sendError } from './json-http.js';
 import { TransactionLog, type TransactionLogOptions } from './transaction-log.js';
@@ -63,7 +65,8 @@ export interface TopologyResponse {
 
 /** Everything the control API works on. */
 export interface ControlApiOptions {
-  faults: FaultStore;
+  /** This process's FaultStore, or the federation's faults (federated-faults.ts). */
+  faults: FaultControl;
   /** The bus the broker emits `transaction` on; the log follows it. */
   events: SimEvents;
   /** The topology, read on every `GET /topology`. */
@@ -101,6 +104,8 @@ export function createControlApp(
   app.use(transactionRoutes(opts.log));
   app.use((req, res) => sendError(res, 404, `no route ${req.method} ${req.path}`));
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (err instanceof SimError && err.code === 'SIM_ERR_NOT_RUNNING')
+      return sendError(res, 502, 'a container of the stack did not answer', [err.message]);
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large') return sendError(res, 413, 'request too large', ['body: too large']);
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)

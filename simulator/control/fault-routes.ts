@@ -1,12 +1,14 @@
 /**
  * `/faults` and `/reset` of the control API, toxiproxy-shaped (Shopify/toxiproxy `api.go`): list,
  * add (one, an array, or `{ faults: [...] }`, all or nothing), remove by name, remove all. Faults
- * change at runtime; the simulated gateways read the store on every request.
+ * change at runtime; the simulated gateways read the store on every request. Over a federated
+ * FaultControl (the container stack) a container that does not answer makes the request fail 502.
  */
 import express, { type Router } from 'express';
-import type { FaultStore, FaultStatus } from '../faults/fault-store.js';
+import type { FaultStatus } from '../faults/fault-store.js';
 import type { FaultSpec } from '../faults/fault-spec.js';
 import type { Logger } from '../shared/logger.js';
+import type { FaultControl } from './fault-control.js';
 import { completeFaultProblems } from './fault-problems.js';
 import { readJsonBody, sendError } from './json-http.js';
 
@@ -50,23 +52,23 @@ export function faultsInBody(
 }
 
 /** The router for `/faults` and `/reset` over `faults`. */
-export function faultRoutes(faults: FaultStore, logger: Logger): Router {
+export function faultRoutes(faults: FaultControl, logger: Logger): Router {
   const r = express.Router();
-  r.get('/faults', (_req, res) => {
-    const body: FaultsResponse = { faults: faults.list() };
+  r.get('/faults', async (_req, res) => {
+    const body: FaultsResponse = { faults: await faults.list() };
     res.json(body);
   });
-  r.get('/faults/:name', (req, res) => {
-    const found = faults.list().find((s) => s.fault.name === req.params.name);
+  r.get('/faults/:name', async (req, res) => {
+    const found = (await faults.list()).find((s) => s.fault.name === req.params.name);
     if (found) res.json(found);
     else sendError(res, 404, `no fault named '${req.params.name}'`);
   });
-  r.post('/faults', express.raw({ type: () => true, limit: MAX_FAULTS_BODY_BYTES }), (req, res) => {
+  r.post('/faults', express.raw({ type: () => true, limit: MAX_FAULTS_BODY_BYTES }), async (req, res) => {
     const json = readJsonBody(req);
     if (!json.ok) return sendError(res, 400, INVALID_FAULT, json.problems);
     const body = faultsInBody(json.value);
     if (!body.ok) return sendError(res, 400, INVALID_FAULT, body.problems);
-    const added = faults.addAll(body.items);
+    const added = await faults.addAll(body.items);
     if (!added.ok) {
       const problems = completeFaultProblems(body.items, added.problems);
       logger.info({ problems }, 'control API: faults refused');
@@ -76,13 +78,14 @@ export function faultRoutes(faults: FaultStore, logger: Logger): Router {
     const out: FaultsAddedResponse = { faults: added.faults };
     res.status(201).json(out);
   });
-  r.delete('/faults/:name', (req, res) => {
-    if (!faults.remove(req.params.name)) return sendError(res, 404, `no fault named '${req.params.name}'`);
+  r.delete('/faults/:name', async (req, res) => {
+    if (!(await faults.remove(req.params.name)))
+      return sendError(res, 404, `no fault named '${req.params.name}'`);
     logger.info({ fault: req.params.name }, 'control API: fault removed');
     res.status(204).end();
   });
-  r.post('/reset', (_req, res) => {
-    faults.reset();
+  r.post('/reset', async (_req, res) => {
+    await faults.reset();
     logger.info('control API: every fault removed');
     res.status(204).end();
   });

@@ -3,9 +3,7 @@
  * servers in this process, sharing one fault store and one event bus. Used by `sim up`, the
  * scenario runner and the integration tests (with port 0).
  */
-import { Agent, type Server } from 'node:http';
-import { CommunityDirectory, type CommunityEndpoint } from '../broker/community-directory.js';
-import { BrokerPath, createBrokerApp } from '../broker/broker.js';
+import type { CommunityEndpoint } from '../broker/community-directory.js';
 import { defaultControlPort, startControlApi, type RunningControlApi } from '../control/control-api.js';
 import { SimEvents } from '../control/events.js';
 import type { TransactionLogOptions } from '../control/transaction-log.js';
@@ -13,7 +11,6 @@ import { FaultStore } from '../faults/fault-store.js';
 import { GatewayPath } from '../gateway/responding-gateway.js';
 import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
 import {
   defaultParsPort,
@@ -21,6 +18,7 @@ import {
   type AuditRuntimeOptions,
   type RunningAudit,
 } from '../pars/audit-stack.js';
+import { brokerEndpoints, startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
 import type { Topology } from './topology.js';
 import {
   defaultIntegrationPort,
@@ -90,8 +88,7 @@ export interface InProcessDeps {
 /** Start `topology` in this process. On failure, whatever was started is stopped again. */
 export async function startInProcess(topology: Topology, deps: InProcessDeps): Promise<RunningTopology> {
   const gateways: RunningGateway[] = [];
-  const servers: Server[] = [];
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  let sandbox: BrokerSandbox | undefined;
   const events = deps.events ?? new SimEvents();
   const faults = deps.faults ?? (deps.control ? simulatedFaultStore(topology, deps.control.seed) : undefined);
   let controlApi: RunningControlApi | undefined;
@@ -99,11 +96,10 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
   let security: SecurityRuntime | undefined;
   let integration: RunningIntegration | undefined;
   const stop = async (): Promise<void> => {
-    agent.destroy();
     security?.stop();
     await Promise.all([
       ...gateways.map((g) => g.stop()),
-      ...servers.map((s) => close(s)),
+      ...(sandbox ? [sandbox.stop()] : []),
       ...(controlApi ? [controlApi.stop()] : []),
       ...(integration ? [integration.stop()] : []),
     ]);
@@ -117,7 +113,11 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         endpoints.push({
           name: c.name,
           homeCommunityId: c.homeCommunityId,
-          endpoints: { 'ITI-38': c.iti38Url, 'ITI-39': c.iti39Url },
+          endpoints: {
+            'ITI-38': c.iti38Url,
+            'ITI-39': c.iti39Url,
+            ...(c.rad75Url !== undefined ? { 'RAD-75': c.rad75Url } : {}),
+          },
         });
         continue;
       }
@@ -141,23 +141,6 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         },
       });
     }
-    const context = {
-      directory: new CommunityDirectory(endpoints, topology.broker.consumers ?? {}),
-      deadlineMs: topology.broker.deadlineMs,
-      clock: deps.clock ?? systemClock,
-      logger: deps.logger.child({ component: 'broker' }),
-      transport: {
-        agent,
-        maxResponseBytes: 256 * 1024 * 1024,
-        ...(security ? { httpsAgent: security.httpsAgent } : {}),
-      },
-      events,
-    };
-    const brokerApp = createBrokerApp({
-      maxBodyBytes: topology.maxBodyBytes,
-      context,
-      ...(security ? { forward: security.forward } : {}),
-    });
     if (deps.audit)
       audit = await startAuditStack(
         events,
@@ -169,9 +152,19 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
           ...(faults ? { faults } : {}),
         },
       );
-    const { server, port } = await listen(brokerApp, topology.host, topology.broker.port, 'broker sandbox');
-    servers.push(server);
-    const url = `http://${topology.host}:${port}`;
+    sandbox = await startBrokerSandbox({
+      communities: endpoints,
+      ...(topology.broker.consumers ? { consumers: topology.broker.consumers } : {}),
+      deadlineMs: topology.broker.deadlineMs,
+      maxBodyBytes: topology.maxBodyBytes,
+      host: topology.host,
+      port: topology.broker.port,
+      clock: deps.clock ?? systemClock,
+      logger: deps.logger,
+      events,
+      ...(security ? { httpsAgent: security.httpsAgent, forward: security.forward } : {}),
+    });
+    const { context, port, url } = sandbox;
     const sec = topology.security;
     const integrationPort =
       (typeof sec === 'object' ? sec.integrationPort : undefined) ??
@@ -185,11 +178,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
     const view = {
       broker: {
         url,
-        endpoints: {
-          'ITI-38': url + BrokerPath.iti38,
-          'ITI-39': url + BrokerPath.iti39,
-          'RAD-75': url + BrokerPath.rad75,
-        },
+        endpoints: brokerEndpoints(url),
         ...(integration ? { integration: { url: integration.url, endpoints: integration.endpoints } } : {}),
       },
       communities: endpoints.map((e, i) => ({

@@ -21,6 +21,7 @@ export const ExternalCommunitySpecSchema = z
     homeCommunityId: z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>'),
     iti38Url: z.url({ protocol: /^https?$/ }),
     iti39Url: z.url({ protocol: /^https?$/ }),
+    rad75Url: z.url({ protocol: /^https?$/ }).optional(),
   })
   .strict();
 

@@ -1,0 +1,100 @@
+/**
+ * The broker's sandbox listener and the context its handlers share, built one way for both
+ * runtimes: the in-process runtime (in-process.ts) and the broker container (broker-role.ts).
+ */
+import { Agent, type Server } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import { BrokerPath, createBrokerApp } from '../broker/broker.js';
+import {
+  CommunityDirectory,
+  type CommunityEndpoint,
+  type ConsumerProfile,
+} from '../broker/community-directory.js';
+import type { BrokerContext } from '../broker/context.js';
+import type { AssertionForwarder } from '../broker/xua-forward.js';
+import type { SimEvents } from '../control/events.js';
+import type { Clock } from '../shared/clock.js';
+import { close, listen } from '../shared/http-listen.js';
+import type { Logger } from '../shared/logger.js';
+
+/** Largest answer a community leg may return, bytes (RAD-75 studies stream past it). */
+const MAX_LEG_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+/** The broker's endpoint URLs under a base URL (ITI TF-2 3.38, 3.39; RAD TF-3 4.75). */
+export function brokerEndpoints(url: string): { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } {
+  return {
+    'ITI-38': url + BrokerPath.iti38,
+    'ITI-39': url + BrokerPath.iti39,
+    'RAD-75': url + BrokerPath.rad75,
+  };
+}
+
+/** What the sandbox listener is made of. */
+export interface BrokerSandboxOptions {
+  communities: CommunityEndpoint[];
+  consumers?: Record<string, ConsumerProfile>;
+  /** Per-community deadline, ms. */
+  deadlineMs: number;
+  maxBodyBytes: number;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  clock: Clock;
+  logger: Logger;
+  events: SimEvents;
+  /** mTLS agent for https: legs and the signer of forwarded assertions (security on). */
+  httpsAgent?: HttpsAgent;
+  forward?: AssertionForwarder;
+}
+
+/** A listening sandbox port and the context the integration port may share. */
+export interface BrokerSandbox {
+  /** `http://host:port`. */
+  url: string;
+  port: number;
+  context: BrokerContext;
+  /** Close the listener and the legs' keep-alive sockets. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the broker's sandbox port (plain HTTP, open access).
+ * @throws SimError SIM_ERR_PORT_IN_USE when the port is taken.
+ */
+export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<BrokerSandbox> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const context: BrokerContext = {
+    directory: new CommunityDirectory(o.communities, o.consumers ?? {}),
+    deadlineMs: o.deadlineMs,
+    clock: o.clock,
+    logger: o.logger.child({ component: 'broker' }),
+    transport: {
+      agent,
+      maxResponseBytes: MAX_LEG_RESPONSE_BYTES,
+      ...(o.httpsAgent ? { httpsAgent: o.httpsAgent } : {}),
+    },
+    events: o.events,
+  };
+  const app = createBrokerApp({
+    maxBodyBytes: o.maxBodyBytes,
+    context,
+    ...(o.forward ? { forward: o.forward } : {}),
+  });
+  let server: Server;
+  let port: number;
+  try {
+    ({ server, port } = await listen(app, o.host, o.port, 'broker sandbox'));
+  } catch (err) {
+    agent.destroy();
+    throw err;
+  }
+  return {
+    url: `http://${o.host}:${port}`,
+    port,
+    context,
+    stop: async () => {
+      agent.destroy();
+      await close(server);
+    },
+  };
+}
