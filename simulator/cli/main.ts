@@ -14,6 +14,8 @@ import { scenarioCommand } from './commands/scenario.js';
 import { auditCommand } from './commands/audit.js';
 import { certsCommand } from './commands/certs.js';
 import { samlCommand } from './commands/saml.js';
+import { serveCommand } from './commands/serve.js';
+import { composeCommand } from './commands/compose.js';
 
 async function main(): Promise<void> {
   let y = yargs(hideBin(process.argv))
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
   y = auditCommand(y);
   y = certsCommand(y);
   y = samlCommand(y);
+  y = serveCommand(y);
+  y = composeCommand(y);
   await y
     .fail((msg, err) => {
       if (err) throw err;

@@ -1,0 +1,218 @@
+/**
+ * `sim serve <role>`: what a container of the docker-compose stack runs (issue 7). One role per
+ * process, in the foreground until SIGTERM/SIGINT (a container's PID 1 gets no default handlers):
+ *
+ * - `serve gateway --data-pack <dir> --community <name>`: one community's responding gateway and
+ *   its control API (faults for it);
+ * - `serve pars`: the simulated PARS and its control API (`pars-down` / `pars-slow`);
+ * - `serve broker --community name=..,homeCommunityId=..,url=..,control=.. [--external ...]`: the
+ *   broker's sandbox port, the audit trail sent to PARS, and the control API users talk to.
+ *
+ * Every role answers `GET /health` on its main port (the image's healthcheck). The container
+ * plan (runtime/container-plan.ts) writes these commands; people rarely type them.
+ */
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { z } from 'zod';
+import { loadDataPack } from '../../data-pack/loader.js';
+import { startBrokerRole, type ContainerCommunity } from '../../runtime/broker-role.js';
+import { startGatewayRole, startParsRole, type RunningRole } from '../../runtime/service-roles.js';
+import { ExternalCommunitySpecSchema } from '../../runtime/topology-spec.js';
+import { TopologyDefaults, type ExternalCommunity } from '../../runtime/topology.js';
+import { ContainerPorts } from '../../runtime/container-plan.js';
+import { SimError } from '../../shared/errors.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+
+const ContainerCommunitySchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'kebab-case name'),
+    homeCommunityId: z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>'),
+    url: z.url({ protocol: /^https?$/ }),
+    control: z.url({ protocol: /^https?$/ }),
+  })
+  .strict();
+
+/**
+ * `key=value,key=value` as an object. URLs carry no commas here; a value may contain `=`.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT for a pair without `=`.
+ */
+export function parsePairs(flag: string, text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').filter((p) => p.trim() !== '')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new SimError('SIM_ERR_BAD_ARGUMENT', `--${flag} ${text}: '${pair}' is not key=value`);
+    out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return out;
+}
+
+/** Validate one `--flag` value with `schema`; every problem on the one line. */
+function parseWith<T>(flag: string, text: string, schema: z.ZodType<T>): T {
+  const r = schema.safeParse(parsePairs(flag, text));
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+  throw new SimError('SIM_ERR_BAD_ARGUMENT', `--${flag} ${text}: ${problems}`);
+}
+
+/** `--community` values as container communities. */
+export function parseCommunities(values: readonly string[]): ContainerCommunity[] {
+  return values.map((v) => {
+    const c = parseWith('community', v, ContainerCommunitySchema);
+    return { name: c.name, homeCommunityId: c.homeCommunityId, url: c.url, controlUrl: c.control };
+  });
+}
+
+/** `--external` values as external communities. */
+export function parseExternal(values: readonly string[]): ExternalCommunity[] {
+  return values.map((v) => ({ kind: 'external', ...parseWith('external', v, ExternalCommunitySpecSchema) }));
+}
+
+/** Run `role` until SIGTERM or SIGINT, then stop it. */
+async function serveUntilSignal(what: string, role: RunningRole, logger: Logger): Promise<void> {
+  logger.info({ url: role.url, control: role.control.url }, `${what} ready`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info(`${what} stopping`);
+  await role.stop();
+}
+
+const listenOptions = (y: Argv, port: number, controlPort: number) =>
+  y
+    .option('host', { type: 'string', default: '0.0.0.0', describe: 'address to listen on' })
+    .option('port', { type: 'number', default: port, describe: 'main port (GET /health answers here)' })
+    .option('control-port', { type: 'number', default: controlPort, describe: 'its control API port' })
+    .option('seed', { type: 'number', default: 1, describe: 'fault seed (the same in every container)' });
+
+/** Register `serve` with its three roles. */
+export function serveCommand(y: Argv): Argv {
+  return y.command('serve', 'run one role of the container stack (what a container runs)', (s) =>
+    s
+      .command(
+        'gateway',
+        "one community's responding gateway and its control API",
+        (a) =>
+          listenOptions(a, ContainerPorts.gateway, ContainerPorts.gatewayControl)
+            .option('data-pack', { type: 'string', demandOption: true, describe: 'data pack directory' })
+            .option('community', {
+              type: 'string',
+              demandOption: true,
+              describe: 'community name in the pack',
+            }),
+        async (argv) => {
+          const logger = createLogger();
+          const pack = await loadDataPack(argv['data-pack']);
+          const community = pack.communities.find((c) => c.name === argv.community);
+          if (!community)
+            throw new SimError(
+              'SIM_ERR_BAD_ARGUMENT',
+              `--community ${argv.community}: not in ${argv['data-pack']} (it has ${pack.communities.map((c) => c.name).join(', ')})`,
+            );
+          const role = await startGatewayRole(community, {
+            host: argv.host,
+            port: argv.port,
+            controlPort: argv['control-port'],
+            seed: argv.seed,
+            logger,
+            maxBodyBytes: TopologyDefaults.maxBodyBytes,
+          });
+          await serveUntilSignal(`gateway ${community.name}`, role, logger);
+        },
+      )
+      .command(
+        'pars',
+        'the simulated PARS (FHIR R4 AuditEvent) and its control API',
+        (a) =>
+          listenOptions(a, ContainerPorts.pars, ContainerPorts.parsControl).option('dir', {
+            type: 'string',
+            default: '/var/lib/nir-sim/pars',
+            describe: 'where PARS keeps the AuditEvents it received',
+          }),
+        async (argv) => {
+          const logger = createLogger();
+          const role = await startParsRole({
+            host: argv.host,
+            port: argv.port,
+            controlPort: argv['control-port'],
+            seed: argv.seed,
+            logger,
+            storeFile: path.join(argv.dir, 'audit-events.ndjson'),
+          });
+          await serveUntilSignal('PARS', role, logger);
+        },
+      )
+      .command(
+        'broker',
+        'the broker sandbox port, its audit trail and the control API',
+        (a) =>
+          listenOptions(a, ContainerPorts.broker, ContainerPorts.control)
+            .option('deadline-ms', {
+              type: 'number',
+              default: TopologyDefaults.deadlineMs,
+              describe: 'per-community deadline, ms',
+            })
+            .option('community', {
+              type: 'string',
+              array: true,
+              default: [] as string[],
+              describe: 'name=..,homeCommunityId=..,url=..,control=.. (repeat)',
+            })
+            .option('external', {
+              type: 'string',
+              array: true,
+              default: [] as string[],
+              describe: 'name=..,homeCommunityId=..,iti38Url=..,iti39Url=..[,rad75Url=..] (repeat)',
+            })
+            .option('pars-url', { type: 'string', describe: 'PARS base URL (no audit when absent)' })
+            .option('pars-control-url', { type: 'string', describe: "PARS's control API" })
+            .option('audit-dir', {
+              type: 'string',
+              default: '/var/lib/nir-sim/audit',
+              describe: 'audit file and durable PARS queue',
+            })
+            .option('public-url', {
+              type: 'string',
+              describe: 'the sandbox URL as users reach it (published port)',
+            }),
+        async (argv) => {
+          const communities = parseCommunities(argv.community);
+          const external = parseExternal(argv.external);
+          if (communities.length + external.length === 0)
+            throw new SimError(
+              'SIM_ERR_BAD_ARGUMENT',
+              'serve broker: give at least one --community or --external',
+            );
+          if ((argv['pars-url'] === undefined) !== (argv['pars-control-url'] === undefined))
+            throw new SimError(
+              'SIM_ERR_BAD_ARGUMENT',
+              'serve broker: give --pars-url and --pars-control-url together',
+            );
+          if (!Number.isInteger(argv['deadline-ms']) || argv['deadline-ms'] <= 0)
+            throw new SimError(
+              'SIM_ERR_BAD_ARGUMENT',
+              `--deadline-ms ${argv['deadline-ms']} must be a positive whole number of milliseconds`,
+            );
+          const logger = createLogger();
+          const role = await startBrokerRole({
+            host: argv.host,
+            port: argv.port,
+            controlPort: argv['control-port'],
+            seed: argv.seed,
+            deadlineMs: argv['deadline-ms'],
+            maxBodyBytes: TopologyDefaults.maxBodyBytes,
+            communities,
+            external,
+            ...(argv['pars-url'] !== undefined && argv['pars-control-url'] !== undefined
+              ? { pars: { url: argv['pars-url'], controlUrl: argv['pars-control-url'] } }
+              : {}),
+            auditDir: argv['audit-dir'],
+            ...(argv['public-url'] !== undefined ? { publicUrl: argv['public-url'] } : {}),
+            logger,
+          });
+          await serveUntilSignal('broker', role, logger);
+        },
+      )
+      .demandCommand(1, 'name a role: gateway, pars or broker'),
+  );
+}

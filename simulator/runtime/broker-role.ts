@@ -1,0 +1,136 @@
+/**
+ * The broker role of the container stack (issue 7): what `sim serve broker` starts in its
+ * container. The broker's sandbox port over communities that run in other containers (simulated
+ * responding gateways, each with its own control API) or outside (a supplier's own gateway), the
+ * audit trail sent to the PARS container, and the control API users and scenarios talk to: its
+ * faults go to the container that owns each target (control/federated-faults.ts), its transaction
+ * log follows this broker.
+ */
+import type { CommunityEndpoint } from '../broker/community-directory.js';
+import { startControlApi, type ControlCommunity, type RunningControlApi } from '../control/control-api.js';
+import { SimEvents } from '../control/events.js';
+import { federatedFaults } from '../control/federated-faults.js';
+import { GatewayPath } from '../gateway/responding-gateway.js';
+import { startAuditStack, type RunningAudit } from '../pars/audit-stack.js';
+import { PARS_TARGET } from '../pars/pars-service.js';
+import { systemClock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { brokerEndpoints, startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
+import type { RunningRole } from './service-roles.js';
+import type { ExternalCommunity } from './topology.js';
+
+/** A community simulated in another container: its gateway's base URL and its control API. */
+export interface ContainerCommunity {
+  name: string;
+  homeCommunityId: string;
+  /** Base URL of its responding gateway, e.g. `http://north-east-imaging-network:9001`. */
+  url: string;
+  /** Base URL of its control API, e.g. `http://north-east-imaging-network:9090`. */
+  controlUrl: string;
+}
+
+/** What the broker container runs. Ports are TCP ports; 0 picks a free one. */
+export interface BrokerRoleOptions {
+  host: string;
+  port: number;
+  controlPort: number;
+  /** Per-community deadline, ms. */
+  deadlineMs: number;
+  maxBodyBytes: number;
+  seed: number;
+  communities: ContainerCommunity[];
+  external: ExternalCommunity[];
+  /** PARS base URL and its control API (faults `pars-down` / `pars-slow`); no audit when absent. */
+  pars?: { url: string; controlUrl: string };
+  /** Directory of the audit file and the durable PARS queue (a volume, so nothing is lost on restart). */
+  auditDir: string;
+  /** The broker's sandbox URL as users reach it (published port); `GET /topology` reports it. */
+  publicUrl?: string;
+  logger: Logger;
+}
+
+/** Each community as the broker's directory holds it. */
+function directoryEntries(o: BrokerRoleOptions): CommunityEndpoint[] {
+  return [
+    ...o.communities.map((c) => ({
+      name: c.name,
+      homeCommunityId: c.homeCommunityId,
+      endpoints: {
+        'ITI-38': c.url + GatewayPath.iti38,
+        'ITI-39': c.url + GatewayPath.iti39,
+        'RAD-75': c.url + GatewayPath.rad75,
+      },
+    })),
+    ...o.external.map((e) => ({
+      name: e.name,
+      homeCommunityId: e.homeCommunityId,
+      endpoints: {
+        'ITI-38': e.iti38Url,
+        'ITI-39': e.iti39Url,
+        ...(e.rad75Url !== undefined ? { 'RAD-75': e.rad75Url } : {}),
+      },
+    })),
+  ];
+}
+
+/**
+ * Start the broker role: audit first (nothing is answered without its record), then the sandbox
+ * port, then the control API.
+ * @throws SimError SIM_ERR_PORT_IN_USE when a port is taken; SIM_ERR_ALREADY_RUNNING when the
+ *   audit queue directory is in use by another broker.
+ */
+export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole> {
+  const events = new SimEvents();
+  const entries = directoryEntries(o);
+  const owners = new Map(o.communities.map((c) => [c.name, c.controlUrl]));
+  if (o.pars) owners.set(PARS_TARGET, o.pars.controlUrl);
+  const faults = federatedFaults(o.seed, owners);
+  let audit: RunningAudit | undefined;
+  let sandbox: BrokerSandbox | undefined;
+  let control: RunningControlApi | undefined;
+  const stop = async (): Promise<void> => {
+    await Promise.all([sandbox?.stop(), control?.stop()]);
+    await audit?.stop();
+  };
+  try {
+    if (o.pars)
+      audit = await startAuditStack(
+        events,
+        { dir: o.auditDir, parsUrl: o.pars.url },
+        { host: o.host, logger: o.logger, clock: systemClock },
+      );
+    sandbox = await startBrokerSandbox({
+      communities: entries,
+      deadlineMs: o.deadlineMs,
+      maxBodyBytes: o.maxBodyBytes,
+      host: o.host,
+      port: o.port,
+      clock: systemClock,
+      logger: o.logger,
+      events,
+    });
+    const publicUrl = o.publicUrl ?? sandbox.url;
+    const communities: ControlCommunity[] = entries.map((e, i) => ({
+      name: e.name,
+      homeCommunityId: e.homeCommunityId,
+      kind: i < o.communities.length ? 'simulated' : 'external',
+      endpoints: e.endpoints,
+    }));
+    control = await startControlApi({
+      host: o.host,
+      port: o.controlPort,
+      faults,
+      events,
+      topology: () => ({
+        broker: { url: publicUrl, endpoints: brokerEndpoints(publicUrl) },
+        communities,
+        seed: o.seed,
+      }),
+      logger: o.logger.child({ component: 'control' }),
+    });
+    return { url: sandbox.url, control: { url: control.url }, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
