@@ -50,7 +50,8 @@ export const ContainerDefaults = {
  * The container healthcheck: `compose/healthcheck.mjs` (in the image) GETs the URL in
  * {@link ContainerHealthcheck.urlEnv} and exits 0 on 200, else 1. Durations in ms. Start-up is
  * given `startPeriodMs` (failures then do not count), after which `retries` failures in a row
- * mark the container unhealthy.
+ * mark the container unhealthy (Compose Specification, services.healthcheck; Docker Engine API
+ * HealthConfig takes the same values in ns).
  */
 export const ContainerHealthcheck = {
   test: ['CMD', 'node', 'compose/healthcheck.mjs'],

@@ -1,0 +1,218 @@
+/**
+ * `sim compose render`: write the docker-compose file of a topology (issue 7). The topology is
+ * resolved exactly as `sim up` resolves it (topology-from-options.ts), planned as containers
+ * (runtime/container-plan.ts) and written as compose (runtime/compose-render.ts). `--check`
+ * compares instead of writing, so CI fails when the committed compose/docker-compose.yml is stale.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { renderCompose } from '../../runtime/compose-render.js';
+import { planContainers, type ContainerPlan, type ContainerPlanInput } from '../../runtime/container-plan.js';
+import type { TopologySpec } from '../../runtime/topology-spec.js';
+import { TopologyDefaults, type Topology } from '../../runtime/topology.js';
+import { SimError } from '../../shared/errors.js';
+import { defaultDataPackDir, repoRoot } from '../paths.js';
+import { topologyFromOptions } from '../topology-from-options.js';
+
+/** Where the committed compose file lives, relative to the repository root. */
+export const COMPOSE_FILE = 'compose/docker-compose.yml';
+
+/** The pack the project image carries (compose/Dockerfile copies data-packs/default to /app). */
+const IMAGE_PACK = { hostDir: defaultDataPackDir, inImage: 'data-packs/default' };
+
+/** `sim compose render` options, as the flags give them. */
+export interface ComposeOptions {
+  topology?: string;
+  gateways?: number;
+  dataPack?: string;
+  /** Seed of a generated data pack (as `sim up --seed`). */
+  seed?: number;
+  portBase: number;
+  deadlineMs?: number;
+  /** The file to write or check; `-` for stdout. Default: compose/docker-compose.yml. */
+  out?: string;
+}
+
+/** A rendered compose file, what it was made from, and notes for stderr. */
+export interface RenderedCompose {
+  text: string;
+  plan: ContainerPlan;
+  /** Absolute path of the file, or undefined for stdout. */
+  file?: string;
+  /** One line each: what the compose file leaves out (faults, consumer profiles). */
+  notes: string[];
+}
+
+/**
+ * The container plan input of a resolved topology: its simulated communities in order, its
+ * external communities, deadline, and pack (the committed default pack is used from the image;
+ * any other is bind-mounted from the host). `sim up --runtime docker` plans the same way.
+ */
+export function containerPlanInput(
+  topology: Topology,
+  o: { seed: number; portBase: number },
+): ContainerPlanInput {
+  const dir = path.resolve(topology.dataPackDir ?? defaultDataPackDir);
+  return {
+    communities: topology.communities.flatMap((c) =>
+      c.kind === 'simulated' ? [{ name: c.store.name, homeCommunityId: c.store.homeCommunityId }] : [],
+    ),
+    external: topology.communities.filter((c) => c.kind === 'external'),
+    dataPack: dir === path.resolve(IMAGE_PACK.hostDir) ? { inImage: IMAGE_PACK.inImage } : { hostDir: dir },
+    deadlineMs: topology.broker.deadlineMs,
+    seed: o.seed,
+    portBase: o.portBase,
+  };
+}
+
+/**
+ * Resolve, plan and render. No file is written.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT for bad flags, a bad topology file or unusable ports
+ *   and names; SIM_ERR_DATA_PACK_* from the pack loader.
+ */
+export async function renderComposeFromOptions(o: ComposeOptions): Promise<RenderedCompose> {
+  checkFlags(o);
+  const { topology, spec } = await topologyFromOptions({ ...o, host: TopologyDefaults.host });
+  const plan = planContainers(containerPlanInput(topology, { seed: spec.seed, portBase: o.portBase }));
+  const out = o.out ?? path.join(repoRoot, COMPOSE_FILE);
+  const file = out === '-' ? undefined : path.resolve(out);
+  const text = renderCompose(plan, {
+    regenerate: regenerateCommand(o),
+    repoRoot,
+    ...(file !== undefined ? { composeDir: path.dirname(file), file: o.out ?? COMPOSE_FILE } : {}),
+  });
+  return {
+    text,
+    plan,
+    notes: notes(spec, plan.published.control.url),
+    ...(file !== undefined ? { file } : {}),
+  };
+}
+
+/** Register `compose render`. */
+export function composeCommand(y: Argv): Argv {
+  return y.command(
+    'compose <action>',
+    'the docker-compose stack: render the compose file of a topology',
+    (a) =>
+      a
+        .positional('action', { choices: ['render'] as const, demandOption: true })
+        .option('topology', { type: 'string', describe: 'topology file (YAML), as for sim up' })
+        .option('gateways', { type: 'number', describe: 'number of simulated communities (default 3)' })
+        .option('data-pack', {
+          type: 'string',
+          describe: 'data pack directory (default: data-packs/default)',
+        })
+        .option('seed', { type: 'number', describe: 'generate (and cache) a pack from this seed' })
+        .option('port-base', {
+          type: 'number',
+          default: TopologyDefaults.brokerPort,
+          describe: 'host port of the broker; control API +10, PARS +20, gateways from +921 (9001)',
+        })
+        .option('deadline-ms', { type: 'number', describe: 'per-community deadline, ms (default 10000)' })
+        .option('out', {
+          type: 'string',
+          nargs: 1,
+          describe: `file to write, - for stdout (default: ${COMPOSE_FILE})`,
+        })
+        .option('check', {
+          type: 'boolean',
+          default: false,
+          describe: 'write nothing; fail when the file differs from a fresh render',
+        }),
+    async (argv) => {
+      const opts: ComposeOptions = {
+        portBase: argv['port-base'],
+        ...(argv.topology !== undefined ? { topology: argv.topology } : {}),
+        ...(argv.gateways !== undefined ? { gateways: argv.gateways } : {}),
+        ...(argv['data-pack'] !== undefined ? { dataPack: argv['data-pack'] } : {}),
+        ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+        ...(argv['deadline-ms'] !== undefined ? { deadlineMs: argv['deadline-ms'] } : {}),
+        ...(argv.out !== undefined ? { out: argv.out } : {}),
+      };
+      if (argv.check && opts.out === '-') {
+        throw new SimError('SIM_ERR_BAD_ARGUMENT', '--check compares a file: drop --out - or name the file');
+      }
+      const r = await renderComposeFromOptions(opts);
+      for (const n of r.notes) process.stderr.write(`nir-sim: note: ${n}\n`);
+      if (r.file === undefined) return void process.stdout.write(r.text);
+      const shown = path.relative(process.cwd(), r.file) || r.file;
+      if (argv.check) return checkFile(r, shown, regenerateCommand(opts));
+      await mkdir(path.dirname(r.file), { recursive: true });
+      await writeFile(r.file, r.text);
+      const gateways = r.plan.services.filter((s) => s.role === 'gateway').length;
+      process.stdout.write(
+        `wrote ${shown}: broker, pars and ${gateways} responding gateways; start it with docker compose -f ${shown} up --build\n`,
+      );
+    },
+  );
+}
+
+/** @throws SimError SIM_ERR_BAD_ARGUMENT naming the file and the command that regenerates it. */
+async function checkFile(r: RenderedCompose, shown: string, regenerate: string): Promise<void> {
+  const current = existsSync(r.file!) ? await readFile(r.file!, 'utf8') : undefined;
+  if (current === r.text) return void process.stdout.write(`${shown} is up to date\n`);
+  throw new SimError(
+    'SIM_ERR_BAD_ARGUMENT',
+    `${shown} is ${current === undefined ? 'missing' : 'out of date'}: regenerate it with ${regenerate}`,
+  );
+}
+
+/**
+ * The flags `sim up` also refuses, with the same messages.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT.
+ */
+function checkFlags(o: ComposeOptions): void {
+  if (o.deadlineMs !== undefined && (!Number.isInteger(o.deadlineMs) || o.deadlineMs <= 0)) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `--deadline-ms ${o.deadlineMs} must be a positive whole number of milliseconds`,
+    );
+  }
+  if (o.gateways !== undefined && (!Number.isInteger(o.gateways) || o.gateways < 1 || o.gateways > 200)) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `--gateways ${o.gateways} must be a whole number from 1 to 200`,
+    );
+  }
+}
+
+/** What the compose file cannot carry, one line each. */
+function notes(spec: TopologySpec, controlUrl: string): string[] {
+  const out: string[] = [];
+  const n = spec.faults.length;
+  if (n > 0) {
+    out.push(
+      `the topology's ${n} fault${n === 1 ? ' is' : 's are'} not in the compose file: add ${n === 1 ? 'it' : 'them'} at runtime with npm run sim fault add -- --control-url ${controlUrl}`,
+    );
+  }
+  const consumers = Object.keys(spec.broker.consumers);
+  if (consumers.length > 0) {
+    out.push(
+      `consumer profiles (${consumers.join(', ')}) are not passed to the container broker yet: it fans out to every community`,
+    );
+  }
+  return out;
+}
+
+/** The command line that renders the same file again: `npm run sim compose render [-- flags]`. */
+function regenerateCommand(o: ComposeOptions): string {
+  const flags: [string, string | number | undefined][] = [
+    ['--topology', o.topology],
+    ['--gateways', o.gateways],
+    ['--data-pack', o.dataPack],
+    ['--seed', o.seed],
+    ['--port-base', o.portBase === TopologyDefaults.brokerPort ? undefined : o.portBase],
+    ['--deadline-ms', o.deadlineMs],
+    ['--out', o.out === COMPOSE_FILE ? undefined : o.out],
+  ];
+  const args = flags.flatMap(([flag, v]) => (v === undefined ? [] : [flag, quote(String(v))]));
+  return ['npm run sim compose render', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
+}
+
+/** A shell word: as is when safe, else single-quoted. */
+function quote(s: string): string {
+  return /^[\w./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

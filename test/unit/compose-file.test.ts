@@ -1,0 +1,210 @@
+/**
+ * The committed compose/docker-compose.yml: it is exactly what `npm run sim compose render`
+ * writes today (so CI fails when it is stale), it describes the 3-community default stack, and
+ * Debian's docker-compose accepts it. Then `sim compose render` as a user runs it: `--check`,
+ * `--out -`, a host pack, and the notes for what a compose file cannot carry.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { check, resolveConfig } from 'prettier';
+import { parse } from 'yaml';
+import { COMPOSE_FILE, renderComposeFromOptions } from '../../simulator/cli/commands/compose.js';
+import { defaultPackDir, repoDir } from '../helpers/topology.js';
+
+const hasDockerCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
+const committedFile = path.join(repoDir, COMPOSE_FILE);
+const committed = readFileSync(committedFile, 'utf8');
+const work = mkdtempSync(path.join(tmpdir(), 'nir-sim-compose-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** `sim` as the CLI runs it (tsx, the package's `sim` script without npm's own output). */
+function sim(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'simulator/cli/main.ts', ...args], {
+    cwd: repoDir,
+    env: { ...process.env, NIR_SIM_HOME: work, NIR_SIM_LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
+}
+
+const OID = 'urn:oid:2.25.143717819127266221728204988935439350416.1';
+const NAMES = ['north-east-imaging-network', 'north-west-imaging-network', 'yorkshire-imaging-network'];
+
+describe('compose/docker-compose.yml', () => {
+  it('is exactly a fresh render (regenerate it with npm run sim compose render)', async () => {
+    const fresh = await renderComposeFromOptions({ portBase: 8080 });
+    expect(fresh.notes).toEqual([]);
+    expect(committed).toBe(fresh.text);
+  });
+
+  it('runs the broker, PARS and the 3 communities of the default pack, each healthy before the broker starts', () => {
+    const doc = parse(committed, { version: '1.1' }) as Record<string, unknown>;
+    const healthcheck = {
+      test: ['CMD', 'node', 'compose/healthcheck.mjs'],
+      interval: '2s',
+      timeout: '2s',
+      retries: 15,
+      start_period: '30s',
+    };
+    const common = {
+      image: 'nir-sim:local',
+      build: { context: '..', dockerfile: 'compose/Dockerfile' },
+      healthcheck,
+      networks: ['nir-sim'],
+      restart: 'no',
+      stop_grace_period: '10s',
+    };
+    const health = (port: number) => ({ NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health` });
+    const gateways = Object.fromEntries(
+      NAMES.map((name, i) => [
+        name,
+        {
+          ...common,
+          command: [
+            'serve',
+            'gateway',
+            '--data-pack',
+            '/app/data-packs/default',
+            '--community',
+            name,
+            '--seed',
+            '1',
+          ],
+          environment: health(9001),
+          ports: [`127.0.0.1:${9001 + i}:9001`],
+        },
+      ]),
+    );
+    expect(doc).toEqual({
+      services: {
+        ...gateways,
+        pars: {
+          ...common,
+          command: ['serve', 'pars', '--dir', '/var/lib/nir-sim/pars'],
+          environment: health(8100),
+          ports: ['127.0.0.1:8100:8100'],
+          volumes: ['pars:/var/lib/nir-sim/pars'],
+        },
+        broker: {
+          ...common,
+          command: [
+            ...[
+              'serve',
+              'broker',
+              '--deadline-ms',
+              '10000',
+              '--seed',
+              '1',
+              '--public-url',
+              'http://127.0.0.1:8080',
+            ],
+            ...['--pars-url', 'http://pars:8100', '--pars-control-url', 'http://pars:8110'],
+            ...['--audit-dir', '/var/lib/nir-sim/audit'],
+            ...NAMES.flatMap((name, i) => [
+              '--community',
+              `name=${name},homeCommunityId=${OID}.${i + 1},url=http://${name}:9001,control=http://${name}:9090`,
+            ]),
+          ],
+          environment: health(8080),
+          ports: ['127.0.0.1:8080:8080', '127.0.0.1:8090:8090'],
+          volumes: ['audit:/var/lib/nir-sim/audit'],
+          depends_on: Object.fromEntries(
+            [...NAMES, 'pars'].map((s) => [s, { condition: 'service_healthy' }]),
+          ),
+        },
+      },
+      networks: { 'nir-sim': { name: 'nir-sim' } },
+      volumes: { audit: {}, pars: {} },
+    });
+  });
+
+  it("is formatted as npm run lint's prettier --check wants it", async () => {
+    const options = await resolveConfig(committedFile);
+    expect(await check(committed, { ...options, filepath: committedFile })).toBe(true);
+  });
+
+  it.skipIf(!hasDockerCompose)(
+    "is accepted by Debian's docker-compose config -q (skipped when docker-compose is absent)",
+    () => {
+      const r = spawnSync('docker-compose', ['-f', committedFile, 'config', '-q'], { encoding: 'utf8' });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    },
+  );
+});
+
+describe('sim compose render', { timeout: 120_000 }, () => {
+  it('--check passes on the committed file and fails in one line naming the command when it differs', () => {
+    const ok = sim('compose', 'render', '--check');
+    expect([ok.code, ok.stdout, ok.stderr]).toEqual([0, `${COMPOSE_FILE} is up to date\n`, '']);
+    const stale = path.join(work, 'stale.yml');
+    writeFileSync(stale, committed.replace('retries: 15', 'retries: 3'));
+    const bad = sim('compose', 'render', '--check', '--out', stale);
+    expect([bad.code, bad.stdout, bad.stderr]).toEqual([
+      64,
+      '',
+      `nir-sim: ${path.relative(repoDir, stale)} is out of date: regenerate it with npm run sim compose render -- --out ${stale}`,
+    ]);
+  });
+
+  it('bind-mounts a host pack, relative to the file written, and prints to stdout with absolute paths', () => {
+    const pack = path.join(work, 'packs', 'copy');
+    cpSync(defaultPackDir, pack, { recursive: true });
+    const out = path.join(work, 'stack', 'docker-compose.yml');
+    const wrote = sim('compose', 'render', '--data-pack', pack, '--gateways', '2', '--out', out);
+    expect(wrote.code, wrote.stderr).toBe(0);
+    const file = parse(readFileSync(out, 'utf8'), { version: '1.1' }) as {
+      services: Record<string, { command: string[]; volumes?: string[]; build: { context: string } }>;
+    };
+    expect(Object.keys(file.services)).toEqual([...NAMES.slice(0, 2), 'pars', 'broker']);
+    expect(file.services[NAMES[0]!]!.volumes).toEqual(['../packs/copy:/var/lib/nir-sim-pack:ro']);
+    expect(file.services[NAMES[0]!]!.command.slice(2, 4)).toEqual(['--data-pack', '/var/lib/nir-sim-pack']);
+    expect(file.services['broker']!.build.context).toBe(path.relative(path.dirname(out), repoDir));
+
+    const printed = sim('compose', 'render', '--data-pack', pack, '--gateways', '2', '--out', '-');
+    expect(printed.code, printed.stderr).toBe(0);
+    const doc = parse(printed.stdout, { version: '1.1' }) as typeof file;
+    expect(doc.services[NAMES[1]!]!.volumes).toEqual([`${pack}:/var/lib/nir-sim-pack:ro`]);
+    expect(doc.services['pars']!.build.context).toBe(repoDir);
+  });
+
+  it('renders a topology with faults and consumer profiles, and says on stderr that neither is in the file', () => {
+    const topology = path.join(work, 'topology.yaml');
+    writeFileSync(
+      topology,
+      [
+        'schemaVersion: 1',
+        'gateways: 2',
+        'broker:',
+        '  consumers:',
+        '    north-pacs: { exclude: [north-west-imaging-network] }',
+        'faults:',
+        '  - { name: slow, gateway: north-east-imaging-network, kind: latency, latencyMs: 200 }',
+        '  - { name: down, gateway: north-west-imaging-network, kind: refuse }',
+      ].join('\n'),
+    );
+    const r = sim('compose', 'render', '--topology', topology, '--out', '-');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n')).toEqual([
+      "nir-sim: note: the topology's 2 faults are not in the compose file: add them at runtime with npm run sim fault add -- --control-url http://127.0.0.1:8090",
+      'nir-sim: note: consumer profiles (north-pacs) are not passed to the container broker yet: it fans out to every community',
+    ]);
+    expect(Object.keys((parse(r.stdout) as { services: object }).services)).toEqual([
+      ...NAMES.slice(0, 2),
+      'pars',
+      'broker',
+    ]);
+  });
+
+  it('refuses a port base that puts a host port out of range, in one line', () => {
+    const r = sim('compose', 'render', '--port-base', '65000', '--out', '-');
+    expect([r.code, r.stdout, r.stderr]).toEqual([
+      64,
+      '',
+      'nir-sim: --port-base 65000 puts host ports outside 1..65535 (broker 65000 to 65923): pick a port base from 1024 to 64612',
+    ]);
+  });
+});
