@@ -4,6 +4,7 @@
  * simulator already running (`--target`), reached through its control API, whose faults the
  * scenario adds and removes again.
  */
+import { existsSync } from 'node:fs';
 import { loadDataPack, type DataPack } from '../data-pack/loader.js';
 import type { FaultStore } from '../faults/fault-store.js';
 import { startInProcess } from '../runtime/in-process.js';
@@ -81,6 +82,8 @@ export async function startInProcessEnvironment(
  * the scenario added; faults that were there before are left alone.
  * @param warn receives one line per thing the running simulator does differently from the
  *   scenario's topology (deadline, consumer profiles, seed, faults already present).
+ * @param override `dataPackDir`: the pack on this machine, when the simulator's own path is not
+ *   (a container stack's broker does not hold the pack).
  * @throws SimError SIM_ERR_NOT_RUNNING when the control API does not answer;
  *   SIM_ERR_BAD_ARGUMENT when the running topology lacks a community the scenario names, or it
  *   refuses the scenario's faults.
@@ -89,6 +92,7 @@ export async function connectTargetEnvironment(
   s: ScenarioSpec,
   controlUrl: string,
   warn: (line: string) => void,
+  override: { dataPackDir?: string } = {},
 ): Promise<ScenarioEnvironment> {
   const client = new ControlClient(controlUrl);
   const t = await client.topology();
@@ -104,12 +108,15 @@ export async function connectTargetEnvironment(
       'SIM_ERR_INTERNAL',
       `the running simulator's GET /topology has no ITI-38/ITI-39 broker endpoint`,
     );
-  const pack = t.dataPackDir === undefined ? undefined : await loadDataPack(t.dataPackDir);
-  if (!pack)
+  const packDir = override.dataPackDir ?? t.dataPackDir;
+  if (packDir === undefined || !existsSync(packDir))
     throw new SimError(
       'SIM_ERR_BAD_ARGUMENT',
-      'the running simulator has no data pack to choose patients from',
+      packDir === undefined
+        ? `the simulator at ${controlUrl} does not say which data pack it serves (a container stack): pass --data-pack <dir>, e.g. --data-pack data-packs/default`
+        : `the data pack of the simulator at ${controlUrl} (${packDir}) is not on this machine: pass --data-pack <dir>`,
     );
+  const pack = await loadDataPack(packDir);
   differences(s, t.seed, (await client.listFaults()).length, warn);
   const view = packView(pack);
   const faults = controlFaults(controlUrl, client);

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectTargetEnvironment } from '../../simulator/cli/scenario-environment.js';
+import { loadScenarioOrFail, scenarioPath } from '../../simulator/cli/scenario-files.js';
 import { loadDataPack, type DataPack } from '../../simulator/data-pack/loader.js';
 import { startBrokerRole } from '../../simulator/runtime/broker-role.js';
 import { startGatewayRole, startParsRole, type RunningRole } from '../../simulator/runtime/service-roles.js';
@@ -171,6 +173,27 @@ describe('container roles: broker, gateways and PARS as separate services', () =
     });
     for (const url of [broker.control.url, gateways[0]!.control.url])
       expect((await json(`${url}/faults`)).body).toEqual({ faults: [] });
+  });
+
+  it('a scenario targets the stack by its control API; the pack must be named, as the broker holds none', async () => {
+    const scenario = await loadScenarioOrFail(scenarioPath('known-to-no-network'));
+    const notes: string[] = [];
+    await expect(
+      connectTargetEnvironment(scenario, broker.control.url, (l) => notes.push(l)),
+    ).rejects.toThrow(
+      `the simulator at ${broker.control.url} does not say which data pack it serves (a container stack): pass --data-pack <dir>, e.g. --data-pack data-packs/default`,
+    );
+    const env = await connectTargetEnvironment(scenario, broker.control.url, (l) => notes.push(l), {
+      dataPackDir: defaultPackDir,
+    });
+    expect(env.brokerEndpoints).toEqual({
+      'ITI-38': 'http://localhost:8080/xca/iti38',
+      'ITI-39': 'http://localhost:8080/xca/iti39',
+    });
+    expect(env.communities.map((c) => [c.name, c.repositoryUniqueId])).toEqual(
+      pack.communities.slice(0, 2).map((c) => [c.name, c.repositoryUniqueId]),
+    );
+    await env.stop();
   });
 
   it('PARS faults go to the PARS container; DELETE removes a fault where it lives', async () => {

@@ -50,8 +50,23 @@ export function scenarioCommand(y: Argv): Argv {
               type: 'boolean',
               default: false,
               describe: 'run against the running simulator (npm run sim up) instead of starting one',
+            })
+            .option('control-url', {
+              type: 'string',
+              describe:
+                "run against the simulator whose control API is here (e.g. a docker compose stack's, http://127.0.0.1:8090); implies --target",
+            })
+            .option('data-pack', {
+              type: 'string',
+              describe:
+                "with --target: the data pack the running simulator serves, when its own path is not on this machine (a container's)",
             }),
-        (argv) => runCommand(argv.scenario, argv.reporter, argv.out, argv.target),
+        (argv) =>
+          runCommand(argv.scenario, argv.reporter, argv.out, {
+            target: argv.target || argv['control-url'] !== undefined,
+            ...(argv['control-url'] !== undefined ? { controlUrl: argv['control-url'] } : {}),
+            ...(argv['data-pack'] !== undefined ? { dataPackDir: path.resolve(argv['data-pack']) } : {}),
+          }),
       )
       .command('list', 'list the shipped scenarios with their descriptions', {}, () => listCommand())
       .command(
@@ -73,12 +88,12 @@ async function runCommand(
   arg: string,
   reporter: ReporterName,
   out: string | undefined,
-  target: boolean,
+  target: TargetOptions,
 ): Promise<void> {
   const file = scenarioPath(arg);
   const scenario = await loadScenarioOrFail(file);
-  const env = target
-    ? await targetEnvironment(scenario)
+  const env = target.target
+    ? await targetEnvironment(scenario, target)
     : await startInProcessEnvironment(scenario, {
         baseDir: path.dirname(file),
         logger: createLogger(process.env['NIR_SIM_LOG_LEVEL'] ?? 'error'),
@@ -100,7 +115,17 @@ async function runCommand(
   if (!result.passed) process.exitCode = 1;
 }
 
-async function targetEnvironment(scenario: ScenarioSpec): Promise<ScenarioEnvironment> {
+/** Where `--target` points: the state file's simulator, or `--control-url`; `--data-pack` for patients. */
+interface TargetOptions {
+  target: boolean;
+  controlUrl?: string;
+  dataPackDir?: string;
+}
+
+async function targetEnvironment(scenario: ScenarioSpec, o: TargetOptions): Promise<ScenarioEnvironment> {
+  const warn = (line: string): void => void process.stderr.write(`nir-sim: note: ${line}\n`);
+  if (o.controlUrl !== undefined)
+    return connectTargetEnvironment(scenario, o.controlUrl, warn, optionalPack(o.dataPackDir));
   const state = runningState();
   if (!state)
     throw new SimError(
@@ -112,9 +137,13 @@ async function targetEnvironment(scenario: ScenarioSpec): Promise<ScenarioEnviro
       'SIM_ERR_NOT_RUNNING',
       `the running simulator (pid ${state.pid}) has no control API: restart it with npm run sim down && npm run sim up`,
     );
-  return connectTargetEnvironment(scenario, state.control.url, (line) =>
-    process.stderr.write(`nir-sim: note: ${line}\n`),
-  );
+  // A container runtime's own pack path is inside its containers; the state file has the host's.
+  const pack = o.dataPackDir ?? (state.runtime === 'in-process' ? undefined : state.dataPackDir);
+  return connectTargetEnvironment(scenario, state.control.url, warn, optionalPack(pack));
+}
+
+function optionalPack(dataPackDir: string | undefined): { dataPackDir?: string } {
+  return dataPackDir === undefined ? {} : { dataPackDir };
 }
 
 async function listCommand(): Promise<void> {
