@@ -1,17 +1,29 @@
-/** What `sim up` prints once everything listens: endpoints, communities, a curl to paste. */
+/**
+ * What `sim up` prints once everything listens (either runtime): endpoints, communities, a curl to
+ * paste; for the docker runtime also the project, the engine and the containers' states.
+ */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SimState } from './state.js';
 import { curlFindDocuments } from './example-request.js';
 import { queueDepthOnDisk } from '../audit/durable-queue.js';
 
+/** A container of the docker runtime as the engine reports it now (runtime/docker-project.ts). */
+export interface BannerContainer {
+  name: string;
+  role: string;
+  state: string;
+  health: string;
+}
+
 /**
  * Print the running topology and a ready-to-paste query for a patient known to every community.
  * @param activeFaults faults configured now (from the control API), when known.
+ * @param containers the docker runtime's containers as the engine reports them, when asked.
  */
-export function printBanner(s: SimState, activeFaults?: number): void {
+export function printBanner(s: SimState, activeFaults?: number, containers?: BannerContainer[]): void {
   const out: string[] = [];
-  out.push(`nir-sim is up (pid ${s.pid}, in-process runtime)`);
+  out.push(...headerLines(s, containers));
   out.push('');
   out.push(`Broker (sandbox port, open access): ${s.broker.url}`);
   for (const [t, url] of Object.entries(s.broker.endpoints)) out.push(`  ${t.padEnd(7)} POST ${url}`);
@@ -30,9 +42,14 @@ export function printBanner(s: SimState, activeFaults?: number): void {
   if (s.pars !== undefined) {
     out.push('');
     out.push(`PARS (audit, FHIR R4): ${s.pars.url}/FHIR/R4/AuditEvent`);
-    out.push(
-      `  queued for PARS: ${queueDepthOnDisk(s.pars.queueDir)}; this run's audit file: ${s.pars.auditFile}`,
-    );
+    if (s.runtime === 'in-process')
+      out.push(
+        `  queued for PARS: ${queueDepthOnDisk(s.pars.queueDir)}; this run's audit file: ${s.pars.auditFile}`,
+      );
+    else
+      out.push(
+        `  records and the broker's audit trail in the volumes ${s.docker.volumes.join(', ') || '(none)'}`,
+      );
     out.push('  reports: npm run sim audit report -- --patient <nhs number> | --user <id>');
   }
   if (s.topologyFile !== undefined) out.push(`\nTopology file: ${s.topologyFile}`);
@@ -47,9 +64,28 @@ export function printBanner(s: SimState, activeFaults?: number): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
+/** Which runtime runs it; for docker, each container's state and health (when the engine was asked). */
+function headerLines(s: SimState, containers: BannerContainer[] | undefined): string[] {
+  if (s.runtime === 'in-process') return [`nir-sim is up (pid ${s.pid}, in-process runtime)`];
+  const d = s.docker;
+  const out = [
+    `nir-sim is up (docker runtime: project ${d.project}, image ${d.image}, network ${d.network})`,
+    `Container engine: ${d.engine}; stop with npm run sim down -- --runtime docker`,
+  ];
+  if (containers === undefined) return out;
+  out.push('Containers:');
+  if (containers.length === 0)
+    out.push('  none: the engine has no container of this project (npm run sim down -- --runtime docker)');
+  for (const c of containers)
+    out.push(`  ${c.name.padEnd(40)} ${c.role.padEnd(8)} ${c.state.padEnd(10)} health: ${c.health}`);
+  return out;
+}
+
 /** The integration port (mTLS + signed XUA, issue 4) and what to present to it; or how to turn it on. */
 function integrationLines(s: SimState): string[] {
   const i = s.broker.integration;
+  if (i === undefined && s.runtime === 'docker')
+    return ['Broker integration port: not published by the docker runtime (sandbox port only)'];
   if (i === undefined)
     return ['Broker integration port: off (npm run sim certs generate, then start again: mTLS + signed XUA)'];
   return [

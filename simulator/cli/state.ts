@@ -1,17 +1,21 @@
 /**
  * The running simulator's state file (`<state home>/state.json`), written once every endpoint
- * listens and removed on a clean stop. `sim status` and `sim down` read it.
+ * listens (in-process) or every container is healthy (docker, issue 7) and removed on a clean
+ * stop. `sim status` and `sim down` read it.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { stateHome } from './paths.js';
 
-/** What `sim status --json` prints. URLs are absolute. */
-export interface SimState {
+/** What both runtimes' state files hold. URLs are absolute, as the host reaches them. */
+interface SimStateCommon {
+  /**
+   * In-process: the process that serves everything (`sim down` signals it). Docker: the `sim up`
+   * that started the containers, which has exited since; not a liveness signal (the engine is).
+   */
   pid: number;
   /** ISO 8601. */
   startedAt: string;
-  runtime: 'in-process';
   /** `url` is the sandbox port; `integration` the HTTPS integration port (mTLS + XUA, issue 4) when security is on. */
   broker: {
     url: string;
@@ -19,6 +23,7 @@ export interface SimState {
     integration?: { url: string; endpoints: Record<string, string> };
   };
   communities: { name: string; homeCommunityId: string; kind: string; endpoints: Record<string, string> }[];
+  /** The data pack directory on the host (also for the docker runtime, where a copy may be in the image). */
   dataPackDir?: string;
   /** The control API (issue 3 section 2); absent only in state files of older versions. */
   control?: { url: string };
@@ -26,10 +31,36 @@ export interface SimState {
   seed?: number;
   /** The topology file `sim up --topology` started from, absolute. */
   topologyFile?: string;
-  /** The simulated PARS and the broker's audit (issue 5): base URL, queue directory, run's file. */
-  pars?: { url: string; queueDir: string; auditFile: string };
   logFile?: string;
 }
+
+/** The embedded runtime: everything in the process `pid`. */
+export interface InProcessState extends SimStateCommon {
+  runtime: 'in-process';
+  /** The simulated PARS and the broker's audit (issue 5): base URL, queue directory, run's file. */
+  pars?: { url: string; queueDir: string; auditFile: string };
+}
+
+/** The docker runtime (issue 7): containers on a container engine; nothing of it in a host process. */
+export interface DockerState extends SimStateCommon {
+  runtime: 'docker';
+  /** The simulated PARS as published on the host (its records are in the project's `pars` volume). */
+  pars?: { url: string };
+  docker: {
+    /** The project: label `io.nir-sim.project` on every container, network and volume. */
+    project: string;
+    /** The engine it was started on (`<DOCKER_HOST> (DOCKER_HOST)` or the default socket). */
+    engine: string;
+    network: string;
+    image: string;
+    containers: { service: string; role: string; name: string; id: string }[];
+    /** Engine names of the named volumes (kept by `sim down` unless `--volumes`). */
+    volumes: string[];
+  };
+}
+
+/** What `sim status --json` prints: one runtime's state. */
+export type SimState = InProcessState | DockerState;
 
 /** Where `sim up` keeps audit files, the PARS queue and the simulated PARS's records. */
 export function auditDir(): string {
@@ -40,7 +71,7 @@ export function auditDir(): string {
 export function parsState(running: {
   pars?: { url: string };
   audit?: { queueDir: string; file: string };
-}): Pick<SimState, 'pars'> {
+}): Pick<InProcessState, 'pars'> {
   return running.pars && running.audit
     ? { pars: { url: running.pars.url, queueDir: running.audit.queueDir, auditFile: running.audit.file } }
     : {};
@@ -81,8 +112,19 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The state of a simulator that is actually running, else undefined (stale files are ignored). */
+/**
+ * The state of a simulator that is actually running, else undefined (stale files are ignored).
+ * In-process: its process is alive. Docker: the state file exists (`sim down` removes it); whether
+ * the containers still run is the engine's to say (`sim status` asks it).
+ */
 export function runningState(): SimState | undefined {
   const s = readState();
+  if (s?.runtime === 'docker') return s;
   return s && isAlive(s.pid) ? s : undefined;
+}
+
+/** Remove the state file if it describes the docker runtime's `project`. */
+export function clearDockerState(project: string): void {
+  const s = readState();
+  if (s?.runtime === 'docker' && s.docker.project === project) rmSync(file(), { force: true });
 }

@@ -13,6 +13,8 @@ export const SimErrorCode = {
   NotRunning: 'SIM_ERR_NOT_RUNNING',
   AlreadyRunning: 'SIM_ERR_ALREADY_RUNNING',
   StartTimeout: 'SIM_ERR_START_TIMEOUT',
+  /** No container engine answers at DOCKER_HOST (the docker runtime, issue 7). */
+  EngineUnreachable: 'SIM_ERR_ENGINE_UNREACHABLE',
   Internal: 'SIM_ERR_INTERNAL',
 } as const;
 export type SimErrorCode = (typeof SimErrorCode)[keyof typeof SimErrorCode];
@@ -26,6 +28,7 @@ export const exitCodeFor: Record<SimErrorCode, number> = {
   SIM_ERR_NOT_RUNNING: 69,
   SIM_ERR_ALREADY_RUNNING: 69,
   SIM_ERR_START_TIMEOUT: 69,
+  SIM_ERR_ENGINE_UNREACHABLE: 69,
   SIM_ERR_INTERNAL: 70,
 };
 

@@ -1,10 +1,10 @@
 /**
  * The container plan (simulator/runtime/container-plan.ts): one Topology as containers, the
  * model both the compose renderer and the docker runtime start from; and its input from a
- * resolved Topology (simulator/cli/commands/compose.ts containerPlanInput).
+ * resolved Topology (simulator/cli/container-plan-input.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { containerPlanInput } from '../../simulator/cli/commands/compose.js';
+import { containerPlanInput } from '../../simulator/cli/container-plan-input.js';
 import {
   planContainers,
   type ContainerPlanInput,

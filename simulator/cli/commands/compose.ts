@@ -9,18 +9,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { renderCompose } from '../../runtime/compose-render.js';
-import { planContainers, type ContainerPlan, type ContainerPlanInput } from '../../runtime/container-plan.js';
+import { planContainers, type ContainerPlan } from '../../runtime/container-plan.js';
 import type { TopologySpec } from '../../runtime/topology-spec.js';
-import { TopologyDefaults, type Topology } from '../../runtime/topology.js';
+import { TopologyDefaults } from '../../runtime/topology.js';
 import { SimError } from '../../shared/errors.js';
-import { defaultDataPackDir, repoRoot } from '../paths.js';
+import { containerPlanInput } from '../container-plan-input.js';
+import { repoRoot } from '../paths.js';
 import { topologyFromOptions } from '../topology-from-options.js';
 
 /** Where the committed compose file lives, relative to the repository root. */
 export const COMPOSE_FILE = 'compose/docker-compose.yml';
-
-/** The pack the project image carries (compose/Dockerfile copies data-packs/default to /app). */
-const IMAGE_PACK = { hostDir: defaultDataPackDir, inImage: 'data-packs/default' };
 
 /** `sim compose render` options, as the flags give them. */
 export interface ComposeOptions {
@@ -43,28 +41,6 @@ export interface RenderedCompose {
   file?: string;
   /** One line each: what the compose file leaves out (faults, consumer profiles). */
   notes: string[];
-}
-
-/**
- * The container plan input of a resolved topology: its simulated communities in order, its
- * external communities, deadline, and pack (the committed default pack is used from the image;
- * any other is bind-mounted from the host). `sim up --runtime docker` plans the same way.
- */
-export function containerPlanInput(
-  topology: Topology,
-  o: { seed: number; portBase: number },
-): ContainerPlanInput {
-  const dir = path.resolve(topology.dataPackDir ?? defaultDataPackDir);
-  return {
-    communities: topology.communities.flatMap((c) =>
-      c.kind === 'simulated' ? [{ name: c.store.name, homeCommunityId: c.store.homeCommunityId }] : [],
-    ),
-    external: topology.communities.filter((c) => c.kind === 'external'),
-    dataPack: dir === path.resolve(IMAGE_PACK.hostDir) ? { inImage: IMAGE_PACK.inImage } : { hostDir: dir },
-    deadlineMs: topology.broker.deadlineMs,
-    seed: o.seed,
-    portBase: o.portBase,
-  };
 }
 
 /**

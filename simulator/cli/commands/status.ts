@@ -1,13 +1,15 @@
 /**
  * `sim status`: the running topology, as text or as JSON (`--json`), with the control API's URL
- * and the number of faults active now (asked of the control API).
+ * and the number of faults active now (asked of the control API); for the docker runtime also
+ * each container's state and health as the engine reports them (`containers`).
  */
 import type { Argv } from 'yargs';
 import { ControlClient } from '../../control/control-client.js';
 import { SimError } from '../../shared/errors.js';
 import { queueDepthOnDisk } from '../../audit/durable-queue.js';
-import { runningState, type SimState } from '../state.js';
+import { runningState, type DockerState, type SimState } from '../state.js';
 import { printBanner } from '../banner.js';
+import { dockerStatus, type DockerContainerStatus } from '../../runtime/docker-runtime.js';
 
 /** Faults active in the running simulator, or undefined when its control API does not answer. */
 export async function activeFaultCount(s: SimState): Promise<number | undefined> {
@@ -19,7 +21,24 @@ export async function activeFaultCount(s: SimState): Promise<number | undefined>
   }
 }
 
-/** Register `status`. Exits non-zero (SIM_ERR_NOT_RUNNING) when nothing runs. */
+/**
+ * The docker runtime's containers as the engine reports them now.
+ * @throws SimError SIM_ERR_ENGINE_UNREACHABLE; SIM_ERR_NOT_RUNNING when none of them is left.
+ */
+async function dockerContainers(s: DockerState): Promise<DockerContainerStatus[]> {
+  const { containers } = await dockerStatus(s.docker.project);
+  if (containers.length > 0) return containers;
+  throw new SimError(
+    'SIM_ERR_NOT_RUNNING',
+    `the engine at ${s.docker.engine} has no container of project ${s.docker.project}: run npm run sim down -- --runtime docker to clear the state, then start again`,
+  );
+}
+
+/**
+ * Register `status`. Exits non-zero when nothing runs (SIM_ERR_NOT_RUNNING, also when the docker
+ * runtime's containers are gone) or the docker runtime's engine does not answer
+ * (SIM_ERR_ENGINE_UNREACHABLE).
+ */
 export function statusCommand(y: Argv): Argv {
   return y.command(
     'status',
@@ -28,14 +47,17 @@ export function statusCommand(y: Argv): Argv {
     async (argv) => {
       const s = runningState();
       if (!s) throw new SimError('SIM_ERR_NOT_RUNNING', 'not running: start it with npm run sim up');
+      const containers = s.runtime === 'docker' ? await dockerContainers(s) : undefined;
       const activeFaults = await activeFaultCount(s);
       if (argv.json) {
-        const withPars = s.pars
-          ? { ...s, pars: { ...s.pars, queueDepth: queueDepthOnDisk(s.pars.queueDir) } }
-          : s;
-        const out = activeFaults === undefined ? withPars : { ...withPars, activeFaults };
+        const withPars =
+          s.runtime === 'in-process' && s.pars
+            ? { ...s, pars: { ...s.pars, queueDepth: queueDepthOnDisk(s.pars.queueDir) } }
+            : s;
+        const withContainers = containers === undefined ? withPars : { ...withPars, containers };
+        const out = activeFaults === undefined ? withContainers : { ...withContainers, activeFaults };
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-      } else printBanner(s, activeFaults);
+      } else printBanner(s, activeFaults, containers);
     },
   );
 }

@@ -1,7 +1,8 @@
 /**
  * `sim up`: start the broker, the simulated responding gateways and the control API on the
  * embedded in-process runtime, from flags or a topology file (`--topology`), in the foreground
- * (Ctrl-C stops it) or, with --detach, in the background.
+ * (Ctrl-C stops it) or, with --detach, in the background; or, with `--runtime docker`, as
+ * containers on a container engine (docker-up.ts).
  */
 import path from 'node:path';
 import type { Argv } from 'yargs';
@@ -22,6 +23,7 @@ import {
 } from '../topology-from-options.js';
 import { printBanner } from '../banner.js';
 import { startDetached } from '../detach.js';
+import { upDocker } from '../docker-up.js';
 import { activeFaultCount } from './status.js';
 
 /** Register `up` on a yargs instance. */
@@ -69,6 +71,17 @@ export function upCommand(y: Argv): Argv {
           type: 'boolean',
           default: false,
           describe: 'run in the background; return once every endpoint answers',
+        })
+        .option('runtime', {
+          choices: ['in-process', 'docker'] as const,
+          default: 'in-process' as const,
+          describe:
+            'in-process: everything in this process; docker: one container per service on the engine DOCKER_HOST names (returns once healthy)',
+        })
+        .option('build', {
+          type: 'boolean',
+          default: false,
+          describe: 'with --runtime docker: rebuild the nir-sim:local image even when the engine has it',
         }),
     async (argv) => {
       const opts: UpOptions = {
@@ -82,11 +95,21 @@ export function upCommand(y: Argv): Argv {
       };
       validate(opts);
       const existing = runningState();
+      if (existing?.runtime === 'docker') {
+        throw new SimError(
+          'SIM_ERR_ALREADY_RUNNING',
+          `nir-sim is already running (docker runtime, project ${existing.docker.project}): run npm run sim down -- --runtime docker first`,
+        );
+      }
       if (existing) {
         throw new SimError(
           'SIM_ERR_ALREADY_RUNNING',
           `nir-sim is already running (pid ${existing.pid}): run npm run sim down first`,
         );
+      }
+      if (argv.runtime === 'docker') {
+        await upDocker(opts, { build: argv.build, security: argv.security });
+        return;
       }
       if (argv.detach) {
         await specFromOptions(opts); // a bad flag combination or topology file fails here, at once

@@ -1,0 +1,92 @@
+/**
+ * `sim up --runtime docker` (issue 7 section 2): the topology resolved exactly as the in-process
+ * `up` does (topology-from-options.ts), turned into a container plan (runtime/container-plan.ts),
+ * started through dockerode (runtime/docker-runtime.ts); then the state file and the same banner
+ * as the in-process runtime. The containers keep running after this command returns.
+ */
+import path from 'node:path';
+import type { ResolvedTopology } from './resolve-topology.js';
+import { planContainers } from '../runtime/container-plan.js';
+import { containerPlanInput } from './container-plan-input.js';
+import { connectEngine } from '../runtime/docker-engine.js';
+import { dockerStatus, startDockerRuntime, type DockerRun } from '../runtime/docker-runtime.js';
+import type { TopologySpec } from '../runtime/topology-spec.js';
+import { SimError } from '../shared/errors.js';
+import { printBanner } from './banner.js';
+import { repoRoot } from './paths.js';
+import { writeState, type DockerState } from './state.js';
+import { topologyFromOptions, type UpOptions } from './topology-from-options.js';
+import { activeFaultCount } from './commands/status.js';
+
+/** The project image's Dockerfile, relative to the repository root (the build context). */
+export const PROJECT_DOCKERFILE = 'compose/Dockerfile';
+
+/**
+ * Start the topology of `opts` as containers, write the state file and print the banner.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT (--security, consumer profiles: not in the docker
+ *   runtime yet; bad topology), and whatever startDockerRuntime throws.
+ */
+export async function upDocker(opts: UpOptions, flags: { build: boolean; security: boolean }): Promise<void> {
+  if (flags.security) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      '--security is not available with --runtime docker yet: drop --security, or use the in-process runtime',
+    );
+  }
+  const resolved = await topologyFromOptions(opts);
+  if (Object.keys(resolved.topology.broker.consumers ?? {}).length > 0) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      'consumer profiles (broker.consumers) are not available with --runtime docker yet: remove them, or use the in-process runtime',
+    );
+  }
+  const plan = planContainers(
+    containerPlanInput(resolved.topology, {
+      seed: resolved.spec.seed,
+      portBase: opts.portBase,
+      hostIp: opts.host,
+    }),
+  );
+  const engine = await connectEngine();
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  say(`container engine: ${engine.address}`);
+  const run = await startDockerRuntime(plan, {
+    engine,
+    build: { context: repoRoot, dockerfile: PROJECT_DOCKERFILE },
+    rebuild: flags.build,
+    faults: resolved.spec.faults,
+    onProgress: say,
+  });
+  const state = dockerState(run, resolved, opts);
+  writeState(state);
+  const { containers } = await dockerStatus(run.project, { engine });
+  say('');
+  printBanner(state, await activeFaultCount(state), containers);
+}
+
+function dockerState(
+  run: DockerRun,
+  resolved: ResolvedTopology & { spec: TopologySpec },
+  opts: UpOptions,
+): DockerState {
+  return {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    runtime: 'docker',
+    broker: run.published.broker,
+    communities: run.published.communities.map((c) => ({ ...c, endpoints: { ...c.endpoints } })),
+    dataPackDir: resolved.pack.dir,
+    control: run.published.control,
+    pars: run.published.pars,
+    seed: resolved.spec.seed,
+    ...(opts.topology !== undefined ? { topologyFile: path.resolve(opts.topology) } : {}),
+    docker: {
+      project: run.project,
+      engine: run.engine,
+      network: run.network,
+      image: run.image.name,
+      containers: run.containers.map((c) => ({ service: c.service, role: c.role, name: c.name, id: c.id })),
+      volumes: run.volumes,
+    },
+  };
+}
