@@ -55,7 +55,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', 'compose/healthcheck.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The container stack needs an engine and an image: npm run test:containers (vitest.containers.config.ts).
+    exclude: [...configDefaults.exclude, 'test/e2e/containers/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

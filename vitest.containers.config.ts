@@ -1,0 +1,16 @@
+/**
+ * `npm run test:containers` (issue 7): the container stack on a real engine, one file at a time
+ * (each starts five containers). scripts/containers/test-containers.sh prepares the engine and the
+ * image first; `npm test` never runs these (vitest.config.ts excludes them).
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/e2e/containers/**/*.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 400_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
