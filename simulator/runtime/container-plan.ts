@@ -263,7 +263,8 @@ function brokerCommand(input: ContainerPlanInput, hostIp: string): string[] {
   });
   const external = input.external.flatMap((e) => [
     '--external',
-    `name=${e.name},homeCommunityId=${e.homeCommunityId},iti38Url=${e.iti38Url},iti39Url=${e.iti39Url}`,
+    `name=${e.name},homeCommunityId=${e.homeCommunityId},iti38Url=${e.iti38Url},iti39Url=${e.iti39Url}` +
+      (e.rad75Url !== undefined ? `,rad75Url=${e.rad75Url}` : ''),
   ]);
   return [
     ...['serve', 'broker', '--deadline-ms', String(input.deadlineMs), '--seed', String(input.seed)],
@@ -311,7 +312,11 @@ function publishedEndpoints(input: ContainerPlanInput, hostIp: string): Publishe
         name: e.name,
         homeCommunityId: e.homeCommunityId,
         kind: 'external' as const,
-        endpoints: { 'ITI-38': e.iti38Url, 'ITI-39': e.iti39Url },
+        endpoints: {
+          'ITI-38': e.iti38Url,
+          'ITI-39': e.iti39Url,
+          ...(e.rad75Url !== undefined ? { 'RAD-75': e.rad75Url } : {}),
+        },
       })),
     ],
   };

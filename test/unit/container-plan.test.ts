@@ -209,6 +209,21 @@ describe('planContainers', () => {
     expect(planContainers(input({ portBase: 64613 })).services[1]!.ports[0]!.host).toBe(65535);
   });
 
+  it("passes an external community's RAD-75 URL to the broker and publishes it", () => {
+    const imaging = { ...supplier, rad75Url: 'https://gw.example.test/xcai/rad75' };
+    const plan = planContainers(input({ external: [imaging] }));
+    const broker = plan.services.find((x) => x.service === 'broker')!;
+    expect(broker.command.slice(broker.command.indexOf('--external'))).toEqual([
+      '--external',
+      'name=supplier-gw,homeCommunityId=urn:oid:1.2.9,iti38Url=https://gw.example.test/xca/query,iti39Url=https://gw.example.test/xca/retrieve,rad75Url=https://gw.example.test/xcai/rad75',
+    ]);
+    expect(plan.published.communities.at(-1)!.endpoints).toEqual({
+      'ITI-38': 'https://gw.example.test/xca/query',
+      'ITI-39': 'https://gw.example.test/xca/retrieve',
+      'RAD-75': 'https://gw.example.test/xcai/rad75',
+    });
+  });
+
   it('refuses a community named broker or pars, a name used twice, and a name compose cannot use', () => {
     const cases: [ContainerPlanInput, string][] = [
       [
