@@ -18,6 +18,7 @@ import type { Logger } from '../shared/logger.js';
 import { brokerEndpoints, startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
 import type { RunningRole } from './service-roles.js';
 import type { ExternalCommunity } from './topology.js';
+import { securityFromDirectory, type RunningIntegration, type SecurityRuntime } from './security-runtime.js';
 
 /** A community simulated in another container: its gateway's base URL and its control API. */
 export interface ContainerCommunity {
@@ -46,6 +47,13 @@ export interface BrokerRoleOptions {
   auditDir: string;
   /** The broker's sandbox URL as users reach it (published port); `GET /topology` reports it. */
   publicUrl?: string;
+  /**
+   * Security (issue 4) from a mounted certificate set: legs over mutual TLS to `https:`
+   * community URLs with the broker's client certificate and a forwarded signed assertion, and
+   * the integration port (HTTPS, mTLS against the supplier chain, XUA, default deny) on
+   * `integrationPort`. The sandbox port stays open access.
+   */
+  security?: { certsDir: string; integrationPort: number };
   logger: Logger;
 }
 
@@ -88,11 +96,21 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
   let audit: RunningAudit | undefined;
   let sandbox: BrokerSandbox | undefined;
   let control: RunningControlApi | undefined;
+  let security: SecurityRuntime | undefined;
+  let integration: RunningIntegration | undefined;
   const stop = async (): Promise<void> => {
-    await Promise.all([sandbox?.stop(), control?.stop()]);
+    security?.stop();
+    await Promise.all([sandbox?.stop(), control?.stop(), integration?.stop()]);
     await audit?.stop();
   };
   try {
+    if (o.security)
+      security = securityFromDirectory(
+        o.security.certsDir,
+        o.communities.map((c) => c.name),
+        {},
+        o.logger.child({ component: 'security' }),
+      );
     if (o.pars)
       audit = await startAuditStack(
         events,
@@ -108,7 +126,17 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       clock: systemClock,
       logger: o.logger,
       events,
+      ...(security ? { httpsAgent: security.httpsAgent, forward: security.forward } : {}),
     });
+    if (security && o.security) {
+      integration = await security.startIntegration(
+        sandbox.context,
+        o.host,
+        o.security.integrationPort,
+        o.maxBodyBytes,
+      );
+      o.logger.info({ url: integration.url }, 'broker integration port (mTLS + XUA) ready');
+    }
     const publicUrl = o.publicUrl ?? sandbox.url;
     const communities: ControlCommunity[] = entries.map((e, i) => ({
       name: e.name,
@@ -128,7 +156,12 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       }),
       logger: o.logger.child({ component: 'control' }),
     });
-    return { url: sandbox.url, control: { url: control.url }, stop };
+    return {
+      url: sandbox.url,
+      control: { url: control.url },
+      ...(integration ? { integration: { url: integration.url } } : {}),
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -256,7 +256,22 @@ export async function prepareSecurity(
       { dir, minted: minted.minted.length, refreshedCrls: minted.refreshedCrls },
       'certificates minted',
     );
-  const m = loadSecurityMaterial(dir, names);
+  return securityFromDirectory(dir, names, s, logger);
+}
+
+/**
+ * Build the security pieces from a certificate set that exists (no minting): what a container's
+ * role uses, its certificate directory mounted read-only (issue 7). `names`: the communities
+ * whose material to load (a gateway container: its own; the broker: every simulated one).
+ * @throws SimError when a certificate file is missing or unreadable.
+ */
+export function securityFromDirectory(
+  dir: string,
+  names: readonly string[],
+  s: TopologySecurity,
+  logger: Logger,
+): SecurityRuntime {
+  const m = loadSecurityMaterial(dir, [...names]);
   const p = policySettings(s);
   const legs = legAgent(m, s, logger);
   return {

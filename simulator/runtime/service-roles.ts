@@ -14,11 +14,14 @@ import { GatewayPath } from '../gateway/responding-gateway.js';
 import { PARS_TARGET, startParsService } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import { securityFromDirectory } from './security-runtime.js';
 
 /** A running role: its main URL (where `GET /health` answers), its control API, and stop. */
 export interface RunningRole {
   url: string;
   control: { url: string };
+  /** The broker's integration port (HTTPS, mTLS + XUA), when it has a certificate set. */
+  integration?: { url: string };
   stop(): Promise<void>;
 }
 
@@ -34,15 +37,23 @@ export interface RoleListen {
 
 /**
  * Start one community's responding gateway (ITI-38, ITI-39, RAD-75 as in-process) and its control
- * API, which accepts faults whose `gateway` is this community.
+ * API, which accepts faults whose `gateway` is this community. With `certsDir` (a certificate set
+ * as `sim certs generate` mints it, certs/README.md) the gateway serves HTTPS with mutual TLS and
+ * requires the broker's signed XUA assertion; its control API, plain HTTP, is then its health URL.
  * @throws SimError SIM_ERR_PORT_IN_USE when a port is taken.
  */
 export async function startGatewayRole(
   community: CommunityStore,
-  where: RoleListen & { maxBodyBytes: number },
+  where: RoleListen & { maxBodyBytes: number; certsDir?: string },
 ): Promise<RunningRole> {
   const faults = new FaultStore(where.seed, () => [community.name]);
   const logger = where.logger.child({ community: community.name });
+  // With a certificate set: HTTPS with mutual TLS (NIR root) and XUA on the forwarded assertion,
+  // as the in-process runtime's secured gateways (issue 4); the control API stays plain HTTP.
+  const security =
+    where.certsDir === undefined
+      ? undefined
+      : securityFromDirectory(where.certsDir, [community.name], {}, logger);
   const gateway = await startRespondingGateway({
     community,
     logger,
@@ -50,6 +61,10 @@ export async function startGatewayRole(
     host: where.host,
     port: where.port,
     faults,
+    ...(security ? security.gateway(community.name, community.homeCommunityId) : {}),
+  }).catch((err: unknown) => {
+    security?.stop();
+    throw err;
   });
   const self = {
     name: community.name,
@@ -62,6 +77,7 @@ export async function startGatewayRole(
     },
   };
   const control = await roleControl(faults, where, () => [self], logger).catch(async (err: unknown) => {
+    security?.stop();
     await gateway.stop();
     throw err;
   });
@@ -69,6 +85,7 @@ export async function startGatewayRole(
     url: gateway.url,
     control: { url: control.url },
     stop: async () => {
+      security?.stop();
       await Promise.all([control.stop(), gateway.stop()]);
     },
   };

@@ -33,6 +33,21 @@ const DAY_MS = 86_400_000;
 const CRL_REFRESH_MS = 3 * DAY_MS;
 /** subjectAltName of every server certificate: the loopback names the simulator listens on. */
 const SERVER_SAN = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] };
+
+/**
+ * DNS names of the broker's server certificate: localhost, and `broker`, its service name in the
+ * container stack (issue 7), so a product on that network verifies `https://broker:8443`.
+ */
+export const BROKER_SERVER_DNS = ['localhost', 'broker'] as const;
+
+/**
+ * DNS names of a community's gateway certificates: localhost, and the community's name, its
+ * service name in the container stack (issue 7), where the broker's legs verify
+ * `https://<community>:9001` against it.
+ */
+export function gatewayServerDns(name: string): string[] {
+  return ['localhost', name];
+}
 const O = 'O=nir-sim synthetic test PKI';
 
 /** Options of {@link ensureCertificateSet}. */
@@ -81,7 +96,18 @@ async function mintNir(w: Writer, now: Date): Promise<void> {
   w.pair(NirFiles.rootCa, NirFiles.rootCaKey, root);
   const leaf = (cn: string, usage: 'server' | 'client' | 'signing'): Promise<Credential> =>
     mintLeaf({ subject: `CN=${cn}, ${O}`, usage, issuer: root, notBefore: ago(now, 1), ...SERVER_SAN });
-  w.pair(NirFiles.brokerServer, NirFiles.brokerServerKey, await leaf('localhost', 'server'));
+  w.pair(
+    NirFiles.brokerServer,
+    NirFiles.brokerServerKey,
+    await mintLeaf({
+      subject: `CN=localhost, ${O}`,
+      usage: 'server',
+      issuer: root,
+      notBefore: ago(now, 1),
+      ...SERVER_SAN,
+      dns: BROKER_SERVER_DNS,
+    }),
+  );
   w.pair(NirFiles.brokerClient, NirFiles.brokerClientKey, await leaf('nir-broker', 'client'));
   w.pair(NirFiles.signing, NirFiles.signingKey, await leaf('nir-broker XUA signing', 'signing'));
   w.file(NirFiles.rootCrl, await mintCrl({ issuer: root, revoked: [], thisUpdate: now }));
@@ -161,6 +187,7 @@ async function mintCommunity(w: Writer, name: string, now: Date): Promise<void> 
       issuer: ca,
       notBefore: ago(now, 1),
       ...SERVER_SAN,
+      dns: gatewayServerDns(name),
       ...extra,
     });
   const good = await server();

@@ -8,7 +8,8 @@
  * - `serve broker --community name=..,homeCommunityId=..,url=..,control=.. [--external ...]`: the
  *   broker's sandbox port, the audit trail sent to PARS, and the control API users talk to.
  *
- * Every role answers `GET /health` on its main port (the image's healthcheck). The container
+ * Every role answers `GET /health` on its main port (the image's healthcheck); with `--certs-dir`
+ * a gateway's main port is HTTPS with mutual TLS, and its control API answers the health check. The container
  * plan (runtime/container-plan.ts) writes these commands; people rarely type them.
  */
 import path from 'node:path';
@@ -99,6 +100,10 @@ export function serveCommand(y: Argv): Argv {
               type: 'string',
               demandOption: true,
               describe: 'community name in the pack',
+            })
+            .option('certs-dir', {
+              type: 'string',
+              describe: 'certificate set (sim certs generate): HTTPS with mutual TLS and XUA on --port',
             }),
         async (argv) => {
           const logger = createLogger();
@@ -116,6 +121,7 @@ export function serveCommand(y: Argv): Argv {
             seed: argv.seed,
             logger,
             maxBodyBytes: TopologyDefaults.maxBodyBytes,
+            ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
           });
           await serveUntilSignal(`gateway ${community.name}`, role, logger);
         },
@@ -171,6 +177,15 @@ export function serveCommand(y: Argv): Argv {
               default: '/var/lib/nir-sim/audit',
               describe: 'audit file and durable PARS queue',
             })
+            .option('certs-dir', {
+              type: 'string',
+              describe: 'certificate set: mTLS legs to https: communities, and the integration port',
+            })
+            .option('integration-port', {
+              type: 'number',
+              default: ContainerPorts.integration,
+              describe: 'with --certs-dir: the integration port (HTTPS, mTLS + signed XUA)',
+            })
             .option('public-url', {
               type: 'string',
               describe: 'the sandbox URL as users reach it (published port)',
@@ -208,6 +223,9 @@ export function serveCommand(y: Argv): Argv {
               : {}),
             auditDir: argv['audit-dir'],
             ...(argv['public-url'] !== undefined ? { publicUrl: argv['public-url'] } : {}),
+            ...(argv['certs-dir'] !== undefined
+              ? { security: { certsDir: argv['certs-dir'], integrationPort: argv['integration-port'] } }
+              : {}),
             logger,
           });
           await serveUntilSignal('broker', role, logger);

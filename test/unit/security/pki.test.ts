@@ -87,14 +87,14 @@ describe('certificate set layout', () => {
     );
   });
 
-  it('gives the broker a server certificate for localhost and 127.0.0.1, from the NIR root', () => {
+  it('gives the broker a server certificate for localhost, broker (its container name) and 127.0.0.1, from the NIR root', () => {
     const out = runTool(
       'openssl',
       ['x509', '-in', NirFiles.brokerServer, '-noout', '-ext', 'subjectAltName,extendedKeyUsage'],
       certs.dir,
     );
     expect(out.output.replace(/\s+/g, ' ').trim()).toBe(
-      'X509v3 Extended Key Usage: TLS Web Server Authentication X509v3 Subject Alternative Name: DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
+      'X509v3 Extended Key Usage: TLS Web Server Authentication X509v3 Subject Alternative Name: DNS:localhost, DNS:broker, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
     );
     const chain = runTool(
       'openssl',
@@ -162,6 +162,23 @@ describe('community certificates', () => {
     expect(r.status).toBe(status);
     expect(r.output).toContain(text);
   });
+});
+
+describe('community server certificates name their container', () => {
+  it.each(['good', 'revoked', 'expired', 'untrusted'] as const)(
+    '%s: DNS localhost and the community name (its service name in the container stack)',
+    (variant) => {
+      const name = COMMUNITIES[0]!;
+      const out = runTool(
+        'openssl',
+        ['x509', '-in', communityFiles(name).server(variant).cert, '-noout', '-ext', 'subjectAltName'],
+        certs.dir,
+      );
+      expect(out.output.replace(/\s+/g, ' ').trim()).toBe(
+        `X509v3 Subject Alternative Name: DNS:localhost, DNS:${name}, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1`,
+      );
+    },
+  );
 });
 
 describe('idempotence and CRL refresh', () => {
