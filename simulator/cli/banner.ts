@@ -85,7 +85,9 @@ function headerLines(s: SimState, containers: BannerContainer[] | undefined): st
 function integrationLines(s: SimState): string[] {
   const i = s.broker.integration;
   if (i === undefined && s.runtime === 'docker')
-    return ['Broker integration port: not published by the docker runtime (sandbox port only)'];
+    return [
+      'Broker integration port: off (start with npm run sim up -- --runtime docker --security: mTLS + signed XUA)',
+    ];
   if (i === undefined)
     return ['Broker integration port: off (npm run sim certs generate, then start again: mTLS + signed XUA)'];
   return [

@@ -5,7 +5,7 @@
  * compose/Dockerfile copies, see .dockerignore), any other is bind-mounted read-only from the host.
  */
 import path from 'node:path';
-import type { ContainerPlanInput } from '../runtime/container-plan.js';
+import type { ContainerPlanInput, ContainerSecurity } from '../runtime/container-plan.js';
 import type { Topology } from '../runtime/topology.js';
 import { defaultDataPackDir } from './paths.js';
 
@@ -15,11 +15,12 @@ export const IMAGE_PACK = { hostDir: defaultDataPackDir, inImage: 'data-packs/de
 /**
  * The plan input of `topology`.
  * @param o `seed` of the fault PRNG streams; `portBase` host port of the broker sandbox;
- *   `hostIp` where ports are published (default 127.0.0.1).
+ *   `hostIp` where ports are published (default 127.0.0.1); `security` the certificate directory
+ *   and the containers' user when security is on (container-certs.ts).
  */
 export function containerPlanInput(
   topology: Topology,
-  o: { seed: number; portBase: number; hostIp?: string },
+  o: { seed: number; portBase: number; hostIp?: string; security?: ContainerSecurity },
 ): ContainerPlanInput {
   const dir = path.resolve(topology.dataPackDir ?? defaultDataPackDir);
   return {
@@ -32,5 +33,6 @@ export function containerPlanInput(
     seed: o.seed,
     portBase: o.portBase,
     ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}),
+    ...(o.security !== undefined ? { security: o.security } : {}),
   };
 }

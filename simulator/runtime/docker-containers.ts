@@ -41,7 +41,10 @@ export function volumeName(project: string, volume: string): string {
 /** The Engine API counts healthcheck durations in nanoseconds. */
 const nanos = (ms: number): number => ms * 1_000_000;
 
-/** The create options of one service's container. */
+/**
+ * The create options of one service's container; `User` only when the plan names one (security:
+ * the owner of the mounted keys), else the image's user.
+ */
 export function containerCreateOptions(plan: ContainerPlan, s: ServicePlan): ContainerCreateOptions {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -63,6 +66,7 @@ export function containerCreateOptions(plan: ContainerPlan, s: ServicePlan): Con
       [DockerLabel.service]: s.service,
     },
     ExposedPorts: exposed,
+    ...(s.user !== undefined ? { User: s.user } : {}),
     Healthcheck: {
       Test: [...h.test],
       Interval: nanos(h.intervalMs),

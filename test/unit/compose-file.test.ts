@@ -12,6 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { check, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import { COMPOSE_FILE, renderComposeFromOptions } from '../../simulator/cli/commands/compose.js';
+import { COMPOSE_USER } from '../../simulator/runtime/compose-render.js';
+import { ensureCertificateSet } from '../../simulator/security/cert-mint.js';
 import { defaultPackDir, repoDir } from '../helpers/topology.js';
 
 const hasDockerCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
@@ -196,6 +198,37 @@ describe('sim compose render', { timeout: 120_000 }, () => {
       ...NAMES.slice(0, 2),
       'pars',
       'broker',
+    ]);
+  });
+
+  it('--security mounts --certs-dir, says when no set is there yet, and refuses --certs-dir alone', async () => {
+    const certs = path.join(work, 'certs-for-compose');
+    const render = () => sim('compose', 'render', '--security', '--certs-dir', certs, '--out', '-');
+    const before = render();
+    expect([before.code, before.stderr]).toEqual([
+      0,
+      `nir-sim: note: there is no certificate set in ${certs} yet: mint it with npm run sim certs generate before docker compose up`,
+    ]);
+    const doc = parse(before.stdout, { version: '1.1' }) as {
+      services: Record<string, { user?: string; volumes?: string[] }>;
+    };
+    expect(Object.entries(doc.services).map(([k, v]) => [k, v.user, v.volumes?.at(-1)])).toEqual([
+      ...NAMES.map((n) => [n, COMPOSE_USER, `${certs}:/var/lib/nir-sim/certs:ro`]),
+      ['pars', undefined, 'pars:/var/lib/nir-sim/pars'],
+      ['broker', COMPOSE_USER, `${certs}:/var/lib/nir-sim/certs:ro`],
+    ]);
+    expect(before.stdout).toContain(
+      `# Regenerate:  npm run sim compose render -- --security --certs-dir ${certs} --out -\n`,
+    );
+    await ensureCertificateSet(certs, { communities: NAMES });
+    const after = render();
+    expect([after.code, after.stderr, after.stdout]).toEqual([0, '', before.stdout]);
+
+    const alone = sim('compose', 'render', '--certs-dir', certs, '--out', '-');
+    expect([alone.code, alone.stdout, alone.stderr]).toEqual([
+      64,
+      '',
+      'nir-sim: --certs-dir names the certificates to mount with --security: add --security, or drop --certs-dir',
     ]);
   });
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { renderCompose } from '../../simulator/runtime/compose-render.js';
+import { COMPOSE_USER, renderCompose } from '../../simulator/runtime/compose-render.js';
 import { planContainers, type ContainerPlanInput } from '../../simulator/runtime/container-plan.js';
 
 const hasDockerCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
@@ -194,6 +194,104 @@ describe('renderCompose', () => {
       writeFileSync(file, text);
       const r = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { encoding: 'utf8', cwd: work });
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    },
+  );
+});
+
+describe('renderCompose with security', () => {
+  const composeDir = path.join(repoRoot, 'out');
+  const certsDir = path.join(repoRoot, 'certs', 'out');
+  const secure = planContainers({ ...input, security: { certsDir, user: COMPOSE_USER } });
+  const text = renderCompose(secure, { regenerate, repoRoot, composeDir, file: 'out/stack.yml' });
+  const services = read11(text)['services'] as Record<string, Record<string, unknown>>;
+
+  it("runs the gateways and the broker as NIR_SIM_UID:NIR_SIM_GID with the certificates mounted read-only, PARS as the image's user", () => {
+    expect(COMPOSE_USER).toBe('${NIR_SIM_UID:-1000}:${NIR_SIM_GID:-1000}');
+    const pick = (s: Record<string, unknown>) => ({
+      user: s['user'],
+      volumes: s['volumes'],
+      environment: s['environment'],
+    });
+    const pack = '../.nir-sim/data-packs/seed-7-communities-2:/var/lib/nir-sim-pack:ro';
+    const certs = '../certs/out:/var/lib/nir-sim/certs:ro';
+    const gatewayHealth = { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9090/health' };
+    expect(Object.fromEntries(Object.entries(services).map(([k, s]) => [k, pick(s)]))).toEqual({
+      north: { user: COMPOSE_USER, volumes: [pack, certs], environment: gatewayHealth },
+      south: { user: COMPOSE_USER, volumes: [pack, certs], environment: gatewayHealth },
+      pars: {
+        user: undefined,
+        volumes: ['pars:/var/lib/nir-sim/pars'],
+        environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8100/health' },
+      },
+      broker: {
+        user: COMPOSE_USER,
+        volumes: ['audit:/var/lib/nir-sim/audit', certs],
+        environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health' },
+      },
+    });
+    expect(services['broker']!['ports']).toEqual([
+      '127.0.0.1:18080:8080',
+      '127.0.0.1:18090:8090',
+      '127.0.0.1:18443:8443',
+    ]);
+  });
+
+  it('writes user quoted, after command', () => {
+    const broker = text.slice(text.indexOf('\n  broker:\n'), text.indexOf('\nnetworks:\n'));
+    const keys = [...broker.matchAll(/^ {4}([a-z_]+):/gm)].map((m) => m[1]);
+    expect(keys.slice(0, 5)).toEqual(['image', 'build', 'command', 'user', 'environment']);
+    expect(broker).toContain("\n    user: '${NIR_SIM_UID:-1000}:${NIR_SIM_GID:-1000}'\n");
+  });
+
+  it('says in the header how to start it as the host user, where the certificates come from, and the integration port', () => {
+    const env = 'NIR_SIM_UID=$(id -u) NIR_SIM_GID=$(id -g)';
+    expect(text.split('\n').slice(4, 11)).toEqual([
+      `# Start:  ${env} docker compose -f out/stack.yml up --build`,
+      `#    or:  ${env} docker-compose -f out/stack.yml up --build   (Debian's docker-compose 1.29)`,
+      '# Security: the certificate set in ../certs/out (npm run sim certs generate mints it) is mounted',
+      '#   read-only at /var/lib/nir-sim/certs of the gateways and the broker, which run as',
+      '#   NIR_SIM_UID:NIR_SIM_GID (default 1000:1000): the owner of its private keys (mode 0600).',
+      '',
+      '# Services (image nir-sim:local, network nir-sim) and their URLs on this machine:',
+    ]);
+    expect(text).toContain(
+      [
+        '#   broker  http://127.0.0.1:18080 (/xca/iti38, /xca/iti39, /xcai/rad75)',
+        '#           integration port https://127.0.0.1:18443 (mutual TLS + signed XUA assertion)',
+        '#           control API http://127.0.0.1:18090',
+        '#   pars    http://127.0.0.1:18100',
+        '#   north   https://127.0.0.1:19001  urn:oid:1.2.3.1',
+        '#   south   https://127.0.0.1:19002  urn:oid:1.2.3.2',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      '# Another container on network nir-sim reaches the broker at http://broker:8080 and https://broker:8443.\n',
+    );
+  });
+
+  it.skipIf(!hasDockerCompose)(
+    'docker-compose interpolates NIR_SIM_UID and NIR_SIM_GID into user (skipped when docker-compose is absent)',
+    () => {
+      for (const d of [composeDir, packDir, certsDir]) mkdirSync(d, { recursive: true });
+      const file = path.join(composeDir, 'secure.yml');
+      writeFileSync(file, text);
+      const config = (env: NodeJS.ProcessEnv) => {
+        const r = spawnSync('docker-compose', ['-f', file, 'config'], {
+          encoding: 'utf8',
+          cwd: work,
+          env: { ...process.env, NIR_SIM_UID: undefined, NIR_SIM_GID: undefined, ...env },
+        });
+        expect(r.status, r.stderr).toBe(0);
+        const s = (parse(r.stdout) as { services: Record<string, { user?: string }> }).services;
+        return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.user]));
+      };
+      expect(config({ NIR_SIM_UID: '1234', NIR_SIM_GID: '5678' })).toEqual({
+        north: '1234:5678',
+        south: '1234:5678',
+        pars: undefined,
+        broker: '1234:5678',
+      });
+      expect(config({})['broker']).toBe('1000:1000');
     },
   );
 });

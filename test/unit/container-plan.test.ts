@@ -250,6 +250,117 @@ describe('planContainers', () => {
   });
 });
 
+describe('planContainers with security', () => {
+  const security = { certsDir: '/home/me/nir-sim/certs/out', user: '1001:1002' };
+  const certs: ServicePlan['mounts'][number] = {
+    kind: 'bind',
+    source: '/home/me/nir-sim/certs/out',
+    target: '/var/lib/nir-sim/certs',
+    readOnly: true,
+  };
+
+  it('mounts the certificates into the gateways and the broker, runs them as the user, opens the integration port', () => {
+    const plan = planContainers(input({ security, external: [supplier] }));
+    const secureGateway = (c: typeof north, host: number): ServicePlan => ({
+      ...gateway(c, host, '/app/data-packs/default', [certs]),
+      command: [
+        ...['serve', 'gateway', '--data-pack', '/app/data-packs/default', '--community', c.name],
+        ...['--seed', '1', '--certs-dir', '/var/lib/nir-sim/certs'],
+      ],
+      ...health(9090),
+      user: '1001:1002',
+    });
+    expect(plan.services).toEqual([
+      secureGateway(north, 9001),
+      secureGateway(south, 9002),
+      {
+        service: 'pars',
+        role: 'pars',
+        command: ['serve', 'pars', '--dir', '/var/lib/nir-sim/pars'],
+        ...health(8100),
+        ports: [{ hostIp: '127.0.0.1', host: 8100, container: 8100, what: 'PARS (FHIR AuditEvent)' }],
+        dependsOn: [],
+        mounts: [{ kind: 'volume', source: 'pars', target: '/var/lib/nir-sim/pars', readOnly: false }],
+      },
+      {
+        service: 'broker',
+        role: 'broker',
+        command: [
+          ...['serve', 'broker', '--deadline-ms', '10000', '--seed', '1'],
+          ...['--public-url', 'http://127.0.0.1:8080'],
+          ...['--pars-url', 'http://pars:8100', '--pars-control-url', 'http://pars:8110'],
+          ...['--audit-dir', '/var/lib/nir-sim/audit'],
+          ...['--certs-dir', '/var/lib/nir-sim/certs', '--integration-port', '8443'],
+          '--community',
+          'name=north,homeCommunityId=urn:oid:1.2.3.1,url=https://north:9001,control=http://north:9090',
+          '--community',
+          'name=south,homeCommunityId=urn:oid:1.2.3.2,url=https://south:9001,control=http://south:9090',
+          '--external',
+          'name=supplier-gw,homeCommunityId=urn:oid:1.2.9,iti38Url=https://gw.example.test/xca/query,iti39Url=https://gw.example.test/xca/retrieve',
+        ],
+        ...health(8080),
+        ports: [
+          { hostIp: '127.0.0.1', host: 8080, container: 8080, what: 'broker sandbox' },
+          { hostIp: '127.0.0.1', host: 8090, container: 8090, what: 'control API' },
+          {
+            hostIp: '127.0.0.1',
+            host: 8443,
+            container: 8443,
+            what: 'broker integration (mutual TLS + XUA)',
+          },
+        ],
+        dependsOn: ['north', 'south', 'pars'],
+        mounts: [
+          { kind: 'volume', source: 'audit', target: '/var/lib/nir-sim/audit', readOnly: false },
+          certs,
+        ],
+        user: '1001:1002',
+      },
+    ]);
+  });
+
+  it('publishes the integration port and the gateways as https, external communities unchanged', () => {
+    const plan = planContainers(input({ security, external: [supplier], portBase: 18080 }));
+    const paths = (base: string, prefix = '/xca') => ({
+      'ITI-38': `${base}${prefix}/iti38`,
+      'ITI-39': `${base}${prefix}/iti39`,
+      'RAD-75': `${base}/xcai/rad75`,
+    });
+    expect(plan.published).toEqual({
+      broker: {
+        url: 'http://127.0.0.1:18080',
+        endpoints: paths('http://127.0.0.1:18080'),
+        integration: { url: 'https://127.0.0.1:18443', endpoints: paths('https://127.0.0.1:18443') },
+      },
+      control: { url: 'http://127.0.0.1:18090' },
+      pars: { url: 'http://127.0.0.1:18100' },
+      communities: [
+        { ...north, kind: 'simulated', endpoints: paths('https://127.0.0.1:19001') },
+        { ...south, kind: 'simulated', endpoints: paths('https://127.0.0.1:19002') },
+        {
+          name: 'supplier-gw',
+          homeCommunityId: 'urn:oid:1.2.9',
+          kind: 'external',
+          endpoints: {
+            'ITI-38': 'https://gw.example.test/xca/query',
+            'ITI-39': 'https://gw.example.test/xca/retrieve',
+          },
+        },
+      ],
+    });
+    expect(planContainers(input()).published.broker.integration).toBeUndefined();
+  });
+
+  it('counts the integration port among the host ports that must fit below 65536', () => {
+    const e = threw(() => planContainers(input({ security, communities: [], portBase: 65_200 })));
+    expect(e.message).toBe(
+      '--port-base 65200 puts host ports outside 1..65535 (broker 65200 to 65563): pick a port base from 1024 to 65172',
+    );
+    const ok = planContainers(input({ security, communities: [], portBase: 65_172 }));
+    expect(ok.services.at(-1)!.ports.at(-1)!.host).toBe(65_535);
+  });
+});
+
 describe('containerPlanInput', () => {
   const topology = (dataPackDir: string): Topology => ({
     host: '127.0.0.1',
@@ -275,5 +386,12 @@ describe('containerPlanInput', () => {
     expect(containerPlanInput(topology('/tmp/packs/other'), { seed: 1, portBase: 9000 }).dataPack).toEqual({
       hostDir: '/tmp/packs/other',
     });
+  });
+
+  it('passes security (certificate directory and user) through, and leaves it out without', () => {
+    const security = { certsDir: '/srv/certs', user: '0:0' };
+    const t = topology(defaultPackDir);
+    expect(containerPlanInput(t, { seed: 1, portBase: 8080, security }).security).toEqual(security);
+    expect('security' in containerPlanInput(t, { seed: 1, portBase: 8080 })).toBe(false);
   });
 });

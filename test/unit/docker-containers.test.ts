@@ -82,6 +82,68 @@ describe('containerCreateOptions', () => {
   });
 });
 
+describe('containerCreateOptions with security', () => {
+  const secure = planContainers({
+    communities: [{ name: NE, homeCommunityId: 'urn:oid:1.2.826.0.1.1' }],
+    external: [],
+    dataPack: { inImage: 'data-packs/default' },
+    deadlineMs: 5_000,
+    seed: 7,
+    portBase: 18080,
+    security: { certsDir: '/home/me/certs/out', user: '1001:1001' },
+  });
+  const certs = {
+    Type: 'bind',
+    Source: '/home/me/certs/out',
+    Target: '/var/lib/nir-sim/certs',
+    ReadOnly: true,
+  };
+
+  it("runs a gateway as the keys' owner with the certificates mounted, healthy on its control port", () => {
+    const g = secure.services.find((s) => s.service === NE)!;
+    const o = containerCreateOptions(secure, g);
+    expect([o.User, o.Env, o.HostConfig?.Mounts]).toEqual([
+      '1001:1001',
+      ['NIR_SIM_HEALTH_URL=http://127.0.0.1:9090/health'],
+      [certs],
+    ]);
+    expect(o.HostConfig?.PortBindings).toEqual({ '9001/tcp': [{ HostIp: '127.0.0.1', HostPort: '19001' }] });
+    // The control port is not published: the engine's healthcheck judges the gateway, not the host.
+    expect(publishedHealthUrl(g)).toBeUndefined();
+  });
+
+  it('publishes the broker integration port and mounts the certificates beside the audit volume', () => {
+    const o = containerCreateOptions(
+      secure,
+      secure.services.find((s) => s.service === 'broker')!,
+    );
+    expect(o.User).toBe('1001:1001');
+    expect(o.ExposedPorts).toEqual({ '8080/tcp': {}, '8090/tcp': {}, '8443/tcp': {} });
+    expect(o.HostConfig).toEqual({
+      NetworkMode: 'nir-sim',
+      PortBindings: {
+        '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }],
+        '8090/tcp': [{ HostIp: '127.0.0.1', HostPort: '18090' }],
+        '8443/tcp': [{ HostIp: '127.0.0.1', HostPort: '18443' }],
+      },
+      Mounts: [
+        { Type: 'volume', Source: 'nir-sim_audit', Target: '/var/lib/nir-sim/audit', ReadOnly: false },
+        certs,
+      ],
+    });
+  });
+
+  it('leaves User out without security and for PARS (the image user 1000)', () => {
+    const pars = secure.services.find((s) => s.service === 'pars')!;
+    expect('User' in containerCreateOptions(secure, pars)).toBe(false);
+    expect(plan.services.map((s) => 'User' in containerCreateOptions(plan, s))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+});
+
 describe('startOrder and publishedHealthUrl', () => {
   it('starts gateways and PARS first, the broker after them', () => {
     expect(startOrder(plan.services).map((g) => g.map((s) => s.service))).toEqual([[NE, 'pars'], ['broker']]);

@@ -3,16 +3,20 @@
  * resolved exactly as `sim up` resolves it (topology-from-options.ts), planned as containers
  * (runtime/container-plan.ts) and written as compose (runtime/compose-render.ts). `--check`
  * compares instead of writing, so CI fails when the committed compose/docker-compose.yml is stale.
+ * `--security` renders the stack with the certificate mount and the integration port; the
+ * committed file is the render without it.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { renderCompose } from '../../runtime/compose-render.js';
+import { COMPOSE_USER, renderCompose } from '../../runtime/compose-render.js';
 import { planContainers, type ContainerPlan } from '../../runtime/container-plan.js';
+import { defaultCertsDir } from '../../runtime/security-runtime.js';
 import type { TopologySpec } from '../../runtime/topology-spec.js';
 import { TopologyDefaults } from '../../runtime/topology.js';
 import { SimError } from '../../shared/errors.js';
+import { composeCertificatesNote } from '../container-certs.js';
 import { containerPlanInput } from '../container-plan-input.js';
 import { repoRoot } from '../paths.js';
 import { topologyFromOptions } from '../topology-from-options.js';
@@ -31,6 +35,10 @@ export interface ComposeOptions {
   deadlineMs?: number;
   /** The file to write or check; `-` for stdout. Default: compose/docker-compose.yml. */
   out?: string;
+  /** Render with security: certificate mount, `user:`, HTTPS gateways, the integration port. */
+  security?: boolean;
+  /** The certificate directory to mount (with `security`; default certs/out or NIR_SIM_CERTS_DIR). */
+  certsDir?: string;
 }
 
 /** A rendered compose file, what it was made from, and notes for stderr. */
@@ -39,7 +47,7 @@ export interface RenderedCompose {
   plan: ContainerPlan;
   /** Absolute path of the file, or undefined for stdout. */
   file?: string;
-  /** One line each: what the compose file leaves out (faults, consumer profiles). */
+  /** One line each: what the compose file leaves out (faults, consumer profiles), certificates not ready. */
   notes: string[];
 }
 
@@ -51,7 +59,16 @@ export interface RenderedCompose {
 export async function renderComposeFromOptions(o: ComposeOptions): Promise<RenderedCompose> {
   checkFlags(o);
   const { topology, spec } = await topologyFromOptions({ ...o, host: TopologyDefaults.host });
-  const plan = planContainers(containerPlanInput(topology, { seed: spec.seed, portBase: o.portBase }));
+  const certsDir = o.security ? path.resolve(o.certsDir ?? defaultCertsDir()) : undefined;
+  const plan = planContainers(
+    containerPlanInput(topology, {
+      seed: spec.seed,
+      portBase: o.portBase,
+      ...(certsDir !== undefined ? { security: { certsDir, user: COMPOSE_USER } } : {}),
+    }),
+  );
+  const communities = plan.services.flatMap((s) => (s.community ? [s.community.name] : []));
+  const certsNote = certsDir !== undefined ? composeCertificatesNote(certsDir, communities) : undefined;
   const out = o.out ?? path.join(repoRoot, COMPOSE_FILE);
   const file = out === '-' ? undefined : path.resolve(out);
   const text = renderCompose(plan, {
@@ -62,7 +79,7 @@ export async function renderComposeFromOptions(o: ComposeOptions): Promise<Rende
   return {
     text,
     plan,
-    notes: notes(spec, plan.published.control.url),
+    notes: [...notes(spec, plan.published.control.url), ...(certsNote !== undefined ? [certsNote] : [])],
     ...(file !== undefined ? { file } : {}),
   };
 }
@@ -93,6 +110,17 @@ export function composeCommand(y: Argv): Argv {
           nargs: 1,
           describe: `file to write, - for stdout (default: ${COMPOSE_FILE})`,
         })
+        .option('security', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'mount the certificate set into the gateways and the broker: HTTPS gateways, integration port 8443',
+        })
+        .option('certs-dir', {
+          type: 'string',
+          nargs: 1,
+          describe: 'with --security: the certificate directory to mount (default: certs/out)',
+        })
         .option('check', {
           type: 'boolean',
           default: false,
@@ -107,6 +135,8 @@ export function composeCommand(y: Argv): Argv {
         ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
         ...(argv['deadline-ms'] !== undefined ? { deadlineMs: argv['deadline-ms'] } : {}),
         ...(argv.out !== undefined ? { out: argv.out } : {}),
+        ...(argv.security ? { security: true } : {}),
+        ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
       };
       if (argv.check && opts.out === '-') {
         throw new SimError('SIM_ERR_BAD_ARGUMENT', '--check compares a file: drop --out - or name the file');
@@ -119,8 +149,9 @@ export function composeCommand(y: Argv): Argv {
       await mkdir(path.dirname(r.file), { recursive: true });
       await writeFile(r.file, r.text);
       const gateways = r.plan.services.filter((s) => s.role === 'gateway').length;
+      const env = opts.security ? 'NIR_SIM_UID=$(id -u) NIR_SIM_GID=$(id -g) ' : '';
       process.stdout.write(
-        `wrote ${shown}: broker, pars and ${gateways} responding gateways; start it with docker compose -f ${shown} up --build\n`,
+        `wrote ${shown}: broker, pars and ${gateways} responding gateways; start it with ${env}docker compose -f ${shown} up --build\n`,
       );
     },
   );
@@ -141,6 +172,12 @@ async function checkFile(r: RenderedCompose, shown: string, regenerate: string):
  * @throws SimError SIM_ERR_BAD_ARGUMENT.
  */
 function checkFlags(o: ComposeOptions): void {
+  if (o.certsDir !== undefined && !o.security) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      '--certs-dir names the certificates to mount with --security: add --security, or drop --certs-dir',
+    );
+  }
   if (o.deadlineMs !== undefined && (!Number.isInteger(o.deadlineMs) || o.deadlineMs <= 0)) {
     throw new SimError(
       'SIM_ERR_BAD_ARGUMENT',
@@ -175,16 +212,20 @@ function notes(spec: TopologySpec, controlUrl: string): string[] {
 
 /** The command line that renders the same file again: `npm run sim compose render [-- flags]`. */
 function regenerateCommand(o: ComposeOptions): string {
-  const flags: [string, string | number | undefined][] = [
+  const flags: [string, string | number | true | undefined][] = [
     ['--topology', o.topology],
     ['--gateways', o.gateways],
     ['--data-pack', o.dataPack],
     ['--seed', o.seed],
     ['--port-base', o.portBase === TopologyDefaults.brokerPort ? undefined : o.portBase],
     ['--deadline-ms', o.deadlineMs],
+    ['--security', o.security ? true : undefined],
+    ['--certs-dir', o.certsDir],
     ['--out', o.out === COMPOSE_FILE ? undefined : o.out],
   ];
-  const args = flags.flatMap(([flag, v]) => (v === undefined ? [] : [flag, quote(String(v))]));
+  const args = flags.flatMap(([flag, v]) =>
+    v === undefined ? [] : v === true ? [flag] : [flag, quote(String(v))],
+  );
   return ['npm run sim compose render', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
 }
 

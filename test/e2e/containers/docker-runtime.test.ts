@@ -1,28 +1,52 @@
 /**
- * Issue 7 (b): `npm run sim up -- --runtime docker` against a real engine, as a supplier developer
- * runs it: the same endpoints as the in-process runtime, container states in `sim status`, one
- * community timing out gives PartialSuccess, a retrieve crosses two containers, and
- * `sim down -- --runtime docker` leaves nothing behind. Run by `npm run test:containers`.
+ * Issue 7 (b): `npm run sim up -- --runtime docker --security` against a real engine, as a supplier
+ * developer runs it: the same endpoints as the in-process runtime, container states in
+ * `sim status`, one community timing out gives PartialSuccess, a retrieve crosses two containers
+ * (over mutual TLS from the broker container to the gateway containers), the integration port
+ * answers a request with the supplier's client certificate and a signed assertion and refuses one
+ * without a certificate at the handshake, and `sim down -- --runtime docker` leaves nothing behind.
+ * The certificate set is minted by `sim up` into a fresh NIR_SIM_CERTS_DIR. Run by
+ * `npm run test:containers`.
  */
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkStack, containersLabelled, sim, tempHome, waitAllHealthy } from './stack.js';
+import { ResponseStatus } from '../../../simulator/xca/constants.js';
+import { findDocuments } from '../../helpers/requests.js';
+import { readQueryResponse } from '../../helpers/soap-http.js';
+import { postTls, type CertDir } from '../../unit/security/security-fixtures.js';
+import { checkStack, containersLabelled, defaultPack, sim, tempHome, waitAllHealthy } from './stack.js';
 
 const PORT_BASE = 38080;
 const broker = `http://127.0.0.1:${PORT_BASE}`;
+const integration = `https://127.0.0.1:${PORT_BASE + 363}`;
 const COMMUNITIES = ['north-east-imaging-network', 'north-west-imaging-network', 'yorkshire-imaging-network'];
+/** The default pack's patient known to every network (pack.json examples.inAllCommunities). */
+const NHS_ALL = '9995649284';
 
 describe('sim up --runtime docker', () => {
   let env: NodeJS.ProcessEnv;
   let home: string;
+  let certs: CertDir;
   let upOutput = '';
   const projectContainers = () => containersLabelled('io.nir-sim.project=nir-sim', 'io.nir-sim.service');
 
   beforeAll(async () => {
     home = await tempHome();
-    env = { NIR_SIM_HOME: home };
+    const dir = path.join(home, 'certs');
+    certs = {
+      dir,
+      read: (rel) => readFileSync(path.join(dir, rel), 'utf8'),
+      remove: () => undefined,
+    };
+    env = { NIR_SIM_HOME: home, NIR_SIM_CERTS_DIR: dir };
     const up = await sim(
-      ['up', '--runtime', 'docker', '--port-base', String(PORT_BASE), '--deadline-ms', '1000'],
+      [
+        ...['up', '--runtime', 'docker', '--security'],
+        ...['--port-base', String(PORT_BASE), '--deadline-ms', '1000'],
+      ],
       env,
       400_000,
     );
@@ -43,13 +67,19 @@ describe('sim up --runtime docker', () => {
     await rm(home, { recursive: true, force: true });
   }, 120_000);
 
-  it('prints the same endpoints as the in-process runtime', () => {
+  it('prints the same endpoints as the in-process runtime, the integration port among them', () => {
     expect(upOutput).toContain(`Broker (sandbox port, open access): ${broker}`);
     expect(upOutput).toContain(`ITI-38  POST ${broker}/xca/iti38`);
+    expect(upOutput).toContain(
+      `Broker (integration port, mutual TLS + signed XUA assertion): ${integration}\n  ITI-38  POST ${integration}/xca/iti38`,
+    );
     expect(upOutput).toContain(`Control API (faults, transactions log): http://127.0.0.1:${PORT_BASE + 10}`);
+    expect(upOutput).toMatch(
+      /^certificates: .* files minted\), mounted read-only into the gateways and the broker, which run as \d+:\d+$/m,
+    );
     COMMUNITIES.forEach((c, i) =>
       expect(upOutput).toMatch(
-        new RegExp(`${c}\\s.*http://127\\.0\\.0\\.1:${PORT_BASE + 921 + i}/xca/iti38`),
+        new RegExp(`${c}\\s.*https://127\\.0\\.0\\.1:${PORT_BASE + 921 + i}/xca/iti38`),
       ),
     );
   });
@@ -60,9 +90,10 @@ describe('sim up --runtime docker', () => {
     expect(status.code, status.stderr).toBe(0);
     const s = JSON.parse(status.stdout) as {
       runtime: string;
+      broker: { integration?: { url: string } };
       containers: { service: string; role: string; state: string; health: string }[];
     };
-    expect(s.runtime).toBe('docker');
+    expect([s.runtime, s.broker.integration?.url]).toEqual(['docker', integration]);
     expect(s.containers.map((c) => [c.service, c.role, c.state, c.health]).sort()).toEqual(
       [
         ['broker', 'broker', 'running', 'healthy'],
@@ -72,9 +103,50 @@ describe('sim up --runtime docker', () => {
     );
   });
 
+  it("runs the gateways and the broker as this user (the keys' owner), PARS as the image's user", async () => {
+    const docker = new Docker();
+    const users = await Promise.all(
+      [...COMMUNITIES, 'pars', 'broker'].map(
+        async (s) => [s, (await docker.getContainer(`nir-sim-${s}`).inspect()).Config.User] as const,
+      ),
+    );
+    const me = `${process.getuid!()}:${process.getgid!()}`;
+    expect(users).toEqual([...COMMUNITIES.map((c) => [c, me]), ['pars', '1000:1000'], ['broker', me]]);
+  });
+
   it('a community timing out gives PartialSuccess; a retrieve crosses two containers', async () => {
     await checkStack(broker, undefined, env);
   }, 180_000);
+
+  it('the integration port answers mutual TLS + a signed assertion with every gateway container', async () => {
+    const saml = await sim(['saml', 'issue', '--patient', NHS_ALL, '--header'], env);
+    expect(saml.code, saml.stderr).toBe(0);
+    const request = findDocuments(NHS_ALL).replace('</env:Header>', `${saml.stdout.trim()}</env:Header>`);
+    const r = await postTls(certs, `${integration}/xca/iti38`, request);
+    if (!('status' in r)) throw new Error(`integration port refused the good client: ${r.error}`);
+    const q = readQueryResponse({
+      status: r.status,
+      contentType: 'application/soap+xml',
+      body: Buffer.from(r.body),
+    }).response;
+    expect([r.status, q.status, q.errors]).toEqual([200, ResponseStatus.Success, []]);
+    const pack = await defaultPack();
+    const holders = pack.communities.filter((c) =>
+      c.entries.some((e) => e.patientId.startsWith(`${NHS_ALL}^`)),
+    );
+    expect(holders.map((c) => c.name)).toEqual(COMMUNITIES);
+    expect([...new Set(q.objects.map((o) => o.home))].sort()).toEqual(
+      holders.map((c) => c.homeCommunityId).sort(),
+    );
+  }, 60_000);
+
+  it('the integration port refuses a client without a certificate at the TLS handshake', async () => {
+    const saml = await sim(['saml', 'issue', '--patient', NHS_ALL, '--header'], env);
+    const request = findDocuments(NHS_ALL).replace('</env:Header>', `${saml.stdout.trim()}</env:Header>`);
+    const r = await postTls(certs, `${integration}/xca/iti38`, request, { client: null });
+    // No HTTP answer at all: the server ends the handshake (Node reports the reset, or the alert).
+    expect(r).toEqual({ error: expect.stringMatching(/^(ECONNRESET|EPROTO|ERR_SSL_\w+)$/) as unknown });
+  }, 60_000);
 
   it('PARS (its own container) received the audit of those transactions', async () => {
     const res = await fetch(`http://127.0.0.1:${PORT_BASE + 20}/FHIR/R4/AuditEvent`);

@@ -1,0 +1,121 @@
+/**
+ * The host side of a container plan (issue 7): which host port each published container port
+ * gets, the URLs a user sees on the host (the same shape as the in-process runtime's endpoints
+ * table), and the checks that refuse a plan input whose names or host ports cannot work. Pure: no
+ * I/O. container-plan.ts builds the plan from these.
+ */
+import { BrokerPath } from '../broker/broker.js';
+import { defaultControlPort } from '../control/control-api.js';
+import { GatewayPath } from '../gateway/responding-gateway.js';
+import { defaultParsPort } from '../pars/audit-stack.js';
+import { SimError } from '../shared/errors.js';
+import type { ContainerPlanInput, PublishedEndpoints } from './container-types.js';
+import { INTEGRATION_PORT_OFFSET } from './security-runtime.js';
+import { TopologyDefaults } from './topology.js';
+
+/** Host port offsets from the broker's (`portBase`): gateway i is on portBase + 921 + i. */
+const GATEWAY_HOST_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
+
+/** Host TCP port of the i-th simulated community's gateway: portBase + 921 + i (9001 for 8080). */
+export function gatewayHostPort(portBase: number, i: number): number {
+  return portBase + GATEWAY_HOST_OFFSET + i;
+}
+
+/**
+ * Host TCP port of the broker's integration port (security on): portBase + 363 (8443 for 8080),
+ * the in-process runtime's offset (security-runtime.ts INTEGRATION_PORT_OFFSET).
+ */
+export function integrationHostPort(portBase: number): number {
+  return portBase + INTEGRATION_PORT_OFFSET;
+}
+
+/**
+ * The host URLs: the same paths as the in-process runtime; external communities keep theirs.
+ * With security, the simulated gateways are `https:` and the broker has `integration`.
+ */
+export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): PublishedEndpoints {
+  const at = (port: number, scheme = 'http'): string => `${scheme}://${hostIp}:${port}`;
+  const paths = (url: string) => ({
+    'ITI-38': url + GatewayPath.iti38,
+    'ITI-39': url + GatewayPath.iti39,
+    'RAD-75': url + GatewayPath.rad75,
+  });
+  const brokerPaths = (url: string) => ({
+    'ITI-38': url + BrokerPath.iti38,
+    'ITI-39': url + BrokerPath.iti39,
+    'RAD-75': url + BrokerPath.rad75,
+  });
+  const secure = input.security !== undefined;
+  const broker = at(input.portBase);
+  const integration = at(integrationHostPort(input.portBase), 'https');
+  return {
+    broker: {
+      url: broker,
+      endpoints: brokerPaths(broker),
+      ...(secure ? { integration: { url: integration, endpoints: brokerPaths(integration) } } : {}),
+    },
+    control: { url: at(defaultControlPort(input.portBase)) },
+    pars: { url: at(defaultParsPort(input.portBase)) },
+    communities: [
+      ...input.communities.map((c, i) => ({
+        name: c.name,
+        homeCommunityId: c.homeCommunityId,
+        kind: 'simulated' as const,
+        endpoints: paths(at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http')),
+      })),
+      ...input.external.map((e) => ({
+        name: e.name,
+        homeCommunityId: e.homeCommunityId,
+        kind: 'external' as const,
+        endpoints: {
+          'ITI-38': e.iti38Url,
+          'ITI-39': e.iti39Url,
+          ...(e.rad75Url !== undefined ? { 'RAD-75': e.rad75Url } : {}),
+        },
+      })),
+    ],
+  };
+}
+
+/** Compose service names: lower-case letters, digits, `-`, `_`, `.`; a DNS name in the network. */
+const SERVICE_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
+
+/**
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when a community's name is not a usable service name, is
+ *   used twice, or is `broker` or `pars`.
+ */
+export function checkNames(input: ContainerPlanInput): void {
+  const taken = new Map([
+    ['broker', 'the broker service'],
+    ['pars', 'the PARS service'],
+  ]);
+  for (const [i, c] of [...input.communities, ...input.external].entries()) {
+    const what = i < input.communities.length ? 'community' : 'external community';
+    const problem = !SERVICE_NAME.test(c.name)
+      ? `is not a usable container service name: use lower-case letters, digits and '-'`
+      : taken.has(c.name)
+        ? `clashes with ${taken.get(c.name)}: rename the community (every service name must be unique)`
+        : undefined;
+    if (problem !== undefined)
+      throw new SimError('SIM_ERR_BAD_ARGUMENT', `${what} name '${c.name}' ${problem}`);
+    taken.set(c.name, 'another community of that name');
+  }
+}
+
+/**
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when a host port falls outside 1..65535, naming the range
+ *   of port bases that fit.
+ */
+export function checkHostPorts(input: ContainerPlanInput): void {
+  const n = input.communities.length;
+  const highest = Math.max(
+    n === 0 ? defaultParsPort(input.portBase) : gatewayHostPort(input.portBase, n - 1),
+    input.security !== undefined ? integrationHostPort(input.portBase) : input.portBase,
+  );
+  if (Number.isInteger(input.portBase) && input.portBase >= 1 && highest <= 65_535) return;
+  const maxBase = 65_535 - (highest - input.portBase);
+  throw new SimError(
+    'SIM_ERR_BAD_ARGUMENT',
+    `--port-base ${input.portBase} puts host ports outside 1..65535 (broker ${input.portBase} to ${highest}): pick a port base from 1024 to ${maxBase}`,
+  );
+}

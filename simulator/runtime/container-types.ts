@@ -1,0 +1,130 @@
+/**
+ * The shapes of a container plan (issue 7): what container-plan.ts builds from a
+ * {@link ContainerPlanInput}, what compose-render.ts writes as a compose file and what the docker
+ * runtime sends to the engine. Types only; container-plan.ts re-exports them.
+ */
+import type { ExternalCommunity } from './topology.js';
+
+/** The role a container plays; the first argument after `serve`. */
+export type ContainerRole = 'broker' | 'gateway' | 'pars';
+
+/** A port published on the host (`127.0.0.1:host -> container`). */
+export interface PublishedPort {
+  hostIp: string;
+  /** Host TCP port. */
+  host: number;
+  /** Container TCP port. */
+  container: number;
+  /** What answers there, e.g. `broker sandbox`, `control API`. */
+  what: string;
+}
+
+/** A mount into a container. `bind` sources are host paths; `volume` sources are volume names. */
+export interface ServiceMount {
+  kind: 'bind' | 'volume';
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** One container of the plan. */
+export interface ServicePlan {
+  /** Compose service name and network alias (DNS name inside the network). */
+  service: string;
+  role: ContainerRole;
+  /** Arguments after the image's ENTRYPOINT (`serve <role> ...`). */
+  command: string[];
+  environment: Record<string, string>;
+  ports: PublishedPort[];
+  /** URL the healthcheck GETs inside the container (NIR_SIM_HEALTH_URL). */
+  healthUrl: string;
+  /** Services that must be healthy before this one starts. */
+  dependsOn: string[];
+  mounts: ServiceMount[];
+  /** The community a gateway serves. */
+  community?: { name: string; homeCommunityId: string };
+  /**
+   * `uid:gid` the container runs as instead of the image's user (1000), with security: the owner
+   * of the mounted private keys (mode 0600). A compose file may hold an interpolation
+   * (`${NIR_SIM_UID:-1000}:${NIR_SIM_GID:-1000}`).
+   */
+  user?: string;
+}
+
+/** Every URL a user needs, as seen from the host (the same shape `sim status` prints). */
+export interface PublishedEndpoints {
+  /**
+   * The sandbox port; `integration` the HTTPS integration port (mutual TLS + signed XUA, README
+   * "Security") when security is on, as the in-process RunningTopology.broker.integration.
+   */
+  broker: {
+    url: string;
+    endpoints: BrokerEndpoints;
+    integration?: { url: string; endpoints: BrokerEndpoints };
+  };
+  control: { url: string };
+  pars: { url: string };
+  communities: {
+    name: string;
+    homeCommunityId: string;
+    kind: 'simulated' | 'external';
+    endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75'?: string };
+  }[];
+}
+
+/** The broker's transaction URLs on one of its ports. */
+export type BrokerEndpoints = { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string };
+
+/** A topology as containers. */
+export interface ContainerPlan {
+  /** Compose project name; prefix of container names and the network name. */
+  project: string;
+  /** The project image (built from compose/Dockerfile). */
+  image: string;
+  /** The network every service joins. */
+  network: string;
+  /** Named volumes the services use (broker audit trail, PARS records). */
+  volumes: string[];
+  services: ServicePlan[];
+  published: PublishedEndpoints;
+}
+
+/** What a plan is made from: the resolved topology's parts that matter to containers. */
+export interface ContainerPlanInput {
+  /** Simulated communities, in order (gateway i is published on portBase + 921 + i). */
+  communities: { name: string; homeCommunityId: string }[];
+  /** Supplier gateways the broker also fans out to (reached from inside the broker container). */
+  external: ExternalCommunity[];
+  /**
+   * Where the data pack is: `inImage` a path relative to the image's /app (the committed packs),
+   * or `hostDir` an absolute host directory bind-mounted read-only.
+   */
+  dataPack: { inImage: string } | { hostDir: string };
+  /** Per-community deadline, ms. */
+  deadlineMs: number;
+  /** Seed of the fault PRNG streams. */
+  seed: number;
+  /** Host port of the broker sandbox (default 8080); every other host port follows from it. */
+  portBase: number;
+  /** Host address ports are published on (default 127.0.0.1). */
+  hostIp?: string;
+  project?: string;
+  image?: string;
+  /** Security on (issue 4 in containers); absent: plain HTTP everywhere, the image's user. */
+  security?: ContainerSecurity;
+}
+
+/** The security part of a {@link ContainerPlanInput}. */
+export interface ContainerSecurity {
+  /**
+   * The host's certificate directory (absolute; layout certs/README.md, as `sim certs generate`
+   * mints it), bind-mounted read-only at `/var/lib/nir-sim/certs` (ContainerDefaults.certsMount)
+   * of the gateways and the broker.
+   */
+  certsDir: string;
+  /**
+   * `uid:gid` the gateways and the broker run as: the owner of the private keys (mode 0600), e.g.
+   * `0:0`, or `${NIR_SIM_UID:-1000}:${NIR_SIM_GID:-1000}` in a compose file (interpolated by compose).
+   */
+  user: string;
+}
