@@ -58,12 +58,18 @@ async function containerMemory(): Promise<string> {
   return `${rows.map(([n, b]) => `${n} ${mib(b)}`).join(', ')}; total ${mib(total)}`;
 }
 
+/** Run the CLI; @throws Error with the CLI's own one-line message when it fails. */
 async function sim(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  await exec(process.execPath, ['--import', 'tsx', 'simulator/cli/main.ts', ...args], {
-    cwd: repo,
-    env: { ...process.env, ...env },
-    timeout: 400_000,
-  });
+  try {
+    await exec(process.execPath, ['--import', 'tsx', 'simulator/cli/main.ts', ...args], {
+      cwd: repo,
+      env: { ...process.env, ...env },
+      timeout: 400_000,
+    });
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    throw new Error(stderr || (err as Error).message);
+  }
 }
 
 const pack = await loadDataPack(packDir);
@@ -94,18 +100,26 @@ try {
 
 const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-'));
 const env = { NIR_SIM_HOME: home };
+let up = true;
 try {
   const t0 = performance.now();
-  await sim(['up', '--runtime', 'docker', '--port-base', String(PORT_BASE)], env);
+  await sim(['up', '--runtime', 'docker', '--port-base', String(PORT_BASE)], env).catch((err: unknown) => {
+    up = false;
+    throw err;
+  });
   console.log(
     `  sim up --runtime docker ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (image reused)`,
   );
   const url = `http://127.0.0.1:${PORT_BASE}/xca/iti38`;
   await load('container broker (5 containers)', url, body);
   console.log(`  container memory after the load: ${await containerMemory()}`);
+} catch (err) {
+  console.log(`  container stack not measured: ${(err as Error).message}`);
+  process.exitCode = 1;
 } finally {
-  await sim(['down', '--runtime', 'docker', '--volumes'], env).catch((err: unknown) =>
-    console.error(`sim down failed: ${String(err)}`),
-  );
+  if (up)
+    await sim(['down', '--runtime', 'docker', '--volumes'], env).catch((err: unknown) =>
+      console.log(`  sim down failed: ${(err as Error).message}`),
+    );
   rmSync(home, { recursive: true, force: true });
 }
