@@ -7,8 +7,9 @@
 # Engine: DOCKER_HOST (or /var/run/docker.sock) when it answers /_ping, with the image built by
 # `docker build` from the repository (a registry must be reachable); otherwise (CI here: no Docker,
 # no registry) podman serving the Docker API, started by engine-up.sh, and the image built from
-# dependencies installed on the host by build-image.sh. An engine this script started is stopped
-# again at the end; images stay (a second run reuses them).
+# dependencies installed on the host by build-image.sh. An engine-up.sh engine that already answers
+# is reused and left running; one this script started is stopped again at the end; images stay (a
+# second run reuses them).
 # Compose: NIR_SIM_COMPOSE when set, else Debian's docker-compose, else `docker compose` (v2).
 # Prints the vitest report; exits with its status.
 set -euo pipefail
@@ -25,10 +26,16 @@ ping_engine() {
 }
 
 STARTED=0
+ENGINE_DIR="${NIR_SIM_ENGINE_DIR:-/tmp/nir-sim-engine}"
+if [ -z "${DOCKER_HOST:-}" ] && [ -S "$ENGINE_DIR/podman.sock" ] \
+  && DOCKER_HOST="unix://$ENGINE_DIR/podman.sock" ping_engine; then
+  # engine-up.sh's podman, started earlier by someone else: use it, and leave it running after
+  export DOCKER_HOST="unix://$ENGINE_DIR/podman.sock" CONTAINERS_CONF="$ENGINE_DIR/containers.conf"
+fi
 if ping_engine; then
   echo "test-containers: using the engine at ${DOCKER_HOST:-unix:///var/run/docker.sock}" >&2
   # engine-up.sh's podman has no registry: build from the host's dependencies (NIR_SIM_IMAGE_BUILD=host forces it)
-  if [ "${NIR_SIM_IMAGE_BUILD:-}" = host ] || [ "${DOCKER_HOST:-}" = "unix://${NIR_SIM_ENGINE_DIR:-/tmp/nir-sim-engine}/podman.sock" ]; then
+  if [ "${NIR_SIM_IMAGE_BUILD:-}" = host ] || [ "${DOCKER_HOST:-}" = "unix://$ENGINE_DIR/podman.sock" ]; then
     "$HERE/build-image.sh" >&2
   else
     docker build -f compose/Dockerfile -t nir-sim:local . >&2

@@ -30,6 +30,9 @@ export function containerPlanInput(
     external: topology.communities.filter((c) => c.kind === 'external'),
     dataPack: dir === path.resolve(IMAGE_PACK.hostDir) ? { inImage: IMAGE_PACK.inImage } : { hostDir: dir },
     deadlineMs: topology.broker.deadlineMs,
+    ...(Object.keys(topology.broker.consumers ?? {}).length > 0
+      ? { consumers: topology.broker.consumers! }
+      : {}),
     seed: o.seed,
     portBase: o.portBase,
     ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}),

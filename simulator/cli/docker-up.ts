@@ -16,7 +16,6 @@ import { dockerStatus, startDockerRuntime, type DockerRun } from '../runtime/doc
 import { defaultCertsDir } from '../runtime/security-runtime.js';
 import type { TopologySpec } from '../runtime/topology-spec.js';
 import type { Topology } from '../runtime/topology.js';
-import { SimError } from '../shared/errors.js';
 import { printBanner } from './banner.js';
 import { repoRoot } from './paths.js';
 import { writeState, type DockerState } from './state.js';
@@ -29,19 +28,13 @@ export const PROJECT_DOCKERFILE = 'compose/Dockerfile';
 
 /**
  * Start the topology of `opts` as containers, write the state file and print the banner.
- * @throws SimError SIM_ERR_BAD_ARGUMENT (consumer profiles: not in the docker runtime yet; bad
+ * @throws SimError SIM_ERR_BAD_ARGUMENT (bad
  *   topology; with --security a certificate directory that cannot be written, a set without the
  *   containers' DNS names, a bad NIR_SIM_UID / NIR_SIM_GID), and whatever startDockerRuntime throws.
  */
 export async function upDocker(opts: UpOptions, flags: { build: boolean; security: boolean }): Promise<void> {
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const resolved = await topologyFromOptions(opts);
-  if (Object.keys(resolved.topology.broker.consumers ?? {}).length > 0) {
-    throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
-      'consumer profiles (broker.consumers) are not available with --runtime docker yet: remove them, or use the in-process runtime',
-    );
-  }
   const security = flags.security ? await containerSecurity(resolved.topology, say) : undefined;
   const plan = planContainers(
     containerPlanInput(resolved.topology, {

@@ -6,7 +6,7 @@
  * faults go to the container that owns each target (control/federated-faults.ts), its transaction
  * log follows this broker.
  */
-import type { CommunityEndpoint } from '../broker/community-directory.js';
+import type { CommunityEndpoint, ConsumerProfile } from '../broker/community-directory.js';
 import { startControlApi, type ControlCommunity, type RunningControlApi } from '../control/control-api.js';
 import { SimEvents } from '../control/events.js';
 import { federatedFaults } from '../control/federated-faults.js';
@@ -45,6 +45,8 @@ export interface BrokerRoleOptions {
   pars?: { url: string; controlUrl: string };
   /** Directory of the audit file and the durable PARS queue (a volume, so nothing is lost on restart). */
   auditDir: string;
+  /** Consumer profiles by consumer id (the `X-NIR-Consumer` header), communities by homeCommunityId. */
+  consumers?: Record<string, ConsumerProfile>;
   /** The broker's sandbox URL as users reach it (published port); `GET /topology` reports it. */
   publicUrl?: string;
   /**
@@ -119,6 +121,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       );
     sandbox = await startBrokerSandbox({
       communities: entries,
+      ...(o.consumers ? { consumers: o.consumers } : {}),
       deadlineMs: o.deadlineMs,
       maxBodyBytes: o.maxBodyBytes,
       host: o.host,

@@ -252,6 +252,9 @@ function brokerCommand(input: ContainerPlanInput, hostIp: string): string[] {
     ...['--pars-url', `http://pars:${ContainerPorts.pars}`],
     ...['--pars-control-url', `http://pars:${ContainerPorts.parsControl}`],
     ...['--audit-dir', ContainerDefaults.auditDir],
+    ...(input.consumers !== undefined && Object.keys(input.consumers).length > 0
+      ? ['--consumers', JSON.stringify(input.consumers)]
+      : []),
     ...(input.security
       ? [
           ...['--certs-dir', ContainerDefaults.certsMount],

@@ -102,6 +102,11 @@ export interface ContainerPlanInput {
   dataPack: { inImage: string } | { hostDir: string };
   /** Per-community deadline, ms. */
   deadlineMs: number;
+  /**
+   * Consumer profiles (NIR "subset" and "exclude"), keyed by consumer id, communities by
+   * homeCommunityId as the resolved Topology holds them; the broker gets them as `--consumers`.
+   */
+  consumers?: Record<string, { include?: string[]; exclude?: string[] }>;
   /** Seed of the fault PRNG streams. */
   seed: number;
   /** Host port of the broker sandbox (default 8080); every other host port follows from it. */

@@ -210,6 +210,54 @@ describe('container roles: broker, gateways and PARS as separate services', () =
   });
 });
 
+describe('the broker role with consumer profiles', () => {
+  it('an excluded community gets no leg for that consumer; other consumers reach every community', async () => {
+    const pack = await loadDataPack(defaultPackDir);
+    const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-roles-'));
+    const gateways = await Promise.all(
+      pack.communities.slice(0, 2).map((c) => startGatewayRole(c, { ...where, maxBodyBytes: 1 << 20 })),
+    );
+    const [a, b] = [pack.communities[0]!, pack.communities[1]!];
+    const broker = await startBrokerRole({
+      ...where,
+      deadlineMs: DEADLINE_MS,
+      maxBodyBytes: 1 << 20,
+      communities: gateways.map((g, i) => ({
+        name: pack.communities[i]!.name,
+        homeCommunityId: pack.communities[i]!.homeCommunityId,
+        url: g.url,
+        controlUrl: g.control.url,
+      })),
+      external: [],
+      consumers: { 'north-pacs': { exclude: [b.homeCommunityId] } },
+      auditDir: path.join(dir, 'audit'),
+    });
+    try {
+      const nhs = pack.manifest.examples.inAllCommunities!;
+      const as = async (consumer?: string) =>
+        readQueryResponse(
+          await post(
+            `${broker.url}/xca/iti38`,
+            findDocuments(nhs),
+            undefined,
+            consumer ? { 'x-nir-consumer': consumer } : {},
+          ),
+        ).response;
+      const scoped = await as('north-pacs');
+      expect([scoped.status, scoped.errors]).toEqual([ResponseStatus.Success, []]);
+      expect([...new Set(scoped.objects.map((o) => o.home))]).toEqual([a.homeCommunityId]);
+      const everyone = await as();
+      expect([...new Set(everyone.objects.map((o) => o.home))].sort()).toEqual(
+        [a.homeCommunityId, b.homeCommunityId].sort(),
+      );
+    } finally {
+      await broker.stop();
+      await Promise.all(gateways.map((g) => g.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a container that does not answer its control API', () => {
   it('refuses the fault with the reason and keeps nothing (all or nothing across containers)', async () => {
     const pack = await loadDataPack(defaultPackDir);

@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import { COMPOSE_FILE, renderComposeFromOptions } from '../../simulator/cli/commands/compose.js';
 import { COMPOSE_USER } from '../../simulator/runtime/compose-render.js';
 import { ensureCertificateSet } from '../../simulator/security/cert-mint.js';
+import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import { defaultPackDir, repoDir } from '../helpers/topology.js';
 
 const hasDockerCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
@@ -173,7 +174,7 @@ describe('sim compose render', { timeout: 120_000 }, () => {
     expect(doc.services['pars']!.build.context).toBe(repoDir);
   });
 
-  it('renders a topology with faults and consumer profiles, and says on stderr that neither is in the file', () => {
+  it('renders a topology with faults (a note on stderr: added at runtime) and consumer profiles (passed to the broker)', async () => {
     const topology = path.join(work, 'topology.yaml');
     writeFileSync(
       topology,
@@ -192,8 +193,13 @@ describe('sim compose render', { timeout: 120_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.split('\n')).toEqual([
       "nir-sim: note: the topology's 2 faults are not in the compose file: add them at runtime with npm run sim fault add -- --control-url http://127.0.0.1:8090",
-      'nir-sim: note: consumer profiles (north-pacs) are not passed to the container broker yet: it fans out to every community',
     ]);
+    const broker = (parse(r.stdout) as { services: Record<string, { command: string[] }> }).services[
+      'broker'
+    ]!;
+    const at = broker.command.indexOf('--consumers');
+    const northWest = (await loadDataPack(defaultPackDir)).communities[1]!.homeCommunityId;
+    expect(JSON.parse(broker.command[at + 1]!)).toEqual({ 'north-pacs': { exclude: [northWest] } });
     expect(Object.keys((parse(r.stdout) as { services: object }).services)).toEqual([
       ...NAMES.slice(0, 2),
       'pars',

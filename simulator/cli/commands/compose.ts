@@ -201,12 +201,6 @@ function notes(spec: TopologySpec, controlUrl: string): string[] {
       `the topology's ${n} fault${n === 1 ? ' is' : 's are'} not in the compose file: add ${n === 1 ? 'it' : 'them'} at runtime with npm run sim fault add -- --control-url ${controlUrl}`,
     );
   }
-  const consumers = Object.keys(spec.broker.consumers);
-  if (consumers.length > 0) {
-    out.push(
-      `consumer profiles (${consumers.join(', ')}) are not passed to the container broker yet: it fans out to every community`,
-    );
-  }
   return out;
 }
 

@@ -15,6 +15,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
+import type { ConsumerProfile } from '../../broker/community-directory.js';
 import { loadDataPack } from '../../data-pack/loader.js';
 import { startBrokerRole, type ContainerCommunity } from '../../runtime/broker-role.js';
 import { startGatewayRole, startParsRole, type RunningRole } from '../../runtime/service-roles.js';
@@ -66,6 +67,33 @@ export function parseCommunities(values: readonly string[]): ContainerCommunity[
 /** `--external` values as external communities. */
 export function parseExternal(values: readonly string[]): ExternalCommunity[] {
   return values.map((v) => ({ kind: 'external', ...parseWith('external', v, ExternalCommunitySpecSchema) }));
+}
+
+const ConsumersSchema = z.record(
+  z.string().min(1),
+  z
+    .object({
+      include: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).optional(),
+      exclude: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).optional(),
+    })
+    .strict(),
+);
+
+/**
+ * `--consumers` JSON: consumer id -> profile, communities by homeCommunityId.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT with every problem on the one line.
+ */
+export function parseConsumers(text: string): Record<string, ConsumerProfile> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new SimError('SIM_ERR_BAD_ARGUMENT', `--consumers: not JSON (${(err as Error).message})`);
+  }
+  const r = ConsumersSchema.safeParse(value);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+  throw new SimError('SIM_ERR_BAD_ARGUMENT', `--consumers: ${problems}`);
 }
 
 /** Run `role` until SIGTERM or SIGINT, then stop it. */
@@ -170,6 +198,11 @@ export function serveCommand(y: Argv): Argv {
               default: [] as string[],
               describe: 'name=..,homeCommunityId=..,iti38Url=..,iti39Url=..[,rad75Url=..] (repeat)',
             })
+            .option('consumers', {
+              type: 'string',
+              describe:
+                'consumer profiles as JSON: {"<consumer id>": {"include"|"exclude": ["urn:oid:..."]}}',
+            })
             .option('pars-url', { type: 'string', describe: 'PARS base URL (no audit when absent)' })
             .option('pars-control-url', { type: 'string', describe: "PARS's control API" })
             .option('audit-dir', {
@@ -193,6 +226,7 @@ export function serveCommand(y: Argv): Argv {
         async (argv) => {
           const communities = parseCommunities(argv.community);
           const external = parseExternal(argv.external);
+          const consumers = argv.consumers === undefined ? undefined : parseConsumers(argv.consumers);
           if (communities.length + external.length === 0)
             throw new SimError(
               'SIM_ERR_BAD_ARGUMENT',
@@ -222,6 +256,7 @@ export function serveCommand(y: Argv): Argv {
               ? { pars: { url: argv['pars-url'], controlUrl: argv['pars-control-url'] } }
               : {}),
             auditDir: argv['audit-dir'],
+            ...(consumers ? { consumers } : {}),
             ...(argv['public-url'] !== undefined ? { publicUrl: argv['public-url'] } : {}),
             ...(argv['certs-dir'] !== undefined
               ? { security: { certsDir: argv['certs-dir'], integrationPort: argv['integration-port'] } }
