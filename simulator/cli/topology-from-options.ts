@@ -73,6 +73,26 @@ export function checkTopologyFlags(o: UpOptions): void {
   }
 }
 
+/**
+ * `--deadline-ms` is a positive whole number of ms and `--gateways` 1..200, when given (`sim up`
+ * and `sim compose render` take both).
+ * @throws SimError SIM_ERR_BAD_ARGUMENT naming the flag and what it must be.
+ */
+export function checkDeadlineAndGateways(o: { deadlineMs?: number; gateways?: number }): void {
+  if (o.deadlineMs !== undefined && (!Number.isInteger(o.deadlineMs) || o.deadlineMs <= 0)) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `--deadline-ms ${o.deadlineMs} must be a positive whole number of milliseconds`,
+    );
+  }
+  if (o.gateways !== undefined && (!Number.isInteger(o.gateways) || o.gateways < 1 || o.gateways > 200)) {
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `--gateways ${o.gateways} must be a whole number from 1 to 200`,
+    );
+  }
+}
+
 /** The spec of `--gateways`, `--data-pack`, `--seed` and `--deadline-ms` (no faults, fault seed 1). */
 export function specFromFlags(o: Omit<UpOptions, 'topology'>): TopologySpec {
   const spec: TopologySpec = {

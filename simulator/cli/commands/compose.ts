@@ -19,7 +19,7 @@ import { SimError } from '../../shared/errors.js';
 import { composeCertificatesNote } from '../container-certs.js';
 import { containerPlanInput } from '../container-plan-input.js';
 import { repoRoot } from '../paths.js';
-import { topologyFromOptions } from '../topology-from-options.js';
+import { checkDeadlineAndGateways, topologyFromOptions } from '../topology-from-options.js';
 
 /** Where the committed compose file lives, relative to the repository root. */
 export const COMPOSE_FILE = 'compose/docker-compose.yml';
@@ -178,18 +178,7 @@ function checkFlags(o: ComposeOptions): void {
       '--certs-dir names the certificates to mount with --security: add --security, or drop --certs-dir',
     );
   }
-  if (o.deadlineMs !== undefined && (!Number.isInteger(o.deadlineMs) || o.deadlineMs <= 0)) {
-    throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
-      `--deadline-ms ${o.deadlineMs} must be a positive whole number of milliseconds`,
-    );
-  }
-  if (o.gateways !== undefined && (!Number.isInteger(o.gateways) || o.gateways < 1 || o.gateways > 200)) {
-    throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
-      `--gateways ${o.gateways} must be a whole number from 1 to 200`,
-    );
-  }
+  checkDeadlineAndGateways(o);
 }
 
 /** What the compose file cannot carry, one line each. */

@@ -16,6 +16,7 @@ import { SimError } from '../../shared/errors.js';
 import { TopologyDefaults, type Topology } from '../../runtime/topology.js';
 import { auditDir, parsState, runningState, writeState, clearState, type SimState } from '../state.js';
 import {
+  checkDeadlineAndGateways,
   checkTopologyFlags,
   specFromOptions,
   topologyFromOptions,
@@ -134,18 +135,7 @@ function validate(o: UpOptions): void {
       `--port-base ${o.portBase} is not a usable port: pick 1024..64535`,
     );
   }
-  if (o.deadlineMs !== undefined && (!Number.isInteger(o.deadlineMs) || o.deadlineMs <= 0)) {
-    throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
-      `--deadline-ms ${o.deadlineMs} must be a positive whole number of milliseconds`,
-    );
-  }
-  if (o.gateways !== undefined && (!Number.isInteger(o.gateways) || o.gateways < 1 || o.gateways > 200)) {
-    throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
-      `--gateways ${o.gateways} must be a whole number from 1 to 200`,
-    );
-  }
+  checkDeadlineAndGateways(o);
 }
 
 /** `topology` with security forced on (`--security`): its own settings kept, `security: false` overridden. */
