@@ -31,6 +31,15 @@ import type { AssertionForwarder } from './xua-forward.js';
 /** The broker's consumer-facing paths. */
 export const BrokerPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
 
+/** The broker's endpoint URLs under a base URL (ITI TF-2 3.38, 3.39; RAD TF-3 4.75). */
+export function brokerEndpoints(url: string): { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } {
+  return {
+    'ITI-38': url + BrokerPath.iti38,
+    'ITI-39': url + BrokerPath.iti39,
+    'RAD-75': url + BrokerPath.rad75,
+  };
+}
+
 /** HTTP header naming the consumer profile on the sandbox port. */
 export const CONSUMER_HEADER = 'x-nir-consumer';
 

@@ -27,6 +27,15 @@ import { queryPatient, retrievePatient } from './request-patient.js';
 /** Paths a responding gateway serves, the same as the broker's sandbox paths. */
 export const GatewayPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
 
+/** A responding gateway's endpoint URLs under its base URL (`http(s)://host:port`). */
+export function gatewayEndpoints(url: string): { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } {
+  return {
+    'ITI-38': url + GatewayPath.iti38,
+    'ITI-39': url + GatewayPath.iti39,
+    'RAD-75': url + GatewayPath.rad75,
+  };
+}
+
 /** Options for one simulated responding gateway. */
 export interface RespondingGatewayOptions {
   community: CommunityStore;

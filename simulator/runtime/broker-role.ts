@@ -10,12 +10,13 @@ import type { CommunityEndpoint, ConsumerProfile } from '../broker/community-dir
 import { startControlApi, type ControlCommunity, type RunningControlApi } from '../control/control-api.js';
 import { SimEvents } from '../control/events.js';
 import { federatedFaults } from '../control/federated-faults.js';
-import { GatewayPath } from '../gateway/responding-gateway.js';
+import { brokerEndpoints } from '../broker/broker.js';
+import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { startAuditStack, type RunningAudit } from '../pars/audit-stack.js';
 import { PARS_TARGET } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { brokerEndpoints, startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
+import { startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
 import type { RunningRole } from './service-roles.js';
 import type { ExternalCommunity } from './topology.js';
 import { securityFromDirectory, type RunningIntegration, type SecurityRuntime } from './security-runtime.js';
@@ -65,11 +66,7 @@ function directoryEntries(o: BrokerRoleOptions): CommunityEndpoint[] {
     ...o.communities.map((c) => ({
       name: c.name,
       homeCommunityId: c.homeCommunityId,
-      endpoints: {
-        'ITI-38': c.url + GatewayPath.iti38,
-        'ITI-39': c.url + GatewayPath.iti39,
-        'RAD-75': c.url + GatewayPath.rad75,
-      },
+      endpoints: gatewayEndpoints(c.url),
     })),
     ...o.external.map((e) => ({
       name: e.name,

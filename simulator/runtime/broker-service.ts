@@ -4,7 +4,7 @@
  */
 import { Agent, type Server } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { BrokerPath, createBrokerApp } from '../broker/broker.js';
+import { createBrokerApp } from '../broker/broker.js';
 import {
   CommunityDirectory,
   type CommunityEndpoint,
@@ -19,15 +19,6 @@ import type { Logger } from '../shared/logger.js';
 
 /** Largest answer a community leg may return, bytes (RAD-75 studies stream past it). */
 const MAX_LEG_RESPONSE_BYTES = 256 * 1024 * 1024;
-
-/** The broker's endpoint URLs under a base URL (ITI TF-2 3.38, 3.39; RAD TF-3 4.75). */
-export function brokerEndpoints(url: string): { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } {
-  return {
-    'ITI-38': url + BrokerPath.iti38,
-    'ITI-39': url + BrokerPath.iti39,
-    'RAD-75': url + BrokerPath.rad75,
-  };
-}
 
 /** What the sandbox listener is made of. */
 export interface BrokerSandboxOptions {

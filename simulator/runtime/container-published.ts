@@ -4,9 +4,9 @@
  * table), and the checks that refuse a plan input whose names or host ports cannot work. Pure: no
  * I/O. container-plan.ts builds the plan from these.
  */
-import { BrokerPath } from '../broker/broker.js';
+import { brokerEndpoints } from '../broker/broker.js';
 import { defaultControlPort } from '../control/control-api.js';
-import { GatewayPath } from '../gateway/responding-gateway.js';
+import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { defaultParsPort } from '../pars/audit-stack.js';
 import { SimError } from '../shared/errors.js';
 import type { ContainerPlanInput, PublishedEndpoints } from './container-types.js';
@@ -35,24 +35,14 @@ export function integrationHostPort(portBase: number): number {
  */
 export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): PublishedEndpoints {
   const at = (port: number, scheme = 'http'): string => `${scheme}://${hostIp}:${port}`;
-  const paths = (url: string) => ({
-    'ITI-38': url + GatewayPath.iti38,
-    'ITI-39': url + GatewayPath.iti39,
-    'RAD-75': url + GatewayPath.rad75,
-  });
-  const brokerPaths = (url: string) => ({
-    'ITI-38': url + BrokerPath.iti38,
-    'ITI-39': url + BrokerPath.iti39,
-    'RAD-75': url + BrokerPath.rad75,
-  });
   const secure = input.security !== undefined;
   const broker = at(input.portBase);
   const integration = at(integrationHostPort(input.portBase), 'https');
   return {
     broker: {
       url: broker,
-      endpoints: brokerPaths(broker),
-      ...(secure ? { integration: { url: integration, endpoints: brokerPaths(integration) } } : {}),
+      endpoints: brokerEndpoints(broker),
+      ...(secure ? { integration: { url: integration, endpoints: brokerEndpoints(integration) } } : {}),
     },
     control: { url: at(defaultControlPort(input.portBase)) },
     pars: { url: at(defaultParsPort(input.portBase)) },
@@ -61,7 +51,7 @@ export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): P
         name: c.name,
         homeCommunityId: c.homeCommunityId,
         kind: 'simulated' as const,
-        endpoints: paths(at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http')),
+        endpoints: gatewayEndpoints(at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http')),
       })),
       ...input.external.map((e) => ({
         name: e.name,

@@ -8,7 +8,8 @@ import { defaultControlPort, startControlApi, type RunningControlApi } from '../
 import { SimEvents } from '../control/events.js';
 import type { TransactionLogOptions } from '../control/transaction-log.js';
 import { FaultStore } from '../faults/fault-store.js';
-import { GatewayPath } from '../gateway/responding-gateway.js';
+import { brokerEndpoints } from '../broker/broker.js';
+import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -18,7 +19,7 @@ import {
   type AuditRuntimeOptions,
   type RunningAudit,
 } from '../pars/audit-stack.js';
-import { brokerEndpoints, startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
+import { startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
 import type { Topology } from './topology.js';
 import {
   defaultIntegrationPort,
@@ -134,11 +135,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
       endpoints.push({
         name: c.store.name,
         homeCommunityId: c.store.homeCommunityId,
-        endpoints: {
-          'ITI-38': g.url + GatewayPath.iti38,
-          'ITI-39': g.url + GatewayPath.iti39,
-          'RAD-75': g.url + GatewayPath.rad75,
-        },
+        endpoints: gatewayEndpoints(g.url),
       });
     }
     if (deps.audit)

@@ -10,7 +10,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrokerContext } from '../broker/context.js';
-import { BrokerPath } from '../broker/broker.js';
+import { brokerEndpoints } from '../broker/broker.js';
 import { createIntegrationApp } from '../broker/integration-app.js';
 import type { AssertionForwarder } from '../broker/xua-forward.js';
 import type { GatewayTls } from '../gateway/gateway-server.js';
@@ -225,11 +225,7 @@ async function startIntegration(
   const url = `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${l.port}`;
   return {
     url,
-    endpoints: {
-      'ITI-38': url + BrokerPath.iti38,
-      'ITI-39': url + BrokerPath.iti39,
-      'RAD-75': url + BrokerPath.rad75,
-    },
+    endpoints: brokerEndpoints(url),
     stop: async () => {
       unwatch();
       await l.close();

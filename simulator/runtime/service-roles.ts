@@ -10,7 +10,7 @@ import { SimEvents } from '../control/events.js';
 import { FaultStore } from '../faults/fault-store.js';
 import { startRespondingGateway } from '../gateway/gateway-server.js';
 import type { CommunityStore } from '../gateway/community-store.js';
-import { GatewayPath } from '../gateway/responding-gateway.js';
+import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { PARS_TARGET, startParsService } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -70,11 +70,7 @@ export async function startGatewayRole(
     name: community.name,
     homeCommunityId: community.homeCommunityId,
     kind: 'simulated' as const,
-    endpoints: {
-      'ITI-38': gateway.url + GatewayPath.iti38,
-      'ITI-39': gateway.url + GatewayPath.iti39,
-      'RAD-75': gateway.url + GatewayPath.rad75,
-    },
+    endpoints: gatewayEndpoints(gateway.url),
   };
   const control = await roleControl(faults, where, () => [self], logger).catch(async (err: unknown) => {
     security?.stop();
