@@ -55,7 +55,14 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js', 'compose/healthcheck.mjs'] },
+        projectService: {
+          allowDefaultProject: [
+            'eslint.config.js',
+            'compose/healthcheck.mjs',
+            'bin/nir-sim.js',
+            'scripts/build.mjs',
+          ],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The CLI the tests spawn is the compiled one: build dist/ first when the sources changed.
+    globalSetup: ['test/helpers/build-dist.ts'],
   },
 });

@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 400_000,
     pool: 'forks',
+    // The CLI the tests spawn is the compiled one: build dist/ first when the sources changed.
+    globalSetup: ['test/helpers/build-dist.ts'],
     fileParallelism: false,
   },
 });

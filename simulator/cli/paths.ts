@@ -1,9 +1,9 @@
 /** Where the CLI keeps its state and finds the committed default data pack. */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../shared/package-root.js';
 
-/** The repository root (two levels above this file). */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository root: the directory of package.json, from the sources or from dist/. */
+export const repoRoot = packageRoot;
 
 /** The committed default data pack. */
 export const defaultDataPackDir = path.join(repoRoot, 'data-packs', 'default');

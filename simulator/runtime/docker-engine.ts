@@ -6,7 +6,7 @@
  * (docker-runtime.ts) talks only to {@link DockerEngine}, so its order, rollback and label filters
  * are unit-tested with a recording fake; this file is the one adapter to the real thing.
  */
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import type { ContainerCreateOptions } from 'dockerode';
 import { SimError } from '../shared/errors.js';
 
@@ -107,16 +107,43 @@ export function reasonOf(err: unknown): string {
   return (e?.message ?? String(err)).split('\n')[0] ?? '';
 }
 
+/** The command that installs the docker runtime's optional dependency, for messages. */
+export const DOCKERODE_INSTALL = 'npm install dockerode';
+
+/**
+ * dockerode's constructor, loaded on first use: dockerode (with ssh2, cpu-features and protobufjs
+ * under it) is an optionalDependency that only the docker runtime needs, so a user who never runs
+ * containers can install without it (`npm install --omit=optional`) and the CLI never loads it.
+ * @param load the loader, replaceable in tests; defaults to `import('dockerode')`.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT naming the install command when the package is absent.
+ */
+export async function loadDockerode(
+  load: () => Promise<{ default: typeof Dockerode }> = () => import('dockerode'),
+): Promise<typeof Dockerode> {
+  try {
+    return (await load()).default;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `the docker runtime needs the optional package dockerode, which is not installed: run ${DOCKERODE_INSTALL} (or npm install without --omit=optional)`,
+    );
+  }
+}
+
 /**
  * Connect to the engine DOCKER_HOST names (process.env, as docker-modem reads it) and ping it.
- * @throws SimError SIM_ERR_ENGINE_UNREACHABLE (one line naming DOCKER_HOST and its value) when
- *   DOCKER_HOST is malformed or the engine does not answer `GET /_ping` within 5 s.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when the optional dockerode package is not installed
+ *   ({@link loadDockerode}); SIM_ERR_ENGINE_UNREACHABLE (one line naming DOCKER_HOST and its
+ *   value) when DOCKER_HOST is malformed or the engine does not answer `GET /_ping` within 5 s.
  */
 export async function connectEngine(): Promise<DockerEngine> {
   const address = engineAddress(process.env);
+  const DockerodeClass = await loadDockerode();
   let engine: DockerEngine;
   try {
-    engine = dockerodeEngine(new Dockerode(), address);
+    engine = dockerodeEngine(new DockerodeClass(), address);
   } catch (err) {
     throw new SimError(
       'SIM_ERR_ENGINE_UNREACHABLE',

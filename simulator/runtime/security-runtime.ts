@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../shared/package-root.js';
 import type { BrokerContext } from '../broker/context.js';
 import { brokerEndpoints } from '../broker/broker.js';
 import { createIntegrationApp } from '../broker/integration-app.js';
@@ -34,8 +34,7 @@ export const INTEGRATION_PORT_OFFSET = 363;
 
 /** The default certificate directory: `NIR_SIM_CERTS_DIR`, else `<repo>/certs/out`. */
 export function defaultCertsDir(): string {
-  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  return process.env['NIR_SIM_CERTS_DIR'] ?? path.join(repo, 'certs', 'out');
+  return process.env['NIR_SIM_CERTS_DIR'] ?? path.join(packageRoot, 'certs', 'out');
 }
 
 /** The integration port for a broker sandbox port: +363, or 0 when it is 0. */

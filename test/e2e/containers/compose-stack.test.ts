@@ -16,6 +16,7 @@ import {
   waitAllHealthy,
   waitFor200,
   type Ran,
+  STACK_DEADLINE_MS,
 } from './stack.js';
 
 const PORT_BASE = 28080;
@@ -38,7 +39,7 @@ describe('docker-compose up of a rendered compose file', () => {
       '--port-base',
       String(PORT_BASE),
       '--deadline-ms',
-      '1000',
+      String(STACK_DEADLINE_MS),
       '--out',
       file,
     ]);

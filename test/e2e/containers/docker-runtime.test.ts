@@ -17,7 +17,16 @@ import { ResponseStatus } from '../../../simulator/xca/constants.js';
 import { findDocuments } from '../../helpers/requests.js';
 import { readQueryResponse } from '../../helpers/soap-http.js';
 import { postTls, type CertDir } from '../../unit/security/security-fixtures.js';
-import { checkStack, containersLabelled, defaultPack, sim, tempHome, waitAllHealthy } from './stack.js';
+import {
+  checkStack,
+  containerMemory,
+  containersLabelled,
+  defaultPack,
+  sim,
+  STACK_DEADLINE_MS,
+  tempHome,
+  waitAllHealthy,
+} from './stack.js';
 
 const PORT_BASE = 38080;
 const broker = `http://127.0.0.1:${PORT_BASE}`;
@@ -45,7 +54,7 @@ describe('sim up --runtime docker', () => {
     const up = await sim(
       [
         ...['up', '--runtime', 'docker', '--security'],
-        ...['--port-base', String(PORT_BASE), '--deadline-ms', '1000'],
+        ...['--port-base', String(PORT_BASE), '--deadline-ms', String(STACK_DEADLINE_MS)],
       ],
       env,
       400_000,
@@ -117,6 +126,19 @@ describe('sim up --runtime docker', () => {
   it('a community timing out gives PartialSuccess; a retrieve crosses two containers', async () => {
     await checkStack(broker, undefined, env);
   }, 180_000);
+
+  it('each container, running the compiled JavaScript, stays within its memory bound after those checks', async () => {
+    // MiB: a guard against the 250-500 MiB each container held under tsx, with room for the
+    // collector's timing. Measured: the broker and the gateways 59-100, PARS about 143 (it holds
+    // ajv's compile of HL7's FHIR R4 schema, pars/fhir-validator.ts).
+    const bound: Record<string, number> = { pars: 170 };
+    const used = await containerMemory('io.nir-sim.project=nir-sim', 'io.nir-sim.service');
+    const mib = Object.fromEntries(Object.entries(used).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
+    process.stderr.write(`container memory after the checks, MiB: ${JSON.stringify(mib)}\n`);
+    expect(Object.keys(mib).sort()).toEqual([...COMMUNITIES, 'broker', 'pars'].sort());
+    for (const [service, m] of Object.entries(mib))
+      expect([service, m <= (bound[service] ?? 128)]).toEqual([service, true]);
+  });
 
   it('the integration port answers mutual TLS + a signed assertion with every gateway container', async () => {
     const saml = await sim(['saml', 'issue', '--patient', NHS_ALL, '--header'], env);

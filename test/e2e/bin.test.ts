@@ -1,0 +1,60 @@
+/**
+ * The package's bin as a user scripts it: `npx nir-sim ...` runs the compiled CLI (dist/, brought
+ * up to date by vitest's globalSetup) and prints nothing of npm's own on stdout, so
+ * `npx nir-sim status --json | jq` parses.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/repo-root.js';
+
+const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-bin-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+function npx(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('npx', ['nir-sim', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NIR_SIM_HOME: home },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('npx nir-sim', () => {
+  it('--help lists every command on stdout', () => {
+    const r = npx('--help');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    for (const c of [
+      'up',
+      'down',
+      'status',
+      'fault',
+      'data-pack',
+      'scenario',
+      'audit',
+      'certs',
+      'saml',
+      'serve',
+      'compose',
+    ])
+      expect(r.stdout).toMatch(new RegExp(`^ +npm run sim -- ${c}\\b`, 'm'));
+  });
+
+  it('status --json with nothing running: no npm banner on stdout, one line on stderr, exit 69', () => {
+    const r = npx('status', '--json');
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      69,
+      '',
+      'nir-sim: not running: start it with npm run sim up\n',
+    ]);
+  });
+
+  it('an unknown command loads every command, so yargs still suggests the nearest one', () => {
+    const r = npx('stauts');
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('Did you mean status?');
+  });
+});
