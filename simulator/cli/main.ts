@@ -5,38 +5,16 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SimError } from '../shared/errors.js';
-import { upCommand } from './commands/up.js';
-import { downCommand } from './commands/down.js';
-import { statusCommand } from './commands/status.js';
-import { dataPackCommand } from './commands/data-pack.js';
-import { faultCommand } from './commands/fault.js';
-import { scenarioCommand } from './commands/scenario.js';
-import { auditCommand } from './commands/audit.js';
-import { certsCommand } from './commands/certs.js';
-import { samlCommand } from './commands/saml.js';
-import { serveCommand } from './commands/serve.js';
-import { composeCommand } from './commands/compose.js';
+import { SIM_COMMANDS, failure, noCommandMessage } from './command-list.js';
 
 async function main(): Promise<void> {
   let y = yargs(hideBin(process.argv))
     .scriptName('npm run sim --')
     .strict()
-    .demandCommand(1, 'name a command: up, down, status, fault, data-pack')
+    .demandCommand(1, noCommandMessage())
     .recommendCommands();
-  for (const add of [upCommand, downCommand, statusCommand, faultCommand, dataPackCommand, scenarioCommand])
-    y = add(y);
-  y = auditCommand(y);
-  y = certsCommand(y);
-  y = samlCommand(y);
-  y = serveCommand(y);
-  y = composeCommand(y);
-  await y
-    .fail((msg, err) => {
-      if (err) throw err;
-      throw new SimError('SIM_ERR_BAD_ARGUMENT', `${msg} (see npm run sim -- --help)`);
-    })
-    .help()
-    .parseAsync();
+  for (const c of SIM_COMMANDS) y = c.register(y);
+  await y.fail(failure).help().parseAsync();
 }
 
 main().catch((err: unknown) => {
