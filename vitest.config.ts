@@ -3,6 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One line per run naming what is missing (IHE reference set, system tools) and why tests skip;
+    // fails the run when the reference set is required (CI, NIR_SIM_REQUIRE_REFERENCE=1) but absent.
+    globalSetup: ['test/helpers/global-setup.ts'],
     // The container stack needs an engine and an image: npm run test:containers (vitest.containers.config.ts).
     exclude: [...configDefaults.exclude, 'test/e2e/containers/**'],
     testTimeout: 30_000,

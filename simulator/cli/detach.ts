@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SimError } from '../shared/errors.js';
+import { SimError, exitCodeFor, type SimErrorCode } from '../shared/errors.js';
 import { stateHome } from './paths.js';
 import { isAlive, readState, type SimState } from './state.js';
 
@@ -26,6 +26,13 @@ export async function startDetached(args: string[]): Promise<SimState> {
     env: { ...process.env, NIR_SIM_LOG_FILE: logFile },
   });
   closeSync(fd);
+  let exitCode: number | null = null;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
   child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new SimError('SIM_ERR_INTERNAL', 'could not start nir-sim in the background');
@@ -33,7 +40,10 @@ export async function startDetached(args: string[]): Promise<SimState> {
   while (Date.now() < deadline) {
     const s = readState();
     if (s && s.pid === pid && (await allAnswer(s))) return s;
-    if (!isAlive(pid)) throw childFailure(logFile);
+    if (!isAlive(pid)) {
+      await Promise.race([exited, sleep(1_000)]); // its exit status, to exit as it did
+      throw childFailure(readLog(logFile), exitCode, logFile);
+    }
     await sleep(100);
   }
   throw new SimError(
@@ -57,20 +67,31 @@ async function allAnswer(s: SimState): Promise<boolean> {
   }
 }
 
-function childFailure(logFile: string): SimError {
-  let last = '';
+function readLog(logFile: string): string {
   try {
-    last =
-      readFileSync(logFile, 'utf8')
-        .trim()
-        .split('\n')
-        .filter((l) => l.startsWith('nir-sim:'))
-        .pop() ?? '';
+    return readFileSync(logFile, 'utf8');
   } catch {
-    /* no log: fall through to the generic message */
+    return ''; // no log: the generic message below
   }
+}
+
+/**
+ * The error of a background `sim up` that exited during start-up: its own last `nir-sim:` line,
+ * with the code its exit status stands for (exitCodeFor), so `up --detach` exits as the foreground
+ * `up` would (66 for a missing data pack); SIM_ERR_START_TIMEOUT (69) when the status says nothing.
+ */
+export function childFailure(log: string, exitCode: number | null, logFile: string): SimError {
+  const last =
+    log
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('nir-sim:'))
+      .pop() ?? '';
+  const code =
+    (Object.keys(exitCodeFor) as SimErrorCode[]).find((c) => exitCodeFor[c] === exitCode) ??
+    'SIM_ERR_START_TIMEOUT';
   return new SimError(
-    'SIM_ERR_START_TIMEOUT',
+    code,
     last ? last.replace(/^nir-sim:\s*/, '') : `nir-sim exited during start-up: see ${logFile}`,
   );
 }

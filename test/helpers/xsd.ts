@@ -281,3 +281,44 @@ export function xopToInlineForValidation(xml: string): string {
   }
   return new XMLSerializer().serializeToString(doc);
 }
+
+/**
+ * Envelopes that tests collect as they go, validated together by one later test that is skipped
+ * when the reference schemas are absent (`it.skipIf(skipWithoutReference)`, see repo-root.ts). The
+ * tests that produce them keep every other assertion, whether the schemas are there or not, and
+ * one xmllint run serves them all.
+ */
+export class DeferredSchemaChecks {
+  private readonly byLabel = new Map<string, (string | Uint8Array)[]>();
+
+  /** Remember `xml` under `label` (one label per producing test). */
+  add(label: string, xml: string | Uint8Array | readonly (string | Uint8Array)[]): void {
+    const list = typeof xml === 'string' || xml instanceof Uint8Array ? [xml] : xml;
+    this.byLabel.set(label, [...(this.byLabel.get(label) ?? []), ...list]);
+  }
+
+  /**
+   * Assert that every label in `labels` was collected (its test ran to that point) and that every
+   * envelope collected is schema-valid.
+   * @throws Error naming the labels not collected, or the libxml2 messages per failing envelope.
+   */
+  async expectValid(labels: readonly string[], options: ValidateOptions = {}): Promise<void> {
+    const missing = labels.filter((l) => !this.byLabel.has(l));
+    if (missing.length > 0) {
+      throw new Error(`no envelopes collected for: ${missing.join('; ')} (did that test fail earlier?)`);
+    }
+    const labelled = [...this.byLabel].flatMap(([label, xmls]) => xmls.map((xml) => ({ label, xml })));
+    const results = await validateSoapEnvelopes(
+      labelled.map((e) => e.xml),
+      options,
+    );
+    const failures = results.flatMap((r, i) =>
+      r.valid ? [] : [`${labelled[i]?.label ?? '?'} (envelope ${i}):\n  ${r.errors.join('\n  ')}`],
+    );
+    if (failures.length > 0) {
+      throw new Error(
+        `${failures.length} of ${results.length} envelope(s) not valid against ${DRIVER_SCHEMA}:\n${failures.join('\n')}`,
+      );
+    }
+  }
+}

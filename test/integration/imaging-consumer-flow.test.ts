@@ -16,6 +16,8 @@ import type { RetrieveImagingDocumentSetRequest } from '../../simulator/xca/retr
 import { findDocuments, retrieve } from '../helpers/requests.js';
 import { post, readQueryResponse, readRetrieveResponse } from '../helpers/soap-http.js';
 import { startTestTopology, type TestTopology } from '../helpers/topology.js';
+import { itRef } from '../helpers/reference-tests.js';
+import { skipWithoutTool } from '../helpers/system-tools.js';
 import { expectSchemaValid, xopToInlineForValidation } from '../helpers/xsd.js';
 import {
   dcmdumpBuffers,
@@ -57,7 +59,6 @@ describe('ITI-38 -> KOS manifest -> ITI-39 -> RAD-75, through the broker', () =>
     t = await startTestTopology();
   });
   afterAll(async () => {
-    await expectSchemaValid(xmls.map(xopToInlineForValidation));
     await t.running.stop();
   });
 
@@ -111,7 +112,9 @@ describe('ITI-38 -> KOS manifest -> ITI-39 -> RAD-75, through the broker', () =>
         createHash('sha1').update(d.content).digest('hex'),
       ]),
     ).toEqual(manifests.map((m) => [m.uniqueId, 'application/dicom', m.hash]));
-    expect(await dcmdumpBuffers(response.documents.map((d) => d.content))).toEqual([]);
+    if (!skipWithoutTool('dcmdump')) {
+      expect(await dcmdumpBuffers(response.documents.map((d) => d.content))).toEqual([]);
+    }
     refs = [];
     for (const [i, d] of response.documents.entries()) {
       const m = manifests[i]!;
@@ -213,5 +216,10 @@ describe('ITI-38 -> KOS manifest -> ITI-39 -> RAD-75, through the broker', () =>
       },
     ]);
     expect(response.documents.map((d) => d.documentUniqueId)).toEqual([second!.documentUniqueId]);
+  });
+
+  itRef('every response above is valid against the IHE schemas', async () => {
+    expect(xmls.length, 'the tests above collected no response').toBeGreaterThanOrEqual(3);
+    await expectSchemaValid(xmls.map(xopToInlineForValidation));
   });
 });

@@ -15,6 +15,7 @@ import {
 import { parseXml, type Element } from '../../simulator/soap/xml.js';
 import type { RegistryError, RetrieveDocumentSetResponse } from '../../simulator/xca/types.js';
 import { post, readRetrieveResponse } from '../helpers/soap-http.js';
+import { describeRef } from '../helpers/reference-tests.js';
 import { expectSchemaValid, xopToInlineForValidation } from '../helpers/xsd.js';
 import {
   NistUidMap,
@@ -30,7 +31,8 @@ const IIG = 'examples/RAD-75/initiating-imaging-gateway/nist-testkit-iig-';
 const SERVED =
   'this community serves 1.2.840.10008.1.2.1 (Explicit VR Little Endian) and 1.2.840.10008.1.2 (Implicit VR Little Endian)';
 
-describe('RAD-75: the NIST test messages', () => {
+// Every request here is a NIST RAD-75 test message read from the IHE reference set.
+describeRef('RAD-75: the NIST test messages', () => {
   let t: ImagingTopology;
   let A: CommunityData;
   let B: CommunityData;

@@ -4,7 +4,7 @@
  * through the broker's sandbox port and gets the answer the catalogue expects. Every answer is
  * validated against the IHE schemas.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import { sendableReferenceRequests, type ReferenceFile } from '../fixtures/reference-requests.js';
@@ -22,6 +22,7 @@ import {
   readRetrieveResponse,
   type RawResponse,
 } from '../helpers/soap-http.js';
+import { describeRef } from '../helpers/reference-tests.js';
 import { startTestTopology, type TestTopology } from '../helpers/topology.js';
 import { expectSchemaValid, xopToInlineForValidation } from '../helpers/xsd.js';
 
@@ -31,7 +32,7 @@ const STATUS_URN = {
   Failure: ResponseStatus.Failure,
 } as const;
 
-describe('reference requests through the broker', () => {
+describeRef('reference requests through the broker', () => {
   let t: TestTopology;
   let values: Record<string, string>;
   beforeAll(async () => {

@@ -13,6 +13,7 @@ import { runScenario } from '../../simulator/scenario/runner.js';
 import { loadScenarioFile, SCENARIO_SUFFIX } from '../../simulator/scenario/scenario-file.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { repoDir } from '../helpers/topology.js';
+import { itRef } from '../helpers/reference-tests.js';
 import { expectSchemaValid } from '../helpers/xsd.js';
 
 const dir = path.join(repoDir, 'scenarios');
@@ -58,11 +59,11 @@ describe('the shipped scenario library', () => {
 });
 
 describe.each(files)('scenario %s', (file) => {
+  const envelopes: string[] = [];
   it('passes every step', { timeout: 60_000 }, async () => {
     const loaded = await loadScenarioFile(path.join(dir, file));
     if (!loaded.ok) throw new Error(`${file}:\n  ${loaded.problems.join('\n  ')}`);
     const env = await startInProcessEnvironment(loaded.scenario, { baseDir: dir, logger: silentLogger() });
-    const envelopes: string[] = [];
     let result;
     try {
       result = await runScenario(loaded.scenario, env, {
@@ -76,6 +77,10 @@ describe.each(files)('scenario %s', (file) => {
     expect(result.passed, consoleReport([result])).toBe(true);
     expect(result.steps).toHaveLength(loaded.scenario.steps.length);
     expect(envelopes.length).toBeGreaterThan(0);
+  });
+
+  itRef('sends and receives only schema-valid messages', async () => {
+    expect(envelopes.length, 'the run above sent nothing').toBeGreaterThan(0);
     await expectSchemaValid(envelopes, { inlineXop: true });
   });
 });

@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipWithoutTool } from '../helpers/system-tools.js';
 import { check, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import { COMPOSE_FILE, renderComposeFromOptions } from '../../simulator/cli/commands/compose.js';
@@ -17,7 +18,8 @@ import { ensureCertificateSet } from '../../simulator/security/cert-mint.js';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import { defaultPackDir, repoDir } from '../helpers/topology.js';
 
-const hasDockerCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
+/** docker-compose (Debian's 1.29) checks rendered files; see test/helpers/system-tools.ts. */
+const skipNoCompose = skipWithoutTool('docker-compose');
 const committedFile = path.join(repoDir, COMPOSE_FILE);
 const committed = readFileSync(committedFile, 'utf8');
 const work = mkdtempSync(path.join(tmpdir(), 'nir-sim-compose-cli-'));
@@ -130,7 +132,7 @@ describe('compose/docker-compose.yml', () => {
     expect(await check(committed, { ...options, filepath: committedFile })).toBe(true);
   });
 
-  it.skipIf(!hasDockerCompose)(
+  it.skipIf(skipNoCompose)(
     "is accepted by Debian's docker-compose config -q (skipped when docker-compose is absent)",
     () => {
       const r = spawnSync('docker-compose', ['-f', committedFile, 'config', '-q'], { encoding: 'utf8' });

@@ -9,11 +9,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipWithoutTool } from '../helpers/system-tools.js';
 import { parse } from 'yaml';
 import { COMPOSE_USER, renderCompose } from '../../simulator/runtime/compose-render.js';
 import { planContainers, type ContainerPlanInput } from '../../simulator/runtime/container-plan.js';
 
-const hasDockerCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
+/** docker-compose (Debian's 1.29) checks rendered files; see test/helpers/system-tools.ts. */
+const skipNoCompose = skipWithoutTool('docker-compose');
 const work = mkdtempSync(path.join(tmpdir(), 'nir-sim-compose-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -185,7 +187,7 @@ describe('renderCompose', () => {
     expect(again).toBe(text);
   });
 
-  it.skipIf(!hasDockerCompose)(
+  it.skipIf(skipNoCompose)(
     "is accepted by Debian's docker-compose config -q (skipped when docker-compose is absent)",
     () => {
       mkdirSync(composeDir, { recursive: true });
@@ -269,7 +271,7 @@ describe('renderCompose with security', () => {
     );
   });
 
-  it.skipIf(!hasDockerCompose)(
+  it.skipIf(skipNoCompose)(
     'docker-compose interpolates NIR_SIM_UID and NIR_SIM_GID into user (skipped when docker-compose is absent)',
     () => {
       for (const d of [composeDir, packDir, certsDir]) mkdirSync(d, { recursive: true });

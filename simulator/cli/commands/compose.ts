@@ -16,6 +16,7 @@ import { defaultCertsDir } from '../../runtime/security-runtime.js';
 import type { TopologySpec } from '../../runtime/topology-spec.js';
 import { TopologyDefaults } from '../../runtime/topology.js';
 import { SimError } from '../../shared/errors.js';
+import { numberFlag } from '../number-flag.js';
 import { composeCertificatesNote } from '../container-certs.js';
 import { containerPlanInput } from '../container-plan-input.js';
 import { repoRoot } from '../paths.js';
@@ -93,18 +94,27 @@ export function composeCommand(y: Argv): Argv {
       a
         .positional('action', { choices: ['render'] as const, demandOption: true })
         .option('topology', { type: 'string', describe: 'topology file (YAML), as for sim up' })
-        .option('gateways', { type: 'number', describe: 'number of simulated communities (default 3)' })
+        .option('gateways', {
+          coerce: numberFlag('--gateways'),
+          describe: 'number of simulated communities (default 3)',
+        })
         .option('data-pack', {
           type: 'string',
           describe: 'data pack directory (default: data-packs/default)',
         })
-        .option('seed', { type: 'number', describe: 'generate (and cache) a pack from this seed' })
+        .option('seed', {
+          coerce: numberFlag('--seed'),
+          describe: 'generate (and cache) a pack from this seed',
+        })
         .option('port-base', {
-          type: 'number',
+          coerce: numberFlag('--port-base'),
           default: TopologyDefaults.brokerPort,
           describe: 'host port of the broker; control API +10, PARS +20, gateways from +921 (9001)',
         })
-        .option('deadline-ms', { type: 'number', describe: 'per-community deadline, ms (default 10000)' })
+        .option('deadline-ms', {
+          coerce: numberFlag('--deadline-ms'),
+          describe: 'per-community deadline, ms (default 10000)',
+        })
         .option('out', {
           type: 'string',
           nargs: 1,

@@ -2,7 +2,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { DEFAULT_PACK, IMAGING_LIMITS, generateDataPack } from '../../data-pack/generator.js';
+import {
+  DEFAULT_PACK,
+  IMAGING_LIMITS,
+  generateDataPack,
+  type GenerateSummary,
+} from '../../data-pack/generator.js';
 import type { ImagingOptions } from '../../data-pack/pack-format.js';
 import { SimError } from '../../shared/errors.js';
 
@@ -72,6 +77,11 @@ export function dataPackCommand(y: Argv): Argv {
           default: false,
           describe: 'overwrite a non-empty output directory',
         })
+        .option('json', {
+          type: 'boolean',
+          default: false,
+          describe: 'print the summary as JSON only (outDir, manifest, files, bytes)',
+        })
         .option('imaging', {
           type: 'boolean',
           default: false,
@@ -110,7 +120,20 @@ export function dataPackCommand(y: Argv): Argv {
         outDir: out,
         ...(imaging ? { imaging } : {}),
       });
-      process.stdout.write(`data pack written to ${out}\n${JSON.stringify(summary, null, 2)}\n`);
+      process.stdout.write(generateReport(summary, argv.json));
     },
+  );
+}
+
+/**
+ * What `data-pack generate` prints: with `json`, the summary as JSON and nothing else (so it pipes
+ * into jq); otherwise one line saying where the pack went and what it holds.
+ */
+export function generateReport(summary: GenerateSummary, json: boolean): string {
+  if (json) return `${JSON.stringify(summary, null, 2)}\n`;
+  const { counts, seed } = summary.manifest;
+  return (
+    `data pack written to ${summary.outDir}: ${counts.communities} communities, ${counts.patients} patients, ` +
+    `${counts.documents} documents (${summary.files} files, ${summary.bytes} bytes; seed ${seed})\n`
   );
 }

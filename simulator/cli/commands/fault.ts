@@ -251,8 +251,45 @@ function controlUrlOf(argv: Record<string, unknown>): string | undefined {
   return typeof url === 'string' ? url : undefined;
 }
 
+/** Fault field -> the `fault add` flag that sets it. */
+const FLAG_OF_FIELD: ReadonlyMap<string, string> = new Map(
+  [
+    ...Object.entries(NUMBER_FIELDS),
+    ...Object.entries(STRING_FIELDS),
+    ['with-documents', 'withDocuments'],
+    ['gateway', 'gateway'],
+    ['kind', 'kind'],
+    ['name', 'name'],
+  ].map(([flag, field]): [string, string] => [field!, `--${flag!}`]),
+);
+
+/**
+ * The control API's problems (`<field>: <message>` lines, fault-spec.ts) of a fault given as
+ * flags, told in flags: `latencyMs: Invalid input: expected number, received undefined` becomes
+ * `--latency-ms: missing (a number)`. Lines about no known field are left as they are.
+ */
+export function problemsInFlags(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => {
+      const m = /^(\s*)([A-Za-z]+): (.*)$/.exec(line);
+      const flag = m ? FLAG_OF_FIELD.get(m[2]!) : undefined;
+      if (!m || flag === undefined) return line;
+      const missing = /^Invalid input: expected (\w+), received undefined$/.exec(m[3]!);
+      return `${m[1]}${flag}: ${missing ? `missing (a ${missing[1]})` : m[3]}`;
+    })
+    .join('\n');
+}
+
 async function addAction(argv: Record<string, unknown>): Promise<void> {
-  const added = await client(controlUrlOf(argv)).addFaults(faultFromFlags(argv));
+  const fault = faultFromFlags(argv);
+  let added: FaultSpec[];
+  try {
+    added = await client(controlUrlOf(argv)).addFaults(fault);
+  } catch (err) {
+    if (!(err instanceof SimError) || typeof argv['json'] === 'string') throw err;
+    throw new SimError(err.code, problemsInFlags(err.message), { cause: err });
+  }
   for (const f of added)
     process.stdout.write(`added fault ${f.name}: ${f.kind} on ${f.gateway} (${faultConditions(f)})\n`);
 }

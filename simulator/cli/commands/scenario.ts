@@ -68,7 +68,12 @@ export function scenarioCommand(y: Argv): Argv {
             ...(argv['data-pack'] !== undefined ? { dataPackDir: path.resolve(argv['data-pack']) } : {}),
           }),
       )
-      .command('list', 'list the shipped scenarios with their descriptions', {}, () => listCommand())
+      .command(
+        'list',
+        'list the shipped scenarios with their descriptions',
+        (b) => b.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+        (argv) => listCommand(argv.json),
+      )
       .command(
         'check <file>',
         'validate a scenario file; every problem at once (exit 64)',
@@ -146,24 +151,50 @@ function optionalPack(dataPackDir: string | undefined): { dataPackDir?: string }
   return dataPackDir === undefined ? {} : { dataPackDir };
 }
 
-async function listCommand(): Promise<void> {
-  const files = await shippedScenarioFiles();
-  const rows: [string, string][] = [];
-  for (const f of files) {
+/** One shipped scenario as `scenario list --json` gives it. */
+export interface ScenarioListEntry {
+  /** What `scenario run` takes, e.g. `one-network-times-out`. */
+  name: string;
+  /** Its file, relative to the working directory when inside it. */
+  file: string;
+  /** The scenario's description; absent when the file is invalid. */
+  description?: string;
+  /** Problems of an invalid file (`scenario check` prints them); absent when valid. */
+  problems?: string[];
+}
+
+/** The shipped scenarios (scenarios/*.scenario.yaml), in file order. */
+export async function shippedScenarios(): Promise<ScenarioListEntry[]> {
+  const out: ScenarioListEntry[] = [];
+  for (const f of await shippedScenarioFiles()) {
     const r = await loadScenarioFile(f);
     const name = path.basename(f).replace(/\.scenario\.yaml$/, '');
-    rows.push([
-      name,
-      r.ok
-        ? r.scenario.description
-        : `(invalid: ${r.problems.length} problem(s); run npm run sim scenario check -- ${name})`,
-    ]);
+    const file = displayPath(f);
+    out.push(
+      r.ok ? { name, file, description: r.scenario.description } : { name, file, problems: r.problems },
+    );
   }
+  return out;
+}
+
+/** `scenario list` as text: name and description per line, then how to run one. */
+export function scenarioListText(entries: readonly ScenarioListEntry[]): string {
+  const rows = entries.map((e): [string, string] => [
+    e.name,
+    e.description ??
+      `(invalid: ${e.problems?.length ?? 0} problem(s); run npm run sim scenario check -- ${e.name})`,
+  ]);
   const width = Math.max(0, ...rows.map(([n]) => n.length));
-  for (const [n, d] of rows) process.stdout.write(`${n.padEnd(width)}  ${d}\n`);
-  process.stdout.write(
-    `\n${rows.length} scenarios in ${displayPath(path.dirname(files[0] ?? 'scenarios/x'))}; run one with npm run sim scenario run -- <name>\n`,
+  const dir = entries[0] ? path.dirname(entries[0].file) : 'scenarios';
+  return (
+    rows.map(([n, d]) => `${n.padEnd(width)}  ${d}\n`).join('') +
+    `\n${rows.length} scenarios in ${dir}; run one with npm run sim scenario run -- <name>\n`
   );
+}
+
+async function listCommand(json: boolean): Promise<void> {
+  const scenarios = await shippedScenarios();
+  process.stdout.write(json ? `${JSON.stringify({ scenarios }, null, 2)}\n` : scenarioListText(scenarios));
 }
 
 async function checkCommand(arg: string): Promise<void> {

@@ -13,6 +13,7 @@ import { defaultCertsDir, resolveSecurity } from '../../runtime/security-runtime
 import { ensureCertificateSet } from '../../security/cert-mint.js';
 import { createLogger } from '../../shared/logger.js';
 import { SimError } from '../../shared/errors.js';
+import { numberFlag } from '../number-flag.js';
 import { TopologyDefaults, type Topology } from '../../runtime/topology.js';
 import { auditDir, parsState, runningState, writeState, clearState, type SimState } from '../state.js';
 import {
@@ -40,7 +41,7 @@ export function upCommand(y: Argv): Argv {
             'topology file (YAML): data pack, gateways, deadline, consumer profiles, external communities, faults',
         })
         .option('gateways', {
-          type: 'number',
+          coerce: numberFlag('--gateways'),
           describe: 'number of simulated communities (default: all in the pack, 3)',
         })
         .option('data-pack', {
@@ -48,17 +49,17 @@ export function upCommand(y: Argv): Argv {
           describe: 'data pack directory (default: data-packs/default)',
         })
         .option('seed', {
-          type: 'number',
+          coerce: numberFlag('--seed'),
           describe: 'generate (and cache) a pack from this seed instead of the default',
         })
         .option('port-base', {
-          type: 'number',
+          coerce: numberFlag('--port-base'),
           default: TopologyDefaults.brokerPort,
           describe:
             'broker sandbox port; control API at port-base+10 (8090), gateways from port-base+921 (9001)',
         })
         .option('deadline-ms', {
-          type: 'number',
+          coerce: numberFlag('--deadline-ms'),
           describe: `per-community deadline, ms (default: the topology file's, else ${TopologyDefaults.deadlineMs})`,
         })
         .option('host', { type: 'string', default: TopologyDefaults.host, describe: 'address to listen on' })

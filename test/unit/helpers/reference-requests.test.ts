@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DOMParser, type Element } from '@xmldom/xmldom';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   NOT_XCA_REFERENCE_FILES,
   REFERENCE_REQUESTS,
@@ -22,6 +22,7 @@ import {
   wrapInSoapEnvelope,
 } from '../../helpers/reference.js';
 import { requireReferenceDir } from '../../helpers/repo-root.js';
+import { describeRef } from '../../helpers/reference-tests.js';
 import { validateSoapEnvelopes } from '../../helpers/xsd.js';
 
 const SOAP = 'http://www.w3.org/2003/05/soap-envelope';
@@ -139,7 +140,7 @@ function allowedCodes(): Record<'ITI-38' | 'ITI-39', Set<string>> {
   return { 'ITI-38': codes('XGQ'), 'ITI-39': codes('XGR') };
 }
 
-describe('reference request catalogue', () => {
+describeRef('reference request catalogue', () => {
   it('lists every file of examples/ITI-38 and examples/ITI-39 once, and the ITI-18 ones apart', () => {
     const ref = requireReferenceDir();
     const rel = (dir: string) =>

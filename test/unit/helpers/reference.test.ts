@@ -10,7 +10,15 @@ import {
   readReferenceBytes,
   wrapInSoapEnvelope,
 } from '../../helpers/reference.js';
-import { referenceDir, repoRoot, requireReferenceDir } from '../../helpers/repo-root.js';
+import {
+  referenceAvailable,
+  referenceDir,
+  referenceMissingMessage,
+  repoRoot,
+  requireReferenceDir,
+} from '../../helpers/repo-root.js';
+import { referenceVerdict } from '../../helpers/global-setup.js';
+import { itRef } from '../../helpers/reference-tests.js';
 import { expectSchemaValid } from '../../helpers/xsd.js';
 
 const T12307 =
@@ -25,17 +33,31 @@ function walk(dir: string): string[] {
 }
 
 describe('repo-root', () => {
-  it('finds the repository and the shared reference tree next to it', () => {
+  it('finds the repository, and expects the shared reference tree next to it', () => {
     expect(
       (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string }).name,
     ).toBe('nir-sim');
     expect(referenceDir).toBe(path.resolve(repoRoot, '../shared/reference'));
+  });
+
+  itRef('finds the shared reference tree', () => {
     expect(requireReferenceDir()).toBe(referenceDir);
+  });
+
+  it.runIf(!referenceAvailable)('says where the missing reference tree is expected', () => {
+    expect(() => requireReferenceDir()).toThrow(
+      `Reference material not found at ${referenceDir} (expected ../shared/reference next to the repository root ${repoRoot}`,
+    );
+    expect(referenceMissingMessage).toBe(
+      `IHE reference set not found at ${referenceDir} (../shared/reference beside the repository, with ` +
+        'SOURCES.md, xsd/ and examples/): the schema-validation and public-reference-request tests are ' +
+        'skipped; every other assertion runs. CI and NIR_SIM_REQUIRE_REFERENCE=1 make this a failure.',
+    );
   });
 });
 
 describe('readReference', () => {
-  it('reads files under the reference directory and nothing outside it', () => {
+  itRef('reads files under the reference directory and nothing outside it', () => {
     expect(readReference('SOURCES.md')).toMatch(/^# Reference material/);
     expect(readReferenceBytes(T12300).subarray(0, 6).toString()).toBe('<query');
     expect(() => readReference('../main/package.json')).toThrow(/does not name a file inside/);
@@ -44,12 +66,12 @@ describe('readReference', () => {
 });
 
 describe('NIST placeholders', () => {
-  it('lists placeholder tokens but not stored-query parameter names', () => {
+  itRef('lists placeholder tokens but not stored-query parameter names', () => {
     expect(listPlaceholders(readReference(T12300))).toEqual(['$patient_id$']);
     expect(listPlaceholders(readReference(T12307))).toEqual(['$home', '$doc_uuid_1$', '$doc_uuid_2$']);
   });
 
-  it('knows every placeholder used anywhere in the ITI-38 / ITI-39 examples', () => {
+  itRef('knows every placeholder used anywhere in the ITI-38 / ITI-39 examples', () => {
     const used = new Set<string>();
     for (const dir of ['examples/ITI-38', 'examples/ITI-39']) {
       for (const f of walk(path.join(referenceDir, dir)))
@@ -58,7 +80,7 @@ describe('NIST placeholders', () => {
     expect([...used].sort()).toEqual(Object.keys(NIST_PLACEHOLDERS).sort());
   });
 
-  it('fills $name$ and the bare $home of test 12307, XML-escaping values', () => {
+  itRef('fills $name$ and the bare $home of test 12307, XML-escaping values', () => {
     const filled = fillPlaceholders(readReference(T12307), {
       home: 'urn:oid:1.2.826.0.1.1',
       $doc_uuid_1$: 'urn:uuid:a',
@@ -74,7 +96,7 @@ describe('NIST placeholders', () => {
     expect(fillPlaceholders('<a>$x$</a>', { x: '<b/>' }, { escape: false })).toBe('<a><b/></a>');
   });
 
-  it('refuses to leave placeholders unfilled unless asked to', () => {
+  itRef('refuses to leave placeholders unfilled unless asked to', () => {
     expect(() => fillPlaceholders(readReference(T12307), { home: 'urn:oid:1.2' })).toThrow(
       /no value for \$doc_uuid_1\$, \$doc_uuid_2\$/,
     );
@@ -83,7 +105,7 @@ describe('NIST placeholders', () => {
 });
 
 describe('wrapInSoapEnvelope', () => {
-  it('wraps body templates in a schema-valid SOAP 1.2 + WS-Addressing envelope', async () => {
+  itRef('wraps body templates in a schema-valid SOAP 1.2 + WS-Addressing envelope', async () => {
     const query = wrapInSoapEnvelope(fillPlaceholders(readReference(T12300), { patient_id: NHS_CX }), {
       messageId: 'urn:uuid:1',
       to: 'https://broker.example/xca',
@@ -112,7 +134,7 @@ describe('wrapInSoapEnvelope', () => {
 });
 
 describe('mtomRootPart', () => {
-  it('splits the Axis2 capture (LF line ends, no HTTP headers)', () => {
+  itRef('splits the Axis2 capture (LF line ends, no HTTP headers)', () => {
     const part = mtomRootPart(
       readReferenceBytes(
         'examples/ITI-39/nhn-xcads_CrossGatewayRetrieve_request_MTOM-multipart-body_Axis2.txt',
@@ -137,5 +159,21 @@ describe('mtomRootPart', () => {
     );
     expect(mtomRootPart(crlf).xml.toString()).toBe('<e/>');
     expect(() => mtomRootPart(Buffer.from('<e/>'))).toThrow(/does not start with a MIME boundary/);
+  });
+});
+
+describe('the global setup when the reference set is missing', () => {
+  it('skips with one line saying where it is expected, or fails when it is required', () => {
+    expect(referenceVerdict(true, true, '/x/shared/reference')).toEqual({ kind: 'present' });
+    expect(referenceVerdict(false, false, referenceDir)).toEqual({
+      kind: 'skip',
+      line: `nir-sim tests: ${referenceMissingMessage}`,
+    });
+    expect(referenceVerdict(false, true, '/x/shared/reference')).toEqual({
+      kind: 'fail',
+      message:
+        'IHE reference set not found at /x/shared/reference, and it is required here (CI or ' +
+        'NIR_SIM_REQUIRE_REFERENCE=1): put ../shared/reference beside the repository.',
+    });
   });
 });

@@ -3,6 +3,7 @@
  * and deliberately broken ones and check the verdicts and libxml2's messages.
  */
 import { describe, expect, it } from 'vitest';
+import { itRef } from '../../helpers/reference-tests.js';
 import { mtomRootPart, readReference, readReferenceBytes } from '../../helpers/reference.js';
 import { expectSchemaValid, validateSoapEnvelopes, xopToInlineForValidation } from '../../helpers/xsd.js';
 
@@ -42,12 +43,12 @@ const xopResponse = envelope(
 );
 
 describe('validateSoapEnvelopes', () => {
-  it('accepts the reference examples known to be schema-valid', async () => {
+  itRef('accepts the reference examples known to be schema-valid', async () => {
     await expectSchemaValid(KNOWN_VALID.map(readReference));
     expect((await validateSoapEnvelopes([goodResponse]))[0]).toEqual({ valid: true, errors: [] });
   });
 
-  it('rejects an AdhocQueryResponse without the required @status, saying so', async () => {
+  itRef('rejects an AdhocQueryResponse without the required @status, saying so', async () => {
     const [r] = await validateSoapEnvelopes([noStatus]);
     expect(r?.valid).toBe(false);
     expect(r?.errors.join('\n')).toMatch(
@@ -55,30 +56,35 @@ describe('validateSoapEnvelopes', () => {
     );
   });
 
-  it('rejects children in the wrong order (RegistryObjectList before RegistryErrorList)', async () => {
+  itRef('rejects children in the wrong order (RegistryObjectList before RegistryErrorList)', async () => {
     const [r] = await validateSoapEnvelopes([wrongOrder]);
     expect(r?.valid).toBe(false);
     expect(r?.errors.join('\n')).toMatch(/RegistryErrorList': This element is not expected/);
   });
 
-  it('rejects case errors in element names (deferred sample with lower-case homeCommunityId)', async () => {
-    const [r] = await validateSoapEnvelopes([
-      readReference('examples/ITI-39/ihe-official_deferred_05_retrieve-request_DeferredResponseEndpoint.xml'),
-    ]);
-    expect(r?.valid).toBe(false);
-    expect(r?.errors.join('\n')).toMatch(
-      /'\{urn:ihe:iti:xds-b:2007\}homeCommunityId': This element is not expected/,
-    );
-  });
+  itRef(
+    'rejects case errors in element names (deferred sample with lower-case homeCommunityId)',
+    async () => {
+      const [r] = await validateSoapEnvelopes([
+        readReference(
+          'examples/ITI-39/ihe-official_deferred_05_retrieve-request_DeferredResponseEndpoint.xml',
+        ),
+      ]);
+      expect(r?.valid).toBe(false);
+      expect(r?.errors.join('\n')).toMatch(
+        /'\{urn:ihe:iti:xds-b:2007\}homeCommunityId': This element is not expected/,
+      );
+    },
+  );
 
-  it('keeps verdicts in input order across several xmllint batches', async () => {
+  itRef('keeps verdicts in input order across several xmllint batches', async () => {
     const docs = Array.from({ length: 2100 }, (_, i) => (i % 3 === 0 ? noStatus : goodResponse));
     const results = await validateSoapEnvelopes(docs);
     expect(results.map((r) => r.valid)).toEqual(docs.map((d) => d === goodResponse));
     expect(results[2097]?.errors[0]).toMatch(/'status' is required/);
   });
 
-  it('insists on a SOAP 1.2 Envelope and on validated Body namespaces unless told otherwise', async () => {
+  itRef('insists on a SOAP 1.2 Envelope and on validated Body namespaces unless told otherwise', async () => {
     const bare = readReference(
       'examples/ITI-38/stored-query-body-negatives/nist_FindDocuments_body_valid-baseline.xml',
     );
@@ -101,7 +107,7 @@ describe('validateSoapEnvelopes', () => {
     expect(loose.map((r) => r.valid)).toEqual([true, true]);
   });
 
-  it('reports input that is not well-formed or not proper UTF-8', async () => {
+  itRef('reports input that is not well-formed or not proper UTF-8', async () => {
     const mtom = mtomRootPart(
       readReferenceBytes(
         'examples/ITI-39/nhn-xcads_CrossGatewayRetrieve_request_MTOM-multipart-body_Axis2.txt',
@@ -119,7 +125,7 @@ describe('validateSoapEnvelopes', () => {
 });
 
 describe('xop:Include in ihe:Document (xs:base64Binary)', () => {
-  it('is rejected by libxml2 as it stands', async () => {
+  itRef('is rejected by libxml2 as it stands', async () => {
     const [r] = await validateSoapEnvelopes([xopResponse]);
     expect(r?.valid).toBe(false);
     expect(r?.errors.join('\n')).toMatch(
@@ -127,7 +133,7 @@ describe('xop:Include in ihe:Document (xs:base64Binary)', () => {
     );
   });
 
-  it('validates once the XOP Infoset is reconstructed with a base64 placeholder', async () => {
+  itRef('validates once the XOP Infoset is reconstructed with a base64 placeholder', async () => {
     const inlined = xopToInlineForValidation(xopResponse);
     expect(inlined).not.toContain('xop:Include');
     expect(inlined).toContain(
@@ -143,7 +149,7 @@ describe('xop:Include in ihe:Document (xs:base64Binary)', () => {
 });
 
 describe('expectSchemaValid', () => {
-  it('throws with the libxml2 messages of every failing document', async () => {
+  itRef('throws with the libxml2 messages of every failing document', async () => {
     const failing = expectSchemaValid([goodResponse, noStatus, wrongOrder]);
     await expect(failing).rejects.toThrow(/2 of 3 envelope\(s\) not valid/);
     await expect(failing).rejects.toThrow(/document 1:\n {2}line 1: .*'status' is required but missing/);

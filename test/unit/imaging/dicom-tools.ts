@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import dicomParser from 'dicom-parser';
+import { aptGetLine } from '../../helpers/system-tools.js';
 
 const run = promisify(execFile);
 
 /** What a missing dcmdump tells the person running the tests. */
-export const DCMDUMP_MISSING =
-  'dcmdump (DCMTK) is not installed: the imaging tests need it. Install it with `sudo apt-get install dcmtk` (Debian/Ubuntu; .ci/run does this) or `brew install dcmtk` (macOS)';
+export const DCMDUMP_MISSING = `dcmdump (DCMTK) is not installed: the imaging tests need it. Install it with \`${aptGetLine(['dcmdump'])}\` (Debian/Ubuntu; .ci/run does this) or \`brew install dcmtk\` (macOS)`;
 
 /**
  * Run `dcmdump` over files (paths) in batches; resolves with the problems found: one entry per

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipWithoutTool } from '../../helpers/system-tools.js';
 import { nhsNumberToCx } from '../../../simulator/xca/patient-id.js';
 import { findDocuments } from '../../helpers/requests.js';
 import { repoDir } from '../../helpers/topology.js';
@@ -64,6 +65,7 @@ describe('sim saml issue', () => {
     ]);
     const file = path.join(dir, 'issued.xml');
     writeFileSync(file, r.stdout);
+    if (skipWithoutTool('xmlsec1')) return; // the global setup names the package to install
     const v = runTool('xmlsec1', [
       '--verify',
       '--trusted-pem',

@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithoutTool } from '../../helpers/system-tools.js';
 import { ensureCertificateSet, reissueCrl } from '../../../simulator/security/cert-mint.js';
 import { NirFiles, SupplierFiles, communityFiles } from '../../../simulator/security/cert-layout.js';
 import { crlNextUpdate, crlSerials, serialOf } from '../../../simulator/security/pki.js';
@@ -87,33 +88,36 @@ describe('certificate set layout', () => {
     );
   });
 
-  it('gives the broker a server certificate for localhost, broker (its container name) and 127.0.0.1, from the NIR root', () => {
-    const out = runTool(
-      'openssl',
-      ['x509', '-in', NirFiles.brokerServer, '-noout', '-ext', 'subjectAltName,extendedKeyUsage'],
-      certs.dir,
-    );
-    expect(out.output.replace(/\s+/g, ' ').trim()).toBe(
-      'X509v3 Extended Key Usage: TLS Web Server Authentication X509v3 Subject Alternative Name: DNS:localhost, DNS:broker, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
-    );
-    const chain = runTool(
-      'openssl',
-      [
-        'verify',
-        '-crl_check',
-        '-CAfile',
-        NirFiles.rootCa,
-        '-CRLfile',
-        NirFiles.rootCrl,
-        NirFiles.brokerServer,
-      ],
-      certs.dir,
-    );
-    expect(chain).toEqual({ status: 0, output: `${NirFiles.brokerServer}: OK\n` });
-  });
+  it.skipIf(skipWithoutTool('openssl'))(
+    'gives the broker a server certificate for localhost, broker (its container name) and 127.0.0.1, from the NIR root',
+    () => {
+      const out = runTool(
+        'openssl',
+        ['x509', '-in', NirFiles.brokerServer, '-noout', '-ext', 'subjectAltName,extendedKeyUsage'],
+        certs.dir,
+      );
+      expect(out.output.replace(/\s+/g, ' ').trim()).toBe(
+        'X509v3 Extended Key Usage: TLS Web Server Authentication X509v3 Subject Alternative Name: DNS:localhost, DNS:broker, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
+      );
+      const chain = runTool(
+        'openssl',
+        [
+          'verify',
+          '-crl_check',
+          '-CAfile',
+          NirFiles.rootCa,
+          '-CRLfile',
+          NirFiles.rootCrl,
+          NirFiles.brokerServer,
+        ],
+        certs.dir,
+      );
+      expect(chain).toEqual({ status: 0, output: `${NirFiles.brokerServer}: OK\n` });
+    },
+  );
 });
 
-describe('openssl verify -crl_check on the supplier chain', () => {
+describe.skipIf(skipWithoutTool('openssl'))('openssl verify -crl_check on the supplier chain', () => {
   it('accepts the good client and signing certificates', () => {
     expect(verifySupplier(SupplierFiles.client)).toEqual({
       status: 0,
@@ -146,7 +150,7 @@ describe('openssl verify -crl_check on the supplier chain', () => {
   });
 });
 
-describe('community certificates', () => {
+describe.skipIf(skipWithoutTool('openssl'))('community certificates', () => {
   it.each([
     ['good', 0, 'OK'],
     ['revoked', 2, 'certificate revoked'],
@@ -164,7 +168,7 @@ describe('community certificates', () => {
   });
 });
 
-describe('community server certificates name their container', () => {
+describe.skipIf(skipWithoutTool('openssl'))('community server certificates name their container', () => {
   it.each(['good', 'revoked', 'expired', 'untrusted'] as const)(
     '%s: DNS localhost and the community name (its service name in the container stack)',
     (variant) => {
@@ -208,38 +212,41 @@ describe('idempotence and CRL refresh', () => {
     );
   });
 
-  it('reissueCrl adds a serial: the good client then fails openssl verify as revoked', async () => {
-    const dir = await mintCertDir([]);
-    try {
-      const serial = serialOf(dir.read(SupplierFiles.client));
-      await reissueCrl(
-        dir.dir,
-        {
-          cert: SupplierFiles.intermediateCa,
-          key: SupplierFiles.intermediateCaKey,
-          crl: SupplierFiles.intermediateCrl,
-        },
-        [serial],
-      );
-      const r = runTool(
-        'openssl',
-        [
-          'verify',
-          '-crl_check',
-          '-CAfile',
-          SupplierFiles.rootCa,
-          '-untrusted',
-          SupplierFiles.intermediateCa,
-          '-CRLfile',
-          SupplierFiles.intermediateCrl,
-          SupplierFiles.client,
-        ],
-        dir.dir,
-      );
-      expect(r.status).toBe(2);
-      expect(r.output).toContain('certificate revoked');
-    } finally {
-      dir.remove();
-    }
-  });
+  it.skipIf(skipWithoutTool('openssl'))(
+    'reissueCrl adds a serial: the good client then fails openssl verify as revoked',
+    async () => {
+      const dir = await mintCertDir([]);
+      try {
+        const serial = serialOf(dir.read(SupplierFiles.client));
+        await reissueCrl(
+          dir.dir,
+          {
+            cert: SupplierFiles.intermediateCa,
+            key: SupplierFiles.intermediateCaKey,
+            crl: SupplierFiles.intermediateCrl,
+          },
+          [serial],
+        );
+        const r = runTool(
+          'openssl',
+          [
+            'verify',
+            '-crl_check',
+            '-CAfile',
+            SupplierFiles.rootCa,
+            '-untrusted',
+            SupplierFiles.intermediateCa,
+            '-CRLfile',
+            SupplierFiles.intermediateCrl,
+            SupplierFiles.client,
+          ],
+          dir.dir,
+        );
+        expect(r.status).toBe(2);
+        expect(r.output).toContain('certificate revoked');
+      } finally {
+        dir.remove();
+      }
+    },
+  );
 });

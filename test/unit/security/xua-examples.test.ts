@@ -4,7 +4,8 @@
  * Helsenett's with CE values as escaped XML text. Validation then refuses each for the reason a
  * real deployment would (SHA-1 signatures, a signer that is not pinned).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeRef } from '../../helpers/reference-tests.js';
 import {
   homeCommunityIds,
   purposes,
@@ -44,7 +45,7 @@ const strip = (xml: string): string => xml.replace(/^\uFEFF?(\s*<!--[\s\S]*?-->|
 const inSecurity = (assertion: string): string =>
   `<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">${strip(assertion)}</wsse:Security>`;
 
-describe('the Swiss EPR-style assertion (IPF)', () => {
+describeRef('the Swiss EPR-style assertion (IPF)', () => {
   const file = 'ipf_SAML2-XUA-assertion_Swiss-EPR-style.xml';
 
   it('reads Issuer, Subject, Conditions, AuthnStatement and the XUA attributes', () => {
@@ -107,7 +108,7 @@ describe('the Swiss EPR-style assertion (IPF)', () => {
   });
 });
 
-describe("IPF's wsse:Security with repeated and foreign values", () => {
+describeRef("IPF's wsse:Security with repeated and foreign values", () => {
   const file = 'ipf_wsse-Security_with_SAML2-assertion-for-xua.xml';
   const assertion = (): Element =>
     rootOf(file).getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Assertion')[0]!;
@@ -127,7 +128,7 @@ describe("IPF's wsse:Security with repeated and foreign values", () => {
   });
 });
 
-describe("Norsk Helsenett's assertion (CE values as escaped XML text)", () => {
+describeRef("Norsk Helsenett's assertion (CE values as escaped XML text)", () => {
   const file = 'nhn-xcads_SAML2-assertion_standalone.xml';
 
   it('reads the purpose of use from escaped text, and homeCommunityId', () => {

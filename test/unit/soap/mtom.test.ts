@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { itRef } from '../../helpers/reference-tests.js';
 import { parseContentType } from '../../../simulator/soap/content-type.js';
 import { buildSoapEnvelope } from '../../../simulator/soap/envelope.js';
 import { parseSoapXml } from '../../../simulator/soap/message-body.js';
@@ -178,29 +179,32 @@ describe('resolveXopContent', () => {
 });
 
 describe('real Axis2 captures', () => {
-  it('refuses the NHN ITI-39 MTOM request body: a Latin-1 byte under a UTF-8 label is fatal (XML 1.0 4.3.3)', () => {
-    const bytes = readFileSync(
-      path.join(EXAMPLES, 'ITI-39/nhn-xcads_CrossGatewayRetrieve_request_MTOM-multipart-body_Axis2.txt'),
-    );
-    const boundary = bytes.toString('latin1').split('\n')[0]!.slice(2);
-    const ct = `multipart/related; boundary=${boundary}; type="application/xop+xml"; start="<0.dab1d70f258a850f06f926ab5645aaa9111f017d951cfe8d@apache.org>"; start-info="application/soap+xml"; action="urn:ihe:iti:2007:CrossGatewayRetrieve"`;
-    expect(() => parseMultipartRelated(bytes, ct)).toThrow(
-      /root part: the message contains bytes that are not valid utf-8/i,
-    );
-    // The framing itself (bare LF, Axis2 headers) is fine: the same capture re-encoded parses.
-    const fixed = Buffer.from(bytes.toString('latin1'), 'utf8');
-    const m = parseMultipartRelated(fixed, ct);
-    expect(m.parts.size).toBe(0);
-    expect(m.rootXml).toContain('GRØNN VITS');
-    const env = parseSoapXml(m.rootXml, [{ ns: WSSE_NS, local: 'Security' }]);
-    expect([env.addressing.action, env.addressing.messageId, env.body?.localName]).toEqual([
-      'urn:ihe:iti:2007:CrossGatewayRetrieve',
-      'urn:uuid:5e03aa0b-ed28-4951-8b0b-95e55777b65b',
-      'RetrieveDocumentSetRequest',
-    ]);
-  });
+  itRef(
+    'refuses the NHN ITI-39 MTOM request body: a Latin-1 byte under a UTF-8 label is fatal (XML 1.0 4.3.3)',
+    () => {
+      const bytes = readFileSync(
+        path.join(EXAMPLES, 'ITI-39/nhn-xcads_CrossGatewayRetrieve_request_MTOM-multipart-body_Axis2.txt'),
+      );
+      const boundary = bytes.toString('latin1').split('\n')[0]!.slice(2);
+      const ct = `multipart/related; boundary=${boundary}; type="application/xop+xml"; start="<0.dab1d70f258a850f06f926ab5645aaa9111f017d951cfe8d@apache.org>"; start-info="application/soap+xml"; action="urn:ihe:iti:2007:CrossGatewayRetrieve"`;
+      expect(() => parseMultipartRelated(bytes, ct)).toThrow(
+        /root part: the message contains bytes that are not valid utf-8/i,
+      );
+      // The framing itself (bare LF, Axis2 headers) is fine: the same capture re-encoded parses.
+      const fixed = Buffer.from(bytes.toString('latin1'), 'utf8');
+      const m = parseMultipartRelated(fixed, ct);
+      expect(m.parts.size).toBe(0);
+      expect(m.rootXml).toContain('GRØNN VITS');
+      const env = parseSoapXml(m.rootXml, [{ ns: WSSE_NS, local: 'Security' }]);
+      expect([env.addressing.action, env.addressing.messageId, env.body?.localName]).toEqual([
+        'urn:ihe:iti:2007:CrossGatewayRetrieve',
+        'urn:uuid:5e03aa0b-ed28-4951-8b0b-95e55777b65b',
+        'RetrieveDocumentSetRequest',
+      ]);
+    },
+  );
 
-  it('parses the raw-HTTP ITI-41 capture and resolves its xop:Include to the document part', () => {
+  itRef('parses the raw-HTTP ITI-41 capture and resolves its xop:Include to the document part', () => {
     const raw = readFileSync(
       path.join(EXAMPLES, 'MTOM-framing-reference/nist_raw-HTTP_MTOM_Axis2_ProvideAndRegister-ITI-41.txt'),
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { itRef } from '../../helpers/reference-tests.js';
 import { serialize } from '../../../simulator/soap/xml.js';
 import {
   decodeAdhocQueryResponse,
@@ -61,7 +62,7 @@ describe('AdhocQueryResponse codec', () => {
     );
   });
 
-  it('serialises each decoded object standalone, so it decodes again on its own', () => {
+  itRef('serialises each decoded object standalone, so it decodes again on its own', () => {
     const resp = decodeAdhocQueryResponse(
       exampleElement('ITI-38/nist_soap_FindDocuments_LeafClass_response_Success.xml'),
     );
@@ -77,7 +78,7 @@ describe('AdhocQueryResponse codec', () => {
     expect(decodeExtrinsicObject(rootOf(resp.objects[1]!.xml)).title).toBe('DocF');
   });
 
-  it('decodes a Failure with a RegistryErrorList', () => {
+  itRef('decodes a Failure with a RegistryErrorList', () => {
     const resp = decodeAdhocQueryResponse(
       exampleElement('ITI-38/nist_soap_response_Failure_with-RegistryErrorList.xml'),
     );
@@ -93,7 +94,7 @@ describe('AdhocQueryResponse codec', () => {
     expect(resp.objects.length).toBeGreaterThan(0);
   });
 
-  it('decodes ObjectRefs with home="" as having no home (ITI-18 habit, invalid for XCA)', () => {
+  itRef('decodes ObjectRefs with home="" as having no home (ITI-18 habit, invalid for XCA)', () => {
     const resp = decodeAdhocQueryResponse(
       exampleElement('ITI-38/nist_AdhocQueryResponse_ObjectRef_body_empty-home-attributes.xml'),
     );
@@ -112,7 +113,7 @@ describe('AdhocQueryResponse codec', () => {
     expect(decodeAdhocQueryResponse(el)).toEqual({ status: ResponseStatus.Success, errors: [], objects: [] });
   });
 
-  it.each([
+  itRef.each([
     [
       'a missing status (NIST negative)',
       'ITI-38/nist_AdhocQueryResponse_ObjectRef_body_missing-status.xml',

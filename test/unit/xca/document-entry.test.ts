@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { itRef } from '../../helpers/reference-tests.js';
 import { childElements, firstChild } from '../../../simulator/soap/xml.js';
 import { ClassificationScheme, XcaNs } from '../../../simulator/xca/constants.js';
 import { XcaDecodeError } from '../../../simulator/xca/decode-error.js';
@@ -86,7 +87,7 @@ describe('encodeDocumentEntry / decodeExtrinsicObject', () => {
 });
 
 describe('decodeExtrinsicObject on reference messages', () => {
-  it('decodes the NIST ITI-38 LeafClass response entries', () => {
+  itRef('decodes the NIST ITI-38 LeafClass response entries', () => {
     const list = firstChild(
       exampleElement('ITI-38/nist_soap_FindDocuments_LeafClass_response_Success.xml'),
       RIM,
@@ -119,41 +120,44 @@ describe('decodeExtrinsicObject on reference messages', () => {
     expect(entries[1]!.patientId).toBe('c4d77e21d0dd487^^^&1.3.6.1.4.1.21367.2005.3.7&ISO');
   });
 
-  it('decodes the IHE ITI-18 full DocumentEntry (no @home, lid, VersionInfo or repositoryUniqueId)', () => {
-    const list = firstChild(
-      exampleElement(
-        'ITI-18-reference/ihe-official_RegistryStoredQuery_response_SOAP_full-DocumentEntry.xml',
-      ),
-      RIM,
-      'RegistryObjectList',
-    )!;
-    const entry = decodeExtrinsicObject(childElements(list, RIM, 'ExtrinsicObject')[0]!);
-    expect(entry).toMatchObject({
-      entryUUID: 'urn:uuid:08a15a6f-5b4a-42de-8f95-89474f83abdf',
-      logicalID: 'urn:uuid:08a15a6f-5b4a-42de-8f95-89474f83abdf',
-      uniqueId: '1.3.6.1.4.1.21367.2005.3.99.1.1010',
-      patientId: 'st3498702^^^&1.3.6.1.4.1.21367.2005.3.7&ISO',
-      sourcePatientId: 'jd12323^^^wsh',
-      title: 'Sample document 1',
-      mimeType: 'text/xml',
-      size: 54449,
-      serviceStopTime: '200412230801',
-      healthcareFacilityTypeCode: {
-        code: 'Emergency Department',
-        codingScheme: 'Connect-a-thon healthcareFacilityTypeCodes',
-        displayName: 'Assisted Living',
-      },
-      confidentialityCode: [
-        { code: 'C', codingScheme: 'Connect-a-thon confidentialityCodes', displayName: 'Celebrity' },
-      ],
-      eventCodeList: [],
-      author: [],
-      homeCommunityId: '',
-      repositoryUniqueId: '',
-      version: '',
-    });
-    expect(entry.sourcePatientInfo).toHaveLength(5);
-  });
+  itRef(
+    'decodes the IHE ITI-18 full DocumentEntry (no @home, lid, VersionInfo or repositoryUniqueId)',
+    () => {
+      const list = firstChild(
+        exampleElement(
+          'ITI-18-reference/ihe-official_RegistryStoredQuery_response_SOAP_full-DocumentEntry.xml',
+        ),
+        RIM,
+        'RegistryObjectList',
+      )!;
+      const entry = decodeExtrinsicObject(childElements(list, RIM, 'ExtrinsicObject')[0]!);
+      expect(entry).toMatchObject({
+        entryUUID: 'urn:uuid:08a15a6f-5b4a-42de-8f95-89474f83abdf',
+        logicalID: 'urn:uuid:08a15a6f-5b4a-42de-8f95-89474f83abdf',
+        uniqueId: '1.3.6.1.4.1.21367.2005.3.99.1.1010',
+        patientId: 'st3498702^^^&1.3.6.1.4.1.21367.2005.3.7&ISO',
+        sourcePatientId: 'jd12323^^^wsh',
+        title: 'Sample document 1',
+        mimeType: 'text/xml',
+        size: 54449,
+        serviceStopTime: '200412230801',
+        healthcareFacilityTypeCode: {
+          code: 'Emergency Department',
+          codingScheme: 'Connect-a-thon healthcareFacilityTypeCodes',
+          displayName: 'Assisted Living',
+        },
+        confidentialityCode: [
+          { code: 'C', codingScheme: 'Connect-a-thon confidentialityCodes', displayName: 'Celebrity' },
+        ],
+        eventCodeList: [],
+        author: [],
+        homeCommunityId: '',
+        repositoryUniqueId: '',
+        version: '',
+      });
+      expect(entry.sourcePatientInfo).toHaveLength(5);
+    },
+  );
 });
 
 describe('decodeExtrinsicObject errors', () => {

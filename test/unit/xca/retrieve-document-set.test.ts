@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { itRef } from '../../helpers/reference-tests.js';
 import { firstChild } from '../../../simulator/soap/xml.js';
 import { ErrorSeverity, ResponseStatus, XcaNs } from '../../../simulator/xca/constants.js';
 import { XcaDecodeError } from '../../../simulator/xca/decode-error.js';
@@ -73,7 +74,7 @@ describe('RetrieveDocumentSetRequest codec', () => {
     );
   });
 
-  it.each([
+  itRef.each([
     ['ITI-39/ihe-official_CrossGatewayRetrieve_request_soap12-wsa_two-documents.xml', 2, 'urn:oid:1.2.3.4'],
     ['ITI-39/nist_soap_CrossGatewayRetrieve_request_two-documents.xml', 2, 'urn:oid:1.2.3.5'],
     ['ITI-39/nist-testkit-12312_Retrieve_single_request-body_template.xml', 1, '$home$'],
@@ -91,7 +92,7 @@ describe('RetrieveDocumentSetRequest codec', () => {
     }
   });
 
-  it('leaves a missing HomeCommunityId undefined (the gateway answers XDSMissingHomeCommunityId)', () => {
+  itRef('leaves a missing HomeCommunityId undefined (the gateway answers XDSMissingHomeCommunityId)', () => {
     const req = decodeRetrieveDocumentSetRequest(
       exampleElement('ITI-39/nist-testkit-12312_Retrieve_missing-HomeCommunityId_request-body_template.xml'),
     );
@@ -168,7 +169,7 @@ describe('RetrieveDocumentSetResponse codec', () => {
     expect(rr.getAttribute('status')).toBe(ResponseStatus.PartialSuccess);
   });
 
-  it.each([
+  itRef.each([
     [
       'ITI-39/ihe-official_CrossGatewayRetrieve_response_Success_inline-base64.xml',
       ResponseStatus.Success,
@@ -204,7 +205,7 @@ describe('RetrieveDocumentSetResponse codec', () => {
     }
   });
 
-  it('decodes a DocumentResponse without HomeCommunityId with homeCommunityId "" (NIST negative)', () => {
+  itRef('decodes a DocumentResponse without HomeCommunityId with homeCommunityId "" (NIST negative)', () => {
     const resp = decodeRetrieveDocumentSetResponse(
       exampleElement(
         'ITI-39/nist_soap_CrossGatewayRetrieve_response_DocumentResponse-missing-HomeCommunityId.xml',
@@ -222,7 +223,7 @@ describe('RetrieveDocumentSetResponse codec', () => {
     ]);
   });
 
-  it('rejects the IHE deferred sample (RegistryErrorList in the rim namespace)', () => {
+  itRef('rejects the IHE deferred sample (RegistryErrorList in the rim namespace)', () => {
     const el = exampleElement(
       'ITI-39/ihe-official_deferred_06_retrieve-response_PartialSuccess_DeferredProcessingRequired.xml',
     );

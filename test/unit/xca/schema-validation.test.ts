@@ -2,7 +2,8 @@
  * Every message the XCA codecs emit, wrapped in a SOAP 1.2 envelope, validated offline against the
  * IHE ebRS 3.0 / XDS.b schemas in ../shared/reference/xsd with libxml2 (DESIGN.md "Tests").
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeRef } from '../../helpers/reference-tests.js';
 import { encodeAdhocQueryRequest } from '../../../simulator/xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../../../simulator/xca/adhoc-query-response.js';
 import { ErrorSeverity, ResponseStatus, StoredQueryId, XcaNs } from '../../../simulator/xca/constants.js';
@@ -29,7 +30,7 @@ async function expectValid(bodyXml: string): Promise<void> {
   expect(r.ok, r.output).toBe(true);
 }
 
-describe('emitted messages are schema-valid (SOAP 1.2 + ebRS 3.0 + XDS.b)', () => {
+describeRef('emitted messages are schema-valid (SOAP 1.2 + ebRS 3.0 + XDS.b)', () => {
   it('AdhocQueryResponse with 2 full DocumentEntries and errors', async () => {
     await expectValid(
       encodeAdhocQueryResponse({
@@ -96,8 +97,16 @@ describe('emitted messages are schema-valid (SOAP 1.2 + ebRS 3.0 + XDS.b)', () =
     await expectValid(
       encodeRetrieveDocumentSetRequest({
         documents: [
-          { homeCommunityId: 'urn:oid:1.2.3', repositoryUniqueId: '1.2.3.1', documentUniqueId: '1.2.3.1.1' },
-          { homeCommunityId: 'urn:oid:1.2.3', repositoryUniqueId: '1.2.3.1', documentUniqueId: '1.2.3.1.2' },
+          {
+            homeCommunityId: 'urn:oid:1.2.3',
+            repositoryUniqueId: '1.2.3.1',
+            documentUniqueId: '1.2.3.1.1',
+          },
+          {
+            homeCommunityId: 'urn:oid:1.2.3',
+            repositoryUniqueId: '1.2.3.1',
+            documentUniqueId: '1.2.3.1.2',
+          },
         ],
       }),
     );

@@ -1,0 +1,94 @@
+/**
+ * Every top-level `sim` command, in the order `--help` and the no-command message list them, with
+ * the one line that says what each does. main.ts registers them from here, so the list cannot miss
+ * one. Each command's module is loaded on demand: it pulls in what it runs (express, the XML and
+ * PKI stacks, the data-pack generator...), so a run that names a known command loads that one only
+ * (`status --json` stays fast); help, no command or an unknown one loads them all.
+ */
+import type { Argv } from 'yargs';
+import { SimError } from '../shared/errors.js';
+
+/** Adds one command (and its subcommands) to a yargs parser. */
+export type AddCommand = (y: Argv) => Argv;
+
+/** One top-level command: its name, what it does in one line, and how to load its registration. */
+export interface SimCommand {
+  name: string;
+  summary: string;
+  load: () => Promise<AddCommand>;
+}
+
+export const SIM_COMMANDS: readonly SimCommand[] = [
+  {
+    name: 'up',
+    summary: 'start the broker, the simulated communities, the control API and PARS',
+    load: async () => (await import('./commands/up.js')).upCommand,
+  },
+  { name: 'down', summary: 'stop the running simulator', load: async () => (await import('./commands/down.js')).downCommand },
+  {
+    name: 'status',
+    summary: 'what is running: endpoints, control API, active faults (--json)',
+    load: async () => (await import('./commands/status.js')).statusCommand,
+  },
+  {
+    name: 'fault',
+    summary: 'add, list, rm or clear faults of the running simulator',
+    load: async () => (await import('./commands/fault.js')).faultCommand,
+  },
+  { name: 'data-pack', summary: 'generate a deterministic data pack', load: async () => (await import('./commands/data-pack.js')).dataPackCommand },
+  {
+    name: 'scenario',
+    summary: 'list, run and check scenarios (scenarios/*.scenario.yaml)',
+    load: async () => (await import('./commands/scenario.js')).scenarioCommand,
+  },
+  {
+    name: 'audit',
+    summary: 'Patient and User Access Reports from PARS or an audit file',
+    load: async () => (await import('./commands/audit.js')).auditCommand,
+  },
+  {
+    name: 'certs',
+    summary: 'mint the certificates for mutual TLS and signed XUA assertions',
+    load: async () => (await import('./commands/certs.js')).certsCommand,
+  },
+  { name: 'saml', summary: 'issue a signed XUA assertion for the integration port', load: async () => (await import('./commands/saml.js')).samlCommand },
+  {
+    name: 'serve',
+    summary: 'run one role of the container stack (broker, gateway, pars)',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  { name: 'compose', summary: 'render the docker-compose file of a topology', load: async () => (await import('./commands/compose.js')).composeCommand },
+];
+
+/**
+ * The commands to register for `args` (argv without node and the script): the named one alone
+ * when it is known, otherwise all of them.
+ */
+export function commandsFor(args: readonly string[]): readonly SimCommand[] {
+  const named = SIM_COMMANDS.find((c) => c.name === args[0]);
+  return named ? [named] : SIM_COMMANDS;
+}
+
+/** What `sim` without a command says: every command with its one line, and where to read more. */
+export function noCommandMessage(): string {
+  const width = Math.max(...SIM_COMMANDS.map((c) => c.name.length));
+  return [
+    'name a command:',
+    ...SIM_COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    'e.g. npm run sim up',
+  ].join('\n');
+}
+
+/**
+ * The yargs `fail` handler: a usage problem becomes a SimError (exit 64) saying where help is. yargs
+ * re-throws an option's `coerce` error (number-flag.ts) as a YError carrying its message; any other
+ * error passes through unchanged.
+ * @throws always.
+ */
+export function failure(msg: string | null, err: Error | undefined): never {
+  if (err && err.name !== 'YError') throw err;
+  throw new SimError(
+    'SIM_ERR_BAD_ARGUMENT',
+    `${err?.message ?? msg ?? 'bad arguments'} (see npm run sim -- --help)`,
+  );
+}
