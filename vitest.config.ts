@@ -5,13 +5,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One line per run naming what is missing (IHE reference set, system tools) and why tests skip;
     // fails the run when the reference set is required (CI, NIR_SIM_REQUIRE_REFERENCE=1) but absent.
-    globalSetup: ['test/helpers/global-setup.ts'],
+    // The CLI the tests spawn is the compiled one: build-dist brings dist/ up to date first.
+    globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/build-dist.ts'],
     // The container stack needs an engine and an image: npm run test:containers (vitest.containers.config.ts).
     exclude: [...configDefaults.exclude, 'test/e2e/containers/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // The CLI the tests spawn is the compiled one: build dist/ first when the sources changed.
-    globalSetup: ['test/helpers/build-dist.ts'],
   },
 });
