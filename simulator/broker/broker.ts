@@ -1,6 +1,7 @@
 /**
  * The NIR broker's consumer-facing face: a responding gateway towards suppliers on the sandbox
- * port (`POST /xca/iti38`, `POST /xca/iti39`), an initiating gateway towards the communities.
+ * port (`POST /xca/iti38`, `POST /xca/iti39`, `POST /xcai/rad75`; `GET <path>?wsdl` describes each),
+ * an initiating gateway towards the communities.
  * Open access on the sandbox port, like NIR's sandbox: a wsse:Security header is accepted and not
  * enforced. With `security` (the integration port, issue 4) the same endpoints deny by default:
  * no handler runs before xua-enforcement.ts admits the request.
@@ -24,6 +25,7 @@ import {
   crossGatewayRetrieveImagingDocumentSet,
 } from './cross-gateway-retrieve-imaging.js';
 import { decodeRetrieveImagingDocumentSetRequest } from '../xca/retrieve-imaging-document-set.js';
+import { XCA_WSDL } from '../xca/wsdl.js';
 import { faultEvent, requesterFromRequest, returnedDocuments } from './transaction-record.js';
 import { admit, type BrokerSecurity } from './xua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
@@ -105,11 +107,12 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'up', communities: bc.directory.communities.map((c) => c.homeCommunityId) });
   });
-  app.post(
+  app.all(
     BrokerPath.iti38,
     faultAudit(Transaction.Iti38, BrokerPath.iti38),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayQuery,
+      wsdl: XCA_WSDL[Transaction.Iti38],
       maxBodyBytes: opts.maxBodyBytes,
       logger: bc.logger,
       understoodHeaders,
@@ -133,11 +136,12 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       },
     }),
   );
-  app.post(
+  app.all(
     BrokerPath.iti39,
     faultAudit(Transaction.Iti39, BrokerPath.iti39),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieve,
+      wsdl: XCA_WSDL[Transaction.Iti39],
       maxBodyBytes: opts.maxBodyBytes,
       logger: bc.logger,
       understoodHeaders,
@@ -153,11 +157,12 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       },
     }),
   );
-  app.post(
+  app.all(
     BrokerPath.rad75,
     faultAudit(Transaction.Rad75, BrokerPath.rad75),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieveImagingDocumentSet,
+      wsdl: XCA_WSDL[Transaction.Rad75],
       maxBodyBytes: opts.maxBodyBytes,
       logger: bc.logger,
       understoodHeaders,
@@ -205,6 +210,11 @@ function auditFaults(
 ): RequestHandler {
   const bc = opts.context;
   return (req, res, next) => {
+    // Only POST is an exchange; GET ?wsdl and 405s are not transactions to audit.
+    if (req.method !== 'POST') {
+      next();
+      return;
+    }
     const startedAt = bc.clock.now();
     let seen = false;
     const observe = (chunk: unknown): void => {

@@ -44,6 +44,20 @@ const envelope = {
 
 const ms = z.number().int().min(0).max(600_000);
 
+/**
+ * An HTTP field value (RFC 9110 §5.5): visible ASCII, obs-text (0x80-0xFF), spaces and tabs
+ * inside, nothing else; CR, LF and NUL could never be sent (Node refuses them with
+ * ERR_INVALID_CHAR) and CR/LF would split the header. Bounded at 1024 characters.
+ */
+const fieldValue = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(/^[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff\t]*[\x21-\x7e\x80-\xff])?$/, {
+    message:
+      'an HTTP header value (RFC 9110 §5.5): visible characters, with spaces or tabs only between them (no CR, LF or other control characters)',
+  });
+
 const kinds = [
   z.object({ ...envelope, kind: z.literal('latency'), latencyMs: ms, jitterMs: ms.default(0) }),
   z.object({
@@ -79,7 +93,8 @@ const kinds = [
     ...envelope,
     kind: z.literal('http-status'),
     status: z.number().int().min(200).max(599).default(503),
-    contentType: z.string().min(1).default('text/html; charset=utf-8'),
+    /** Sent as the Content-Type header value. */
+    contentType: fieldValue.default('text/html; charset=utf-8'),
     body: z.string().default('<html><body><h1>503 Service Unavailable</h1></body></html>'),
   }),
   z.object({

@@ -13,6 +13,7 @@ import { createSoapEndpoint, type SoapRequest } from '../soap/server.js';
 import { SoapAction, Transaction } from '../xca/constants.js';
 import { decodeRetrieveImagingDocumentSetRequest } from '../xca/retrieve-imaging-document-set.js';
 import { decodeBody } from '../xca/soap-binding.js';
+import { XCA_WSDL } from '../xca/wsdl.js';
 import type { CommunityStore } from './community-store.js';
 import {
   imagingPatient,
@@ -40,6 +41,7 @@ export function createImagingEndpoint(opts: {
   let seq = 0;
   return createSoapEndpoint({
     action: SoapAction.CrossGatewayRetrieveImagingDocumentSet,
+    wsdl: XCA_WSDL[Transaction.Rad75],
     maxBodyBytes: opts.maxBodyBytes,
     logger,
     ...(opts.understoodHeaders ? { understoodHeaders: opts.understoodHeaders } : {}),

@@ -1,7 +1,8 @@
 /**
  * A simulated XCA responding gateway for one community: `POST /xca/iti38` and `POST /xca/iti39`
  * over SOAP 1.2 (ITI TF-2 3.38, 3.39), `POST /xcai/rad75` (IHE RAD TF-3 4.75, imaging-endpoint.ts),
- * plus `GET /health`. Faults from the topology's fault store apply here and nowhere else.
+ * plus `GET /health`; `GET <path>?wsdl` describes each SOAP endpoint. Faults from the topology's
+ * fault store apply here and nowhere else.
  */
 import express from 'express';
 import type { FaultStore } from '../faults/fault-store.js';
@@ -17,6 +18,7 @@ import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { SoapAction, Transaction } from '../xca/constants.js';
 import { decodeRetrieveDocumentSetRequest } from '../xca/retrieve-document-set.js';
 import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
+import { XCA_WSDL } from '../xca/wsdl.js';
 import type { CommunityStore } from './community-store.js';
 import { respondToQuery } from './cross-gateway-query.js';
 import { respondToRetrieve } from './cross-gateway-retrieve.js';
@@ -77,10 +79,11 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
   app.get('/health', (_req, res) => {
     res.json({ community: c.name, homeCommunityId: c.homeCommunityId, status: 'up' });
   });
-  app.post(
+  app.all(
     GatewayPath.iti38,
     ...createSoapEndpoint({
       action: SoapAction.CrossGatewayQuery,
+      wsdl: XCA_WSDL[Transaction.Iti38],
       maxBodyBytes,
       logger,
       understoodHeaders,
@@ -103,10 +106,11 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
       },
     }),
   );
-  app.post(
+  app.all(
     GatewayPath.iti39,
     ...createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieve,
+      wsdl: XCA_WSDL[Transaction.Iti39],
       maxBodyBytes,
       logger,
       understoodHeaders,
@@ -125,7 +129,7 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
       },
     }),
   );
-  app.post(
+  app.all(
     GatewayPath.rad75,
     ...createImagingEndpoint({
       community: c,

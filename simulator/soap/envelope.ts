@@ -4,7 +4,7 @@
  */
 import { newUrnUuid } from '../shared/ids.js';
 import { childElements, esc, firstChild, textOf, type Document, type Element } from './xml.js';
-import { SoapFaultError, WsaFaultSubcode } from './fault.js';
+import { SoapFaultError, WsaFaultSubcode, WsaFaultSubsubcode } from './fault.js';
 import { SoapNs, SoapRole, WSA_ANONYMOUS, type QName } from './namespaces.js';
 
 /** WS-Addressing message addressing properties read from the header (WS-Addressing 1.0 Core §3). */
@@ -17,6 +17,8 @@ export interface SoapAddressing {
   to?: string;
   /** wsa:ReplyTo/wsa:Address, trimmed. */
   replyTo?: string;
+  /** wsa:FaultTo/wsa:Address, trimmed. */
+  faultTo?: string;
   /** The first wsa:RelatesTo, trimmed. */
   relatesTo?: string;
 }
@@ -79,6 +81,8 @@ function readAddressing(blocks: Element[]): SoapAddressing {
     if (wsa.filter((b) => b.localName === local).length > 1) {
       throw new SoapFaultError('Sender', `wsa:${local} must not be repeated`, {
         subcode: WsaFaultSubcode.InvalidAddressingHeader,
+        subsubcode: WsaFaultSubsubcode.InvalidCardinality,
+        problemHeader: { ns: SoapNs.wsa, local },
       });
     }
   }
@@ -92,13 +96,18 @@ function readAddressing(blocks: Element[]): SoapAddressing {
   const messageId = text('MessageID');
   const to = text('To');
   const relatesTo = text('RelatesTo');
-  const replyToEl = wsa.find((b) => b.localName === 'ReplyTo');
-  const replyAddr = replyToEl && firstChild(replyToEl, SoapNs.wsa, 'Address');
-  const replyTo = replyAddr ? textOf(replyAddr) : '';
+  const address = (local: string): string => {
+    const epr = wsa.find((b) => b.localName === local);
+    const addr = epr && firstChild(epr, SoapNs.wsa, 'Address');
+    return addr ? textOf(addr) : '';
+  };
+  const replyTo = address('ReplyTo');
+  const faultTo = address('FaultTo');
   if (action !== undefined) out.action = action;
   if (messageId !== undefined) out.messageId = messageId;
   if (to !== undefined) out.to = to;
   if (replyTo !== '') out.replyTo = replyTo;
+  if (faultTo !== '') out.faultTo = faultTo;
   if (relatesTo !== undefined) out.relatesTo = relatesTo;
   return out;
 }
@@ -112,6 +121,28 @@ function targetsUs(block: Element): boolean {
 function mustUnderstand(block: Element): boolean {
   const v = block.getAttributeNS(SoapNs.soap12, 'mustUnderstand')?.trim();
   return v === '1' || v === 'true';
+}
+
+/** xs:boolean lexical forms (XML Schema Part 2 §3.2.2.1), after whitespace collapse. */
+const XS_BOOLEAN: ReadonlySet<string> = new Set(['true', 'false', '1', '0']);
+
+/**
+ * env:mustUnderstand (Part 1 §5.2.3) and env:relay (§5.2.4) are xs:boolean: `yes`, `on`, '' and
+ * the like make the message not a valid SOAP 1.2 envelope, whatever the block's role.
+ */
+function checkBooleanAttributes(blocks: Element[]): void {
+  for (const b of blocks) {
+    for (const local of ['mustUnderstand', 'relay']) {
+      const raw = b.getAttributeNS(SoapNs.soap12, local);
+      if (raw === null) continue;
+      const v = raw.trim();
+      if (XS_BOOLEAN.has(v)) continue;
+      throw sender(
+        `env:${local} must be true, false, 1 or 0 (SOAP 1.2 Part 1 §${local === 'relay' ? '5.2.4' : '5.2.3'})`,
+        `{${b.namespaceURI ?? ''}}${b.localName ?? ''} env:${local}=${JSON.stringify(v)}`,
+      );
+    }
+  }
 }
 
 function checkMustUnderstand(blocks: Element[], understood: ReadonlyArray<QName>): void {
@@ -139,8 +170,10 @@ function checkMustUnderstand(blocks: Element[], understood: ReadonlyArray<QName>
  *   targeted at this node with `env:mustUnderstand` `1`/`true` not in this list is a fault (§5.2.3).
  * @throws SoapFaultError `VersionMismatch` for an `Envelope` root not in the SOAP 1.2 namespace
  *   (e.g. SOAP 1.1, §5.4.7); `Sender` for another root, a missing/misplaced env:Body, an
- *   unqualified header block (§5.2.1) or a repeated wsa header (subcode InvalidAddressingHeader);
- *   `MustUnderstand` listing the blocks in `notUnderstood`. Faults raised after wsa:MessageID was
+ *   unqualified header block (§5.2.1), a repeated wsa header (subcode InvalidAddressingHeader,
+ *   subsubcode InvalidCardinality) or, when enforcing mustUnderstand, an env:mustUnderstand /
+ *   env:relay value that is not an xs:boolean (§5.2.3, §5.2.4); `MustUnderstand` listing the
+ *   blocks in `notUnderstood`. Faults raised after wsa:MessageID was
  *   read carry it in `requestMessageId`.
  */
 export function parseSoapEnvelope(
@@ -161,7 +194,10 @@ export function parseSoapEnvelope(
     throw sender('SOAP header blocks must be namespace-qualified');
   const addressing = readAddressing(headerBlocks);
   try {
-    if (opts.enforceMustUnderstand ?? true) checkMustUnderstand(headerBlocks, understood);
+    if (opts.enforceMustUnderstand ?? true) {
+      checkBooleanAttributes(headerBlocks);
+      checkMustUnderstand(headerBlocks, understood);
+    }
   } catch (err) {
     if (err instanceof SoapFaultError && addressing.messageId !== undefined)
       err.requestMessageId = addressing.messageId;

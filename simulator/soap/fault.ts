@@ -22,7 +22,18 @@ export const WsaFaultSubcode = {
   InvalidAddressingHeader: { ns: SoapNs.wsa, local: 'InvalidAddressingHeader' },
   MessageAddressingHeaderRequired: { ns: SoapNs.wsa, local: 'MessageAddressingHeaderRequired' },
   ActionNotSupported: { ns: SoapNs.wsa, local: 'ActionNotSupported' },
-  /** WS-Addressing 1.0 Metadata §5.2.1: the endpoint answers only on the back-channel. */
+} as const satisfies Record<string, QName>;
+
+/**
+ * Subsubcodes of wsa:InvalidAddressingHeader (WS-Addressing 1.0 SOAP Binding §6.4.1.1–6.4.1.8):
+ * - `InvalidCardinality`: a wsa header that may occur once occurs more often.
+ * - `ActionMismatch`: the SOAP 1.2 `action` media-type parameter differs from wsa:Action (§4.1.1).
+ * - `OnlyAnonymousAddressSupported`: a non-anonymous wsa:ReplyTo / wsa:FaultTo at an endpoint that
+ *   answers only on the back-channel (also WS-Addressing 1.0 Metadata §3.1.2).
+ */
+export const WsaFaultSubsubcode = {
+  InvalidCardinality: { ns: SoapNs.wsa, local: 'InvalidCardinality' },
+  ActionMismatch: { ns: SoapNs.wsa, local: 'ActionMismatch' },
   OnlyAnonymousAddressSupported: { ns: SoapNs.wsa, local: 'OnlyAnonymousAddressSupported' },
 } as const satisfies Record<string, QName>;
 
@@ -30,6 +41,13 @@ export const WsaFaultSubcode = {
 export interface SoapFaultOptions {
   /** env:Subcode/env:Value, e.g. {@link WsaFaultSubcode}.ActionNotSupported. */
   subcode?: QName;
+  /** env:Subcode/env:Subcode/env:Value (needs `subcode`), e.g. {@link WsaFaultSubsubcode}.ActionMismatch. */
+  subsubcode?: QName;
+  /**
+   * The header block at fault, sent as env:Detail/wsa:ProblemHeaderQName (WS-Addressing 1.0 SOAP
+   * Binding §6.4.1, §6.4.2), e.g. `{ ns: wsa, local: 'MessageID' }`.
+   */
+  problemHeader?: QName;
   /** Full detail for the log only; never serialised. */
   logDetail?: string;
   /** For `MustUnderstand`: the header blocks not understood, sent as env:NotUnderstood (§5.4.8). */
@@ -49,6 +67,8 @@ export interface SoapFaultOptions {
 export class SoapFaultError extends Error {
   override readonly name = 'SoapFaultError';
   readonly subcode?: QName;
+  readonly subsubcode?: QName;
+  readonly problemHeader?: QName;
   readonly logDetail?: string;
   readonly notUnderstood?: QName[];
   /** Set by whoever read the request's wsa:MessageID before failing; used as wsa:RelatesTo. */
@@ -62,6 +82,8 @@ export class SoapFaultError extends Error {
   ) {
     super(reason, options.cause === undefined ? undefined : { cause: options.cause });
     if (options.subcode) this.subcode = options.subcode;
+    if (options.subcode && options.subsubcode) this.subsubcode = options.subsubcode;
+    if (options.problemHeader) this.problemHeader = options.problemHeader;
     if (options.logDetail !== undefined) this.logDetail = options.logDetail;
     if (options.notUnderstood) this.notUnderstood = options.notUnderstood;
     if (options.requestMessageId !== undefined) this.requestMessageId = options.requestMessageId;
@@ -98,7 +120,8 @@ function faultHeaderBlocks(err: SoapFaultError): string {
  * A complete SOAP 1.2 fault message (SOAP 1.2 Part 1 §5.4) with WS-Addressing headers
  * (wsa:Action = {@link WSA_FAULT_ACTION}, a fresh wsa:MessageID, wsa:RelatesTo when `relatesTo`
  * is given; WS-Addressing 1.0 SOAP Binding §6). VersionMismatch adds env:Upgrade (§5.4.7);
- * MustUnderstand adds one env:NotUnderstood per `err.notUnderstood` entry (§5.4.8).
+ * MustUnderstand adds one env:NotUnderstood per `err.notUnderstood` entry (§5.4.8); a subsubcode
+ * nests in env:Subcode (Part 1 §5.4.6.1); `problemHeader` becomes env:Detail/wsa:ProblemHeaderQName.
  * `err.logDetail` is never included.
  * @returns the XML text, starting with an XML declaration (UTF-8).
  */
@@ -112,7 +135,17 @@ export function buildSoapFault(err: SoapFaultError, opts: { relatesTo?: string }
   let subcode = '';
   if (err.subcode) {
     const q = qnameText(err.subcode);
-    subcode = `<env:Subcode><env:Value${q.decl}>${esc(q.text)}</env:Value></env:Subcode>`;
+    let inner = '';
+    if (err.subsubcode) {
+      const qq = qnameText(err.subsubcode);
+      inner = `<env:Subcode><env:Value${qq.decl}>${esc(qq.text)}</env:Value></env:Subcode>`;
+    }
+    subcode = `<env:Subcode><env:Value${q.decl}>${esc(q.text)}</env:Value>${inner}</env:Subcode>`;
+  }
+  let detail = '';
+  if (err.problemHeader) {
+    const q = qnameText(err.problemHeader);
+    detail = `<env:Detail><wsa:ProblemHeaderQName${q.decl}>${esc(q.text)}</wsa:ProblemHeaderQName></env:Detail>`;
   }
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
@@ -121,6 +154,7 @@ export function buildSoapFault(err: SoapFaultError, opts: { relatesTo?: string }
     '<env:Body><env:Fault>' +
     `<env:Code><env:Value>env:${err.code}</env:Value>${subcode}</env:Code>` +
     `<env:Reason><env:Text xml:lang="en">${esc(err.reason)}</env:Text></env:Reason>` +
+    detail +
     '</env:Fault></env:Body></env:Envelope>'
   );
 }
@@ -133,6 +167,8 @@ export interface ParsedSoapFault {
   subcode?: string;
   /** The subcode with its prefix resolved, when the prefix is declared. */
   subcodeQName?: QName;
+  /** The nested env:Subcode/env:Value (e.g. `wsa:ActionMismatch` under wsa:InvalidAddressingHeader), resolved. */
+  subsubcodeQName?: QName;
   /** env:Reason/env:Text, preferring `xml:lang="en…"`; '' when absent. */
   reason: string;
 }
@@ -162,6 +198,10 @@ export function parseSoapFault(faultEl: Element): ParsedSoapFault {
     out.subcode = textOf(subValueEl);
     const q = resolveQName(subValueEl, out.subcode);
     if (q) out.subcodeQName = q;
+    const subSubEl = firstChild(subEl, env, 'Subcode');
+    const subSubValueEl = subSubEl && firstChild(subSubEl, env, 'Value');
+    const qq = subSubValueEl && resolveQName(subSubValueEl, textOf(subSubValueEl));
+    if (qq) out.subsubcodeQName = qq;
   }
   const reasonEl = firstChild(faultEl, env, 'Reason');
   const texts = reasonEl ? childElements(reasonEl, env, 'Text') : [];

@@ -256,10 +256,12 @@ export function parseMultipartRelated(body: Buffer, contentTypeHeader: string): 
   const root = start === undefined ? raw[0] : raw.find((p) => idOf(p) === stripAngles(start));
   if (!root) throw new MtomError(`no part has the Content-ID named by start: ${start}`);
   const parts: Attachments = new Map();
+  const rootId = idOf(root);
   for (const p of raw) {
     const id = idOf(p);
     if (p === root || id === undefined) continue;
-    if (parts.has(id)) throw new MtomError(`Content-ID repeated: ${id}`);
+    // Content-IDs are unique within the package (RFC 2045 §7; XOP 1.0 §3.2 resolves cid: by it), the root's included.
+    if (parts.has(id) || id === rootId) throw new MtomError(`Content-ID repeated: ${id}`);
     parts.set(id, {
       contentType: p.headers.get('content-type') ?? 'application/octet-stream',
       body: decodeTransfer(p),

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Logger } from '../shared/logger.js';
 import type { Element } from './xml.js';
-import { SoapFaultError, WsaFaultSubcode, buildSoapFault, faultHttpStatus } from './fault.js';
+import { SoapFaultError, buildSoapFault, faultHttpStatus } from './fault.js';
 import { buildSoapEnvelope, type SoapEnvelope } from './envelope.js';
 import {
   encodeSoapMessage,
@@ -17,7 +17,10 @@ import {
   type ReadSoapMessage,
 } from './message-body.js';
 import { parseContentType, soapXmlContentType } from './content-type.js';
-import { WSA_ANONYMOUS, WSA_FAULT_ACTION, type QName } from './namespaces.js';
+import { WSA_FAULT_ACTION, type QName } from './namespaces.js';
+import { checkRequest } from './request-checks.js';
+import { answerOtherMethod } from './endpoint-metadata.js';
+import type { WsdlOperation } from './wsdl.js';
 import type { Attachments, MtomPart } from './mtom.js';
 import type { StreamedParts } from './mtom-stream.js';
 import { sendStreamed } from './streamed-delivery.js';
@@ -72,6 +75,8 @@ export interface SoapEndpointOptions {
   /** mustUnderstand header blocks the handler processes (WS-A ones are always understood). */
   understoodHeaders?: QName[];
   logger: Logger;
+  /** Describe the endpoint: `GET <path>?wsdl` answers this operation's WSDL 1.1 (wsdl.ts). */
+  wsdl?: WsdlOperation;
 }
 
 /** A fault plus the HTTP status it travels with. */
@@ -106,50 +111,6 @@ function tlsInfo(req: Request): SoapRequest['tls'] {
   if (sock.authorizationError) out.authorizationError = String(sock.authorizationError);
   if (cert && Object.keys(cert).length > 0) out.peerCertificate = cert;
   return out;
-}
-
-/** wsa:Action present (SOAP Binding §6.4.2) and the one this endpoint serves (§6.4.4). */
-function checkAction(env: SoapEnvelope, expected: string): void {
-  const got = env.addressing.action;
-  const requestMessageId = env.addressing.messageId;
-  const common = requestMessageId === undefined ? {} : { requestMessageId };
-  if (got === undefined) {
-    throw new SoapFaultError(
-      'Sender',
-      'A required header representing a Message Addressing Property is not present: wsa:Action',
-      {
-        ...common,
-        subcode: WsaFaultSubcode.MessageAddressingHeaderRequired,
-      },
-    );
-  }
-  if (got !== expected) {
-    throw new SoapFaultError('Sender', `The action is not supported at this endpoint; expected ${expected}`, {
-      ...common,
-      subcode: WsaFaultSubcode.ActionNotSupported,
-      logDetail: `received wsa:Action ${got}`,
-    });
-  }
-}
-
-/**
- * Synchronous exchange only: a non-anonymous wsa:ReplyTo would ask for the response on a new
- * connection (ITI TF-2 V.3 Asynchronous Web Services Exchange), which nir-sim does not do, so it
- * is refused instead of silently answered on the back-channel (WS-Addressing Metadata §5.2.1).
- */
-function checkReplyTo(env: SoapEnvelope): void {
-  const replyTo = env.addressing.replyTo;
-  if (replyTo === undefined || replyTo === WSA_ANONYMOUS) return;
-  const requestMessageId = env.addressing.messageId;
-  throw new SoapFaultError(
-    'Sender',
-    'Only the anonymous wsa:ReplyTo address (synchronous exchange) is supported',
-    {
-      ...(requestMessageId === undefined ? {} : { requestMessageId }),
-      subcode: WsaFaultSubcode.OnlyAnonymousAddressSupported,
-      logDetail: `received wsa:ReplyTo ${replyTo}`,
-    },
-  );
 }
 
 function drained(res: Response): Promise<void> {
@@ -237,10 +198,11 @@ async function dispatch(
       'MTOM root part is not typed application/soap+xml; accepted',
     );
   }
-  checkAction(env, opts.action);
-  checkReplyTo(env);
-  if (!env.body) throw new SoapFaultError('Sender', 'env:Body is empty');
-  const answer = await opts.handler(toSoapRequest(req, msg, env.body));
+  checkRequest(env, opts.action, {
+    contentType: req.headers['content-type'],
+    rootContentType: msg.rootContentType,
+  });
+  const answer = await opts.handler(toSoapRequest(req, msg, env.body!));
   const relatesTo = env.addressing.messageId;
   const xml = buildSoapEnvelope({
     action: answer.action,
@@ -260,13 +222,16 @@ async function dispatch(
 
 /**
  * An express 5 endpoint for one wsa:Action (SOAP 1.2 Part 2 §7 HTTP binding; WS-Addressing 1.0
- * SOAP Binding; ITI TF-2 Appendix V for MTOM). Mount with `app.post(path, ...createSoapEndpoint(o))`.
+ * SOAP Binding; ITI TF-2 Appendix V for MTOM). Mount with `app.all(path, ...createSoapEndpoint(o))`:
+ * POST is the exchange, GET `?wsdl` the description.
  * Outcomes: 200 with the handler's answer (`application/soap+xml; charset=UTF-8; action="…"`, or
  * MTOM when it has attachments), wsa:RelatesTo = request wsa:MessageID; 413 Sender fault over
  * `maxBodyBytes`; 400 Sender faults for an empty body, an unsupported Content-Type, malformed
  * MTOM, XML that is not well-formed or has a DTD, a non-envelope, a missing env:Body element,
- * a missing wsa:Action (subcode wsa:MessageAddressingHeaderRequired) or another action (subcode
- * wsa:ActionNotSupported); 405 for a method other than POST; 500 for VersionMismatch,
+ * and every failure of request-checks.ts (wsa:Action missing or not served here, an `action`
+ * media-type parameter that contradicts it, no wsa:MessageID, a non-anonymous wsa:ReplyTo or
+ * wsa:FaultTo, not exactly one env:Body child); for other methods see endpoint-metadata.ts (the
+ * WSDL on `GET ?wsdl` when `wsdl` is given, else 405 `Allow: POST`); 500 for VersionMismatch,
  * MustUnderstand and Receiver faults (a non-SoapFaultError from the handler becomes Receiver
  * "internal error", its stack logged, never sent). Faults carry wsa:RelatesTo whenever the
  * request's MessageID was read. Every exchange is logged at debug with action, status, durationMs.
@@ -284,9 +249,6 @@ export function createSoapEndpoint(opts: SoapEndpointOptions): RequestHandler[] 
         { status: out.status, reason: out.fault.reason, detail: out.fault.logDetail },
         'SOAP request body rejected',
       );
-    } else if (req.method !== 'POST') {
-      res.setHeader('Allow', 'POST');
-      out = { fault: new SoapFaultError('Sender', 'SOAP requests must use HTTP POST'), status: 405 };
     } else {
       try {
         await dispatch(req, res, opts, ctx);
@@ -308,6 +270,10 @@ export function createSoapEndpoint(opts: SoapEndpointOptions): RequestHandler[] 
   };
   return [
     (req, res) => {
+      if (req.method !== 'POST') {
+        answerOtherMethod(req, res, opts.wsdl);
+        return;
+      }
       readBody(req, res, (err?: unknown) => {
         void handle(req, res, err);
       });
