@@ -5,6 +5,8 @@
  * DocumentRequests or RAD-75 studies (a SOAP Fault env:Sender naming the limit). Each answer is
  * checked whole, and both servers keep answering afterwards.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { ErrorCode, ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
@@ -12,7 +14,7 @@ import { encodeRetrieveImagingDocumentSetRequest } from '../../simulator/xca/ret
 import type { DocumentRequest } from '../../simulator/xca/types.js';
 import { findDocuments, retrieve } from '../helpers/requests.js';
 import { post, readFault, readQueryResponse, type RawResponse } from '../helpers/soap-http.js';
-import { startTestTopology, type TestTopology } from '../helpers/topology.js';
+import { external, startTestTopology, type TestTopology } from '../helpers/topology.js';
 
 type Endpoints = Record<'ITI-38' | 'ITI-39' | 'RAD-75', string>;
 
@@ -161,5 +163,53 @@ describe('request limits on the broker and on a responding gateway', () => {
       ],
       objects: [],
     });
+  });
+});
+
+describe('a community answering deeply nested XML', () => {
+  // The broker reads each community's answer with the same parser: a hostile community's answer
+  // nested 10^6 deep must cost the broker no more than a well-formed one.
+  it("is reported as an unusable answer, and the other communities' documents still come back", async () => {
+    const depth = 1_000_000;
+    const answer = buildSoapEnvelope({
+      action: SoapAction.CrossGatewayQueryResponse,
+      bodyXml: '<a>'.repeat(depth) + '</a>'.repeat(depth),
+    });
+    const hostile = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/soap+xml; charset=UTF-8' });
+        res.end(answer);
+      });
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}/xca`;
+    const t = await startTestTopology({ simulated: 1, externals: [external('hostile', '1.2.3.4.5', url)] });
+    try {
+      const nhs = t.pack.manifest.examples.inAllCommunities!;
+      const { response } = readQueryResponse(
+        await post(t.running.broker.endpoints['ITI-38'], findDocuments(nhs)),
+      );
+      const direct = readQueryResponse(
+        await post(t.running.communities[0]!.endpoints['ITI-38'], findDocuments(nhs)),
+      ).response;
+      expect(direct.objects.length).toBeGreaterThan(0);
+      expect(response).toEqual({
+        status: ResponseStatus.PartialSuccess,
+        errors: [
+          {
+            errorCode: ErrorCode.XDSRegistryError,
+            codeContext:
+              'community urn:oid:1.2.3.4.5 (hostile) answered with a body that is not a SOAP 1.2 envelope (the response is not a SOAP 1.2 message: The XML exceeds the structural limits of this service)',
+            severity: ErrorSeverity.Error,
+            location: 'urn:oid:1.2.3.4.5',
+          },
+        ],
+        objects: direct.objects,
+      });
+    } finally {
+      await t.running.stop();
+      await new Promise<void>((r) => hostile.close(() => r()));
+    }
   });
 });
