@@ -36,7 +36,21 @@ function timeRead(xml: string): { ms: number; outcome: string } {
   return { ms: performance.now() - t0, outcome };
 }
 
-/** Run the benchmark over `depths` and print one line per depth. */
+/**
+ * The worst case within the limits: `blocks` runs of `<a>` nested 60 deep (the Body's children
+ * start at depth 3, so the deepest is 62 of 64) side by side, every element resolving its
+ * namespace through the whole stack.
+ */
+export function wideDeepEnvelope(blocks: number): string {
+  const block = '<a>'.repeat(60) + '</a>'.repeat(60);
+  return (
+    '<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><b>' +
+    block.repeat(blocks) +
+    '</b></env:Body></env:Envelope>'
+  );
+}
+
+/** Run the benchmark over `depths` and print one line per depth, then the within-limits worst case. */
 export function xmlHostileBench(depths: readonly number[] = DEFAULT_DEPTHS): void {
   console.log('xml-hostile: parseSoapXml of an envelope with <a> nested N deep');
   timeRead(deepEnvelope(100)); // warm-up
@@ -46,6 +60,17 @@ export function xmlHostileBench(depths: readonly number[] = DEFAULT_DEPTHS): voi
     const kb = (Buffer.byteLength(xml) / 1024).toFixed(0);
     console.log(
       `  depth ${String(depth).padStart(7)} (${kb.padStart(5)} KB)  ${ms.toFixed(1).padStart(9)} ms  ${outcome}`,
+    );
+  }
+  console.log('  within the limits: runs of <a> nested 60 deep side by side (µs/element should stay flat)');
+  for (const blocks of [400, 800, 1_600, 3_200]) {
+    const xml = wideDeepEnvelope(blocks);
+    const { ms, outcome } = timeRead(xml);
+    const elements = blocks * 60;
+    const kb = (Buffer.byteLength(xml) / 1024).toFixed(0);
+    console.log(
+      `  ${String(elements).padStart(7)} elements (${kb.padStart(5)} KB)  ${ms.toFixed(1).padStart(9)} ms  ` +
+        `${((ms * 1000) / elements).toFixed(2)} µs/element  ${outcome}`,
     );
   }
 }
