@@ -11,6 +11,7 @@ import { imagingBench } from './imaging.js';
 import { faultsBench } from './faults.js';
 import { securityBench } from './security.js';
 import { throughputBench } from './throughput.js';
+import { xmlHostileBench } from './xml-hostile.js';
 import { xmlParseBench } from './xml-parse.js';
 
 console.log(
@@ -22,6 +23,7 @@ console.log(
 await fanOutBench();
 await throughputBench();
 await xmlParseBench();
+xmlHostileBench();
 await faultsBench();
 await auditBench();
 await securityBench();

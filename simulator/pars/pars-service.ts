@@ -17,6 +17,7 @@ import type { AuditEvent, Bundle, OperationOutcome } from 'fhir/r4.js';
 import type { FaultStore } from '../faults/fault-store.js';
 import type { Clock } from '../shared/clock.js';
 import { close, listen } from '../shared/http-listen.js';
+import { MAX_JSON_DEPTH, jsonDepth } from '../shared/json-depth.js';
 import type { Logger } from '../shared/logger.js';
 import type { Transaction } from '../xca/constants.js';
 import { validateAuditEvent, warmAuditEventValidator } from './fhir-validator.js';
@@ -101,7 +102,10 @@ function parsApp(store: ParsStore, opts: ParsServiceOptions): express.Express {
     res.json({ status: 'up', auditEvents: store.size });
   });
   app.post(`${BASE}/AuditEvent`, json, (req, res) => {
-    void create(req, res, store, opts);
+    create(req, res, store, opts).catch((err: unknown) => {
+      opts.logger.error({ err }, 'PARS: creating an AuditEvent failed');
+      if (!res.headersSent) send(res, 500, outcome('exception', ['the AuditEvent could not be stored']));
+    });
   });
   app.get(`${BASE}/AuditEvent/:id`, (req, res) => {
     const e = store.get(req.params.id);
@@ -165,6 +169,12 @@ async function create(
       400,
       outcome('structure', ['the body must be a FHIR AuditEvent resource (resourceType AuditEvent)']),
     );
+  if (jsonDepth(event) > MAX_JSON_DEPTH)
+    return send(
+      res,
+      400,
+      outcome('structure', [`the AuditEvent nests deeper than ${MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH)`]),
+    );
   const v = validateAuditEvent(event);
   if (!v.ok)
     return send(
@@ -202,7 +212,7 @@ function send(res: Response, status: number, resource: object): void {
 
 /** An OperationOutcome with one error issue per problem (FHIR R4 OperationOutcome). */
 function outcome(
-  code: 'invalid' | 'structure' | 'not-found' | 'not-supported' | 'too-costly',
+  code: 'invalid' | 'structure' | 'not-found' | 'not-supported' | 'too-costly' | 'exception',
   problems: string[],
   expressions?: string[],
 ): OperationOutcome {

@@ -67,11 +67,21 @@ export function decodeSoapEntity(body: Buffer, contentType: string | undefined):
   );
 }
 
+/** The SOAP Fault Reason for each way the hardened parser refuses a text. */
+const PARSE_FAULT_REASON: Readonly<Record<XmlParseError['reason'], string>> = {
+  doctype: 'DTDs and entities are not allowed',
+  empty: 'The message is empty',
+  'not-well-formed': 'XML is not well-formed',
+  limit: 'The XML exceeds the structural limits of this service',
+};
+
 /**
  * Parse envelope text with the hardened parser (no DTD, no entities; nothing is read from disk)
  * and read it as a SOAP 1.2 envelope.
  * @throws SoapFaultError `Sender` "XML is not well-formed" / "DTDs and entities are not allowed" /
- *   "The message is empty", plus everything {@link parseSoapEnvelope} throws.
+ *   "The message is empty" / "The XML exceeds the structural limits of this service" (element
+ *   depth, element or attribute count: `XML_LIMITS` in xml.ts; which limit, and where, goes to
+ *   the log only), plus everything {@link parseSoapEnvelope} throws.
  */
 export function parseSoapXml(
   rawXml: string,
@@ -83,12 +93,7 @@ export function parseSoapXml(
     doc = parseXml(rawXml);
   } catch (err) {
     if (!(err instanceof XmlParseError)) throw err;
-    const reason =
-      err.reason === 'doctype'
-        ? 'DTDs and entities are not allowed'
-        : err.reason === 'empty'
-          ? 'The message is empty'
-          : 'XML is not well-formed';
+    const reason = PARSE_FAULT_REASON[err.reason];
     throw new SoapFaultError('Sender', reason, { logDetail: err.message, cause: err });
   }
   return parseSoapEnvelope(doc, understood, opts);

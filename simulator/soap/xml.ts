@@ -5,7 +5,9 @@
  * Namespaces in XML 1.0) and builds the minimal DOM of xml-dom.ts from its events. Hardening: any
  * document type declaration is refused before the parser sees the text, so no DTD, internal
  * entity (billion laughs) or external entity (XXE) is ever processed; only the five predefined
- * entities and character references are expanded (XML 1.0 §4.1, §4.6). The caller caps the size.
+ * entities and character references are expanded (XML 1.0 §4.1, §4.6). The caller caps the size;
+ * the parser caps the structure ({@link XML_LIMITS}: element depth, element count, attributes per
+ * element and in all), so that the cost of a parse stays linear in the input whatever its shape.
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import {
@@ -24,12 +26,56 @@ import {
 
 export type { Attr, Document, Element, Node };
 
-/** Why a string is not acceptable XML: `doctype`, `not-well-formed` or `empty`. */
+/**
+ * Structural limits of {@link parseXml}. Each is far above what an IHE message needs and low enough
+ * that the worst input within the limits costs time linear in its length.
+ */
+export interface XmlLimits {
+  /** Deepest element nesting (the root is depth 1). */
+  maxDepth: number;
+  /** Most elements in one document. */
+  maxElements: number;
+  /** Most attributes (namespace declarations included) on one element. */
+  maxAttributesPerElement: number;
+  /** Most attributes in one document. */
+  maxAttributes: number;
+}
+
+/**
+ * The default {@link XmlLimits}, sized from the IHE and NIST reference messages (ITI-18/38/39,
+ * RAD-75, XUA): their deepest element is at depth 9, a signed XUA assertion inside a SOAP header
+ * reaches about 12; no element has more than 7 attributes; a DocumentEntry is about 100 elements
+ * and 110 attributes, so 200,000 elements is an ITI-38 answer of some 2,000 full DocumentEntries
+ * (a data-pack patient has 2 to 4 studies per community).
+ *
+ * - `maxDepth` 64: saxes (with namespaces) resolves each element's prefix by walking the stack of
+ *   open tags (O(depth) per element), so unbounded nesting costs O(depth²): 30,000 levels (205 KB)
+ *   took 20 s. The depth is checked when a start tag opens, before that walk, so a parse costs at
+ *   most 64 steps per element.
+ * - `maxElements` 200,000 and `maxAttributes` 400,000: bound the tree built in memory and the
+ *   time to build it (a 10 MiB body of `<a/>` would otherwise be 2.6 million nodes); at the limit
+ *   a parse takes well under a second.
+ * - `maxAttributesPerElement` 256: an envelope declaring every namespace it uses needs about 20.
+ */
+export const XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
+  maxDepth: 64,
+  maxElements: 200_000,
+  maxAttributesPerElement: 256,
+  maxAttributes: 400_000,
+});
+
+/**
+ * Why a string is not acceptable XML: `doctype`, `not-well-formed`, `empty`, or `limit` (an
+ * {@link XmlLimits} limit was passed; `limit` names it and `position` is the index in the text
+ * where reading stopped).
+ */
 export class XmlParseError extends Error {
   override readonly name = 'XmlParseError';
   constructor(
     message: string,
-    readonly reason: 'doctype' | 'not-well-formed' | 'empty',
+    readonly reason: 'doctype' | 'not-well-formed' | 'empty' | 'limit',
+    readonly limit?: keyof XmlLimits,
+    readonly position?: number,
   ) {
     super(message);
   }
@@ -49,12 +95,16 @@ function toAttr(a: SaxesTagNS['attributes'][string]): Attr {
 /**
  * Parse `xml` into a {@link Document} whose root element holds elements, text and CDATA sections
  * (comments and processing instructions are dropped; adjacent text is merged into one node).
+ * Reading stops at the first limit passed (`limits`, default {@link XML_LIMITS}), so the work done
+ * is bounded by the limits whatever follows in the text.
  * @throws XmlParseError `empty` for an empty or all-whitespace string; `doctype` for any
  *   `<!DOCTYPE` / `<!ENTITY` (anywhere, any case); `not-well-formed` with saxes' `line:column:
  *   message` for anything else saxes rejects (mismatched or unclosed tags, unbound prefixes,
- *   undefined entities, more than one root, text outside the root, disallowed characters, …).
+ *   undefined entities, more than one root, text outside the root, disallowed characters, …);
+ *   `limit` for an element deeper than `maxDepth`, more than `maxElements` elements, or more than
+ *   `maxAttributesPerElement` / `maxAttributes` attributes.
  */
-export function parseXml(xml: string): Document {
+export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS): Document {
   if (xml.trim() === '') throw new XmlParseError('empty XML document', 'empty');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
     throw new XmlParseError('document type declarations are not allowed', 'doctype');
@@ -65,6 +115,33 @@ export function parseXml(xml: string): Document {
   parser.on('error', (err) => {
     throw new XmlParseError(`XML is not well-formed: ${err.message}`, 'not-well-formed');
   });
+  const over = (limit: keyof XmlLimits, what: string): XmlParseError =>
+    new XmlParseError(
+      `XML exceeds the ${limit} limit of ${limits[limit]} (${what}) at ${parser.line}:${parser.column}`,
+      'limit',
+      limit,
+      parser.position,
+    );
+  let depth = 0;
+  let elements = 0;
+  let attributes = 0;
+  let elementAttributes = 0;
+  // saxes emits opentagstart once the name is read, before it reads the attributes and resolves
+  // the prefixes (the O(depth) stack walk), so the depth is checked before any deep work.
+  parser.on('opentagstart', () => {
+    depth += 1;
+    elements += 1;
+    elementAttributes = 0;
+    if (depth > limits.maxDepth) throw over('maxDepth', 'element nesting');
+    if (elements > limits.maxElements) throw over('maxElements', 'elements in the document');
+  });
+  parser.on('attribute', () => {
+    elementAttributes += 1;
+    attributes += 1;
+    if (elementAttributes > limits.maxAttributesPerElement)
+      throw over('maxAttributesPerElement', 'attributes on one element');
+    if (attributes > limits.maxAttributes) throw over('maxAttributes', 'attributes in the document');
+  });
   parser.on('opentag', (tag) => {
     const attrs: Attr[] = [];
     for (const name in tag.attributes) attrs.push(toAttr(tag.attributes[name]!));
@@ -74,6 +151,7 @@ export function parseXml(xml: string): Document {
     );
   });
   parser.on('closetag', () => {
+    depth -= 1;
     parent = parent.parentNode ?? doc;
   });
   parser.on('text', (data) => {

@@ -35,6 +35,17 @@ const REGISTRY_RESPONSE_CHILDREN: [string, string][] = [
   [XcaNs.rs, 'RegistryErrorList'],
 ];
 
+/**
+ * Most xdsb:DocumentRequest elements accepted in one RetrieveDocumentSetRequest. The schema sets
+ * no maximum; a consumer retrieving every document of one patient needs far fewer (a data-pack
+ * patient has 2 to 4 per community). 30,000 requests produced a 103 MB answer at 1.2 GB RSS.
+ * Past it the request is refused whole, as a SOAP Fault env:Sender naming the limit (the
+ * XcaDecodeError of {@link decodeRetrieveDocumentSetRequest}): ITI TF-2 3.39.4.1.3 defines
+ * RegistryErrors per document, none for a request over the responder's limits, and refusing
+ * before any document is fetched keeps the work bounded.
+ */
+export const MAX_DOCUMENT_REQUESTS = 1_000;
+
 /** One MTOM part to send with a retrieve response. */
 export interface RetrieveAttachment {
   /** Content-ID without angle brackets. */
@@ -49,14 +60,19 @@ export interface RetrieveAttachment {
  * xdsb:DocumentRequest in order, texts trimmed. HomeCommunityId is optional here (optional in the
  * schema and in ITI-43); an absent or empty one is left undefined, and the gateway or broker decides
  * the IHE error (XDSMissingHomeCommunityId, ITI TF-2 3.39.4.1.3).
- * @throws XcaDecodeError when `el` is not xdsb:RetrieveDocumentSetRequest, has no DocumentRequest,
- *   or a DocumentRequest lacks a non-empty RepositoryUniqueId or DocumentUniqueId or has a child
+ * @throws XcaDecodeError when `el` is not xdsb:RetrieveDocumentSetRequest, has no DocumentRequest
+ *   or more than {@link MAX_DOCUMENT_REQUESTS}, or a DocumentRequest lacks a non-empty RepositoryUniqueId or DocumentUniqueId or has a child
  *   the schema does not define (e.g. a lower-case `homeCommunityId`).
  */
 export function decodeRetrieveDocumentSetRequest(el: Element): RetrieveDocumentSetRequest {
   expectElement(el, X, 'RetrieveDocumentSetRequest', REQ);
   const requests = childElements(el, X, 'DocumentRequest');
   if (requests.length === 0) throw new XcaDecodeError(`${REQ} has no xdsb:DocumentRequest`);
+  if (requests.length > MAX_DOCUMENT_REQUESTS) {
+    throw new XcaDecodeError(
+      `${REQ} has ${requests.length} xdsb:DocumentRequest elements; at most ${MAX_DOCUMENT_REQUESTS} are accepted (MAX_DOCUMENT_REQUESTS)`,
+    );
+  }
   return {
     documents: requests.map((r, i) => {
       const where = `${REQ}/xdsb:DocumentRequest[${i + 1}]`;

@@ -40,6 +40,19 @@ export interface ImagingDocumentRequest {
   document: DocumentRequest;
 }
 
+/**
+ * Most iherad:StudyRequest elements in one RAD-75 request. A consumer retrieves the studies of one
+ * patient (a data-pack patient has 2 to 4 per community; a long history some tens).
+ */
+export const MAX_IMAGING_STUDIES = 100;
+/** Most iherad:SeriesRequest elements in one RAD-75 request, over all its studies (a CT or MR study has tens). */
+export const MAX_IMAGING_SERIES = 1_000;
+/**
+ * Most xdsb:DocumentRequest elements (images) in one RAD-75 request, over all its series: a large
+ * CT or MR study has a few thousand images.
+ */
+export const MAX_IMAGING_DOCUMENT_REQUESTS = 20_000;
+
 const R = XcaNs.xdsi;
 const X = XcaNs.xdsb;
 const REQ = 'iherad:RetrieveImagingDocumentSetRequest';
@@ -85,10 +98,44 @@ function decodeStudy(el: Element, where: string): ImagingStudyRequest {
 }
 
 /**
+ * Refuse a request over {@link MAX_IMAGING_STUDIES}, {@link MAX_IMAGING_SERIES} or
+ * {@link MAX_IMAGING_DOCUMENT_REQUESTS} by counting children only, before anything is decoded.
+ */
+function checkCounts(studies: readonly Element[]): void {
+  const over = (what: string, n: number, max: number, name: string): XcaDecodeError =>
+    new XcaDecodeError(`${REQ} has ${n} ${what}; at most ${max} are accepted (${name})`);
+  if (studies.length > MAX_IMAGING_STUDIES)
+    throw over('iherad:StudyRequest elements', studies.length, MAX_IMAGING_STUDIES, 'MAX_IMAGING_STUDIES');
+  let series = 0;
+  let documents = 0;
+  for (const study of studies) {
+    for (const s of childElements(study, R, 'SeriesRequest')) {
+      series += 1;
+      documents += childElements(s, X, 'DocumentRequest').length;
+    }
+  }
+  if (series > MAX_IMAGING_SERIES)
+    throw over('iherad:SeriesRequest elements', series, MAX_IMAGING_SERIES, 'MAX_IMAGING_SERIES');
+  if (documents > MAX_IMAGING_DOCUMENT_REQUESTS) {
+    throw over(
+      'xdsb:DocumentRequest elements',
+      documents,
+      MAX_IMAGING_DOCUMENT_REQUESTS,
+      'MAX_IMAGING_DOCUMENT_REQUESTS',
+    );
+  }
+}
+
+/**
  * Decode `el` (an iherad:RetrieveImagingDocumentSetRequest). Texts and UIDs are trimmed; an
  * absent or empty HomeCommunityId is left undefined so the gateway or broker can answer
  * XDSMissingHomeCommunityId (RAD TF-3 4.75.4.1.2 requires it).
- * @throws XcaDecodeError when `el` is not that element; it has no StudyRequest; a StudyRequest /
+ *
+ * Limits: more than {@link MAX_IMAGING_STUDIES} studies, {@link MAX_IMAGING_SERIES} series or
+ * {@link MAX_IMAGING_DOCUMENT_REQUESTS} images in all is refused whole with an XcaDecodeError
+ * naming the limit (a SOAP Fault env:Sender): RAD TF-3 4.75.4.1.3 defines RegistryErrors per
+ * image, none for a request over the responder's limits.
+ * @throws XcaDecodeError when `el` is not that element; it is over a limit; it has no StudyRequest; a StudyRequest /
  *   SeriesRequest lacks its UID attribute or has no SeriesRequest / DocumentRequest; a
  *   DocumentRequest lacks a non-empty RepositoryUniqueId or DocumentUniqueId; TransferSyntaxUIDList
  *   is missing, empty or has an empty TransferSyntaxUID; or any element has a child the schema
@@ -99,6 +146,7 @@ export function decodeRetrieveImagingDocumentSetRequest(el: Element): RetrieveIm
   expectOnlyChildren(el, REQUEST_CHILDREN, REQ);
   const studies = childElements(el, R, 'StudyRequest');
   if (studies.length === 0) throw new XcaDecodeError(`${REQ} has no iherad:StudyRequest`);
+  checkCounts(studies);
   const list = firstChild(el, R, 'TransferSyntaxUIDList');
   const listWhere = `${REQ}/iherad:TransferSyntaxUIDList`;
   if (!list) throw new XcaDecodeError(`${listWhere} is missing`);

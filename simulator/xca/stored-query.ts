@@ -26,6 +26,22 @@ const AND_PARAMS: ReadonlySet<string> = new Set([QueryParam.eventCodeList, Query
 
 export { QueryParam };
 
+/**
+ * Most rim:Slot elements in one AdhocQuery. FindDocuments defines 20 parameters (ITI TF-2
+ * 3.18.4.1.2.3.7.1) and only $XDSDocumentEntryEventCodeList and $XDSDocumentEntryConfidentialityCode
+ * may repeat (an AND term each), so 100 leaves room for any real query. Past it the query is
+ * answered with one XDSStoredQueryParamNumber RegistryError before any parameter is read.
+ */
+export const MAX_QUERY_SLOTS = 100;
+
+/**
+ * Most values one parameter may carry: rim:Value elements in one Slot, and items in the lists
+ * they hold (ITI TF-2 3.18.4.1.2.3.5). A GetDocuments for every document of a patient, or a code
+ * list of every class code in use, needs far fewer. Past it: one XDSStoredQueryParamNumber
+ * RegistryError naming the parameter.
+ */
+export const MAX_SLOT_VALUES = 1_000;
+
 /** The outcome of `parseStoredQuery`. */
 export type StoredQueryResult = { ok: true; query: StoredQuery } | { ok: false; error: RegistryError };
 
@@ -56,9 +72,18 @@ type Slots = ReadonlyMap<string, string[][]>;
  * several values or Slots, a Slot without a Value, or both / neither GetDocuments id parameter;
  * XDSRegistryError for value syntax (`Parameter $X: value ... is not a quoted string ('...')`,
  * list without parentheses, coded value without `^^`, status not a StatusType URN, ...).
+ *
+ * Limits: more than {@link MAX_QUERY_SLOTS} Slots, or a parameter with more than
+ * {@link MAX_SLOT_VALUES} rim:Value elements or list items, is answered with XDSStoredQueryParamNumber
+ * naming the limit. ITI TF-3 Table 4.2.4.1-2 has no code for a request over a responder's limits;
+ * XDSStoredQueryParamNumber is the code for a parameter given with the wrong number of values or
+ * Slots (ITI TF-2 3.18.4.1.3), which is what this is, and unlike XDSRegistryOutOfResources it
+ * does not invite the sender to retry the same request later. The work is linear in the number of
+ * Slots and values.
  */
 export function parseStoredQuery(req: AdhocQueryRequest): StoredQueryResult {
   try {
+    checkCounts(req);
     return { ok: true, query: parseById(req) };
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
@@ -87,9 +112,37 @@ export function storedQueryPatientId(req: AdhocQueryRequest): string | undefined
   return undefined;
 }
 
+function checkCounts(req: AdhocQueryRequest): void {
+  if (req.slots.length > MAX_QUERY_SLOTS) {
+    throw paramNumber(
+      `AdhocQuery has ${req.slots.length} Slots; at most ${MAX_QUERY_SLOTS} are accepted (MAX_QUERY_SLOTS)`,
+    );
+  }
+  for (const s of req.slots) {
+    if (s.values.length > MAX_SLOT_VALUES) throw tooManyValues(s.name, s.values.length, 'Value elements');
+  }
+}
+
+function tooManyValues(name: string, count: number, what: string): ParamError {
+  return paramNumber(
+    `Parameter ${name} has ${count} ${what}; at most ${MAX_SLOT_VALUES} are accepted (MAX_SLOT_VALUES)`,
+  );
+}
+
+/** The values of `name` as list items, at most MAX_SLOT_VALUES of them. */
+function listItems(name: string, values: readonly string[]): string[] {
+  const items = syntax(name, () => parseStringList(values));
+  if (items.length > MAX_SLOT_VALUES) throw tooManyValues(name, items.length, 'list items');
+  return items;
+}
+
 function groupSlots(req: AdhocQueryRequest): Slots {
   const out = new Map<string, string[][]>();
-  for (const s of req.slots) out.set(s.name, [...(out.get(s.name) ?? []), s.values]);
+  for (const s of req.slots) {
+    const same = out.get(s.name);
+    if (same) same.push(s.values);
+    else out.set(s.name, [s.values]);
+  }
   return out;
 }
 
@@ -213,7 +266,7 @@ function single(slots: Slots, name: string, kind: 'string' | 'dtm'): string | un
 
 function stringList(slots: Slots, name: string): string[] | undefined {
   const values = onlySlot(slots, name);
-  return values === undefined ? undefined : syntax(name, () => parseStringList(values));
+  return values === undefined ? undefined : listItems(name, values);
 }
 
 function codeFilter(slots: Slots, name: string): CodeFilter | undefined {
@@ -222,7 +275,7 @@ function codeFilter(slots: Slots, name: string): CodeFilter | undefined {
   if (all.length > 1 && !AND_PARAMS.has(name)) throw repeatedSlot(name, all.length);
   return all.map((values) => {
     if (values.length === 0) throw paramNumber(`Parameter ${name} has a Slot without any Value`);
-    return syntax(name, () => parseStringList(values).map(parseCode));
+    return syntax(name, () => listItems(name, values).map(parseCode));
   });
 }
 

@@ -9,6 +9,9 @@ import { buildSoapEnvelope } from '../../../simulator/soap/envelope.js';
 import { parseXml, type Element } from '../../../simulator/soap/xml.js';
 import { XcaDecodeError } from '../../../simulator/xca/decode-error.js';
 import {
+  MAX_IMAGING_DOCUMENT_REQUESTS,
+  MAX_IMAGING_SERIES,
+  MAX_IMAGING_STUDIES,
   decodeRetrieveImagingDocumentSetRequest,
   encodeRetrieveImagingDocumentSetRequest,
   filterImagingRequest,
@@ -134,6 +137,53 @@ describe('decodeRetrieveImagingDocumentSetRequest', () => {
     expect(() =>
       decodeRetrieveImagingDocumentSetRequest(tsl === undefined ? bad(inner) : bad(inner, tsl)),
     ).toThrow(new XcaDecodeError(message));
+  });
+});
+
+describe('decodeRetrieveImagingDocumentSetRequest: limits on studies, series and images', () => {
+  const doc = (i: number): string =>
+    `<x:DocumentRequest><x:HomeCommunityId>urn:oid:1.2</x:HomeCommunityId><x:RepositoryUniqueId>1.3</x:RepositoryUniqueId><x:DocumentUniqueId>1.4.${i}</x:DocumentUniqueId></x:DocumentRequest>`;
+  /** `studies` StudyRequests of `series` SeriesRequests of `images` DocumentRequests each. */
+  const request = (studies: number, series: number, images: number): Element => {
+    const s = `<SeriesRequest seriesInstanceUID="1.2">${Array.from({ length: images }, (_, i) => doc(i)).join('')}</SeriesRequest>`;
+    const study = `<StudyRequest studyInstanceUID="1.1">${s.repeat(series)}</StudyRequest>`;
+    return parseXml(
+      `<RetrieveImagingDocumentSetRequest xmlns="${R}" xmlns:x="urn:ihe:iti:xds-b:2007">${study.repeat(studies)}` +
+        '<TransferSyntaxUIDList><TransferSyntaxUID>1.2.840.10008.1.2.1</TransferSyntaxUID></TransferSyntaxUIDList></RetrieveImagingDocumentSetRequest>',
+    ).documentElement!;
+  };
+  const refused = (what: string, n: number, max: number, name: string): XcaDecodeError =>
+    new XcaDecodeError(
+      `iherad:RetrieveImagingDocumentSetRequest has ${n} ${what}; at most ${max} are accepted (${name})`,
+    );
+
+  it('has the documented limits', () => {
+    expect([MAX_IMAGING_STUDIES, MAX_IMAGING_SERIES, MAX_IMAGING_DOCUMENT_REQUESTS]).toEqual([
+      100, 1_000, 20_000,
+    ]);
+  });
+
+  it('reads a request at every limit', () => {
+    expect(decodeRetrieveImagingDocumentSetRequest(request(100, 1, 1)).studies).toHaveLength(100);
+    expect(decodeRetrieveImagingDocumentSetRequest(request(10, 100, 1)).studies[9]!.series).toHaveLength(100);
+    const r = decodeRetrieveImagingDocumentSetRequest(request(2, 2, 5_000));
+    expect(imagingDocumentRequests(r)).toHaveLength(20_000);
+  });
+
+  it.each([
+    ['101 studies', [101, 1, 1], refused('iherad:StudyRequest elements', 101, 100, 'MAX_IMAGING_STUDIES')],
+    [
+      '1,001 series',
+      [7, 143, 1],
+      refused('iherad:SeriesRequest elements', 1_001, 1_000, 'MAX_IMAGING_SERIES'),
+    ],
+    [
+      '20,001 images',
+      [1, 1, 20_001],
+      refused('xdsb:DocumentRequest elements', 20_001, 20_000, 'MAX_IMAGING_DOCUMENT_REQUESTS'),
+    ],
+  ] as const)('refuses %s naming the limit', (_name, [studies, series, images], error) => {
+    expect(() => decodeRetrieveImagingDocumentSetRequest(request(studies, series, images))).toThrow(error);
   });
 });
 

@@ -175,6 +175,41 @@ describe('createSoapEndpoint: hostile and malformed requests', () => {
     });
   });
 
+  // 30,000 levels (205 KB) stalled the process for 20 s; 10^6 (7 MB) never finished.
+  it.each([30_000, 1_000_000])(
+    'answers a Body nested %i deep with HTTP 400 and a Sender fault, the limit in the log only',
+    async (depth) => {
+      const { logger, lines } = capturingLogger();
+      const handled: string[] = [];
+      const handler: SoapHandler = (req) => {
+        handled.push(req.body.localName);
+        return echo(req);
+      };
+      const body = '<a>'.repeat(depth) + '</a>'.repeat(depth);
+      const res = await post(app(handler, logger, 10 * 1024 * 1024), envelope(ACTION, 'urn:uuid:deep', body));
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toBe(
+        `application/soap+xml; charset=UTF-8; action="${WSA_FAULT_ACTION}"`,
+      );
+      const { env, fault } = readFault(res);
+      expect(fault).toEqual({
+        code: 'Sender',
+        reason: 'The XML exceeds the structural limits of this service',
+      });
+      expect(env.addressing.action).toBe(WSA_FAULT_ACTION);
+      expect(handled).toEqual([]);
+      const logged = lines().find((l) => l['msg'] === 'SOAP fault');
+      expect(logged).toMatchObject({
+        level: 30,
+        code: 'Sender',
+        reason: 'The XML exceeds the structural limits of this service',
+        detail: expect.stringMatching(
+          /^XML exceeds the maxDepth limit of 64 \(element nesting\) at 1:\d+$/,
+        ) as unknown,
+      });
+    },
+  );
+
   it('answers a wrong wsa:Action with 400 ActionNotSupported naming the expected action, RelatesTo set', async () => {
     const res = await post(app(), envelope('urn:test:Other', 'urn:uuid:w'));
     expect(res.status).toBe(400);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { skipWithoutReference } from '../../helpers/repo-root.js';
 import {} from '../../helpers/reference-tests.js';
 import {
+  XML_LIMITS,
   XmlParseError,
   attr,
   childElements,
@@ -16,9 +17,9 @@ import { readReference } from '../../helpers/reference.js';
 const XMLNS = 'http://www.w3.org/2000/xmlns/';
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
-function parseError(xml: string): XmlParseError {
+function parseError(xml: string, limits = XML_LIMITS): XmlParseError {
   try {
-    parseXml(xml);
+    parseXml(xml, limits);
   } catch (err) {
     if (err instanceof XmlParseError) return err;
     throw err;
@@ -188,6 +189,79 @@ describe('parseXml: refused input', () => {
 
   it('rejects an empty or blank document (empty)', () => {
     expect([parseError('').reason, parseError(' \n\t').reason]).toEqual(['empty', 'empty']);
+  });
+});
+
+describe('parseXml: structural limits', () => {
+  const nested = (depth: number): string => '<a>'.repeat(depth) + '</a>'.repeat(depth);
+  /** The index just after the `n`th `<a>` (1-based), in a text of `<a>`s only. */
+  const afterOpenTag = (n: number): number => 3 * n;
+
+  it('has the documented defaults', () => {
+    expect(XML_LIMITS).toEqual({
+      maxDepth: 64,
+      maxElements: 200_000,
+      maxAttributesPerElement: 256,
+      maxAttributes: 400_000,
+    });
+  });
+
+  it('reads elements nested exactly maxDepth deep', () => {
+    let depth = 0;
+    for (let e: Element | null = root(nested(64)); e; e = childElements(e)[0] ?? null) depth += 1;
+    expect(depth).toBe(64);
+  });
+
+  // 30,000 levels took 20 s and 10^6 never finished: saxes walks the open-tag stack per element.
+  it.each([65, 30_000, 1_000_000])(
+    'refuses %i levels at the 65th start tag, reading no further (work independent of the rest)',
+    (depth) => {
+      const err = parseError(nested(depth));
+      expect(err).toMatchObject({ reason: 'limit', limit: 'maxDepth' });
+      expect(err.message).toBe(
+        `XML exceeds the maxDepth limit of 64 (element nesting) at 1:${afterOpenTag(65)}`,
+      );
+      // saxes reports the 65th tag once it has read its name: the parser stopped there.
+      expect(err.position).toBe(afterOpenTag(65));
+    },
+  );
+
+  it('counts depth, not elements: siblings and self-closing tags close their level', () => {
+    const xml = `<r>${'<a/>'.repeat(100)}${nested(63)}${'<b></b>'.repeat(100)}</r>`;
+    expect(childElements(root(xml))).toHaveLength(201);
+  });
+
+  it('refuses the element after maxElements, where it starts', () => {
+    const limits = { ...XML_LIMITS, maxElements: 10 };
+    expect(childElements(root(`<r>${'<a/>'.repeat(9)}</r>`))).toHaveLength(9);
+    expect(() => parseXml(`<r>${'<a/>'.repeat(9)}</r>`, limits)).not.toThrow();
+    const err = parseError(`<r>${'<a/>'.repeat(1_000)}</r>`, limits);
+    expect(err).toMatchObject({ reason: 'limit', limit: 'maxElements', position: 3 + 9 * 4 + 3 });
+    expect(err.message).toBe('XML exceeds the maxElements limit of 10 (elements in the document) at 1:42');
+  });
+
+  it('applies the default maxElements (200,000) to a flat document of empty elements', () => {
+    const err = parseError(`<r>${'<a/>'.repeat(250_000)}</r>`);
+    expect(err).toMatchObject({ reason: 'limit', limit: 'maxElements', position: 3 + 199_999 * 4 + 3 });
+  });
+
+  it('refuses the attribute after maxAttributesPerElement', () => {
+    const attrs = (n: number): string => Array.from({ length: n }, (_, i) => ` x${i}="1"`).join('');
+    expect(root(`<a${attrs(256)}/>`).attributes).toHaveLength(256);
+    const err = parseError(`<a${attrs(10_000)}/>`);
+    expect(err).toMatchObject({ reason: 'limit', limit: 'maxAttributesPerElement' });
+    expect(err.message).toMatch(
+      /^XML exceeds the maxAttributesPerElement limit of 256 \(attributes on one element\) at 1:\d+$/,
+    );
+    expect(err.position).toBe(`<a${attrs(257)}`.length);
+  });
+
+  it('refuses the attribute after maxAttributes in the document, namespace declarations included', () => {
+    const limits = { ...XML_LIMITS, maxAttributes: 5 };
+    expect(() => parseXml('<r xmlns="urn:r"><a x="1" y="2"/><a x="1" y="2"/></r>', limits)).not.toThrow();
+    const err = parseError('<r xmlns="urn:r"><a x="1" y="2"/><a x="1" y="2" z="3"/></r>', limits);
+    expect(err).toMatchObject({ reason: 'limit', limit: 'maxAttributes' });
+    expect(err.message).toBe('XML exceeds the maxAttributes limit of 5 (attributes in the document) at 1:53');
   });
 });
 

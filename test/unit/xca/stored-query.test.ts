@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentEntryType, ErrorCode, StoredQueryId } from '../../../simulator/xca/constants.js';
-import { parseStoredQuery, storedQueryPatientId } from '../../../simulator/xca/stored-query.js';
+import {
+  DocumentEntryType,
+  ErrorCode,
+  ErrorSeverity,
+  StoredQueryId,
+} from '../../../simulator/xca/constants.js';
+import {
+  MAX_QUERY_SLOTS,
+  MAX_SLOT_VALUES,
+  parseStoredQuery,
+  storedQueryPatientId,
+  type StoredQueryResult,
+} from '../../../simulator/xca/stored-query.js';
 import type { AdhocQueryRequest } from '../../../simulator/xca/types.js';
 import { expectStoredQuery as check, type ExpectedStoredQuery as Expected } from './xca-fixtures.js';
 
@@ -344,5 +355,82 @@ describe('storedQueryPatientId', () => {
     ],
   ])('%s', (_name, req, expected) => {
     expect(storedQueryPatientId(req)).toBe(expected);
+  });
+});
+
+describe('parseStoredQuery: limits on Slots and values', () => {
+  const paramNumber = (codeContext: string): StoredQueryResult => ({
+    ok: false,
+    error: { errorCode: E.XDSStoredQueryParamNumber, codeContext, severity: ErrorSeverity.Error },
+  });
+  const unknownSlots = (n: number): [string, string][] =>
+    Array.from({ length: n }, (_, i): [string, string] => [`$Unknown${i}`, "'x'"]);
+  const codes = (n: number): string[] => Array.from({ length: n }, (_, i) => `'c${i}^^s'`);
+
+  it(`accepts ${MAX_QUERY_SLOTS} Slots and answers one more with XDSStoredQueryParamNumber`, () => {
+    expect(MAX_QUERY_SLOTS).toBe(100);
+    expect(parseStoredQuery(findDocs(...unknownSlots(MAX_QUERY_SLOTS - 2))).ok).toBe(true);
+    expect(parseStoredQuery(findDocs(...unknownSlots(MAX_QUERY_SLOTS - 1)))).toEqual(
+      paramNumber('AdhocQuery has 101 Slots; at most 100 are accepted (MAX_QUERY_SLOTS)'),
+    );
+  });
+
+  // 80,000 repeated ClassCode Slots froze the process for a minute (quadratic grouping).
+  it('answers 80,000 repeated ClassCode Slots with the Slot limit', () => {
+    const req = findDocs();
+    for (let i = 0; i < 80_000; i++)
+      req.slots.push({ name: '$XDSDocumentEntryClassCode', values: ["('a^^b')"] });
+    expect(parseStoredQuery(req)).toEqual(
+      paramNumber('AdhocQuery has 80002 Slots; at most 100 are accepted (MAX_QUERY_SLOTS)'),
+    );
+  });
+
+  it('keeps every repetition of an AND parameter, in order, up to the Slot limit', () => {
+    const slots = Array.from({ length: 98 }, (_, i): [string, string] => [
+      '$XDSDocumentEntryEventCodeList',
+      `('e${i}^^s')`,
+    ]);
+    const r = parseStoredQuery(findDocs(...slots));
+    expect(r.ok && r.query.name === 'FindDocuments' && r.query.eventCodeList).toEqual(
+      Array.from({ length: 98 }, (_, i) => [{ code: `e${i}`, codingScheme: 's' }]),
+    );
+  });
+
+  it(`accepts ${MAX_SLOT_VALUES} rim:Value elements in a Slot and answers one more naming the parameter`, () => {
+    expect(MAX_SLOT_VALUES).toBe(1_000);
+    const ok = parseStoredQuery(
+      findDocs(['$XDSDocumentEntryClassCode', ...codes(MAX_SLOT_VALUES).map((c) => `(${c})`)]),
+    );
+    expect(ok.ok && ok.query.name === 'FindDocuments' && ok.query.classCode?.[0]).toHaveLength(1_000);
+    expect(
+      parseStoredQuery(
+        findDocs(['$XDSDocumentEntryClassCode', ...codes(MAX_SLOT_VALUES + 1).map((c) => `(${c})`)]),
+      ),
+    ).toEqual(
+      paramNumber(
+        'Parameter $XDSDocumentEntryClassCode has 1001 Value elements; at most 1000 are accepted (MAX_SLOT_VALUES)',
+      ),
+    );
+  });
+
+  it.each([
+    ['a code list', '$XDSDocumentEntryClassCode'],
+    ['a string list', '$XDSDocumentEntryAuthorPerson'],
+  ])('answers %s of more than MAX_SLOT_VALUES items in one rim:Value naming the parameter', (_n, name) => {
+    expect(parseStoredQuery(findDocs([name, `(${codes(MAX_SLOT_VALUES).join(',')})`])).ok).toBe(true);
+    expect(parseStoredQuery(findDocs([name, `(${codes(5_000).join(',')})`]))).toEqual(
+      paramNumber(`Parameter ${name} has 5000 list items; at most 1000 are accepted (MAX_SLOT_VALUES)`),
+    );
+  });
+
+  it('answers GetDocuments asking for more than MAX_SLOT_VALUES documents', () => {
+    const ids = Array.from({ length: 1_001 }, (_, i) => `'urn:uuid:${i}'`).join(',');
+    expect(
+      parseStoredQuery(q(StoredQueryId.GetDocuments, ['$XDSDocumentEntryEntryUUID', `(${ids})`])),
+    ).toEqual(
+      paramNumber(
+        'Parameter $XDSDocumentEntryEntryUUID has 1001 list items; at most 1000 are accepted (MAX_SLOT_VALUES)',
+      ),
+    );
   });
 });

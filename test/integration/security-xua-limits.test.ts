@@ -1,0 +1,83 @@
+/**
+ * A deeply nested XUA assertion on the integration port is refused by the hardened parser with the
+ * envelope, before xml-crypto (which parses with @xmldom/xmldom) ever sees the message.
+ */
+import { SignedXml } from 'xml-crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ResponseStatus } from '../../simulator/xca/constants.js';
+import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
+import { findDocuments } from '../helpers/requests.js';
+import { readFault, readQueryResponse } from '../helpers/soap-http.js';
+import {
+  mintCertDir,
+  postTls,
+  startSecureTopology,
+  supplierAssertion,
+  withSecurity,
+  type CertDir,
+  type SecureTopology,
+} from '../unit/security/security-fixtures.js';
+
+const NHS = '9995649284';
+const CX = nhsNumberToCx(NHS);
+let certs: CertDir;
+let t: SecureTopology;
+beforeAll(async () => {
+  certs = await mintCertDir();
+  t = await startSecureTopology(certs);
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await t.running.stop();
+  certs.remove();
+});
+
+const asRaw = (r: { status: number; body: string }) => ({
+  status: r.status,
+  contentType: 'application/soap+xml',
+  body: Buffer.from(r.body),
+});
+async function send(envelope: string): Promise<{ status: number; body: string }> {
+  const r = await postTls(certs, t.running.broker.integration!.endpoints['ITI-38'], envelope);
+  if (!('status' in r)) throw new Error(`connection refused: ${r.error}`);
+  return r;
+}
+/** `assertion` with `<x:Deep>` holding `depth` nested elements just before its closing tag. */
+const deepen = (assertion: string, depth: number): string =>
+  assertion.replace(
+    /<\/([\w-]+:)?Assertion>$/,
+    (end) => `<x:Deep xmlns:x="urn:x">${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}</x:Deep>${end}`,
+  );
+
+describe('integration port: a deeply nested assertion', () => {
+  it.each([
+    [
+      'signed over 100 levels of nesting',
+      () => supplierAssertion(certs, CX, { id: '_deep' }, (x) => deepen(x, 100)),
+    ],
+    [
+      'with 30,000 levels added after signing',
+      () => deepen(supplierAssertion(certs, CX, { id: '_deeper' }), 30_000),
+    ],
+  ])('%s: 400 Sender fault from the parser, xml-crypto never called', async (_name, assertion) => {
+    const check = vi.spyOn(SignedXml.prototype, 'checkSignature');
+    const r = await send(withSecurity(findDocuments(NHS), assertion()));
+    expect(r.status).toBe(400);
+    const { code, subcode, reason } = readFault(asRaw(r));
+    expect({ code, subcode, reason }).toEqual({
+      code: 'env:Sender',
+      subcode: undefined,
+      reason: 'The XML exceeds the structural limits of this service',
+    });
+    expect(check).not.toHaveBeenCalled();
+    check.mockRestore();
+  });
+
+  it('the same assertion without the nesting is verified with xml-crypto and admitted', async () => {
+    const check = vi.spyOn(SignedXml.prototype, 'checkSignature');
+    const r = await send(withSecurity(findDocuments(NHS), supplierAssertion(certs, CX, { id: '_flat' })));
+    expect([r.status, readQueryResponse(asRaw(r)).response.status]).toEqual([200, ResponseStatus.Success]);
+    expect(check).toHaveBeenCalled();
+    check.mockRestore();
+  });
+});
