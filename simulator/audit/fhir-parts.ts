@@ -26,6 +26,7 @@ import {
   SecuritySourceType,
   type AuditCode,
 } from './codes.js';
+import { boundQuery, TRUNCATED_DETAIL } from './bounds.js';
 
 /** Who records the events (AuditEvent.source). */
 export interface AuditObserver {
@@ -195,19 +196,22 @@ export function endpointEntity(
 
 /**
  * The query entity of ITI-38 (DICOM PS3.15 A.5.3 Query; BALP query: type 2, role 24, the request
- * base64-encoded): the AdhocQueryRequest as received, identified by its stored-query id.
+ * base64-encoded): the AdhocQueryRequest as received (its first MAX_AUDIT_QUERY characters, with a
+ * `truncated` detail giving the full length and SHA-256 when longer), identified by its stored-query id.
  */
 export function queryEntity(queryXml: string): AuditEventEntity {
-  const queryId = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\sid="([^"]+)"/.exec(queryXml)?.[1];
-  const home = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\shome="([^"]+)"/.exec(queryXml)?.[1];
+  const kept = boundQuery(queryXml);
+  const queryId = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\sid="([^"]+)"/.exec(kept.xml)?.[1];
+  const home = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\shome="([^"]+)"/.exec(kept.xml)?.[1];
   return {
     ...(queryId !== undefined ? { what: { identifier: { value: queryId } } } : {}),
     type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
     role: coding(AuditSystem.objectRole, ObjectRole.Query),
-    query: Buffer.from(queryXml, 'utf8').toString('base64'),
+    query: Buffer.from(kept.xml, 'utf8').toString('base64'),
     detail: [
       { type: EntityDetailType.queryEncoding, valueString: 'UTF-8' },
       ...(home !== undefined ? [{ type: EntityDetailType.homeCommunityId, valueString: home }] : []),
+      ...(kept.marker !== undefined ? [{ type: TRUNCATED_DETAIL, valueString: kept.marker }] : []),
     ],
   };
 }
