@@ -153,7 +153,11 @@ export function auditSource(observer: AuditObserver, site: string | undefined): 
   };
 }
 
-/** The patient entity: an NHS number (PARS entity[patient]), or the id as sent when it is not one. */
+/**
+ * The patient entity: an NHS number (PARS entity[patient]), or, when the id sent is not one, the
+ * id as sent: its CX ID component (HL7 v2 CX.1, what a search by patient finds) as the identifier
+ * value and the whole CX (with its assigning authority) as `what.display`.
+ */
 export function patientEntity(patient: { nhsNumber: string } | { rawId: string }): AuditEventEntity {
   const base = {
     type: coding(AuditSystem.auditEntityType, AuditEntityType.Person),
@@ -161,8 +165,12 @@ export function patientEntity(patient: { nhsNumber: string } | { rawId: string }
   };
   if ('nhsNumber' in patient)
     return { what: { identifier: { system: AuditSystem.nhsNumber, value: patient.nhsNumber } }, ...base };
+  const id = patient.rawId.split('^')[0]!.trim();
   return {
-    what: { identifier: { value: patient.rawId } },
+    what: {
+      identifier: { value: id === '' ? patient.rawId : id },
+      ...(id !== patient.rawId ? { display: patient.rawId } : {}),
+    },
     ...base,
     description: 'the patient id sent is not a valid NHS number',
   };

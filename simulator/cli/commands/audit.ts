@@ -125,12 +125,32 @@ export function readAuditFile(file: string): AuditEvent[] {
   return out;
 }
 
+/** Pages of a PARS search followed at most (FHIR `next` links), 1,000 events each. */
+const MAX_PAGES = 1_000;
+
+/** Every AuditEvent a PARS search finds, following the searchset's `next` links (FHIR R4 3.1.1.5.6). */
 async function searchPars(
   base: string,
   subject: { kind: 'patient' | 'user'; id: string },
 ): Promise<AuditEvent[]> {
   const param = subject.kind === 'patient' ? 'patient' : 'agent';
-  const url = `${auditEventUrl(base)}?${param}=${encodeURIComponent(subject.id)}&_count=10000`;
+  let url: string | undefined =
+    `${auditEventUrl(base)}?${param}=${encodeURIComponent(subject.id)}&_count=1000`;
+  const out: AuditEvent[] = [];
+  for (let page = 0; url !== undefined; page++) {
+    if (page === MAX_PAGES)
+      throw new SimError(
+        'SIM_ERR_INTERNAL',
+        `PARS at ${base} gave more than ${MAX_PAGES} pages for ${param}=${subject.id}: narrow the report with --file`,
+      );
+    const bundle = await fetchBundle(base, url);
+    out.push(...(bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])));
+    url = bundle.link?.find((l) => l.relation === 'next')?.url;
+  }
+  return out;
+}
+
+async function fetchBundle(base: string, url: string): Promise<Bundle<AuditEvent>> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -145,8 +165,7 @@ async function searchPars(
     );
   }
   if (!res.ok) throw new SimError('SIM_ERR_INTERNAL', `PARS answered HTTP ${res.status} to ${url}`);
-  const bundle = (await res.json()) as Bundle<AuditEvent>;
-  return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+  return (await res.json()) as Bundle<AuditEvent>;
 }
 
 /** The report as a text table, one access per line. */

@@ -87,7 +87,7 @@ describe('AuditEvent search', () => {
       problems: [
         'date=yesterday: expected [eq|ne|lt|le|gt|ge]YYYY[-MM[-DD[Thh:mm[:ss[.sss]]Z|±hh:mm]]]',
         '_count=0: a whole number from 1 to 10000',
-        'user: not a supported search parameter (patient, date, subtype, agent, _count)',
+        'user: not a supported search parameter (patient, date, subtype, agent, _count, _offset)',
       ],
     });
   });
