@@ -24,6 +24,7 @@ import {
   coding,
   documentEntity,
   endpointEntity,
+  objectRefEntity,
   patientEntity,
   queryEntity,
   requesterAgents,
@@ -65,10 +66,14 @@ export function transactionAuditEvents(
       boundStrings(baseEvent(tx, cfg, outcome, entity)),
     );
   switch (tx.transaction) {
-    case 'ITI-38':
-      return queryPatients(tx, fallback).flatMap((p) =>
-        events(p, [...common(tx, cfg), ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml)] : [])], []),
+    case 'ITI-38': {
+      const fixed = [...common(tx, cfg), ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml)] : [])];
+      if (tx.patient !== undefined || tx.patientId !== undefined)
+        return queryPatients(tx).flatMap((p) => events(p, fixed, []));
+      return returnedByPatient(tx, patientOf, fallback).flatMap(([p, entities]) =>
+        events(p, fixed, entities),
       );
+    }
     case 'ITI-39':
       return byPatient(
         tx.documents ?? [],
@@ -94,12 +99,38 @@ export function faultAuditEvent(f: AuditedFault, cfg: AuditEventConfig): AuditEv
 /** A patient as the events name it: an NHS number, an id that is not one, or nobody. */
 type PatientRef = { nhsNumber: string } | { rawId: string } | undefined;
 
-function queryPatients(tx: AuditedTransaction, fallback: string | undefined): PatientRef[] {
+function queryPatients(tx: AuditedTransaction): PatientRef[] {
   if (tx.patient !== undefined) return [{ nhsNumber: tx.patient }];
-  if (tx.patientId !== undefined) return [{ rawId: tx.patientId }];
-  const returned = [...new Set((tx.returnedDocuments ?? []).flatMap((d) => (d.patient ? [d.patient] : [])))];
-  if (returned.length > 0) return returned.map((nhsNumber) => ({ nhsNumber }));
-  return [fallback !== undefined ? { nhsNumber: fallback } : undefined];
+  return [{ rawId: tx.patientId! }];
+}
+
+/**
+ * A query that names no patient (GetDocuments, GetAssociations, ...): what it returned, grouped by
+ * patient (the DocumentEntry's own patientId, else the patient learnt for its uniqueId or
+ * entryUUID, else the XUA resource-id), as document entities (LeafClass) or ObjectRef entities
+ * (entryUUID and home), so that the access is found by patient, or by document when no party
+ * revealed the patient.
+ */
+function returnedByPatient(
+  tx: AuditedTransaction,
+  patientOf: PatientOfDocument,
+  fallback: string | undefined,
+): [PatientRef, AuditEventEntity[]][] {
+  type Item = { entity: AuditEventEntity; patient: string | undefined };
+  const items: Item[] = [
+    ...(tx.returnedDocuments ?? []).map((d) => ({
+      entity: documentEntity(d),
+      patient:
+        d.patient ??
+        patientOf(d.documentUniqueId) ??
+        (d.entryUuid !== undefined ? patientOf(d.entryUuid) : undefined),
+    })),
+    ...(tx.returnedObjectRefs ?? []).map((r) => ({
+      entity: objectRefEntity(r),
+      patient: patientOf(r.entryUuid),
+    })),
+  ];
+  return byPatient(items, (i) => i.patient ?? fallback).map(([p, list]) => [p, list.map((i) => i.entity)]);
 }
 
 function byPatient<T>(items: readonly T[], patient: (t: T) => string | undefined): [PatientRef, T[]][] {

@@ -12,7 +12,13 @@ import type {
   Coding,
 } from 'fhir/r4.js';
 import type { Transaction } from '../xca/constants.js';
-import type { AuditRequester, AuditedCode, AuditedDocument, AuditedStudy } from './audit-input.js';
+import type {
+  AuditRequester,
+  AuditedCode,
+  AuditedDocument,
+  AuditedObjectRef,
+  AuditedStudy,
+} from './audit-input.js';
 import {
   AuditEntityType,
   AuditSystem,
@@ -238,6 +244,23 @@ export function documentEntity(d: AuditedDocument): AuditEventEntity {
         ? [{ type: EntityDetailType.homeCommunityId, valueString: d.homeCommunityId }]
         : []),
     ],
+  };
+}
+
+/**
+ * An ObjectRef entity (ITI-38 returnType ObjectRef, ITI TF-2 3.38.4.1.2.3): a registry object the
+ * answer named only by its entryUUID (identifier system `urn:ietf:rfc:3986`) and home; type 2,
+ * role 3 Report, like a document.
+ */
+export function objectRefEntity(r: AuditedObjectRef): AuditEventEntity {
+  return {
+    what: { identifier: { system: AuditSystem.uri, value: r.entryUuid } },
+    type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
+    role: coding(AuditSystem.objectRole, ObjectRole.Report),
+    description: 'registry object returned as an ObjectRef (entryUUID)',
+    ...(r.homeCommunityId !== undefined
+      ? { detail: [{ type: EntityDetailType.homeCommunityId, valueString: r.homeCommunityId }] }
+      : {}),
   };
 }
 

@@ -24,7 +24,12 @@ import {
   crossGatewayRetrieveImagingDocumentSet,
 } from './cross-gateway-retrieve-imaging.js';
 import { decodeRetrieveImagingDocumentSetRequest } from '../xca/retrieve-imaging-document-set.js';
-import { faultEvent, requesterFromRequest, returnedDocuments } from './transaction-record.js';
+import {
+  faultEvent,
+  requesterFromRequest,
+  returnedDocuments,
+  returnedObjectRefs,
+} from './transaction-record.js';
 import { admit, type BrokerSecurity } from './xua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
 
@@ -126,6 +131,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
               ...(patientId !== undefined ? { patientId } : {}),
               queryXml: serialize(sreq.body),
               returnedDocuments: returnedDocuments(response.objects),
+              returnedObjectRefs: returnedObjectRefs(response.objects),
             }
           : {};
         emit({ ...event, ...facts }, bodyXml);

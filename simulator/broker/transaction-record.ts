@@ -9,6 +9,7 @@ import type {
   LegEvent,
   RequesterIdentity,
   ReturnedDocument,
+  ReturnedObjectRef,
   TransactionEvent,
 } from '../control/events.js';
 import type { Clock } from '../shared/clock.js';
@@ -221,6 +222,7 @@ export function returnedDocuments(objects: readonly RegistryObjectXml[]): Return
     const studyInstanceUids = studyUidsOf(o.xml);
     out.push({
       documentUniqueId,
+      ...(o.id !== '' ? { entryUuid: o.id } : {}),
       ...(o.home !== undefined ? { homeCommunityId: o.home } : {}),
       ...(repositoryUniqueId !== undefined ? { repositoryUniqueId } : {}),
       ...(nhs?.ok ? { patient: nhs.nhsNumber } : {}),
@@ -228,6 +230,15 @@ export function returnedDocuments(objects: readonly RegistryObjectXml[]): Return
     });
   }
   return out;
+}
+
+/** The ObjectRefs among an ITI-38 answer's objects (returnType ObjectRef): entryUUID and home. */
+export function returnedObjectRefs(objects: readonly RegistryObjectXml[]): ReturnedObjectRef[] {
+  return objects.flatMap((o) =>
+    o.kind === 'ObjectRef' && o.id !== ''
+      ? [{ entryUuid: o.id, ...(o.home !== undefined ? { homeCommunityId: o.home } : {}) }]
+      : [],
+  );
 }
 
 function externalIdentifier(xml: string, scheme: string): string | undefined {

@@ -59,6 +59,8 @@ export interface TransactionEvent {
   queryXml?: string;
   /** ITI-38: the DocumentEntries returned (ids only), for linking later retrieves to a patient. */
   returnedDocuments?: ReturnedDocument[];
+  /** ITI-38 answered with ObjectRefs (returnType ObjectRef): their entryUUIDs and homes. */
+  returnedObjectRefs?: ReturnedObjectRef[];
   /** RAD-75: the studies asked for (Study and Series Instance UIDs, with where they live). */
   studies?: RequestedStudy[];
 }
@@ -99,8 +101,17 @@ export interface CodedValue {
 }
 
 /** One DocumentEntry an ITI-38 answer returned. */
+/** An ObjectRef of an ITI-38 answer (ebRIM 3.0 ObjectRef; ITI TF-2 3.38.4.1.2.3: id and home). */
+export interface ReturnedObjectRef {
+  /** The object's entryUUID (`urn:uuid:...`). */
+  entryUuid: string;
+  homeCommunityId?: string;
+}
+
 export interface ReturnedDocument {
   documentUniqueId: string;
+  /** The DocumentEntry's entryUUID (its @id), for a later ObjectRef answer naming it. */
+  entryUuid?: string;
   homeCommunityId?: string;
   repositoryUniqueId?: string;
   /** NHS number of the entry's patientId, when it is one. */
