@@ -2,7 +2,8 @@
  * FHIR search over the stored AuditEvents (FHIR R4 search, http://hl7.org/fhir/R4/search.html, with
  * the AuditEvent search parameters of http://hl7.org/fhir/R4/auditevent.html#search):
  * - `patient`: the patient entity's NHS number (`9995649284`, `https://fhir.nhs.uk/Id/nhs-number|…`
- *   or `Patient/…`);
+ *   or `Patient/…`), or the id as sent when it was not one; `patient:missing=true` the events that
+ *   name no patient (FHIR R4 search 3.1.1.5.2 `:missing`), `false` those that name one;
  * - `date`: `recorded`, with the prefixes eq (default), ne, lt, le, gt, ge and the precision given
  *   (`2025`, `2025-03`, `2025-03-14`, or a full instant); repeat it for a range;
  * - `subtype`: a token, `[system|]code` (e.g. `urn:ihe:event-type-code|ITI-39` or `ITI-39`);
@@ -42,6 +43,13 @@ export function parseAuditEventSearch(
       case 'patient':
         tests.push((e) => values.some((v) => hasPatient(e, v)));
         break;
+      case 'patient:missing':
+        if (value !== 'true' && value !== 'false') problems.push(`patient:missing=${value}: true or false`);
+        else
+          tests.push(
+            (e) => !(e.entity ?? []).some((x) => x.role?.code === PATIENT_ROLE) === (value === 'true'),
+          );
+        break;
       case 'subtype':
         tests.push((e) =>
           values.some((v) => (e.subtype ?? []).some((c) => tokenMatches(v, c.system, c.code))),
@@ -72,7 +80,7 @@ export function parseAuditEventSearch(
       }
       default:
         problems.push(
-          `${name}: not a supported search parameter (patient, date, subtype, agent, _count, _offset)`,
+          `${name}: not a supported search parameter (patient, patient:missing, date, subtype, agent, _count, _offset)`,
         );
     }
   }

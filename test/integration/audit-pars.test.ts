@@ -189,7 +189,7 @@ describe('PARS service', () => {
             severity: 'error',
             code: 'invalid',
             diagnostics:
-              'when: not a supported search parameter (patient, date, subtype, agent, _count, _offset)',
+              'when: not a supported search parameter (patient, patient:missing, date, subtype, agent, _count, _offset)',
           },
         ],
       },
