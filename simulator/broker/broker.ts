@@ -7,7 +7,8 @@
  */
 import express, { type Request, type RequestHandler } from 'express';
 import { WSSE_NS } from '../soap/namespaces.js';
-import { createSoapEndpoint, type SoapRequest } from '../soap/server.js';
+import { createSoapEndpoint, responseEnvelope, type SoapRequest, type SoapResponse } from '../soap/server.js';
+import { newUrnUuid } from '../shared/ids.js';
 import { serialize } from '../soap/xml.js';
 import type { FaultEvent, TransactionEvent } from '../control/events.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
@@ -25,6 +26,7 @@ import {
 } from './cross-gateway-retrieve-imaging.js';
 import { decodeRetrieveImagingDocumentSetRequest } from '../xca/retrieve-imaging-document-set.js';
 import {
+  attachmentRefs,
   faultEvent,
   requesterFromRequest,
   returnedDocuments,
@@ -86,8 +88,21 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
     };
   };
-  const emit = (event: TransactionEvent, responseXml: string): void => {
-    bc.events?.emit('transaction', { ...event, responseXml });
+  /**
+   * Emit the transaction with the response envelope exactly as the server will send it (its
+   * wsa:MessageID fixed here; MTOM parts by reference), and return the answer carrying that id.
+   */
+  const emit = <R extends SoapResponse>(sreq: SoapRequest, event: TransactionEvent, answer: R): R => {
+    const sent = { ...answer, messageId: newUrnUuid() };
+    if (!bc.events || bc.events.listenerCount('transaction') === 0) return sent;
+    const responseXml = responseEnvelope(sreq.envelope.addressing.messageId, sent);
+    const attachments = answer.attachments ?? [];
+    bc.events?.emit('transaction', {
+      ...event,
+      responseXml,
+      ...(attachments.length > 0 ? { responseAttachments: attachmentRefs(attachments) } : {}),
+    });
+    return sent;
   };
   const auditing = (): boolean => (bc.events?.listenerCount('transaction') ?? 0) > 0;
   /** What the audit trail needs beyond the transaction itself (only computed when someone listens). */
@@ -134,8 +149,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
               returnedObjectRefs: returnedObjectRefs(response.objects),
             }
           : {};
-        emit({ ...event, ...facts }, bodyXml);
-        return { action: SoapAction.CrossGatewayQueryResponse, bodyXml };
+        return emit(sreq, { ...event, ...facts }, { action: SoapAction.CrossGatewayQueryResponse, bodyXml });
       },
     }),
   );
@@ -154,8 +168,11 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
         const { response, event } = await crossGatewayRetrieve(req, requestContext(sreq), ctx);
         const parts = retrieveResponseParts(response, `nir.${++seq}`);
         const facts = auditing() ? auditFacts(sreq, BrokerPath.iti39, admission.requester) : {};
-        emit({ ...event, ...facts }, parts.bodyXml);
-        return { action: SoapAction.CrossGatewayRetrieveResponse, ...parts };
+        return emit(
+          sreq,
+          { ...event, ...facts },
+          { action: SoapAction.CrossGatewayRetrieveResponse, ...parts },
+        );
       },
     }),
   );
@@ -181,16 +198,19 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
         );
         try {
           const facts = auditing() ? auditFacts(sreq, BrokerPath.rad75, admission.requester) : {};
-          emit({ ...answer.event, ...facts }, answer.bodyXml);
+          return emit(
+            sreq,
+            { ...answer.event, ...facts },
+            {
+              action: SoapAction.CrossGatewayRetrieveImagingDocumentSetResponse,
+              bodyXml: answer.bodyXml,
+              streamedAttachments: answer.parts,
+            },
+          );
         } catch (err) {
           answer.parts.close();
           throw err;
         }
-        return {
-          action: SoapAction.CrossGatewayRetrieveImagingDocumentSetResponse,
-          bodyXml: answer.bodyXml,
-          streamedAttachments: answer.parts,
-        };
       },
     }),
   );

@@ -2,8 +2,9 @@
  * Building the TransactionEvent of one consumer request, and the facts the audit trail needs from
  * the request (requester identity, returned DocumentEntry ids).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type {
+  AttachmentRef,
   CodedValue,
   FaultEvent,
   LegEvent,
@@ -23,6 +24,18 @@ import { REFERENCE_ID_LIST_SLOT } from '../xca/rim-xml.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import type { RegistryError, RegistryObjectXml } from '../xca/types.js';
 import type { RequestContext } from './context.js';
+
+/** MTOM parts by reference for the transaction log: Content-ID, Content-Type, size, SHA-256. */
+export function attachmentRefs(
+  parts: readonly { contentId: string; contentType: string; body: Buffer }[],
+): AttachmentRef[] {
+  return parts.map((p) => ({
+    contentId: p.contentId,
+    contentType: p.contentType,
+    bytes: p.body.length,
+    sha256: createHash('sha256').update(p.body).digest('hex'),
+  }));
+}
 
 /** A TransactionEvent ending now; the caller adds `responseXml` once the answer is encoded. */
 export function transactionEvent(
