@@ -9,6 +9,7 @@
  * - RAD-75: type DCM 110103 DICOM Instances Accessed ("Study Used"), subtype RAD-75, one study
  *   entity per Study Instance UID with its Series Instance UIDs and document/repository ids.
  * - A SOAP Fault: the endpoint's transaction, outcome 8 or 12, no patient (none could be read).
+ * Every event fits PARS's 2 MiB: values from the request are bounded as bounds.ts describes.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditEventEntity } from 'fhir/r4.js';
@@ -17,11 +18,13 @@ import { isValidNhsNumber } from '../xca/nhs-number.js';
 import type { ActionCodeMap } from './action-codes.js';
 import type { AuditedFault, AuditedStudy, AuditedTransaction } from './audit-input.js';
 import { AuditSystem, EventIdFor, IheEventType } from './codes.js';
+import { boundStrings, withinEventBound } from './bounds.js';
 import {
   auditSource,
   coding,
   documentEntity,
   endpointEntity,
+  objectRefEntity,
   patientEntity,
   queryEntity,
   requesterAgents,
@@ -58,60 +61,85 @@ export function transactionAuditEvents(
 ): AuditEvent[] {
   const outcome = transactionOutcome(tx);
   const fallback = validNhs(tx.requester?.patientId);
+  const events = (p: PatientRef, fixed: AuditEventEntity[], spread: AuditEventEntity[]): AuditEvent[] =>
+    withinEventBound(boundStrings([...patientEntities(p), ...fixed]), boundStrings(spread), (entity) =>
+      boundStrings(baseEvent(tx, cfg, outcome, entity)),
+    );
   switch (tx.transaction) {
-    case 'ITI-38':
-      return queryPatients(tx, fallback).map((p) =>
-        baseEvent(tx, cfg, outcome, [
-          ...patientEntities(p),
-          ...common(tx, cfg),
-          ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml)] : []),
-        ]),
+    case 'ITI-38': {
+      const fixed = [...common(tx, cfg), ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml)] : [])];
+      if (tx.patient !== undefined || tx.patientId !== undefined)
+        return queryPatients(tx).flatMap((p) => events(p, fixed, []));
+      return returnedByPatient(tx, patientOf, fallback).flatMap(([p, entities]) =>
+        events(p, fixed, entities),
       );
+    }
     case 'ITI-39':
-      return byPatient(tx.documents ?? [], (d) => d.patient ?? patientOf(d.documentUniqueId) ?? fallback).map(
-        ([p, docs]) =>
-          baseEvent(tx, cfg, outcome, [
-            ...patientEntities(p),
-            ...common(tx, cfg),
-            ...docs.map(documentEntity),
-          ]),
-      );
+      return byPatient(
+        tx.documents ?? [],
+        (d) => d.patient ?? patientOf(d.documentUniqueId) ?? fallback,
+      ).flatMap(([p, docs]) => events(p, common(tx, cfg), docs.map(documentEntity)));
     case 'RAD-75':
-      return byPatient(tx.studies ?? [], (s) => s.patient ?? firstKnown(s, patientOf) ?? fallback).map(
-        ([p, studies]) =>
-          baseEvent(tx, cfg, outcome, [
-            ...patientEntities(p),
-            ...common(tx, cfg),
-            ...studies.map(studyEntity),
-          ]),
+      return byPatient(tx.studies ?? [], (s) => s.patient ?? firstKnown(s, patientOf) ?? fallback).flatMap(
+        ([p, studies]) => events(p, common(tx, cfg), studies.map(studyEntity)),
       );
   }
 }
 
 /** The AuditEvent of a request answered with a SOAP Fault (outcome 8, or 12 for env:Receiver). */
 export function faultAuditEvent(f: AuditedFault, cfg: AuditEventConfig): AuditEvent {
-  return baseEvent(f, cfg, faultOutcome(f), [
-    ...(f.messageId !== undefined ? [transactionEntity(f.messageId)] : []),
-    endpointEntity(f.transaction, f.endpoint, cfg.productId),
-  ]);
+  return boundStrings(
+    baseEvent(f, cfg, faultOutcome(f), [
+      ...(f.messageId !== undefined ? [transactionEntity(f.messageId)] : []),
+      endpointEntity(f.transaction, f.endpoint, cfg.productId),
+    ]),
+  );
 }
 
 /** A patient as the events name it: an NHS number, an id that is not one, or nobody. */
 type PatientRef = { nhsNumber: string } | { rawId: string } | undefined;
 
-function queryPatients(tx: AuditedTransaction, fallback: string | undefined): PatientRef[] {
+function queryPatients(tx: AuditedTransaction): PatientRef[] {
   if (tx.patient !== undefined) return [{ nhsNumber: tx.patient }];
-  if (tx.patientId !== undefined) return [{ rawId: tx.patientId }];
-  const returned = [...new Set((tx.returnedDocuments ?? []).flatMap((d) => (d.patient ? [d.patient] : [])))];
-  if (returned.length > 0) return returned.map((nhsNumber) => ({ nhsNumber }));
-  return [fallback !== undefined ? { nhsNumber: fallback } : undefined];
+  return [{ rawId: tx.patientId! }];
+}
+
+/**
+ * A query that names no patient (GetDocuments, GetAssociations, ...): what it returned, grouped by
+ * patient (the DocumentEntry's own patientId, else the patient learnt for its uniqueId or
+ * entryUUID, else the XUA resource-id), as document entities (LeafClass) or ObjectRef entities
+ * (entryUUID and home), so that the access is found by patient, or by document when no party
+ * revealed the patient.
+ */
+function returnedByPatient(
+  tx: AuditedTransaction,
+  patientOf: PatientOfDocument,
+  fallback: string | undefined,
+): [PatientRef, AuditEventEntity[]][] {
+  type Item = { entity: AuditEventEntity; patient: string | undefined };
+  const items: Item[] = [
+    ...(tx.returnedDocuments ?? []).map((d) => ({
+      entity: documentEntity(d),
+      patient:
+        d.patient ??
+        patientOf(d.documentUniqueId) ??
+        (d.entryUuid !== undefined ? patientOf(d.entryUuid) : undefined),
+    })),
+    ...(tx.returnedObjectRefs ?? []).map((r) => ({
+      entity: objectRefEntity(r),
+      patient: patientOf(r.entryUuid),
+    })),
+  ];
+  return byPatient(items, (i) => i.patient ?? fallback).map(([p, list]) => [p, list.map((i) => i.entity)]);
 }
 
 function byPatient<T>(items: readonly T[], patient: (t: T) => string | undefined): [PatientRef, T[]][] {
   const groups = new Map<string | undefined, T[]>();
   for (const item of items) {
     const p = patient(item);
-    groups.set(p, [...(groups.get(p) ?? []), item]);
+    const list = groups.get(p);
+    if (list) list.push(item);
+    else groups.set(p, [item]);
   }
   if (groups.size === 0) return [[undefined, []]];
   return [...groups].map(([p, list]) => [p === undefined ? undefined : { nhsNumber: p }, list]);

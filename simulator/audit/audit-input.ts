@@ -34,12 +34,20 @@ export interface AuditRequester {
 /** A document named by a request (ITI-39) or an answer (ITI-38). */
 export interface AuditedDocument {
   documentUniqueId: string;
+  /** The DocumentEntry's entryUUID, when the answer gave it. */
+  entryUuid?: string;
   homeCommunityId?: string;
   repositoryUniqueId?: string;
   /** NHS number, when known. */
   patient?: string;
   /** Study Instance UIDs the entry names (a KOS manifest's referenceIdList). */
   studyInstanceUids?: readonly string[];
+}
+
+/** An ObjectRef of an ITI-38 answer: a registry object named by its entryUUID only. */
+export interface AuditedObjectRef {
+  entryUuid: string;
+  homeCommunityId?: string;
 }
 
 /** A study of a RAD-75 request (RAD TF-3 4.75). */
@@ -81,6 +89,8 @@ export interface AuditedTransaction {
   queryXml?: string;
   /** ITI-38: the DocumentEntries returned (ids only). */
   returnedDocuments?: readonly AuditedDocument[];
+  /** ITI-38: the ObjectRefs returned (returnType ObjectRef): entryUUID and home. */
+  returnedObjectRefs?: readonly AuditedObjectRef[];
 }
 
 /** A consumer request answered with a SOAP Fault (structurally control/events.ts FaultEvent). */

@@ -48,7 +48,7 @@ export class AuditTrail {
     const events = transactionAuditEvents(
       tx,
       this.cfg,
-      (id) => this.index.patientOf(id) ?? this.index.patientOfStudy(id),
+      (id) => this.index.patientOf(id) ?? this.index.patientOfStudy(id) ?? this.index.patientOfEntry(id),
     );
     this.write(events);
     return events;

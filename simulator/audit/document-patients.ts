@@ -21,6 +21,7 @@ export class DocumentPatientIndex {
     for (const d of documents) {
       if (d.patient === undefined) continue;
       this.set(d.documentUniqueId, d.patient);
+      if (d.entryUuid !== undefined) this.set(entryKey(d.entryUuid), d.patient);
       for (const uid of d.studyInstanceUids ?? []) this.set(studyKey(uid), d.patient);
     }
   }
@@ -28,6 +29,11 @@ export class DocumentPatientIndex {
   /** The NHS number of a document, when learnt. */
   patientOf(documentUniqueId: string): string | undefined {
     return this.map.get(documentUniqueId);
+  }
+
+  /** The NHS number of a DocumentEntry by its entryUUID (an ObjectRef answer names no more). */
+  patientOfEntry(entryUuid: string): string | undefined {
+    return this.map.get(entryKey(entryUuid));
   }
 
   /** The NHS number of a study, when a manifest naming it was returned. */
@@ -48,3 +54,4 @@ export class DocumentPatientIndex {
 }
 
 const studyKey = (uid: string): string => `study:${uid}`;
+const entryKey = (uuid: string): string => `entry:${uuid}`;

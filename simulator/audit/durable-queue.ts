@@ -51,6 +51,7 @@ interface AckPosition {
   offset: number;
 }
 
+const DEAD_LETTERS = 'rejected.ndjson';
 const SEGMENT = /^journal-(\d{10})\.ndjson$/;
 const segmentName = (n: number): string => `journal-${String(n).padStart(10, '0')}.ndjson`;
 /** Queues open in this process, by directory: a file lock cannot tell them apart by pid. */
@@ -136,12 +137,26 @@ export class DurableQueue {
     rmSync(this.segmentPath(head.segment), { force: true });
   }
 
-  /** Set the head aside in `rejected.ndjson` with why (PARS refused it as invalid) and acknowledge it. */
+  /** The dead-letter file: `rejected.ndjson` beside the journal. */
+  get deadLetterFile(): string {
+    return path.join(this.dir, DEAD_LETTERS);
+  }
+
+  /**
+   * Set the head aside in the dead-letter file (one JSON line `{id, reason, item}`, on disk before
+   * the head is acknowledged) and acknowledge it: PARS refused it for good.
+   */
   deadLetter(reason: string): void {
     const head = this.pending[0];
     if (!head) throw new Error('audit queue: nothing to set aside');
     const line = JSON.stringify({ id: head.id, reason, item: JSON.parse(head.json) as unknown }) + '\n';
-    writeFileSync(path.join(this.dir, 'rejected.ndjson'), line, { flag: 'a' });
+    const fd = openSync(this.deadLetterFile, 'a');
+    try {
+      writeSync(fd, line);
+      if (this.opts.fsync) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     this.ack();
   }
 
@@ -216,6 +231,22 @@ export function queueDepthOnDisk(dir: string): number {
     for (let i = s === ack.segment ? ack.offset : 0; i < text.length; i++) if (text[i] === 0x0a) n++;
   }
   return n;
+}
+
+/**
+ * Events dead-lettered in the queue directory `dir` (distinct ids in `rejected.ndjson`, so an event
+ * set aside twice around a crash counts once), read from disk (for `sim status`). 0 when none.
+ */
+export function deadLettersOnDisk(dir: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dir, DEAD_LETTERS), 'utf8');
+  } catch {
+    return 0;
+  }
+  const ids = new Set<string>();
+  for (const m of text.matchAll(/^\{"id":("(?:[^"\\]|\\.)*")/gm)) ids.add(JSON.parse(m[1]!) as string);
+  return ids.size;
 }
 
 function idOf(json: string): string | undefined {

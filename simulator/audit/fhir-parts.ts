@@ -12,7 +12,13 @@ import type {
   Coding,
 } from 'fhir/r4.js';
 import type { Transaction } from '../xca/constants.js';
-import type { AuditRequester, AuditedCode, AuditedDocument, AuditedStudy } from './audit-input.js';
+import type {
+  AuditRequester,
+  AuditedCode,
+  AuditedDocument,
+  AuditedObjectRef,
+  AuditedStudy,
+} from './audit-input.js';
 import {
   AuditEntityType,
   AuditSystem,
@@ -26,6 +32,7 @@ import {
   SecuritySourceType,
   type AuditCode,
 } from './codes.js';
+import { boundQuery, TRUNCATED_DETAIL } from './bounds.js';
 
 /** Who records the events (AuditEvent.source). */
 export interface AuditObserver {
@@ -152,7 +159,11 @@ export function auditSource(observer: AuditObserver, site: string | undefined): 
   };
 }
 
-/** The patient entity: an NHS number (PARS entity[patient]), or the id as sent when it is not one. */
+/**
+ * The patient entity: an NHS number (PARS entity[patient]), or, when the id sent is not one, the
+ * id as sent: its CX ID component (HL7 v2 CX.1, what a search by patient finds) as the identifier
+ * value and the whole CX (with its assigning authority) as `what.display`.
+ */
 export function patientEntity(patient: { nhsNumber: string } | { rawId: string }): AuditEventEntity {
   const base = {
     type: coding(AuditSystem.auditEntityType, AuditEntityType.Person),
@@ -160,8 +171,12 @@ export function patientEntity(patient: { nhsNumber: string } | { rawId: string }
   };
   if ('nhsNumber' in patient)
     return { what: { identifier: { system: AuditSystem.nhsNumber, value: patient.nhsNumber } }, ...base };
+  const id = patient.rawId.split('^')[0]!.trim();
   return {
-    what: { identifier: { value: patient.rawId } },
+    what: {
+      identifier: { value: id === '' ? patient.rawId : id },
+      ...(id !== patient.rawId ? { display: patient.rawId } : {}),
+    },
     ...base,
     description: 'the patient id sent is not a valid NHS number',
   };
@@ -195,19 +210,22 @@ export function endpointEntity(
 
 /**
  * The query entity of ITI-38 (DICOM PS3.15 A.5.3 Query; BALP query: type 2, role 24, the request
- * base64-encoded): the AdhocQueryRequest as received, identified by its stored-query id.
+ * base64-encoded): the AdhocQueryRequest as received (its first MAX_AUDIT_QUERY characters, with a
+ * `truncated` detail giving the full length and SHA-256 when longer), identified by its stored-query id.
  */
 export function queryEntity(queryXml: string): AuditEventEntity {
-  const queryId = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\sid="([^"]+)"/.exec(queryXml)?.[1];
-  const home = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\shome="([^"]+)"/.exec(queryXml)?.[1];
+  const kept = boundQuery(queryXml);
+  const queryId = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\sid="([^"]+)"/.exec(kept.xml)?.[1];
+  const home = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\shome="([^"]+)"/.exec(kept.xml)?.[1];
   return {
     ...(queryId !== undefined ? { what: { identifier: { value: queryId } } } : {}),
     type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
     role: coding(AuditSystem.objectRole, ObjectRole.Query),
-    query: Buffer.from(queryXml, 'utf8').toString('base64'),
+    query: Buffer.from(kept.xml, 'utf8').toString('base64'),
     detail: [
       { type: EntityDetailType.queryEncoding, valueString: 'UTF-8' },
       ...(home !== undefined ? [{ type: EntityDetailType.homeCommunityId, valueString: home }] : []),
+      ...(kept.marker !== undefined ? [{ type: TRUNCATED_DETAIL, valueString: kept.marker }] : []),
     ],
   };
 }
@@ -226,6 +244,23 @@ export function documentEntity(d: AuditedDocument): AuditEventEntity {
         ? [{ type: EntityDetailType.homeCommunityId, valueString: d.homeCommunityId }]
         : []),
     ],
+  };
+}
+
+/**
+ * An ObjectRef entity (ITI-38 returnType ObjectRef, ITI TF-2 3.38.4.1.2.3): a registry object the
+ * answer named only by its entryUUID (identifier system `urn:ietf:rfc:3986`) and home; type 2,
+ * role 3 Report, like a document.
+ */
+export function objectRefEntity(r: AuditedObjectRef): AuditEventEntity {
+  return {
+    what: { identifier: { system: AuditSystem.uri, value: r.entryUuid } },
+    type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
+    role: coding(AuditSystem.objectRole, ObjectRole.Report),
+    description: 'registry object returned as an ObjectRef (entryUUID)',
+    ...(r.homeCommunityId !== undefined
+      ? { detail: [{ type: EntityDetailType.homeCommunityId, valueString: r.homeCommunityId }] }
+      : {}),
   };
 }
 

@@ -1,9 +1,13 @@
 /**
  * Sending one AuditEvent to PARS: `POST {base}/FHIR/R4/AuditEvent` with `application/fhir+json`
  * (PARS "Record Audit Event", modelled on IHE RESTful ATNA ITI-20). The answer decides what the
- * queue does: 201 (stored) or 200 (already stored under this id) -> delivered; 400 or 422 (the
- * event itself is invalid) -> rejected, set aside; anything else (no connection, timeout, 5xx,
- * 404 of a wrong URL, 429) -> retry later.
+ * queue does (RFC 9110 section 15):
+ * - 201 (stored) or 200 (already stored under this id) -> delivered;
+ * - a 4xx that refuses this event for good (400, 413 Content Too Large, 422, 409, 415, ...) ->
+ *   rejected: dead-lettered, so that it never blocks the events behind it;
+ * - 408 and 429 (try again later), and 401, 403, 404, 405 (they describe the endpoint or the
+ *   credentials, a configuration the operator fixes, not this event), 5xx, no connection, a
+ *   timeout -> retry later, keeping the order.
  */
 import { Agent, request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -62,8 +66,32 @@ export function parsSender(base: string, timeoutMs = 10_000): { send: AuditEvent
   return { send, close: () => agent.destroy() };
 }
 
-function classify(status: number, body: string): SendResult {
+/** 4xx answers that say nothing about the event itself: retried (see the module comment). */
+const RETRIED_4XX = new Set([401, 403, 404, 405, 408, 429]);
+
+/** What one PARS answer means for the event sent (exported for tests). */
+export function classify(status: number, body: string): SendResult {
   if (status === 201 || status === 200) return { kind: 'delivered', status };
-  if (status === 400 || status === 422) return { kind: 'rejected', status, detail: body.slice(0, 2000) };
+  if (status >= 400 && status < 500 && !RETRIED_4XX.has(status))
+    return { kind: 'rejected', status, detail: outcomeText(body) };
   return { kind: 'retry', detail: `HTTP ${status}` };
+}
+
+/**
+ * The diagnostics of a FHIR R4 OperationOutcome answer, joined with `; ` (each issue's diagnostics,
+ * else its details.text, else its code); the body itself when it is not one. At most 2,000 characters.
+ */
+export function outcomeText(body: string): string {
+  let text = body;
+  try {
+    const o = JSON.parse(body) as {
+      resourceType?: unknown;
+      issue?: { diagnostics?: string; details?: { text?: string }; code?: string }[];
+    };
+    if (o.resourceType === 'OperationOutcome' && Array.isArray(o.issue))
+      text = o.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code ?? '').join('; ');
+  } catch {
+    /* not JSON: the body as sent */
+  }
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }

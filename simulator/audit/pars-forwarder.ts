@@ -2,7 +2,9 @@
  * Draining the durable queue into PARS: one event at a time from the head (so PARS receives them
  * in order), acknowledged only once PARS has stored it. While PARS is down or slow the broker keeps
  * serving; the forwarder retries with exponential backoff (initialMs doubling to maxMs) and the
- * queue grows on disk. Events PARS refuses as invalid (400/422) are set aside, not retried forever.
+ * queue grows on disk. Events PARS refuses for good (a 4xx such as 400, 413, 422: pars-client.ts)
+ * are dead-lettered (`rejected.ndjson` beside the queue, logged at error level with the event id,
+ * the status and PARS's OperationOutcome text) and delivery of the rest goes on in order.
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,7 +29,7 @@ export interface ForwarderStats {
   duplicates: number;
   /** Failed attempts that will be retried. */
   retries: number;
-  /** Set aside as invalid. */
+  /** Dead-lettered since start: PARS refused them for good. */
   rejected: number;
   /** Why the last attempt failed, while PARS is failing. */
   lastError?: string;
@@ -98,8 +100,8 @@ export class ParsForwarder extends EventEmitter<{ drained: [] }> {
         this.queue.deadLetter(`HTTP ${r.status}: ${r.detail}`);
         this.stats.rejected += 1;
         this.logger.error(
-          { id: head.id, status: r.status, detail: r.detail },
-          'PARS rejected an audit event; set aside',
+          { id: head.id, status: r.status, outcome: r.detail, deadLetterFile: this.queue.deadLetterFile },
+          `PARS refused audit event ${head.id} with HTTP ${r.status} (${r.detail}); dead-lettered, delivering the rest`,
         );
         if (this.queue.depth === 0) this.emit('drained');
       } else {

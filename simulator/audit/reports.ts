@@ -30,6 +30,11 @@ export interface AccessRecord {
   documents: string[];
   /** The wsa:MessageID. */
   messageId?: string;
+  /**
+   * `document` when the event names no patient and the report placed it by a document, entry or
+   * study that belongs to the patient (Patient Access Report only).
+   */
+  via?: 'document';
 }
 
 /** A report: what it is about and the accesses, oldest first. */
@@ -82,10 +87,24 @@ export function accessRecord(e: AuditEvent): AccessRecord {
   };
 }
 
-/** Patient Access Report: every access to `nhsNumber`'s records, oldest first. */
-export function patientAccessReport(events: readonly AuditEvent[], nhsNumber: string): AccessReport {
-  const accesses = events.map(accessRecord).filter((r) => r.patient === nhsNumber);
-  return { kind: 'patient', subject: nhsNumber, accesses: byTime(accesses) };
+/**
+ * Patient Access Report: every access to `nhsNumber`'s records, oldest first: the events naming
+ * the patient, and those naming no patient (no party revealed it) but a document uniqueId, an
+ * entryUUID or a `study <Study Instance UID>` in `patientDocuments` (e.g. from the registry, the
+ * data pack) or named by one of the patient's own events; those carry `via: 'document'`.
+ */
+export function patientAccessReport(
+  events: readonly AuditEvent[],
+  nhsNumber: string,
+  patientDocuments: ReadonlySet<string> = new Set(),
+): AccessReport {
+  const records = events.map(accessRecord);
+  const mine = records.filter((r) => r.patient === nhsNumber);
+  const known = new Set([...patientDocuments, ...mine.flatMap((r) => r.documents)]);
+  const linked = records
+    .filter((r) => r.patient === undefined && r.documents.some((d) => known.has(d)))
+    .map((r) => ({ ...r, via: 'document' as const }));
+  return { kind: 'patient', subject: nhsNumber, accesses: byTime([...mine, ...linked]) };
 }
 
 /**

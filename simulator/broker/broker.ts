@@ -8,7 +8,8 @@
  */
 import express, { type Request, type RequestHandler } from 'express';
 import { WSSE_NS } from '../soap/namespaces.js';
-import { createSoapEndpoint, type SoapRequest } from '../soap/server.js';
+import { createSoapEndpoint, responseEnvelope, type SoapRequest, type SoapResponse } from '../soap/server.js';
+import { newUrnUuid } from '../shared/ids.js';
 import { serialize } from '../soap/xml.js';
 import type { FaultEvent, TransactionEvent } from '../control/events.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
@@ -26,7 +27,13 @@ import {
 } from './cross-gateway-retrieve-imaging.js';
 import { decodeRetrieveImagingDocumentSetRequest } from '../xca/retrieve-imaging-document-set.js';
 import { XCA_WSDL } from '../xca/wsdl.js';
-import { faultEvent, requesterFromRequest, returnedDocuments } from './transaction-record.js';
+import {
+  attachmentRefs,
+  faultEvent,
+  requesterFromRequest,
+  returnedDocuments,
+  returnedObjectRefs,
+} from './transaction-record.js';
 import { admit, type BrokerSecurity } from './xua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
 
@@ -83,8 +90,21 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
     };
   };
-  const emit = (event: TransactionEvent, responseXml: string): void => {
-    bc.events?.emit('transaction', { ...event, responseXml });
+  /**
+   * Emit the transaction with the response envelope exactly as the server will send it (its
+   * wsa:MessageID fixed here; MTOM parts by reference), and return the answer carrying that id.
+   */
+  const emit = <R extends SoapResponse>(sreq: SoapRequest, event: TransactionEvent, answer: R): R => {
+    const sent = { ...answer, messageId: newUrnUuid() };
+    if (!bc.events || bc.events.listenerCount('transaction') === 0) return sent;
+    const responseXml = responseEnvelope(sreq.envelope.addressing.messageId, sent);
+    const attachments = answer.attachments ?? [];
+    bc.events?.emit('transaction', {
+      ...event,
+      responseXml,
+      ...(attachments.length > 0 ? { responseAttachments: attachmentRefs(attachments) } : {}),
+    });
+    return sent;
   };
   const auditing = (): boolean => (bc.events?.listenerCount('transaction') ?? 0) > 0;
   /** What the audit trail needs beyond the transaction itself (only computed when someone listens). */
@@ -129,10 +149,10 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
               ...(patientId !== undefined ? { patientId } : {}),
               queryXml: serialize(sreq.body),
               returnedDocuments: returnedDocuments(response.objects),
+              returnedObjectRefs: returnedObjectRefs(response.objects),
             }
           : {};
-        emit({ ...event, ...facts }, bodyXml);
-        return { action: SoapAction.CrossGatewayQueryResponse, bodyXml };
+        return emit(sreq, { ...event, ...facts }, { action: SoapAction.CrossGatewayQueryResponse, bodyXml });
       },
     }),
   );
@@ -152,8 +172,11 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
         const { response, event } = await crossGatewayRetrieve(req, requestContext(sreq), ctx);
         const parts = retrieveResponseParts(response, `nir.${++seq}`);
         const facts = auditing() ? auditFacts(sreq, BrokerPath.iti39, admission.requester) : {};
-        emit({ ...event, ...facts }, parts.bodyXml);
-        return { action: SoapAction.CrossGatewayRetrieveResponse, ...parts };
+        return emit(
+          sreq,
+          { ...event, ...facts },
+          { action: SoapAction.CrossGatewayRetrieveResponse, ...parts },
+        );
       },
     }),
   );
@@ -180,16 +203,19 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
         );
         try {
           const facts = auditing() ? auditFacts(sreq, BrokerPath.rad75, admission.requester) : {};
-          emit({ ...answer.event, ...facts }, answer.bodyXml);
+          return emit(
+            sreq,
+            { ...answer.event, ...facts },
+            {
+              action: SoapAction.CrossGatewayRetrieveImagingDocumentSetResponse,
+              bodyXml: answer.bodyXml,
+              streamedAttachments: answer.parts,
+            },
+          );
         } catch (err) {
           answer.parts.close();
           throw err;
         }
-        return {
-          action: SoapAction.CrossGatewayRetrieveImagingDocumentSetResponse,
-          bodyXml: answer.bodyXml,
-          streamedAttachments: answer.parts,
-        };
       },
     }),
   );

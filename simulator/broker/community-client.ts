@@ -20,14 +20,20 @@ import type {
   RetrieveDocumentSetRequest,
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
+import type { AttachmentRef } from '../control/events.js';
 import type { LegFailure } from './leg.js';
 import { certificateLegFailure } from './leg-certificate.js';
+import { attachmentRefs } from './transaction-record.js';
 
 /** What went over the wire on one leg (for the transaction log). */
 export interface LegExchange {
   httpStatus: number;
+  /** The request envelope as sent. */
   requestXml: string;
+  /** The response envelope (MTOM root part). */
   responseXml: string;
+  /** The response's MTOM parts, by reference. */
+  responseAttachments?: AttachmentRef[];
 }
 
 /** A decoded answer and its exchange. */
@@ -85,7 +91,7 @@ export async function queryCommunity(
     signal,
     ...legCallOptions(url, t),
   });
-  const exchange = { httpStatus: res.httpStatus, requestXml: bodyXml, responseXml: res.rawXml };
+  const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };
   return { value: decodeAdhocQueryResponse(res.body), exchange };
 }
 
@@ -107,7 +113,18 @@ export async function retrieveFromCommunity(
     signal,
     ...legCallOptions(url, t),
   });
-  const exchange = { httpStatus: res.httpStatus, requestXml: bodyXml, responseXml: res.rawXml };
+  const exchange = {
+    httpStatus: res.httpStatus,
+    requestXml: res.requestXml,
+    responseXml: res.rawXml,
+    ...(res.attachments.size > 0
+      ? {
+          responseAttachments: attachmentRefs(
+            [...res.attachments].map(([contentId, p]) => ({ contentId, ...p })),
+          ),
+        }
+      : {}),
+  };
   return {
     value: decodeRetrieveDocumentSetResponse(res.body, (el) => resolveXopContent(el, res.attachments)),
     exchange,

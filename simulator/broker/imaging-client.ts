@@ -62,7 +62,7 @@ export async function retrieveImagingFromCommunity(
       partIds.set(placeholder, id);
       return placeholder;
     });
-    const exchange = { httpStatus: res.httpStatus, requestXml: bodyXml, responseXml: res.rawXml };
+    const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };
     return { value: { ...decoded, partIds, parts: res.parts }, exchange };
   } catch (err) {
     res.parts.close();

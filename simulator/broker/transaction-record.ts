@@ -2,13 +2,15 @@
  * Building the TransactionEvent of one consumer request, and the facts the audit trail needs from
  * the request (requester identity, returned DocumentEntry ids).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type {
+  AttachmentRef,
   CodedValue,
   FaultEvent,
   LegEvent,
   RequesterIdentity,
   ReturnedDocument,
+  ReturnedObjectRef,
   TransactionEvent,
 } from '../control/events.js';
 import type { Clock } from '../shared/clock.js';
@@ -22,6 +24,18 @@ import { REFERENCE_ID_LIST_SLOT } from '../xca/rim-xml.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import type { RegistryError, RegistryObjectXml } from '../xca/types.js';
 import type { RequestContext } from './context.js';
+
+/** MTOM parts by reference for the transaction log: Content-ID, Content-Type, size, SHA-256. */
+export function attachmentRefs(
+  parts: readonly { contentId: string; contentType: string; body: Buffer }[],
+): AttachmentRef[] {
+  return parts.map((p) => ({
+    contentId: p.contentId,
+    contentType: p.contentType,
+    bytes: p.body.length,
+    sha256: createHash('sha256').update(p.body).digest('hex'),
+  }));
+}
 
 /** A TransactionEvent ending now; the caller adds `responseXml` once the answer is encoded. */
 export function transactionEvent(
@@ -221,6 +235,7 @@ export function returnedDocuments(objects: readonly RegistryObjectXml[]): Return
     const studyInstanceUids = studyUidsOf(o.xml);
     out.push({
       documentUniqueId,
+      ...(o.id !== '' ? { entryUuid: o.id } : {}),
       ...(o.home !== undefined ? { homeCommunityId: o.home } : {}),
       ...(repositoryUniqueId !== undefined ? { repositoryUniqueId } : {}),
       ...(nhs?.ok ? { patient: nhs.nhsNumber } : {}),
@@ -228,6 +243,15 @@ export function returnedDocuments(objects: readonly RegistryObjectXml[]): Return
     });
   }
   return out;
+}
+
+/** The ObjectRefs among an ITI-38 answer's objects (returnType ObjectRef): entryUUID and home. */
+export function returnedObjectRefs(objects: readonly RegistryObjectXml[]): ReturnedObjectRef[] {
+  return objects.flatMap((o) =>
+    o.kind === 'ObjectRef' && o.id !== ''
+      ? [{ entryUuid: o.id, ...(o.home !== undefined ? { homeCommunityId: o.home } : {}) }]
+      : [],
+  );
 }
 
 function externalIdentifier(xml: string, scheme: string): string | undefined {

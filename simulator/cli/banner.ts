@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SimState } from './state.js';
 import { curlFindDocuments } from './example-request.js';
-import { queueDepthOnDisk } from '../audit/durable-queue.js';
+import { deadLettersOnDisk, queueDepthOnDisk } from '../audit/durable-queue.js';
 
 /** A container of the docker runtime as the engine reports it now (runtime/docker-project.ts). */
 export interface BannerContainer {
@@ -42,11 +42,16 @@ export function printBanner(s: SimState, activeFaults?: number, containers?: Ban
   if (s.pars !== undefined) {
     out.push('');
     out.push(`PARS (audit, FHIR R4): ${s.pars.url}/FHIR/R4/AuditEvent`);
-    if (s.runtime === 'in-process')
+    if (s.runtime === 'in-process') {
       out.push(
         `  queued for PARS: ${queueDepthOnDisk(s.pars.queueDir)}; this run's audit file: ${s.pars.auditFile}`,
       );
-    else
+      const refused = deadLettersOnDisk(s.pars.queueDir);
+      if (refused > 0)
+        out.push(
+          `  REFUSED by PARS and dead-lettered: ${refused} (see ${path.join(s.pars.queueDir, 'rejected.ndjson')})`,
+        );
+    } else
       out.push(
         `  records and the broker's audit trail in the volumes ${s.docker.volumes.join(', ') || '(none)'}`,
       );

@@ -19,9 +19,22 @@ export interface LegEvent {
   failure?: { reason: string; detail: string };
   /** errorCode of each RegistryError the community returned. */
   errorCodes: string[];
-  /** The SOAP body sent and the envelope received (XML root part), when available. */
+  /** The request envelope sent and the response envelope received (MTOM: root parts), when available. */
   requestXml?: string;
   responseXml?: string;
+  /** The MTOM parts of the response received (ITI-39), by reference. */
+  responseAttachments?: AttachmentRef[];
+}
+
+/**
+ * An MTOM part (ITI TF-2 Appendix V; XOP) referenced from a logged envelope's xop:Include: its
+ * Content-ID (no angle brackets), Content-Type, size in bytes and SHA-256 (hex) of its bytes.
+ */
+export interface AttachmentRef {
+  contentId: string;
+  contentType: string;
+  bytes: number;
+  sha256: string;
 }
 
 /** One consumer request the broker answered. */
@@ -44,9 +57,11 @@ export interface TransactionEvent {
   /** Documents (ITI-39) or registry objects (ITI-38) returned. */
   resultCount: number;
   legs: LegEvent[];
-  /** The consumer's request envelope and the response body, for the transaction log. */
+  /** The consumer's request envelope and the response envelope (MTOM: root parts), for the transaction log. */
   requestXml?: string;
   responseXml?: string;
+  /** The MTOM parts of the response to the consumer (ITI-39), by reference. */
+  responseAttachments?: AttachmentRef[];
   /** The patient id exactly as the request carried it (ITI-38), valid NHS number or not. */
   patientId?: string;
   /** Who asked, as far as the request tells (audit: PARS agents). */
@@ -59,6 +74,8 @@ export interface TransactionEvent {
   queryXml?: string;
   /** ITI-38: the DocumentEntries returned (ids only), for linking later retrieves to a patient. */
   returnedDocuments?: ReturnedDocument[];
+  /** ITI-38 answered with ObjectRefs (returnType ObjectRef): their entryUUIDs and homes. */
+  returnedObjectRefs?: ReturnedObjectRef[];
   /** RAD-75: the studies asked for (Study and Series Instance UIDs, with where they live). */
   studies?: RequestedStudy[];
 }
@@ -99,8 +116,17 @@ export interface CodedValue {
 }
 
 /** One DocumentEntry an ITI-38 answer returned. */
+/** An ObjectRef of an ITI-38 answer (ebRIM 3.0 ObjectRef; ITI TF-2 3.38.4.1.2.3: id and home). */
+export interface ReturnedObjectRef {
+  /** The object's entryUUID (`urn:uuid:...`). */
+  entryUuid: string;
+  homeCommunityId?: string;
+}
+
 export interface ReturnedDocument {
   documentUniqueId: string;
+  /** The DocumentEntry's entryUUID (its @id), for a later ObjectRef answer naming it. */
+  entryUuid?: string;
   homeCommunityId?: string;
   repositoryUniqueId?: string;
   /** NHS number of the entry's patientId, when it is one. */

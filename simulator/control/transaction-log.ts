@@ -1,8 +1,13 @@
 /**
  * The control API's transaction log: the last N consumer requests the broker answered, each with
  * its per-community legs and, on request, the SOAP bodies (issue 3 section 2, `GET /transactions`).
- * A bounded in-memory ring filled from the SimEvents `transaction` event; bodies are cut at a byte
- * limit so a burst of large retrieves cannot exhaust memory.
+ * A bounded in-memory ring filled from the SimEvents `transaction` event. What is kept reproduces
+ * and schema-validates each exchange: the consumer's request and response envelopes and each leg's
+ * request and response envelopes (whole SOAP 1.2 envelopes with their WS-Addressing headers; MTOM:
+ * the root part), and every MTOM part by reference (Content-ID as the envelope's xop:Include names
+ * it, Content-Type, size in bytes, SHA-256), never the parts' bytes. Bounded: at most `capacity`
+ * transactions (default 500), each envelope cut at `maxBodyBytes` (default 256 KiB) with a marker,
+ * so at most about capacity x (2 + 2 x legs) x maxBodyBytes.
  */
 import type { LegEvent, SimEvents, TransactionEvent } from './events.js';
 

@@ -117,11 +117,8 @@ function parsApp(store: ParsStore, opts: ParsServiceOptions): express.Express {
     const parsed = parseAuditEventSearch(params);
     if (!parsed.ok) return send(res, 400, outcome('invalid', parsed.problems));
     const matches = store.all().filter((e) => parsed.search.matches(e));
-    send(
-      res,
-      200,
-      searchset(matches, parsed.search.count, `${baseUrl(req)}${req.originalUrl}`, baseUrl(req)),
-    );
+    const self = `${baseUrl(req)}${req.originalUrl}`;
+    send(res, 200, searchset(matches, parsed.search, params, baseUrl(req), self));
   });
   app.use((req: Request, res: Response) => {
     send(res, 404, outcome('not-supported', [`${req.method} ${req.path} is not a PARS interaction`]));
@@ -227,16 +224,44 @@ function outcome(
   };
 }
 
-function searchset(matches: AuditEvent[], count: number, self: string, base: string): Bundle<AuditEvent> {
+/**
+ * The searchset Bundle of one page (FHIR R4 search 3.1.1.5.6 paging): `self` is the request as
+ * made; when the matches span more than one page, `first`, `previous`, `next` and `last` repeat
+ * the search with `_count` and `_offset` set.
+ */
+function searchset(
+  matches: AuditEvent[],
+  page: { count: number; offset: number },
+  params: [string, string][],
+  base: string,
+  self: string,
+): Bundle<AuditEvent> {
   const sorted = matches
     .slice()
     .sort((a, b) => (a.recorded < b.recorded ? -1 : a.recorded > b.recorded ? 1 : 0));
+  const { count, offset } = page;
+  const total = matches.length;
+  const at = (off: number): string => {
+    const q = new URLSearchParams(params.filter(([k]) => k !== '_count' && k !== '_offset'));
+    q.append('_count', String(count));
+    q.append('_offset', String(off));
+    return `${base}${BASE}/AuditEvent?${q.toString()}`;
+  };
+  const last = total === 0 ? 0 : Math.floor((total - 1) / count) * count;
+  const paged = total > count || offset > 0;
+  const link: Bundle['link'] = [{ relation: 'self', url: self }];
+  if (paged) {
+    link.push({ relation: 'first', url: at(0) });
+    if (offset > 0) link.push({ relation: 'previous', url: at(Math.max(0, offset - count)) });
+    if (offset + count < total) link.push({ relation: 'next', url: at(offset + count) });
+    link.push({ relation: 'last', url: at(last) });
+  }
   return {
     resourceType: 'Bundle',
     type: 'searchset',
-    total: matches.length,
-    link: [{ relation: 'self', url: self }],
-    entry: sorted.slice(0, count).map((resource) => ({
+    total,
+    link,
+    entry: sorted.slice(offset, offset + count).map((resource) => ({
       fullUrl: `${base}${BASE}/AuditEvent/${resource.id}`,
       resource,
       search: { mode: 'match' },

@@ -5,7 +5,7 @@
  * (PARS outlives a broker restart).
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditEvent } from 'fhir/r4.js';
 
@@ -26,13 +26,18 @@ export class ParsStore {
     if (file === undefined) return;
     mkdirSync(path.dirname(file), { recursive: true });
     if (existsSync(file)) {
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const text = readFileSync(file);
+      const end = text.lastIndexOf(0x0a) + 1;
+      // A torn last line (a crash mid-write: that event was never acknowledged, it will be resent)
+      // is cut off, so that the next event appended starts on a line of its own and is not lost.
+      if (end < text.length) truncateSync(file, end);
+      for (const line of text.subarray(0, end).toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
         try {
           const e = JSON.parse(line) as AuditEvent;
           if (e.id !== undefined) this.byId.set(e.id, e);
         } catch {
-          /* a torn last line from a crash: that event was never acknowledged, it will be resent */
+          /* a corrupt whole line: nothing acknowledged can be read from it */
         }
       }
     }

@@ -2,22 +2,26 @@
  * FHIR search over the stored AuditEvents (FHIR R4 search, http://hl7.org/fhir/R4/search.html, with
  * the AuditEvent search parameters of http://hl7.org/fhir/R4/auditevent.html#search):
  * - `patient`: the patient entity's NHS number (`9995649284`, `https://fhir.nhs.uk/Id/nhs-number|…`
- *   or `Patient/…`);
+ *   or `Patient/…`), or the id as sent when it was not one; `patient:missing=true` the events that
+ *   name no patient (FHIR R4 search 3.1.1.5.2 `:missing`), `false` those that name one;
  * - `date`: `recorded`, with the prefixes eq (default), ne, lt, le, gt, ge and the precision given
  *   (`2025`, `2025-03`, `2025-03-14`, or a full instant); repeat it for a range;
  * - `subtype`: a token, `[system|]code` (e.g. `urn:ihe:event-type-code|ITI-39` or `ITI-39`);
  * - `agent`: an agent's identifier value (`[system|]value`: user, organisation or calling system)
  *   or its reference;
- * - `_count`: page size (default 1000, at most 10000).
+ * - `_count`: page size (default 1000, at most 10000);
+ * - `_offset`: how many matches to skip (default 0), the page the Bundle's `first`, `previous`,
+ *   `next` and `last` links point at (FHIR R4 search 3.1.1.5.6 paging; Bundle.link).
  * Comma-separated values are ORs, repeated parameters ANDs. Unknown parameters are errors
  * (as with `Prefer: handling=strict`), listed with every other problem.
  */
 import type { AuditEvent } from 'fhir/r4.js';
 
-/** A parsed search: a predicate and the page size. */
+/** A parsed search: a predicate, the page size and the matches skipped. */
 export interface AuditEventSearch {
   matches(e: AuditEvent): boolean;
   count: number;
+  offset: number;
 }
 
 const PATIENT_ROLE = '1';
@@ -32,11 +36,19 @@ export function parseAuditEventSearch(
   const problems: string[] = [];
   const tests: ((e: AuditEvent) => boolean)[] = [];
   let count = 1000;
+  let offset = 0;
   for (const [name, value] of params) {
     const values = value.split(',').map((v) => v.trim());
     switch (name) {
       case 'patient':
         tests.push((e) => values.some((v) => hasPatient(e, v)));
+        break;
+      case 'patient:missing':
+        if (value !== 'true' && value !== 'false') problems.push(`patient:missing=${value}: true or false`);
+        else
+          tests.push(
+            (e) => !(e.entity ?? []).some((x) => x.role?.code === PATIENT_ROLE) === (value === 'true'),
+          );
         break;
       case 'subtype':
         tests.push((e) =>
@@ -59,12 +71,21 @@ export function parseAuditEventSearch(
         else count = n;
         break;
       }
+      case '_offset': {
+        const n = Number(value);
+        if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+          problems.push(`_offset=${value}: a whole number, 0 or more`);
+        else offset = n;
+        break;
+      }
       default:
-        problems.push(`${name}: not a supported search parameter (patient, date, subtype, agent, _count)`);
+        problems.push(
+          `${name}: not a supported search parameter (patient, patient:missing, date, subtype, agent, _count, _offset)`,
+        );
     }
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, search: { matches: (e) => tests.every((t) => t(e)), count } };
+  return { ok: true, search: { matches: (e) => tests.every((t) => t(e)), count, offset } };
 }
 
 function hasPatient(e: AuditEvent, v: string): boolean {

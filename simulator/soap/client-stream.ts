@@ -91,12 +91,13 @@ async function readResponse(
   messageId: string,
   opts: StreamedSoapCallOptions,
   max: number,
+  requestXml: string,
 ): Promise<StreamedSoapCallResult> {
   const status = res.statusCode ?? 0;
   const contentType = res.headers['content-type'];
   if (parseContentType(contentType).mediaType !== 'multipart/related') {
     const body = await readWhole(res, max);
-    return { ...interpret({ status, contentType, body }, messageId), parts: NO_PARTS };
+    return { ...interpret({ status, contentType, body }, messageId), requestXml, parts: NO_PARTS };
   }
   const reader = new MultipartStreamReader(res, contentType!, { idleTimeoutMs: opts.idleTimeoutMs });
   try {
@@ -105,6 +106,7 @@ async function readResponse(
     const result = interpret({ status, contentType: 'application/soap+xml; charset=UTF-8', body }, messageId);
     return {
       ...result,
+      requestXml,
       bytes: body.length,
       parts: { next: () => reader.nextPart(), close: (e) => reader.close(e) },
     };
@@ -123,7 +125,7 @@ async function readResponse(
  * @throws TypeError for a URL that is not absolute http: / https:, or an entity that cannot be encoded.
  */
 export async function soapCallStreamed(opts: StreamedSoapCallOptions): Promise<StreamedSoapCallResult> {
-  const { url, messageId, entity } = prepareRequest(opts, 'soapCallStreamed');
+  const { url, messageId, entity, xml } = prepareRequest(opts, 'soapCallStreamed');
   const max = opts.maxResponseBytes ?? 64 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     const signal = opts.signal;
@@ -152,7 +154,7 @@ export async function soapCallStreamed(opts: StreamedSoapCallOptions): Promise<S
     req.on('response', (res) => {
       answered = true;
       res.on('error', () => undefined); // reported through the reader
-      readResponse(res, messageId, opts, max).then(
+      readResponse(res, messageId, opts, max, xml).then(
         (result) => {
           if (settled) return result.parts.close();
           settled = true;

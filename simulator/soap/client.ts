@@ -88,6 +88,8 @@ export interface SoapCallResult {
   bytes: number;
   /** The wsa:MessageID that was sent (compare with `envelope.addressing.relatesTo`). */
   messageId: string;
+  /** The request envelope as sent (the MTOM root part when the request had attachments). */
+  requestXml: string;
 }
 
 /** Default response cap: 64 MiB. */
@@ -252,7 +254,7 @@ function post(
  * Turn a complete HTTP response into a result or a classified error (shared with client-stream.ts).
  * @throws SoapCallError `http-status`, `malformed` or `soap-fault`.
  */
-export function interpret(raw: RawResponse, messageId: string): SoapCallResult {
+export function interpret(raw: RawResponse, messageId: string): Omit<SoapCallResult, 'requestXml'> {
   const ok = raw.status >= 200 && raw.status < 300;
   const httpStatus = raw.status;
   let msg: ReadSoapMessage;
@@ -304,13 +306,13 @@ export function interpret(raw: RawResponse, messageId: string): SoapCallResult {
  * @throws TypeError for a URL that is not absolute http: / https:, or an invalid attachment id.
  */
 export async function soapCall(opts: SoapCallOptions): Promise<SoapCallResult> {
-  const { url, messageId, entity } = prepareRequest(opts, 'soapCall');
-  return interpret(await post(url, entity, opts), messageId);
+  const { url, messageId, entity, xml } = prepareRequest(opts, 'soapCall');
+  return { ...interpret(await post(url, entity, opts), messageId), requestXml: xml };
 }
 
 /**
- * The parts of a request every SOAP call prepares the same way: the endpoint URL, the wsa:MessageID
- * and the encoded entity (`buildSoapEnvelope({ action, to: url, messageId, bodyXml, headersXml })`,
+ * The parts of a request every SOAP call prepares the same way: the endpoint URL, the wsa:MessageID,
+ * the envelope text (`xml`) and the encoded entity (`buildSoapEnvelope({ action, to: url, messageId, bodyXml, headersXml })`,
  * MTOM when there are attachments).
  * @throws TypeError for a URL that is not absolute http: / https:, or an entity that cannot be
  *   encoded (e.g. an invalid attachment id); `caller` names the function in the message.
@@ -318,7 +320,7 @@ export async function soapCall(opts: SoapCallOptions): Promise<SoapCallResult> {
 export function prepareRequest(
   opts: Pick<SoapCallOptions, 'url' | 'action' | 'bodyXml' | 'headersXml' | 'attachments' | 'messageId'>,
   caller: string,
-): { url: URL; messageId: string; entity: EncodedSoapMessage } {
+): { url: URL; messageId: string; entity: EncodedSoapMessage; xml: string } {
   const url = new URL(opts.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TypeError(`${caller}: unsupported URL scheme ${url.protocol}`);
@@ -331,7 +333,7 @@ export function prepareRequest(
     ...(opts.headersXml === undefined ? {} : { headersXml: opts.headersXml }),
   });
   try {
-    return { url, messageId, entity: encodeSoapMessage(xml, opts.action, opts.attachments) };
+    return { url, messageId, entity: encodeSoapMessage(xml, opts.action, opts.attachments), xml };
   } catch (err) {
     throw new TypeError(`${caller}: cannot encode the request: ${(err as Error).message}`, { cause: err });
   }

@@ -58,6 +58,8 @@ export interface SoapResponse {
   streamedAttachments?: StreamedParts;
   /** Extra header blocks (serialised XML). */
   headersXml?: string;
+  /** The response wsa:MessageID (a fresh `urn:uuid:` when absent). */
+  messageId?: string;
   /** Deliver other than normally (a simulated fault; see transport-directive.ts). */
   delivery?: TransportDirective;
 }
@@ -179,6 +181,24 @@ function toSoapRequest(req: Request, msg: ReadSoapMessage, body: Element): SoapR
   return out;
 }
 
+/**
+ * The response envelope the server sends for `answer` to a request whose wsa:MessageID is
+ * `relatesTo` (SOAP 1.2; WS-Addressing 1.0: wsa:Action, wsa:MessageID, wsa:RelatesTo). Exported so
+ * that a handler can record exactly what will be sent (give `answer.messageId` to make it so).
+ */
+export function responseEnvelope(
+  relatesTo: string | undefined,
+  answer: Pick<SoapResponse, 'action' | 'bodyXml' | 'headersXml' | 'messageId'>,
+): string {
+  return buildSoapEnvelope({
+    action: answer.action,
+    bodyXml: answer.bodyXml,
+    ...(answer.messageId === undefined ? {} : { messageId: answer.messageId }),
+    ...(relatesTo === undefined ? {} : { relatesTo }),
+    ...(answer.headersXml === undefined ? {} : { headersXml: answer.headersXml }),
+  });
+}
+
 /** Read, check and dispatch one request; `ctx.env` is set as soon as the envelope is read. */
 async function dispatch(
   req: Request,
@@ -202,14 +222,10 @@ async function dispatch(
     contentType: req.headers['content-type'],
     rootContentType: msg.rootContentType,
   });
-  const answer = await opts.handler(toSoapRequest(req, msg, env.body!));
-  const relatesTo = env.addressing.messageId;
-  const xml = buildSoapEnvelope({
-    action: answer.action,
-    bodyXml: answer.bodyXml,
-    ...(relatesTo === undefined ? {} : { relatesTo }),
-    ...(answer.headersXml === undefined ? {} : { headersXml: answer.headersXml }),
-  });
+  const body = env.body;
+  if (!body) throw new SoapFaultError('Sender', 'env:Body is empty');
+  const answer = await opts.handler(toSoapRequest(req, msg, body));
+  const xml = responseEnvelope(env.addressing.messageId, answer);
   if (answer.streamedAttachments) {
     const { action, streamedAttachments: parts, delivery } = answer;
     await sendStreamed(res, xml, { action, parts, ...(delivery ? { delivery } : {}) }, opts.logger);

@@ -37,12 +37,16 @@ export function findDocuments(
 }
 
 /** GetDocuments by uniqueId, with `home` when given. */
-export function getDocuments(uniqueIds: string[], home?: string): string {
+export function getDocuments(
+  uniqueIds: string[],
+  home?: string,
+  returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass',
+): string {
   return buildSoapEnvelope({
     action: SoapAction.CrossGatewayQuery,
     to: 'http://nir.invalid/xca/iti38',
     bodyXml: encodeAdhocQueryRequest({
-      returnType: 'LeafClass',
+      returnType,
       returnComposedObjects: true,
       queryId: StoredQueryId.GetDocuments,
       ...(home !== undefined ? { home } : {}),

@@ -15,7 +15,7 @@ import { startInProcess, type RunningTopology } from '../../simulator/runtime/in
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { SoapAction } from '../../simulator/xca/constants.js';
-import { findDocuments } from '../helpers/requests.js';
+import { findDocuments, getDocuments } from '../helpers/requests.js';
 import { rad75Envelope, wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
 import { post } from '../helpers/soap-http.js';
 import { defaultPackDir } from '../helpers/topology.js';
@@ -115,6 +115,59 @@ describe('broker audit', () => {
     );
     expect(patient?.what?.identifier?.value).toBe('9995649284');
     expect(validateAuditEvent(r.event)).toEqual({ ok: true });
+  });
+
+  it('a GetDocuments answered as ObjectRef names the entries, and the patient once a LeafClass answer revealed it', async () => {
+    const pack = await loadDataPack(defaultPackDir);
+    const c = pack.communities[0]!;
+    const entry = c.entries.find((e) => !e.patientId.startsWith('9995649284'))!;
+    const nhs = entry.patientId.split('^')[0]!;
+    const iti38 = running.broker.endpoints['ITI-38'];
+    const refs = (): Promise<{ status: number; event: AuditEvent; count: number }> =>
+      sendAndRead(iti38, getDocuments([entry.uniqueId], c.homeCommunityId, 'ObjectRef'));
+    const objectRef = {
+      what: { identifier: { system: 'urn:ietf:rfc:3986', value: entry.entryUUID } },
+      type: {
+        system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+        code: '2',
+        display: 'System Object',
+      },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '3', display: 'Report' },
+      description: 'registry object returned as an ObjectRef (entryUUID)',
+      detail: [{ type: 'ihe:homeCommunityID', valueString: c.homeCommunityId }],
+    };
+    const shape = (e: AuditEvent) =>
+      e.entity!.map((x) =>
+        x.role?.code === '24'
+          ? 'query'
+          : x.type?.code === 'XrequestId'
+            ? 'transaction'
+            : x.type?.code === 'Endpoint'
+              ? 'endpoint'
+              : x,
+      );
+    const before = await refs();
+    expect([before.status, before.count]).toEqual([200, 1]);
+    expect(shape(before.event)).toEqual(['transaction', 'endpoint', 'query', objectRef]);
+    expect(validateAuditEvent(before.event)).toEqual({ ok: true });
+
+    await post(iti38, findDocuments(nhs)); // LeafClass: reveals the entry's patient
+    const after = await refs();
+    expect(shape(after.event)).toEqual([
+      {
+        what: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhs } },
+        type: {
+          system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+          code: '1',
+          display: 'Person',
+        },
+        role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+      },
+      'transaction',
+      'endpoint',
+      'query',
+      objectRef,
+    ]);
   });
 
   it('audits SOAP Faults of every family, before the fault is sent, with outcome 8 or 12', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from 'fhir/r4.js';
+import type { AuditEvent, Bundle } from 'fhir/r4.js';
 import { NIR_ACTION_CODES } from '../../simulator/audit/action-codes.js';
 import { transactionAuditEvents } from '../../simulator/audit/audit-event.js';
 import { DurableQueue } from '../../simulator/audit/durable-queue.js';
@@ -188,11 +188,76 @@ describe('PARS service', () => {
           {
             severity: 'error',
             code: 'invalid',
-            diagnostics: 'when: not a supported search parameter (patient, date, subtype, agent, _count)',
+            diagnostics:
+              'when: not a supported search parameter (patient, patient:missing, date, subtype, agent, _count, _offset)',
           },
         ],
       },
     ]);
+  });
+
+  it('pages a search: _count 100 over 262 matches gives first, previous, next and last links that work', async () => {
+    const patient = '9995000043';
+    const mine = events(262, patient);
+    for (const e of mine) pars.store.put(e, new Date(NOW));
+    const want = mine.map((e) => e.id);
+    const search = `${pars.url}/FHIR/R4/AuditEvent?patient=${patient}&_count=100`;
+    const page = (off: number) =>
+      `${pars.url}/FHIR/R4/AuditEvent?patient=${patient}&_count=100&_offset=${off}`;
+    const seen: string[] = [];
+    const links: Record<string, string>[] = [];
+    let url: string | undefined = search;
+    while (url !== undefined) {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      const b = (await res.json()) as Bundle<AuditEvent>;
+      expect(b.total).toBe(262);
+      seen.push(...(b.entry ?? []).map((x) => x.resource!.id!));
+      const byRel = Object.fromEntries((b.link ?? []).map((l) => [l.relation, l.url]));
+      links.push(byRel);
+      url = byRel['next'];
+    }
+    expect(seen).toEqual(want);
+    expect(links).toEqual([
+      { self: search, first: page(0), next: page(100), last: page(200) },
+      { self: page(100), first: page(0), previous: page(0), next: page(200), last: page(200) },
+      { self: page(200), first: page(0), previous: page(100), last: page(200) },
+    ]);
+    const back = (await (await fetch(links[2]!['previous']!)).json()) as Bundle<AuditEvent>;
+    expect(back.entry!.map((x) => x.resource!.id)).toEqual(want.slice(100, 200));
+    const bad = await fetch(`${pars.url}/FHIR/R4/AuditEvent?_offset=-1`);
+    expect([bad.status, await bad.json()]).toEqual([
+      400,
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'invalid', diagnostics: '_offset=-1: a whole number, 0 or more' }],
+      },
+    ]);
+  });
+
+  it('finds the audit of a query for an invalid NHS number by the number as sent', async () => {
+    const [e] = transactionAuditEvents(
+      {
+        transaction: 'ITI-38',
+        patientId: '9999999991^^^&2.16.840.1.113883.2.1.4.1&ISO',
+        messageId: 'urn:uuid:00000000-0000-4000-8000-0000000bad01',
+        startedAt: NOW,
+        durationMs: 5,
+        status: ResponseStatus.Failure,
+        errors: [],
+        resultCount: 0,
+        legs: [],
+      },
+      { actions: NIR_ACTION_CODES, observer: { id: 'nir-sim', display: 'NIR' }, productId: 'nir-sim' },
+    );
+    expect((await post(pars.url, e)).status).toBe(201);
+    const res = await fetch(`${pars.url}/FHIR/R4/AuditEvent?patient=9999999991`);
+    const b = (await res.json()) as Bundle<AuditEvent>;
+    expect([res.status, b.total, b.entry?.map((x) => x.resource!.id)]).toEqual([200, 1, [e!.id]]);
+    expect(b.entry![0]!.resource!.entity![0]!.what).toEqual({
+      identifier: { value: '9999999991' },
+      display: '9999999991^^^&2.16.840.1.113883.2.1.4.1&ISO',
+    });
   });
 
   it('takes only pars-down and pars-slow faults, and only with gateway pars', () => {

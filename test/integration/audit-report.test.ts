@@ -213,7 +213,7 @@ describe('audit reports for a scripted sequence', () => {
           [],
           `Success: XDSUnknownPatientId (Warning) at ${pack.communities[1]!.homeCommunityId}`,
         ),
-        access(4, 'ITI-38', CX('9999999991'), gpViewer, [], 'Failure: XDSUnknownPatientId'),
+        access(4, 'ITI-38', '9999999991', gpViewer, [], 'Failure: XDSUnknownPatientId'),
       ],
     });
   });

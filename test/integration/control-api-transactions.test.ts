@@ -2,13 +2,14 @@
  * The control API's transaction log over real HTTP on port 0: each consumer request the broker
  * answered, newest first, with its per-community legs; the bodies by id; the ring's bounds.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataPack } from '../../simulator/data-pack/loader.js';
 import type { RunningTopology } from '../../simulator/runtime/in-process.js';
 import { ResponseStatus } from '../../simulator/xca/constants.js';
 import { call, startWithControl } from '../helpers/control-api.js';
-import { findDocuments } from '../helpers/requests.js';
-import { post, readQueryResponse } from '../helpers/soap-http.js';
+import { findDocuments, retrieve } from '../helpers/requests.js';
+import { envelopeText, post, readQueryResponse } from '../helpers/soap-http.js';
 
 describe('control API transaction log', () => {
   let pack: DataPack;
@@ -116,6 +117,59 @@ describe('control API transaction log', () => {
     expect(two.transactions[1]!.id).toBe(id);
   });
 });
+describe('control API transaction log: whole envelopes and MTOM parts by reference', () => {
+  let pack: DataPack;
+  let running: RunningTopology;
+  let api: string;
+  beforeAll(async () => {
+    ({ running, pack, api } = await startWithControl());
+  });
+  afterAll(() => running.stop());
+
+  it('keeps the consumer and leg envelopes whole, and each MTOM part as Content-ID, type, size and SHA-256', async () => {
+    const c = pack.communities[0]!;
+    const entry = c.entries[0]!;
+    const request = retrieve([
+      {
+        homeCommunityId: c.homeCommunityId,
+        repositoryUniqueId: c.repositoryUniqueId,
+        documentUniqueId: entry.uniqueId,
+      },
+    ]);
+    const raw = await post(running.broker.endpoints['ITI-39'], request);
+    expect(raw.status).toBe(200);
+    const { xml, parts } = envelopeText(raw);
+    const refs = (m: typeof parts) =>
+      [...m].map(([contentId, p]) => ({
+        contentId,
+        contentType: p.contentType,
+        bytes: p.body.length,
+        sha256: createHash('sha256').update(p.body).digest('hex'),
+      }));
+    expect(parts.size).toBe(1);
+    const list = (await call(api, 'GET', '/transactions?limit=1')).json as { transactions: { id: string }[] };
+    const full = (await call(api, 'GET', `/transactions/${list.transactions[0]!.id}`)).json as {
+      requestXml: string;
+      responseXml: string;
+      responseAttachments: unknown[];
+      legs: { requestXml: string; responseXml: string; responseAttachments?: unknown[] }[];
+    };
+    expect(full.requestXml).toBe(request);
+    expect(full.responseXml).toBe(xml); // the envelope as sent, wsa:MessageID and RelatesTo included
+    expect(full.responseAttachments).toEqual(refs(parts));
+    const legs = full.legs.filter((l) => l.requestXml !== undefined);
+    expect(legs).toHaveLength(1);
+    const leg = legs[0]!;
+    expect(leg.requestXml).toMatch(/^<(?:\?xml|[\w-]+:Envelope)/);
+    expect(leg.requestXml).toMatch(/<wsa:MessageID>urn:uuid:[0-9a-f-]{36}<\/wsa:MessageID>/);
+    expect(leg.requestXml).toMatch(/<wsa:Action[^>]*>urn:ihe:iti:2007:CrossGatewayRetrieve<\/wsa:Action>/);
+    expect(leg.requestXml).toContain(entry.uniqueId);
+    expect(leg.responseXml).toContain('RetrieveDocumentSetResponse');
+    const [legPart] = leg.responseAttachments as { bytes: number; sha256: string }[];
+    expect(legPart).toMatchObject({ bytes: refs(parts)[0]!.bytes, sha256: refs(parts)[0]!.sha256 });
+  });
+});
+
 describe('control API transaction log bounds', () => {
   let running: RunningTopology;
   beforeAll(async () => {

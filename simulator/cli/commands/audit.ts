@@ -3,7 +3,9 @@
  * records, when, which documents) or a User Access Report (`--user <id>`: everything one user,
  * or without XUA one calling system, accessed), as a table or `--json`. Events come from the
  * running simulator's PARS (state file), another PARS (`--pars <url>`), or an audit NDJSON file
- * (`--file`).
+ * (`--file`). A Patient Access Report also lists the accesses whose events name no patient (no
+ * party revealed it) but one of the patient's documents, entries or studies, as the data pack
+ * (`--data-pack`, default the running simulator's) or the patient's own events tell them.
  */
 import { readFileSync } from 'node:fs';
 import type { AuditEvent, Bundle } from 'fhir/r4.js';
@@ -15,6 +17,7 @@ import {
   type AccessRecord,
   type AccessReport,
 } from '../../audit/reports.js';
+import { loadDataPack } from '../../data-pack/loader.js';
 import { SimError } from '../../shared/errors.js';
 import { formatNhsNumber, isValidNhsNumber } from '../../xca/nhs-number.js';
 import { runningState } from '../state.js';
@@ -38,6 +41,10 @@ export function auditCommand(y: Argv): Argv {
             })
             .option('file', { type: 'string', describe: 'read an audit NDJSON file instead of PARS' })
             .option('pars', { type: 'string', describe: 'PARS base URL (default: the running simulator)' })
+            .option('data-pack', {
+              type: 'string',
+              describe: "data pack naming the patient's documents (default: the running simulator's)",
+            })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
         async (argv) => {
           const subject = subjectOf(argv.patient, argv.user);
@@ -46,7 +53,7 @@ export function auditCommand(y: Argv): Argv {
             'file' in source ? readAuditFile(source.file) : await searchPars(source.pars, subject);
           const report =
             subject.kind === 'patient'
-              ? patientAccessReport(events, subject.id)
+              ? patientAccessReport(events, subject.id, await documentsOf(subject.id, argv['data-pack']))
               : userAccessReport(events, subject.id);
           const from = 'file' in source ? `file ${source.file}` : `PARS ${source.pars}`;
           if (argv.json) process.stdout.write(JSON.stringify({ ...report, source: from }, null, 2) + '\n');
@@ -125,12 +132,59 @@ export function readAuditFile(file: string): AuditEvent[] {
   return out;
 }
 
+/** Pages of a PARS search followed at most (FHIR `next` links), 1,000 events each. */
+const MAX_PAGES = 1_000;
+
+/**
+ * The identifiers of a patient's records in a data pack (`dir`, else the running simulator's):
+ * document uniqueIds, entryUUIDs and `study <Study Instance UID>`. Empty without a pack.
+ */
+async function documentsOf(nhs: string, dir: string | undefined): Promise<Set<string>> {
+  const packDir = dir ?? runningState()?.dataPackDir;
+  if (packDir === undefined) return new Set();
+  const pack = await loadDataPack(packDir);
+  const out = new Set<string>();
+  for (const c of pack.communities) {
+    for (const e of c.entries)
+      if (e.patientId.split('^')[0] === nhs) {
+        out.add(e.uniqueId);
+        out.add(e.entryUUID);
+      }
+    for (const s of c.imaging) if (s.patientId === nhs) out.add(`study ${s.studyInstanceUid}`);
+  }
+  return out;
+}
+
+/**
+ * Every AuditEvent a PARS search finds, following the searchset's `next` links (FHIR R4 3.1.1.5.6);
+ * for a patient also the events naming no patient (`patient:missing=true`), for the report to place.
+ */
 async function searchPars(
   base: string,
   subject: { kind: 'patient' | 'user'; id: string },
 ): Promise<AuditEvent[]> {
   const param = subject.kind === 'patient' ? 'patient' : 'agent';
-  const url = `${auditEventUrl(base)}?${param}=${encodeURIComponent(subject.id)}&_count=10000`;
+  const found = await searchAll(base, `${param}=${encodeURIComponent(subject.id)}`);
+  return subject.kind === 'patient' ? [...found, ...(await searchAll(base, 'patient:missing=true'))] : found;
+}
+
+async function searchAll(base: string, query: string): Promise<AuditEvent[]> {
+  let url: string | undefined = `${auditEventUrl(base)}?${query}&_count=1000`;
+  const out: AuditEvent[] = [];
+  for (let page = 0; url !== undefined; page++) {
+    if (page === MAX_PAGES)
+      throw new SimError(
+        'SIM_ERR_INTERNAL',
+        `PARS at ${base} gave more than ${MAX_PAGES} pages for ${query}: narrow the report with --file`,
+      );
+    const bundle = await fetchBundle(base, url);
+    out.push(...(bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])));
+    url = bundle.link?.find((l) => l.relation === 'next')?.url;
+  }
+  return out;
+}
+
+async function fetchBundle(base: string, url: string): Promise<Bundle<AuditEvent>> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -145,8 +199,7 @@ async function searchPars(
     );
   }
   if (!res.ok) throw new SimError('SIM_ERR_INTERNAL', `PARS answered HTTP ${res.status} to ${url}`);
-  const bundle = (await res.json()) as Bundle<AuditEvent>;
-  return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+  return (await res.json()) as Bundle<AuditEvent>;
 }
 
 /** The report as a text table, one access per line. */
@@ -171,7 +224,12 @@ export function renderReport(r: AccessReport, from: string): string {
       : ['patient', (a) => a.patient ?? '-'],
     ['organisation', (a) => a.organisation ?? '-'],
     ['role', (a) => a.role ?? '-'],
-    ['documents', (a) => (a.documents.length === 0 ? '-' : a.documents.join(' '))],
+    [
+      'documents',
+      (a) =>
+        (a.via === 'document' ? '[no patient named; placed by document] ' : '') +
+        (a.documents.length === 0 ? '-' : a.documents.join(' ')),
+    ],
   ];
   const rows = r.accesses.map((a) => cols.map(([, f]) => f(a)));
   const widths = cols.map(([h], i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -1,12 +1,13 @@
 /**
  * `sim status`: the running topology, as text or as JSON (`--json`), with the control API's URL
- * and the number of faults active now (asked of the control API); for the docker runtime also
+ * and the number of faults active now (asked of the control API), the audit events queued for PARS
+ * (`pars.queueDepth`) and those PARS refused for good, dead-lettered (`pars.deadLettered`); for the docker runtime also
  * each container's state and health as the engine reports them (`containers`).
  */
 import type { Argv } from 'yargs';
 import { ControlClient } from '../../control/control-client.js';
 import { SimError } from '../../shared/errors.js';
-import { queueDepthOnDisk } from '../../audit/durable-queue.js';
+import { deadLettersOnDisk, queueDepthOnDisk } from '../../audit/durable-queue.js';
 import { runningState, type DockerState, type SimState } from '../state.js';
 import { printBanner } from '../banner.js';
 import { dockerStatus, type DockerContainerStatus } from '../../runtime/docker-runtime.js';
@@ -52,7 +53,14 @@ export function statusCommand(y: Argv): Argv {
       if (argv.json) {
         const withPars =
           s.runtime === 'in-process' && s.pars
-            ? { ...s, pars: { ...s.pars, queueDepth: queueDepthOnDisk(s.pars.queueDir) } }
+            ? {
+                ...s,
+                pars: {
+                  ...s.pars,
+                  queueDepth: queueDepthOnDisk(s.pars.queueDir),
+                  deadLettered: deadLettersOnDisk(s.pars.queueDir),
+                },
+              }
             : s;
         const withContainers = containers === undefined ? withPars : { ...withPars, containers };
         const out = activeFaults === undefined ? withContainers : { ...withContainers, activeFaults };

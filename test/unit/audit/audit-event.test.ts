@@ -149,7 +149,10 @@ describe('ITI-38 Cross Gateway Query', () => {
       ['8', 'Failure: XDSUnknownPatientId'],
     ]);
     expect(invalid[0]!.entity![0]).toEqual({
-      what: { identifier: { value: '9999999991^^^&2.16.840.1.113883.2.1.4.1&ISO' } },
+      what: {
+        identifier: { value: '9999999991' },
+        display: '9999999991^^^&2.16.840.1.113883.2.1.4.1&ISO',
+      },
       type: {
         system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
         code: '1',

@@ -63,6 +63,12 @@ describe('AuditEvent search', () => {
     expect(ids('patient=https://fhir.nhs.uk/Id/nhs-number|9995527421')).toEqual(['c']);
     expect(ids('patient=other-system|9995527421')).toEqual([]);
     expect(ids('patient=Patient/9995527421,9995649284')).toEqual(['a', 'b', 'c']);
+    expect(ids('patient:missing=true')).toEqual(['d']);
+    expect(ids('patient:missing=false&agent=acme')).toEqual(['a', 'b']);
+    expect(parseAuditEventSearch([['patient:missing', 'yes']])).toEqual({
+      ok: false,
+      problems: ['patient:missing=yes: true or false'],
+    });
   });
 
   it('matches date at the precision given, with prefixes, repeated for a range', () => {
@@ -87,7 +93,7 @@ describe('AuditEvent search', () => {
       problems: [
         'date=yesterday: expected [eq|ne|lt|le|gt|ge]YYYY[-MM[-DD[Thh:mm[:ss[.sss]]Z|±hh:mm]]]',
         '_count=0: a whole number from 1 to 10000',
-        'user: not a supported search parameter (patient, date, subtype, agent, _count)',
+        'user: not a supported search parameter (patient, patient:missing, date, subtype, agent, _count, _offset)',
       ],
     });
   });
