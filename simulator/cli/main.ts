@@ -10,6 +10,7 @@ import { downCommand } from './commands/down.js';
 import { statusCommand } from './commands/status.js';
 import { dataPackCommand } from './commands/data-pack.js';
 import { faultCommand } from './commands/fault.js';
+import { brokerCommand } from './commands/broker.js';
 import { scenarioCommand } from './commands/scenario.js';
 import { auditCommand } from './commands/audit.js';
 import { certsCommand } from './commands/certs.js';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     .recommendCommands();
   for (const add of [upCommand, downCommand, statusCommand, faultCommand, dataPackCommand, scenarioCommand])
     y = add(y);
+  y = brokerCommand(y);
   y = auditCommand(y);
   y = certsCommand(y);
   y = samlCommand(y);
