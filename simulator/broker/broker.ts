@@ -18,7 +18,7 @@ import { SoapAction, Transaction } from '../xca/constants.js';
 import { storedQueryPatientId } from '../xca/stored-query.js';
 import { decodeRetrieveDocumentSetRequest } from '../xca/retrieve-document-set.js';
 import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
-import type { BrokerContext, RequestContext } from './context.js';
+import { forRequest, type BrokerContext, type RequestContext } from './context.js';
 import { crossGatewayQuery } from './cross-gateway-query.js';
 import { crossGatewayRetrieve } from './cross-gateway-retrieve.js';
 import {
@@ -137,7 +137,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       logger: bc.logger,
       understoodHeaders,
       handler: async (sreq) => {
-        const admission = admit(sreq, bc, opts.security, opts.forward);
+        const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
         const patientId = storedQueryPatientId(req);
         const ctx = admission.contextFor(patientId);
@@ -166,7 +166,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       logger: bc.logger,
       understoodHeaders,
       handler: async (sreq) => {
-        const admission = admit(sreq, bc, opts.security, opts.forward);
+        const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
         const ctx = admission.contextFor(undefined);
         const { response, event } = await crossGatewayRetrieve(req, requestContext(sreq), ctx);
@@ -190,7 +190,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       logger: bc.logger,
       understoodHeaders,
       handler: async (sreq) => {
-        const admission = admit(sreq, bc, opts.security, opts.forward);
+        const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveImagingDocumentSetRequest(sreq.body));
         const answer = await crossGatewayRetrieveImagingDocumentSet(
           req,

@@ -36,6 +36,11 @@ export class CommunityDirectory {
     this.byId = new Map(communities.map((c) => [c.homeCommunityId, c]));
   }
 
+  /** The same communities with other consumer profiles (the broker's settings of one request). */
+  withProfiles(profiles: Readonly<Record<string, ConsumerProfile>>): CommunityDirectory {
+    return new CommunityDirectory(this.communities, profiles);
+  }
+
   /** The community with this homeCommunityId, if configured. */
   find(homeCommunityId: string): CommunityEndpoint | undefined {
     return this.byId.get(homeCommunityId);

@@ -4,15 +4,29 @@
  */
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import type { CommunityDirectory } from './community-directory.js';
+import type { CommunityDirectory, ConsumerProfile } from './community-directory.js';
 import type { LegTransport } from './community-client.js';
 import type { SimEvents } from '../control/events.js';
+
+/**
+ * The broker's settings that may change while it runs (the control API's `PUT /broker/settings`):
+ * the per-community deadline, ms, and the consumer profiles by consumer id (homeCommunityIds).
+ */
+export interface BrokerSettings {
+  deadlineMs: number;
+  consumers: Readonly<Record<string, ConsumerProfile>>;
+}
 
 /** The broker's dependencies. */
 export interface BrokerContext {
   directory: CommunityDirectory;
-  /** Per-community deadline for each leg, ms (default 10 000). */
+  /** Per-community deadline for each leg, ms (default 10 000); `settings` overrides it per request. */
   deadlineMs: number;
+  /**
+   * Where the current settings are read, once per request (forRequest): its deadline and consumer
+   * profiles replace `deadlineMs` and the directory's profiles for that request. Absent: fixed.
+   */
+  settings?: () => BrokerSettings;
   clock: Clock;
   logger: Logger;
   transport: LegTransport;
@@ -28,4 +42,14 @@ export interface RequestContext {
   signal?: AbortSignal;
   /** The consumer's request envelope, for the transaction log. */
   requestXml?: string;
+}
+
+/**
+ * The context one request runs with: `bc` with its settings read now (one snapshot, so a change
+ * made while the request runs applies from the next request on), or `bc` when it has no provider.
+ */
+export function forRequest(bc: BrokerContext): BrokerContext {
+  if (!bc.settings) return bc;
+  const s = bc.settings();
+  return { ...bc, deadlineMs: s.deadlineMs, directory: bc.directory.withProfiles(s.consumers) };
 }

@@ -35,6 +35,11 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
     summary: 'add, list, rm or clear faults of the running simulator',
     load: async () => (await import('./commands/fault.js')).faultCommand,
   },
+  {
+    name: 'broker',
+    summary: 'show or change the running broker\'s settings (deadline, consumers)',
+    load: async () => (await import('./commands/broker.js')).brokerCommand,
+  },
   { name: 'data-pack', summary: 'generate a deterministic data pack', load: async () => (await import('./commands/data-pack.js')).dataPackCommand },
   {
     name: 'scenario',

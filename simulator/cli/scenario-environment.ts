@@ -78,15 +78,17 @@ export async function startInProcessEnvironment(
 
 /**
  * Use the simulator running at `controlUrl`: its broker, communities and data pack (patients),
- * with the scenario's topology faults added through the control API. `stop()` removes every fault
- * the scenario added; faults that were there before are left alone.
+ * with the scenario's broker settings (deadline, consumer profiles) put in force and its topology
+ * faults added through the control API. `stop()` removes every fault the scenario added (faults
+ * that were there before are left alone) and puts the previous broker settings back.
  * @param warn receives one line per thing the running simulator does differently from the
- *   scenario's topology (deadline, consumer profiles, seed, faults already present).
+ *   scenario's topology (seed, faults already present) and per broker setting changed for the run.
  * @param override `dataPackDir`: the pack on this machine, when the simulator's own path is not
  *   (a container stack's broker does not hold the pack).
  * @throws SimError SIM_ERR_NOT_RUNNING when the control API does not answer;
- *   SIM_ERR_BAD_ARGUMENT when the running topology lacks a community the scenario names, or it
- *   refuses the scenario's faults.
+ *   SIM_ERR_BAD_ARGUMENT when the running topology lacks a community the scenario names, it
+ *   refuses the scenario's faults or broker settings, or it cannot change its broker settings (an
+ *   older version) and the scenario's differ from the defaults.
  */
 export async function connectTargetEnvironment(
   s: ScenarioSpec,
@@ -120,15 +122,18 @@ export async function connectTargetEnvironment(
   differences(s, t.seed, (await client.listFaults()).length, warn);
   const view = packView(pack);
   const faults = controlFaults(controlUrl, client);
+  const restoreSettings = await applyBrokerSettings(s, client, controlUrl, warn);
   if (s.topology.faults.length > 0) {
     const r = await faults.add(s.topology.faults);
-    if (!r.ok)
+    if (!r.ok) {
+      await restoreSettings();
       throw new SimError(
         'SIM_ERR_BAD_ARGUMENT',
         ["the running simulator refused the scenario's faults:", ...r.problems.map((p) => `  ${p}`)].join(
           '\n',
         ),
       );
+    }
   }
   return {
     brokerEndpoints: { 'ITI-38': iti38, 'ITI-39': iti39 },
@@ -139,8 +144,76 @@ export async function connectTargetEnvironment(
     })),
     patients: view.patients,
     faults,
-    stop: () => faults.reset(),
+    stop: async () => {
+      try {
+        await faults.reset();
+      } finally {
+        await restoreSettings();
+      }
+    },
   };
+}
+
+/** The broker's defaults, which a simulator without `/broker/settings` is assumed to keep. */
+const DEFAULT_DEADLINE_MS = 10_000;
+
+/**
+ * Put the scenario's broker settings (`topology.broker`: deadline and consumer profiles) in force
+ * in the running simulator for the run; one note says what changed.
+ * @returns the function that puts the previous settings back (it notes, never throws, on failure).
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when the simulator refuses them, or cannot change them
+ *   (no `/broker/settings`) and the scenario's differ from the defaults.
+ */
+async function applyBrokerSettings(
+  s: ScenarioSpec,
+  client: ControlClient,
+  controlUrl: string,
+  warn: (line: string) => void,
+): Promise<() => Promise<void>> {
+  const wanted = { deadlineMs: s.topology.broker.deadlineMs, consumers: s.topology.broker.consumers };
+  const previous = await client.brokerSettings();
+  if (previous === undefined) {
+    if (wanted.deadlineMs === DEFAULT_DEADLINE_MS && Object.keys(wanted.consumers).length === 0)
+      return () => Promise.resolve();
+    throw new SimError(
+      'SIM_ERR_BAD_ARGUMENT',
+      `scenario ${s.name} needs a broker deadline of ${wanted.deadlineMs} ms${profilesText(wanted.consumers, ' and consumer profiles ')}, and the simulator at ${controlUrl} cannot change its broker settings (its control API has no /broker/settings: an older version): restart it with this version (npm run sim down && npm run sim up)`,
+    );
+  }
+  let now;
+  try {
+    now = await client.setBrokerSettings(wanted);
+  } catch (err) {
+    if (err instanceof SimError && err.code === 'SIM_ERR_BAD_ARGUMENT')
+      throw new SimError(
+        'SIM_ERR_BAD_ARGUMENT',
+        `the running simulator refused the broker settings of scenario ${s.name}: ${err.message}`,
+      );
+    throw err;
+  }
+  const changes: string[] = [];
+  if (now.deadlineMs !== previous.deadlineMs)
+    changes.push(`deadline ${now.deadlineMs} ms (was ${previous.deadlineMs} ms)`);
+  if (JSON.stringify(now.consumers) !== JSON.stringify(previous.consumers))
+    changes.push(
+      `consumer profiles ${profilesText(now.consumers) || 'none'} (were ${profilesText(previous.consumers) || 'none'})`,
+    );
+  if (changes.length === 0) return () => Promise.resolve();
+  warn(`broker settings for this run: ${changes.join(', ')}; put back afterwards`);
+  let restored: Promise<void> | undefined;
+  return () =>
+    (restored ??= client.setBrokerSettings(previous).then(
+      () => undefined,
+      (err: unknown) =>
+        warn(
+          `could not put the broker settings back (${(err as Error).message}); set them with npm run sim broker set -- --deadline-ms ${previous.deadlineMs} --consumers '${JSON.stringify(previous.consumers)}'`,
+        ),
+    ));
+}
+
+function profilesText(consumers: Readonly<Record<string, unknown>>, prefix = ''): string {
+  const ids = Object.keys(consumers);
+  return ids.length === 0 ? '' : prefix + ids.join(', ');
 }
 
 /** The fault verbs through a control API; `reset` removes only the faults added through them. */
@@ -180,13 +253,6 @@ async function postFaults(controlUrl: string, faults: readonly unknown[]): Promi
 }
 
 function differences(s: ScenarioSpec, seed: number, existing: number, warn: (line: string) => void): void {
-  const b = s.topology.broker;
-  if (b.deadlineMs !== 10_000)
-    warn(
-      `the scenario asks for a broker deadline of ${b.deadlineMs} ms; the running simulator keeps its own`,
-    );
-  if (Object.keys(b.consumers).length > 0)
-    warn('the scenario defines consumer profiles; the running simulator keeps its own');
   if (s.topology.seed !== seed)
     warn(
       `the scenario's fault seed is ${s.topology.seed}, the running simulator's ${seed}: probabilistic faults may differ`,

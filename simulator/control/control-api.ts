@@ -11,6 +11,7 @@
  * | `DELETE /faults/:name` | 204; 404 |
  * | `POST /reset` | 204, every fault removed |
  * | (federated, issue 7) | 502 `{ error, problems }` when the container owning a fault does not answer |
+ * | `GET`/`PUT`/`PATCH /broker/settings` | the broker's deadline and consumer profiles (broker-settings-routes.ts) |
  * | `GET /transactions?limit=N`, `/transactions/:id[/request|/response]`, `/transactions/:id/legs/:i/request|response` | the transaction log |
  *
  * Unknown routes answer 404 JSON; nothing answers HTML.
@@ -22,6 +23,8 @@ import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
 import type { SimEvents } from './events.js';
 import type { FaultControl } from './fault-control.js';
+import type { BrokerSettingsStore } from './broker-settings.js';
+import { brokerSettingsRoutes } from './broker-settings-routes.js';
 import { faultRoutes } from './fault-routes.js';
 import { sendError } from './json-http.js';
 import { TransactionLog, type TransactionLogOptions } from './transaction-log.js';
@@ -74,6 +77,8 @@ export interface ControlApiOptions {
   logger: Logger;
   /** Transaction log sizing (default 500 transactions, 256 KiB per body). */
   log?: TransactionLogOptions;
+  /** The broker's runtime settings (`/broker/settings`); the routes answer 404 without. */
+  brokerSettings?: BrokerSettingsStore;
 }
 
 /** The express app of the control API; `controlUrl()` is read on every `GET /topology`. */
@@ -101,6 +106,8 @@ export function createControlApp(
     res.json(body);
   });
   app.use(faultRoutes(opts.faults, opts.logger));
+  if (opts.brokerSettings)
+    app.use(brokerSettingsRoutes(opts.brokerSettings, () => opts.topology().communities, opts.logger));
   app.use(transactionRoutes(opts.log));
   app.use((req, res) => sendError(res, 404, `no route ${req.method} ${req.path}`));
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -6,6 +6,8 @@
 import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultStatus } from '../faults/fault-store.js';
 import { SimError } from '../shared/errors.js';
+import type { BrokerSettingsValue } from './broker-settings.js';
+import { BROKER_SETTINGS_PATH } from './broker-settings-routes.js';
 import type { TopologyResponse } from './control-api.js';
 import type { ControlError } from './json-http.js';
 import type { TransactionSummary } from './transaction-log.js';
@@ -47,6 +49,27 @@ export class ControlClient {
   /** `GET /topology`. */
   async topology(): Promise<TopologyResponse> {
     return this.json<TopologyResponse>('GET', '/topology');
+  }
+
+  /**
+   * `GET /broker/settings`: the broker's deadline (ms) and consumer profiles; undefined when the
+   * API has no such route (a simulator of an older version).
+   */
+  async brokerSettings(): Promise<BrokerSettingsValue | undefined> {
+    const res = await this.call('GET', BROKER_SETTINGS_PATH);
+    if (res.status === 404) return undefined;
+    await this.expectOk(res);
+    return (await res.json()) as BrokerSettingsValue;
+  }
+
+  /**
+   * `PUT /broker/settings` (every setting) or, with `partial`, `PATCH` (the fields given).
+   * Communities of a profile by name or homeCommunityId.
+   * @returns the settings now in force.
+   * @throws SimError SIM_ERR_BAD_ARGUMENT listing every problem when the API refuses them.
+   */
+  async setBrokerSettings(body: unknown, partial = false): Promise<BrokerSettingsValue> {
+    return this.json<BrokerSettingsValue>(partial ? 'PATCH' : 'PUT', BROKER_SETTINGS_PATH, body);
   }
 
   /** `GET /transactions?limit=N`, newest first. */

@@ -8,6 +8,7 @@
  */
 import type { CommunityEndpoint, ConsumerProfile } from '../broker/community-directory.js';
 import { startControlApi, type ControlCommunity, type RunningControlApi } from '../control/control-api.js';
+import { BrokerSettingsStore } from '../control/broker-settings.js';
 import { SimEvents } from '../control/events.js';
 import { federatedFaults } from '../control/federated-faults.js';
 import { brokerEndpoints } from '../broker/broker.js';
@@ -92,6 +93,10 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
   const owners = new Map(o.communities.map((c) => [c.name, c.controlUrl]));
   if (o.pars) owners.set(PARS_TARGET, o.pars.controlUrl);
   const faults = federatedFaults(o.seed, owners);
+  const brokerSettings = new BrokerSettingsStore({
+    deadlineMs: o.deadlineMs,
+    ...(o.consumers ? { consumers: o.consumers } : {}),
+  });
   let audit: RunningAudit | undefined;
   let sandbox: BrokerSandbox | undefined;
   let control: RunningControlApi | undefined;
@@ -120,6 +125,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       communities: entries,
       ...(o.consumers ? { consumers: o.consumers } : {}),
       deadlineMs: o.deadlineMs,
+      settings: brokerSettings.current,
       maxBodyBytes: o.maxBodyBytes,
       host: o.host,
       port: o.port,
@@ -155,6 +161,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
         seed: o.seed,
       }),
       logger: o.logger.child({ component: 'control' }),
+      brokerSettings,
     });
     return {
       url: sandbox.url,

@@ -10,7 +10,7 @@ import {
   type CommunityEndpoint,
   type ConsumerProfile,
 } from '../broker/community-directory.js';
-import type { BrokerContext } from '../broker/context.js';
+import type { BrokerContext, BrokerSettings } from '../broker/context.js';
 import type { AssertionForwarder } from '../broker/xua-forward.js';
 import type { SimEvents } from '../control/events.js';
 import type { Clock } from '../shared/clock.js';
@@ -26,6 +26,8 @@ export interface BrokerSandboxOptions {
   consumers?: Record<string, ConsumerProfile>;
   /** Per-community deadline, ms. */
   deadlineMs: number;
+  /** The settings read once per request, overriding `deadlineMs` and `consumers` (control API). */
+  settings?: () => BrokerSettings;
   maxBodyBytes: number;
   host: string;
   /** 0 picks a free port. */
@@ -57,6 +59,7 @@ export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<Broke
   const context: BrokerContext = {
     directory: new CommunityDirectory(o.communities, o.consumers ?? {}),
     deadlineMs: o.deadlineMs,
+    ...(o.settings ? { settings: o.settings } : {}),
     clock: o.clock,
     logger: o.logger.child({ component: 'broker' }),
     transport: {

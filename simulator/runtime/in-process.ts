@@ -5,6 +5,7 @@
  */
 import type { CommunityEndpoint } from '../broker/community-directory.js';
 import { defaultControlPort, startControlApi, type RunningControlApi } from '../control/control-api.js';
+import { BrokerSettingsStore } from '../control/broker-settings.js';
 import { SimEvents } from '../control/events.js';
 import type { TransactionLogOptions } from '../control/transaction-log.js';
 import { FaultStore } from '../faults/fault-store.js';
@@ -53,6 +54,8 @@ export interface RunningTopology {
   control?: { url: string };
   /** The faults the simulated gateways read: `deps.faults`, or the store made for the control API. */
   faults?: FaultStore;
+  /** The broker's deadline and consumer profiles, read per request (control API `/broker/settings`). */
+  brokerSettings: BrokerSettingsStore;
   /** The simulated PARS (or the PARS audit goes to), when `deps.audit` asked for audit. */
   pars?: { url: string };
   /** The audit side (issue 5): the run's NDJSON file, the PARS queue and its depth. */
@@ -93,6 +96,10 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
   const events = deps.events ?? new SimEvents();
   const faults = deps.faults ?? (deps.control ? simulatedFaultStore(topology, deps.control.seed) : undefined);
   let controlApi: RunningControlApi | undefined;
+  const brokerSettings = new BrokerSettingsStore({
+    deadlineMs: topology.broker.deadlineMs,
+    ...(topology.broker.consumers ? { consumers: topology.broker.consumers } : {}),
+  });
   let audit: RunningAudit | undefined;
   let security: SecurityRuntime | undefined;
   let integration: RunningIntegration | undefined;
@@ -153,6 +160,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
       communities: endpoints,
       ...(topology.broker.consumers ? { consumers: topology.broker.consumers } : {}),
       deadlineMs: topology.broker.deadlineMs,
+      settings: brokerSettings.current,
       maxBodyBytes: topology.maxBodyBytes,
       host: topology.host,
       port: topology.broker.port,
@@ -200,6 +208,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         topology: () => ({ ...view, seed }),
         logger: deps.logger.child({ component: 'control' }),
         ...(deps.control.log ? { log: deps.control.log } : {}),
+        brokerSettings,
       });
     }
     return {
@@ -207,6 +216,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
       events,
       ...(controlApi ? { control: { url: controlApi.url } } : {}),
       ...(faults ? { faults } : {}),
+      brokerSettings,
       ...(audit ? { pars: audit.pars, audit } : {}),
       stop,
     };

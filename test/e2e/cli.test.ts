@@ -45,8 +45,8 @@ describe('sim CLI', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('up --detach, status --json, a query, down', async () => {
-    const up = sim('up', '--detach', '--port-base', '0');
+  it('up --detach, status --json, a query, down', { timeout: 300_000 }, async () => {
+    const up = sim('up', '--detach', '--port-base', '0', '--deadline-ms', '3000');
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toContain('nir-sim is up');
     expect(up.stdout).toContain('curl -sS -X POST');
@@ -55,11 +55,18 @@ describe('sim CLI', () => {
     expect(status.code).toBe(0);
     const s = JSON.parse(status.stdout) as {
       pid: number;
-      broker: { endpoints: Record<string, string> };
+      broker: { endpoints: Record<string, string>; deadlineMs: number; consumers: unknown };
       communities: { name: string; homeCommunityId: string; endpoints: Record<string, string> }[];
       dataPackDir: string;
+      pars: { url: string; fhirBaseUrl: string };
     };
     expect(Object.keys(s.broker.endpoints)).toEqual(['ITI-38', 'ITI-39', 'RAD-75']);
+    expect([s.broker.deadlineMs, s.broker.consumers]).toEqual([3000, {}]);
+    expect(s.pars.fhirBaseUrl).toBe(`${s.pars.url}/FHIR/R4`);
+    expect(s.pars.fhirBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/FHIR\/R4$/);
+    const bundle = await fetch(`${s.pars.fhirBaseUrl}/AuditEvent`);
+    expect(bundle.status).toBe(200);
+    expect(((await bundle.json()) as { resourceType: string }).resourceType).toBe('Bundle');
     expect(s.communities.map((c) => c.name)).toEqual([
       'north-east-imaging-network',
       'north-west-imaging-network',

@@ -196,6 +196,46 @@ describe('container roles: broker, gateways and PARS as separate services', () =
     await env.stop();
   });
 
+  it('the broker role serves /broker/settings: a deadline changed there applies to the next query', async () => {
+    const settings = `${broker.control.url}/broker/settings`;
+    const put = (body: unknown) =>
+      json(settings, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(await json(settings)).toEqual({ status: 200, body: { deadlineMs: DEADLINE_MS, consumers: {} } });
+    expect(await put({ deadlineMs: 250, consumers: { 'a-only': { include: [A().name] } } })).toEqual({
+      status: 200,
+      body: { deadlineMs: 250, consumers: { 'a-only': { include: [A().homeCommunityId] } } },
+    });
+    try {
+      expect(
+        (
+          await postJson(`${broker.control.url}/faults`, {
+            name: 'b-hang',
+            gateway: B().name,
+            kind: 'timeout',
+          })
+        ).status,
+      ).toBe(201);
+      const r = await query();
+      expect([r.status, r.errors]).toEqual([
+        ResponseStatus.PartialSuccess,
+        [
+          {
+            errorCode: 'XDSUnavailableCommunity',
+            codeContext: `community ${B().homeCommunityId} (${B().name}) did not answer within 250 ms`,
+            severity: ErrorSeverity.Error,
+            location: B().homeCommunityId,
+          },
+        ],
+      ]);
+    } finally {
+      expect((await put({ deadlineMs: DEADLINE_MS, consumers: {} })).status).toBe(200);
+    }
+  });
+
   it('PARS faults go to the PARS container; DELETE removes a fault where it lives', async () => {
     expect(
       (await postJson(`${broker.control.url}/faults`, { name: 'p', gateway: 'pars', kind: 'pars-down' }))

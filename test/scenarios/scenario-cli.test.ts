@@ -1,10 +1,10 @@
 /**
  * `npm run sim scenario run | list | check` as a user runs them: exit 0 on pass, 1 on a failed
  * step (with the differences), 64 for a bad file (every problem listed), reporters to a file,
- * and `--target` against a simulator started with `sim up --detach`, whose faults are left as
- * they were.
+ * and `--target` against a simulator started with `sim up --detach --deadline-ms 2000`, whose
+ * faults and broker settings are left as they were (also after Ctrl-C); `sim broker show|set`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -130,9 +130,19 @@ describe('sim scenario', () => {
     'run --target uses the running simulator and removes the faults it added',
     { timeout: 300_000 },
     async () => {
-      const up = sim('up', '--detach', '--port-base', '0');
+      // As the README's walk-through starts it: a deadline other than one-network-times-out's 1000 ms.
+      const up = sim('up', '--detach', '--port-base', '0', '--deadline-ms', '2000');
       expect(up.code, up.stderr).toBe(0);
       const state = JSON.parse(sim('status', '--json').stdout) as { control: { url: string } };
+      const settings = async (): Promise<unknown> =>
+        (await fetch(`${state.control.url}/broker/settings`)).json();
+      const timesOut = sim('scenario', 'run', 'one-network-times-out', '--target');
+      expect(timesOut.code, timesOut.stdout + timesOut.stderr).toBe(0);
+      expect(timesOut.stdout).toContain('PASSED one-network-times-out: 1/1 steps passed');
+      expect(timesOut.stderr).toBe(
+        'nir-sim: note: broker settings for this run: deadline 1000 ms (was 2000 ms); put back afterwards',
+      );
+      expect(await settings()).toEqual({ deadlineMs: 2000, consumers: {} });
       const r = sim('scenario', 'run', 'one-network-refuses', '--target');
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('PASSED one-network-refuses: 4/4 steps passed');
@@ -148,6 +158,89 @@ describe('sim scenario', () => {
       expect(refused.code).toBe(64);
       expect(refused.stderr).toContain(
         "steps.0.faults.0.gateway: no community named 'wessex-imaging-network' in the topology",
+      );
+
+      // Ctrl-C mid-run: the faults it added are removed and the broker settings put back.
+      const waiting = scenarioFile(
+        'waiting',
+        'schemaVersion: 1\nname: waiting\ndescription: d\ntopology:\n  broker:\n    deadlineMs: 1500\n  faults: [{ name: w, gateway: yorkshire-imaging-network, kind: timeout }]\nsteps:\n  - kind: wait\n    ms: 120000\n',
+      );
+      const child = spawn('npm', ['run', '--silent', 'sim', '--', 'scenario', 'run', waiting, '--target'], {
+        cwd: repoDir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, signalled whole below, as a terminal's Ctrl-C signals the foreground group.
+        detached: true,
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // 'close': npm passes the signal on and exits first; the CLI's own stderr ends when it has undone its changes.
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await expect
+        .poll(settings, { timeout: 60_000, interval: 200 })
+        .toEqual({ deadlineMs: 1500, consumers: {} });
+      await expect
+        .poll(async () => (await fetch(`${state.control.url}/faults`)).json())
+        .toMatchObject({
+          faults: [{ fault: { name: 'w' } }],
+        });
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited, stderr).not.toBe(0);
+      expect(stderr).toContain('nir-sim: SIGINT: undoing what the scenario changed, then stopping');
+      expect(await settings()).toEqual({ deadlineMs: 2000, consumers: {} });
+      expect(await (await fetch(`${state.control.url}/faults`)).json()).toEqual({ faults: [] });
+    },
+  );
+
+  it(
+    'broker show and set change the running broker without a restart; bad flags say which',
+    { timeout: 120_000 },
+    () => {
+      const shown = sim('broker', 'show', '--json');
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(JSON.parse(shown.stdout)).toEqual({ deadlineMs: 2000, consumers: {} });
+      const set = sim(
+        'broker',
+        'set',
+        '--deadline-ms',
+        '1500',
+        '--consumers',
+        '{"ne-only":{"include":["north-east-imaging-network"]}}',
+      );
+      expect(set.code, set.stderr).toBe(0);
+      const ne = /include (urn:oid:[\d.]+)/.exec(set.stdout)?.[1];
+      expect(set.stdout).toBe(
+        `broker settings changed; from the next request on:\ndeadline   1500 ms per community\nconsumers\n  ne-only  include ${ne}\n`,
+      );
+      const bad = sim('broker', 'set', '--deadline-ms', 'abc');
+      expect([bad.code, bad.stderr]).toEqual([
+        64,
+        "nir-sim: --deadline-ms 'abc' must be a positive whole number of milliseconds",
+      ]);
+      const unknown = sim(
+        'broker',
+        'set',
+        '--consumers',
+        '{"x":{"exclude":["wessex-imaging-network"]}}',
+        '--deadline-ms',
+        '0',
+      );
+      expect([unknown.code, unknown.stderr]).toEqual([
+        64,
+        "nir-sim: --deadline-ms '0' must be a positive whole number of milliseconds",
+      ]);
+      const refused = sim('broker', 'set', '--consumers', '{"x":{"exclude":["wessex-imaging-network"]}}');
+      expect([refused.code, refused.stderr]).toEqual([
+        64,
+        [
+          'nir-sim: the control API refused the request (invalid broker settings):',
+          "  consumers.x.exclude.0: unknown community 'wessex-imaging-network'; expected a name or homeCommunityId of north-east-imaging-network, north-west-imaging-network, yorkshire-imaging-network",
+        ].join('\n'),
+      ]);
+      const back = sim('broker', 'set', '--deadline-ms', '2000', '--consumers', '{}');
+      expect(back.code, back.stderr).toBe(0);
+      expect(sim('broker', 'show').stdout).toBe(
+        'deadline   2000 ms per community\nconsumers  none (every consumer reaches every community)\n',
       );
     },
   );

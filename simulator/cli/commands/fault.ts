@@ -49,7 +49,7 @@ const ENVELOPE = new Set([
 ]);
 
 /** The control API of the running simulator (or `--control-url`). */
-function client(controlUrl: string | undefined): ControlClient {
+export function client(controlUrl: string | undefined): ControlClient {
   if (controlUrl !== undefined) return new ControlClient(controlUrl.replace(/\/+$/, ''));
   const s = runningState();
   if (!s) throw new SimError('SIM_ERR_NOT_RUNNING', 'not running: start it with npm run sim up');

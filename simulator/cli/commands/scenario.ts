@@ -49,7 +49,8 @@ export function scenarioCommand(y: Argv): Argv {
             .option('target', {
               type: 'boolean',
               default: false,
-              describe: 'run against the running simulator (npm run sim up) instead of starting one',
+              describe:
+                "run against the running simulator (npm run sim up) instead of starting one; the scenario's faults and broker settings apply for the run and are undone after",
             })
             .option('control-url', {
               type: 'string',
@@ -103,11 +104,22 @@ async function runCommand(
         baseDir: path.dirname(file),
         logger: createLogger(process.env['NIR_SIM_LOG_LEVEL'] ?? 'error'),
       });
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopped ??= env.stop());
+  // Ctrl-C or a kill mid-run still removes the faults and puts back the broker settings it changed.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`nir-sim: ${signal}: undoing what the scenario changed, then stopping\n`);
+    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   let result;
   try {
     result = await runScenario(scenario, env, { file: displayPath(file) });
   } finally {
-    await env.stop();
+    await stop();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
   const text = report(reporter, [result]);
   if (out !== undefined) {

@@ -1,10 +1,13 @@
 /**
  * `sim status`: the running topology, as text or as JSON (`--json`), with the control API's URL
  * and the number of faults active now (asked of the control API), the audit events queued for PARS
- * (`pars.queueDepth`) and those PARS refused for good, dead-lettered (`pars.deadLettered`); for the docker runtime also
+ * (`pars.queueDepth`) and those PARS refused for good, dead-lettered (`pars.deadLettered`); in JSON also the broker's
+ * `deadlineMs` and `consumers` now (`GET /broker/settings`) and the PARS FHIR base URL
+ * (`pars.fhirBaseUrl`, `.../FHIR/R4`); for the docker runtime also
  * each container's state and health as the engine reports them (`containers`).
  */
 import type { Argv } from 'yargs';
+import type { BrokerSettingsValue } from '../../control/broker-settings.js';
 import { ControlClient } from '../../control/control-client.js';
 import { SimError } from '../../shared/errors.js';
 import { deadLettersOnDisk, queueDepthOnDisk } from '../../audit/durable-queue.js';
@@ -20,6 +23,24 @@ export async function activeFaultCount(s: SimState): Promise<number | undefined>
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The broker's per-community deadline (ms) and consumer profiles now, as its control API
+ * (`GET /broker/settings`) answers them; undefined when it does not.
+ */
+async function brokerSettingsOf(s: SimState): Promise<BrokerSettingsValue | undefined> {
+  if (s.control === undefined) return undefined;
+  try {
+    return await new ControlClient(s.control.url).brokerSettings();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The FHIR R4 base of a PARS at `url` (`http://host:port`): `url/FHIR/R4` (FHIR R4 RESTful API base). */
+function parsFhirBase(url: string): string {
+  return `${url.replace(/\/+$/, '')}/FHIR/R4`;
 }
 
 /**
@@ -51,17 +72,23 @@ export function statusCommand(y: Argv): Argv {
       const containers = s.runtime === 'docker' ? await dockerContainers(s) : undefined;
       const activeFaults = await activeFaultCount(s);
       if (argv.json) {
-        const withPars =
-          s.runtime === 'in-process' && s.pars
-            ? {
-                ...s,
-                pars: {
-                  ...s.pars,
-                  queueDepth: queueDepthOnDisk(s.pars.queueDir),
-                  deadLettered: deadLettersOnDisk(s.pars.queueDir),
-                },
-              }
-            : s;
+        const settings = await brokerSettingsOf(s);
+        const withBroker = settings === undefined ? s : { ...s, broker: { ...s.broker, ...settings } };
+        const withPars = s.pars
+          ? {
+              ...withBroker,
+              pars: {
+                ...s.pars,
+                fhirBaseUrl: parsFhirBase(s.pars.url),
+                ...(s.runtime === 'in-process'
+                  ? {
+                      queueDepth: queueDepthOnDisk(s.pars.queueDir),
+                      deadLettered: deadLettersOnDisk(s.pars.queueDir),
+                    }
+                  : {}),
+              },
+            }
+          : withBroker;
         const withContainers = containers === undefined ? withPars : { ...withPars, containers };
         const out = activeFaults === undefined ? withContainers : { ...withContainers, activeFaults };
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');

@@ -189,6 +189,59 @@ describe('nir-sim.postman_collection.json', () => {
     );
   });
 
+  it('skips each folder under the other environment, so a whole-collection run is green with either', () => {
+    const sandbox = environments.find((e) => e.name === 'localhost-sandbox')!;
+    const integration = environments.find((e) => e.name.startsWith('localhost-integration'))!;
+    /** A folder's pre-request script run in a fake sandbox: was the request skipped, which tests failed. */
+    const runFolder = (folder: string, env: PostmanEnvironment, extra: Record<string, string> = {}) => {
+      const values = new Map([
+        ...env.values.map((v) => [v.key, v.value] as [string, string]),
+        ...Object.entries(extra),
+      ]);
+      const outcome = { skipped: false, failedTests: [] as string[] };
+      const pm = {
+        environment: { has: (k: string) => values.has(k) },
+        variables: { get: (k: string) => values.get(k) },
+        collectionVariables: {
+          get: (k: string) => ({ documentUniqueId: '1', otherDocumentUniqueId: '2' })[k],
+        },
+        info: { requestName: 'a request' },
+        test: (name: string, fn: () => void) => {
+          try {
+            fn();
+          } catch {
+            outcome.failedTests.push(name);
+          }
+        },
+        execution: { skipRequest: () => void (outcome.skipped = true) },
+      };
+      const source = `(function (pm, console) {\n${code(folders.find((f) => f.name === folder)!.event, 'prerequest')}\n})`;
+      (new VmScript(source).runInNewContext() as (p: typeof pm, c: { log: () => void }) => void)(pm, {
+        log: () => undefined,
+      });
+      return outcome;
+    };
+    const sandboxFolders = folders.map((f) => f.name).filter((n) => n !== 'Integration');
+    expect(sandboxFolders).toEqual(['Discover', 'Retrieve', 'Errors', 'Degraded modes']);
+    for (const f of sandboxFolders) {
+      expect(runFolder(f, sandbox), f).toEqual({ skipped: false, failedTests: [] });
+      expect(runFolder(f, integration, { samlHeader: '<wsse:Security/>' }), f).toEqual({
+        skipped: true,
+        failedTests: [],
+      });
+    }
+    expect(runFolder('Integration', sandbox)).toEqual({ skipped: true, failedTests: [] });
+    expect(runFolder('Integration', integration, { samlHeader: '<wsse:Security/>' })).toEqual({
+      skipped: false,
+      failedTests: [],
+    });
+    // The integration environment as committed, before npm run postman (or the user) fills samlHeader.
+    expect(runFolder('Integration', integration)).toEqual({
+      skipped: true,
+      failedTests: ['localhost-integration environment with samlHeader set'],
+    });
+  });
+
   it('has scripts that parse as JavaScript', () => {
     const scripts = [
       ...(collection.event ?? []),
