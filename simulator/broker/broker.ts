@@ -27,6 +27,7 @@ import { decodeRetrieveImagingDocumentSetRequest } from '../xca/retrieve-imaging
 import { faultEvent, requesterFromRequest, returnedDocuments } from './transaction-record.js';
 import { admit, type BrokerSecurity } from './xua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
+import { admissionControl } from './overload.js';
 
 /** The broker's consumer-facing paths. */
 export const BrokerPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
@@ -77,6 +78,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
     const messageId = sreq.envelope.addressing.messageId;
     return {
       requestXml: sreq.rawXml,
+      ...(sreq.deadlineAt !== undefined ? { deadlineAt: sreq.deadlineAt } : {}),
       ...(messageId !== undefined ? { messageId } : {}),
       ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
     };
@@ -100,14 +102,16 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
     };
   };
   const onFault = opts.onFault ?? ((e: FaultEvent) => void bc.events?.emit('fault', e));
-  const faultAudit = (transaction: Transaction, path: string): RequestHandler =>
-    auditFaults(transaction, path, opts, onFault);
+  const audited = (transaction: Transaction, path: string): RequestHandler[] => [
+    auditFaults(transaction, path, opts, onFault),
+    ...(bc.admission ? [admissionControl(bc.admission, bc.clock, bc.logger)] : []),
+  ];
   app.get('/health', (_req, res) => {
     res.json({ status: 'up', communities: bc.directory.communities.map((c) => c.homeCommunityId) });
   });
   app.post(
     BrokerPath.iti38,
-    faultAudit(Transaction.Iti38, BrokerPath.iti38),
+    ...audited(Transaction.Iti38, BrokerPath.iti38),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayQuery,
       maxBodyBytes: opts.maxBodyBytes,
@@ -135,7 +139,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   );
   app.post(
     BrokerPath.iti39,
-    faultAudit(Transaction.Iti39, BrokerPath.iti39),
+    ...audited(Transaction.Iti39, BrokerPath.iti39),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieve,
       maxBodyBytes: opts.maxBodyBytes,
@@ -155,7 +159,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   );
   app.post(
     BrokerPath.rad75,
-    faultAudit(Transaction.Rad75, BrokerPath.rad75),
+    ...audited(Transaction.Rad75, BrokerPath.rad75),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieveImagingDocumentSet,
       maxBodyBytes: opts.maxBodyBytes,

@@ -24,6 +24,11 @@ export const WsaFaultSubcode = {
   ActionNotSupported: { ns: SoapNs.wsa, local: 'ActionNotSupported' },
   /** WS-Addressing 1.0 Metadata §5.2.1: the endpoint answers only on the back-channel. */
   OnlyAnonymousAddressSupported: { ns: SoapNs.wsa, local: 'OnlyAnonymousAddressSupported' },
+  /**
+   * §6.4.7: the endpoint cannot process the message at this time (a Receiver fault; its
+   * env:Detail may carry wsa:RetryAfter, milliseconds).
+   */
+  EndpointUnavailable: { ns: SoapNs.wsa, local: 'EndpointUnavailable' },
 } as const satisfies Record<string, QName>;
 
 /** Options of {@link SoapFaultError}. */
@@ -38,6 +43,12 @@ export interface SoapFaultOptions {
   requestMessageId?: string;
   /** Underlying error, for the log. */
   cause?: unknown;
+  /**
+   * The receiver is temporarily unable to process the message: the fault carries
+   * `<wsa:RetryAfter>` (ms, WS-Addressing 1.0 SOAP Binding §6.4.7) in env:Detail and travels with
+   * HTTP 503 and a `Retry-After` header in whole seconds (RFC 9110 §15.6.4, §10.2.3).
+   */
+  retryAfterMs?: number;
 }
 
 /**
@@ -51,6 +62,8 @@ export class SoapFaultError extends Error {
   readonly subcode?: QName;
   readonly logDetail?: string;
   readonly notUnderstood?: QName[];
+  /** See {@link SoapFaultOptions.retryAfterMs}. */
+  readonly retryAfterMs?: number;
   /** Set by whoever read the request's wsa:MessageID before failing; used as wsa:RelatesTo. */
   requestMessageId?: string;
 
@@ -65,6 +78,7 @@ export class SoapFaultError extends Error {
     if (options.logDetail !== undefined) this.logDetail = options.logDetail;
     if (options.notUnderstood) this.notUnderstood = options.notUnderstood;
     if (options.requestMessageId !== undefined) this.requestMessageId = options.requestMessageId;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -74,6 +88,16 @@ export class SoapFaultError extends Error {
  */
 export function faultHttpStatus(code: SoapFaultCode): number {
   return code === 'Sender' ? 400 : 500;
+}
+
+/**
+ * The HTTP status and extra headers a fault travels with: {@link faultHttpStatus}, except a fault
+ * with `retryAfterMs`, which is 503 Service Unavailable with `Retry-After: <seconds>` (RFC 9110
+ * §15.6.4: the server is temporarily overloaded), as a busy HTTP service answers.
+ */
+export function faultHttpResponse(err: SoapFaultError): { status: number; headers: Record<string, string> } {
+  if (err.retryAfterMs === undefined) return { status: faultHttpStatus(err.code), headers: {} };
+  return { status: 503, headers: { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } };
 }
 
 /** `<prefix:local>` with the namespace declared on the element itself when it is not env or wsa. */
@@ -121,6 +145,9 @@ export function buildSoapFault(err: SoapFaultError, opts: { relatesTo?: string }
     '<env:Body><env:Fault>' +
     `<env:Code><env:Value>env:${err.code}</env:Value>${subcode}</env:Code>` +
     `<env:Reason><env:Text xml:lang="en">${esc(err.reason)}</env:Text></env:Reason>` +
+    (err.retryAfterMs === undefined
+      ? ''
+      : `<env:Detail><wsa:RetryAfter>${Math.max(0, Math.round(err.retryAfterMs))}</wsa:RetryAfter></env:Detail>`) +
     '</env:Fault></env:Body></env:Envelope>'
   );
 }
