@@ -1,0 +1,110 @@
+/**
+ * Overload benchmark (`npm run bench:overload`): ITI-38 through the broker with 3 simulated
+ * communities and a 1 s per-leg deadline, at 1, 16, 64 and 256 connections (autocannon, 5 s each,
+ * loopback only), first without admission control (unbounded, as before) and then with the
+ * default admission limits. Prints p50 / p99 latency, the share answered 503 (overload fault) and
+ * the share of answers whose legs were reported timed out. Prints figures only; asserts nothing.
+ */
+import autocannon from 'autocannon';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AdmissionLimits } from '../simulator/broker/admission.js';
+import { findDocumentsEnvelope } from '../simulator/cli/example-request.js';
+import { generateDataPack } from '../simulator/data-pack/generator.js';
+import { loadDataPack } from '../simulator/data-pack/loader.js';
+import { startInProcess } from '../simulator/runtime/in-process.js';
+import { silentLogger } from '../simulator/shared/logger.js';
+
+const DURATION_S = 5;
+const DEADLINE_MS = 1_000;
+const CONNECTIONS = [1, 16, 64, 256];
+/** Admission that never refuses: the broker as it was before admission control. */
+const UNBOUNDED: Partial<AdmissionLimits> = {
+  maxConcurrent: 1_000_000,
+  maxWaiting: 0,
+  requestDeadlineMs: 3_600_000,
+};
+
+const pct = (n: number, of: number): string =>
+  of === 0 ? '   -' : `${((100 * n) / of).toFixed(1)}%`.padStart(6);
+
+async function measure(
+  title: string,
+  admission: Partial<AdmissionLimits> | undefined,
+  pack: Awaited<ReturnType<typeof loadDataPack>>,
+  nhs: string,
+): Promise<void> {
+  const running = await startInProcess(
+    {
+      host: '127.0.0.1',
+      broker: { port: 0, deadlineMs: DEADLINE_MS, ...(admission ? { admission } : {}) },
+      maxBodyBytes: 10 * 1024 * 1024,
+      communities: pack.communities.map((store) => ({ kind: 'simulated' as const, store, port: 0 })),
+    },
+    { logger: silentLogger() },
+  );
+  let answered = 0;
+  let withTimedOutLegs = 0;
+  running.events.on('transaction', (e) => {
+    answered++;
+    if (e.legs.some((l) => l.failure?.reason === 'timeout')) withTimedOutLegs++;
+  });
+  try {
+    console.log(`  ${title}`);
+    console.log(
+      '    conns   requests   p50 ms   p99 ms   503   other non-2xx/errors   answers with legs timed out',
+    );
+    for (const connections of CONNECTIONS) {
+      answered = 0;
+      withTimedOutLegs = 0;
+      let status503 = 0;
+      const r = await autocannon({
+        url: running.broker.endpoints['ITI-38'],
+        method: 'POST',
+        body: findDocumentsEnvelope(nhs),
+        headers: { 'content-type': 'application/soap+xml; charset=UTF-8' },
+        connections,
+        duration: DURATION_S,
+        setupClient: (client) => {
+          client.on('response', (statusCode: number) => {
+            if (statusCode === 503) status503++;
+          });
+        },
+      });
+      const total = r['2xx'] + r.non2xx;
+      console.log(
+        `    ${String(connections).padStart(5)}   ${String(total).padStart(8)}   ${String(r.latency.p50).padStart(6)}   ${String(r.latency.p99).padStart(6)}   ${pct(status503, total)}   ${String(r.non2xx - status503 + r.errors).padStart(20)}   ${pct(withTimedOutLegs, answered)}`,
+      );
+    }
+  } finally {
+    await running.stop();
+  }
+}
+
+/** Run the overload benchmark: before (unbounded) and after (default admission limits). */
+export async function overloadBench(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-'));
+  try {
+    await generateDataPack({
+      seed: 11,
+      communities: 3,
+      patients: 60,
+      outDir: dir,
+      studiesPerCommunity: { min: 6, max: 7 },
+    });
+    const pack = await loadDataPack(dir);
+    const patient = pack.patients.find((p) => p.documentCount === 20 && p.homeCommunityIds.length === 3);
+    if (!patient) throw new Error('no patient with 20 documents in 3 communities in the bench pack');
+    console.log(
+      `overload: FindDocuments LeafClass (20 documents, 3 communities), per-leg deadline ${DEADLINE_MS} ms, ${DURATION_S} s per row`,
+    );
+    await measure('without admission control (unbounded)', UNBOUNDED, pack, patient.nhsNumber);
+    await measure('with the default admission limits', undefined, pack, patient.nhsNumber);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename))
+  await overloadBench();
