@@ -22,12 +22,13 @@ export interface AdmissionLimits {
 
 /**
  * Defaults sized for a 2-core machine running the broker and its simulated communities in one
- * process: beyond about 16 requests in processing, each one only gets slower (the CPU is the
- * limit); 64 waiting drain within a second at the throughput measured there (`npm run bench`).
+ * process, where the CPU is the limit: with 16 requests in processing their legs timed out at a
+ * 1 s deadline under load (the communities could not be served in time), with 4 they did not;
+ * 16 waiting drain well within the request deadline (`npm run bench:overload`).
  */
 export const DEFAULT_ADMISSION: Omit<AdmissionLimits, 'requestDeadlineMs'> = {
-  maxConcurrent: 16,
-  maxWaiting: 64,
+  maxConcurrent: 4,
+  maxWaiting: 16,
   retryAfterMs: 1_000,
 };
 
