@@ -196,7 +196,7 @@ const asValues = (vars: Record<string, string>): PostmanVariable[] =>
 
 /**
  * Both environments for `pack`: sandbox (plain HTTP, 8080) and integration (HTTPS 8443, client
- * certificate, `samlHeader` / `samlHeaderOtherPatient` left empty for `sim saml issue --header`).
+ * certificate, `samlHeader` / `samlHeaderRetrieve` / `samlHeaderOtherPatient` left empty for `sim saml issue --header`).
  */
 export function buildEnvironments(pack: DataPack): Record<EnvironmentName, PostmanEnvironment> {
   const vars = packVariables(pack);
@@ -217,7 +217,7 @@ export function buildEnvironments(pack: DataPack): Record<EnvironmentName, Postm
         integrationStatus: INTEGRATION_PORT_READY
           ? 'the integration port (npm run sim up -- --security): HTTPS with the client certificate ' +
             'clientCertificate + clientKey (Postman Settings > Certificates, host 127.0.0.1:8443), trusting ' +
-            'caCertificate; paste samlHeader (patient nhsAllNetworks) and samlHeaderOtherPatient (nhsOneNetwork) ' +
+            'caCertificate; paste samlHeader and samlHeaderRetrieve (patient nhsAllNetworks, one each: an assertion is accepted once) and samlHeaderOtherPatient (nhsOneNetwork) ' +
             'from npm run sim saml issue -- --patient <nhs> --header: valid 5 minutes'
           : 'waiting for the integration port (issue 4: HTTPS, client certificate, signed SAML in wsse:Security); ' +
             'not usable yet: npm run postman skips this environment',
@@ -225,6 +225,7 @@ export function buildEnvironments(pack: DataPack): Record<EnvironmentName, Postm
         controlUrl,
         ...IntegrationCertificateFiles,
         samlHeader: '',
+        samlHeaderRetrieve: '',
         samlHeaderOtherPatient: '',
         ...vars,
       }),

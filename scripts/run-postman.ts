@@ -276,7 +276,7 @@ export interface IntegrationRunOptions {
 
 /**
  * Run the Integration folder with the integration environment: client certificate, key and NIR
- * root CA from `certsDir`, fresh `samlHeader` (patient nhsAllNetworks) and
+ * root CA from `certsDir`, fresh `samlHeader` and `samlHeaderRetrieve` (patient nhsAllNetworks) and
  * `samlHeaderOtherPatient` (nhsOneNetwork).
  * @throws SimError when the signing material is missing; Error when Newman cannot run.
  */
@@ -287,6 +287,8 @@ export function runIntegration(opts: IntegrationRunOptions): Promise<NewmanSumma
     envVars: {
       brokerUrl: opts.brokerUrl,
       samlHeader: supplierSecurityHeader(opts.certsDir, env['nhsAllNetworks']!),
+      // A second assertion for the retrieve: the broker accepts each assertion once (replay protection).
+      samlHeaderRetrieve: supplierSecurityHeader(opts.certsDir, env['nhsAllNetworks']!),
       samlHeaderOtherPatient: supplierSecurityHeader(opts.certsDir, env['nhsOneNetwork']!),
     },
     ...(opts.cli ? { cli: true } : {}),

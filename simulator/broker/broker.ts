@@ -36,6 +36,7 @@ import {
 } from './transaction-record.js';
 import { admit, type BrokerSecurity } from './xua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
+import { admissionControl } from './overload.js';
 
 /** The broker's consumer-facing paths. */
 export const BrokerPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
@@ -86,6 +87,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
     const messageId = sreq.envelope.addressing.messageId;
     return {
       requestXml: sreq.rawXml,
+      ...(sreq.deadlineAt !== undefined ? { deadlineAt: sreq.deadlineAt } : {}),
       ...(messageId !== undefined ? { messageId } : {}),
       ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
     };
@@ -122,14 +124,16 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
     };
   };
   const onFault = opts.onFault ?? ((e: FaultEvent) => void bc.events?.emit('fault', e));
-  const faultAudit = (transaction: Transaction, path: string): RequestHandler =>
-    auditFaults(transaction, path, opts, onFault);
+  const audited = (transaction: Transaction, path: string): RequestHandler[] => [
+    auditFaults(transaction, path, opts, onFault),
+    ...(bc.admission ? [admissionControl(bc.admission, bc.clock, bc.logger)] : []),
+  ];
   app.get('/health', (_req, res) => {
     res.json({ status: 'up', communities: bc.directory.communities.map((c) => c.homeCommunityId) });
   });
   app.all(
     BrokerPath.iti38,
-    faultAudit(Transaction.Iti38, BrokerPath.iti38),
+    ...audited(Transaction.Iti38, BrokerPath.iti38),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayQuery,
       wsdl: XCA_WSDL[Transaction.Iti38],
@@ -158,7 +162,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   );
   app.all(
     BrokerPath.iti39,
-    faultAudit(Transaction.Iti39, BrokerPath.iti39),
+    ...audited(Transaction.Iti39, BrokerPath.iti39),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieve,
       wsdl: XCA_WSDL[Transaction.Iti39],
@@ -182,7 +186,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   );
   app.all(
     BrokerPath.rad75,
-    faultAudit(Transaction.Rad75, BrokerPath.rad75),
+    ...audited(Transaction.Rad75, BrokerPath.rad75),
     createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieveImagingDocumentSet,
       wsdl: XCA_WSDL[Transaction.Rad75],

@@ -2,7 +2,8 @@
  * What the broker's transaction handlers need, passed in (no module-level state: a broker and
  * many gateways share one process).
  */
-import type { Clock } from '../shared/clock.js';
+import type { DeadlineClock } from '../shared/clock.js';
+import type { AdmissionQueue } from './admission.js';
 import type { Logger } from '../shared/logger.js';
 import type { CommunityDirectory, ConsumerProfile } from './community-directory.js';
 import type { LegTransport } from './community-client.js';
@@ -27,11 +28,14 @@ export interface BrokerContext {
    * profiles replace `deadlineMs` and the directory's profiles for that request. Absent: fixed.
    */
   settings?: () => BrokerSettings;
-  clock: Clock;
+  /** Time for timestamps and for the request and leg deadlines. */
+  clock: DeadlineClock;
   logger: Logger;
   transport: LegTransport;
   /** Where each answered consumer request is announced (transaction log, audit). */
   events?: SimEvents;
+  /** Bounded admission and the overall request deadline (admission.ts); absent = unbounded. */
+  admission?: AdmissionQueue;
 }
 
 /** Per-request facts from the SOAP layer. */
@@ -40,6 +44,8 @@ export interface RequestContext {
   /** The consumer's profile key (sandbox: the `X-NIR-Consumer` header). */
   consumerId?: string;
   signal?: AbortSignal;
+  /** When the answer is due, epoch ms (admission.ts): legs get at most the time left. */
+  deadlineAt?: number;
   /** The consumer's request envelope, for the transaction log. */
   requestXml?: string;
 }

@@ -3,7 +3,7 @@
  * to every responding gateway; NIR answers with what arrived). Every leg runs at once; a slow or
  * broken community never delays the others beyond its own deadline.
  */
-import type { Clock } from '../shared/clock.js';
+import type { DeadlineClock } from '../shared/clock.js';
 
 /** How one leg ended. `error` is whatever the call threw (the caller classifies it). */
 export type Settled<T> =
@@ -12,13 +12,13 @@ export type Settled<T> =
 
 /**
  * Run `call` for every target in parallel. Each call gets an AbortSignal that fires after
- * `deadlineMs` (or when `parent` aborts); the result array is in target order.
+ * `deadlineMs` of `clock`'s time (or when `parent` aborts); the result array is in target order.
  * @param deadlineMs per-leg deadline in milliseconds.
  */
 export async function fanOut<C, T>(
   targets: readonly C[],
   call: (target: C, signal: AbortSignal) => Promise<T>,
-  opts: { deadlineMs: number; clock: Clock; parent?: AbortSignal },
+  opts: { deadlineMs: number; clock: DeadlineClock; parent?: AbortSignal },
 ): Promise<Settled<T>[]> {
   return Promise.all(targets.map((t) => runLeg(t, call, opts)));
 }
@@ -26,9 +26,9 @@ export async function fanOut<C, T>(
 async function runLeg<C, T>(
   target: C,
   call: (target: C, signal: AbortSignal) => Promise<T>,
-  opts: { deadlineMs: number; clock: Clock; parent?: AbortSignal },
+  opts: { deadlineMs: number; clock: DeadlineClock; parent?: AbortSignal },
 ): Promise<Settled<T>> {
-  const deadline = AbortSignal.timeout(opts.deadlineMs);
+  const deadline = opts.clock.timeout(opts.deadlineMs);
   const signal = opts.parent ? AbortSignal.any([deadline, opts.parent]) : deadline;
   const startedAt = opts.clock.now();
   try {

@@ -8,12 +8,16 @@ import type { CommunityEndpoint } from './community-directory.js';
 import { classifyLegError, type LegAnswer } from './community-client.js';
 import type { BrokerContext, RequestContext } from './context.js';
 import { fanOut } from './fan-out.js';
+import { overloadFault } from './overload.js';
 import type { Leg, LegFailure } from './leg.js';
 import { SoapCallError } from '../soap/client.js';
 
 /**
- * Call every target in parallel with the broker's per-leg deadline.
+ * Call every target in parallel with the broker's per-leg deadline, cut to the time left before
+ * the request's overall deadline (`rc.deadlineAt`, admission.ts) so the answer is never late.
  * A community without an endpoint for `transaction` is reported as refused (misconfiguration).
+ * @throws SoapFaultError Receiver / wsa:EndpointUnavailable (HTTP 503, overload.ts) when no time
+ *   is left to start the legs: no leg is started, so none is reported as timed out.
  */
 export async function runLegs<
   T extends { community: CommunityEndpoint },
@@ -25,6 +29,7 @@ export async function runLegs<
   bc: BrokerContext,
   call: (url: string, signal: AbortSignal, target: T) => Promise<LegAnswer<R>>,
 ): Promise<{ legs: (Leg<R> & { target: T })[]; events: LegEvent[] }> {
+  const deadlineMs = legDeadlineMs(bc, rc);
   const settled = await fanOut(
     targets,
     (t, signal) => {
@@ -32,7 +37,7 @@ export async function runLegs<
       if (url === undefined) throw new Error(`no ${transaction} endpoint configured`);
       return call(url, signal, t);
     },
-    { deadlineMs: bc.deadlineMs, clock: bc.clock, ...(rc.signal ? { parent: rc.signal } : {}) },
+    { deadlineMs, clock: bc.clock, ...(rc.signal ? { parent: rc.signal } : {}) },
   );
   const legs: (Leg<R> & { target: T })[] = [];
   const events: LegEvent[] = [];
@@ -54,7 +59,7 @@ export async function runLegs<
         errorCodes: s.value.value.errors.map((e) => e.errorCode),
       });
     } else {
-      const failure = classifyLegError(s.error, s.timedOut, bc.deadlineMs);
+      const failure = classifyLegError(s.error, s.timedOut, deadlineMs);
       legs.push({ community, target, outcome: 'failed', failure });
       const httpStatus = s.error instanceof SoapCallError ? s.error.httpStatus : undefined;
       events.push({
@@ -71,6 +76,19 @@ export async function runLegs<
     bc.logger.info({ leg, transaction }, 'community leg settled');
   }
   return { legs, events };
+}
+
+/** The per-leg deadline, ms: the broker's, or the time left before `rc.deadlineAt` when less. */
+function legDeadlineMs(bc: BrokerContext, rc: RequestContext): number {
+  if (rc.deadlineAt === undefined) return bc.deadlineMs;
+  const left = rc.deadlineAt - bc.clock.now();
+  if (left <= 0) {
+    throw overloadFault('deadline-in-queue', {
+      requestDeadlineMs: bc.admission?.limits.requestDeadlineMs ?? bc.deadlineMs,
+      retryAfterMs: bc.admission?.limits.retryAfterMs ?? 1_000,
+    });
+  }
+  return Math.min(bc.deadlineMs, left);
 }
 
 function failureDetail(f: LegFailure): string {

@@ -13,7 +13,13 @@ import {
 import type { BrokerContext, BrokerSettings } from '../broker/context.js';
 import type { AssertionForwarder } from '../broker/xua-forward.js';
 import type { SimEvents } from '../control/events.js';
-import type { Clock } from '../shared/clock.js';
+import type { DeadlineClock } from '../shared/clock.js';
+import {
+  AdmissionQueue,
+  DEFAULT_ADMISSION,
+  DEFAULT_REQUEST_DEADLINE_MARGIN_MS,
+  type AdmissionLimits,
+} from '../broker/admission.js';
 import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -32,12 +38,17 @@ export interface BrokerSandboxOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  clock: Clock;
+  clock: DeadlineClock;
   logger: Logger;
   events: SimEvents;
   /** mTLS agent for https: legs and the signer of forwarded assertions (security on). */
   httpsAgent?: HttpsAgent;
   forward?: AssertionForwarder;
+  /**
+   * Admission limits shared by the sandbox and integration ports (README "Limits"); defaults:
+   * DEFAULT_ADMISSION, and a request deadline of `deadlineMs` + DEFAULT_REQUEST_DEADLINE_MARGIN_MS.
+   */
+  admission?: Partial<AdmissionLimits>;
 }
 
 /** A listening sandbox port and the context the integration port may share. */
@@ -68,6 +79,14 @@ export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<Broke
       ...(o.httpsAgent ? { httpsAgent: o.httpsAgent } : {}),
     },
     events: o.events,
+    admission: new AdmissionQueue(
+      {
+        ...DEFAULT_ADMISSION,
+        requestDeadlineMs: o.deadlineMs + DEFAULT_REQUEST_DEADLINE_MARGIN_MS,
+        ...o.admission,
+      },
+      o.clock,
+    ),
   };
   const app = createBrokerApp({
     maxBodyBytes: o.maxBodyBytes,

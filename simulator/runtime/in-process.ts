@@ -12,7 +12,7 @@ import { FaultStore } from '../faults/fault-store.js';
 import { brokerEndpoints } from '../broker/broker.js';
 import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { systemClock, type DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import {
   defaultParsPort,
@@ -67,7 +67,8 @@ export interface RunningTopology {
 /** Dependencies of a run. */
 export interface InProcessDeps {
   logger: Logger;
-  clock?: Clock;
+  /** Time for timestamps and deadlines (default the system clock). */
+  clock?: DeadlineClock;
   /** Faults for the simulated gateways (the broker never sees them). */
   faults?: FaultStore;
   /** The bus to emit on; a new one when absent. */
@@ -161,6 +162,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
       ...(topology.broker.consumers ? { consumers: topology.broker.consumers } : {}),
       deadlineMs: topology.broker.deadlineMs,
       settings: brokerSettings.current,
+      ...(topology.broker.admission ? { admission: topology.broker.admission } : {}),
       maxBodyBytes: topology.maxBodyBytes,
       host: topology.host,
       port: topology.broker.port,

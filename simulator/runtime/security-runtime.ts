@@ -25,6 +25,7 @@ import {
   xuaPolicy,
   type CodeRule,
 } from '../security/saml.js';
+import { ReplayCache } from '../security/replay-cache.js';
 import { createXuaValidator, type XuaValidator } from '../security/xua-validate.js';
 import type { Logger } from '../shared/logger.js';
 import type { Topology, TopologySecurity } from './topology.js';
@@ -174,6 +175,7 @@ function gatewaySecurity(
         requireResourceId: false,
         ...p.skew,
       }),
+      { replayCache: new ReplayCache() },
     ),
   };
 }
@@ -193,6 +195,7 @@ async function startIntegration(
       allowedPurposes: p.purposes,
       ...p.skew,
     }),
+    { replayCache: new ReplayCache() },
   );
   const { context, host } = where;
   const app = createIntegrationApp({

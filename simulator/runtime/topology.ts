@@ -2,6 +2,7 @@
  * The Topology: what a runtime starts. A broker and its communities, each either simulated
  * in-process from a data pack, or external (a supplier's own responding gateway).
  */
+import type { AdmissionLimits } from '../broker/admission.js';
 import type { ConsumerProfile } from '../broker/community-directory.js';
 import type { CommunityStore } from '../gateway/community-store.js';
 
@@ -33,6 +34,8 @@ export interface Topology {
     /** Per-community deadline, ms (default 10 000). */
     deadlineMs: number;
     consumers?: Record<string, ConsumerProfile>;
+    /** Admission queue and overall request deadline (broker/admission.ts; README "Limits"). */
+    admission?: Partial<AdmissionLimits>;
   };
   communities: (SimulatedCommunity | ExternalCommunity)[];
   /** Largest SOAP request accepted by any listener, bytes. */

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   MANIFEST,
   NEGATIVE_CLIENTS,
@@ -81,6 +82,13 @@ class Writer {
     this.file(cert, c.certPem + chain);
     this.file(key, c.keyPem);
   }
+  /**
+   * The cRLDistributionPoints URI of the CRL at `rel`: a `file:` URL in this directory, since the
+   * sim reads (and watches) CRLs from files and serves none over HTTP (README "Security").
+   */
+  crlUrl(rel: string): string {
+    return pathToFileURL(path.join(this.dir, rel)).href;
+  }
   read(rel: string): string {
     return readFileSync(path.join(this.dir, rel), 'utf8');
   }
@@ -95,7 +103,14 @@ async function mintNir(w: Writer, now: Date): Promise<void> {
   const root = await mintCa({ subject: `CN=nir-sim NIR Root CA, ${O}`, notBefore: ago(now, 1) });
   w.pair(NirFiles.rootCa, NirFiles.rootCaKey, root);
   const leaf = (cn: string, usage: 'server' | 'client' | 'signing'): Promise<Credential> =>
-    mintLeaf({ subject: `CN=${cn}, ${O}`, usage, issuer: root, notBefore: ago(now, 1), ...SERVER_SAN });
+    mintLeaf({
+      subject: `CN=${cn}, ${O}`,
+      usage,
+      issuer: root,
+      notBefore: ago(now, 1),
+      ...SERVER_SAN,
+      crlUrl: w.crlUrl(NirFiles.rootCrl),
+    });
   w.pair(
     NirFiles.brokerServer,
     NirFiles.brokerServerKey,
@@ -106,6 +121,7 @@ async function mintNir(w: Writer, now: Date): Promise<void> {
       notBefore: ago(now, 1),
       ...SERVER_SAN,
       dns: BROKER_SERVER_DNS,
+      crlUrl: w.crlUrl(NirFiles.rootCrl),
     }),
   );
   w.pair(NirFiles.brokerClient, NirFiles.brokerClientKey, await leaf('nir-broker', 'client'));
@@ -132,13 +148,21 @@ async function mintSupplier(w: Writer, now: Date): Promise<void> {
   w.pair(SupplierFiles.intermediateCa, SupplierFiles.intermediateCaKey, inter);
   const chain = inter.certPem;
   const client = (cn: string, extra: Partial<Parameters<typeof mintLeaf>[0]> = {}): Promise<Credential> =>
-    mintLeaf({ subject: `CN=${cn}, ${O}`, usage: 'client', issuer: inter, notBefore: ago(now, 1), ...extra });
+    mintLeaf({
+      subject: `CN=${cn}, ${O}`,
+      usage: 'client',
+      issuer: inter,
+      notBefore: ago(now, 1),
+      ...(extra.issuer ? {} : { crlUrl: w.crlUrl(SupplierFiles.intermediateCrl) }),
+      ...extra,
+    });
   w.pair(SupplierFiles.client, SupplierFiles.clientKey, await client('supplier-system'), chain);
   const signing = await mintLeaf({
     subject: `CN=supplier XUA signing, ${O}`,
     usage: 'signing',
     issuer: inter,
     notBefore: ago(now, 1),
+    crlUrl: w.crlUrl(SupplierFiles.intermediateCrl),
   });
   w.pair(SupplierFiles.signing, SupplierFiles.signingKey, signing);
   const revoked = await client('supplier-system-revoked');
@@ -188,6 +212,7 @@ async function mintCommunity(w: Writer, name: string, now: Date): Promise<void> 
       notBefore: ago(now, 1),
       ...SERVER_SAN,
       dns: gatewayServerDns(name),
+      ...(extra.issuer ? {} : { crlUrl: w.crlUrl(f.crl) }),
       ...extra,
     });
   const good = await server();

@@ -9,6 +9,11 @@ import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { SimError } from '../shared/errors.js';
+import {
+  applyListenerLimits,
+  listenerServerOptions,
+  type ListenerLimits,
+} from '../shared/listener-limits.js';
 import type { Logger } from '../shared/logger.js';
 import {
   checkPeer,
@@ -48,6 +53,8 @@ export interface ListenHttpsOptions {
   logger: Logger;
   /** Called for each refused peer, after it was logged. */
   onReject?: (r: RejectedPeer) => void;
+  /** Over DEFAULT_LISTENER_LIMITS (shared/listener-limits.ts). */
+  limits?: Partial<ListenerLimits>;
 }
 
 /**
@@ -57,8 +64,11 @@ export interface ListenHttpsOptions {
  */
 export async function listenHttps(opts: ListenHttpsOptions): Promise<HttpsListener> {
   let material = opts.material;
-  const server = https.createServer(mtlsServerOptions(material), opts.app);
-  server.keepAliveTimeout = 5_000;
+  const server = https.createServer(
+    { ...listenerServerOptions(opts.limits), ...mtlsServerOptions(material) },
+    opts.app,
+  );
+  applyListenerLimits(server, opts.limits);
   // First listener, ahead of the HTTP layer's own: a refused peer's socket is destroyed before
   // any request on it is parsed.
   server.prependListener('secureConnection', (socket: TLSSocket) => {

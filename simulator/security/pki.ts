@@ -153,21 +153,29 @@ export interface LeafOptions extends Validity {
   /** Reuse this key pair (e.g. a gateway presenting another certificate for the same key). */
   keys?: CryptoKeyPair;
   serial?: string;
+  /** Where the issuer's CRL is published: a cRLDistributionPoints URI (RFC 5280 §4.2.1.13). */
+  crlUrl?: string;
 }
 
-function leafExtensions(usage: LeafUsage): x509.Extension[] {
+/**
+ * keyUsage for a TLS leaf: digitalSignature, plus keyEncipherment for an RSA key only (RSA key
+ * transport); an EC key must not assert keyEncipherment (RFC 5480 §3; ECDHE suites sign only).
+ */
+function tlsKeyUsage(kind: 'ec' | 'rsa'): x509.KeyUsagesExtension {
+  const ku = x509.KeyUsageFlags;
+  return new x509.KeyUsagesExtension(
+    kind === 'rsa' ? ku.digitalSignature | ku.keyEncipherment : ku.digitalSignature,
+    true,
+  );
+}
+
+function leafExtensions(usage: LeafUsage, kind: 'ec' | 'rsa'): x509.Extension[] {
   const ku = x509.KeyUsageFlags;
   switch (usage) {
     case 'server':
-      return [
-        new x509.KeyUsagesExtension(ku.digitalSignature | ku.keyEncipherment, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      ];
+      return [tlsKeyUsage(kind), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth])];
     case 'client':
-      return [
-        new x509.KeyUsagesExtension(ku.digitalSignature | ku.keyEncipherment, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      ];
+      return [tlsKeyUsage(kind), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])];
     case 'signing':
       return [new x509.KeyUsagesExtension(ku.digitalSignature | ku.nonRepudiation, true)];
   }
@@ -175,17 +183,18 @@ function leafExtensions(usage: LeafUsage): x509.Extension[] {
 
 /**
  * An end-entity certificate (basicConstraints cA false) for `usage`: keyUsage and extKeyUsage as
- * RFC 5280 §4.2.1.3 / §4.2.1.12 say for TLS servers, TLS clients and signers; SAN when names are
- * given; SKI; AKI when issued by a CA. Default validity 825 days (the CA/Browser Forum cap).
+ * RFC 5280 §4.2.1.3 / §4.2.1.12 say for TLS servers, TLS clients and signers (RFC 5480 for EC
+ * keys); SAN when names are given; SKI; AKI when issued by a CA; cRLDistributionPoints with `crlUrl`. Default validity 825 days (the CA/Browser Forum cap).
  */
 export async function mintLeaf(opts: LeafOptions): Promise<Credential> {
   const keys = opts.keys ?? (await newKeyPair(opts.usage === 'signing' ? 'rsa' : 'ec'));
   const { notBefore, notAfter } = validity(opts, 825);
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    ...leafExtensions(opts.usage),
+    ...leafExtensions(opts.usage, kindOf(keys)),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
+  if (opts.crlUrl !== undefined) extensions.push(new x509.CRLDistributionPointsExtension([opts.crlUrl]));
   const names = [
     ...(opts.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),

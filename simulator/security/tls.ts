@@ -145,9 +145,27 @@ export interface MtlsMaterial {
 }
 
 /**
+ * The cipher suites offered and accepted: AEAD with forward secrecy only. TLS 1.3's AES-GCM and
+ * ChaCha20-Poly1305 suites (RFC 8446 §9.1), and for TLS 1.2 ECDHE with AES-GCM or
+ * ChaCha20-Poly1305 (RFC 5289, RFC 7905); no CBC (Lucky13), CCM8, ARIA, static RSA or DHE
+ * (NCSC and Mozilla "intermediate" TLS guidance).
+ */
+export const TLS_CIPHERS = [
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+].join(':');
+
+/**
  * Secure-context options (for `tls.createSecureContext`, `server.setSecureContext`, an https
  * Agent): own cert/key, the CAs, and the CRLs read from disk now (so calling it again reloads
- * them). TLS 1.2 is the minimum (NHS and IHE ATNA Secure Node practice).
+ * them). TLS 1.2 is the minimum (NHS and IHE ATNA Secure Node practice); only {@link TLS_CIPHERS}.
  * @throws Error when a CRL file is unreadable (the caller keeps its previous context).
  */
 export function secureContextOptions(m: MtlsMaterial): SecureContextOptions {
@@ -157,6 +175,8 @@ export function secureContextOptions(m: MtlsMaterial): SecureContextOptions {
     ca: typeof m.caPem === 'string' ? m.caPem : [...m.caPem],
     crl: m.crlFiles.map((f) => readFileSync(f, 'utf8')),
     minVersion: 'TLSv1.2',
+    ciphers: TLS_CIPHERS,
+    honorCipherOrder: true,
   };
 }
 

@@ -32,7 +32,9 @@ export type XuaFailure =
   | 'several-purposes'
   | 'role-not-allowed'
   | 'purpose-not-allowed'
-  | 'resource-mismatch';
+  | 'resource-mismatch'
+  /** The same Issuer + assertion ID was accepted before and has not expired (replay-cache.ts). */
+  | 'replayed';
 
 /** WS-Security 1.x fault subcodes (`wsse:` QNames). */
 export const WsseFaultSubcode = {
@@ -59,6 +61,7 @@ export function xuaFaultSubcode(f: XuaFailure): keyof typeof WsseFaultSubcode {
     case 'missing-attribute':
     case 'several-roles':
     case 'several-purposes':
+    case 'replayed':
       return 'InvalidSecurity';
     case 'unsigned':
     case 'bad-signature':

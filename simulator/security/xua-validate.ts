@@ -25,6 +25,7 @@ import {
   textValues,
   type AssertionView,
 } from './xua-attributes.js';
+import type { ReplayCache } from './replay-cache.js';
 import { XuaError } from './xua-error.js';
 import { trustedSigners, verifyAssertionSignature, type TrustedSigner } from './xua-signature.js';
 
@@ -38,10 +39,33 @@ export interface XuaValidator {
   validate(envelope: SoapEnvelope, rawXml: string, now: Date): XuaClaims;
 }
 
-/** Prepare `policy`. @throws Error when a trusted signer PEM cannot be parsed. */
-export function createXuaValidator(policy: XuaPolicy): XuaValidator {
+/**
+ * Prepare `policy`. With `replayCache`, an assertion whose Issuer + ID was already accepted by
+ * this validator and has not expired is refused (`replayed`, wsse:InvalidSecurity): each listener
+ * that validates keeps its own cache, so the broker's one forwarded assertion per request, sent
+ * once to each community, is accepted by every community.
+ * @throws Error when a trusted signer PEM cannot be parsed.
+ */
+export function createXuaValidator(
+  policy: XuaPolicy,
+  opts: { replayCache?: ReplayCache } = {},
+): XuaValidator {
   const signers = trustedSigners(policy.trustedSigners);
-  return { policy, validate: (env, raw, now) => validateXua(env, raw, now, policy, signers) };
+  const replay = opts.replayCache;
+  return {
+    policy,
+    validate: (env, raw, now) => {
+      const claims = validateXua(env, raw, now, policy, signers);
+      // Only after the signature and conditions held: an unsigned ID never takes a place in the cache.
+      const until = claims.notOnOrAfter.getTime() + policy.clockSkewMs;
+      if (replay && !replay.firstUse(claims.issuer, claims.assertionId, until, now.getTime()))
+        throw new XuaError(
+          'replayed',
+          `assertion ${claims.assertionId} of ${claims.issuer} was already presented; valid until ${claims.notOnOrAfter.toISOString()}`,
+        );
+      return claims;
+    },
+  };
 }
 
 function time(value: string | undefined, what: string): number {

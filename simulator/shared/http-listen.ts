@@ -3,9 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { SimError } from '../shared/errors.js';
+import { applyListenerLimits, listenerServerOptions, type ListenerLimits } from './listener-limits.js';
 
 /**
- * Listen on `host:port` (0 = any free port) and resolve with the server and the bound port.
+ * Listen on `host:port` (0 = any free port) and resolve with the server and the bound port. The
+ * server applies `limits` over DEFAULT_LISTENER_LIMITS (header/body timeouts, keep-alive,
+ * connection cap; listener-limits.ts).
  * @throws SimError SIM_ERR_PORT_IN_USE when the port is taken.
  */
 export async function listen(
@@ -13,9 +16,10 @@ export async function listen(
   host: string,
   port: number,
   what: string,
+  limits: Partial<ListenerLimits> = {},
 ): Promise<{ server: Server; port: number }> {
-  const server = createServer(app);
-  server.keepAliveTimeout = 5_000;
+  const server = createServer(listenerServerOptions(limits), app);
+  applyListenerLimits(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {

@@ -16,12 +16,18 @@ export type SoapFaultCode =
  * - `InvalidAddressingHeader` (§6.4.1): a wsa header is present but wrong (e.g. repeated).
  * - `MessageAddressingHeaderRequired` (§6.4.2): a required wsa header (wsa:Action) is missing.
  * - `ActionNotSupported` (§6.4.4): the endpoint does not handle this wsa:Action.
- * Each is a Sender fault.
+ * - `EndpointUnavailable` (§6.4.7): the endpoint cannot take the message now (overload).
+ * Each is a Sender fault but EndpointUnavailable, a Receiver fault.
  */
 export const WsaFaultSubcode = {
   InvalidAddressingHeader: { ns: SoapNs.wsa, local: 'InvalidAddressingHeader' },
   MessageAddressingHeaderRequired: { ns: SoapNs.wsa, local: 'MessageAddressingHeaderRequired' },
   ActionNotSupported: { ns: SoapNs.wsa, local: 'ActionNotSupported' },
+  /**
+   * §6.4.7: the endpoint cannot process the message at this time (a Receiver fault; its
+   * env:Detail may carry wsa:RetryAfter, milliseconds).
+   */
+  EndpointUnavailable: { ns: SoapNs.wsa, local: 'EndpointUnavailable' },
 } as const satisfies Record<string, QName>;
 
 /**
@@ -56,6 +62,12 @@ export interface SoapFaultOptions {
   requestMessageId?: string;
   /** Underlying error, for the log. */
   cause?: unknown;
+  /**
+   * The receiver is temporarily unable to process the message: the fault carries
+   * `<wsa:RetryAfter>` (ms, WS-Addressing 1.0 SOAP Binding §6.4.7) in env:Detail and travels with
+   * HTTP 503 and a `Retry-After` header in whole seconds (RFC 9110 §15.6.4, §10.2.3).
+   */
+  retryAfterMs?: number;
 }
 
 /**
@@ -71,6 +83,8 @@ export class SoapFaultError extends Error {
   readonly problemHeader?: QName;
   readonly logDetail?: string;
   readonly notUnderstood?: QName[];
+  /** See {@link SoapFaultOptions.retryAfterMs}. */
+  readonly retryAfterMs?: number;
   /** Set by whoever read the request's wsa:MessageID before failing; used as wsa:RelatesTo. */
   requestMessageId?: string;
 
@@ -87,6 +101,7 @@ export class SoapFaultError extends Error {
     if (options.logDetail !== undefined) this.logDetail = options.logDetail;
     if (options.notUnderstood) this.notUnderstood = options.notUnderstood;
     if (options.requestMessageId !== undefined) this.requestMessageId = options.requestMessageId;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -96,6 +111,16 @@ export class SoapFaultError extends Error {
  */
 export function faultHttpStatus(code: SoapFaultCode): number {
   return code === 'Sender' ? 400 : 500;
+}
+
+/**
+ * The HTTP status and extra headers a fault travels with: {@link faultHttpStatus}, except a fault
+ * with `retryAfterMs`, which is 503 Service Unavailable with `Retry-After: <seconds>` (RFC 9110
+ * §15.6.4: the server is temporarily overloaded), as a busy HTTP service answers.
+ */
+export function faultHttpResponse(err: SoapFaultError): { status: number; headers: Record<string, string> } {
+  if (err.retryAfterMs === undefined) return { status: faultHttpStatus(err.code), headers: {} };
+  return { status: 503, headers: { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } };
 }
 
 /** `<prefix:local>` with the namespace declared on the element itself when it is not env or wsa. */
@@ -121,7 +146,8 @@ function faultHeaderBlocks(err: SoapFaultError): string {
  * (wsa:Action = {@link WSA_FAULT_ACTION}, a fresh wsa:MessageID, wsa:RelatesTo when `relatesTo`
  * is given; WS-Addressing 1.0 SOAP Binding §6). VersionMismatch adds env:Upgrade (§5.4.7);
  * MustUnderstand adds one env:NotUnderstood per `err.notUnderstood` entry (§5.4.8); a subsubcode
- * nests in env:Subcode (Part 1 §5.4.6.1); `problemHeader` becomes env:Detail/wsa:ProblemHeaderQName.
+ * nests in env:Subcode (Part 1 §5.4.6.1); `problemHeader` becomes env:Detail/wsa:ProblemHeaderQName
+ * and `retryAfterMs` env:Detail/wsa:RetryAfter (ms).
  * `err.logDetail` is never included.
  * @returns the XML text, starting with an XML declaration (UTF-8).
  */
@@ -145,8 +171,12 @@ export function buildSoapFault(err: SoapFaultError, opts: { relatesTo?: string }
   let detail = '';
   if (err.problemHeader) {
     const q = qnameText(err.problemHeader);
-    detail = `<env:Detail><wsa:ProblemHeaderQName${q.decl}>${esc(q.text)}</wsa:ProblemHeaderQName></env:Detail>`;
+    detail = `<wsa:ProblemHeaderQName${q.decl}>${esc(q.text)}</wsa:ProblemHeaderQName>`;
   }
+  if (err.retryAfterMs !== undefined) {
+    detail += `<wsa:RetryAfter>${Math.max(0, Math.round(err.retryAfterMs))}</wsa:RetryAfter>`;
+  }
+  if (detail) detail = `<env:Detail>${detail}</env:Detail>`;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     `<env:Envelope xmlns:env="${SoapNs.soap12}" xmlns:wsa="${SoapNs.wsa}">` +

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Logger } from '../shared/logger.js';
 import type { Element } from './xml.js';
-import { SoapFaultError, buildSoapFault, faultHttpStatus } from './fault.js';
+import { SoapFaultError, buildSoapFault, faultHttpResponse } from './fault.js';
 import { buildSoapEnvelope, type SoapEnvelope } from './envelope.js';
 import {
   encodeSoapMessage,
@@ -37,6 +37,11 @@ export interface SoapRequest {
   rawXml: string;
   httpHeaders: IncomingHttpHeaders;
   remoteAddress?: string;
+  /**
+   * When the answer is due, epoch ms: the overall request deadline an admission middleware in
+   * front set as `res.locals.deadlineAt` (absent when none did).
+   */
+  deadlineAt?: number;
   /** Present on TLS connections: whether the peer certificate verified, and the certificate if one was sent. */
   tls?: { authorized: boolean; authorizationError?: string; peerCertificate?: PeerCertificate };
 }
@@ -81,10 +86,11 @@ export interface SoapEndpointOptions {
   wsdl?: WsdlOperation;
 }
 
-/** A fault plus the HTTP status it travels with. */
+/** A fault plus the HTTP status (and headers, e.g. Retry-After) it travels with. */
 interface FaultOut {
   fault: SoapFaultError;
   status: number;
+  headers?: Record<string, string>;
 }
 
 /** Body-parser failures (http-errors with `type`), e.g. `entity.too.large` → 413 Sender fault. */
@@ -145,12 +151,22 @@ async function sendFault(res: Response, out: FaultOut, relatesTo: string | undef
     return;
   }
   const xml = buildSoapFault(out.fault, relatesTo === undefined ? {} : { relatesTo });
+  for (const [name, value] of Object.entries(out.headers ?? {})) res.setHeader(name, value);
   const chunks = [Buffer.from(xml, 'utf8')];
   await writeEntity(res, out.status, {
     contentType: soapXmlContentType(WSA_FAULT_ACTION),
     chunks,
     length: chunks[0]!.length,
   });
+}
+
+/**
+ * Answer with `fault` at once (e.g. from a middleware in front of an endpoint that refuses a
+ * request before reading it): the fault envelope with its HTTP status and headers
+ * ({@link faultHttpResponse}); wsa:RelatesTo only when `fault.requestMessageId` is set.
+ */
+export async function sendSoapFault(res: Response, fault: SoapFaultError): Promise<void> {
+  await sendFault(res, { fault, ...faultHttpResponse(fault) }, fault.requestMessageId);
 }
 
 /** Turn anything thrown into a fault; unexpected errors are logged with their stack and hidden. */
@@ -161,13 +177,13 @@ function toFault(err: unknown, logger: Logger): FaultOut {
       { code: err.code, subcode: err.subcode?.local, reason: err.reason, detail: err.logDetail },
       'SOAP fault',
     );
-    return { fault: err, status: faultHttpStatus(err.code) };
+    return { fault: err, ...faultHttpResponse(err) };
   }
   logger.error({ err }, 'SOAP handler failed');
   return { fault: new SoapFaultError('Receiver', 'internal error'), status: 500 };
 }
 
-function toSoapRequest(req: Request, msg: ReadSoapMessage, body: Element): SoapRequest {
+function toSoapRequest(req: Request, res: Response, msg: ReadSoapMessage, body: Element): SoapRequest {
   const out: SoapRequest = {
     envelope: msg.envelope,
     body,
@@ -178,6 +194,8 @@ function toSoapRequest(req: Request, msg: ReadSoapMessage, body: Element): SoapR
   if (req.socket.remoteAddress !== undefined) out.remoteAddress = req.socket.remoteAddress;
   const tls = tlsInfo(req);
   if (tls) out.tls = tls;
+  const deadlineAt: unknown = res.locals['deadlineAt'];
+  if (typeof deadlineAt === 'number') out.deadlineAt = deadlineAt;
   return out;
 }
 
@@ -224,7 +242,7 @@ async function dispatch(
   });
   const body = env.body;
   if (!body) throw new SoapFaultError('Sender', 'env:Body is empty');
-  const answer = await opts.handler(toSoapRequest(req, msg, body));
+  const answer = await opts.handler(toSoapRequest(req, res, msg, body));
   const xml = responseEnvelope(env.addressing.messageId, answer);
   if (answer.streamedAttachments) {
     const { action, streamedAttachments: parts, delivery } = answer;

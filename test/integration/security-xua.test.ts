@@ -199,6 +199,36 @@ describe('integration port: every refusal is a SOAP Fault and nothing is fanned 
     ]);
   });
 
+  it('the same assertion sent twice: the first is admitted and fanned out, the replay refused (wsse:InvalidSecurity), no leg', async () => {
+    const envelope = withSecurity(findDocuments(NHS), supplierAssertion(certs, CX, { id: '_once' }));
+    const legs = gatewayExchanges();
+    const first = await send(envelope);
+    expect([first.status, readQueryResponse(raw(first.body)).response.status]).toEqual([
+      200,
+      ResponseStatus.Success,
+    ]);
+    expect(gatewayExchanges() - legs).toBe(3); // each community accepted the broker's forwarded assertion
+    const before = { tx: t.transactions.length, faults: t.faultEvents.length };
+    const again = await send(envelope);
+    const fault = parseSoapFault(
+      parseXml(again.body).getElementsByTagNameNS('http://www.w3.org/2003/05/soap-envelope', 'Fault')[0]!,
+    );
+    expect([again.status, fault.code, fault.subcodeQName, fault.reason]).toEqual([
+      400,
+      'Sender',
+      { ns: WSSE_NS, local: 'InvalidSecurity' },
+      INVALID,
+    ]);
+    expect(gatewayExchanges() - legs).toBe(3);
+    expect(t.transactions.length).toBe(before.tx);
+    expect(t.faultEvents.slice(before.faults)).toEqual([
+      expect.objectContaining({ transaction: 'ITI-38', httpStatus: 400, code: 'Sender', reason: INVALID }),
+    ]);
+    expect(t.lines.filter((l) => l['msg'] === 'XUA: request refused').at(-1)).toMatchObject({
+      failure: 'replayed',
+    });
+  });
+
   it('ITI-39 without an assertion: the same fault, no leg', async () => {
     const c = t.pack.communities[0]!;
     const env = retrieve([

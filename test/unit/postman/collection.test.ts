@@ -104,7 +104,7 @@ describe('nir-sim.postman_collection.json', () => {
     const integration = requests.filter((r) => r.folder === 'Integration').map((r) => r.item);
     expect(integration.map((i) => headerOf(i).match(/\{\{samlHeader[A-Za-z]*\}\}/g))).toEqual([
       ['{{samlHeader}}'],
-      ['{{samlHeader}}'],
+      ['{{samlHeaderRetrieve}}'],
       ['{{samlHeaderOtherPatient}}'],
       null,
     ]);

@@ -87,6 +87,7 @@ describe('postman environments', () => {
       clientKey: values['clientKey'],
       caCertificate: values['caCertificate'],
       samlHeader: values['samlHeader'],
+      samlHeaderRetrieve: values['samlHeaderRetrieve'],
       samlHeaderOtherPatient: values['samlHeaderOtherPatient'],
     }).toEqual({
       integrationPortReady: 'true',
@@ -95,6 +96,7 @@ describe('postman environments', () => {
       clientKey: 'certs/out/supplier/client.key',
       caCertificate: 'certs/out/nir/root-ca.pem',
       samlHeader: '',
+      samlHeaderRetrieve: '',
       samlHeaderOtherPatient: '',
     });
     expect(sandbox.values.slice(0, 2)).toEqual([
