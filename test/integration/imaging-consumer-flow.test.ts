@@ -18,7 +18,10 @@ import { post, readQueryResponse, readRetrieveResponse } from '../helpers/soap-h
 import { startTestTopology, type TestTopology } from '../helpers/topology.js';
 import { expectSchemaValid, xopToInlineForValidation } from '../helpers/xsd.js';
 import {
+  dciodvfyAvailable,
+  dciodvfyBuffers,
   dcmdumpBuffers,
+  KOS_DCIODVFY_WARNINGS,
   identity,
   manifestReferences,
   parseDicom,
@@ -112,6 +115,11 @@ describe('ITI-38 -> KOS manifest -> ITI-39 -> RAD-75, through the broker', () =>
       ]),
     ).toEqual(manifests.map((m) => [m.uniqueId, 'application/dicom', m.hash]));
     expect(await dcmdumpBuffers(response.documents.map((d) => d.content))).toEqual([]);
+    if (dciodvfyAvailable())
+      expect(await dciodvfyBuffers(response.documents.map((d) => d.content))).toEqual({
+        errors: [],
+        warnings: KOS_DCIODVFY_WARNINGS,
+      });
     refs = [];
     for (const [i, d] of response.documents.entries()) {
       const m = manifests[i]!;

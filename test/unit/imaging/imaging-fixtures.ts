@@ -24,7 +24,7 @@ import {
 } from '../../../simulator/xca/retrieve-imaging-document-set.js';
 import type { DocumentResponse } from '../../../simulator/xca/types.js';
 import { readReference } from '../../helpers/reference.js';
-import { dcmdumpBuffers, identity, parseDicom } from './dicom-tools.js';
+import { dciodvfyAvailable, dciodvfyBuffers, dcmdumpBuffers, identity, parseDicom } from './dicom-tools.js';
 
 /** A topology over a generated imaging pack, removed again by `stop()`. */
 export interface ImagingTopology {
@@ -182,7 +182,8 @@ export class NistUidMap {
 
 /**
  * Every returned DICOM part is the pack's image, byte for byte (or re-encoded in `transferSyntax`),
- * passes dcmdump, and dicom-parser reads its SOP Instance UID = the DocumentUniqueId.
+ * passes dcmdump and dciodvfy (when installed: dicom-tools.ts), and dicom-parser reads its SOP
+ * Instance UID = the DocumentUniqueId.
  */
 export async function expectPackImages(
   pack: DataPack,
@@ -190,6 +191,8 @@ export async function expectPackImages(
   transferSyntax = '1.2.840.10008.1.2.1',
 ): Promise<void> {
   expect(await dcmdumpBuffers(documents.map((d) => d.content))).toEqual([]);
+  if (dciodvfyAvailable())
+    expect(await dciodvfyBuffers(documents.map((d) => d.content))).toEqual({ errors: [], warnings: [] });
   for (const d of documents) {
     expect(d.mimeType).toBe('application/dicom');
     const c = pack.communities.find((x) => x.homeCommunityId === d.homeCommunityId)!;
