@@ -319,11 +319,16 @@ export function stall(
 export function soapFaultCode(body: Buffer): { code: string } | { problem: string } {
   const text = body.toString('utf8');
   const errors: string[] = [];
-  const doc = new DOMParser({
-    onError: (level, msg) => {
-      if (level !== 'warning') errors.push(msg);
-    },
-  }).parseFromString(text, 'application/xml');
+  let doc: ReturnType<DOMParser['parseFromString']>;
+  try {
+    doc = new DOMParser({
+      onError: (level, msg) => {
+        if (level !== 'warning') errors.push(msg);
+      },
+    }).parseFromString(text, 'application/xml');
+  } catch (e) {
+    return { problem: `not well-formed XML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` };
+  }
   const root = doc.documentElement;
   if (errors.length > 0 || !root) return { problem: `not well-formed XML (${errors[0] ?? 'no root'})` };
   if (root.namespaceURI !== SOAP_ENV || root.localName !== 'Envelope')
