@@ -17,8 +17,12 @@ import type { SimProcessUrls } from './sim-process.js';
 
 /** Every answer (headers and whole body) must arrive within this, ms (issue: "zero hangs over 2 s"). */
 export const ANSWER_BUDGET_MS = 2_000;
-/** A health probe must answer within this, ms. */
-const HEALTH_BUDGET_MS = 2_000;
+/**
+ * A health probe must answer within this, ms. Longer than the answer budget: the probes run all the
+ * time, also while other work loads this shared machine, and a real freeze (the review's shortest
+ * was 6.6 s) still fails them; a case's own request keeps the 2 s budget.
+ */
+const HEALTH_BUDGET_MS = 5_000;
 /** Pause between two rounds of health probes, ms. */
 const HEALTH_INTERVAL_MS = 250;
 /** The child must print its URLs within this, ms (tsx compiles on start; generous for a busy machine). */
@@ -148,7 +152,7 @@ export interface HealthFailure {
 
 /**
  * Polls `GET /health` of the broker, the control API, PARS and every gateway, round after round,
- * until stopped; records every probe that failed or took longer than 2 s.
+ * until stopped; records every probe that failed or took longer than 5 s.
  */
 export class HealthMonitor {
   private failures: HealthFailure[] = [];

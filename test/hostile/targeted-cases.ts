@@ -105,12 +105,14 @@ export function targetedCases(pack: DataPack): HostileCase[] {
       () =>
         soap(
           'ITI-38',
-          find({
-            extraSlots: Array.from({ length: 80_000 }, () => ({
-              name: '$XDSDocumentEntryClassCode',
-              values: ["('REPORT^^2.16.840.1.113883.6.96')"],
-            })),
-          }),
+          underBodyLimit(
+            find({
+              extraSlots: Array.from({ length: 80_000 }, () => ({
+                name: '$XDSDocumentEntryClassCode',
+                values: ["('a^^b')"],
+              })),
+            }),
+          ),
         ),
       'a documented slot limit must refuse it (RegistryError or SOAP Fault naming the limit)',
     ),
@@ -121,12 +123,11 @@ export function targetedCases(pack: DataPack): HostileCase[] {
         const a = await ctx.send(
           soap(
             'ITI-38',
-            find({
-              extraSlots: Array.from({ length: 100_000 }, (_, i) => ({
-                name: `$Hostile${i}`,
-                values: ["'x'"],
-              })),
-            }),
+            underBodyLimit(
+              find({
+                extraSlots: Array.from({ length: 100_000 }, (_, i) => ({ name: `$H${i}`, values: ["'x'"] })),
+              }),
+            ),
           ),
         );
         // A documented limit answers either a SOAP Fault or a Failure with a RegistryError: both pass.
@@ -145,7 +146,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
           repositoryUniqueId: c0.repositoryUniqueId,
           documentUniqueId: docs[i % docs.length]!.uniqueId,
         }));
-        const a = await ctx.send(soap('ITI-39', retrieve(requests)));
+        const a = await ctx.send(soap('ITI-39', underBodyLimit(retrieve(requests))));
         if (a.kind === 'answer' && a.status === 200 && !a.body.includes('RegistryError'))
           return [
             `answered ${describeAnswer(a)} without a RegistryError; a DocumentRequest limit must refuse it`,
@@ -385,6 +386,21 @@ export function targetedCases(pack: DataPack): HostileCase[] {
       },
     },
   ];
+}
+
+/** The simulator's default body limit (TopologyDefaults.maxBodyBytes), bytes. */
+const BODY_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * `xml`, after checking it fits the body limit: a flood case must reach the parser and the
+ * handlers, not be refused by the limit as a 50 MB body is.
+ * @throws Error when the case itself is too large.
+ */
+function underBodyLimit(xml: string): string {
+  const size = Buffer.byteLength(xml);
+  if (size > BODY_LIMIT)
+    throw new Error(`the case is ${size} bytes, over the ${BODY_LIMIT}-byte body limit it must stay under`);
+  return xml;
 }
 
 /** The AdhocQueryRequest element of an envelope built by findDocuments. */
