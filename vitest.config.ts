@@ -8,7 +8,8 @@ export default defineConfig({
     // The CLI the tests spawn is the compiled one: build-dist brings dist/ up to date first.
     globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/build-dist.ts'],
     // The container stack needs an engine and an image: npm run test:containers (vitest.containers.config.ts).
-    exclude: [...configDefaults.exclude, 'test/e2e/containers/**'],
+    // The hostile-input suite has its own run: npm run test:hostile (vitest.hostile.config.ts).
+    exclude: [...configDefaults.exclude, 'test/e2e/containers/**', 'test/hostile/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -20,7 +20,10 @@ import { itRef } from '../helpers/reference-tests.js';
 import { skipWithoutTool } from '../helpers/system-tools.js';
 import { expectSchemaValid, xopToInlineForValidation } from '../helpers/xsd.js';
 import {
+  dciodvfyAvailable,
+  dciodvfyBuffers,
   dcmdumpBuffers,
+  KOS_DCIODVFY_WARNINGS,
   identity,
   manifestReferences,
   parseDicom,
@@ -115,6 +118,11 @@ describe('ITI-38 -> KOS manifest -> ITI-39 -> RAD-75, through the broker', () =>
     if (!skipWithoutTool('dcmdump')) {
       expect(await dcmdumpBuffers(response.documents.map((d) => d.content))).toEqual([]);
     }
+    if (dciodvfyAvailable())
+      expect(await dciodvfyBuffers(response.documents.map((d) => d.content))).toEqual({
+        errors: [],
+        warnings: KOS_DCIODVFY_WARNINGS,
+      });
     refs = [];
     for (const [i, d] of response.documents.entries()) {
       const m = manifests[i]!;

@@ -27,9 +27,46 @@ export interface ImagePosition {
   imageNumber: number;
 }
 
+/**
+ * Body Part Examined (0018,0015) defined terms of paired structures (DICOM PS3.16 Annex L, column
+ * "Paired"), among those the generator uses (codes.ts EXAMS).
+ */
+const PAIRED_BODY_PARTS: ReadonlySet<string> = new Set(['BREAST']);
+
+/**
+ * Laterality (0020,0060) of the General Series module (DICOM PS3.3 C.7.3.1): Type 2C, required for
+ * a paired body part when Image Laterality (0020,0062) is absent, which it always is in Secondary
+ * Capture; enumerated values R and L, and empty only when actually unknown (dciodvfy warns
+ * otherwise). The simulator images each side of a paired part in its own series: odd series
+ * numbers are the right side, even the left, so a study of two or more series covers both.
+ */
+function lateralityAttribute(bodyPartExamined: string, seriesNumber: number): NaturalizedDataset {
+  if (!PAIRED_BODY_PARTS.has(bodyPartExamined)) return {};
+  return { Laterality: seriesNumber % 2 === 1 ? 'R' : 'L' };
+}
+
 /** The SOP Class of an image with `frames` frames. */
 export function imageSopClass(frames: number): string {
   return frames > 1 ? SopClass.MultiFrameGrayscaleWordSecondaryCaptureImage : SopClass.SecondaryCaptureImage;
+}
+
+/**
+ * The Multi-frame Grayscale Word SC Image IOD's own attributes: Multi-frame (PS3.3 C.7.6.6) and
+ * Cine (C.7.6.5) timing, and the SC Multi-frame Image module (C.8.6.3), whose Burned In Annotation is
+ * Type 1 and, for MONOCHROME2 pixels, Presentation LUT Shape and the rescale triple Type 1C: the
+ * stored values are the presented values (IDENTITY, slope 1, intercept 0, unspecified units "US").
+ */
+function multiFrameAttributes(frames: number): NaturalizedDataset {
+  return {
+    NumberOfFrames: String(frames),
+    FrameIncrementPointer: 0x00181063,
+    FrameTime: '100',
+    BurnedInAnnotation: 'NO',
+    PresentationLUTShape: 'IDENTITY',
+    RescaleIntercept: '0',
+    RescaleSlope: '1',
+    RescaleType: 'US',
+  };
 }
 
 /** The modules below the study level: series, equipment, image and pixel description. */
@@ -45,6 +82,7 @@ function imageAttributes(study: Study, at: ImagePosition, size: ImageSize): Natu
     SeriesDate: date,
     SeriesTime: time,
     SeriesDescription: `${study.exam.bodyPartLabel} series ${at.seriesNumber}`,
+    ...lateralityAttribute(study.exam.bodyPartExamined, at.seriesNumber),
     BodyPartExamined: study.exam.bodyPartExamined,
     ConversionType: 'WSD',
     InstanceNumber: String(at.instanceNumber),
@@ -60,9 +98,7 @@ function imageAttributes(study: Study, at: ImagePosition, size: ImageSize): Natu
     BitsStored: 12,
     HighBit: 11,
     PixelRepresentation: 0,
-    ...(multiFrame
-      ? { NumberOfFrames: String(size.frames), FrameIncrementPointer: 0x00181063, FrameTime: '100' }
-      : {}),
+    ...(multiFrame ? multiFrameAttributes(size.frames) : {}),
   };
 }
 

@@ -16,7 +16,17 @@ import { NIR_SIM_UID_ROOT } from '../../../simulator/data-pack/uids.js';
 import { SimError } from '../../../simulator/shared/errors.js';
 import { diffTrees, tempDir } from '../data-pack/pack-fixtures.js';
 import { skipWithoutTool } from '../../helpers/system-tools.js';
-import { dcmdumpBuffers, dcmdumpProblems, identity, manifestReferences, parseDicom } from './dicom-tools.js';
+import {
+  DCIODVFY_MISSING,
+  dciodvfyAvailable,
+  dciodvfyFindings,
+  dcmdumpBuffers,
+  dcmdumpProblems,
+  identity,
+  KOS_DCIODVFY_WARNINGS,
+  manifestReferences,
+  parseDicom,
+} from './dicom-tools.js';
 
 const DEFAULT_DIR = join(import.meta.dirname, '../../../data-packs/default');
 const KOS = '1.2.840.10008.5.1.4.1.1.88.59';
@@ -82,6 +92,37 @@ describe('the default pack (1 series x 2 images of 16 x 16 per study)', () => {
       expect(await dcmdumpProblems(paths)).toEqual([]);
     },
   );
+
+  it('every image passes dciodvfy without an error or a warning; every KOS manifest without an error', async (ctx) => {
+    ctx.skip(!dciodvfyAvailable(), DCIODVFY_MISSING);
+    const files = filesOf(pack);
+    const images = files.flatMap((s) => s.images.map((i) => i.path));
+    const manifests = files.map((s) =>
+      documentFile(pack.dir, s.community.name, s.manifest.uniqueId, 'application/dicom'),
+    );
+    expect(await dciodvfyFindings(images)).toEqual({ errors: [], warnings: [] });
+    expect(await dciodvfyFindings(manifests)).toEqual({ errors: [], warnings: KOS_DCIODVFY_WARNINGS });
+  });
+
+  it('gives mammography series a Laterality (Type 2C for the paired BREAST) and other body parts none', async () => {
+    const seen = new Map<string, Set<string | undefined>>();
+    for (const { images } of filesOf(pack)) {
+      for (const img of images) {
+        const ds = parseDicom(await readFile(img.path));
+        const part = ds.string('x00180015')!;
+        if (!seen.has(part)) seen.set(part, new Set());
+        seen.get(part)!.add(ds.elements['x00200060'] ? ds.string('x00200060') : 'absent');
+      }
+    }
+    expect(Object.fromEntries([...seen].map(([k, v]) => [k, [...v]]))).toEqual({
+      ABDOMEN: ['absent'],
+      BRAIN: ['absent'],
+      BREAST: ['R'],
+      CHEST: ['absent'],
+      HEAD: ['absent'],
+      WHOLEBODY: ['absent'],
+    });
+  });
 
   it('every image carries the patient, study, series and SOP UIDs the pack names, all within 64 characters', async () => {
     for (const { study, manifest, images } of filesOf(pack)) {
@@ -188,6 +229,18 @@ describe('a generated imaging pack (2 series x 3 images of 8 x 12 pixels, 3 fram
     cleanups.push(again.cleanup);
     await generateDataPack({ ...opts, outDir: again.dir });
     expect(await diffTrees(dir, again.dir)).toEqual([]);
+  });
+
+  it('its multi-frame images (SC Multi-frame Image module) and manifests pass dciodvfy', async (ctx) => {
+    ctx.skip(!dciodvfyAvailable(), DCIODVFY_MISSING);
+    const pack = await loadDataPack(dir);
+    const files = filesOf(pack);
+    const images = files.flatMap((s) => s.images.map((i) => i.path));
+    const manifests = files.map((s) =>
+      documentFile(pack.dir, s.community.name, s.manifest.uniqueId, 'application/dicom'),
+    );
+    expect(await dciodvfyFindings(images)).toEqual({ errors: [], warnings: [] });
+    expect(await dciodvfyFindings(manifests)).toEqual({ errors: [], warnings: KOS_DCIODVFY_WARNINGS });
   });
 
   it('has multi-frame images of the requested geometry that pass dcmdump', async () => {

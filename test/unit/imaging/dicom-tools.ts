@@ -1,9 +1,11 @@
 /**
  * Independent checks of DICOM files for the imaging tests: `dcmdump` (DCMTK, the Debian package
- * dcmtk) must read every file without a warning or an error, and dicom-parser (not dcmjs, which
- * wrote them) must find the expected UIDs.
+ * dcmtk) must read every file without a warning or an error, `dciodvfy` (dicom3tools) must find no
+ * IOD error (DICOM PS3.3 module and attribute rules), and dicom-parser (not dcmjs, which wrote
+ * them) must find the expected UIDs.
  */
 import { execFile } from 'node:child_process';
+import { skipWithoutTool } from '../../helpers/system-tools.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +55,92 @@ export async function dcmdumpBuffers(files: readonly Buffer[]): Promise<string[]
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** What a missing dciodvfy tells the person running the tests. */
+export const DCIODVFY_MISSING =
+  'dciodvfy (dicom3tools) is not installed: the imaging tests check every IOD with it. Install it with `sudo apt-get install dicom3tools` (Debian/Ubuntu; .ci/run does this)';
+
+/**
+ * Whether `dciodvfy` can be run here: the shared system-tool probe (test/helpers/system-tools.ts),
+ * so a missing dicom3tools is skipped outside CI, named once by the global setup, and fails under CI.
+ */
+export function dciodvfyAvailable(): boolean {
+  return !skipWithoutTool('dciodvfy');
+}
+
+/** What dciodvfy says about a set of files: its `Error -` and `Warning -` lines. */
+export interface DciodvfyFindings {
+  /** `<path>: Error - ...`, one per error line, in file order. */
+  errors: string[];
+  /** The distinct `Warning - ...` lines over all files (without the path), sorted. */
+  warnings: string[];
+}
+
+/**
+ * Run `dciodvfy` (dicom3tools; one file per run, two at a time) over files (paths) and collect
+ * its findings. A run that exits non-zero without an `Error -` line counts as an error too.
+ * @throws Error {@link DCIODVFY_MISSING} when dciodvfy cannot be run.
+ */
+export async function dciodvfyFindings(paths: readonly string[]): Promise<DciodvfyFindings> {
+  const perFile: { errors: string[]; warnings: string[] }[] = paths.map(() => ({ errors: [], warnings: [] }));
+  const one = async (i: number): Promise<void> => {
+    const path = paths[i]!;
+    let out: string;
+    let failed = '';
+    try {
+      out = (await run('dciodvfy', [path], { maxBuffer: 16 * 1024 * 1024 })).stderr;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string };
+      if (e.code === 'ENOENT') throw new Error(DCIODVFY_MISSING);
+      out = e.stderr ?? '';
+      failed = `${path}: dciodvfy exited ${String(e.code)}`;
+    }
+    const lines = out.split('\n').map((l) => l.trim());
+    const errors = lines.filter((l) => l.startsWith('Error -')).map((l) => `${path}: ${l}`);
+    if (errors.length === 0 && failed !== '') errors.push(failed);
+    perFile[i] = { errors, warnings: lines.filter((l) => l.startsWith('Warning -')) };
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) await one(next++);
+  };
+  await Promise.all([worker(), worker()]);
+  return {
+    errors: perFile.flatMap((f) => f.errors),
+    warnings: [...new Set(perFile.flatMap((f) => f.warnings))].sort(),
+  };
+}
+
+/** {@link dciodvfyFindings} for files in memory (written to a temporary directory first). */
+export async function dciodvfyBuffers(files: readonly Buffer[]): Promise<DciodvfyFindings> {
+  const dir = await mkdtemp(join(tmpdir(), 'nir-sim-dciodvfy-'));
+  try {
+    const paths = await Promise.all(
+      files.map(async (b, i) => {
+        const p = join(dir, `${i}.dcm`);
+        await writeFile(p, b);
+        return p;
+      }),
+    );
+    return await dciodvfyFindings(paths);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The warnings dciodvfy (dicom3tools 1.00~20220618) gives for every KOS manifest: it does not know
+ * the XDS Retrieval Sequence (0040,E024) with Repository Unique ID and Home Community ID in the
+ * Referenced Series items, which the manifest carries (kos-manifest.ts; IHE RAD TF-3 4.68.4.1.2.3)
+ * so that a consumer can address RAD-75 to the right community; so it calls the file a Standard
+ * Extended SOP Class. Warnings, not errors.
+ */
+export const KOS_DCIODVFY_WARNINGS = [
+  'Warning - Attribute is not present in standard DICOM IOD - (0x0040,0xe024) SQ XDS Retrieval Sequence',
+  'Warning - Attribute is not present in standard DICOM IOD - (0x0040,0xe030) UI Repository Unique ID',
+  'Warning - Attribute is not present in standard DICOM IOD - (0x0040,0xe031) UI Home Community ID',
+  'Warning - Dicom dataset contains attributes not present in standard DICOM IOD - this is a Standard Extended SOP Class',
+];
 
 /** A parsed Part 10 file, read by dicom-parser. */
 export type ParsedDicom = ReturnType<typeof dicomParser.parseDicom>;

@@ -25,7 +25,7 @@ import {
 import type { DocumentResponse } from '../../../simulator/xca/types.js';
 import { readReference } from '../../helpers/reference.js';
 import { skipWithoutTool } from '../../helpers/system-tools.js';
-import { dcmdumpBuffers, identity, parseDicom } from './dicom-tools.js';
+import { dciodvfyAvailable, dciodvfyBuffers, dcmdumpBuffers, identity, parseDicom } from './dicom-tools.js';
 
 /** A topology over a generated imaging pack, removed again by `stop()`. */
 export interface ImagingTopology {
@@ -183,9 +183,9 @@ export class NistUidMap {
 
 /**
  * Every returned DICOM part is the pack's image, byte for byte (or re-encoded in `transferSyntax`),
- * passes dcmdump, and dicom-parser reads its SOP Instance UID = the DocumentUniqueId. Without
- * dcmdump (DCMTK) outside CI only the dcmdump check is left out (the global setup names the package);
- * under CI its absence fails.
+ * passes dcmdump and dciodvfy, and dicom-parser reads its SOP Instance UID = the DocumentUniqueId.
+ * Without dcmdump (DCMTK) or dciodvfy (dicom3tools) outside CI only that tool's check is left out
+ * (the global setup names the package); under CI their absence fails.
  */
 export async function expectPackImages(
   pack: DataPack,
@@ -195,6 +195,8 @@ export async function expectPackImages(
   if (!skipWithoutTool('dcmdump')) {
     expect(await dcmdumpBuffers(documents.map((d) => d.content))).toEqual([]);
   }
+  if (dciodvfyAvailable())
+    expect(await dciodvfyBuffers(documents.map((d) => d.content))).toEqual({ errors: [], warnings: [] });
   for (const d of documents) {
     expect(d.mimeType).toBe('application/dicom');
     const c = pack.communities.find((x) => x.homeCommunityId === d.homeCommunityId)!;
