@@ -24,7 +24,11 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
     summary: 'start the broker, the simulated communities, the control API and PARS',
     load: async () => (await import('./commands/up.js')).upCommand,
   },
-  { name: 'down', summary: 'stop the running simulator', load: async () => (await import('./commands/down.js')).downCommand },
+  {
+    name: 'down',
+    summary: 'stop the running simulator',
+    load: async () => (await import('./commands/down.js')).downCommand,
+  },
   {
     name: 'status',
     summary: 'what is running: endpoints, control API, active faults (--json)',
@@ -37,10 +41,14 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
   },
   {
     name: 'broker',
-    summary: 'show or change the running broker\'s settings (deadline, consumers)',
+    summary: "show or change the running broker's settings (deadline, consumers)",
     load: async () => (await import('./commands/broker.js')).brokerCommand,
   },
-  { name: 'data-pack', summary: 'generate a deterministic data pack', load: async () => (await import('./commands/data-pack.js')).dataPackCommand },
+  {
+    name: 'data-pack',
+    summary: 'generate a deterministic data pack',
+    load: async () => (await import('./commands/data-pack.js')).dataPackCommand,
+  },
   {
     name: 'scenario',
     summary: 'list, run and check scenarios (scenarios/*.scenario.yaml)',
@@ -56,13 +64,21 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
     summary: 'mint the certificates for mutual TLS and signed XUA assertions',
     load: async () => (await import('./commands/certs.js')).certsCommand,
   },
-  { name: 'saml', summary: 'issue a signed XUA assertion for the integration port', load: async () => (await import('./commands/saml.js')).samlCommand },
+  {
+    name: 'saml',
+    summary: 'issue a signed XUA assertion for the integration port',
+    load: async () => (await import('./commands/saml.js')).samlCommand,
+  },
   {
     name: 'serve',
     summary: 'run one role of the container stack (broker, gateway, pars)',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
-  { name: 'compose', summary: 'render the docker-compose file of a topology', load: async () => (await import('./commands/compose.js')).composeCommand },
+  {
+    name: 'compose',
+    summary: 'render the docker-compose file of a topology',
+    load: async () => (await import('./commands/compose.js')).composeCommand,
+  },
 ];
 
 /**
