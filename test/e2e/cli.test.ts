@@ -206,9 +206,9 @@ describe('sim fault against a detached sim started from a topology file', () => 
     expect(bad.code).toBe(64);
     expect(bad.stderr.split('\n')).toEqual([
       'nir-sim: the control API refused the request (invalid fault):',
-      expect.stringMatching(/^ {2}kind: unknown kind "gremlins"; expected one of latency, /) as string,
-      "  gateway: no community named 'atlantis' (known: north-east-imaging-network, north-west-imaging-network, pars)",
-      '  probability: Too big: expected number to be <=1',
+      expect.stringMatching(/^ {2}--kind: unknown kind "gremlins"; expected one of latency, /) as string,
+      "  --gateway: no community named 'atlantis' (known: north-east-imaging-network, north-west-imaging-network, pars)",
+      '  --probability: Too big: expected number to be <=1',
     ]);
 
     expect(simF('fault', 'rm', 'slow-nw').stdout).toBe('removed fault slow-nw\n');

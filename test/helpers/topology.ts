@@ -2,6 +2,7 @@
  * Test topologies: the default data pack's communities as simulated responding gateways on
  * port 0, plus broken "external" communities (a closed port, a black hole that never answers).
  */
+import type { AdmissionLimits } from '../../simulator/broker/admission.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +37,8 @@ export async function startTestTopology(
     consumers?: Record<string, ConsumerProfile>;
     /** Seed of the fault store's PRNG streams (default 1). */
     seed?: number;
+    /** The broker's admission queue (broker/admission.ts); default: the runtime's. */
+    admission?: Partial<AdmissionLimits>;
   } = {},
 ): Promise<TestTopology> {
   const pack = await loadDataPack(defaultPackDir);
@@ -52,6 +55,7 @@ export async function startTestTopology(
         port: 0,
         deadlineMs: opts.deadlineMs ?? 5_000,
         ...(opts.consumers ? { consumers: opts.consumers } : {}),
+        ...(opts.admission ? { admission: opts.admission } : {}),
       },
       maxBodyBytes: 10 * 1024 * 1024,
       dataPackDir: pack.dir,

@@ -24,6 +24,13 @@ import { encodeRetrieveDocumentSetRequest } from '../../simulator/xca/retrieve-d
 import { findDocuments } from '../helpers/requests.js';
 import { defaultPackDir, startTestTopology } from '../helpers/topology.js';
 
+/**
+ * Every one of the 1,000 concurrent requests is admitted (none refused 503 by the admission queue,
+ * whose own tests are test/integration/broker-overload.test.ts): this file is about the audit of what the
+ * broker answered, including legs timed out under load.
+ */
+const AUDIT_LOAD_ADMISSION = { maxConcurrent: 1_000, maxWaiting: 1_000, requestDeadlineMs: 120_000 };
+
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -183,7 +190,7 @@ function communityFaults(faults: FaultStore, pack: DataPack, tag: string): void 
 
 describe('audit under 1,000 concurrent consumer requests', () => {
   it('writes exactly one valid event per request, none duplicated, and PARS stores each once', async () => {
-    const t = await startTestTopology({ deadlineMs: 300 });
+    const t = await startTestTopology({ deadlineMs: 300, admission: AUDIT_LOAD_ADMISSION });
     const dir = tempDir();
     const audit = await startAuditStack(
       t.running.events,
@@ -215,7 +222,7 @@ describe('audit under 1,000 concurrent consumer requests', () => {
       const running = await startInProcess(
         {
           host: '127.0.0.1',
-          broker: { port: 0, deadlineMs: 300 },
+          broker: { port: 0, deadlineMs: 300, admission: AUDIT_LOAD_ADMISSION },
           maxBodyBytes: 10 * 1024 * 1024,
           dataPackDir: pack.dir,
           communities: pack.communities.map((store) => ({ kind: 'simulated' as const, store, port: 0 })),

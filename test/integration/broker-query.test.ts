@@ -3,7 +3,6 @@
  * deadlines, and the consolidated status plus the full RegistryErrorList.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
 import { itRef } from '../helpers/reference-tests.js';
 import { DeferredSchemaChecks } from '../helpers/xsd.js';
@@ -75,13 +74,7 @@ describe('ITI-38 through the broker, all communities up', () => {
       t.pack.communities.map(() => ['answered', 200]),
     );
     schema.add('fan-out requests and community answers', [
-      ...legs.map((l) =>
-        buildSoapEnvelope({
-          action: SoapAction.CrossGatewayQuery,
-          to: 'http://community.invalid',
-          bodyXml: l.requestXml!,
-        }),
-      ),
+      ...legs.map((l) => l.requestXml!),
       ...legs.map((l) => l.responseXml!),
     ]);
   });

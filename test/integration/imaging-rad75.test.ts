@@ -12,7 +12,8 @@ import {
   decodeRetrieveImagingDocumentSetRequest,
   imagingDocumentRequests,
 } from '../../simulator/xca/retrieve-imaging-document-set.js';
-import { parseXml, type Element } from '../../simulator/soap/xml.js';
+import { parseXml } from '../../simulator/soap/xml.js';
+import { parseSoapEnvelope } from '../../simulator/soap/envelope.js';
 import type { RegistryError, RetrieveDocumentSetResponse } from '../../simulator/xca/types.js';
 import { post, readRetrieveResponse } from '../helpers/soap-http.js';
 import { describeRef } from '../helpers/reference-tests.js';
@@ -220,9 +221,8 @@ describeRef('RAD-75: the NIST test messages', () => {
       const event = t.transactions[before]!;
       const legs = event.legs.map((l) => [
         l.homeCommunityId,
-        decodeRetrieveImagingDocumentSetRequest(
-          parseXml(l.requestXml!).documentElement as unknown as Element,
-        ),
+        // The transaction log keeps each leg's whole SOAP envelope: decode its env:Body.
+        decodeRetrieveImagingDocumentSetRequest(parseSoapEnvelope(parseXml(l.requestXml!), []).body!),
       ]);
       expect(legs).toEqual([
         [
