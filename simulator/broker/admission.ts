@@ -121,6 +121,17 @@ export class AdmissionQueue {
     });
   }
 
+  /**
+   * Refuse a request at its arrival, before its body is read, when every slot and every waiting
+   * place is taken (counted as `queue-full`); false, and nothing counted, otherwise. A request not
+   * refused here still {@link enter}s once its body is in.
+   */
+  refuseIfFull(): boolean {
+    if (this.active < this.limits.maxConcurrent || this.waiters.length < this.limits.maxWaiting) return false;
+    this.refuse('queue-full');
+    return true;
+  }
+
   /** Current occupancy and totals since start. */
   stats(): AdmissionStats {
     return { active: this.active, waiting: this.waiters.length, ...this.counts };

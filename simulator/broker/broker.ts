@@ -124,10 +124,12 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
     };
   };
   const onFault = opts.onFault ?? ((e: FaultEvent) => void bc.events?.emit('fault', e));
+  const admission = bc.admission ? admissionControl(bc.admission, bc.clock, bc.logger) : undefined;
   const audited = (transaction: Transaction, path: string): RequestHandler[] => [
     auditFaults(transaction, path, opts, onFault),
-    ...(bc.admission ? [admissionControl(bc.admission, bc.clock, bc.logger)] : []),
+    ...(admission ? [admission.onArrival] : []),
   ];
+  const afterBodyRead = admission ? { afterBodyRead: admission.afterBodyRead } : {};
   app.get('/health', (_req, res) => {
     res.json({ status: 'up', communities: bc.directory.communities.map((c) => c.homeCommunityId) });
   });
@@ -140,6 +142,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       maxBodyBytes: opts.maxBodyBytes,
       logger: bc.logger,
       understoodHeaders,
+      ...afterBodyRead,
       handler: async (sreq) => {
         const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
@@ -169,6 +172,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       maxBodyBytes: opts.maxBodyBytes,
       logger: bc.logger,
       understoodHeaders,
+      ...afterBodyRead,
       handler: async (sreq) => {
         const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
@@ -193,6 +197,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       maxBodyBytes: opts.maxBodyBytes,
       logger: bc.logger,
       understoodHeaders,
+      ...afterBodyRead,
       handler: async (sreq) => {
         const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveImagingDocumentSetRequest(sreq.body));

@@ -4,7 +4,7 @@
  * with HTTP 503 and `Retry-After` (RFC 9110 §15.6.4), before the request body is read. It is
  * never a set of legs "timed out": a request refused here started no leg.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { SoapFaultError, WsaFaultSubcode } from '../soap/fault.js';
 import { sendSoapFault } from '../soap/server.js';
 import type { Logger } from '../shared/logger.js';
@@ -32,41 +32,68 @@ export function overloadFault(
   });
 }
 
+/** The two halves of the admission control of one SOAP endpoint (see {@link admissionControl}). */
+export interface AdmissionControl {
+  /** Express middleware in front of the endpoint: notes the arrival time; refuses at once when full. */
+  onArrival: RequestHandler;
+  /**
+   * The endpoint's `afterBodyRead` hook (soap/server.ts): waits for a processing slot; resolves
+   * false when the request was refused (the overload fault is then sent) or abandoned.
+   */
+  afterBodyRead: (req: Request, res: Response) => Promise<boolean>;
+}
+
 /**
- * Express middleware in front of a SOAP endpoint: admit the request through `queue` (arrival time
- * from `clock`, taken before anything else), hold its slot until the response closes, and hand
- * its deadline to the endpoint as `res.locals.deadlineAt` (SoapRequest.deadlineAt). A refused
- * request is answered with {@link overloadFault} at once, without reading its body.
+ * Admission through `queue` for one SOAP endpoint, in two steps so that a slow upload never holds a
+ * processing slot (a few clients trickling their bodies must not lock everyone else out):
+ * - on arrival, before the body is read, the arrival time is taken from `clock` (the overall
+ *   deadline runs from it) and, when every slot and every waiting place is taken, the request is
+ *   answered with {@link overloadFault} `queue-full` at once, without reading its body;
+ * - once the whole body is in (bounded by the listener's request timeout, shared/listener-limits.ts),
+ *   the request waits its turn for a slot, holds it until the response closes, and hands its
+ *   deadline to the endpoint as `res.locals.deadlineAt` (SoapRequest.deadlineAt); a request whose
+ *   deadline passes first gets {@link overloadFault} `deadline-in-queue`.
  */
 export function admissionControl(
   queue: AdmissionQueue,
   clock: DeadlineClock,
   logger: Logger,
-): RequestHandler {
-  return (req, res, next) => {
-    const arrivedAt = clock.now();
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    void queue.enter(arrivedAt, gone.signal).then((a) => {
-      if (!a.admitted) {
-        if (res.destroyed || res.writableEnded) return;
-        logger.warn(
-          { reason: a.reason, path: req.path, ...queue.stats() },
-          'request refused: broker overloaded',
-        );
-        void sendSoapFault(res, overloadFault(a.reason, queue.limits)).catch((err: unknown) =>
-          logger.warn({ err }, 'could not send the overload fault'),
-        );
-        return;
-      }
-      if (res.destroyed || res.writableEnded) {
-        a.ticket.release();
-        return;
-      }
-      const { ticket } = a;
-      res.once('close', () => ticket.release());
-      res.locals['deadlineAt'] = a.ticket.deadlineAt;
-      next();
-    });
+): AdmissionControl {
+  const refuse = (req: Request, res: Response, reason: RefusalReason): void => {
+    if (res.destroyed || res.writableEnded) return;
+    logger.warn({ reason, path: req.path, ...queue.stats() }, 'request refused: broker overloaded');
+    void sendSoapFault(res, overloadFault(reason, queue.limits)).catch((err: unknown) =>
+      logger.warn({ err }, 'could not send the overload fault'),
+    );
   };
+  const onArrival: RequestHandler = (req, res, next) => {
+    res.locals['arrivedAt'] = clock.now();
+    if (req.method === 'POST' && queue.refuseIfFull()) {
+      refuse(req, res, 'queue-full');
+      return;
+    }
+    next();
+  };
+  const afterBodyRead = async (req: Request, res: Response): Promise<boolean> => {
+    const arrived: unknown = res.locals['arrivedAt'];
+    const arrivedAt = typeof arrived === 'number' ? arrived : clock.now();
+    const gone = new AbortController();
+    const onClose = (): void => gone.abort();
+    res.once('close', onClose);
+    const a = await queue.enter(arrivedAt, gone.signal);
+    res.off('close', onClose);
+    if (!a.admitted) {
+      refuse(req, res, a.reason);
+      return false;
+    }
+    if (res.destroyed || res.writableEnded) {
+      a.ticket.release();
+      return false;
+    }
+    const { ticket } = a;
+    res.once('close', () => ticket.release());
+    res.locals['deadlineAt'] = ticket.deadlineAt;
+    return true;
+  };
+  return { onArrival, afterBodyRead };
 }

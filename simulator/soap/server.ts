@@ -82,6 +82,12 @@ export interface SoapEndpointOptions {
   /** mustUnderstand header blocks the handler processes (WS-A ones are always understood). */
   understoodHeaders?: QName[];
   logger: Logger;
+  /**
+   * Runs once the whole body has been read without error, before the envelope is parsed (the
+   * broker's admission queue: a slow upload then holds no processing slot). Resolves false when it
+   * has answered the request itself (e.g. with an overload fault); must not reject.
+   */
+  afterBodyRead?: (req: Request, res: Response) => Promise<boolean>;
   /** Describe the endpoint: `GET <path>?wsdl` answers this operation's WSDL 1.1 (wsdl.ts). */
   wsdl?: WsdlOperation;
 }
@@ -309,7 +315,15 @@ export function createSoapEndpoint(opts: SoapEndpointOptions): RequestHandler[] 
         return;
       }
       readBody(req, res, (err?: unknown) => {
-        void handle(req, res, err);
+        const gate = err ? undefined : opts.afterBodyRead;
+        if (!gate) {
+          void handle(req, res, err);
+          return;
+        }
+        void gate(req, res).then(
+          (go) => (go ? handle(req, res, undefined) : undefined),
+          (e: unknown) => handle(req, res, e),
+        );
       });
     },
   ];
