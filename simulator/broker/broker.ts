@@ -6,9 +6,15 @@
  * enforced. With `security` (the integration port, issue 4) the same endpoints deny by default:
  * no handler runs before xua-enforcement.ts admits the request.
  */
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import { WSSE_NS } from '../soap/namespaces.js';
-import { createSoapEndpoint, responseEnvelope, type SoapRequest, type SoapResponse } from '../soap/server.js';
+import {
+  createSoapEndpoint,
+  requestEnvelopeOf,
+  responseEnvelope,
+  type SoapRequest,
+  type SoapResponse,
+} from '../soap/server.js';
 import { newUrnUuid } from '../shared/ids.js';
 import { serialize } from '../soap/xml.js';
 import type { FaultEvent, TransactionEvent } from '../control/events.js';
@@ -257,7 +263,9 @@ function auditFaults(
       seen = true;
       if (res.statusCode < 400) return;
       try {
-        onFault(faultEvent(faultSource(req, path), res.statusCode, chunk, transaction, startedAt, bc.clock));
+        onFault(
+          faultEvent(faultSource(req, res, path), res.statusCode, chunk, transaction, startedAt, bc.clock),
+        );
       } catch (err) {
         bc.logger.error({ err }, 'could not record the SOAP fault for audit');
       }
@@ -276,11 +284,13 @@ function auditFaults(
   };
 }
 
-function faultSource(req: Request, path: string): Parameters<typeof faultEvent>[0] {
+function faultSource(req: Request, res: Response, path: string): Parameters<typeof faultEvent>[0] {
   const consumer = req.headers[CONSUMER_HEADER];
   const host = req.headers.host;
+  const envelope = requestEnvelopeOf(res);
   return {
     body: Buffer.isBuffer(req.body) ? req.body : undefined,
+    ...(envelope !== undefined ? { envelope } : {}),
     contentType: req.headers['content-type'],
     ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
     ...(host !== undefined ? { endpoint: `${req.protocol}://${host}${path}` } : {}),

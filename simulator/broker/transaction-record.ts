@@ -68,6 +68,11 @@ export function transactionEvent(
 export interface FaultSource {
   /** The request body as received, when it was read (absent e.g. over the size cap). */
   body?: Buffer;
+  /**
+   * The envelope the SOAP endpoint already read (soap/server.ts requestEnvelopeOf): `null` when its
+   * XML could not be read; absent when unknown, and then `body` is read again.
+   */
+  envelope?: SoapEnvelope | null;
   contentType?: string;
   consumerId?: string;
   endpoint?: string;
@@ -87,7 +92,12 @@ export function faultEvent(
   startedAt: number,
   clock: Clock,
 ): FaultEvent {
-  const envelope = src.body ? readEnvelope(src.body, src.contentType) : undefined;
+  const envelope =
+    src.envelope !== undefined
+      ? (src.envelope ?? undefined)
+      : src.body
+        ? readEnvelope(src.body, src.contentType)
+        : undefined;
   const messageId = envelope?.addressing.messageId;
   return {
     id: randomUUID(),

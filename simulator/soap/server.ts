@@ -7,7 +7,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Logger } from '../shared/logger.js';
-import type { Element } from './xml.js';
+import { XmlParseError, type Element } from './xml.js';
 import { SoapFaultError, buildSoapFault, faultHttpResponse } from './fault.js';
 import { buildSoapEnvelope, type SoapEnvelope } from './envelope.js';
 import {
@@ -205,6 +205,28 @@ function toSoapRequest(req: Request, res: Response, msg: ReadSoapMessage, body: 
   return out;
 }
 
+const REQUEST_ENVELOPE = 'soapRequestEnvelope';
+
+/**
+ * Before a fault is written, say what the endpoint made of the request, for whoever records the
+ * fault (the broker's audit): its envelope when it was read, `null` when its XML could not be read
+ * (not well-formed, a DTD, over the structural limits), so that nobody pays to parse it again.
+ */
+function noteRequestEnvelope(res: Response, env: SoapEnvelope | undefined, fault: SoapFaultError): void {
+  if (env) res.locals[REQUEST_ENVELOPE] = env;
+  else if (fault.cause instanceof XmlParseError) res.locals[REQUEST_ENVELOPE] = null;
+}
+
+/**
+ * What the SOAP endpoint made of the request answered with a fault on `res`: its envelope, `null`
+ * when its XML could not be read, `undefined` when the endpoint did not say (e.g. a fault sent
+ * before the body was read).
+ */
+export function requestEnvelopeOf(res: Response): SoapEnvelope | null | undefined {
+  const v: unknown = res.locals[REQUEST_ENVELOPE];
+  return v === null ? null : (v as SoapEnvelope | undefined);
+}
+
 /**
  * The response envelope the server sends for `answer` to a request whose wsa:MessageID is
  * `relatesTo` (SOAP 1.2; WS-Addressing 1.0: wsa:Action, wsa:MessageID, wsa:RelatesTo). Exported so
@@ -297,6 +319,7 @@ export function createSoapEndpoint(opts: SoapEndpointOptions): RequestHandler[] 
       }
     }
     if (out) {
+      noteRequestEnvelope(res, ctx.env, out.fault);
       const relatesTo = ctx.env?.addressing.messageId ?? out.fault.requestMessageId;
       await sendFault(res, out, relatesTo).catch((e: unknown) =>
         opts.logger.warn({ err: e }, 'could not send SOAP fault'),

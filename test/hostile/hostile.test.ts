@@ -8,7 +8,7 @@
  * after each case, and the audit queue drained to PARS at the end.
  *
  * HOSTILE_SEED (default: a fresh one, printed) and HOSTILE_COUNT (default 1000) choose the
- * mutations; HOSTILE_SLOW_CUT_MS (default 35000) bounds how long a stalled connection may stay open.
+ * mutations; HOSTILE_SLOW_CUT_MS (default 65000: the listeners' 60 s request timeout and 5 s) bounds how long a stalled connection may stay open.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';

@@ -9,6 +9,14 @@ import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { SoapAction } from '../../simulator/xca/constants.js';
 import { findDocuments, retrieve } from '../helpers/requests.js';
 import { describeAnswer, type Answer, type HostileRequest, type Target } from './harness.js';
+import { DEFAULT_LISTENER_LIMITS } from '../../simulator/shared/listener-limits.js';
+
+/**
+ * How long a stalled connection may stay open by default, ms: the listeners' whole-request timeout
+ * (README "Limits"), two of its checks, and 3 s of slack.
+ */
+export const DEFAULT_SLOW_CUT_MS =
+  DEFAULT_LISTENER_LIMITS.requestTimeoutMs + 2 * DEFAULT_LISTENER_LIMITS.checkIntervalMs + 3_000;
 
 /** What a case may do: send a request (judged by the oracle) and read the answer. */
 export interface CaseContext {
@@ -177,7 +185,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
       name: 'slow headers and stalled bodies are cut (5 + 5 connections)',
       item: 'item 5',
       run: async (ctx) => {
-        const limit = Number(process.env['HOSTILE_SLOW_CUT_MS'] ?? 35_000);
+        const limit = Number(process.env['HOSTILE_SLOW_CUT_MS'] ?? DEFAULT_SLOW_CUT_MS);
         const head = 'POST /xca/iti38 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/soap+xml\r\n';
         const body = `${head}Content-Length: 100000\r\n\r\n<env:Envelope`;
         const results = await Promise.all([
