@@ -7,17 +7,19 @@
  * - ITI-39: type DCM 110106 Export, subtype ITI-39, one document entity per DocumentUniqueId with
  *   its repositoryUniqueId and homeCommunityId.
  * - RAD-75: type DCM 110103 DICOM Instances Accessed ("Study Used"), subtype RAD-75, one study
- *   entity per Study Instance UID with its Series Instance UIDs and document/repository ids.
+ *   entity per Study Instance UID with its Series Instance UIDs and document/repository ids; once
+ *   the DICOM parts have been relayed, one more event per patient their Patient ID (0010,0020)
+ *   named that the first events did not ({@link relayedPatientAuditEvents}).
  * - A SOAP Fault: the endpoint's transaction, outcome 8 or 12, no patient (none could be read).
  * Every event fits PARS's 2 MiB: values from the request are bounded as bounds.ts describes.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditEventEntity } from 'fhir/r4.js';
-import type { Transaction } from '../xca/constants.js';
+import { NHS_NUMBER_OID, type Transaction } from '../xca/constants.js';
 import { isValidNhsNumber } from '../xca/nhs-number.js';
 import type { ActionCodeMap } from './action-codes.js';
-import type { AuditedFault, AuditedStudy, AuditedTransaction } from './audit-input.js';
-import { AuditSystem, EventIdFor, IheEventType } from './codes.js';
+import type { AuditedFault, AuditedRelayedPatient, AuditedStudy, AuditedTransaction } from './audit-input.js';
+import { AuditSystem, EventIdFor, IheEventType, ObjectRole } from './codes.js';
 import { boundStrings, withinEventBound } from './bounds.js';
 import {
   auditSource,
@@ -84,6 +86,64 @@ export function transactionAuditEvents(
         ([p, studies]) => events(p, common(tx, cfg), studies.map(studyEntity)),
       );
   }
+}
+
+/**
+ * The further AuditEvents of a RAD-75 once its DICOM parts were relayed (the transaction's own
+ * events were written before the answer left, when the parts had not been read): one per patient
+ * the parts named whose {@link patientKey} is not in `alreadyNamed` (the patients of those first
+ * events), with the same type, outcome, agents, transaction and endpoint entities, and the study
+ * entities of the studies whose parts named that patient. A Patient ID that is a valid NHS number
+ * (with no Issuer of Patient ID, or the NHS number OID) is named as one; any other is recorded as
+ * sent, as the CX `<Patient ID>^^^<Issuer of Patient ID>` (the patient entity of an invalid id).
+ */
+export function relayedPatientAuditEvents(
+  tx: AuditedTransaction,
+  patients: readonly AuditedRelayedPatient[],
+  alreadyNamed: ReadonlySet<string>,
+  cfg: AuditEventConfig,
+): AuditEvent[] {
+  const outcome = transactionOutcome(tx);
+  return patients.flatMap((rp) => {
+    const p = relayedPatientRef(rp);
+    const patient = patientEntity(p);
+    if (alreadyNamed.has(patientKey(patient))) return [];
+    const studies = (tx.studies ?? []).filter((s) => rp.studyInstanceUids.includes(s.studyInstanceUid));
+    return withinEventBound(
+      boundStrings([patient, ...common(tx, cfg)]),
+      boundStrings(studies.map(studyEntity)),
+      (entity) => boundStrings(baseEvent(tx, cfg, outcome, entity)),
+    );
+  });
+}
+
+/** The NHS number a relayed Patient ID is, when it is one (see {@link relayedPatientAuditEvents}). */
+export function relayedNhsNumber(p: AuditedRelayedPatient): string | undefined {
+  const issuer = p.issuerOfPatientId?.trim();
+  if (issuer !== undefined && issuer !== NHS_NUMBER_OID) return undefined;
+  return validNhs(p.patientId);
+}
+
+function relayedPatientRef(p: AuditedRelayedPatient): { nhsNumber: string } | { rawId: string } {
+  const nhs = relayedNhsNumber(p);
+  if (nhs !== undefined) return { nhsNumber: nhs };
+  return {
+    rawId: p.issuerOfPatientId !== undefined ? `${p.patientId}^^^${p.issuerOfPatientId}` : p.patientId,
+  };
+}
+
+/** A patient entity's identity, `<system>|<value>` (system empty for an id that is no NHS number). */
+export function patientKey(entity: AuditEventEntity): string {
+  return `${entity.what?.identifier?.system ?? ''}|${entity.what?.identifier?.value ?? ''}`;
+}
+
+/** The {@link patientKey}s of the patient entities of `events`. */
+export function namedPatients(events: readonly AuditEvent[]): Set<string> {
+  return new Set(
+    events.flatMap((e) =>
+      (e.entity ?? []).filter((x) => x.role?.code === ObjectRole.Patient.code).map(patientKey),
+    ),
+  );
 }
 
 /** The AuditEvent of a request answered with a SOAP Fault (outcome 8, or 12 for env:Receiver). */

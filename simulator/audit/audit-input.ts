@@ -60,8 +60,20 @@ export interface AuditedStudy {
   patient?: string;
 }
 
+/**
+ * A patient the DICOM parts of a RAD-75 named (structurally control/events.ts RelayedPatient):
+ * Patient ID (0010,0020), Issuer of Patient ID (0010,0021), the studies of those parts.
+ */
+export interface AuditedRelayedPatient {
+  patientId: string;
+  issuerOfPatientId?: string;
+  studyInstanceUids: readonly string[];
+}
+
 /** One consumer request the broker answered (structurally control/events.ts TransactionEvent). */
 export interface AuditedTransaction {
+  /** The broker's id of the transaction (links a RAD-75's relayed patients to its first events). */
+  id?: string;
   transaction: Transaction;
   /** wsa:MessageID (the PARS transaction entity). */
   messageId?: string;

@@ -8,8 +8,15 @@
  */
 import type { AuditEvent } from 'fhir/r4.js';
 import { NIR_ACTION_CODES } from './action-codes.js';
-import type { AuditedFault, AuditedTransaction } from './audit-input.js';
-import { faultAuditEvent, transactionAuditEvents, type AuditEventConfig } from './audit-event.js';
+import type { AuditedFault, AuditedRelayedPatient, AuditedTransaction } from './audit-input.js';
+import {
+  faultAuditEvent,
+  namedPatients,
+  relayedNhsNumber,
+  relayedPatientAuditEvents,
+  transactionAuditEvents,
+  type AuditEventConfig,
+} from './audit-event.js';
 import { DocumentPatientIndex } from './document-patients.js';
 import type { AuditSink } from './sinks.js';
 
@@ -18,6 +25,12 @@ export interface AuditTrailOptions extends Partial<AuditEventConfig> {
   sinks: AuditSink[];
 }
 
+/**
+ * RAD-75 transactions whose relay may still report patients, remembered with the patients their
+ * first events named (least recent go first; one forgotten is audited as if none was named).
+ */
+const PENDING_RELAYS = 10_000;
+
 /** Default audit creator: the sandbox's NIR broker. */
 export const DEFAULT_OBSERVER = { id: 'nir-sim', display: 'NIR broker (nir-sim sandbox)' } as const;
 
@@ -25,6 +38,8 @@ export const DEFAULT_OBSERVER = { id: 'nir-sim', display: 'NIR broker (nir-sim s
 export class AuditTrail {
   private readonly cfg: AuditEventConfig;
   private readonly index = new DocumentPatientIndex();
+  /** RAD-75 transaction id -> the patient keys its first events named (audit-event.ts patientKey). */
+  private readonly relaying = new Map<string, Set<string>>();
   private closed = false;
 
   constructor(private readonly opts: AuditTrailOptions) {
@@ -50,7 +65,29 @@ export class AuditTrail {
       this.cfg,
       (id) => this.index.patientOf(id) ?? this.index.patientOfStudy(id) ?? this.index.patientOfEntry(id),
     );
+    if (tx.transaction === 'RAD-75' && tx.id !== undefined) {
+      this.relaying.set(tx.id, namedPatients(events));
+      if (this.relaying.size > PENDING_RELAYS) this.relaying.delete(this.relaying.keys().next().value!);
+    }
     this.write(events);
+    return events;
+  }
+
+  /**
+   * Audit the patients a RAD-75's relayed DICOM parts named, after its own events
+   * ({@link recordTransaction} of the same `tx`): one more event per patient those did not name
+   * (relayedPatientAuditEvents), and the study -> NHS number links learnt for later retrieves.
+   * Returns the events written (none when every patient was already named).
+   */
+  recordRelayedPatients(tx: AuditedTransaction, patients: readonly AuditedRelayedPatient[]): AuditEvent[] {
+    const named = (tx.id !== undefined ? this.relaying.get(tx.id) : undefined) ?? new Set<string>();
+    if (tx.id !== undefined) this.relaying.delete(tx.id);
+    for (const p of patients) {
+      const nhs = relayedNhsNumber(p);
+      if (nhs !== undefined) for (const uid of p.studyInstanceUids) this.index.learnStudy(uid, nhs);
+    }
+    const events = relayedPatientAuditEvents(tx, patients, named, this.cfg);
+    if (events.length > 0) this.write(events);
     return events;
   }
 

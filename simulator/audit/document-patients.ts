@@ -26,6 +26,11 @@ export class DocumentPatientIndex {
     }
   }
 
+  /** Remember the patient of a study (as the study's DICOM parts named it). */
+  learnStudy(studyInstanceUid: string, patient: string): void {
+    this.set(studyKey(studyInstanceUid), patient);
+  }
+
   /** The NHS number of a document, when learnt. */
   patientOf(documentUniqueId: string): string | undefined {
     return this.map.get(documentUniqueId);

@@ -207,6 +207,9 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       handler: async (sreq) => {
         const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveImagingDocumentSetRequest(sreq.body));
+        // The parts stream after the answer's event is emitted: the patients they named follow it
+        // as a 'relayed-patients' event for the same transaction (README "Audit (PARS)").
+        let emitted: TransactionEvent | undefined;
         const answer = await crossGatewayRetrieveImagingDocumentSet(
           req,
           requestContext(sreq),
@@ -214,19 +217,28 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
           {
             idleTimeoutMs: opts.imagingIdleTimeoutMs ?? DEFAULT_IMAGING_IDLE_TIMEOUT_MS,
             messageTag: `nir.${++seq}`,
+            onRelayedPatients: (patients) => {
+              if (!emitted || !bc.events || bc.events.listenerCount('relayed-patients') === 0) return;
+              try {
+                bc.events.emit('relayed-patients', { transaction: emitted, patients });
+              } catch (err) {
+                // The answer has left: the failure can only be logged (the relay must not break).
+                bc.logger.error(
+                  { err, messageId: emitted.messageId },
+                  'could not record the patients of RAD-75 parts',
+                );
+              }
+            },
           },
         );
         try {
           const facts = auditing() ? auditFacts(sreq, BrokerPath.rad75, admission.requester) : {};
-          return emit(
-            sreq,
-            { ...answer.event, ...facts },
-            {
-              action: SoapAction.CrossGatewayRetrieveImagingDocumentSetResponse,
-              bodyXml: answer.bodyXml,
-              streamedAttachments: answer.parts,
-            },
-          );
+          emitted = { ...answer.event, ...facts };
+          return emit(sreq, emitted, {
+            action: SoapAction.CrossGatewayRetrieveImagingDocumentSetResponse,
+            bodyXml: answer.bodyXml,
+            streamedAttachments: answer.parts,
+          });
         } catch (err) {
           answer.parts.close();
           throw err;

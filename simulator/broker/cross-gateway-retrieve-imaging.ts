@@ -5,13 +5,17 @@
  * with the per-community deadline, consolidate the root parts with consolidateRetrieve (the ITI-39
  * rules: errors located at the community), then relay each community's DICOM parts to the
  * consumer as they arrive, without holding them (streaming design: README "Imaging (RAD-75)").
+ * The Patient ID (0010,0020) at the start of each part relayed is read on the way; once the relay
+ * has ended, `onRelayedPatients` gets those patients with their studies (for the audit: the
+ * request names studies, never patients).
  *
  * Limitation, by design: once the consolidated root part is on its way to the consumer the status
  * cannot change. If a community's stream breaks after that (reset, idle timeout, missing part) the
  * consumer's connection is aborted, so the consumer sees an incomplete message, never a wrong one,
  * and the failure is logged with the community.
  */
-import type { RequestedStudy, TransactionEvent } from '../control/events.js';
+import type { RelayedPatient, RequestedStudy, TransactionEvent } from '../control/events.js';
+import type { Logger } from '../shared/logger.js';
 import type { ClosableParts } from '../soap/mtom-stream.js';
 import { ErrorCode, Transaction } from '../xca/constants.js';
 import { encodeRetrieveDocumentSetResponse } from '../xca/retrieve-document-set.js';
@@ -28,13 +32,16 @@ import type { BrokerContext, RequestContext } from './context.js';
 import { retrieveImagingFromCommunity } from './imaging-client.js';
 import type { RetrieveLeg } from './leg.js';
 import { describeCommunity } from './leg-errors.js';
-import { relayParts, type RelayLeg } from './imaging-relay.js';
+import { relayParts, type PartWatch, type RelayLeg } from './imaging-relay.js';
 import { runLegs } from './run-legs.js';
 import { resolveTarget } from './targets.js';
 import { transactionEvent } from './transaction-record.js';
 
 /** Default idle timeout of a community's DICOM parts once its root part is in: 5 minutes, ms. */
 export const DEFAULT_IMAGING_IDLE_TIMEOUT_MS = 300_000;
+
+/** Most distinct patients reported per RAD-75 (a consolidated answer is normally one patient's). */
+export const MAX_RELAYED_PATIENTS = 16;
 
 interface Group {
   community: CommunityEndpoint;
@@ -117,7 +124,16 @@ export async function crossGatewayRetrieveImagingDocumentSet(
   req: RetrieveImagingDocumentSetRequest,
   rc: RequestContext,
   bc: BrokerContext,
-  opts: { idleTimeoutMs: number; messageTag: string },
+  opts: {
+    idleTimeoutMs: number;
+    messageTag: string;
+    /**
+     * Called once when the relay has ended (completed, broken or abandoned) with the distinct
+     * patients (Patient ID + Issuer of Patient ID) the parts sent named, at most
+     * MAX_RELAYED_PATIENTS, each with the Study Instance UIDs of its parts; [] when none did.
+     */
+    onRelayedPatients?: (patients: RelayedPatient[]) => void;
+  },
 ): Promise<ImagingRetrieveAnswer> {
   const startedAt = bc.clock.now();
   const { groups, errors } = split(req, rc, bc);
@@ -130,12 +146,19 @@ export async function crossGatewayRetrieveImagingDocumentSet(
   }));
   const response = consolidateRetrieve(retrieveLegs, errors);
   const { bodyXml, attachments } = encodeRetrieveDocumentSetResponse(response, {
-    contentIdFor: (i) => `doc${i}.${opts.messageTag}@nir-sim.invalid`,
+    contentIdFor: (i) => partContentId(i, opts.messageTag),
   });
   const relayLegs: RelayLeg[] = legs.flatMap((l) =>
     l.outcome === 'answered' ? [{ who: describeCommunity(l.community), response: l.response }] : [],
   );
-  const parts = relayParts(relayLegs, attachments, bc.logger);
+  const studies = studiesOf(req);
+  const parts = relayParts(
+    relayLegs,
+    attachments,
+    bc.logger,
+    opts.onRelayedPatients &&
+      patientWatch(response, studies, opts.messageTag, opts.onRelayedPatients, bc.logger),
+  );
   const documents = imagingDocumentRequests(req).map(({ document: d }) => ({
     ...(d.homeCommunityId !== undefined ? { homeCommunityId: d.homeCommunityId } : {}),
     repositoryUniqueId: d.repositoryUniqueId,
@@ -154,7 +177,68 @@ export async function crossGatewayRetrieveImagingDocumentSet(
         documents,
       },
     ),
-    studies: studiesOf(req),
+    studies,
   };
   return { response, bodyXml, parts, event };
+}
+
+/**
+ * Collect the patients of the consumer's parts: each part's Content-ID names a consolidated
+ * DocumentResponse (by index, as encodeRetrieveDocumentSetResponse numbers them), whose home,
+ * repository and SOP Instance UID place it in a requested study.
+ */
+function patientWatch(
+  response: RetrieveDocumentSetResponse,
+  studies: readonly RequestedStudy[],
+  messageTag: string,
+  report: (patients: RelayedPatient[]) => void,
+  logger: Logger,
+): PartWatch {
+  const studyOf = new Map<string, string>();
+  for (const s of studies)
+    for (const doc of s.documentUniqueIds)
+      studyOf.set(placeKey(s.homeCommunityId, s.repositoryUniqueId, doc), s.studyInstanceUid);
+  const studyOfPart = new Map<string, string | undefined>(
+    response.documents.map((d, i) => [
+      partContentId(i, messageTag),
+      studyOf.get(placeKey(d.homeCommunityId, d.repositoryUniqueId, d.documentUniqueId)),
+    ]),
+  );
+  const seen = new Map<string, RelayedPatient>();
+  let dropped = 0;
+  return {
+    patient: (contentId, p) => {
+      if (!p) return;
+      const key = `${p.patientId}\u0000${p.issuerOfPatientId ?? ''}`;
+      let entry = seen.get(key);
+      if (!entry) {
+        if (seen.size >= MAX_RELAYED_PATIENTS) {
+          dropped++;
+          return;
+        }
+        entry = { ...p, studyInstanceUids: [] };
+        seen.set(key, entry);
+      }
+      const study = studyOfPart.get(contentId);
+      if (study !== undefined && !entry.studyInstanceUids.includes(study))
+        entry.studyInstanceUids.push(study);
+    },
+    end: () => {
+      if (dropped > 0)
+        logger.warn(
+          { reported: MAX_RELAYED_PATIENTS, dropped },
+          'RAD-75 parts named more patients than are audited per request: the rest are not reported',
+        );
+      report([...seen.values()]);
+    },
+  };
+}
+
+/** The Content-ID of the consumer's part for consolidated DocumentResponse `i`. */
+function partContentId(i: number, messageTag: string): string {
+  return `doc${i}.${messageTag}@nir-sim.invalid`;
+}
+
+function placeKey(home: string | undefined, repository: string | undefined, document: string): string {
+  return `${home?.trim() ?? ''}|${repository ?? ''}|${document}`;
 }

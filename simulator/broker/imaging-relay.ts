@@ -2,18 +2,34 @@
  * Relaying communities' DICOM parts to the consumer (the streaming half of the broker's RAD-75):
  * each community's parts are read in the order they arrive, renamed to the consolidated answer's
  * Content-IDs and handed to the SOAP server one at a time; a community whose parts are not needed
- * yet waits on its paused connection (only the socket buffer is held).
+ * yet waits on its paused connection (only the socket buffer is held). On the way through, the
+ * Patient ID at the start of each part sent is read (part-patient.ts) and reported to a
+ * {@link PartWatch}, for the audit of the retrieve.
  */
+import type { Readable } from 'node:stream';
 import type { Logger } from '../shared/logger.js';
 import type { ClosableParts, StreamedPart } from '../soap/mtom-stream.js';
+import type { DicomPatientId } from '../xca/dicom-patient-id.js';
 import type { RetrieveAttachment } from '../xca/retrieve-document-set.js';
 import type { StreamedRetrieveResponse } from './imaging-client.js';
+import { patientOfBytes, withPatientTap } from './part-patient.js';
 
 /** An answered community leg: who it is (for logs) and its streamed answer. */
 export interface RelayLeg {
   /** `community urn:oid:... (name)`. */
   who: string;
   response: StreamedRetrieveResponse;
+}
+
+/** What the relay tells about the parts it sends the consumer. */
+export interface PartWatch {
+  /** The patient at the start of the consumer's part `contentId` (undefined: none could be read). */
+  patient(contentId: string, patient: DicomPatientId | undefined): void;
+  /**
+   * Called once, after the relay ended, failed or was closed and every part body it opened has
+   * ended or been destroyed: no `patient` call follows.
+   */
+  end(): void;
 }
 
 /** A consolidated document's part as the consumer will see it. */
@@ -42,6 +58,7 @@ export function relayParts(
   legs: readonly RelayLeg[],
   attachments: readonly RetrieveAttachment[],
   logger: Logger,
+  watch?: PartWatch,
 ): ClosableParts {
   const byPlaceholder = new Map<Buffer, Target>(attachments.map((a) => [a.body, a]));
   const plans = legs.map((leg) => {
@@ -54,15 +71,39 @@ export function relayParts(
     return { leg, wanted };
   });
   const inline = attachments.filter((a) => byPlaceholder.has(a.body));
+  let finished = false;
+  let open = 0;
+  let ended = false;
+  const maybeEnd = (): void => {
+    if (!finished || open > 0 || ended) return;
+    ended = true;
+    watch?.end();
+  };
   const closeAll = (): void => {
     for (const { leg } of plans) leg.response.parts.close();
+    finished = true;
+    maybeEnd();
   };
+  /** The part's body as the consumer reads it, its patient read on the way (when watched). */
+  const tapped = (contentId: string, body: Readable): (() => Readable) =>
+    !watch
+      ? () => body
+      : () => {
+          open++;
+          return withPatientTap(body, (p) => {
+            watch.patient(contentId, p);
+            open--;
+            maybeEnd();
+          });
+        };
   // A community none of whose parts is needed is released now rather than after the others.
   for (const p of plans) if (p.wanted.size === 0) p.leg.response.parts.close();
   async function* relay(): AsyncGenerator<StreamedPart> {
     try {
-      for (const a of inline)
+      for (const a of inline) {
+        watch?.patient(a.contentId, patientOfBytes(a.body));
         yield { contentId: a.contentId, contentType: a.contentType, body: { kind: 'buffer', bytes: a.body } };
+      }
       for (const { leg, wanted } of plans) {
         if (wanted.size === 0) continue;
         const fail = (why: string): Error => {
@@ -89,7 +130,7 @@ export function relayParts(
           yield {
             contentId: target.contentId,
             contentType: target.contentType,
-            body: { kind: 'stream', open: () => body },
+            body: { kind: 'stream', open: tapped(target.contentId, body) },
           };
         }
         if (wanted.size > 0)

@@ -174,11 +174,33 @@ export interface FaultEvent {
   reason?: string;
 }
 
+/**
+ * A patient named by the DICOM parts the broker relayed for one RAD-75 (RAD TF-3 4.75): Patient ID
+ * (0010,0020) and Issuer of Patient ID (0010,0021) as the parts carry them (DICOM PS3.3 C.7.1.1),
+ * with the studies of the consolidated answer whose parts named that patient.
+ */
+export interface RelayedPatient {
+  patientId: string;
+  issuerOfPatientId?: string;
+  studyInstanceUids: string[];
+}
+
+/**
+ * The patients a RAD-75's DICOM parts named, known only once the relay has ended (the parts stream
+ * after the answer's TransactionEvent was emitted): `transaction` is that event, as emitted.
+ */
+export interface RelayedPatientsEvent {
+  transaction: TransactionEvent;
+  patients: RelayedPatient[];
+}
+
 /** Event name → payload. */
 export interface SimEventMap {
   transaction: [TransactionEvent];
   /** A consumer request answered with a SOAP Fault (audited with outcome 8 or 12). */
   fault: [FaultEvent];
+  /** After a RAD-75's parts were relayed (or the relay stopped): the patients they named. */
+  'relayed-patients': [RelayedPatientsEvent];
 }
 
 /** A typed EventEmitter; one per running topology. Listener errors are the listener's business. */

@@ -21,7 +21,7 @@ import {
   type ForwarderStats,
 } from '../audit/pars-forwarder.js';
 import { NdjsonFileSink, ParsQueueSink } from '../audit/sinks.js';
-import type { FaultEvent, SimEvents, TransactionEvent } from '../control/events.js';
+import type { FaultEvent, RelayedPatientsEvent, SimEvents, TransactionEvent } from '../control/events.js';
 import type { FaultStore } from '../faults/fault-store.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -114,8 +114,11 @@ export async function startAuditStack(
   });
   const onTransaction = (e: TransactionEvent): void => void trail.recordTransaction(e);
   const onFault = (f: FaultEvent): void => void trail.recordFault(f);
+  const onRelayed = (e: RelayedPatientsEvent): void =>
+    void trail.recordRelayedPatients(e.transaction, e.patients);
   events.on('transaction', onTransaction);
   events.on('fault', onFault);
+  events.on('relayed-patients', onRelayed);
   forwarder.start();
   if (queue.depth > 0)
     logger.info({ queued: queue.depth }, 'audit events from an earlier run are queued for PARS');
@@ -131,6 +134,7 @@ export async function startAuditStack(
     stop: async () => {
       events.off('transaction', onTransaction);
       events.off('fault', onFault);
+      events.off('relayed-patients', onRelayed);
       await trail.close();
       sender.close();
       await pars?.stop();
