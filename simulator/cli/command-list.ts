@@ -82,12 +82,23 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
 ];
 
 /**
- * The commands to register for `args` (argv without node and the script): the named one alone
- * when it is known, otherwise all of them.
+ * The command `args` (argv without node and the script) names: its first argument that is not an
+ * option, when that is a known command; undefined for help, no command or an unknown one.
  */
-export function commandsFor(args: readonly string[]): readonly SimCommand[] {
-  const named = SIM_COMMANDS.find((c) => c.name === args[0]);
-  return named ? [named] : SIM_COMMANDS;
+export function namedCommand(args: readonly string[]): SimCommand | undefined {
+  const first = args.find((a) => !a.startsWith('-'));
+  return SIM_COMMANDS.find((c) => c.name === first);
+}
+
+/**
+ * Register what `args` needs: the named command, loaded (with its subcommands and options); when
+ * none is named, every command as its name and one line only, without loading any module, which
+ * is all that the top-level help, yargs' "did you mean" and the no-command message use.
+ */
+export async function registerCommands(y: Argv, args: readonly string[]): Promise<Argv> {
+  const named = namedCommand(args);
+  if (named) return (await named.load())(y);
+  return SIM_COMMANDS.reduce((acc, c) => acc.command(c.name, c.summary), y);
 }
 
 /** What `sim` without a command says: every command with its one line, and where to read more. */

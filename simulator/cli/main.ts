@@ -5,7 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SimError } from '../shared/errors.js';
-import { commandsFor, failure, noCommandMessage } from './command-list.js';
+import { failure, noCommandMessage, registerCommands } from './command-list.js';
 
 async function main(): Promise<void> {
   const args = hideBin(process.argv);
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     .strict()
     .demandCommand(1, noCommandMessage())
     .recommendCommands();
-  for (const add of await Promise.all(commandsFor(args).map((c) => c.load()))) y = add(y);
+  y = await registerCommands(y, args);
   await y.fail(failure).help().parseAsync();
 }
 

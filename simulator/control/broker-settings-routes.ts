@@ -20,9 +20,8 @@ import {
   type SettingsCommunity,
 } from './broker-settings.js';
 import { readJsonBody, sendError } from './json-http.js';
+import { BROKER_SETTINGS_PATH } from './broker-settings-path.js';
 
-/** The path of the broker's settings. */
-export const BROKER_SETTINGS_PATH = '/broker/settings';
 /** The error of every refused change. */
 export const INVALID_BROKER_SETTINGS = 'invalid broker settings';
 /** Largest body, bytes (64 KiB: hundreds of consumer profiles). */

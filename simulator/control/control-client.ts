@@ -7,7 +7,7 @@ import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultStatus } from '../faults/fault-store.js';
 import { SimError } from '../shared/errors.js';
 import type { BrokerSettingsValue } from './broker-settings.js';
-import { BROKER_SETTINGS_PATH } from './broker-settings-routes.js';
+import { BROKER_SETTINGS_PATH } from './broker-settings-path.js';
 import type { TopologyResponse } from './control-api.js';
 import type { ControlError } from './json-http.js';
 import type { TransactionSummary } from './transaction-log.js';

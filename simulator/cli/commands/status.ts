@@ -13,7 +13,7 @@ import { SimError } from '../../shared/errors.js';
 import { deadLettersOnDisk, queueDepthOnDisk } from '../../audit/durable-queue.js';
 import { runningState, type DockerState, type SimState } from '../state.js';
 import { printBanner } from '../banner.js';
-import { dockerStatus, type DockerContainerStatus } from '../../runtime/docker-runtime.js';
+import type { DockerContainerStatus } from '../../runtime/docker-runtime.js';
 
 /** Faults active in the running simulator, or undefined when its control API does not answer. */
 export async function activeFaultCount(s: SimState): Promise<number | undefined> {
@@ -48,6 +48,8 @@ function parsFhirBase(url: string): string {
  * @throws SimError SIM_ERR_ENGINE_UNREACHABLE; SIM_ERR_NOT_RUNNING when none of them is left.
  */
 async function dockerContainers(s: DockerState): Promise<DockerContainerStatus[]> {
+  // Loaded only for the docker runtime: the container plan and engine client cost about 0.5 s.
+  const { dockerStatus } = await import('../../runtime/docker-runtime.js');
   const { containers } = await dockerStatus(s.docker.project);
   if (containers.length > 0) return containers;
   throw new SimError(

@@ -6,7 +6,13 @@
 import path from 'node:path';
 import yargs from 'yargs';
 import { describe, expect, it } from 'vitest';
-import { SIM_COMMANDS, failure, noCommandMessage } from '../../../simulator/cli/command-list.js';
+import {
+  SIM_COMMANDS,
+  failure,
+  namedCommand,
+  noCommandMessage,
+  registerCommands,
+} from '../../../simulator/cli/command-list.js';
 import { generateReport } from '../../../simulator/cli/commands/data-pack.js';
 import { problemsInFlags } from '../../../simulator/cli/commands/fault.js';
 import { scenarioListText, shippedScenarios } from '../../../simulator/cli/commands/scenario.js';
@@ -158,6 +164,23 @@ describe('--json prints JSON only', () => {
     expect(generateReport(summary, true).startsWith('{')).toBe(true);
     expect(generateReport(summary, false)).toBe(
       'data pack written to /tmp/p: 2 communities, 5 patients, 9 documents (12 files, 3456 bytes; seed 7)\n',
+    );
+  });
+});
+
+describe('loading only the command a run names', () => {
+  it('finds the first argument that is not an option; help, none or an unknown name load nothing', async () => {
+    expect(namedCommand(['status', '--json'])?.name).toBe('status');
+    expect(namedCommand(['--json', 'status'])?.name).toBe('status');
+    expect(namedCommand(['--help'])).toBeUndefined();
+    expect(namedCommand([])).toBeUndefined();
+    expect(namedCommand(['statsu'])).toBeUndefined();
+    const help = await (await registerCommands(yargs([]), ['--help'])).scriptName('sim').getHelp();
+    expect([...help.matchAll(/^ {2}sim (\S+) +(.+)$/gm)].map((m) => [m[1], m[2]])).toEqual(
+      SIM_COMMANDS.map((c): [string, string] => [
+        c.name,
+        expect.stringContaining(c.summary.split(' ').slice(0, 3).join(' ')) as string,
+      ]),
     );
   });
 });
