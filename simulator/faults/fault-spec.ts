@@ -6,14 +6,6 @@
 import { z } from 'zod';
 import { isValidNhsNumber } from '../xca/nhs-number.js';
 
-/** Where a fault acts (DESIGN.md: three application points, kept apart). */
-export const FaultLevel = {
-  message: 'message',
-  transport: 'transport',
-  provisioning: 'provisioning',
-} as const;
-export type FaultLevel = (typeof FaultLevel)[keyof typeof FaultLevel];
-
 const name = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, ".", "_" or "-" (at most 64)');
@@ -155,35 +147,6 @@ export const SERVICE_FAULT_KINDS: Readonly<Record<string, readonly FaultKind[]>>
 
 /** Every kind, in catalogue order. */
 export const FAULT_KINDS: readonly FaultKind[] = kinds.map((k) => k.shape.kind.value);
-
-/** The level a kind acts at. */
-export function faultLevel(kind: FaultKind): FaultLevel {
-  switch (kind) {
-    case 'latency':
-    case 'soap-fault':
-    case 'registry-error':
-    case 'unknown-patient':
-    case 'drop-documents':
-    case 'missing-home':
-    case 'wrong-home':
-    case 'http-status':
-    case 'status-mismatch':
-    case 'pars-slow':
-      return FaultLevel.message;
-    case 'timeout':
-    case 'connection-reset':
-    case 'refuse':
-    case 'slow-body':
-    case 'malformed-xml':
-    case 'empty-body':
-    case 'pars-down':
-      return FaultLevel.transport;
-    case 'cert-expired':
-    case 'cert-revoked':
-    case 'cert-untrusted':
-      return FaultLevel.provisioning;
-  }
-}
 
 /**
  * Validate one fault. Every problem is reported, each as `path: message` (e.g.

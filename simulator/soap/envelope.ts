@@ -246,11 +246,6 @@ export function buildSoapEnvelope(input: BuildEnvelopeInput): string {
   );
 }
 
-/** The header blocks named `{ns}local`, for handlers that process their own headers (e.g. wsse:Security). */
-export function headerBlocksNamed(env: SoapEnvelope, q: QName): Element[] {
-  return env.headerBlocks.filter((b) => b.namespaceURI === q.ns && b.localName === q.local);
-}
-
 /** `true` when the envelope's Body is exactly one env:Fault (SOAP 1.2 Part 1 §5.4). */
 export function isFaultEnvelope(env: SoapEnvelope): boolean {
   return env.body?.namespaceURI === SoapNs.soap12 && env.body.localName === 'Fault';

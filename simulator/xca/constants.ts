@@ -87,15 +87,6 @@ export const StoredQueryId = {
 } as const;
 export type StoredQueryId = (typeof StoredQueryId)[keyof typeof StoredQueryId];
 
-/** Stored queries that carry a patient id, which the broker fans out to every community (ITI TF-2 3.38.4.1.3). */
-export const PatientStoredQueries: ReadonlySet<string> = new Set([
-  StoredQueryId.FindDocuments,
-  StoredQueryId.FindDocumentsByReferenceId,
-  StoredQueryId.FindSubmissionSets,
-  StoredQueryId.FindFolders,
-  StoredQueryId.GetAll,
-]);
-
 /** DocumentEntry objectType (ITI TF-3 4.2.5.2). */
 export const DocumentEntryType = {
   Stable: 'urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1',

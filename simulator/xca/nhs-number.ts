@@ -54,9 +54,6 @@ export function formatNhsNumber(nhs: string): string {
   return `${digits.slice(0, 3)} ${digits.slice(3, 6)} ${digits.slice(6)}`;
 }
 
-/** First and last NHS numbers of the range reserved for test data (never issued to a patient). */
-export const NHS_TEST_RANGE = { first: '9990000000', last: '9999999999' } as const;
-
 /** True when `nhs` (digits only) lies in 999 000 0000 - 999 999 9999, the test-data range. */
 export function isNhsTestRangeNumber(nhs: string): boolean {
   return /^999\d{7}$/.test(nhs);

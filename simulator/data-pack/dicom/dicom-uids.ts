@@ -35,6 +35,3 @@ export type SopClass = (typeof SopClass)[keyof typeof SopClass];
 
 /** Coding scheme of DICOM UIDs used as codes, e.g. a SOP Class UID as a formatCode (DICOM PS3.6 A). */
 export const DICOM_UID_REGISTRY_SCHEME = '1.2.840.10008.2.6.1';
-
-/** Explicit VR Little Endian files begin with a 128-byte preamble then `DICM` (DICOM PS3.10 7.1). */
-export const PART10_PREFIX_BYTES = 132;

@@ -48,17 +48,6 @@ export function writePart10(
 }
 
 /**
- * The Transfer Syntax UID (0002,0010) of a Part 10 file, read from its File Meta Information.
- * @throws Error when the bytes are not a Part 10 file (no `DICM` at offset 128).
- */
-export function part10TransferSyntax(bytes: Buffer): string {
-  const dict = DicomMessage.readFile(arrayBufferOf(bytes), { untilTag: '00080005' });
-  const value = dict.meta['00020010']?.Value?.[0];
-  if (typeof value !== 'string') throw new Error('the file has no TransferSyntaxUID (0002,0010)');
-  return value;
-}
-
-/**
  * Re-encode a native (uncompressed) little-endian Part 10 file in another native little-endian
  * transfer syntax: Explicit VR Little Endian <-> Implicit VR Little Endian (DICOM PS3.5 A.1, A.2).
  * Values are unchanged; only element headers differ. Returns `bytes` itself when already in `to`.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaultStore } from '../../../simulator/faults/fault-store.js';
-import { FAULT_KINDS, faultLevel, parseFaultSpec } from '../../../simulator/faults/fault-spec.js';
+import { parseFaultSpec } from '../../../simulator/faults/fault-spec.js';
 
 const gateways = ['north', 'south'];
 const store = (seed = 7) => new FaultStore(seed, () => gateways);
@@ -44,34 +44,6 @@ describe('fault schema', () => {
     const r = parseFaultSpec({ name: 'a', gateway: 'north', kind: 'gremlins' });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems[0]).toMatch(/^kind: /);
-  });
-
-  it('places the catalogue kinds at their level (DESIGN.md: message, transport, provisioning)', () => {
-    const at = (level: string) => FAULT_KINDS.filter((k) => faultLevel(k) === level);
-    expect(at('message')).toEqual(
-      expect.arrayContaining([
-        'latency',
-        'soap-fault',
-        'registry-error',
-        'unknown-patient',
-        'drop-documents',
-        'missing-home',
-        'wrong-home',
-        'http-status',
-        'status-mismatch',
-      ]),
-    );
-    expect(at('transport')).toEqual(
-      expect.arrayContaining([
-        'timeout',
-        'connection-reset',
-        'refuse',
-        'slow-body',
-        'malformed-xml',
-        'empty-body',
-      ]),
-    );
-    expect(at('provisioning')).toEqual(['cert-expired', 'cert-revoked', 'cert-untrusted']);
   });
 });
 
