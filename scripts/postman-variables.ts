@@ -3,7 +3,7 @@
  * `postman/localhost-sandbox.postman_environment.json` and
  * `postman/localhost-integration.postman_environment.json` from a data pack (default:
  * `data-packs/default`), so that the collection's patients, communities and expected counts are
- * the pack's (issue 8 section 1). test/unit/postman/postman-variables.test.ts fails when the
+ * the pack's (README "Postman"). test/unit/postman/postman-variables.test.ts fails when the
  * committed files differ from what this writes: that is the CI check.
  *
  * The files are Postman environment exports (Postman's format: `id`, `name`, `values` of
@@ -35,7 +35,7 @@ export const EnvironmentFile = {
   sandbox: 'localhost-sandbox.postman_environment.json',
   integration: 'localhost-integration.postman_environment.json',
 } as const;
-/** `sandbox` (the plain-HTTP sandbox port) or `integration` (the integration port, issue 4). */
+/** `sandbox` (the plain-HTTP sandbox port) or `integration` (the integration port, README "Security"). */
 export type EnvironmentName = keyof typeof EnvironmentFile;
 
 /** One environment variable as Postman exports it (values are always strings). */
@@ -58,9 +58,12 @@ export interface PostmanEnvironment {
 /** An NHS number with an invalid Modulus 11 check digit (README "A first query"). */
 export const INVALID_NHS_NUMBER = '9999999991';
 
-/** The integration port's default, `https://127.0.0.1:8443` (issue 4 section 2: sandbox port + 363). */
+/** The integration port's default, `https://127.0.0.1:8443` (sandbox port + 363, README "Endpoints"). */
 export const INTEGRATION_BROKER_URL = 'https://127.0.0.1:8443';
-/** True since the integration port (issue 4) exists; `npm run postman` skips that environment when false. */
+/**
+ * True since the integration port (README "Security") exists; `npm run postman` skips that
+ * environment when false.
+ */
 export const INTEGRATION_PORT_READY = true;
 
 /**
@@ -211,7 +214,7 @@ export function buildEnvironments(pack: DataPack): Record<EnvironmentName, Postm
       id: '5f0c8f8e-2b1e-4f51-9a57-6d0a3c1b7e02',
       name: INTEGRATION_PORT_READY
         ? 'localhost-integration'
-        : 'localhost-integration (waiting for the integration port, issue 4)',
+        : 'localhost-integration (waiting for the integration port)',
       values: asValues({
         integrationPortReady: String(INTEGRATION_PORT_READY),
         integrationStatus: INTEGRATION_PORT_READY
@@ -219,7 +222,7 @@ export function buildEnvironments(pack: DataPack): Record<EnvironmentName, Postm
             'clientCertificate + clientKey (Postman Settings > Certificates, host 127.0.0.1:8443), trusting ' +
             'caCertificate; paste samlHeader and samlHeaderRetrieve (patient nhsAllNetworks, one each: an assertion is accepted once) and samlHeaderOtherPatient (nhsOneNetwork) ' +
             'from npm run sim saml issue -- --patient <nhs> --header: valid 5 minutes'
-          : 'waiting for the integration port (issue 4: HTTPS, client certificate, signed SAML in wsse:Security); ' +
+          : 'waiting for the integration port (HTTPS, client certificate, signed SAML in wsse:Security); ' +
             'not usable yet: npm run postman skips this environment',
         brokerUrl: INTEGRATION_BROKER_URL,
         controlUrl,

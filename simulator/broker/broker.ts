@@ -3,7 +3,7 @@
  * port (`POST /xca/iti38`, `POST /xca/iti39`, `POST /xcai/rad75`; `GET <path>?wsdl` describes each),
  * an initiating gateway towards the communities.
  * Open access on the sandbox port, like NIR's sandbox: a wsse:Security header is accepted and not
- * enforced. With `security` (the integration port, issue 4) the same endpoints deny by default:
+ * enforced. With `security` (the integration port, README "Security") the same endpoints deny by default:
  * no handler runs before xua-enforcement.ts admits the request.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';

@@ -86,7 +86,10 @@ function headerLines(s: SimState, containers: BannerContainer[] | undefined): st
   return out;
 }
 
-/** The integration port (mTLS + signed XUA, issue 4) and what to present to it; or how to turn it on. */
+/**
+ * The integration port (mTLS + signed XUA, README "Security") and what to present to it; or how to
+ * turn it on.
+ */
 function integrationLines(s: SimState): string[] {
   const i = s.broker.integration;
   if (i === undefined && s.runtime === 'docker')

@@ -1,6 +1,6 @@
 /**
  * The running simulator's state file (`<state home>/state.json`), written once every endpoint
- * listens (in-process) or every container is healthy (docker, issue 7) and removed on a clean
+ * listens (in-process) or every container is healthy (docker) and removed on a clean
  * stop. `sim status` and `sim down` read it.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
@@ -16,7 +16,7 @@ interface SimStateCommon {
   pid: number;
   /** ISO 8601. */
   startedAt: string;
-  /** `url` is the sandbox port; `integration` the HTTPS integration port (mTLS + XUA, issue 4) when security is on. */
+  /** `url` is the sandbox port; `integration` the HTTPS integration port (mTLS + XUA) when security is on. */
   broker: {
     url: string;
     endpoints: Record<string, string>;
@@ -25,7 +25,7 @@ interface SimStateCommon {
   communities: { name: string; homeCommunityId: string; kind: string; endpoints: Record<string, string> }[];
   /** The data pack directory on the host (also for the docker runtime, where a copy may be in the image). */
   dataPackDir?: string;
-  /** The control API (issue 3 section 2); absent only in state files of older versions. */
+  /** The control API (README "The control API"); absent only in state files of older versions. */
   control?: { url: string };
   /** Seed of the fault PRNG streams. */
   seed?: number;
@@ -37,11 +37,14 @@ interface SimStateCommon {
 /** The embedded runtime: everything in the process `pid`. */
 export interface InProcessState extends SimStateCommon {
   runtime: 'in-process';
-  /** The simulated PARS and the broker's audit (issue 5): base URL, queue directory, run's file. */
+  /**
+   * The simulated PARS and the broker's audit (README "Audit (PARS)"): base URL, queue directory,
+   * run's file.
+   */
   pars?: { url: string; queueDir: string; auditFile: string };
 }
 
-/** The docker runtime (issue 7): containers on a container engine; nothing of it in a host process. */
+/** The docker runtime (README "Docker"): containers on a container engine, none in a host process. */
 export interface DockerState extends SimStateCommon {
   runtime: 'docker';
   /** The simulated PARS as published on the host (its records are in the project's `pars` volume). */

@@ -1,6 +1,6 @@
 /**
  * The control API of a running topology: JSON over HTTP on its own port (default 8090),
- * toxiproxy-shaped (Shopify/toxiproxy `api.go`; DESIGN.md "Faults as data"; issue 3 section 2).
+ * toxiproxy-shaped (Shopify/toxiproxy `api.go`; DESIGN.md "Faults as data"; README "The control API").
  *
  * | route | answer |
  * |---|---|
@@ -10,7 +10,7 @@
  * | `POST /faults` | 201 `{ faults }`; 400 `{ error: 'invalid fault', problems }`, nothing added |
  * | `DELETE /faults/:name` | 204; 404 |
  * | `POST /reset` | 204, every fault removed |
- * | (federated, issue 7) | 502 `{ error, problems }` when the container owning a fault does not answer |
+ * | (containers) | 502 `{ error, problems }` when the container owning a fault does not answer |
  * | `GET`/`PUT`/`PATCH /broker/settings` | the broker's deadline and consumer profiles (broker-settings-routes.ts) |
  * | `GET /transactions?limit=N`, `/transactions/:id[/request|/response]`, `/transactions/:id/legs/:i/request|response` | the transaction log |
  *

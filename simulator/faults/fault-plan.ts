@@ -121,7 +121,7 @@ export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
         break;
       case 'pars-down':
       case 'pars-slow':
-        break; // faults of the simulated PARS service, applied there (issue 5), never on a gateway
+        break; // faults of the simulated PARS (README "Audit (PARS)"), applied there, never on a gateway
     }
   }
   return plan;

@@ -85,7 +85,7 @@ export class FaultStore extends EventEmitter<{ change: [] }> {
 
   /**
    * Accept (or, with `running` false, stop accepting) faults whose `gateway` names a simulated
-   * service, e.g. `pars` while the simulated PARS runs (issue 5). Faults already added stay.
+   * service, e.g. `pars` while the simulated PARS runs. Faults already added stay.
    */
   setServiceTarget(name: string, running: boolean): void {
     if (running) this.services.add(name);

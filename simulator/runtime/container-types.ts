@@ -1,5 +1,5 @@
 /**
- * The shapes of a container plan (issue 7): what container-plan.ts builds from a
+ * The shapes of a container plan (README "Docker"): what container-plan.ts builds from a
  * {@link ContainerPlanInput}, what compose-render.ts writes as a compose file and what the docker
  * runtime sends to the engine. Types only; container-plan.ts re-exports them.
  */
@@ -115,7 +115,7 @@ export interface ContainerPlanInput {
   hostIp?: string;
   project?: string;
   image?: string;
-  /** Security on (issue 4 in containers); absent: plain HTTP everywhere, the image's user. */
+  /** Security on (README "Security" in containers); absent: plain HTTP everywhere, the image's user. */
   security?: ContainerSecurity;
 }
 

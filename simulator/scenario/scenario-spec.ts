@@ -1,5 +1,5 @@
 /**
- * The scenario file format (DESIGN.md "Scenarios as data"; issue 3 section 3): a topology, faults
+ * The scenario file format (DESIGN.md "Scenarios as data"; README "The file format"): a topology, faults
  * and steps with exact expectations, no code. One zod schema gives the TypeScript type, validates
  * files (`scenario-file.ts`), and yields `scenarios/scenario.schema.json` for editors
  * (`scenarioJsonSchema`). Semantic rules the schema cannot say (ids, references, community names)

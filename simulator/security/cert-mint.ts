@@ -37,13 +37,13 @@ const SERVER_SAN = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] };
 
 /**
  * DNS names of the broker's server certificate: localhost, and `broker`, its service name in the
- * container stack (issue 7), so a product on that network verifies `https://broker:8443`.
+ * container stack (README "Docker"), so a product on that network verifies `https://broker:8443`.
  */
 export const BROKER_SERVER_DNS = ['localhost', 'broker'] as const;
 
 /**
  * DNS names of a community's gateway certificates: localhost, and the community's name, its
- * service name in the container stack (issue 7), where the broker's legs verify
+ * service name in the container stack (README "Docker"), where the broker's legs verify
  * `https://<community>:9001` against it.
  */
 export function gatewayServerDns(name: string): string[] {

@@ -2,7 +2,7 @@
  * The hostile-input suite's machinery: the simulator in a child process (sim-process.ts), restarted
  * after a case that froze or killed it; a health monitor polling every listener's `GET /health`
  * from this process, concurrently with the cases; one request at a time with a 2 s budget
- * (issue's own number), over plain HTTP on 127.0.0.1 only; and the oracle every answer must pass.
+ * (the oracle of test/hostile/README.md), over plain HTTP on 127.0.0.1 only; and the oracle every answer must pass.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { repoDir } from '../helpers/topology.js';
 import type { SimProcessUrls } from './sim-process.js';
 
-/** Every answer (headers and whole body) must arrive within this, ms (issue: "zero hangs over 2 s"). */
+/** Every answer (headers and whole body) must arrive within this, ms (test/hostile/README.md). */
 export const ANSWER_BUDGET_MS = 2_000;
 /**
  * A health probe must answer within this, ms. Longer than the answer budget: the probes run all the

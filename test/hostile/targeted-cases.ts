@@ -34,7 +34,7 @@ export interface CaseContext {
 /** One targeted case. */
 export interface HostileCase {
   name: string;
-  /** The defect (issue 13 item) the case exposes, for the report when it fails. */
+  /** A label of the defect the case exposes, shown in the test title and the report when it fails. */
   item: string;
   /** Run the case; resolves with the problems beyond the oracle's (empty: passed). */
   run(ctx: CaseContext): Promise<string[]>;

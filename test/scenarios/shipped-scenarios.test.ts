@@ -1,5 +1,5 @@
 /**
- * The acceptance suite (DESIGN.md "Scenarios as data"; issue 3 section 3): every shipped scenario
+ * The acceptance suite (DESIGN.md "Scenarios as data"; README "Scenarios"): every shipped scenario
  * in scenarios/ runs in-process on free ports, exactly as `npm run sim scenario run -- <name>`
  * runs it, and must pass every step. Every envelope sent to and received from the broker is also
  * validated against the IHE schemas.
@@ -21,7 +21,7 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith(SCENARIO_SUFFIX))
   .sort();
 
-/** What issue 3 asks the library to cover, by the scenario that covers it. */
+/** The situations the library must cover (README "Shipped scenarios"), by the scenario that covers each. */
 const REQUIRED = [
   'known-to-all-networks',
   'known-to-one-network',
@@ -51,7 +51,7 @@ const REQUIRED = [
 ];
 
 describe('the shipped scenario library', () => {
-  it('has at least 20 scenarios, including every one issue 3 lists', () => {
+  it('has at least 20 scenarios, including every required one', () => {
     const names = files.map((f) => f.slice(0, -SCENARIO_SUFFIX.length));
     expect(names.length).toBeGreaterThanOrEqual(20);
     expect(REQUIRED.filter((n) => !names.includes(n))).toEqual([]);

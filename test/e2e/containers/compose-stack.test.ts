@@ -1,8 +1,8 @@
 /**
- * Issue 7 (a): the rendered compose file, started with docker-compose against a real engine
- * (podman serving the Docker API in CI: scripts/containers/), as a QA engineer would: one
- * community timing out gives PartialSuccess, a retrieve crosses two containers, and `down`
- * leaves nothing running. Run by `npm run test:containers`, not by `npm test`.
+ * Container test (a), README "Docker": the rendered compose file, started with docker-compose
+ * against a real engine (podman serving the Docker API in CI: scripts/containers/), as a QA
+ * engineer would: one community timing out gives PartialSuccess, a retrieve crosses two
+ * containers, and `down` leaves nothing running. Run by `npm run test:containers`, not by `npm test`.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,11 +1,11 @@
 /**
- * Issue 7 (b): `npm run sim up -- --runtime docker --security` against a real engine, as a supplier
- * developer runs it: the same endpoints as the in-process runtime, container states in
- * `sim status`, one community timing out gives PartialSuccess, a retrieve crosses two containers
- * (over mutual TLS from the broker container to the gateway containers), the integration port
- * answers a request with the supplier's client certificate and a signed assertion and refuses one
- * without a certificate at the handshake, and `sim down -- --runtime docker` leaves nothing behind.
- * The certificate set is minted by `sim up` into a fresh NIR_SIM_CERTS_DIR. Run by
+ * Container test (b), README "Docker": `npm run sim up -- --runtime docker --security` against a
+ * real engine, as a supplier developer runs it: the same endpoints as the in-process runtime,
+ * container states in `sim status`, one community timing out gives PartialSuccess, a retrieve
+ * crosses two containers (over mutual TLS from the broker container to the gateway containers), the
+ * integration port answers a request with the supplier's client certificate and a signed assertion
+ * and refuses one without a certificate at the handshake, and `sim down -- --runtime docker` leaves
+ * nothing behind. The certificate set is minted by `sim up` into a fresh NIR_SIM_CERTS_DIR. Run by
  * `npm run test:containers`.
  */
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * The AuditEvent builders: every event validates against the official FHIR R4 schema and carries
- * the codes of issue 5 (DICOM event id, IHE subtype, configured action, outcome 0/4/8/12), one
- * event per patient, PARS-shaped agents and entities.
+ * the codes README "Audit (PARS)" lists (DICOM event id, IHE subtype, configured action, outcome
+ * 0/4/8/12), one event per patient, PARS-shaped agents and entities.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

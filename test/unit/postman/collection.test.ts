@@ -2,7 +2,7 @@
  * postman/nir-sim.postman_collection.json is a structurally valid Postman v2.1 collection
  * (https://schema.getpostman.com/json/collection/v2.1.0/collection.json): every request has a
  * name, method, URL, a body when it sends one, at least one pm.test, scripts that parse, and only
- * variables the environments or the collection define (issue 8 section 1).
+ * variables the environments or the collection define (README "Postman").
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,7 +51,7 @@ const code = (events: Script[] | undefined, listen: Script['listen']): string =>
     .join('\n');
 
 describe('nir-sim.postman_collection.json', () => {
-  it('is a v2.1 collection with the five folders of issue 8, in run order', () => {
+  it('is a v2.1 collection with its five folders, in run order', () => {
     expect(collection.info.schema).toBe(
       'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
     );
