@@ -97,19 +97,19 @@ export function targetedCases(pack: DataPack): HostileCase[] {
   return [
     faultCase(
       'deep nesting: 30,000 elements in env:Body',
-      'item 1',
+      'XML limits',
       () => soap('ITI-38', nested(30_000)),
       depthRule,
     ),
     faultCase(
       'deep nesting: 10^6 elements in env:Body',
-      'item 1',
+      'XML limits',
       () => soap('ITI-38', nested(1_000_000)),
       depthRule,
     ),
     faultCase(
       '80,000 repeated $XDSDocumentEntryClassCode slots',
-      'item 4',
+      'request caps',
       () =>
         soap(
           'ITI-38',
@@ -126,7 +126,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
     ),
     {
       name: '100,000 distinct slot names',
-      item: 'item 4',
+      item: 'request caps',
       run: async (ctx) => {
         const a = await ctx.send(
           soap(
@@ -146,7 +146,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
     },
     {
       name: '30,000 DocumentRequests in one ITI-39',
-      item: 'item 4',
+      item: 'request caps',
       run: async (ctx) => {
         const docs = c0.entries.filter((e) => e.mimeType === 'application/pdf');
         const requests = Array.from({ length: 30_000 }, (_, i) => ({
@@ -164,7 +164,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
     },
     {
       name: 'wsa:MessageID of 2.2 million characters (the audit must still reach PARS)',
-      item: 'item 2',
+      item: 'audit bounds',
       run: async (ctx) => {
         await ctx.send(soap('ITI-38', find({ messageId: `urn:uuid:${'a'.repeat(2_200_000)}` })));
         await ctx.send(soap('ITI-38', find()));
@@ -183,7 +183,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
     },
     {
       name: 'slow headers and stalled bodies are cut (5 + 5 connections)',
-      item: 'item 5',
+      item: 'listener limits',
       run: async (ctx) => {
         const limit = Number(process.env['HOSTILE_SLOW_CUT_MS'] ?? DEFAULT_SLOW_CUT_MS);
         const head = 'POST /xca/iti38 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/soap+xml\r\n';
@@ -211,7 +211,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
     },
     {
       name: 'CR/LF in an http-status fault contentType (control API)',
-      item: 'item 10',
+      item: 'fault header values',
       run: async (ctx) => {
         const fault = {
           name: 'hostile-crlf',
@@ -234,7 +234,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
     },
     faultCase(
       'WS-A: a non-anonymous wsa:FaultTo',
-      'item 11',
+      'SOAP, WS-Addressing, XOP',
       () =>
         soap(
           'ITI-38',
@@ -247,7 +247,7 @@ export function targetedCases(pack: DataPack): HostileCase[] {
     ),
     faultCase(
       'SOAP: env:mustUnderstand="yes" on a header block',
-      'item 11',
+      'SOAP, WS-Addressing, XOP',
       () =>
         soap(
           'ITI-38',
@@ -260,25 +260,25 @@ export function targetedCases(pack: DataPack): HostileCase[] {
     ),
     faultCase(
       'WS-A: no wsa:MessageID',
-      'item 11',
+      'SOAP, WS-Addressing, XOP',
       () => soap('ITI-38', find().replace(/<wsa:MessageID[^>]*>[^<]*<\/wsa:MessageID>/, '')),
       'WS-Addressing 1.0 SOAP Binding 3.5 / ITI TF-2 V.3: a request expecting a reply needs wsa:MessageID (wsa:MessageAddressingHeaderRequired)',
     ),
     faultCase(
       'SOAP: two children in env:Body',
-      'item 11',
+      'SOAP, WS-Addressing, XOP',
       () => soap('ITI-38', queryEnvelope(`${bodyOf(find())}${bodyOf(find())}`)),
       'ITI TF-2 / XCA: the Body carries exactly one AdhocQueryRequest',
     ),
     faultCase(
       'WS-A: Content-Type action contradicts wsa:Action',
-      'item 11',
+      'SOAP, WS-Addressing, XOP',
       () => soap('ITI-38', find(), `${SOAP_CT}; action="${SoapAction.CrossGatewayRetrieve}"`),
       'WS-Addressing 1.0 SOAP Binding: a mismatch is wsa:ActionMismatch (env:Sender)',
     ),
     faultCase(
       'MTOM: two parts with the same Content-ID',
-      'item 11',
+      'SOAP, WS-Addressing, XOP',
       () => {
         const boundary = 'hostile-boundary';
         const part = (xml: string): string =>
