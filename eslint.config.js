@@ -1,4 +1,4 @@
-// Type-checked lint plus the import-boundary rule of ../shared/DESIGN.md ("arrows point down").
+// Type-checked lint plus the import-boundary rule of docs/architecture.md ("Import boundaries": arrows point down).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
@@ -20,7 +20,7 @@ const all = [
   'control',
   'cli',
 ];
-/** DESIGN.md "What each module may import". */
+/** docs/architecture.md "Import boundaries": what each module may import. */
 const allowed = {
   shared: [],
   soap: ['shared'],
@@ -44,7 +44,7 @@ const zones = Object.entries(allowed).flatMap(([target, ok]) =>
     .map((from) => ({
       target: mod(target),
       from: mod(from),
-      message: `DESIGN.md: ${target} may not import ${from}`,
+      message: `docs/architecture.md "Import boundaries": ${target} may not import ${from}`,
     })),
 );
 

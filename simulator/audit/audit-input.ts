@@ -1,8 +1,8 @@
 /**
  * What the audit trail reads: the broker's TransactionEvent and FaultEvent
- * (simulator/control/events.ts), described here structurally because audit may import only
- * shared and xca (DESIGN.md); the runtime passes those events in unchanged. Times in epoch ms,
- * durations in ms.
+ * (simulator/control/events.ts), described here structurally because audit may import only shared
+ * and xca (docs/architecture.md "Import boundaries"); the runtime passes those events in unchanged.
+ * Times in epoch ms, durations in ms.
  */
 import type { Transaction } from '../xca/constants.js';
 import type { RegistryError } from '../xca/types.js';

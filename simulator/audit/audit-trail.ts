@@ -1,10 +1,11 @@
 /**
- * The audit listener (DESIGN.md request flow: "events.emit('transaction', ...) -> audit listener
- * -> AuditEvent -> sink(s)"): turns each answered transaction or SOAP Fault into AuditEvents and
- * writes them to every sink, synchronously. Synchronous on purpose: the broker emits before it
- * answers, so the NDJSON line and the queue entry exist before the answer leaves, with no await
- * plumbing in the broker. If a sink cannot write (disk full, directory gone) the error reaches the
- * broker, which answers env:Receiver: no answer without its audit record (fail closed).
+ * The audit listener (docs/architecture.md "Audit pipeline": the broker emits 'transaction', the
+ * audit listener builds AuditEvents for the sinks): turns each answered transaction or SOAP Fault
+ * into AuditEvents and writes them to every sink, synchronously. Synchronous on purpose: the broker
+ * emits before it answers, so the NDJSON line and the queue entry exist before the answer leaves,
+ * with no await plumbing in the broker. If a sink cannot write (disk full, directory gone) the
+ * error reaches the broker, which answers env:Receiver: no answer without its audit record (fail
+ * closed).
  */
 import type { AuditEvent } from 'fhir/r4.js';
 import { NIR_ACTION_CODES } from './action-codes.js';

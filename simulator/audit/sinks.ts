@@ -1,7 +1,8 @@
 /**
- * Where audit events go (DESIGN.md: "sinks (memory, NDJSON file, PARS HTTP)"). Every sink writes
- * synchronously, so an event is recorded before the broker's answer leaves (the broker emits the
- * transaction, then answers; EventEmitter listeners run inside that emit).
+ * Where audit events go (docs/architecture.md "Audit pipeline": memory, the run's NDJSON file, the
+ * durable queue towards PARS). Every sink writes synchronously, so an event is recorded before the
+ * broker's answer leaves (the broker emits the transaction, then answers; EventEmitter listeners
+ * run inside that emit).
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';

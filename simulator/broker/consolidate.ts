@@ -1,7 +1,8 @@
 /**
- * Pure consolidation of settled community legs into one consumer response (DESIGN.md "Request
- * flow"; ITI TF-2 3.38.4.1.3 and 3.39.4.1.3; NIST test 15814). The status is derived from what
- * came back, never from a community's own `@status` (ihe-xca.md section 5).
+ * Pure consolidation of settled community legs into one consumer response (docs/architecture.md
+ * "Request flow: one ITI-38 query"; ITI TF-2 3.38.4.1.3 and 3.39.4.1.3; NIST test 15814). The
+ * status is derived from what came back, never from a community's own `@status` (ihe-xca.md section
+ * 5).
  *
  * Rules (the README's error-consolidation table is the user-facing form):
  * - objects/documents from every answered leg are merged in community order, each keeping `home`;

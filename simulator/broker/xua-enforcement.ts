@@ -1,8 +1,8 @@
 /**
- * Default deny on the integration port (DESIGN.md request flow: "security: XUA assertion
- * validated (or SoapFaultError)"): before any handler runs, the peer must have presented a
- * certificate that verified (mutual TLS, checked again here in case the handshake gate is ever
- * bypassed) and the message must carry a valid XUA assertion (IHE ITI-40, validated by
+ * Default deny on the integration port (docs/architecture.md "Request flow: one ITI-38 query", step
+ * 4: the XUA assertion validated, or a SOAP Fault): before any handler runs, the peer must have
+ * presented a certificate that verified (mutual TLS, checked again here in case the handshake gate
+ * is ever bypassed) and the message must carry a valid XUA assertion (IHE ITI-40, validated by
  * security/xua-validate.ts). Any failure is a SOAP Fault with subcode wsse:InvalidSecurity or
  * wsse:FailedAuthentication and nothing else; the full reason is logged; no community is called.
  */

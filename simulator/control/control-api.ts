@@ -1,6 +1,7 @@
 /**
  * The control API of a running topology: JSON over HTTP on its own port (default 8090),
- * toxiproxy-shaped (Shopify/toxiproxy `api.go`; DESIGN.md "Faults as data"; README "The control API").
+ * toxiproxy-shaped (Shopify/toxiproxy `api.go`; docs/architecture.md "Fault model"; README "The
+ * control API").
  *
  * | route | answer |
  * |---|---|

@@ -1,6 +1,6 @@
 /**
- * The typed event bus of a running topology (DESIGN.md "Request flow": the broker emits, the
- * control API's transaction log and the audit listener consume). Events are plain data.
+ * The typed event bus of a running topology (docs/architecture.md "Audit pipeline": the broker
+ * emits, the control API's transaction log and the audit listener consume). Events are plain data.
  */
 import { EventEmitter } from 'node:events';
 import type { Transaction } from '../xca/constants.js';

@@ -1,7 +1,8 @@
 /**
  * From the faults chosen for one request to what the gateway does: a delay, then either an answer
  * replaced outright (a SOAP Fault or a transport directive) or the normal answer with its content
- * changed, delivered normally or not (DESIGN.md: message and transport application points).
+ * changed, delivered normally or not (docs/architecture.md "Fault model": message and transport
+ * points).
  */
 import type { TransportDirective } from '../soap/transport-directive.js';
 import type { AppliedFault } from './fault-store.js';
@@ -131,9 +132,10 @@ export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
 export type ProvisionedCertificate = 'good' | 'expired' | 'revoked' | 'untrusted';
 
 /**
- * The certificate `gateway` presents under the provisioning faults in `faults` (DESIGN.md: the
- * provisioning application point): `cert-expired`, `cert-revoked` or `cert-untrusted` aimed at
- * it (the first added wins), else `good`. They hold while present, whatever their request filters.
+ * The certificate `gateway` presents under the provisioning faults in `faults`
+ * (docs/architecture.md "Fault model": the provisioning point): `cert-expired`, `cert-revoked` or
+ * `cert-untrusted` aimed at it (the first added wins), else `good`. They hold while present,
+ * whatever their request filters.
  */
 export function provisionedCertificate(
   faults: readonly FaultSpec[],

@@ -1,7 +1,8 @@
 /**
  * The fault catalogue: one discriminated union on `kind`, a common envelope, and the schema that
- * validates faults from files, the control API and the CLI alike (DESIGN.md "Faults as data";
- * toxiproxy's small orthogonal catalogue). zod gives the TypeScript type and the JSON Schema.
+ * validates faults from files, the control API and the CLI alike (docs/architecture.md "Fault
+ * model"; toxiproxy's small orthogonal catalogue). zod gives the TypeScript type and the JSON
+ * Schema.
  */
 import { z } from 'zod';
 import { isValidNhsNumber } from '../xca/nhs-number.js';

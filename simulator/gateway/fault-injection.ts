@@ -1,7 +1,7 @@
 /**
- * The one place faults apply (DESIGN.md rule 1): for each request a gateway asks the fault store
- * which faults hold, waits, and then answers with a SOAP Fault, a transport directive, or the
- * normal answer with its content changed.
+ * The one place faults apply (docs/architecture.md "Fault model"): for each request a gateway asks
+ * the fault store which faults hold, waits, and then answers with a SOAP Fault, a transport
+ * directive, or the normal answer with its content changed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultStore } from '../faults/fault-store.js';

@@ -2,7 +2,8 @@
  * What the scenario runner runs against, injected by whoever started it: an in-process topology
  * (the CLI and the acceptance test, from the data pack and the fault store) or a simulator already
  * running (`--target`, through its control API). The runner never starts servers or reads packs
- * itself (DESIGN.md: scenario imports only shared, xca, faults, runtime, soap).
+ * itself (docs/architecture.md "Import boundaries": scenario imports only shared, xca, faults,
+ * runtime, soap).
  */
 
 /** A community of the running topology. */

@@ -1,9 +1,9 @@
 /**
- * The scenario file format (DESIGN.md "Scenarios as data"; README "The file format"): a topology, faults
- * and steps with exact expectations, no code. One zod schema gives the TypeScript type, validates
- * files (`scenario-file.ts`), and yields `scenarios/scenario.schema.json` for editors
- * (`scenarioJsonSchema`). Semantic rules the schema cannot say (ids, references, community names)
- * are in `scenario-check.ts`.
+ * The scenario file format (docs/architecture.md "Scenarios"; README "The file format"): a
+ * topology, faults and steps with exact expectations, no code. One zod schema gives the TypeScript
+ * type, validates files (`scenario-file.ts`), and yields `scenarios/scenario.schema.json` for
+ * editors (`scenarioJsonSchema`). Semantic rules the schema cannot say (ids, references, community
+ * names) are in `scenario-check.ts`.
  */
 import { z } from 'zod';
 import { FaultSpecSchema } from '../faults/fault-spec.js';

@@ -1,7 +1,7 @@
 /**
- * Simulator errors: the third error family of DESIGN.md ("port in use, bad scenario file, engine
- * unreachable"). Protocol outcomes are RegistryErrors (xca/) and unprocessable messages are
- * SoapFaultErrors (soap/); neither is ever a SimError.
+ * Simulator errors: the third error family of docs/architecture.md "Principles" (port in use, bad
+ * scenario file, engine unreachable). Protocol outcomes are RegistryErrors (xca/) and unprocessable
+ * messages are SoapFaultErrors (soap/); neither is ever a SimError.
  */
 
 /** Stable codes, one per thing a user can fix. Each maps to one CLI exit code. */

@@ -1,7 +1,8 @@
 /**
- * SOAP 1.2 faults: the one error class for "this message cannot be processed" (DESIGN.md error
- * family 2), its serialisation as a SOAP 1.2 fault envelope, its HTTP status, and reading a fault
- * received from a peer. Minimal text goes to the caller; `logDetail` stays in the log.
+ * SOAP 1.2 faults: the one error class for "this message cannot be processed" (docs/architecture.md
+ * "Principles", error family 2), its serialisation as a SOAP 1.2 fault envelope, its HTTP status,
+ * and reading a fault received from a peer. Minimal text goes to the caller; `logDetail` stays in
+ * the log.
  */
 import { newUrnUuid } from '../shared/ids.js';
 import { childElements, esc, firstChild, textOf, type Element } from './xml.js';

@@ -1,6 +1,7 @@
 /**
  * The XML namespaces and fixed URIs the SOAP layer speaks. Copied here on purpose: soap/ may import
- * only shared/ (DESIGN.md), so it does not reach into xca/constants.ts for the XOP namespace.
+ * only shared/ (docs/architecture.md "Import boundaries"), so it does not reach into
+ * xca/constants.ts for the XOP namespace.
  */
 
 /**

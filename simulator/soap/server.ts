@@ -1,7 +1,8 @@
 /**
  * The SOAP 1.2 server edge: an express 5 endpoint that reads a capped body, parses the envelope
  * (plain or MTOM), checks wsa:Action, calls a transport-neutral handler and serialises its answer
- * or a SOAP fault. This is the one place SoapFaultErrors become faults (DESIGN.md error family 2).
+ * or a SOAP fault. This is the one place SoapFaultErrors become faults (docs/architecture.md
+ * "Principles").
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';

@@ -1,6 +1,6 @@
 /**
  * Typed XCA messages. Codecs in this folder turn them to and from XML; handlers in gateway/ and
- * broker/ only ever see these types (DESIGN.md rule 2).
+ * broker/ only ever see these types (docs/architecture.md "Principles").
  */
 import type { DocumentUniqueId, HomeCommunityId, RepositoryUniqueId } from '../shared/ids.js';
 import type { ErrorSeverity, ResponseStatus } from './constants.js';

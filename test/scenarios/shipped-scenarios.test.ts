@@ -1,8 +1,8 @@
 /**
- * The acceptance suite (DESIGN.md "Scenarios as data"; README "Scenarios"): every shipped scenario
- * in scenarios/ runs in-process on free ports, exactly as `npm run sim scenario run -- <name>`
- * runs it, and must pass every step. Every envelope sent to and received from the broker is also
- * validated against the IHE schemas.
+ * The acceptance suite (docs/architecture.md "Scenarios"; README "Scenarios"): every shipped
+ * scenario in scenarios/ runs in-process on free ports, exactly as `npm run sim scenario run --
+ * <name>` runs it, and must pass every step. Every envelope sent to and received from the broker is
+ * also validated against the IHE schemas.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';

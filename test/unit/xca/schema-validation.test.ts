@@ -1,6 +1,7 @@
 /**
  * Every message the XCA codecs emit, wrapped in a SOAP 1.2 envelope, validated offline against the
- * IHE ebRS 3.0 / XDS.b schemas in ../shared/reference/xsd with libxml2 (DESIGN.md "Tests").
+ * IHE ebRS 3.0 / XDS.b schemas in ../shared/reference/xsd with libxml2 (docs/architecture.md
+ * "Tests").
  */
 import { expect, it } from 'vitest';
 import { describeRef } from '../../helpers/reference-tests.js';
