@@ -7,13 +7,12 @@
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AdmissionLimits } from '../simulator/broker/admission.js';
+import type { DataPack } from '../simulator/data-pack/pack-format.js';
+import { withBenchPack } from './bench-pack.js';
 import { findDocumentsEnvelope } from '../simulator/cli/example-request.js';
-import { generateDataPack } from '../simulator/data-pack/generator.js';
-import { loadDataPack } from '../simulator/data-pack/loader.js';
 import { startInProcess } from '../simulator/runtime/in-process.js';
 import { silentLogger } from '../simulator/shared/logger.js';
 
@@ -64,7 +63,7 @@ const pct = (n: number, of: number): string =>
 async function measure(
   title: string,
   admission: Partial<AdmissionLimits> | undefined,
-  pack: Awaited<ReturnType<typeof loadDataPack>>,
+  pack: DataPack,
   bodyFile: string,
 ): Promise<void> {
   const running = await startInProcess(
@@ -104,18 +103,7 @@ async function measure(
 
 /** Run the overload benchmark: before (unbounded) and after (default admission limits). */
 export async function overloadBench(): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-'));
-  try {
-    await generateDataPack({
-      seed: 11,
-      communities: 3,
-      patients: 60,
-      outDir: dir,
-      studiesPerCommunity: { min: 6, max: 7 },
-    });
-    const pack = await loadDataPack(dir);
-    const patient = pack.patients.find((p) => p.documentCount === 20 && p.homeCommunityIds.length === 3);
-    if (!patient) throw new Error('no patient with 20 documents in 3 communities in the bench pack');
+  await withBenchPack(async ({ dir, pack, patient }) => {
     console.log(
       `overload: FindDocuments LeafClass (20 documents, 3 communities), per-leg deadline ${DEADLINE_MS} ms, ${DURATION_S} s per row`,
     );
@@ -123,9 +111,7 @@ export async function overloadBench(): Promise<void> {
     writeFileSync(bodyFile, findDocumentsEnvelope(patient.nhsNumber));
     await measure('without admission control (unbounded)', UNBOUNDED, pack, bodyFile);
     await measure('with the default admission limits', undefined, pack, bodyFile);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename))

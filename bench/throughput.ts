@@ -4,12 +4,8 @@
  * gateway (autocannon, 10 connections, 8 s each). Prints figures only; asserts nothing.
  */
 import autocannon from 'autocannon';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { withBenchPack } from './bench-pack.js';
 import { findDocumentsEnvelope } from '../simulator/cli/example-request.js';
-import { generateDataPack } from '../simulator/data-pack/generator.js';
-import { loadDataPack } from '../simulator/data-pack/loader.js';
 import { startInProcess } from '../simulator/runtime/in-process.js';
 import { silentLogger } from '../simulator/shared/logger.js';
 
@@ -33,18 +29,7 @@ async function run(title: string, url: string, body: string): Promise<void> {
 
 /** Run the throughput benchmark. */
 export async function throughputBench(): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-'));
-  try {
-    await generateDataPack({
-      seed: 11,
-      communities: 3,
-      patients: 60,
-      outDir: dir,
-      studiesPerCommunity: { min: 6, max: 7 },
-    });
-    const pack = await loadDataPack(dir);
-    const patient = pack.patients.find((p) => p.documentCount === 20 && p.homeCommunityIds.length === 3);
-    if (!patient) throw new Error('no patient with 20 documents in 3 communities in the bench pack');
+  await withBenchPack(async ({ pack, patient }) => {
     const running = await startInProcess(
       {
         host: '127.0.0.1',
@@ -71,7 +56,5 @@ export async function throughputBench(): Promise<void> {
     } finally {
       await running.stop();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -40,7 +40,12 @@ export async function dcmdumpProblems(paths: readonly string[]): Promise<string[
 }
 
 /** {@link dcmdumpProblems} for files in memory (written to a temporary directory first). */
-export async function dcmdumpBuffers(files: readonly Buffer[]): Promise<string[]> {
+export function dcmdumpBuffers(files: readonly Buffer[]): Promise<string[]> {
+  return onFiles(files, dcmdumpProblems);
+}
+
+/** Run `check` on `files` written as `<i>.dcm` to a temporary directory, removed afterwards. */
+async function onFiles<T>(files: readonly Buffer[], check: (paths: string[]) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'nir-sim-dcm-'));
   try {
     const paths = await Promise.all(
@@ -50,7 +55,7 @@ export async function dcmdumpBuffers(files: readonly Buffer[]): Promise<string[]
         return p;
       }),
     );
-    return await dcmdumpProblems(paths);
+    return await check(paths);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -112,20 +117,8 @@ export async function dciodvfyFindings(paths: readonly string[]): Promise<Dciodv
 }
 
 /** {@link dciodvfyFindings} for files in memory (written to a temporary directory first). */
-export async function dciodvfyBuffers(files: readonly Buffer[]): Promise<DciodvfyFindings> {
-  const dir = await mkdtemp(join(tmpdir(), 'nir-sim-dciodvfy-'));
-  try {
-    const paths = await Promise.all(
-      files.map(async (b, i) => {
-        const p = join(dir, `${i}.dcm`);
-        await writeFile(p, b);
-        return p;
-      }),
-    );
-    return await dciodvfyFindings(paths);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+export function dciodvfyBuffers(files: readonly Buffer[]): Promise<DciodvfyFindings> {
+  return onFiles(files, dciodvfyFindings);
 }
 
 /**
