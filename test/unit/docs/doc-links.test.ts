@@ -1,7 +1,8 @@
 /**
  * The map of the docs leads somewhere: every relative link in README.md, CONTRIBUTING.md and
  * docs/*.md names a file of the repository and, with a `#fragment`, a heading of that file (GitHub's
- * heading anchors), so moving or retitling a section cannot leave a dead link behind.
+ * heading anchors), and every repository path they name in code marks exists, so moving a file or
+ * retitling a section cannot leave a dead reference behind.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,10 @@ const pages = [
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f}`),
 ];
+
+/** A path from the repository's root in code marks, e.g. `simulator/runtime/topology.ts`. */
+const REPO_PATH =
+  /`((?:simulator|test|scripts|bench|compose|postman|scenarios|data-packs|certs|docs|bin)\/[\w./-]+)`/g;
 
 /** A page's text outside fenced code blocks, where links are not links. */
 function prose(text: string): string {
@@ -62,6 +67,14 @@ describe('links between the docs', () => {
         dead.push(`${target}: no heading with that anchor`);
     }
     expect(dead).toEqual([]);
+  });
+
+  it.each(pages)('every repository path %s names in code marks exists', (page) => {
+    const text = prose(readFileSync(path.join(repoDir, page), 'utf8'));
+    const named = [...text.matchAll(REPO_PATH)].map((m) => m[1]!);
+    // certs/out/ is what `sim certs generate` mints, git-ignored.
+    const missing = named.filter((p) => !p.startsWith('certs/out') && !existsSync(path.join(repoDir, p)));
+    expect(missing).toEqual([]);
   });
 
   it('the README maps every page of docs/', () => {
