@@ -1,5 +1,5 @@
 /**
- * `npm run test:containers` (README "Docker"): the container stack on a real engine, one file at a time
+ * `npm run test:containers` (docs/containers.md): the container stack on a real engine, one file at a time
  * (each starts five containers). scripts/containers/test-containers.sh prepares the engine and the
  * image first; `npm test` never runs these (vitest.config.ts excludes them).
  */

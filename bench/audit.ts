@@ -1,5 +1,5 @@
 /**
- * Audit benchmark (README "Audit (PARS)"): ITI-38 throughput through the broker with audit to PARS on
+ * Audit benchmark (docs/audit.md): ITI-38 throughput through the broker with audit to PARS on
  * (NDJSON file + durable queue written before each answer, forwarder posting to the simulated PARS
  * in the same process) against audit off, as a ratio; and the queue's drain rate: events queued
  * while PARS was down (pars-down), then timed until PARS holds them all. Prints; asserts nothing.

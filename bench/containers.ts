@@ -1,5 +1,5 @@
 /**
- * `npm run bench:containers` (README "Benchmarks"): what the container stack costs against the in-process
+ * `npm run bench:containers` (CONTRIBUTING.md): what the container stack costs against the in-process
  * runtime, same topology (the default pack's 3 communities, deadline 10 s): time for
  * `sim up --runtime docker` to be ready, ITI-38 FindDocuments throughput and latency through each
  * broker (autocannon, 10 connections, 8 s), and memory (each container's cgroup usage as the

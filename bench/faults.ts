@@ -1,5 +1,5 @@
 /**
- * Fault benchmarks (README "Benchmarks"). Prints figures only; asserts nothing.
+ * Fault benchmarks (CONTRIBUTING.md "Benchmarks"). Prints figures only; asserts nothing.
  *
  * 1. A hung community: 10 simulated communities, one with a `timeout` fault (accepts, never
  *    answers), broker deadline 500 ms. The deadline should bound the broker's ITI-38 latency:

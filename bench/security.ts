@@ -1,5 +1,5 @@
 /**
- * Security benchmark (README "Benchmarks"): the cost of validating one XUA assertion (the safe xml-crypto
+ * Security benchmark (CONTRIBUTING.md): the cost of validating one XUA assertion (the safe xml-crypto
  * recipe: parse, pinned-key signature check, re-parse of the signed content, every attribute
  * check) and of signing the assertion the broker forwards, as medians in µs; then ITI-38
  * throughput on the integration port (mutual TLS + XUA) beside the sandbox port of the same

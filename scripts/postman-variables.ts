@@ -3,7 +3,7 @@
  * `postman/localhost-sandbox.postman_environment.json` and
  * `postman/localhost-integration.postman_environment.json` from a data pack (default:
  * `data-packs/default`), so that the collection's patients, communities and expected counts are
- * the pack's (README "Postman"). test/unit/postman/postman-variables.test.ts fails when the
+ * the pack's (docs/postman.md). test/unit/postman/postman-variables.test.ts fails when the
  * committed files differ from what this writes: that is the CI check.
  *
  * The files are Postman environment exports (Postman's format: `id`, `name`, `values` of
@@ -35,7 +35,7 @@ export const EnvironmentFile = {
   sandbox: 'localhost-sandbox.postman_environment.json',
   integration: 'localhost-integration.postman_environment.json',
 } as const;
-/** `sandbox` (the plain-HTTP sandbox port) or `integration` (the integration port, README "Security"). */
+/** `sandbox` (the plain-HTTP sandbox port) or `integration` (the integration port, docs/security.md). */
 export type EnvironmentName = keyof typeof EnvironmentFile;
 
 /** One environment variable as Postman exports it (values are always strings). */
@@ -55,13 +55,13 @@ export interface PostmanEnvironment {
   _postman_variable_scope: 'environment';
 }
 
-/** An NHS number with an invalid Modulus 11 check digit (README "A first query"). */
+/** An NHS number with an invalid Modulus 11 check digit (docs/getting-started.md). */
 export const INVALID_NHS_NUMBER = '9999999991';
 
-/** The integration port's default, `https://127.0.0.1:8443` (sandbox port + 363, README "Endpoints"). */
+/** The integration port's default, `https://127.0.0.1:8443` (sandbox port + 363, docs/getting-started.md). */
 export const INTEGRATION_BROKER_URL = 'https://127.0.0.1:8443';
 /**
- * True since the integration port (README "Security") exists; `npm run postman` skips that
+ * True since the integration port (docs/security.md) exists; `npm run postman` skips that
  * environment when false.
  */
 export const INTEGRATION_PORT_READY = true;
@@ -110,7 +110,7 @@ export function creationTimeRange(entries: readonly DocumentEntry[]): {
 }
 
 /**
- * The RAD-75 request's variables (README "Imaging (RAD-75)"): the first series of the first study
+ * The RAD-75 request's variables (docs/imaging.md): the first series of the first study
  * of patient `nhs` in the first community that has one, its SOP Instance UIDs (the
  * DocumentUniqueIds, comma-separated), and that community's homeCommunityId and
  * repositoryUniqueId; an empty object for a pack without imaging.

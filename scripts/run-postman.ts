@@ -1,6 +1,6 @@
 /**
  * `npm run postman`: runs postman/nir-sim.postman_collection.json with Newman's Node API against
- * a running sim (README "Newman"), with the CLI reporter and a JUnit report
+ * a running sim (docs/postman.md "Newman"), with the CLI reporter and a JUnit report
  * (`reports/postman-junit.xml`).
  *
  * ```

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test-containers.sh: `npm run test:containers` (README "Docker"). Proves the container stack on a real
+# test-containers.sh: `npm run test:containers` (docs/containers.md). Proves the container stack on a real
 # engine: (a) docker-compose up of a rendered compose file, (b) `sim up --runtime docker`; in each a
 # scenario with one community timing out (PartialSuccess), a retrieve across two containers, then
 # down (test/e2e/containers/, vitest.containers.config.ts).

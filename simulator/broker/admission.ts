@@ -8,7 +8,7 @@
  */
 import type { DeadlineClock } from '../shared/clock.js';
 
-/** Limits of the admission queue (README "Limits"). */
+/** Limits of the admission queue (docs/limits.md). */
 export interface AdmissionLimits {
   /** Requests processed at once (across the sandbox and integration ports). */
   maxConcurrent: number;

@@ -3,7 +3,7 @@
  * port (`POST /xca/iti38`, `POST /xca/iti39`, `POST /xcai/rad75`; `GET <path>?wsdl` describes each),
  * an initiating gateway towards the communities.
  * Open access on the sandbox port, like NIR's sandbox: a wsse:Security header is accepted and not
- * enforced. With `security` (the integration port, README "Security") the same endpoints deny by default:
+ * enforced. With `security` (the integration port, docs/security.md) the same endpoints deny by default:
  * no handler runs before xua-enforcement.ts admits the request.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
@@ -208,7 +208,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
         const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveImagingDocumentSetRequest(sreq.body));
         // The parts stream after the answer's event is emitted: the patients they named follow it
-        // as a 'relayed-patients' event for the same transaction (README "Audit (PARS)").
+        // as a 'relayed-patients' event for the same transaction (docs/audit.md).
         let emitted: TransactionEvent | undefined;
         const answer = await crossGatewayRetrieveImagingDocumentSet(
           req,

@@ -47,7 +47,7 @@ export interface LegTransport {
   agent?: Agent;
   /**
    * For https: community URLs (security on): mutual TLS with the broker's client certificate,
-   * the communities' CAs and CRLs (README "Security"). `agent` serves http: URLs.
+   * the communities' CAs and CRLs (docs/security.md). `agent` serves http: URLs.
    */
   httpsAgent?: HttpsAgent;
   /** Largest response accepted from a community, bytes. */

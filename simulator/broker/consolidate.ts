@@ -4,7 +4,7 @@
  * status is derived from what came back, never from a community's own `@status` (ihe-xca.md section
  * 5).
  *
- * Rules (the README's error-consolidation table is the user-facing form):
+ * Rules (docs/concepts.md's error-consolidation table is the user-facing form):
  * - objects/documents from every answered leg are merged in community order, each keeping `home`;
  * - a community's own RegistryErrors are forwarded with `location` = its homeCommunityId, an
  *   XDSUnknownPatientId Error as a Warning (the community simply has nothing for the patient);

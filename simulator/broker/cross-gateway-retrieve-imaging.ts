@@ -4,7 +4,7 @@
  * HomeCommunityId keeping the study/series nesting, send one RAD-75 per community in parallel
  * with the per-community deadline, consolidate the root parts with consolidateRetrieve (the ITI-39
  * rules: errors located at the community), then relay each community's DICOM parts to the
- * consumer as they arrive, without holding them (streaming design: README "Imaging (RAD-75)").
+ * consumer as they arrive, without holding them (streaming design: docs/imaging.md).
  * The Patient ID (0010,0020) at the start of each part relayed is read on the way; once the relay
  * has ended, `onRelayedPatients` gets those patients with their studies (for the audit: the
  * request names studies, never patients).

@@ -1,5 +1,5 @@
 /**
- * The broker's integration port (like NIR's INT environment, README "Security"): the same endpoints as the
+ * The broker's integration port (like NIR's INT environment, docs/security.md): the same endpoints as the
  * sandbox port behind default deny. The HTTPS listener already destroys connections whose client
  * certificate failed (security/https-listen.ts); this app re-checks the socket, serves only the
  * paths known to enforce XUA (anything else, e.g. an endpoint added later without enforcement, is

@@ -2,7 +2,7 @@
  * A community leg that failed because the community's server certificate was not acceptable
  * (expired, revoked per its CA's CRL, from an untrusted CA...): the broker, as TLS client,
  * refused the handshake. Reported as XDSUnavailableCommunity (the community could not be used)
- * with a codeContext that names the certificate problem (IHE ITI TF-2 3.38.4.1.3, README "Security").
+ * with a codeContext that names the certificate problem (IHE ITI TF-2 3.38.4.1.3, docs/security.md).
  */
 import type { SoapCallError } from '../soap/client.js';
 import {

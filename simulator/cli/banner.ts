@@ -87,7 +87,7 @@ function headerLines(s: SimState, containers: BannerContainer[] | undefined): st
 }
 
 /**
- * The integration port (mTLS + signed XUA, README "Security") and what to present to it; or how to
+ * The integration port (mTLS + signed XUA, docs/security.md) and what to present to it; or how to
  * turn it on.
  */
 function integrationLines(s: SimState): string[] {
@@ -102,7 +102,7 @@ function integrationLines(s: SimState): string[] {
     `Broker (integration port, mutual TLS + signed XUA assertion): ${i.url}`,
     ...Object.entries(i.endpoints).map(([t, url]) => `  ${t.padEnd(7)} POST ${url}`),
     '  present certs/out/supplier/client.pem + client.key, trust certs/out/nir/root-ca.pem;',
-    '  wsse:Security header: npm run sim saml issue -- --patient <nhs number> --header (README "Security")',
+    '  wsse:Security header: npm run sim saml issue -- --patient <nhs number> --header (docs/security.md)',
   ];
 }
 

@@ -1,5 +1,5 @@
 /**
- * The certificate set of the container stack with security (README "Docker" and "Security"): minting what is
+ * The certificate set of the container stack with security (docs/containers.md, security.md): minting what is
  * missing as the in-process `sim up --security` does (security/cert-mint.ts), checking that the
  * set carries the DNS names the containers verify (each gateway certificate its community's
  * service name, the broker's server certificate `broker`: sets minted by an older nir-sim lack

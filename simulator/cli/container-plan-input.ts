@@ -1,5 +1,5 @@
 /**
- * The container plan input of a resolved topology (README "Docker"), one rule for `sim compose render`
+ * The container plan input of a resolved topology (docs/containers.md), one rule for `sim compose render`
  * and `sim up --runtime docker`: its simulated communities in order, its external communities,
  * deadline, fault seed and ports; the committed default pack is used from the image (the only pack
  * compose/Dockerfile copies, see .dockerignore), any other is bind-mounted read-only from the host.

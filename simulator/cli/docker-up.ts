@@ -1,5 +1,5 @@
 /**
- * `sim up --runtime docker` (README "Docker"): the topology resolved exactly as the in-process
+ * `sim up --runtime docker` (docs/containers.md): the topology resolved exactly as the in-process
  * `up` does (topology-from-options.ts), turned into a container plan (runtime/container-plan.ts),
  * started through dockerode (runtime/docker-runtime.ts); then the state file and the same banner
  * as the in-process runtime. The containers keep running after this command returns. With

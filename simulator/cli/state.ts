@@ -25,7 +25,7 @@ interface SimStateCommon {
   communities: { name: string; homeCommunityId: string; kind: string; endpoints: Record<string, string> }[];
   /** The data pack directory on the host (also for the docker runtime, where a copy may be in the image). */
   dataPackDir?: string;
-  /** The control API (README "The control API"); absent only in state files of older versions. */
+  /** The control API (docs/faults.md "The control API"); absent only in state files of older versions. */
   control?: { url: string };
   /** Seed of the fault PRNG streams. */
   seed?: number;
@@ -38,13 +38,13 @@ interface SimStateCommon {
 export interface InProcessState extends SimStateCommon {
   runtime: 'in-process';
   /**
-   * The simulated PARS and the broker's audit (README "Audit (PARS)"): base URL, queue directory,
+   * The simulated PARS and the broker's audit (docs/audit.md): base URL, queue directory,
    * run's file.
    */
   pars?: { url: string; queueDir: string; auditFile: string };
 }
 
-/** The docker runtime (README "Docker"): containers on a container engine, none in a host process. */
+/** The docker runtime (docs/containers.md): containers on a container engine, none in a host process. */
 export interface DockerState extends SimStateCommon {
   runtime: 'docker';
   /** The simulated PARS as published on the host (its records are in the project's `pars` volume). */

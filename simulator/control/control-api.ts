@@ -1,6 +1,6 @@
 /**
  * The control API of a running topology: JSON over HTTP on its own port (default 8090),
- * toxiproxy-shaped (Shopify/toxiproxy `api.go`; docs/architecture.md "Fault model"; README "The
+ * toxiproxy-shaped (Shopify/toxiproxy `api.go`; docs/architecture.md "Fault model"; docs/faults.md "The
  * control API").
  *
  * | route | answer |

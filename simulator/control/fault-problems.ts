@@ -1,6 +1,6 @@
 /**
  * Completing the problems of a refused `POST /faults` so that every problem of every fault is
- * listed at once (README "The control API"): the fault schema is a union discriminated on `kind`, so
+ * listed at once (docs/faults.md "The control API"): the fault schema is a union discriminated on `kind`, so
  * when the kind is unknown it stops there and never looks at `probability`, `patient`, `times`...
  * Here the common envelope is checked as well, and the kind problem names the value given and
  * the catalogue.

@@ -1,5 +1,5 @@
 /**
- * Faults of a federation of containers (README "Docker"): the broker container's control API takes every
+ * Faults of a federation of containers (docs/containers.md): the broker container's control API takes every
  * fault, validates it as the in-process FaultStore does (same schema, same community names, same
  * all-or-nothing batches), and hands it to the control API of the container that owns its target
  * (the community's responding gateway, or PARS). That container's FaultStore selects and counts,

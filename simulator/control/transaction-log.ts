@@ -1,6 +1,6 @@
 /**
  * The control API's transaction log: the last N consumer requests the broker answered, each with
- * its per-community legs and, on request, the SOAP bodies (`GET /transactions`, README "The control API").
+ * its per-community legs and, on request, the SOAP bodies (`GET /transactions`, docs/faults.md).
  * A bounded in-memory ring filled from the SimEvents `transaction` event. What is kept reproduces
  * and schema-validates each exchange: the consumer's request and response envelopes and each leg's
  * request and response envelopes (whole SOAP 1.2 envelopes with their WS-Addressing headers; MTOM:

@@ -1,7 +1,7 @@
 /**
  * `/transactions` of the control API: the consumer requests the broker answered, newest first,
  * each with its per-community legs (community, start, duration ms, HTTP status, outcome, errors),
- * and the SOAP bodies retrievable by id (README "The control API").
+ * and the SOAP bodies retrievable by id (docs/faults.md "The control API").
  */
 import express, { type Response, type Router } from 'express';
 import { sendError } from './json-http.js';

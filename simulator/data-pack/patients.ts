@@ -50,7 +50,7 @@ function nextNhsNumber(faker: Faker, used: Set<string>): string {
   }
 }
 
-/** The first three patients cover the classes the README's examples need; the rest are drawn. */
+/** The first three patients cover the classes the documentation's examples need; the rest are drawn. */
 function spreadClass(faker: Faker, index: number, communities: number): SpreadClass {
   const fixed: SpreadClass[] = ['all', 'one', 'none'];
   if (index < fixed.length) return fixed[index]!;

@@ -122,7 +122,7 @@ export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
         break;
       case 'pars-down':
       case 'pars-slow':
-        break; // faults of the simulated PARS (README "Audit (PARS)"), applied there, never on a gateway
+        break; // faults of the simulated PARS (docs/audit.md), applied there, never on a gateway
     }
   }
   return plan;

@@ -117,7 +117,7 @@ const kinds = [
   z.object({ ...envelope, kind: z.literal('cert-expired') }),
   z.object({ ...envelope, kind: z.literal('cert-revoked') }),
   z.object({ ...envelope, kind: z.literal('cert-untrusted') }),
-  // The simulated PARS service (README "Audit (PARS)"), named by `gateway: pars`; `transaction` and `patient`
+  // The simulated PARS service (docs/audit.md), named by `gateway: pars`; `transaction` and `patient`
   // match the audited transaction. Applied by the PARS service, never by the broker.
   /** PARS unreachable: the listener closes (unconditional), or the connection is reset per event. */
   z.object({ ...envelope, gateway: z.literal('pars'), kind: z.literal('pars-down') }),

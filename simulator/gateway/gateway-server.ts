@@ -2,7 +2,7 @@
  * A responding gateway's listener. A `refuse` fault that holds for every request takes the
  * gateway down for real: the listener closes and open connections drop, so callers get
  * ECONNREFUSED; clearing the fault listens again on the same port. With `tls` (security on,
- * README "Security") it serves HTTPS with mutual TLS, and the provisioning faults `cert-expired`,
+ * docs/security.md) it serves HTTPS with mutual TLS, and the provisioning faults `cert-expired`,
  * `cert-revoked` and `cert-untrusted` re-provision it with such a certificate: open connections
  * drop and every new handshake presents it.
  */

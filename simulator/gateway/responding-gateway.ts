@@ -47,7 +47,7 @@ export interface RespondingGatewayOptions {
   /** The topology's faults; none apply when absent. */
   faults?: FaultStore;
   /**
-   * Security on (README "Security"): ITI-38 / ITI-39 must carry a valid XUA assertion (IHE ITI-40) from the
+   * Security on (docs/security.md): ITI-38 / ITI-39 must carry a valid XUA assertion (IHE ITI-40) from the
    * broker (audience: this community's homeCommunityId; trust pinned to NIR's signing
    * certificate), else a SOAP Fault wsse:InvalidSecurity / wsse:FailedAuthentication.
    */

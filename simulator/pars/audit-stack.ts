@@ -1,5 +1,5 @@
 /**
- * The audit side of a running topology (README "Audit (PARS)"): the simulated PARS service, and the broker's
+ * The audit side of a running topology (docs/audit.md): the simulated PARS service, and the broker's
  * audit trail listening on the event bus and writing each AuditEvent, before the broker answers, to
  * this run's NDJSON file and to the durable queue that a forwarder drains into PARS.
  *

@@ -1,5 +1,5 @@
 /**
- * The broker role of the container stack (README "Docker"): what `sim serve broker` starts in its
+ * The broker role of the container stack (docs/containers.md): what `sim serve broker` starts in its
  * container. The broker's sandbox port over communities that run in other containers (simulated
  * responding gateways, each with its own control API) or outside (a supplier's own gateway), the
  * audit trail sent to the PARS container, and the control API users and scenarios talk to: its
@@ -52,7 +52,7 @@ export interface BrokerRoleOptions {
   /** The broker's sandbox URL as users reach it (published port); `GET /topology` reports it. */
   publicUrl?: string;
   /**
-   * Security (README "Security") from a mounted certificate set: legs over mutual TLS to `https:`
+   * Security (docs/security.md) from a mounted certificate set: legs over mutual TLS to `https:`
    * community URLs with the broker's client certificate and a forwarded signed assertion, and
    * the integration port (HTTPS, mTLS against the supplier chain, XUA, default deny) on
    * `integrationPort`. The sandbox port stays open access.

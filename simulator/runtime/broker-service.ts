@@ -45,7 +45,7 @@ export interface BrokerSandboxOptions {
   httpsAgent?: HttpsAgent;
   forward?: AssertionForwarder;
   /**
-   * Admission limits shared by the sandbox and integration ports (README "Limits"); defaults:
+   * Admission limits shared by the sandbox and integration ports (docs/limits.md); defaults:
    * DEFAULT_ADMISSION, and a request deadline of `deadlineMs` + DEFAULT_REQUEST_DEADLINE_MARGIN_MS.
    */
   admission?: Partial<AdmissionLimits>;

@@ -1,5 +1,5 @@
 /**
- * The container plan: one Topology as a set of containers (README "Docker"). The broker, the simulated
+ * The container plan: one Topology as a set of containers (docs/containers.md). The broker, the simulated
  * PARS and one responding gateway per simulated community, each its own container on one network,
  * each running the project image with a `serve <role>` command (cli/commands/serve.ts). The
  * compose renderer (compose-render.ts) writes a plan as a docker-compose file; the docker runtime
@@ -11,7 +11,7 @@
  * are published on 127.0.0.1 as the in-process runtime's endpoints table says (broker 8080,
  * control API 8090, PARS 8100, gateway i 9001 + i; with security the integration port 8443).
  *
- * With security (README "Security" in containers): the certificate directory is bind-mounted read-only into
+ * With security (docs/containers.md): the certificate directory is bind-mounted read-only into
  * the gateways and the broker, which then run as the key files' owner; the gateways serve HTTPS
  * with mutual TLS (their health on the plain-HTTP control port), the broker's legs go to
  * `https://<community>:9001`, and the broker opens its integration port.

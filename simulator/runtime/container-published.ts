@@ -1,5 +1,5 @@
 /**
- * The host side of a container plan (README "Docker"): which host port each published container port
+ * The host side of a container plan (docs/containers.md): which host port each published container port
  * gets, the URLs a user sees on the host (the same shape as the in-process runtime's endpoints
  * table), and the checks that refuse a plan input whose names or host ports cannot work. Pure: no
  * I/O. container-plan.ts builds the plan from these.

@@ -1,5 +1,5 @@
 /**
- * The shapes of a container plan (README "Docker"): what container-plan.ts builds from a
+ * The shapes of a container plan (docs/containers.md): what container-plan.ts builds from a
  * {@link ContainerPlanInput}, what compose-render.ts writes as a compose file and what the docker
  * runtime sends to the engine. Types only; container-plan.ts re-exports them.
  */
@@ -54,8 +54,8 @@ export interface ServicePlan {
 /** Every URL a user needs, as seen from the host (the same shape `sim status` prints). */
 export interface PublishedEndpoints {
   /**
-   * The sandbox port; `integration` the HTTPS integration port (mutual TLS + signed XUA, README
-   * "Security") when security is on, as the in-process RunningTopology.broker.integration.
+   * The sandbox port; `integration` the HTTPS integration port (mutual TLS + signed XUA,
+   * docs/security.md) when security is on, as the in-process RunningTopology.broker.integration.
    */
   broker: {
     url: string;
@@ -115,7 +115,7 @@ export interface ContainerPlanInput {
   hostIp?: string;
   project?: string;
   image?: string;
-  /** Security on (README "Security" in containers); absent: plain HTTP everywhere, the image's user. */
+  /** Security on (docs/containers.md); absent: plain HTTP everywhere, the image's user. */
   security?: ContainerSecurity;
 }
 

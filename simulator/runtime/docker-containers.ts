@@ -1,5 +1,5 @@
 /**
- * A {@link ContainerPlan}'s services as Docker Engine API objects (README "Docker"): the labels
+ * A {@link ContainerPlan}'s services as Docker Engine API objects (docs/containers.md): the labels
  * that find a project's containers again (also after the state file is lost), the container
  * create options (network alias = service name, ports on the host address, the healthcheck,
  * environment, mounts; named volumes as `<project>_<name>`), the start order from `dependsOn`, and where a service's health URL is

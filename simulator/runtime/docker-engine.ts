@@ -1,5 +1,5 @@
 /**
- * The container engine as the docker runtime sees it (README "Docker"): a small promise API over
+ * The container engine as the docker runtime sees it (docs/containers.md): a small promise API over
  * the Docker Engine API (https://docs.docker.com/reference/api/engine/), implemented on dockerode,
  * which honours DOCKER_HOST (unix://, tcp://, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) through
  * docker-modem. Docker and podman's Docker-compatible service both answer it. The orchestration

@@ -1,5 +1,5 @@
 /**
- * Waiting for a project's containers to be healthy (README "Docker"), honest about how each was
+ * Waiting for a project's containers to be healthy (docs/containers.md), honest about how each was
  * judged. Two signals count: the engine's own healthcheck status (`State.Health.Status` of
  * `GET /containers/{id}/json`, from the image's HEALTHCHECK / the container's Healthcheck), and,
  * because podman without systemd may never run healthchecks (the status then stays `starting`),

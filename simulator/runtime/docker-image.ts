@@ -1,5 +1,5 @@
 /**
- * The project image for the docker runtime (README "Docker"): reuse it when the engine has it,
+ * The project image for the docker runtime (docs/containers.md): reuse it when the engine has it,
  * else (or with `rebuild`) build it from the repository root with compose/Dockerfile through the
  * engine's `POST /build`, printing the build's progress lines.
  */

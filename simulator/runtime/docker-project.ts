@@ -1,5 +1,5 @@
 /**
- * A docker runtime project after its start (README "Docker"): its containers' state and health
+ * A docker runtime project after its start (docs/containers.md): its containers' state and health
  * (`sim status`), and stopping and removing it (`sim down --runtime docker`). Both find the
  * project's objects by label (`io.nir-sim.project`), not by the state file, so a lost state file
  * still shows and cleans up what runs.

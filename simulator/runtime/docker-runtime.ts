@@ -1,5 +1,5 @@
 /**
- * The docker runtime (README "Docker"): a {@link ContainerPlan} started as containers on a
+ * The docker runtime (docs/containers.md): a {@link ContainerPlan} started as containers on a
  * container engine through dockerode (Docker, or podman serving the Docker API), the same
  * federation as the in-process runtime and `docker compose up` of the rendered file. Start: engine
  * ping, refuse an existing project, image reused or built, network and named volumes, containers

@@ -44,7 +44,7 @@ export interface RunningTopology {
     url: string;
     endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string };
     /**
-     * The integration port (HTTPS, mTLS + XUA), when security is on (README "Security"). `url` stays
+     * The integration port (HTTPS, mTLS + XUA), when security is on (docs/security.md). `url` stays
      * the sandbox port.
      */
     integration?: { url: string; endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } };
@@ -61,7 +61,7 @@ export interface RunningTopology {
   brokerSettings: BrokerSettingsStore;
   /** The simulated PARS (or the PARS audit goes to), when `deps.audit` asked for audit. */
   pars?: { url: string };
-  /** The audit side (README "Audit (PARS)"): the run's NDJSON file, the PARS queue and its depth. */
+  /** The audit side (docs/audit.md): the run's NDJSON file, the PARS queue and its depth. */
   audit?: Omit<RunningAudit, 'stop'>;
   /** Stop every listener; resolves when all are closed. */
   stop(): Promise<void>;
@@ -77,14 +77,14 @@ export interface InProcessDeps {
   /** The bus to emit on; a new one when absent. */
   events?: SimEvents;
   /**
-   * Start the control API too (README "The control API"), on `topology.host` and `port` (default: the
+   * Start the control API too (docs/faults.md "The control API"), on `topology.host` and `port` (default: the
    * broker's port + 10, 8090 for 8080; any free port when the broker's is 0). Without `faults`, a
    * FaultStore over the simulated communities is made with `seed` (default 1) so faults can be
    * added at runtime. `seed` is what `GET /topology` reports: pass the seed of `faults`.
    */
   control?: { port?: number; seed?: number; log?: TransactionLogOptions };
   /**
-   * Audit every consumer request (README "Audit (PARS)"): a FHIR AuditEvent per transaction and
+   * Audit every consumer request (docs/audit.md): a FHIR AuditEvent per transaction and
    * patient, written before the answer to `<dir>/audit-*.ndjson` and to a durable queue in
    * `<dir>/queue` drained into PARS; the simulated PARS listens on `parsPort` (default: the
    * broker's port + 20, 8100 for 8080; any free port when the broker's is 0) unless `parsUrl` names

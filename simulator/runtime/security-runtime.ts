@@ -1,5 +1,5 @@
 /**
- * Security for the in-process runtime (README "Security"): deciding whether it is on, making sure the
+ * Security for the in-process runtime (docs/security.md): deciding whether it is on, making sure the
  * certificate set exists, and building what the broker and the gateways need from it: the
  * gateways' HTTPS + XUA settings, the broker's mTLS agent for its legs, the signer of the
  * assertions it forwards, and the integration listener (HTTPS, mutual TLS with CRLs reloaded
@@ -259,7 +259,7 @@ export async function prepareSecurity(
 
 /**
  * Build the security pieces from a certificate set that exists (no minting): what a container's
- * role uses, its certificate directory mounted read-only (README "Docker"). `names`: the communities
+ * role uses, its certificate directory mounted read-only (docs/containers.md). `names`: the communities
  * whose material to load (a gateway container: its own; the broker: every simulated one).
  * @throws SimError when a certificate file is missing or unreadable.
  */

@@ -1,5 +1,5 @@
 /**
- * The gateway and PARS roles of the container stack (README "Docker"): what `sim serve gateway` and
+ * The gateway and PARS roles of the container stack (docs/containers.md): what `sim serve gateway` and
  * `sim serve pars` start in their containers. Each is one service plus its own control API, over a
  * FaultStore that holds the faults for that service only; the broker container's control API
  * hands them over (control/federated-faults.ts), so selection and counting happen where the
@@ -49,7 +49,7 @@ export async function startGatewayRole(
   const faults = new FaultStore(where.seed, () => [community.name]);
   const logger = where.logger.child({ community: community.name });
   // With a certificate set: HTTPS with mutual TLS (NIR root) and XUA on the forwarded assertion,
-  // as the in-process runtime's secured gateways (README "Security"); the control API stays plain HTTP.
+  // as the in-process runtime's secured gateways (docs/security.md); the control API stays plain HTTP.
   const security =
     where.certsDir === undefined
       ? undefined

@@ -34,7 +34,7 @@ export interface Topology {
     /** Per-community deadline, ms (default 10 000). */
     deadlineMs: number;
     consumers?: Record<string, ConsumerProfile>;
-    /** Admission queue and overall request deadline (broker/admission.ts; README "Limits"). */
+    /** Admission queue and overall request deadline (broker/admission.ts; docs/limits.md). */
     admission?: Partial<AdmissionLimits>;
   };
   communities: (SimulatedCommunity | ExternalCommunity)[];
@@ -43,7 +43,7 @@ export interface Topology {
   /** Path of the data pack the simulated communities come from (shown by `sim status`). */
   dataPackDir?: string;
   /**
-   * Security (README "Security"): the integration port (HTTPS, mutual TLS with CRLs, XUA), HTTPS + XUA on
+   * Security (docs/security.md): the integration port (HTTPS, mutual TLS with CRLs, XUA), HTTPS + XUA on
    * the simulated gateways, mTLS legs. `true` or an object: on (certificates minted if missing);
    * `false`: off; absent: on when the broker has a fixed port and certificates exist in the
    * default directory (`NIR_SIM_CERTS_DIR`, else `certs/out`), so port-0 runs (tests, benches)

@@ -1,6 +1,6 @@
 /**
  * Choosing a query's patient from the data pack by role ("known to all" / "known to one" / "known to
- * none", README "The file format"), against the communities of the running topology. The first patient of
+ * none", docs/scenarios.md), against the communities of the running topology. The first patient of
  * patients.csv that fits is used, so a scenario always sends the same NHS number for a given pack.
  */
 import { nhsNumberToCx } from '../xca/patient-id.js';

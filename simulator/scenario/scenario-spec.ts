@@ -1,5 +1,5 @@
 /**
- * The scenario file format (docs/architecture.md "Scenarios"; README "The file format"): a
+ * The scenario file format (docs/architecture.md "Scenarios"; docs/scenarios.md "The file format"): a
  * topology, faults and steps with exact expectations, no code. One zod schema gives the TypeScript
  * type, validates files (`scenario-file.ts`), and yields `scenarios/scenario.schema.json` for
  * editors (`scenarioJsonSchema`). Semantic rules the schema cannot say (ids, references, community

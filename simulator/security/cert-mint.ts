@@ -37,13 +37,13 @@ const SERVER_SAN = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] };
 
 /**
  * DNS names of the broker's server certificate: localhost, and `broker`, its service name in the
- * container stack (README "Docker"), so a product on that network verifies `https://broker:8443`.
+ * container stack (docs/containers.md), so a product on that network verifies `https://broker:8443`.
  */
 export const BROKER_SERVER_DNS = ['localhost', 'broker'] as const;
 
 /**
  * DNS names of a community's gateway certificates: localhost, and the community's name, its
- * service name in the container stack (README "Docker"), where the broker's legs verify
+ * service name in the container stack (docs/containers.md), where the broker's legs verify
  * `https://<community>:9001` against it.
  */
 export function gatewayServerDns(name: string): string[] {
@@ -84,7 +84,7 @@ class Writer {
   }
   /**
    * The cRLDistributionPoints URI of the CRL at `rel`: a `file:` URL in this directory, since the
-   * sim reads (and watches) CRLs from files and serves none over HTTP (README "Security").
+   * sim reads (and watches) CRLs from files and serves none over HTTP (docs/security.md).
    */
   crlUrl(rel: string): string {
     return pathToFileURL(path.join(this.dir, rel)).href;

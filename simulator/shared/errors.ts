@@ -13,7 +13,7 @@ export const SimErrorCode = {
   NotRunning: 'SIM_ERR_NOT_RUNNING',
   AlreadyRunning: 'SIM_ERR_ALREADY_RUNNING',
   StartTimeout: 'SIM_ERR_START_TIMEOUT',
-  /** No container engine answers at DOCKER_HOST (the docker runtime, README "Docker"). */
+  /** No container engine answers at DOCKER_HOST (the docker runtime, docs/containers.md). */
   EngineUnreachable: 'SIM_ERR_ENGINE_UNREACHABLE',
   Internal: 'SIM_ERR_INTERNAL',
 } as const;

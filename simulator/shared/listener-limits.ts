@@ -1,6 +1,6 @@
 /**
  * The limits every listener of the sim applies (broker sandbox and integration ports, simulated
- * gateways, control API, PARS), from this one place (README "Limits"). They bound what a slow or
+ * gateways, control API, PARS), from this one place (docs/limits.md). They bound what a slow or
  * greedy client can hold: a request whose headers are not complete within `headersTimeoutMs`, or
  * whose body is not complete within `requestTimeoutMs` of its start, is answered 408 and its
  * connection closed (Node `server.headersTimeout` / `server.requestTimeout`, checked every

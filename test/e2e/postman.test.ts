@@ -1,5 +1,5 @@
 /**
- * The Postman collection run with Newman, as CI runs it (README "Newman"): against a real
+ * The Postman collection run with Newman, as CI runs it (docs/postman.md "Newman"): against a real
  * topology on port 0 with the control API and security on (certificates minted into a temporary
  * directory), the URLs passed as environment overrides. The sandbox environment sends every
  * request but the Integration folder's; the integration environment sends those over mutual TLS

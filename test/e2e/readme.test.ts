@@ -1,23 +1,33 @@
 /**
- * The README's examples stay true: its curl bodies are posted to a running topology (on port 0
- * instead of 8080) and must give what the README says they give.
+ * The documentation's examples stay true: the curl bodies of the README's first query
+ * (docs/getting-started.md's retrieve, docs/imaging.md's RAD-75) are posted to a running topology
+ * (on port 0 instead of 8080) and must give what the docs say they give. Each is found by its
+ * `<!-- nir-sim:example NAME -->` marker (test/helpers/docs.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseStatus } from '../../simulator/xca/constants.js';
+import { docExample, readDoc } from '../helpers/docs.js';
 import { post, readQueryResponse, readRetrieveResponse } from '../helpers/soap-http.js';
-import { repoDir, startTestTopology, type TestTopology } from '../helpers/topology.js';
+import { startTestTopology, type TestTopology } from '../helpers/topology.js';
 
-const readme = readFileSync(path.join(repoDir, 'README.md'), 'utf8');
-/** Each curl block of the README: its URL and its heredoc body. */
-const examples = [...readme.matchAll(/```sh\n(curl[\s\S]*?)```/g)].map((m) => ({
-  url: /'(http:\/\/127\.0\.0\.1:8080[^']*)'/.exec(m[1]!)![1]!,
-  body: /<<'XML'\n([\s\S]*?)\nXML/.exec(m[1]!)![1]!,
-}));
+const readme = readDoc('README.md');
+/** A marked curl example: its URL and its heredoc body. */
+function curlExample(file: string, name: string): { url: string; body: string } {
+  const block = docExample(file, name);
+  return {
+    url: /'(http:\/\/127\.0\.0\.1:8080[^']*)'/.exec(block)![1]!,
+    body: /<<'XML'\n([\s\S]*?)\nXML/.exec(block)![1]!,
+  };
+}
+const examples = [
+  curlExample('README.md', 'iti38'),
+  curlExample('docs/getting-started.md', 'iti39'),
+  curlExample('docs/imaging.md', 'rad75'),
+];
 
-describe('README examples', () => {
+describe('documentation examples', () => {
   let t: TestTopology;
   beforeAll(async () => {
     t = await startTestTopology();

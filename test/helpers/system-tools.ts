@@ -19,7 +19,7 @@ export interface SystemTool {
   usedFor: string;
 }
 
-/** Every system tool the unit, integration and e2e suites run (README "Prerequisites" lists them). */
+/** Every system tool the unit, integration and e2e suites run (CONTRIBUTING.md lists them). */
 export const SYSTEM_TOOLS = {
   openssl: {
     command: 'openssl',
@@ -86,7 +86,7 @@ export function missingToolsMessage(names: readonly SystemToolName[]): string {
   const missing = names.filter((n) => !toolAvailable(n));
   if (missing.length === 0) return '';
   const what = missing.map((n) => `${n} (${SYSTEM_TOOLS[n].usedFor})`).join(', ');
-  return `not installed: ${what}; install with \`${aptGetLine(missing)}\` (Debian/Ubuntu; README "Prerequisites")`;
+  return `not installed: ${what}; install with \`${aptGetLine(missing)}\` (Debian/Ubuntu; CONTRIBUTING.md "Prerequisites for the tests")`;
 }
 
 /**

@@ -13,7 +13,7 @@ import { DEFAULT_LISTENER_LIMITS } from '../../simulator/shared/listener-limits.
 
 /**
  * How long a stalled connection may stay open by default, ms: the listeners' whole-request timeout
- * (README "Limits"), two of its checks, and 3 s of slack.
+ * (docs/limits.md), two of its checks, and 3 s of slack.
  */
 export const DEFAULT_SLOW_CUT_MS =
   DEFAULT_LISTENER_LIMITS.requestTimeoutMs + 2 * DEFAULT_LISTENER_LIMITS.checkIntervalMs + 3_000;

@@ -1,5 +1,5 @@
 /**
- * Audit under load (README "Audit (PARS)"): 1,000 concurrent consumer requests (queries, invalid NHS
+ * Audit under load (docs/audit.md): 1,000 concurrent consumer requests (queries, invalid NHS
  * numbers, retrieves, undecodable bodies) with faults in some communities give exactly one
  * AuditEvent per request, none duplicated, each valid and with the outcome its answer implies; and
  * the same with PARS down for part of the run and the broker restarted in the middle: the durable

@@ -1,5 +1,5 @@
 /**
- * Reports for a scripted sequence of queries and retrieves (README "Audit (PARS)"): two
+ * Reports for a scripted sequence of queries and retrieves (docs/audit.md): two
  * requesters (one with an XUA assertion, read unverified; one with only X-NIR-Consumer) query
  * and retrieve; the Patient Access Report and the User Access Report list exactly those accesses,
  * from the audit file and from PARS, through `sim audit report` as a user runs it.

@@ -1,5 +1,5 @@
 /**
- * The container roles with a certificate set (README "Docker" with "Security"): gateway roles serving
+ * The container roles with a certificate set (docs/containers.md): gateway roles serving
  * HTTPS with mutual TLS and XUA, the broker role's legs over mTLS with a forwarded signed
  * assertion, and its integration port, started as the containers start them but in this process
  * on port 0, over real TLS. Outcomes are asserted whole.

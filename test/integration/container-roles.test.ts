@@ -1,5 +1,5 @@
 /**
- * The roles of the container stack (README "Docker"), each started as its container starts it but in this
+ * The roles of the container stack (docs/containers.md), each started as its container starts it but in this
  * process on port 0: two responding gateway roles, the PARS role and the broker role over them,
  * talking real HTTP. Faults go in through the broker's control API and apply in the gateway that
  * owns them (control/federated-faults.ts); outcomes are asserted whole.

@@ -1,19 +1,17 @@
 /**
  * The control API over real HTTP on port 0, started by the in-process runtime: faults added,
  * listed, removed and reset at runtime (and refused with every problem listed, changing nothing),
- * the topology, and the README's walk-through. The transaction log: control-api-transactions.test.ts.
+ * the topology, and docs/faults.md's walk-through. The transaction log: control-api-transactions.test.ts.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataPack } from '../../simulator/data-pack/loader.js';
 import { FAULT_KINDS } from '../../simulator/faults/fault-spec.js';
 import type { RunningTopology } from '../../simulator/runtime/in-process.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { call, DEADLINE_MS, SEED, startWithControl } from '../helpers/control-api.js';
+import { docExample } from '../helpers/docs.js';
 import { findDocuments } from '../helpers/requests.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
-import { repoDir } from '../helpers/topology.js';
 import { itRef } from '../helpers/reference-tests.js';
 import { DeferredSchemaChecks } from '../helpers/xsd.js';
 
@@ -183,16 +181,13 @@ describe('control API', () => {
     expect((await req('GET', '/faults')).json).toEqual(before);
   });
 
-  it('the README walk-through gives what the README says, at this deadline', async () => {
-    const readme = readFileSync(path.join(repoDir, 'README.md'), 'utf8');
-    const section = readme.slice(
-      readme.indexOf('## Faults and control API'),
-      readme.indexOf('\n## Command line'),
-    );
-    const bodies = [...section.matchAll(/ -d '(\{[^']*\})'/g)].map((m) => m[1]!);
-    const stored = /defaults filled in:\n`(\{.*\})`/.exec(section)![1]!;
-    const refused = /```json\n([\s\S]*?)```/.exec(section)![1]!;
-    const query = /# 2\. query through the broker[\s\S]*?<<'XML'\n([\s\S]*?)\nXML/.exec(section)![1]!;
+  it("docs/faults.md's walk-through gives what it says, at this deadline", async () => {
+    const doc = (name: string) => docExample('docs/faults.md', `walkthrough-${name}`);
+    const bodies = ['add', 'bad-fault'].map((name) => / -d '(\{[^']*\})'/.exec(doc(name))![1]!);
+    const stored = doc('added');
+    const refused = doc('refused');
+    const query = /<<'XML'\n([\s\S]*?)\nXML/.exec(doc('query'))![1]!;
+    const answer = doc('answer');
     expect(bodies).toHaveLength(2);
 
     const added = await call(api, 'POST', '/faults', bodies[0]);
@@ -207,7 +202,7 @@ describe('control API', () => {
         location: ne.homeCommunityId,
       },
     ]);
-    expect(section).toContain(
+    expect(answer).toContain(
       `codeContext="community ${ne.homeCommunityId} (north-east-imaging-network) did not answer within 2000 ms"`,
     );
     const others = pack.communities
@@ -222,7 +217,7 @@ describe('control API', () => {
       others.map(([id, home]) => ['ObjectRef', id, home]),
     );
 
-    // The README abridges a long problem with a trailing '...'.
+    // The doc abridges a long problem with a trailing '...'.
     const documented = JSON.parse(refused) as { error: string; problems: string[] };
     const bad = await call(api, 'POST', '/faults', bodies[1]);
     expect([bad.status, bad.json]).toEqual([

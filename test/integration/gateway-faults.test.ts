@@ -1,6 +1,6 @@
 /**
  * Every fault kind, applied by a simulated responding gateway, and what the broker answers: the
- * status and the full RegistryErrorList (this is the truth behind the README's catalogue table).
+ * status and the full RegistryErrorList (this is the truth behind docs/faults.md's fault table).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultSpecInput } from '../../simulator/faults/fault-spec.js';

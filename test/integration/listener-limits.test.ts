@@ -91,7 +91,7 @@ describe('listener limits', () => {
     a.socket.destroy();
   });
 
-  it('refuses inconsistent limits with a clear error; the defaults are what README "Limits" documents', () => {
+  it('refuses inconsistent limits with a clear error; the defaults are what docs/limits.md documents', () => {
     expect(() => listenerServerOptions({ headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 })).toThrow(
       'headersTimeoutMs must not exceed requestTimeoutMs',
     );

@@ -18,7 +18,7 @@ import type { ScenarioSpec } from '../../simulator/scenario/scenario-spec.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { defaultPackDir } from '../helpers/topology.js';
 
-/** As the README's walk-through starts the simulator: `sim up --deadline-ms 2000`. */
+/** As docs/faults.md's walk-through starts the simulator: `sim up --deadline-ms 2000`. */
 const RUNNING_DEADLINE_MS = 2000;
 
 describe('scenario run --target: the scenario broker settings for the run', () => {

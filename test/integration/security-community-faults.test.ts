@@ -1,5 +1,5 @@
 /**
- * Community-side certificate faults (README "Security"): `cert-expired`, `cert-revoked` and
+ * Community-side certificate faults (docs/security.md): `cert-expired`, `cert-revoked` and
  * `cert-untrusted` re-provision that community's gateway with such a certificate; the broker, as
  * TLS client checking the community CAs and CRLs, refuses the handshake and reports the community
  * as XDSUnavailableCommunity, location = its homeCommunityId, codeContext naming the problem.

@@ -1,5 +1,5 @@
 /**
- * The integration port's mutual TLS over real sockets (README "Security"): the good chain
+ * The integration port's mutual TLS over real sockets (docs/security.md): the good chain
  * is accepted; revoked, expired, not-yet-valid, untrusted-CA, self-signed and absent client
  * certificates are refused at the handshake (the client learns nothing, the log says why, no
  * request reaches the broker); a CRL that revokes the good certificate takes effect without a

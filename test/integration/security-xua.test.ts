@@ -1,5 +1,5 @@
 /**
- * XUA on the integration port over real mutual TLS (IHE ITI-40, README "Security"): a valid supplier
+ * XUA on the integration port over real mutual TLS (IHE ITI-40, docs/security.md): a valid supplier
  * assertion is admitted and forwarded (the gateways validate the broker's own); every refusal is a
  * SOAP Fault with the WS-Security subcode and the WSS fault string only, audited as a `fault`
  * event, with no transaction and no leg (no gateway saw a request).

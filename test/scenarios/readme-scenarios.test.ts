@@ -1,8 +1,9 @@
 /**
- * The README's "Scenarios" section stays true: its example file is a valid scenario that passes
- * when run, and its table lists exactly the shipped scenarios.
+ * docs/scenarios.md stays true: its example file (marker `<!-- nir-sim:example scenario -->`) is a
+ * valid scenario that passes when run, and its table of shipped scenarios (marker
+ * `<!-- nir-sim:table shipped-scenarios -->`) lists exactly the files in scenarios/.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startInProcessEnvironment } from '../../simulator/cli/scenario-environment.js';
@@ -10,16 +11,12 @@ import { consoleReport } from '../../simulator/scenario/reporters/console.js';
 import { runScenario } from '../../simulator/scenario/runner.js';
 import { parseScenarioText, SCENARIO_SUFFIX } from '../../simulator/scenario/scenario-file.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
+import { docExample, docTable } from '../helpers/docs.js';
 import { repoDir } from '../helpers/topology.js';
 
-const readme = readFileSync(path.join(repoDir, 'README.md'), 'utf8');
-const section = /\n## Scenarios\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
-
-describe('README "Scenarios"', () => {
+describe('docs/scenarios.md', () => {
   it('has an example file that is valid and passes', { timeout: 60_000 }, async () => {
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
-    expect(yaml, 'a ```yaml block in the Scenarios section').toBeDefined();
-    const parsed = parseScenarioText(yaml!);
+    const parsed = parseScenarioText(docExample('docs/scenarios.md', 'scenario'));
     if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
     const env = await startInProcessEnvironment(parsed.scenario, {
       baseDir: path.join(repoDir, 'scenarios'),
@@ -37,7 +34,7 @@ describe('README "Scenarios"', () => {
   });
 
   it('lists every shipped scenario, and only those', () => {
-    const table = /### Shipped scenarios\n([\s\S]*)$/.exec(section)?.[1] ?? '';
+    const table = docTable('docs/scenarios.md', 'shipped-scenarios').join('\n');
     const listed = [...table.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
     const shipped = readdirSync(path.join(repoDir, 'scenarios'))
       .filter((f) => f.endsWith(SCENARIO_SUFFIX))

@@ -130,7 +130,7 @@ describe('sim scenario', () => {
     'run --target uses the running simulator and removes the faults it added',
     { timeout: 300_000 },
     async () => {
-      // As the README's walk-through starts it: a deadline other than one-network-times-out's 1000 ms.
+      // As docs/faults.md's walk-through starts it: a deadline other than one-network-times-out's 1000 ms.
       const up = sim('up', '--detach', '--port-base', '0', '--deadline-ms', '2000');
       expect(up.code, up.stderr).toBe(0);
       const state = JSON.parse(sim('status', '--json').stdout) as { control: { url: string } };

@@ -1,5 +1,5 @@
 /**
- * The acceptance suite (docs/architecture.md "Scenarios"; README "Scenarios"): every shipped
+ * The acceptance suite (docs/architecture.md "Scenarios"; docs/scenarios.md): every shipped
  * scenario in scenarios/ runs in-process on free ports, exactly as `npm run sim scenario run --
  * <name>` runs it, and must pass every step. Every envelope sent to and received from the broker is
  * also validated against the IHE schemas.
@@ -21,7 +21,7 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith(SCENARIO_SUFFIX))
   .sort();
 
-/** The situations the library must cover (README "Shipped scenarios"), by the scenario that covers each. */
+/** The situations the library must cover (docs/scenarios.md), by the scenario that covers each. */
 const REQUIRED = [
   'known-to-all-networks',
   'known-to-one-network',

@@ -1,5 +1,5 @@
 /**
- * `sim compose render`: write the docker-compose file of a topology (README "Docker"). The topology is
+ * `sim compose render`: write the docker-compose file of a topology (docs/containers.md). The topology is
  * resolved exactly as `sim up` resolves it (topology-from-options.ts), planned as containers
  * (runtime/container-plan.ts) and written as compose (runtime/compose-render.ts). `--check`
  * compares instead of writing, so CI fails when the committed compose/docker-compose.yml is stale.

@@ -1,6 +1,6 @@
 /**
  * `sim fault add|list|rm|clear`: change the running simulator's faults through its control API
- * (README "The control API"), without restarting anything. The fault is validated by the API; when it
+ * (docs/faults.md "The control API"), without restarting anything. The fault is validated by the API; when it
  * refuses, every problem is printed, one per line (exit 64).
  */
 import type { Argv } from 'yargs';

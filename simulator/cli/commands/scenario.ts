@@ -1,5 +1,5 @@
 /**
- * `sim scenario run | list | check`: declarative scenarios (README "Scenarios"). `run` starts the
+ * `sim scenario run | list | check`: declarative scenarios (docs/scenarios.md). `run` starts the
  * scenario's own in-process topology on free ports (or, with --target, uses the running
  * simulator), runs every step, reports, and exits 0 when all passed, 1 when a step failed, 64
  * for a bad file.

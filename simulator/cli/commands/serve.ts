@@ -1,5 +1,5 @@
 /**
- * `sim serve <role>`: what a container of the docker-compose stack runs (README "Docker"). One role per
+ * `sim serve <role>`: what a container of the docker-compose stack runs (docs/containers.md). One role per
  * process, in the foreground until SIGTERM/SIGINT (a container's PID 1 gets no default handlers):
  *
  * - `serve gateway --data-pack <dir> --community <name>`: one community's responding gateway and

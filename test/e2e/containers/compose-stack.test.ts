@@ -1,5 +1,5 @@
 /**
- * Container test (a), README "Docker": the rendered compose file, started with docker-compose
+ * Container test (a), docs/containers.md: the rendered compose file, started with docker-compose
  * against a real engine (podman serving the Docker API in CI: scripts/containers/), as a QA
  * engineer would: one community timing out gives PartialSuccess, a retrieve crosses two
  * containers, and `down` leaves nothing running. Run by `npm run test:containers`, not by `npm test`.

@@ -1,5 +1,5 @@
 /**
- * Container test (b), README "Docker": `npm run sim up -- --runtime docker --security` against a
+ * Container test (b), docs/containers.md: `npm run sim up -- --runtime docker --security` against a
  * real engine, as a supplier developer runs it: the same endpoints as the in-process runtime,
  * container states in `sim status`, one community timing out gives PartialSuccess, a retrieve
  * crosses two containers (over mutual TLS from the broker container to the gateway containers), the

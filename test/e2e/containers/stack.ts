@@ -1,5 +1,5 @@
 /**
- * Helpers for the container tests (`npm run test:containers`, README "Docker"): running the CLI and
+ * Helpers for the container tests (`npm run test:containers`, docs/containers.md): running the CLI and
  * docker-compose as a user would, waiting (bounded) for published endpoints, and the checks both
  * stacks must pass, the compose file's and `sim up --runtime docker`'s. Every request goes to
  * 127.0.0.1; every loop is bounded in count and time.

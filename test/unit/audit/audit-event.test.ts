@@ -1,6 +1,6 @@
 /**
  * The AuditEvent builders: every event validates against the official FHIR R4 schema and carries
- * the codes README "Audit (PARS)" lists (DICOM event id, IHE subtype, configured action, outcome
+ * the codes docs/audit.md lists (DICOM event id, IHE subtype, configured action, outcome
  * 0/4/8/12), one event per patient, PARS-shaped agents and entities.
  */
 import { readFileSync } from 'node:fs';

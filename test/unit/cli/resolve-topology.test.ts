@@ -4,7 +4,7 @@
  * communities, consumer profiles by name or homeCommunityId, faults with every problem at once,
  * and topology files with every problem in one line.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { specFromFlags, specFromOptions } from '../../../simulator/cli/topology-
 import { loadDataPack, type DataPack } from '../../../simulator/data-pack/loader.js';
 import { parseTopologySpec, type TopologySpec } from '../../../simulator/runtime/topology-spec.js';
 import { SimError } from '../../../simulator/shared/errors.js';
+import { docExample } from '../../helpers/docs.js';
 import { defaultPackDir, repoDir } from '../../helpers/topology.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nir-sim-resolve-'));
@@ -256,11 +257,9 @@ describe('loadTopologyFile', () => {
   });
 });
 
-describe("the README's topology file example", () => {
+describe("docs/topology.md's topology file example", () => {
   it('loads and resolves: 4 of 5 generated communities, the external one, the profile, the faults', async () => {
-    const readme = readFileSync(path.join(repoDir, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### Topology files'));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const yaml = docExample('docs/topology.md', 'topology');
     const p = path.join(tmp, 'readme.yaml');
     writeFileSync(p, yaml);
     const r = await resolveTopology(await loadTopologyFile(p), { ...opts, baseDir: tmp });

@@ -34,7 +34,7 @@ describe('system tools the tests need', () => {
     expect(t.missingToolsMessage(['xmlsec1', 'dcmdump'])).toBe(
       'not installed: xmlsec1 (verifying XUA assertion signatures independently), dcmdump (reading every ' +
         'DICOM file the packs and the broker produce); install with `sudo apt-get install -y xmlsec1 dcmtk` ' +
-        '(Debian/Ubuntu; README "Prerequisites")',
+        '(Debian/Ubuntu; CONTRIBUTING.md "Prerequisites for the tests")',
     );
     expect(t.skipWithoutTool('xmlsec1')).toBe(true);
   });
@@ -44,7 +44,7 @@ describe('system tools the tests need', () => {
     expect(() => t.skipWithoutTool('dcmdump')).toThrow(
       new Error(
         'CI must not skip tests: not installed: dcmdump (reading every DICOM file the packs and the broker ' +
-          'produce); install with `sudo apt-get install -y dcmtk` (Debian/Ubuntu; README "Prerequisites")',
+          'produce); install with `sudo apt-get install -y dcmtk` (Debian/Ubuntu; CONTRIBUTING.md "Prerequisites for the tests")',
       ),
     );
   });

@@ -2,7 +2,7 @@
  * postman/nir-sim.postman_collection.json is a structurally valid Postman v2.1 collection
  * (https://schema.getpostman.com/json/collection/v2.1.0/collection.json): every request has a
  * name, method, URL, a body when it sends one, at least one pm.test, scripts that parse, and only
- * variables the environments or the collection define (README "Postman").
+ * variables the environments or the collection define (docs/postman.md).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The CI check (README "Postman"): the committed Postman environments are exactly what
+ * The CI check (docs/postman.md): the committed Postman environments are exactly what
  * `npm run postman:variables` writes from the default data pack, plus the variables' derivation.
  */
 import { readFileSync } from 'node:fs';

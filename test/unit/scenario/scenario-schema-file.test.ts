@@ -1,5 +1,5 @@
 /**
- * The CI check (README "The file format"): scenarios/scenario.schema.json is generated from the zod schema
+ * The CI check (docs/scenarios.md): scenarios/scenario.schema.json is generated from the zod schema
  * (npm run scenario-schema) and must be committed up to date.
  */
 import { readFile, readdir } from 'node:fs/promises';
