@@ -20,7 +20,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'dist/**'],
     // One line per run naming what is missing (IHE reference set, system tools) and why tests skip;
     // fails the run when the reference set is required (CI, NIR_SIM_REQUIRE_REFERENCE=1) but absent.
-    globalSetup: ['test/helpers/global-setup.ts'],
+    // shared-pki mints the certificate set once for the whole run (security-fixtures.ts copies it).
+    globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/shared-pki.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
