@@ -1,8 +1,9 @@
 /**
- * `npm test`: the fast, deterministic tiers (CONTRIBUTING.md "Tests"): unit tests (beside their
+ * `npm test`: the fast, deterministic tiers (README "Tests, lint and CI"): unit tests (beside their
  * module in simulator/, or under test/unit), integration tests (in-process topologies on port 0)
- * and the shipped scenarios. No test here spawns the CLI, runs a container tool or Newman, or puts
- * load or memory pressure on the machine: those are the slow tier, `npm run test:slow`
+ * and the shipped scenarios. The CLI runs here only in-process or briefly (`sim audit report` in
+ * audit-report.test.ts, `docker-compose config` in compose-render.test.ts); spawning the CLI at
+ * length, Newman, load and memory probes are the slow tier, `npm run test:slow`
  * (vitest.slow.config.ts). The container stack (`npm run test:containers`) and the hostile-input
  * suite (`npm run test:hostile`) have their own configurations.
  */

@@ -1,5 +1,5 @@
 /**
- * `npm run test:slow`: the slow tier (CONTRIBUTING.md "Tests"), whole processes and load:
+ * `npm run test:slow`: the slow tier (README "Tests, lint and CI"), whole processes and load:
  * test/e2e (the CLI as users run it, the compiled dist/ and `npm run sim`, docker-compose, Newman
  * against a running sim) and test/load (thousands of requests with PARS auditing, a 50 MB RAD-75
  * retrieve measured in a child process). One file at a time, so their processes and load never
