@@ -1,7 +1,7 @@
 /**
  * `npm run test:containers` (docs/containers.md): the container stack on a real engine, one file at a time
  * (each starts five containers). scripts/containers/test-containers.sh prepares the engine and the
- * image first; `npm test` never runs these (vitest.config.ts excludes them).
+ * image first; neither `npm test` nor `npm run test:slow` runs these (vitest.slow.config.ts excludes them).
  */
 import { defineConfig } from 'vitest/config';
 

@@ -1,7 +1,7 @@
 /**
  * `npm run test:hostile`: the hostile-input suite (test/hostile/README.md). One file, its cases in
  * order; the simulator runs in a child process that the suite restarts after a case froze it.
- * `npm test` never runs it (vitest.config.ts excludes test/hostile).
+ * Neither `npm test` nor `npm run test:slow` runs it (their include globs leave test/hostile out).
  */
 import { defineConfig } from 'vitest/config';
 

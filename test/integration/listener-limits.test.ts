@@ -67,7 +67,8 @@ describe('listener limits', () => {
   });
 
   it('a complete request within the limits is answered', async () => {
-    const c = open(await start());
+    // Limits no busy machine can reach between connect and the parsed headers.
+    const c = open(await start({ ...small, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 }));
     await c.connected;
     c.socket.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi');
     const got = await c.closed;

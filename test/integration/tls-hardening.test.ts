@@ -51,7 +51,7 @@ const sClient = (extra: string[], input = '') =>
   );
 
 beforeAll(async () => {
-  certs = await mintCertDir(['north-east-imaging-network']);
+  certs = await mintCertDir(['north-east-imaging-network'], { fresh: true });
   listener = await listenHttps({
     app: (_req, res) => res.end('ok\n'),
     host: '127.0.0.1',

@@ -5,7 +5,7 @@
  * nir-sim minted) is refused in one line naming the command that re-mints it, a missing set is
  * minted, and the containers' user comes from the process or NIR_SIM_UID / NIR_SIM_GID.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ const threw = (f: () => unknown): SimError => {
 /** A copy of the fresh set whose `rel` certificate is re-issued by `ca` with only the loopback names. */
 async function olderSet(name: string, ca: { cert: string; key: string }, rel: string): Promise<string> {
   const dir = mkdtempSync(path.join(work, `${name}-`));
-  await ensureCertificateSet(dir, { communities: NAMES });
+  cpSync(fresh, dir, { recursive: true });
   const issuer = await loadCredential(read(dir, ca.cert), read(dir, ca.key));
   const old = await mintLeaf({
     subject: 'CN=localhost, O=nir-sim synthetic test PKI',

@@ -14,7 +14,7 @@ import { COMMUNITIES, mintCertDir, runTool, type CertDir } from './security-fixt
 
 let certs: CertDir;
 beforeAll(async () => {
-  certs = await mintCertDir();
+  certs = await mintCertDir(COMMUNITIES, { fresh: true });
 });
 afterAll(() => certs.remove());
 

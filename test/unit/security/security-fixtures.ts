@@ -1,16 +1,17 @@
 /**
- * Shared by the security tests: a certificate set minted once per test file into a temporary
- * directory, the system tools they call (openssl, xmlsec1) with an install hint when missing,
- * mTLS requests with a chosen client certificate, XUA assertions for the supplier test identity,
- * and a logger whose lines a test can read.
+ * Shared by the security tests: a certificate set per test file in a temporary directory (a copy of
+ * the run's shared set, test/helpers/shared-pki.ts), the system tools they call (openssl, xmlsec1)
+ * with an install hint when missing, mTLS requests with a chosen client certificate, XUA assertions
+ * for the supplier test identity, and a logger whose lines a test can read.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
+import { inject } from 'vitest';
 import { ensureCertificateSet } from '../../../simulator/security/cert-mint.js';
 import {
   CodeSystem,
@@ -24,6 +25,7 @@ import { createXuaValidator } from '../../../simulator/security/xua-validate.js'
 import { parseSoapEnvelope } from '../../../simulator/soap/envelope.js';
 import { parseXml } from '../../../simulator/soap/xml.js';
 import { findDocuments } from '../../helpers/requests.js';
+import { COMMUNITIES } from '../../helpers/shared-pki.js';
 import { defaultPackDir } from '../../helpers/topology.js';
 import type { FaultEvent, TransactionEvent } from '../../../simulator/control/events.js';
 import { loadDataPack } from '../../../simulator/data-pack/loader.js';
@@ -38,22 +40,29 @@ import {
 import { buildSecurityHeader } from '../../../simulator/security/wss-header.js';
 
 /** The default pack's communities (the runtime mints theirs too; listing them keeps minting in one place). */
-export const COMMUNITIES = [
-  'north-east-imaging-network',
-  'north-west-imaging-network',
-  'yorkshire-imaging-network',
-];
+export { COMMUNITIES };
 
-/** A freshly minted certificate set in a temporary directory. */
+/** A certificate set of this test file's own, in a temporary directory. */
 export interface CertDir {
   dir: string;
   read(rel: string): string;
   remove(): void;
 }
 
-/** Mint the whole set (about 2 s) into a new temporary directory. */
-export async function mintCertDir(communities: readonly string[] = COMMUNITIES): Promise<CertDir> {
+/**
+ * The whole set for `communities` in a new temporary directory the test may change (revoke, delete,
+ * re-issue): a copy of the run's shared set (test/helpers/shared-pki.ts, vitest.config.ts
+ * globalSetup) with whatever it lacks minted, or, with `fresh` or outside a run that provides one,
+ * minted anew (about 2 s of RSA key generation). Tests of minting itself ask for `fresh`: a copy's
+ * cRLDistributionPoints name the shared directory, not the copy.
+ */
+export async function mintCertDir(
+  communities: readonly string[] = COMMUNITIES,
+  o: { fresh?: boolean } = {},
+): Promise<CertDir> {
   const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-certs-'));
+  const shared = o.fresh ? undefined : (inject('sharedPkiDir') as string | undefined);
+  if (shared !== undefined) cpSync(shared, dir, { recursive: true });
   await ensureCertificateSet(dir, { communities });
   return {
     dir,

@@ -14,12 +14,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateDataPack } from '../../../simulator/data-pack/generator.js';
-import { loadDataPack } from '../../../simulator/data-pack/loader.js';
-import { startInProcess } from '../../../simulator/runtime/in-process.js';
-import { silentLogger } from '../../../simulator/shared/logger.js';
-import { MultipartStreamReader } from '../../../simulator/soap/mtom-stream-reader.js';
-import { rad75Envelope, wholeStudyRequest } from './imaging-fixtures.js';
+import { generateDataPack } from '../../simulator/data-pack/generator.js';
+import { loadDataPack } from '../../simulator/data-pack/loader.js';
+import { startInProcess } from '../../simulator/runtime/in-process.js';
+import { silentLogger } from '../../simulator/shared/logger.js';
+import { MultipartStreamReader } from '../../simulator/soap/mtom-stream-reader.js';
+import { rad75Envelope, wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
 
 const mb = Number(process.argv[2] ?? 50);
 const direct = process.argv.includes('--direct');

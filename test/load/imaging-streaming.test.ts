@@ -26,7 +26,7 @@ interface ProbeResult {
 }
 
 async function probe(...args: string[]): Promise<ProbeResult> {
-  const script = join(repoDir, 'test/unit/imaging/stream-memory-probe.ts');
+  const script = join(repoDir, 'test/load/stream-memory-probe.ts');
   const { stdout } = await run(
     process.execPath,
     ['--expose-gc', '--no-concurrent-array-buffer-sweeping', '--import', 'tsx', script, ...args],
