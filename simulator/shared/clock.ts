@@ -1,4 +1,8 @@
-/** Injectable time source, so tests and data-pack generation never depend on the wall clock. */
+/**
+ * Injectable time: every deadline, delay and validity check in the simulator reads this clock
+ * (docs/architecture.md), so tests and data-pack generation never depend on the wall clock or on
+ * how busy the machine is. Production uses {@link systemClock}; tests use {@link virtualClock}.
+ */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
@@ -12,24 +16,72 @@ export interface DeadlineClock extends Clock {
   /**
    * An AbortSignal that aborts after `ms` milliseconds of this clock's time, with a `TimeoutError`
    * DOMException as its reason (like `AbortSignal.timeout`). `ms <= 0` gives an aborted signal.
+   * When `cancel` aborts first, the timer is dropped and the signal never aborts (what a caller
+   * does once the work the deadline bounded has finished).
    */
-  timeout(ms: number): AbortSignal;
-  /** Resolves after `ms` milliseconds of this clock's time. */
-  sleep(ms: number): Promise<void>;
+  timeout(ms: number, cancel?: AbortSignal): AbortSignal;
+  /**
+   * Resolves after `ms` milliseconds of this clock's time. When `cancel` aborts first, the timer is
+   * dropped and the promise rejects with `cancel.reason`.
+   */
+  sleep(ms: number, cancel?: AbortSignal): Promise<void>;
 }
 
 function timeoutReason(): DOMException {
   return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 }
 
-/** The real clock (timers of the event loop). */
+/**
+ * Run `fire` after `ms` via `schedule` unless `cancel` aborts first (then `drop` undoes the
+ * schedule and `onCancel` runs). The shared shape of both clocks' timers.
+ */
+function cancellable<H>(
+  schedule: (fire: () => void) => H,
+  drop: (handle: H) => void,
+  fire: () => void,
+  cancel: AbortSignal | undefined,
+  onCancel: () => void = () => undefined,
+): void {
+  if (cancel?.aborted) {
+    onCancel();
+    return;
+  }
+  const stop = (): void => {
+    drop(handle);
+    onCancel();
+  };
+  const handle = schedule(() => {
+    cancel?.removeEventListener('abort', stop);
+    fire();
+  });
+  cancel?.addEventListener('abort', stop, { once: true });
+}
+
+/** The real clock (timers of the event loop; they never keep the process alive). */
 export const systemClock: DeadlineClock = {
   now: () => Date.now(),
-  timeout: (ms) => {
+  timeout: (ms, cancel) => {
     if (ms <= 0) return AbortSignal.abort(timeoutReason());
-    return AbortSignal.timeout(Math.ceil(ms));
+    if (!cancel) return AbortSignal.timeout(Math.ceil(ms));
+    const ac = new AbortController();
+    cancellable(
+      (fire) => setTimeout(fire, Math.ceil(ms)).unref(),
+      (h) => clearTimeout(h),
+      () => ac.abort(timeoutReason()),
+      cancel,
+    );
+    return ac.signal;
   },
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref?.()),
+  sleep: (ms, cancel) =>
+    new Promise((resolve, reject) =>
+      cancellable(
+        (fire) => setTimeout(fire, Math.max(0, ms)).unref(),
+        (h) => clearTimeout(h),
+        resolve,
+        cancel,
+        () => reject(cancel?.reason as Error),
+      ),
+    ),
 };
 
 /**
@@ -39,8 +91,8 @@ export const systemClock: DeadlineClock = {
 export function fixedClock(epochMs: number): DeadlineClock {
   return {
     now: () => epochMs,
-    timeout: (ms) => systemClock.timeout(ms),
-    sleep: (ms) => systemClock.sleep(ms),
+    timeout: (ms, cancel) => systemClock.timeout(ms, cancel),
+    sleep: (ms, cancel) => systemClock.sleep(ms, cancel),
   };
 }
 
@@ -48,7 +100,7 @@ export function fixedClock(epochMs: number): DeadlineClock {
 export interface VirtualClock extends DeadlineClock {
   /** Move time forward by `ms` (>= 0), firing every timer that falls due, in time order. */
   advance(ms: number): void;
-  /** Timers not yet fired. */
+  /** Timers neither fired nor cancelled: what the code under test is still waiting for. */
   pending(): number;
 }
 
@@ -59,20 +111,32 @@ export interface VirtualClock extends DeadlineClock {
 export function virtualClock(epochMs = 0): VirtualClock {
   let t = epochMs;
   let seq = 0;
-  const timers: { at: number; seq: number; fire: () => void }[] = [];
-  const schedule = (ms: number, fire: () => void): void => {
-    timers.push({ at: t + Math.max(0, ms), seq: seq++, fire });
-    timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  type Timer = { at: number; seq: number; fire: () => void };
+  const timers: Timer[] = [];
+  const schedule =
+    (ms: number) =>
+    (fire: () => void): Timer => {
+      const timer = { at: t + Math.max(0, ms), seq: seq++, fire };
+      timers.push(timer);
+      timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      return timer;
+    };
+  const drop = (timer: Timer): void => {
+    const i = timers.indexOf(timer);
+    if (i >= 0) timers.splice(i, 1);
   };
   return {
     now: () => t,
-    timeout: (ms) => {
+    timeout: (ms, cancel) => {
       const ac = new AbortController();
       if (ms <= 0) ac.abort(timeoutReason());
-      else schedule(ms, () => ac.abort(timeoutReason()));
+      else cancellable(schedule(ms), drop, () => ac.abort(timeoutReason()), cancel);
       return ac.signal;
     },
-    sleep: (ms) => new Promise((resolve) => schedule(ms, resolve)),
+    sleep: (ms, cancel) =>
+      new Promise((resolve, reject) =>
+        cancellable(schedule(ms), drop, resolve, cancel, () => reject(cancel?.reason as Error)),
+      ),
     advance: (ms) => {
       const until = t + Math.max(0, ms);
       while (timers.length > 0 && timers[0]!.at <= until) {
