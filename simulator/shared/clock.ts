@@ -102,6 +102,8 @@ export interface VirtualClock extends DeadlineClock {
   advance(ms: number): void;
   /** Timers neither fired nor cancelled: what the code under test is still waiting for. */
   pending(): number;
+  /** For each pending timer, the ms until it fires, soonest first (which waits are still open). */
+  dueIn(): number[];
 }
 
 /**
@@ -147,5 +149,6 @@ export function virtualClock(epochMs = 0): VirtualClock {
       t = until;
     },
     pending: () => timers.length,
+    dueIn: () => timers.map((x) => x.at - t),
   };
 }

@@ -13,11 +13,11 @@ describe('virtualClock', () => {
     const late = clock.timeout(300);
     late.addEventListener('abort', () => order.push('timeout 300'));
     const slept = clock.sleep(100).then(() => order.push('sleep 100'));
-    expect([clock.pending(), late.aborted]).toEqual([2, false]);
+    expect([clock.pending(), clock.dueIn(), late.aborted]).toEqual([2, [100, 300], false]);
 
     clock.advance(99);
     await Promise.resolve();
-    expect([clock.now(), order, clock.pending()]).toEqual([1_099, [], 2]);
+    expect([clock.now(), order, clock.dueIn()]).toEqual([1_099, [], [1, 201]]);
 
     clock.advance(1);
     await slept;
