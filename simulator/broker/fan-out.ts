@@ -30,9 +30,8 @@ async function runLeg<C, T>(
   call: (target: C, signal: AbortSignal) => Promise<T>,
   opts: { deadlineMs: number; clock: DeadlineClock; parent?: AbortSignal },
 ): Promise<Settled<T>> {
-  const settled = new AbortController();
-  const deadline = opts.clock.timeout(opts.deadlineMs, settled.signal);
-  const signal = opts.parent ? AbortSignal.any([deadline, opts.parent]) : deadline;
+  const deadline = opts.clock.deadline(opts.deadlineMs);
+  const signal = opts.parent ? AbortSignal.any([deadline.signal, opts.parent]) : deadline.signal;
   const startedAt = opts.clock.now();
   try {
     const value = await call(target, signal);
@@ -41,11 +40,11 @@ async function runLeg<C, T>(
     return {
       ok: false,
       error,
-      timedOut: deadline.aborted,
+      timedOut: deadline.signal.aborted,
       startedAt,
       durationMs: opts.clock.now() - startedAt,
     };
   } finally {
-    settled.abort();
+    deadline.clear();
   }
 }
