@@ -13,6 +13,8 @@ export type Settled<T> =
 /**
  * Run `call` for every target in parallel. Each call gets an AbortSignal that fires after
  * `deadlineMs` of `clock`'s time (or when `parent` aborts); the result array is in target order.
+ * A leg's deadline timer is dropped as soon as the leg settles, so on a virtual clock
+ * (`VirtualClock.pending()`) only the legs still waiting hold a timer.
  * @param deadlineMs per-leg deadline in milliseconds.
  */
 export async function fanOut<C, T>(
@@ -28,8 +30,8 @@ async function runLeg<C, T>(
   call: (target: C, signal: AbortSignal) => Promise<T>,
   opts: { deadlineMs: number; clock: DeadlineClock; parent?: AbortSignal },
 ): Promise<Settled<T>> {
-  const deadline = opts.clock.timeout(opts.deadlineMs);
-  const signal = opts.parent ? AbortSignal.any([deadline, opts.parent]) : deadline;
+  const deadline = opts.clock.deadline(opts.deadlineMs);
+  const signal = opts.parent ? AbortSignal.any([deadline.signal, opts.parent]) : deadline.signal;
   const startedAt = opts.clock.now();
   try {
     const value = await call(target, signal);
@@ -38,9 +40,11 @@ async function runLeg<C, T>(
     return {
       ok: false,
       error,
-      timedOut: deadline.aborted,
+      timedOut: deadline.signal.aborted,
       startedAt,
       durationMs: opts.clock.now() - startedAt,
     };
+  } finally {
+    deadline.clear();
   }
 }

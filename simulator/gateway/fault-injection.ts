@@ -3,11 +3,11 @@
  * the fault store which faults hold, waits, and then answers with a SOAP Fault, a transport
  * directive, or the normal answer with its content changed.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultStore } from '../faults/fault-store.js';
 import { planFaults, type FaultPlan } from '../faults/fault-plan.js';
 import { SoapFaultError } from '../soap/fault.js';
 import type { SoapResponse } from '../soap/server.js';
+import type { DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Transaction } from '../xca/constants.js';
 import { XcaNs } from '../xca/constants.js';
@@ -20,18 +20,20 @@ export interface FaultTarget {
 }
 
 /**
- * Choose and start carrying out the faults for one request: waits out any latency, throws the
- * SOAP Fault if one applies, and returns the plan for the content and delivery effects.
+ * Choose and start carrying out the faults for one request: waits out any latency (ms of `clock`'s
+ * time, so a test on a virtual clock moves past it exactly), throws the SOAP Fault if one applies,
+ * and returns the plan for the content and delivery effects.
  * @throws SoapFaultError when a `soap-fault` applies.
  */
 export async function beginFaults(
   store: FaultStore | undefined,
   target: FaultTarget,
   logger: Logger,
+  clock: DeadlineClock,
 ): Promise<FaultPlan> {
   const plan = planFaults(store?.select(target) ?? []);
   if (plan.applied.length > 0) logger.info({ faults: plan.applied, ...target }, 'faults applied');
-  if (plan.delayMs > 0) await sleep(plan.delayMs);
+  if (plan.delayMs > 0) await clock.sleep(plan.delayMs);
   if (plan.soapFault)
     throw new SoapFaultError(plan.soapFault.code, plan.soapFault.reason, { logDetail: 'simulated fault' });
   return plan;

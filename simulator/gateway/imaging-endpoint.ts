@@ -7,6 +7,7 @@
 import type { RequestHandler } from 'express';
 import type { FaultStore } from '../faults/fault-store.js';
 import { applyToRetrieveResponse } from '../faults/message-effects.js';
+import type { DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { QName } from '../soap/namespaces.js';
 import { createSoapEndpoint, type SoapRequest } from '../soap/server.js';
@@ -35,6 +36,8 @@ export function createImagingEndpoint(opts: {
   faults?: FaultStore;
   understoodHeaders?: QName[];
   authorize?: (sreq: SoapRequest) => void;
+  /** Time for latency faults. */
+  clock: DeadlineClock;
 }): RequestHandler[] {
   const { community: c, logger, faults } = opts;
   const ctx = { homeCommunityId: c.homeCommunityId, displayName: c.displayName };
@@ -53,6 +56,7 @@ export function createImagingEndpoint(opts: {
         faults,
         { gateway: c.name, transaction: Transaction.Rad75, ...(patient ? { patient } : {}) },
         logger,
+        opts.clock,
       );
       const result = await respondToImagingRetrieve(req, c);
       const resp = applyToRetrieveResponse(result.response, plan.content, ctx);

@@ -7,6 +7,7 @@
 import express from 'express';
 import type { FaultStore } from '../faults/fault-store.js';
 import { applyToQueryResponse, applyToRetrieveResponse } from '../faults/message-effects.js';
+import { systemClock, type DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { WSSE_NS } from '../soap/namespaces.js';
 import { createSoapEndpoint, type SoapRequest } from '../soap/server.js';
@@ -52,6 +53,11 @@ export interface RespondingGatewayOptions {
    * certificate), else a SOAP Fault wsse:InvalidSecurity / wsse:FailedAuthentication.
    */
   xua?: XuaValidator;
+  /**
+   * Time for latency faults and XUA validity (NotBefore / NotOnOrAfter, wsu:Timestamp, the
+   * signer's certificate validity, replay expiry); default the system clock.
+   */
+  clock?: DeadlineClock;
 }
 
 /**
@@ -71,6 +77,9 @@ function xuaCheck<T>(sreq: SoapRequest, logger: Logger, check: () => T): T {
 /** An express app serving one community. */
 export function createRespondingGateway(opts: RespondingGatewayOptions): express.Express {
   const { community: c, logger, maxBodyBytes, faults, xua } = opts;
+  const clock = opts.clock ?? systemClock;
+  const checkXua = (sreq: SoapRequest) =>
+    xua && xuaCheck(sreq, logger, () => xua.validate(sreq.envelope, sreq.rawXml, new Date(clock.now())));
   const understoodHeaders = xua ? [{ ns: WSSE_NS, local: 'Security' }] : [];
   const ctx = { homeCommunityId: c.homeCommunityId, displayName: c.displayName };
   const app = express();
@@ -88,8 +97,7 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
       logger,
       understoodHeaders,
       handler: async (sreq) => {
-        const claims =
-          xua && xuaCheck(sreq, logger, () => xua.validate(sreq.envelope, sreq.rawXml, new Date()));
+        const claims = checkXua(sreq);
         const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
         if (claims) xuaCheck(sreq, logger, () => checkResourceId(claims, storedQueryPatientId(req)));
         const patient = queryPatient(req);
@@ -97,6 +105,7 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
           faults,
           { gateway: c.name, transaction: Transaction.Iti38, ...(patient ? { patient } : {}) },
           logger,
+          clock,
         );
         const resp = applyToQueryResponse(respondToQuery(req, c), plan.content, ctx);
         return finishWithFaults(plan, {
@@ -115,13 +124,14 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
       logger,
       understoodHeaders,
       handler: async (sreq) => {
-        if (xua) xuaCheck(sreq, logger, () => xua.validate(sreq.envelope, sreq.rawXml, new Date()));
+        checkXua(sreq);
         const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
         const patient = retrievePatient(req, c);
         const plan = await beginFaults(
           faults,
           { gateway: c.name, transaction: Transaction.Iti39, ...(patient ? { patient } : {}) },
           logger,
+          clock,
         );
         const resp = applyToRetrieveResponse(await respondToRetrieve(req, c), plan.content, ctx);
         const parts = retrieveResponseParts(resp, `${c.name}.${++seq}`);
@@ -137,12 +147,8 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
       maxBodyBytes,
       understoodHeaders,
       ...(faults ? { faults } : {}),
-      ...(xua
-        ? {
-            authorize: (sreq) =>
-              xuaCheck(sreq, logger, () => xua.validate(sreq.envelope, sreq.rawXml, new Date())),
-          }
-        : {}),
+      clock,
+      ...(xua ? { authorize: (sreq) => void checkXua(sreq) } : {}),
     }),
   );
   return app;

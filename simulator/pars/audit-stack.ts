@@ -23,7 +23,7 @@ import {
 import { NdjsonFileSink, ParsQueueSink } from '../audit/sinks.js';
 import type { FaultEvent, RelayedPatientsEvent, SimEvents, TransactionEvent } from '../control/events.js';
 import type { FaultStore } from '../faults/fault-store.js';
-import type { Clock } from '../shared/clock.js';
+import type { DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { startParsService, type RunningPars } from './pars-service.js';
 import type { ParsStore } from './pars-store.js';
@@ -81,7 +81,7 @@ export function defaultParsPort(brokerPort: number): number {
 export async function startAuditStack(
   events: SimEvents,
   opts: AuditRuntimeOptions,
-  deps: { host: string; logger: Logger; clock: Clock; faults?: FaultStore },
+  deps: { host: string; logger: Logger; clock: DeadlineClock; faults?: FaultStore },
 ): Promise<RunningAudit> {
   const logger = deps.logger.child({ component: 'audit' });
   const dir = path.resolve(opts.dir);

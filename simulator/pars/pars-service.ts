@@ -11,11 +11,10 @@
  * each matching POST. They apply here only, never in the broker.
  */
 import type { Server } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Response } from 'express';
 import type { AuditEvent, Bundle, OperationOutcome } from 'fhir/r4.js';
 import type { FaultStore } from '../faults/fault-store.js';
-import type { Clock } from '../shared/clock.js';
+import type { DeadlineClock } from '../shared/clock.js';
 import { close, listen } from '../shared/http-listen.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../shared/json-depth.js';
 import type { Logger } from '../shared/logger.js';
@@ -35,7 +34,8 @@ export interface ParsServiceOptions {
   /** 0 picks a free port. */
   port: number;
   logger: Logger;
-  clock: Clock;
+  /** Time for stored events' timestamps and `pars-slow` latency. */
+  clock: DeadlineClock;
   /** Where stored events persist (NDJSON); memory only when absent. */
   storeFile?: string;
   /** Faults with `gateway: pars`. */
@@ -158,7 +158,7 @@ async function create(
       if (f.kind === 'pars-slow')
         delayMs += Math.max(0, Math.round(f.latencyMs + (2 * draw - 1) * f.jitterMs));
     }
-    if (delayMs > 0) await sleep(delayMs);
+    if (delayMs > 0) await opts.clock.sleep(delayMs);
   }
   if (event === undefined || event.resourceType !== 'AuditEvent')
     return send(

@@ -141,6 +141,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         port: c.port,
         ...(faults ? { faults } : {}),
         ...(security ? security.gateway(c.store.name, c.store.homeCommunityId) : {}),
+        clock: deps.clock ?? systemClock,
       });
       gateways.push(g);
       endpoints.push({

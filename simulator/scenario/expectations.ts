@@ -2,7 +2,8 @@
  * Comparing what came back with what a step expects, and saying the difference in lines a tester
  * can read: status (ITI TF-3 4.2.4.2), the exact RegistryErrorList as a multiset (errorCode,
  * severity, location by community name, optional codeContext substring), documents in total and
- * per community, HTTP status, SOAP Fault code, and the response-time ceiling (NIR NFT-01).
+ * per community, HTTP status, SOAP Fault code, and the optional wall-clock response-time ceiling
+ * (`maxResponseMs`, for deployed systems; shipped scenarios check the broker's deadline instead).
  */
 import { faultHttpStatus } from '../soap/fault.js';
 import { ErrorSeverity, ResponseStatus } from '../xca/constants.js';

@@ -1,6 +1,9 @@
 /**
  * The CLI as a user runs it: `npm run sim up -- --detach`, `sim status --json`, a query with the
  * printed patient, `sim down`; and the one-line errors for a busy port and a missing pack.
+ * Each test spawns real processes, so every test and hook has the spawn's own bound
+ * ({@link SPAWN_MS}) and the brokers have generous deadlines: the outcomes asserted never depend
+ * on how busy the machine is.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,11 @@ import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js'
 import { post, readQueryResponse } from '../helpers/soap-http.js';
 import { repoDir } from '../helpers/topology.js';
 
+/** Longest one CLI run may take, ms (npm + node start-up on a loaded machine); also each test's floor. */
+const SPAWN_MS = 120_000;
+/** The broker deadline of these runs, ms: a community that answers at all answers well within it. */
+const DEADLINE_MS = 5_000;
+
 const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-e2e-'));
 const env = { ...process.env, NIR_SIM_HOME: home, NIR_SIM_LOG_LEVEL: 'warn' };
 
@@ -26,7 +34,7 @@ function simWith(simEnv: NodeJS.ProcessEnv, ...args: string[]) {
     cwd: repoDir,
     env: simEnv,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: SPAWN_MS,
   });
   return {
     code: r.status,
@@ -43,10 +51,10 @@ describe('sim CLI', () => {
   afterAll(() => {
     sim('down');
     rmSync(home, { recursive: true, force: true });
-  });
+  }, SPAWN_MS);
 
   it('up --detach, status --json, a query, down', { timeout: 300_000 }, async () => {
-    const up = sim('up', '--detach', '--port-base', '0', '--deadline-ms', '3000');
+    const up = sim('up', '--detach', '--port-base', '0', '--deadline-ms', String(DEADLINE_MS));
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toContain('nir-sim is up');
     expect(up.stdout).toContain('curl -sS -X POST');
@@ -61,7 +69,7 @@ describe('sim CLI', () => {
       pars: { url: string; fhirBaseUrl: string };
     };
     expect(Object.keys(s.broker.endpoints)).toEqual(['ITI-38', 'ITI-39', 'RAD-75']);
-    expect([s.broker.deadlineMs, s.broker.consumers]).toEqual([3000, {}]);
+    expect([s.broker.deadlineMs, s.broker.consumers]).toEqual([DEADLINE_MS, {}]);
     expect(s.pars.fhirBaseUrl).toBe(`${s.pars.url}/FHIR/R4`);
     expect(s.pars.fhirBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/FHIR\/R4$/);
     const bundle = await fetch(`${s.pars.fhirBaseUrl}/AuditEvent`);
@@ -98,25 +106,29 @@ describe('sim CLI', () => {
     expect(after.stderr).toBe('nir-sim: not running: start it with npm run sim up');
   });
 
-  it('a port already in use: one line that says what to do, non-zero exit', async () => {
-    const blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
-    const port = (blocker.address() as AddressInfo).port;
-    try {
-      const r = sim('up', '--port-base', String(port));
-      expect(r.code).toBe(69);
-      expect(r.stderr).toMatch(
-        new RegExp(
-          `^nir-sim: port ${port} \\(broker sandbox\\) is in use: stop what holds it or pass --port-base with a free range$|^nir-sim: port \\d+ \\(responding gateway [a-z-]+\\) is in use`,
-        ),
-      );
-      expect(r.stderr.split('\n')).toHaveLength(1);
-    } finally {
-      blocker.close();
-    }
-  });
+  it(
+    'a port already in use: one line that says what to do, non-zero exit',
+    { timeout: SPAWN_MS },
+    async () => {
+      const blocker = createServer();
+      await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+      const port = (blocker.address() as AddressInfo).port;
+      try {
+        const r = sim('up', '--port-base', String(port));
+        expect(r.code).toBe(69);
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `^nir-sim: port ${port} \\(broker sandbox\\) is in use: stop what holds it or pass --port-base with a free range$|^nir-sim: port \\d+ \\(responding gateway [a-z-]+\\) is in use`,
+          ),
+        );
+        expect(r.stderr.split('\n')).toHaveLength(1);
+      } finally {
+        blocker.close();
+      }
+    },
+  );
 
-  it('a missing data pack: one line that says what to do, non-zero exit', () => {
+  it('a missing data pack: one line that says what to do, non-zero exit', { timeout: SPAWN_MS }, () => {
     const r = sim('up', '--data-pack', path.join(home, 'no-such-pack'), '--port-base', '0');
     expect(r.code).toBe(66);
     expect(r.stderr.split('\n')).toHaveLength(1);
@@ -136,7 +148,7 @@ describe('sim fault against a detached sim started from a topology file', () => 
       'schemaVersion: 1',
       'gateways: 2',
       'broker:',
-      '  deadlineMs: 1000',
+      `  deadlineMs: ${DEADLINE_MS}`,
       'faults:',
       '  - { name: slow-nw, gateway: north-west-imaging-network, kind: latency, latencyMs: 10 }',
       '',
@@ -145,7 +157,7 @@ describe('sim fault against a detached sim started from a topology file', () => 
   afterAll(() => {
     simF('down');
     rmSync(faultHome, { recursive: true, force: true });
-  });
+  }, SPAWN_MS);
 
   it('up --topology, fault add/list/rm/clear, and the broker answers change without a restart', async () => {
     const up = simF('up', '--detach', '--port-base', '0', '--topology', topologyFile);
@@ -188,7 +200,7 @@ describe('sim fault against a detached sim started from a topology file', () => 
     expect(partial.response.errors).toEqual([
       {
         errorCode: 'XDSUnavailableCommunity',
-        codeContext: `community ${ne!.homeCommunityId} (${ne!.name}) did not answer within 1000 ms`,
+        codeContext: `community ${ne!.homeCommunityId} (${ne!.name}) did not answer within ${DEADLINE_MS} ms`,
         severity: ErrorSeverity.Error,
         location: ne!.homeCommunityId,
       },
@@ -233,7 +245,7 @@ describe('sim fault against a detached sim started from a topology file', () => 
     ]);
   }, 180_000);
 
-  it('--topology with --gateways: one line that says what to do, exit 64', () => {
+  it('--topology with --gateways: one line that says what to do, exit 64', { timeout: SPAWN_MS }, () => {
     const r = simF('up', '--topology', topologyFile, '--gateways', '3', '--port-base', '0');
     expect([r.code, r.stderr]).toEqual([
       64,

@@ -5,6 +5,7 @@
 import { loadDataPack, type DataPack } from '../../simulator/data-pack/loader.js';
 import { FaultStore } from '../../simulator/faults/fault-store.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
+import type { DeadlineClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { defaultPackDir } from './topology.js';
 
@@ -13,11 +14,14 @@ export const DEADLINE_MS = 1_000;
 /** The fault store's seed. */
 export const SEED = 7;
 
-/** Start the default pack with the control API; `log` sizes its transaction log. */
-export async function startWithControl(log?: {
-  capacity?: number;
-  maxBodyBytes?: number;
-}): Promise<{ running: RunningTopology; pack: DataPack; api: string }> {
+/**
+ * Start the default pack with the control API; `log` sizes its transaction log; `clock` is the
+ * time of the broker and the gateways (default the system clock).
+ */
+export async function startWithControl(
+  log?: { capacity?: number; maxBodyBytes?: number },
+  clock?: DeadlineClock,
+): Promise<{ running: RunningTopology; pack: DataPack; api: string }> {
   const pack = await loadDataPack(defaultPackDir);
   const names = pack.communities.map((c) => c.name);
   const running = await startInProcess(
@@ -32,6 +36,7 @@ export async function startWithControl(log?: {
       logger: silentLogger(),
       faults: new FaultStore(SEED, () => names),
       control: { port: 0, seed: SEED, ...(log ? { log } : {}) },
+      ...(clock ? { clock } : {}),
     },
   );
   return { running, pack, api: running.control!.url };

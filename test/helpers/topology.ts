@@ -13,6 +13,7 @@ import { FaultStore } from '../../simulator/faults/fault-store.js';
 import type { ConsumerProfile } from '../../simulator/broker/community-directory.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
 import type { ExternalCommunity } from '../../simulator/runtime/topology.js';
+import type { DeadlineClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +40,8 @@ export async function startTestTopology(
     seed?: number;
     /** The broker's admission queue (broker/admission.ts); default: the runtime's. */
     admission?: Partial<AdmissionLimits>;
+    /** Time of the broker and the gateways (deadlines, latency faults); default the system clock. */
+    clock?: DeadlineClock;
   } = {},
 ): Promise<TestTopology> {
   const pack = await loadDataPack(defaultPackDir);
@@ -66,7 +69,7 @@ export async function startTestTopology(
         ...(opts.externals ?? []),
       ],
     },
-    { logger: silentLogger(), faults },
+    { logger: silentLogger(), faults, ...(opts.clock ? { clock: opts.clock } : {}) },
   );
   running.events.on('transaction', (e) => transactions.push(e));
   return { running, pack, transactions, faults };

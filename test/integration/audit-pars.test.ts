@@ -16,9 +16,10 @@ import { parsSender } from '../../simulator/audit/pars-client.js';
 import { ParsForwarder } from '../../simulator/audit/pars-forwarder.js';
 import { FaultStore } from '../../simulator/faults/fault-store.js';
 import { startParsService, type RunningPars } from '../../simulator/pars/pars-service.js';
-import { fixedClock } from '../../simulator/shared/clock.js';
+import { fixedClock, virtualClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { ResponseStatus } from '../../simulator/xca/constants.js';
+import { timersAre } from '../helpers/virtual-time.js';
 
 const NOW = Date.UTC(2025, 2, 14, 12, 0, 0);
 let seq = 0;
@@ -323,6 +324,34 @@ describe('the queue draining into PARS', () => {
     expect(forwarder.stats.duplicates).toBeGreaterThanOrEqual(1);
     expect(forwarder.stats.retries).toBeGreaterThanOrEqual(1);
     expect(new Set(stored).size).toBe(stored.length);
+  });
+});
+
+describe('PARS on a virtual clock', () => {
+  it('pars-slow holds the answer for its latency of the clock: nothing is stored until time moves on', async () => {
+    const clock = virtualClock(NOW);
+    const slowFaults = new FaultStore(1, () => []);
+    const slow = await startParsService({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger(),
+      clock,
+      faults: slowFaults,
+    });
+    try {
+      expect(slowFaults.add({ name: 'slow', gateway: 'pars', kind: 'pars-slow', latencyMs: 300 }).ok).toBe(
+        true,
+      );
+      const [e] = events(1);
+      const answer = post(slow.url, e);
+      await timersAre(clock, [300]);
+      expect(slow.store.all()).toEqual([]);
+      clock.advance(300);
+      expect((await answer).status).toBe(201);
+      expect(slow.store.all().map((x) => x.id)).toEqual([e!.id]);
+    } finally {
+      await slow.stop();
+    }
   });
 });
 

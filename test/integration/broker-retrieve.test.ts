@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { virtualClock } from '../../simulator/shared/clock.js';
 import { buildMtom } from '../../simulator/soap/mtom.js';
 import { ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
 import { itRef } from '../helpers/reference-tests.js';
@@ -12,6 +13,7 @@ import { DeferredSchemaChecks, xopToInlineForValidation } from '../helpers/xsd.j
 const schema = new DeferredSchemaChecks();
 import { blackHole, external, startTestTopology, type TestTopology } from '../helpers/topology.js';
 import { retrieve } from '../helpers/requests.js';
+import { timersAre } from '../helpers/virtual-time.js';
 import { post, readRetrieveResponse } from '../helpers/soap-http.js';
 
 const E = ErrorSeverity.Error;
@@ -21,11 +23,13 @@ describe('ITI-39 through the broker', () => {
   let url: string;
   let hole: Awaited<ReturnType<typeof blackHole>>;
   const HUNG = 'urn:oid:2.25.143717819127266221728204988935439350416.99.2';
+  // Deadlines on virtual time: the hung community's runs out only when a test moves time on.
+  const clock = virtualClock(Date.parse('2025-01-01T00:00:00Z'));
   beforeAll(async () => {
     hole = await blackHole();
     t = await startTestTopology({
-      // The simulated communities must answer within it even on a loaded machine.
-      deadlineMs: 1_000,
+      clock,
+      deadlineMs: 300,
       externals: [external('hung-network', '2.25.143717819127266221728204988935439350416.99.2', hole.url)],
     });
     url = t.running.broker.endpoints['ITI-39'];
@@ -104,7 +108,7 @@ describe('ITI-39 through the broker', () => {
   it('unknown document, missing and unknown HomeCommunityId, and a hung community: PartialSuccess with every error', async () => {
     const a = t.pack.communities[0]!;
     const ea = a.entries[0]!;
-    const raw = await post(
+    const answer = post(
       url,
       retrieve([
         {
@@ -126,7 +130,9 @@ describe('ITI-39 through the broker', () => {
         { homeCommunityId: HUNG, repositoryUniqueId: '1.2.3', documentUniqueId: '1.2.3.4.5.8' },
       ]),
     );
-    const { response } = readRetrieveResponse(raw);
+    await timersAre(clock, [300]); // the first community answered; only the hung one's deadline is left
+    clock.advance(300);
+    const { response } = readRetrieveResponse(await answer);
     expect(response.status).toBe(ResponseStatus.PartialSuccess);
     expect(response.documents.map((d) => d.documentUniqueId)).toEqual([ea.uniqueId]);
     expect(response.errors).toEqual([

@@ -7,10 +7,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataPack } from '../../simulator/data-pack/loader.js';
 import type { RunningTopology } from '../../simulator/runtime/in-process.js';
+import { virtualClock } from '../../simulator/shared/clock.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { call, DEADLINE_MS, startWithControl } from '../helpers/control-api.js';
 import { findDocuments } from '../helpers/requests.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
+import { timersAre } from '../helpers/virtual-time.js';
 
 describe('control API /broker/settings', () => {
   let pack: DataPack;
@@ -20,9 +22,11 @@ describe('control API /broker/settings', () => {
   const req = (method: string, path: string, body?: unknown) =>
     call(api, method, path, body === undefined ? undefined : JSON.stringify(body));
   const json = expect.stringContaining('application/json') as string;
+  // Deadlines on virtual time: a hung community's runs out only when the test moves time on.
+  const clock = virtualClock(Date.parse('2025-01-01T00:00:00Z'));
 
   beforeAll(async () => {
-    ({ running, pack, api } = await startWithControl());
+    ({ running, pack, api } = await startWithControl(undefined, clock));
     hcids = pack.communities.map((c) => c.homeCommunityId);
   });
   afterAll(() => running.stop());
@@ -147,7 +151,10 @@ describe('control API /broker/settings', () => {
       201,
     );
     expect((await req('PATCH', '/broker/settings', { deadlineMs: 300 })).status).toBe(200);
-    const timedOut = readQueryResponse(await post(url, findDocuments(nhs))).response;
+    const answer = post(url, findDocuments(nhs));
+    await timersAre(clock, [300]); // the new deadline, on the hung community only
+    clock.advance(300);
+    const timedOut = readQueryResponse(await answer).response;
     expect(timedOut.status).toBe(ResponseStatus.PartialSuccess);
     expect(timedOut.errors).toEqual([
       {

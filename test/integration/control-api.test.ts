@@ -7,11 +7,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataPack } from '../../simulator/data-pack/loader.js';
 import { FAULT_KINDS } from '../../simulator/faults/fault-spec.js';
 import type { RunningTopology } from '../../simulator/runtime/in-process.js';
+import { virtualClock } from '../../simulator/shared/clock.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { call, DEADLINE_MS, SEED, startWithControl } from '../helpers/control-api.js';
 import { docExample } from '../helpers/docs.js';
 import { findDocuments } from '../helpers/requests.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
+import { timersAre } from '../helpers/virtual-time.js';
 import { itRef } from '../helpers/reference-tests.js';
 import { DeferredSchemaChecks } from '../helpers/xsd.js';
 
@@ -27,9 +29,11 @@ describe('control API', () => {
   let ne: DataPack['communities'][number];
   const req = (method: string, path: string, body?: unknown) =>
     call(api, method, path, body === undefined ? undefined : JSON.stringify(body));
+  // Deadlines on virtual time: a hung community's runs out only when the test moves time on.
+  const clock = virtualClock(Date.parse('2025-01-01T00:00:00Z'));
 
   beforeAll(async () => {
-    ({ running, pack, api } = await startWithControl());
+    ({ running, pack, api } = await startWithControl(undefined, clock));
     ne = pack.communities[0]!;
   });
   afterAll(() => running.stop());
@@ -192,7 +196,10 @@ describe('control API', () => {
 
     const added = await call(api, 'POST', '/faults', bodies[0]);
     expect([added.status, added.json]).toEqual([201, JSON.parse(stored)]);
-    const { response } = readQueryResponse(await post(running.broker.endpoints['ITI-38'], query));
+    const answer = post(running.broker.endpoints['ITI-38'], query);
+    await timersAre(clock, [DEADLINE_MS]); // the others answered; only the hung community's deadline is left
+    clock.advance(DEADLINE_MS);
+    const { response } = readQueryResponse(await answer);
     expect(response.status).toBe(ResponseStatus.PartialSuccess);
     expect(response.errors).toEqual([
       {
@@ -250,7 +257,10 @@ describe('control API', () => {
 
     const added = await req('POST', '/faults', { name: 'hang', gateway: ne.name, kind: 'timeout' });
     expect(added.status).toBe(201);
-    const raw = await post(url, findDocuments(nhs));
+    const answer = post(url, findDocuments(nhs));
+    await timersAre(clock, [DEADLINE_MS]); // the others answered; only the hung community's deadline is left
+    clock.advance(DEADLINE_MS);
+    const raw = await answer;
     expect(raw.status).toBe(200);
     const { response, xml } = readQueryResponse(raw);
     expect(response.status).toBe(ResponseStatus.PartialSuccess);

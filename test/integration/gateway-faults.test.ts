@@ -1,15 +1,19 @@
 /**
  * Every fault kind, applied by a simulated responding gateway, and what the broker answers: the
  * status and the full RegistryErrorList (this is the truth behind docs/faults.md's fault table).
+ * Broker deadlines and latency faults run on a virtual clock: a test moves time past a deadline
+ * only once every other community has answered, so no outcome depends on how busy the machine is.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultSpecInput } from '../../simulator/faults/fault-spec.js';
+import { virtualClock } from '../../simulator/shared/clock.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import type { ErrorSeverity as Severity } from '../../simulator/xca/constants.js';
 import type { RegistryError } from '../../simulator/xca/types.js';
 import { findDocuments, retrieve } from '../helpers/requests.js';
 import { post, readQueryResponse, readRetrieveResponse } from '../helpers/soap-http.js';
 import { startTestTopology, type TestTopology } from '../helpers/topology.js';
+import { timersAre, timersWhen } from '../helpers/virtual-time.js';
 
 const E = ErrorSeverity.Error;
 const W = ErrorSeverity.Warning;
@@ -27,15 +31,19 @@ describe('faults at a responding gateway, as the broker reports them', () => {
   let A: { name: string; homeCommunityId: string; displayName: string };
   let who: string;
   let ownCount: number;
+  const clock = virtualClock(Date.parse('2025-01-01T00:00:00Z'));
   beforeAll(async () => {
-    t = await startTestTopology({ deadlineMs: DEADLINE });
+    t = await startTestTopology({ deadlineMs: DEADLINE, clock });
     nhs = t.pack.manifest.examples.inAllCommunities!;
     A = t.pack.communities[0]!;
     who = `community ${A.homeCommunityId} (${A.name})`;
     ownCount = t.pack.communities[0]!.entries.filter((e) => e.patientId.startsWith(`${nhs}^`)).length;
   });
   afterAll(() => t.running.stop());
-  afterEach(() => t.faults.reset());
+  afterEach(() => {
+    t.faults.reset();
+    clock.advance(60 * 60_000); // a latency a test moved past ends now, not during the next test
+  });
 
   const fault = (f: FaultBody) => {
     const r = t.faults.add({ name: 'f', gateway: A.name, ...f });
@@ -54,13 +62,18 @@ describe('faults at a responding gateway, as the broker reports them', () => {
   const allHomes = () => t.pack.communities.map((c) => c.homeCommunityId).sort();
   const otherHomes = () => allHomes().filter((h) => h !== A.homeCommunityId);
 
-  const unavailable: [string, FaultBody, RegExp | string][] = [
+  /**
+   * Per case: the fault, the codeContext, and the timers that are left once the other communities
+   * have answered (the community's deadline, and its latency), when the case needs time to pass.
+   */
+  const unavailable: [string, FaultBody, RegExp | string, number[]?][] = [
     [
       'latency past the deadline',
       { kind: 'latency', latencyMs: 2_000 },
       `did not answer within ${DEADLINE} ms`,
+      [DEADLINE, 2_000],
     ],
-    ['timeout', { kind: 'timeout' }, `did not answer within ${DEADLINE} ms`],
+    ['timeout', { kind: 'timeout' }, `did not answer within ${DEADLINE} ms`, [DEADLINE]],
     [
       'http-status 503 with HTML',
       { kind: 'http-status', status: 503 },
@@ -84,15 +97,22 @@ describe('faults at a responding gateway, as the broker reports them', () => {
     ],
     [
       'slow-body past the deadline',
-      { kind: 'slow-body', bytesPerSecond: 2_000 },
+      // 10 bytes a second: the answer cannot be complete before the test moves past the deadline
+      { kind: 'slow-body', bytesPerSecond: 100 },
       `did not answer within ${DEADLINE} ms`,
+      [DEADLINE],
     ],
   ];
   it.each(unavailable)(
     '%s: PartialSuccess, XDSUnavailableCommunity at the community',
-    async (_n, f, context) => {
+    async (_n, f, context, waiting) => {
       fault(f);
-      const r = await query();
+      const answer = query();
+      if (waiting) {
+        await timersAre(clock, waiting);
+        clock.advance(DEADLINE);
+      }
+      const r = await answer;
       expect(r.status).toBe(ResponseStatus.PartialSuccess);
       const ctx =
         typeof context === 'string'
@@ -138,7 +158,13 @@ describe('faults at a responding gateway, as the broker reports them', () => {
 
   it('latency within the deadline: Success, nothing lost', async () => {
     fault({ kind: 'latency', latencyMs: 50, jitterMs: 20 });
-    const r = await query();
+    const answer = query();
+    // Left waiting: the community's latency (30..70 ms, drawn) and its deadline.
+    const [latency] = await timersWhen(clock, (d) => d.length === 2 && d[0]! < DEADLINE && d[1] === DEADLINE);
+    expect(latency).toBeGreaterThanOrEqual(30);
+    expect(latency).toBeLessThanOrEqual(70);
+    clock.advance(latency!);
+    const r = await answer;
     expect([r.status, r.errors, homesOf(r.objects)]).toEqual([ResponseStatus.Success, [], allHomes()]);
   });
 

@@ -3,15 +3,19 @@
  * communities for a study each; community A misbehaves. Until A's root part is in, a failure is
  * an ordinary leg error (status and the full RegistryErrorList); once the broker has sent the
  * consolidated root part, a break can only abort the consumer's connection (and is logged).
+ * The broker's deadlines and the latency faults run on a virtual clock: a test moves time past
+ * A's deadline only once B's root part is in, so no outcome depends on the machine's load.
  */
 import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommunityData } from '../../simulator/data-pack/pack-format.js';
 import type { FaultSpecInput } from '../../simulator/faults/fault-spec.js';
+import { virtualClock } from '../../simulator/shared/clock.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import type { RetrieveImagingDocumentSetRequest } from '../../simulator/xca/retrieve-imaging-document-set.js';
 import type { RegistryError } from '../../simulator/xca/types.js';
 import { readRetrieveResponse } from '../helpers/soap-http.js';
+import { timersAre, timersWhen } from '../helpers/virtual-time.js';
 import { capturingLogger } from '../unit/soap/support.js';
 import {
   expectPackImages,
@@ -64,6 +68,7 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
   let who: string;
   let aImages: string;
   const log = capturingLogger();
+  const clock = virtualClock(Date.parse('2025-01-01T00:00:00Z'));
   beforeAll(async () => {
     // 64 x 64 images (about 9 KB each): a community's root part is well inside the first half of its answer.
     t = await startImagingTopology(
@@ -75,6 +80,7 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
       },
       DEADLINE,
       log.logger,
+      clock,
     );
     [A, B] = [t.pack.communities[0]!, t.pack.communities[1]!];
     const [a, b] = [wholeStudyRequest(A, 0), wholeStudyRequest(B, 0)];
@@ -83,7 +89,10 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
     aImages = a.studies[0]!.series[0]!.documents.map((d) => d.documentUniqueId).join(', ');
   });
   afterAll(() => t.stop());
-  afterEach(() => t.faults.reset());
+  afterEach(() => {
+    t.faults.reset();
+    clock.advance(60 * 60_000); // a latency a test moved past ends now, not during the next test
+  });
 
   const fault = (f: FaultBody) => {
     const r = t.faults.add({ name: 'f', gateway: A.name, transaction: 'RAD-75', ...f });
@@ -98,9 +107,17 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
     location: A.homeCommunityId,
   });
   const esc = (s: string) => s.replace(/[.()]/g, '\\$&');
-  /** B's images came back whole and A's error is the only one. */
-  const expectPartial = async (error: RegistryError) => {
-    const raw = await send();
+  /**
+   * B's images came back whole and A's error is the only one. `waiting`: the timers left once B's
+   * root part is in (A's deadline, its latency); time then moves past A's deadline.
+   */
+  const expectPartial = async (error: RegistryError, waiting?: number[]) => {
+    const answer = send();
+    if (waiting) {
+      await timersAre(clock, waiting);
+      clock.advance(DEADLINE);
+    }
+    const raw = await answer;
     expect(raw.complete).toBe(true);
     const { response } = readRetrieveResponse(raw);
     expect(response.status).toBe(ResponseStatus.PartialSuccess);
@@ -109,17 +126,20 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
     await expectPackImages(t.pack, response.documents);
   };
 
-  it.each<[string, FaultBody, string | RegExp]>([
+  it.each<[string, FaultBody, string | RegExp, number[]?]>([
     [
       'latency past the deadline',
       { kind: 'latency', latencyMs: 2_000 },
       `did not answer within ${DEADLINE} ms`,
+      [DEADLINE, 2_000],
     ],
-    ['timeout', { kind: 'timeout' }, `did not answer within ${DEADLINE} ms`],
+    ['timeout', { kind: 'timeout' }, `did not answer within ${DEADLINE} ms`, [DEADLINE]],
     [
       'slow-body too slow for the root part to arrive in time',
-      { kind: 'slow-body', bytesPerSecond: 1_000 },
+      // 50 bytes a second: the root part cannot be in before the test moves past the deadline
+      { kind: 'slow-body', bytesPerSecond: 50 },
       `did not answer within ${DEADLINE} ms`,
+      [DEADLINE],
     ],
     [
       'connection-reset before any byte',
@@ -132,7 +152,7 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
       /closed the connection before answering \(.+\)/,
     ],
     ['http-status 503', { kind: 'http-status', status: 503 }, 'answered HTTP 503 without a SOAP envelope'],
-  ])('%s: PartialSuccess, XDSUnavailableCommunity at A, B served', async (_n, f, context) => {
+  ])('%s: PartialSuccess, XDSUnavailableCommunity at A, B served', async (_n, f, context, waiting) => {
     fault(f);
     const tail = typeof context === 'string' ? context : context.source;
     await expectPartial(
@@ -142,6 +162,7 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
           `^${esc(who)} ${typeof context === 'string' ? esc(tail) : tail} for document\\(s\\) ${esc(aImages)}$`,
         ),
       ),
+      waiting,
     );
   });
 
@@ -179,7 +200,10 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
   it('latency within the deadline, and a fault for ITI-39 only: Success with all four images', async () => {
     fault({ kind: 'latency', latencyMs: 100 });
     t.faults.add({ name: 'g', gateway: A.name, transaction: 'ITI-39', kind: 'timeout' });
-    const raw = await send();
+    const answer = send();
+    await timersAre(clock, [100, DEADLINE]); // B's root part is in; A sleeps out its latency
+    clock.advance(100);
+    const raw = await answer;
     const { response } = readRetrieveResponse(raw);
     expect(response.status).toBe(ResponseStatus.Success);
     expect(response.errors).toEqual([]);
@@ -189,7 +213,14 @@ describe('RAD-75 faults at a responding gateway, through the broker', () => {
 
   it('slow-body after a timely root part: the deadline covers only the root part, so every image arrives', async () => {
     fault({ kind: 'slow-body', bytesPerSecond: 20_000 });
-    const raw = await send();
+    const settled = () => log.lines().filter((l) => l['msg'] === 'community leg settled').length;
+    const before = settled();
+    const answer = send();
+    // Both root parts are in (both legs settled) while A's images still trickle: time moves far
+    // past the deadline, and nothing breaks.
+    await timersWhen(clock, () => settled() === before + 2);
+    clock.advance(DEADLINE * 10);
+    const raw = await answer;
     expect(raw.complete).toBe(true);
     const { response } = readRetrieveResponse(raw);
     expect(response.status).toBe(ResponseStatus.Success);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintLeaf } from '../../simulator/security/pki.js';
+import { fixedClock } from '../../simulator/shared/clock.js';
 import { buildAssertionXml, signAssertion } from '../../simulator/security/xua-issue.js';
 import { WSSE_NS } from '../../simulator/soap/namespaces.js';
 import { parseSoapFault } from '../../simulator/soap/fault.js';
@@ -103,6 +104,29 @@ describe('integration port: valid assertions', () => {
     expect(r.status).toBe(200);
     expect(t.transactions.at(-1)!.legs.map((l) => l.outcome)).toEqual(['answered']);
     expect(t.transactions.at(-1)!.resultCount).toBe(1);
+  });
+});
+
+describe('assertion validity is judged on the topology clock', () => {
+  it('a topology 10 minutes behind admits an assertion issued then, and its gateways accept the broker assertions of that time', async () => {
+    const then = new Date(Math.floor(Date.now() / 1000) * 1000 - 600_000); // within the certificates' validity
+    const behind = await startSecureTopology(certs, 5_000, fixedClock(then.getTime()));
+    try {
+      const envelope = withSecurity(findDocuments(NHS), supplierAssertion(certs, CX, { now: then }), then);
+      const r = await postTls(certs, behind.running.broker.integration!.endpoints['ITI-38'], envelope);
+      if (!('status' in r)) throw new Error(`connection refused: ${r.error}`);
+      const q = readQueryResponse(raw(r.body));
+      // On the system clock the supplier's assertion would be expired at the broker, and the
+      // broker's (NotOnOrAfter then + 5 min) expired at every gateway: legs would be SOAP Faults.
+      expect([r.status, q.response.status, q.response.errors]).toEqual([200, ResponseStatus.Success, []]);
+      expect(behind.transactions.at(-1)!.legs.map((l) => [l.outcome, l.httpStatus])).toEqual([
+        ['answered', 200],
+        ['answered', 200],
+        ['answered', 200],
+      ]);
+    } finally {
+      await behind.running.stop();
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import { startInProcessEnvironment } from '../../simulator/cli/scenario-environm
 import { consoleReport } from '../../simulator/scenario/reporters/console.js';
 import { runScenario } from '../../simulator/scenario/runner.js';
 import { loadScenarioFile, SCENARIO_SUFFIX } from '../../simulator/scenario/scenario-file.js';
+import { stepIdOf } from '../../simulator/scenario/scenario-spec.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { repoDir } from '../helpers/topology.js';
 import { itRef } from '../helpers/reference-tests.js';
@@ -55,6 +56,18 @@ describe('the shipped scenario library', () => {
     const names = files.map((f) => f.slice(0, -SCENARIO_SUFFIX.length));
     expect(names.length).toBeGreaterThanOrEqual(20);
     expect(REQUIRED.filter((n) => !names.includes(n))).toEqual([]);
+  });
+
+  it('asserts what the broker reports, never a wall-clock time (maxResponseMs)', async () => {
+    const timed: string[] = [];
+    for (const file of files) {
+      const loaded = await loadScenarioFile(path.join(dir, file));
+      if (!loaded.ok) throw new Error(`${file}:\n  ${loaded.problems.join('\n  ')}`);
+      for (const step of loaded.scenario.steps)
+        if ((step.kind === 'query' || step.kind === 'retrieve') && step.expect.maxResponseMs !== undefined)
+          timed.push(`${file}: ${stepIdOf(step, loaded.scenario.steps.indexOf(step))}`);
+    }
+    expect(timed).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fanOut } from '../../../simulator/broker/fan-out.js';
-import { systemClock } from '../../../simulator/shared/clock.js';
+import { virtualClock } from '../../../simulator/shared/clock.js';
 
 describe('fanOut', () => {
   it('starts every leg before any finishes and keeps target order', async () => {
@@ -15,7 +15,7 @@ describe('fanOut', () => {
         await gate; // resolves only once all three legs have started: a sequential fan-out would hang
         return t.toUpperCase();
       },
-      { deadlineMs: 5_000, clock: systemClock },
+      { deadlineMs: 5_000, clock: virtualClock() },
     );
     const r = await p;
     expect(started).toEqual(['a', 'b', 'c']);
@@ -23,7 +23,8 @@ describe('fanOut', () => {
   });
 
   it('aborts a leg at its deadline and marks it timed out, without affecting the others', async () => {
-    const r = await fanOut(
+    const clock = virtualClock(1_000);
+    const p = fanOut(
       ['slow', 'fast'],
       (t, signal) =>
         t === 'fast'
@@ -31,17 +32,54 @@ describe('fanOut', () => {
           : new Promise<string>((_, reject) =>
               signal.addEventListener('abort', () => reject(signal.reason as Error)),
             ),
-      { deadlineMs: 50, clock: systemClock },
+      { deadlineMs: 50, clock },
     );
-    expect(r[0]).toMatchObject({ ok: false, timedOut: true });
-    expect(r[1]).toMatchObject({ ok: true, value: 'ok' });
+    await new Promise((r) => setImmediate(r)); // the fast leg settles: only the slow one's deadline is left
+    expect(clock.pending()).toBe(1);
+    clock.advance(49);
+    await new Promise((r) => setImmediate(r));
+    expect(clock.pending()).toBe(1);
+    clock.advance(1);
+    const r = await p;
+    expect(r).toEqual([
+      {
+        ok: false,
+        error: expect.objectContaining({ name: 'TimeoutError' }) as unknown,
+        timedOut: true,
+        startedAt: 1_000,
+        durationMs: 50,
+      },
+      { ok: true, value: 'ok', startedAt: 1_000, durationMs: 0 },
+    ]);
+  });
+
+  it("drops every leg's deadline timer once the leg settles (none left to fire later)", async () => {
+    const clock = virtualClock();
+    const r = await fanOut(['a', 'b'], (t) => Promise.resolve(t), { deadlineMs: 1_000, clock });
+    expect(r.map((s) => s.ok)).toEqual([true, true]);
+    expect(clock.pending()).toBe(0);
   });
 
   it('reports a thrown error as not timed out', async () => {
-    const r = await fanOut(['x'], () => Promise.reject(new Error('boom')), {
-      deadlineMs: 1_000,
-      clock: systemClock,
-    });
-    expect(r[0]).toMatchObject({ ok: false, timedOut: false });
+    const clock = virtualClock();
+    const r = await fanOut(['x'], () => Promise.reject(new Error('boom')), { deadlineMs: 1_000, clock });
+    expect(r).toEqual([
+      { ok: false, error: new Error('boom'), timedOut: false, startedAt: 0, durationMs: 0 },
+    ]);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('a parent abort ends every leg, not marked as timed out', async () => {
+    const clock = virtualClock();
+    const parent = new AbortController();
+    const p = fanOut(
+      ['a', 'b'],
+      (_t, signal) =>
+        new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(new Error('gone')))),
+      { deadlineMs: 1_000, clock, parent: parent.signal },
+    );
+    parent.abort();
+    expect((await p).map((s) => (s.ok ? 'ok' : s.timedOut))).toEqual([false, false]);
+    expect(clock.pending()).toBe(0);
   });
 });

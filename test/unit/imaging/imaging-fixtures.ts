@@ -13,6 +13,7 @@ import { generateDataPack, type GenerateOptions } from '../../../simulator/data-
 import { loadDataPack } from '../../../simulator/data-pack/loader.js';
 import type { CommunityData, DataPack } from '../../../simulator/data-pack/pack-format.js';
 import { startInProcess, type RunningTopology } from '../../../simulator/runtime/in-process.js';
+import type { DeadlineClock } from '../../../simulator/shared/clock.js';
 import { silentLogger, type Logger } from '../../../simulator/shared/logger.js';
 import { buildSoapEnvelope } from '../../../simulator/soap/envelope.js';
 import { parseXml, type Element } from '../../../simulator/soap/xml.js';
@@ -41,6 +42,7 @@ export async function startImagingTopology(
   opts: Omit<GenerateOptions, 'outDir'>,
   deadlineMs = 5_000,
   logger: Logger = silentLogger(),
+  clock?: DeadlineClock,
 ): Promise<ImagingTopology> {
   const dir = await mkdtemp(join(tmpdir(), 'nir-sim-imaging-'));
   await generateDataPack({ ...opts, outDir: dir });
@@ -54,7 +56,7 @@ export async function startImagingTopology(
       dataPackDir: dir,
       communities: pack.communities.map((store) => ({ kind: 'simulated' as const, store, port: 0 })),
     },
-    { logger, faults },
+    { logger, faults, ...(clock ? { clock } : {}) },
   );
   const transactions: TransactionEvent[] = [];
   running.events.on('transaction', (e) => transactions.push(e));

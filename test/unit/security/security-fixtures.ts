@@ -32,6 +32,7 @@ import { loadDataPack } from '../../../simulator/data-pack/loader.js';
 import type { DataPack } from '../../../simulator/data-pack/pack-format.js';
 import { FaultStore } from '../../../simulator/faults/fault-store.js';
 import { startInProcess, type RunningTopology } from '../../../simulator/runtime/in-process.js';
+import type { DeadlineClock } from '../../../simulator/shared/clock.js';
 import {
   buildAssertionXml,
   signAssertion,
@@ -240,8 +241,15 @@ export interface SecureTopology {
   lines: Record<string, unknown>[];
 }
 
-/** Start the default pack's communities on port 0 with security on, over `certs` (CRLs polled every 100 ms). */
-export async function startSecureTopology(certs: CertDir, deadlineMs = 5_000): Promise<SecureTopology> {
+/**
+ * Start the default pack's communities on port 0 with security on, over `certs` (CRLs polled every
+ * 100 ms); broker and gateways on `clock` (default the system clock).
+ */
+export async function startSecureTopology(
+  certs: CertDir,
+  deadlineMs = 5_000,
+  clock?: DeadlineClock,
+): Promise<SecureTopology> {
   const pack = await loadDataPack(defaultPackDir);
   const faults = new FaultStore(1, () => pack.communities.map((c) => c.name));
   const { logger, lines } = recordingLogger('debug');
@@ -254,7 +262,7 @@ export async function startSecureTopology(certs: CertDir, deadlineMs = 5_000): P
       communities: pack.communities.map((store) => ({ kind: 'simulated' as const, store, port: 0 })),
       security: { certsDir: certs.dir, crlPollMs: 100 },
     },
-    { logger, faults },
+    { logger, faults, ...(clock ? { clock } : {}) },
   );
   const transactions: TransactionEvent[] = [];
   const faultEvents: FaultEvent[] = [];
