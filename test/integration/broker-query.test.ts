@@ -220,7 +220,7 @@ describe('ITI-38 with communities that fail', () => {
         {
           errorCode: 'XDSUnavailableCommunity',
           codeContext:
-            'community urn:oid:2.25.143717819127266221728204988935439350416.99.2 (hung-network) did not answer within 1000 ms',
+            'community urn:oid:2.25.143717819127266221728204988935439350416.99.2 (hung-network) did not answer within 300 ms',
           severity: E,
           location: 'urn:oid:2.25.143717819127266221728204988935439350416.99.2',
         },

@@ -155,7 +155,7 @@ describe('ITI-39 through the broker', () => {
       },
       {
         errorCode: 'XDSUnavailableCommunity',
-        codeContext: `community ${HUNG} (hung-network) did not answer within 1000 ms for document(s) 1.2.3.4.5.8`,
+        codeContext: `community ${HUNG} (hung-network) did not answer within 300 ms for document(s) 1.2.3.4.5.8`,
         severity: E,
         location: HUNG,
       },

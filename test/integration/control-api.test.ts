@@ -196,10 +196,10 @@ describe('control API', () => {
 
     const added = await call(api, 'POST', '/faults', bodies[0]);
     expect([added.status, added.json]).toEqual([201, JSON.parse(stored)]);
-    const answer = post(running.broker.endpoints['ITI-38'], query);
+    const pending = post(running.broker.endpoints['ITI-38'], query);
     await timersAre(clock, [DEADLINE_MS]); // the others answered; only the hung community's deadline is left
     clock.advance(DEADLINE_MS);
-    const { response } = readQueryResponse(await answer);
+    const { response } = readQueryResponse(await pending);
     expect(response.status).toBe(ResponseStatus.PartialSuccess);
     expect(response.errors).toEqual([
       {
