@@ -74,7 +74,10 @@ export function transactionAuditEvents(
     );
   switch (tx.transaction) {
     case 'ITI-38': {
-      const fixed = [...common(tx, cfg), ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml)] : [])];
+      const fixed = [
+        ...common(tx, cfg),
+        ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml, tx.storedQuery)] : []),
+      ];
       if (tx.patient !== undefined || tx.patientId !== undefined)
         return queryPatients(tx).flatMap((p) => events(p, fixed, []));
       return returnedByPatient(tx, patientOf, fallback).flatMap(([p, entities]) =>

@@ -211,12 +211,16 @@ export function endpointEntity(
 /**
  * The query entity of ITI-38 (DICOM PS3.15 A.5.3 Query; BALP query: type 2, role 24, the request
  * base64-encoded): the AdhocQueryRequest as received (its first MAX_AUDIT_QUERY characters, with a
- * `truncated` detail giving the full length and SHA-256 when longer), identified by its stored-query id.
+ * `truncated` detail giving the full length and SHA-256 when longer), identified by its stored-query
+ * id, with its home (TransactionEvent `storedQuery`, as the broker decoded it).
  */
-export function queryEntity(queryXml: string): AuditEventEntity {
+export function queryEntity(
+  queryXml: string,
+  storedQuery: { id: string; home?: string } | undefined,
+): AuditEventEntity {
   const kept = boundQuery(queryXml);
-  const queryId = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\sid="([^"]+)"/.exec(kept.xml)?.[1];
-  const home = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\shome="([^"]+)"/.exec(kept.xml)?.[1];
+  const queryId = storedQuery?.id;
+  const home = storedQuery?.home;
   return {
     ...(queryId !== undefined ? { what: { identifier: { value: queryId } } } : {}),
     type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),

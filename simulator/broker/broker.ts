@@ -199,6 +199,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
         {
           ...event,
           queryXml: serialize(sreq.body),
+          storedQuery: { id: req.queryId, ...(req.home ? { home: req.home } : {}) },
           returnedDocuments: returnedDocuments(response.objects),
           returnedObjectRefs: returnedObjectRefs(response.objects),
         },

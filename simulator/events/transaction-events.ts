@@ -74,6 +74,11 @@ export interface TransactionEvent {
   remoteAddress?: string;
   /** ITI-38: the query:AdhocQueryRequest element as received (audit: the query entity, BALP). */
   queryXml?: string;
+  /**
+   * ITI-38: the stored query asked, as decoded: rim:AdhocQuery/@id (the stored-query UUID, ITI TF-2
+   * 3.18.4.1.2.3.7) and its @home when non-empty (audit: the query entity's identifier and home).
+   */
+  storedQuery?: { id: string; home?: string };
   /** ITI-38: the DocumentEntries returned (ids only), for linking later retrieves to a patient. */
   returnedDocuments?: ReturnedDocument[];
   /** ITI-38 answered with ObjectRefs (returnType ObjectRef): their entryUUIDs and homes. */

@@ -13,7 +13,7 @@ import { findDocumentsEnvelope } from '../../simulator/cli/example-request.js';
 import type { AuditRecorder, BrokerRecord } from '../../simulator/events/transaction-events.js';
 import { systemClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
-import { ErrorCode, ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
+import { ErrorCode, ErrorSeverity, ResponseStatus, StoredQueryId } from '../../simulator/xca/constants.js';
 import { readFault, readQueryResponse, type RawResponse } from '../helpers/soap-http.js';
 
 const PATIENT = '9995649284';
@@ -155,6 +155,7 @@ describe('the broker records before it answers', () => {
       resultCount: 0,
       legs: [],
       endpoint: base + BrokerPath.iti38,
+      storedQuery: { id: StoredQueryId.FindDocuments },
       returnedDocuments: [],
       returnedObjectRefs: [],
       responseXml: r.body.toString('utf8'),

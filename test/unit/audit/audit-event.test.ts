@@ -84,6 +84,7 @@ function query(over: Partial<TransactionEvent> = {}): TransactionEvent {
     remoteAddress: '127.0.0.1',
     queryXml:
       '<query:AdhocQueryRequest xmlns:query="q"><rim:AdhocQuery xmlns:rim="r" id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"/></query:AdhocQueryRequest>',
+    storedQuery: { id: 'urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d' },
     ...over,
   };
 }

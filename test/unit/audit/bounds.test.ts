@@ -34,7 +34,14 @@ describe('bounded AuditEvents', () => {
     const queryXml = `<query:AdhocQueryRequest><rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d" home="urn:oid:1.2.3">${'<x/>'.repeat(50_000)}</rim:AdhocQuery></query:AdhocQueryRequest>`;
     const messageId = `urn:uuid:${'b'.repeat(5000)}`;
     const [e, more] = transactionAuditEvents(
-      { ...base, transaction: 'ITI-38', patient: '9995649284', messageId, queryXml },
+      {
+        ...base,
+        transaction: 'ITI-38',
+        patient: '9995649284',
+        messageId,
+        queryXml,
+        storedQuery: { id: 'urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d', home: 'urn:oid:1.2.3' },
+      },
       cfg,
     );
     expect(more).toBeUndefined();
