@@ -17,6 +17,7 @@ import {
   type SoapRequest,
   type SoapResponse,
 } from '../soap/server.js';
+import type { Clock } from '../shared/clock.js';
 import { newUrnUuid } from '../shared/ids.js';
 import { serialize } from '../soap/xml.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
@@ -136,13 +137,10 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
     });
     return sent;
   };
-  /** The SOAP endpoint's and admission's fault report for `transaction` at `path`. */
+  /** Records the faults the SOAP endpoint and admission answer at `path` as FaultEvents. */
   const faultRecorder = (transaction: Transaction, path: string) => {
-    return async (
-      report: Pick<SoapFaultReport, 'fault' | 'httpStatus' | 'envelope'>,
-      req: Request,
-      res: Response,
-    ): Promise<void> => {
+    return async (report: SoapFaultReport, req: Request, res: Response): Promise<void> => {
+      if (!bc.recorder) return;
       const arrived: unknown = res.locals[RECEIVED_AT];
       const startedAt = typeof arrived === 'number' ? arrived : bc.clock.now();
       await record({
@@ -273,7 +271,7 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
 const RECEIVED_AT = 'brokerReceivedAt';
 
 /** Note when the request arrived, before its body is read: a FaultEvent's `startedAt`. */
-function noteArrival(clock: { now(): number }): RequestHandler {
+function noteArrival(clock: Clock): RequestHandler {
   return (_req, res, next) => {
     res.locals[RECEIVED_AT] = clock.now();
     next();
