@@ -6,6 +6,7 @@ import importX from 'eslint-plugin-import-x';
 const mod = (name) => `./simulator/${name}`;
 const all = [
   'shared',
+  'events',
   'soap',
   'xca',
   'security',
@@ -23,19 +24,21 @@ const all = [
 /** docs/architecture.md "Import boundaries": what each module may import. */
 const allowed = {
   shared: [],
+  // Types only: the broker's records (TransactionEvent, FaultEvent) and the AuditRecorder.
+  events: ['xca'],
   soap: ['shared'],
   xca: ['shared', 'soap'],
   security: ['shared', 'soap'],
-  audit: ['shared', 'xca'],
+  audit: ['shared', 'xca', 'events'],
   faults: ['shared', 'xca', 'soap'],
   'data-pack': ['shared', 'xca'],
   gateway: ['shared', 'soap', 'xca', 'security', 'audit', 'faults', 'data-pack', 'control'],
-  broker: ['shared', 'soap', 'xca', 'security', 'audit', 'control'],
+  broker: ['shared', 'soap', 'xca', 'security', 'audit', 'events'],
   // The simulated PARS service and the audit wiring (sinks, durable queue) that runs beside the broker.
-  pars: ['shared', 'xca', 'audit', 'faults', 'control'],
-  runtime: ['shared', 'gateway', 'broker', 'security', 'faults', 'control', 'pars'],
+  pars: ['shared', 'xca', 'audit', 'faults', 'control', 'events'],
+  runtime: ['shared', 'gateway', 'broker', 'security', 'faults', 'control', 'pars', 'events'],
   scenario: ['shared', 'xca', 'faults', 'runtime', 'soap'],
-  control: ['shared', 'faults', 'xca'],
+  control: ['shared', 'faults', 'xca', 'events'],
   cli: all,
 };
 const zones = Object.entries(allowed).flatMap(([target, ok]) =>

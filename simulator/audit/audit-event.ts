@@ -18,7 +18,12 @@ import type { AuditEvent, AuditEventEntity } from 'fhir/r4.js';
 import { NHS_NUMBER_OID, type Transaction } from '../xca/constants.js';
 import { isValidNhsNumber } from '../xca/nhs-number.js';
 import type { ActionCodeMap } from './action-codes.js';
-import type { AuditedFault, AuditedRelayedPatient, AuditedStudy, AuditedTransaction } from './audit-input.js';
+import type {
+  FaultEvent,
+  RelayedPatient,
+  RequestedStudy,
+  TransactionEvent,
+} from '../events/transaction-events.js';
 import { AuditSystem, EventIdFor, IheEventType, ObjectRole } from './codes.js';
 import { boundStrings, withinEventBound } from './bounds.js';
 import {
@@ -57,7 +62,7 @@ export type PatientOfDocument = (documentOrStudyUid: string) => string | undefin
  * `patientOf` for those the request does not place.
  */
 export function transactionAuditEvents(
-  tx: AuditedTransaction,
+  tx: TransactionEvent,
   cfg: AuditEventConfig,
   patientOf: PatientOfDocument = () => undefined,
 ): AuditEvent[] {
@@ -69,7 +74,10 @@ export function transactionAuditEvents(
     );
   switch (tx.transaction) {
     case 'ITI-38': {
-      const fixed = [...common(tx, cfg), ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml)] : [])];
+      const fixed = [
+        ...common(tx, cfg),
+        ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml, tx.storedQuery)] : []),
+      ];
       if (tx.patient !== undefined || tx.patientId !== undefined)
         return queryPatients(tx).flatMap((p) => events(p, fixed, []));
       return returnedByPatient(tx, patientOf, fallback).flatMap(([p, entities]) =>
@@ -98,8 +106,8 @@ export function transactionAuditEvents(
  * sent, as the CX `<Patient ID>^^^<Issuer of Patient ID>` (the patient entity of an invalid id).
  */
 export function relayedPatientAuditEvents(
-  tx: AuditedTransaction,
-  patients: readonly AuditedRelayedPatient[],
+  tx: TransactionEvent,
+  patients: readonly RelayedPatient[],
   alreadyNamed: ReadonlySet<string>,
   cfg: AuditEventConfig,
 ): AuditEvent[] {
@@ -118,13 +126,13 @@ export function relayedPatientAuditEvents(
 }
 
 /** The NHS number a relayed Patient ID is, when it is one (see {@link relayedPatientAuditEvents}). */
-export function relayedNhsNumber(p: AuditedRelayedPatient): string | undefined {
+export function relayedNhsNumber(p: RelayedPatient): string | undefined {
   const issuer = p.issuerOfPatientId?.trim();
   if (issuer !== undefined && issuer !== NHS_NUMBER_OID) return undefined;
   return validNhs(p.patientId);
 }
 
-function relayedPatientRef(p: AuditedRelayedPatient): { nhsNumber: string } | { rawId: string } {
+function relayedPatientRef(p: RelayedPatient): { nhsNumber: string } | { rawId: string } {
   const nhs = relayedNhsNumber(p);
   if (nhs !== undefined) return { nhsNumber: nhs };
   return {
@@ -147,7 +155,7 @@ export function namedPatients(events: readonly AuditEvent[]): Set<string> {
 }
 
 /** The AuditEvent of a request answered with a SOAP Fault (outcome 8, or 12 for env:Receiver). */
-export function faultAuditEvent(f: AuditedFault, cfg: AuditEventConfig): AuditEvent {
+export function faultAuditEvent(f: FaultEvent, cfg: AuditEventConfig): AuditEvent {
   return boundStrings(
     baseEvent(f, cfg, faultOutcome(f), [
       ...(f.messageId !== undefined ? [transactionEntity(f.messageId)] : []),
@@ -159,7 +167,7 @@ export function faultAuditEvent(f: AuditedFault, cfg: AuditEventConfig): AuditEv
 /** A patient as the events name it: an NHS number, an id that is not one, or nobody. */
 type PatientRef = { nhsNumber: string } | { rawId: string } | undefined;
 
-function queryPatients(tx: AuditedTransaction): PatientRef[] {
+function queryPatients(tx: TransactionEvent): PatientRef[] {
   if (tx.patient !== undefined) return [{ nhsNumber: tx.patient }];
   return [{ rawId: tx.patientId! }];
 }
@@ -172,7 +180,7 @@ function queryPatients(tx: AuditedTransaction): PatientRef[] {
  * revealed the patient.
  */
 function returnedByPatient(
-  tx: AuditedTransaction,
+  tx: TransactionEvent,
   patientOf: PatientOfDocument,
   fallback: string | undefined,
 ): [PatientRef, AuditEventEntity[]][] {
@@ -205,7 +213,7 @@ function byPatient<T>(items: readonly T[], patient: (t: T) => string | undefined
   return [...groups].map(([p, list]) => [p === undefined ? undefined : { nhsNumber: p }, list]);
 }
 
-function firstKnown(s: AuditedStudy, patientOf: PatientOfDocument): string | undefined {
+function firstKnown(s: RequestedStudy, patientOf: PatientOfDocument): string | undefined {
   for (const id of [s.studyInstanceUid, ...s.documentUniqueIds]) {
     const p = patientOf(id);
     if (p !== undefined) return p;
@@ -222,7 +230,7 @@ function patientEntities(p: PatientRef): AuditEventEntity[] {
   return p === undefined ? [] : [patientEntity(p)];
 }
 
-function common(tx: AuditedTransaction, cfg: AuditEventConfig): AuditEventEntity[] {
+function common(tx: TransactionEvent, cfg: AuditEventConfig): AuditEventEntity[] {
   return [
     ...(tx.messageId !== undefined ? [transactionEntity(tx.messageId)] : []),
     endpointEntity(tx.transaction, tx.endpoint, cfg.productId),
@@ -232,7 +240,7 @@ function common(tx: AuditedTransaction, cfg: AuditEventConfig): AuditEventEntity
 /** The fields every event has: id, type, subtype, action, period, recorded, outcome, agents, source. */
 function baseEvent(
   e: Pick<
-    AuditedTransaction,
+    TransactionEvent,
     'transaction' | 'startedAt' | 'durationMs' | 'requester' | 'consumerId' | 'remoteAddress' | 'endpoint'
   >,
   cfg: AuditEventConfig,

@@ -1,15 +1,20 @@
 /**
- * The audit listener (docs/architecture.md "Audit pipeline": the broker emits 'transaction', the
- * audit listener builds AuditEvents for the sinks): turns each answered transaction or SOAP Fault
- * into AuditEvents and writes them to every sink, synchronously. Synchronous on purpose: the broker
- * emits before it answers, so the NDJSON line and the queue entry exist before the answer leaves,
- * with no await plumbing in the broker. If a sink cannot write (disk full, directory gone) the
- * error reaches the broker, which answers env:Receiver: no answer without its audit record (fail
- * closed).
+ * The audit trail (docs/architecture.md "Audit pipeline"): the broker's AuditRecorder for PARS. It
+ * turns each record (an answered transaction, a SOAP Fault, the patients a RAD-75's parts named)
+ * into AuditEvents and writes them to every sink, synchronously, so the NDJSON line and the queue
+ * entry exist when `record` resolves, and the broker awaits that before it answers. If a sink cannot
+ * write (disk full, directory gone) `record` rejects and the broker answers env:Receiver: no answer
+ * without its audit record (fail closed).
  */
 import type { AuditEvent } from 'fhir/r4.js';
 import { NIR_ACTION_CODES } from './action-codes.js';
-import type { AuditedFault, AuditedRelayedPatient, AuditedTransaction } from './audit-input.js';
+import type {
+  AuditRecorder,
+  BrokerRecord,
+  FaultEvent,
+  RelayedPatient,
+  TransactionEvent,
+} from '../events/transaction-events.js';
 import {
   faultAuditEvent,
   namedPatients,
@@ -36,7 +41,7 @@ const PENDING_RELAYS = 10_000;
 export const DEFAULT_OBSERVER = { id: 'nir-sim', display: 'NIR broker (nir-sim sandbox)' } as const;
 
 /** Records AuditEvents for transactions and faults into its sinks. */
-export class AuditTrail {
+export class AuditTrail implements AuditRecorder {
   private readonly cfg: AuditEventConfig;
   private readonly index = new DocumentPatientIndex();
   /** RAD-75 transaction id -> the patient keys its first events named (audit-event.ts patientKey). */
@@ -52,8 +57,32 @@ export class AuditTrail {
     };
   }
 
+  /**
+   * Audit one broker record (AuditRecorder): {@link recordTransaction}, {@link recordFault} or
+   * {@link recordRelayedPatients}. Resolves once the events are written; rejects when a sink could
+   * not write or the trail is closed.
+   */
+  record(r: BrokerRecord): Promise<void> {
+    try {
+      switch (r.kind) {
+        case 'transaction':
+          this.recordTransaction(r.event);
+          break;
+        case 'fault':
+          this.recordFault(r.event);
+          break;
+        case 'relayed-patients':
+          this.recordRelayedPatients(r.event.transaction, r.event.patients);
+          break;
+      }
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   /** Audit one answered transaction; returns the events written (one per patient). */
-  recordTransaction(tx: AuditedTransaction): AuditEvent[] {
+  recordTransaction(tx: TransactionEvent): AuditEvent[] {
     const fallback = tx.patient;
     if (tx.returnedDocuments)
       this.index.learn(
@@ -80,7 +109,7 @@ export class AuditTrail {
    * (relayedPatientAuditEvents), and the study -> NHS number links learnt for later retrieves.
    * Returns the events written (none when every patient was already named).
    */
-  recordRelayedPatients(tx: AuditedTransaction, patients: readonly AuditedRelayedPatient[]): AuditEvent[] {
+  recordRelayedPatients(tx: TransactionEvent, patients: readonly RelayedPatient[]): AuditEvent[] {
     const named = (tx.id !== undefined ? this.relaying.get(tx.id) : undefined) ?? new Set<string>();
     if (tx.id !== undefined) this.relaying.delete(tx.id);
     for (const p of patients) {
@@ -93,7 +122,7 @@ export class AuditTrail {
   }
 
   /** Audit a request answered with a SOAP Fault; returns the event written. */
-  recordFault(f: AuditedFault): AuditEvent {
+  recordFault(f: FaultEvent): AuditEvent {
     const event = faultAuditEvent(f, this.cfg);
     this.write([event]);
     return event;

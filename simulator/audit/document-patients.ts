@@ -4,7 +4,7 @@
  * shows in that patient's Patient Access Report. Bounded (least recently learnt go first) and in
  * memory only: after a restart, retrieves of documents not queried since carry no patient.
  */
-import type { AuditedDocument } from './audit-input.js';
+import type { ReturnedDocument } from '../events/transaction-events.js';
 
 /** documentUniqueId (and Study Instance UID) -> NHS number, at most `capacity` entries. */
 export class DocumentPatientIndex {
@@ -17,7 +17,7 @@ export class DocumentPatientIndex {
    * Study Instance UID, for RAD-75, which names studies and SOP instances, never patients).
    * Documents without a patient are skipped.
    */
-  learn(documents: readonly AuditedDocument[]): void {
+  learn(documents: readonly ReturnedDocument[]): void {
     for (const d of documents) {
       if (d.patient === undefined) continue;
       this.set(d.documentUniqueId, d.patient);

@@ -13,12 +13,12 @@ import type {
 } from 'fhir/r4.js';
 import type { Transaction } from '../xca/constants.js';
 import type {
-  AuditRequester,
-  AuditedCode,
-  AuditedDocument,
-  AuditedObjectRef,
-  AuditedStudy,
-} from './audit-input.js';
+  RequesterIdentity,
+  CodedValue,
+  ReturnedDocument,
+  ReturnedObjectRef,
+  RequestedStudy,
+} from '../events/transaction-events.js';
 import {
   AuditEntityType,
   AuditSystem,
@@ -49,7 +49,7 @@ export function coding(system: string, c: AuditCode): Coding {
 const KNOWN_OIDS: Record<string, string> = { '2.16.840.1.113883.6.96': 'http://snomed.info/sct' };
 
 /** An XUA CE as a CodeableConcept (codeSystem OIDs become `urn:oid:`, SNOMED CT its URI). */
-function concept(c: AuditedCode): CodeableConcept {
+function concept(c: CodedValue): CodeableConcept {
   const system =
     c.codeSystem === undefined ? undefined : (KNOWN_OIDS[c.codeSystem] ?? `urn:oid:${c.codeSystem}`);
   return {
@@ -66,7 +66,7 @@ function organisationIdentifier(id: string): { system?: string; value: string } 
   return { value: id };
 }
 
-function assuranceExtension(assurance: AuditRequester['assurance']): AuditEventAgent['extension'] {
+function assuranceExtension(assurance: RequesterIdentity['assurance']): AuditEventAgent['extension'] {
   return [{ url: AuditSystem.identityAssurance, valueCode: assurance }];
 }
 
@@ -77,11 +77,11 @@ function assuranceExtension(assurance: AuditRequester['assurance']): AuditEventA
  * the security layer validates XUA); an absent identity is written as such, never invented.
  */
 export function requesterAgents(
-  requester: AuditRequester | undefined,
+  requester: RequesterIdentity | undefined,
   consumerId: string | undefined,
   remoteAddress: string | undefined,
 ): AuditEventAgent[] {
-  const r: AuditRequester = requester ?? {
+  const r: RequesterIdentity = requester ?? {
     assurance: consumerId !== undefined ? 'unverified' : 'unknown',
     ...(consumerId !== undefined
       ? { callingSystem: { id: consumerId, source: 'x-nir-consumer-header' } }
@@ -211,12 +211,16 @@ export function endpointEntity(
 /**
  * The query entity of ITI-38 (DICOM PS3.15 A.5.3 Query; BALP query: type 2, role 24, the request
  * base64-encoded): the AdhocQueryRequest as received (its first MAX_AUDIT_QUERY characters, with a
- * `truncated` detail giving the full length and SHA-256 when longer), identified by its stored-query id.
+ * `truncated` detail giving the full length and SHA-256 when longer), identified by its stored-query
+ * id, with its home (TransactionEvent `storedQuery`, as the broker decoded it).
  */
-export function queryEntity(queryXml: string): AuditEventEntity {
+export function queryEntity(
+  queryXml: string,
+  storedQuery: { id: string; home?: string } | undefined,
+): AuditEventEntity {
   const kept = boundQuery(queryXml);
-  const queryId = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\sid="([^"]+)"/.exec(kept.xml)?.[1];
-  const home = /<(?:[\w.-]+:)?AdhocQuery\b[^>]*\shome="([^"]+)"/.exec(kept.xml)?.[1];
+  const queryId = storedQuery?.id;
+  const home = storedQuery?.home;
   return {
     ...(queryId !== undefined ? { what: { identifier: { value: queryId } } } : {}),
     type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
@@ -231,7 +235,7 @@ export function queryEntity(queryXml: string): AuditEventEntity {
 }
 
 /** A document entity (ITI-39: DICOM Export object; type 2, role 3 Report) with its repository and home. */
-export function documentEntity(d: AuditedDocument): AuditEventEntity {
+export function documentEntity(d: ReturnedDocument): AuditEventEntity {
   return {
     what: { identifier: { value: d.documentUniqueId } },
     type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
@@ -252,7 +256,7 @@ export function documentEntity(d: AuditedDocument): AuditEventEntity {
  * answer named only by its entryUUID (identifier system `urn:ietf:rfc:3986`) and home; type 2,
  * role 3 Report, like a document.
  */
-export function objectRefEntity(r: AuditedObjectRef): AuditEventEntity {
+export function objectRefEntity(r: ReturnedObjectRef): AuditEventEntity {
   return {
     what: { identifier: { system: AuditSystem.uri, value: r.entryUuid } },
     type: coding(AuditSystem.auditEntityType, AuditEntityType.SystemObject),
@@ -268,7 +272,7 @@ export function objectRefEntity(r: AuditedObjectRef): AuditEventEntity {
  * A study entity (RAD-75: DICOM PS3.15 A.5.3.6, id type 110180 Study Instance UID; type 2, role 3)
  * with its Series Instance UIDs, SOP Instance UIDs (DocumentUniqueIds), repository and home.
  */
-export function studyEntity(s: AuditedStudy): AuditEventEntity {
+export function studyEntity(s: RequestedStudy): AuditEventEntity {
   return {
     what: {
       identifier: {

@@ -11,7 +11,7 @@
  */
 import { ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import type { RegistryError } from '../xca/types.js';
-import type { AuditedFault, AuditedTransaction } from './audit-input.js';
+import type { FaultEvent, TransactionEvent } from '../events/transaction-events.js';
 import { AuditEventOutcome } from './codes.js';
 
 /** An outcome code with its human text. */
@@ -28,7 +28,7 @@ const STATUS_NAME: Record<string, string> = {
 };
 
 /** The outcome of an answered transaction, from its consolidated status, errors and legs. */
-export function transactionOutcome(tx: Pick<AuditedTransaction, 'status' | 'errors' | 'legs'>): Outcome {
+export function transactionOutcome(tx: Pick<TransactionEvent, 'status' | 'errors' | 'legs'>): Outcome {
   const name = STATUS_NAME[tx.status] ?? tx.status;
   const description = tx.errors.length === 0 ? name : `${name}: ${tx.errors.map(errorText).join('; ')}`;
   switch (tx.status) {
@@ -47,7 +47,7 @@ export function transactionOutcome(tx: Pick<AuditedTransaction, 'status' | 'erro
 }
 
 /** The outcome of a request answered with a SOAP Fault. */
-export function faultOutcome(f: Pick<AuditedFault, 'code' | 'subcode' | 'reason' | 'httpStatus'>): Outcome {
+export function faultOutcome(f: Pick<FaultEvent, 'code' | 'subcode' | 'reason' | 'httpStatus'>): Outcome {
   const code = f.code ?? (f.httpStatus >= 500 ? 'Receiver' : 'Sender');
   const sub = f.subcode !== undefined ? ` (${f.subcode})` : '';
   const reason = f.reason !== undefined ? `: ${f.reason}` : '';

@@ -7,17 +7,19 @@
  * no handler runs before xua-enforcement.ts admits the request.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { BrokerRecord, TransactionEvent } from '../events/transaction-events.js';
 import { WSSE_NS } from '../soap/namespaces.js';
+import { faultHttpResponse } from '../soap/fault.js';
 import {
   createSoapEndpoint,
-  requestEnvelopeOf,
   responseEnvelope,
+  type SoapFaultReport,
   type SoapRequest,
   type SoapResponse,
 } from '../soap/server.js';
+import type { Clock } from '../shared/clock.js';
 import { newUrnUuid } from '../shared/ids.js';
 import { serialize } from '../soap/xml.js';
-import type { FaultEvent, TransactionEvent } from '../control/events.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { SoapAction, Transaction } from '../xca/constants.js';
@@ -39,6 +41,7 @@ import {
   requesterFromRequest,
   returnedDocuments,
   returnedObjectRefs,
+  type HttpFacts,
 } from './transaction-record.js';
 import { admit, type BrokerSecurity } from './xua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
@@ -64,12 +67,6 @@ export interface BrokerAppOptions {
   context: BrokerContext;
   /** Largest request accepted, bytes. */
   maxBodyBytes: number;
-  /**
-   * Called for each consumer request answered with a SOAP Fault, synchronously, before the fault
-   * is written (so an audit record exists before the answer). Default: emit `fault` on
-   * `context.events`. A throw is logged, never turned into another answer.
-   */
-  onFault?: (event: FaultEvent) => void;
   /** Enforce mTLS + XUA on every request (the integration port); absent on the open sandbox port. */
   security?: BrokerSecurity;
   /** Make every community leg carry a broker-signed XUA assertion (when the communities require one). */
@@ -81,229 +78,211 @@ export interface BrokerAppOptions {
   imagingIdleTimeoutMs?: number;
 }
 
-/** The broker's express app (sandbox port). */
+/**
+ * The broker's express app (sandbox port). Every POST is recorded through `context.recorder`
+ * before its answer's first byte is written (docs/architecture.md "Audit pipeline"): a
+ * TransactionEvent built by the handler, or a FaultEvent for a SOAP Fault (reported by the SOAP
+ * endpoint's `onFault`, or by admission control when it refuses the request). A recorder that
+ * rejects turns an answer into env:Receiver (no answer without its record); a fault is sent anyway.
+ */
 export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   const bc = opts.context;
   const app = express();
   app.disable('x-powered-by');
   let seq = 0;
   const understoodHeaders = [{ ns: WSSE_NS, local: 'Security' }];
-  const requestContext = (sreq: SoapRequest): RequestContext => {
+  /** What the SOAP layer and admission know of the request, read once. */
+  const requestContext = (
+    sreq: SoapRequest,
+    path: string,
+    validated: RequestContext['requester'],
+  ): RequestContext => {
     const consumer = sreq.httpHeaders[CONSUMER_HEADER];
+    const consumerId = typeof consumer === 'string' && consumer !== '' ? consumer : undefined;
     const messageId = sreq.envelope.addressing.messageId;
+    const host = sreq.httpHeaders.host;
     return {
       requestXml: sreq.rawXml,
       ...(sreq.deadlineAt !== undefined ? { deadlineAt: sreq.deadlineAt } : {}),
       ...(messageId !== undefined ? { messageId } : {}),
-      ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
-    };
-  };
-  /**
-   * Emit the transaction with the response envelope exactly as the server will send it (its
-   * wsa:MessageID fixed here; MTOM parts by reference), and return the answer carrying that id.
-   */
-  const emit = <R extends SoapResponse>(sreq: SoapRequest, event: TransactionEvent, answer: R): R => {
-    const sent = { ...answer, messageId: newUrnUuid() };
-    if (!bc.events || bc.events.listenerCount('transaction') === 0) return sent;
-    const responseXml = responseEnvelope(sreq.envelope.addressing.messageId, sent);
-    const attachments = answer.attachments ?? [];
-    bc.events?.emit('transaction', {
-      ...event,
-      responseXml,
-      ...(attachments.length > 0 ? { responseAttachments: attachmentRefs(attachments) } : {}),
-    });
-    return sent;
-  };
-  const auditing = (): boolean => (bc.events?.listenerCount('transaction') ?? 0) > 0;
-  /** What the audit trail needs beyond the transaction itself (only computed when someone listens). */
-  const auditFacts = (
-    sreq: SoapRequest,
-    path: string,
-    validated?: TransactionEvent['requester'],
-  ): Partial<TransactionEvent> => {
-    const rc = requestContext(sreq);
-    const host = sreq.httpHeaders.host;
-    return {
-      requester: validated ?? requesterFromRequest(rc.consumerId, sreq.envelope.headerBlocks),
+      ...(consumerId !== undefined ? { consumerId } : {}),
+      requester: validated ?? requesterFromRequest(consumerId, sreq.envelope.headerBlocks),
       ...(host !== undefined ? { endpoint: `${sreq.tls ? 'https' : 'http'}://${host}${path}` } : {}),
       ...(sreq.remoteAddress !== undefined ? { remoteAddress: sreq.remoteAddress } : {}),
     };
   };
-  const onFault = opts.onFault ?? ((e: FaultEvent) => void bc.events?.emit('fault', e));
-  const admission = bc.admission ? admissionControl(bc.admission, bc.clock, bc.logger) : undefined;
-  const audited = (transaction: Transaction, path: string): RequestHandler[] => [
-    auditFaults(transaction, path, opts, onFault),
-    ...(admission ? [admission.onArrival] : []),
-  ];
-  const afterBodyRead = admission ? { afterBodyRead: admission.afterBodyRead } : {};
+  const record = async (r: BrokerRecord): Promise<void> => {
+    await bc.recorder?.record(r);
+  };
+  /**
+   * Record the transaction with the response envelope exactly as the server will send it (its
+   * wsa:MessageID fixed here; MTOM parts by reference), then return the answer carrying that id.
+   */
+  const answer = async <R extends SoapResponse>(
+    sreq: SoapRequest,
+    event: TransactionEvent,
+    response: R,
+  ): Promise<R> => {
+    const sent = { ...response, messageId: newUrnUuid() };
+    if (!bc.recorder) return sent;
+    const responseXml = responseEnvelope(sreq.envelope.addressing.messageId, sent);
+    const attachments = response.attachments ?? [];
+    await record({
+      kind: 'transaction',
+      event: {
+        ...event,
+        responseXml,
+        ...(attachments.length > 0 ? { responseAttachments: attachmentRefs(attachments) } : {}),
+      },
+    });
+    return sent;
+  };
+  /** Records the faults the SOAP endpoint and admission answer at `path` as FaultEvents. */
+  const faultRecorder = (transaction: Transaction, path: string) => {
+    return async (report: SoapFaultReport, req: Request, res: Response): Promise<void> => {
+      if (!bc.recorder) return;
+      const arrived: unknown = res.locals[RECEIVED_AT];
+      const startedAt = typeof arrived === 'number' ? arrived : bc.clock.now();
+      await record({
+        kind: 'fault',
+        event: faultEvent(report, httpFacts(req, path), transaction, startedAt, bc.clock),
+      });
+    };
+  };
+  /** The handlers of one endpoint: arrival time, admission control, the SOAP endpoint. */
+  const endpoint = (
+    transaction: Transaction,
+    path: string,
+    action: string,
+    handler: (sreq: SoapRequest) => Promise<SoapResponse>,
+  ): RequestHandler[] => {
+    const onFault = faultRecorder(transaction, path);
+    const admission =
+      bc.admission &&
+      admissionControl(bc.admission, bc.clock, bc.logger, (req, res, fault) =>
+        onFault({ fault, httpStatus: faultHttpResponse(fault).status }, req, res),
+      );
+    return [
+      noteArrival(bc.clock),
+      ...(admission ? [admission.onArrival] : []),
+      ...createSoapEndpoint({
+        action,
+        wsdl: XCA_WSDL[transaction],
+        maxBodyBytes: opts.maxBodyBytes,
+        logger: bc.logger,
+        understoodHeaders,
+        onFault,
+        ...(admission ? { afterBodyRead: admission.afterBodyRead } : {}),
+        handler,
+      }),
+    ];
+  };
   app.get('/health', (_req, res) => {
     res.json({ status: 'up', communities: bc.directory.communities.map((c) => c.homeCommunityId) });
   });
   app.all(
     BrokerPath.iti38,
-    ...audited(Transaction.Iti38, BrokerPath.iti38),
-    createSoapEndpoint({
-      action: SoapAction.CrossGatewayQuery,
-      wsdl: XCA_WSDL[Transaction.Iti38],
-      maxBodyBytes: opts.maxBodyBytes,
-      logger: bc.logger,
-      understoodHeaders,
-      ...afterBodyRead,
-      handler: async (sreq) => {
-        const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
-        const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
-        const patientId = storedQueryPatientId(req);
-        const ctx = admission.contextFor(patientId);
-        const { response, event } = await crossGatewayQuery(req, requestContext(sreq), ctx);
-        const bodyXml = encodeAdhocQueryResponse(response);
-        const facts: Partial<TransactionEvent> = auditing()
-          ? {
-              ...auditFacts(sreq, BrokerPath.iti38, admission.requester),
-              ...(patientId !== undefined ? { patientId } : {}),
-              queryXml: serialize(sreq.body),
-              returnedDocuments: returnedDocuments(response.objects),
-              returnedObjectRefs: returnedObjectRefs(response.objects),
-            }
-          : {};
-        return emit(sreq, { ...event, ...facts }, { action: SoapAction.CrossGatewayQueryResponse, bodyXml });
-      },
+    ...endpoint(Transaction.Iti38, BrokerPath.iti38, SoapAction.CrossGatewayQuery, async (sreq) => {
+      const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
+      const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
+      // The patient id is read here, once: admission checks it against the assertion's
+      // resource-id, the query plans its legs with it, the audit records it as sent.
+      const patientId = storedQueryPatientId(req);
+      const ctx = admission.contextFor(patientId);
+      const rc = requestContext(sreq, BrokerPath.iti38, admission.requester);
+      const { response, event } = await crossGatewayQuery(req, patientId, rc, ctx);
+      const bodyXml = encodeAdhocQueryResponse(response);
+      return answer(
+        sreq,
+        {
+          ...event,
+          queryXml: serialize(sreq.body),
+          storedQuery: { id: req.queryId, ...(req.home ? { home: req.home } : {}) },
+          returnedDocuments: returnedDocuments(response.objects),
+          returnedObjectRefs: returnedObjectRefs(response.objects),
+        },
+        { action: SoapAction.CrossGatewayQueryResponse, bodyXml },
+      );
     }),
   );
   app.all(
     BrokerPath.iti39,
-    ...audited(Transaction.Iti39, BrokerPath.iti39),
-    createSoapEndpoint({
-      action: SoapAction.CrossGatewayRetrieve,
-      wsdl: XCA_WSDL[Transaction.Iti39],
-      maxBodyBytes: opts.maxBodyBytes,
-      logger: bc.logger,
-      understoodHeaders,
-      ...afterBodyRead,
-      handler: async (sreq) => {
-        const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
-        const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
-        const ctx = admission.contextFor(undefined);
-        const { response, event } = await crossGatewayRetrieve(req, requestContext(sreq), ctx);
-        const parts = retrieveResponseParts(response, `nir.${++seq}`);
-        const facts = auditing() ? auditFacts(sreq, BrokerPath.iti39, admission.requester) : {};
-        return emit(
-          sreq,
-          { ...event, ...facts },
-          { action: SoapAction.CrossGatewayRetrieveResponse, ...parts },
-        );
-      },
+    ...endpoint(Transaction.Iti39, BrokerPath.iti39, SoapAction.CrossGatewayRetrieve, async (sreq) => {
+      const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
+      const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
+      const ctx = admission.contextFor(undefined);
+      const rc = requestContext(sreq, BrokerPath.iti39, admission.requester);
+      const { response, event } = await crossGatewayRetrieve(req, rc, ctx);
+      const parts = retrieveResponseParts(response, `nir.${++seq}`);
+      return answer(sreq, event, { action: SoapAction.CrossGatewayRetrieveResponse, ...parts });
     }),
   );
   app.all(
     BrokerPath.rad75,
-    ...audited(Transaction.Rad75, BrokerPath.rad75),
-    createSoapEndpoint({
-      action: SoapAction.CrossGatewayRetrieveImagingDocumentSet,
-      wsdl: XCA_WSDL[Transaction.Rad75],
-      maxBodyBytes: opts.maxBodyBytes,
-      logger: bc.logger,
-      understoodHeaders,
-      ...afterBodyRead,
-      handler: async (sreq) => {
+    ...endpoint(
+      Transaction.Rad75,
+      BrokerPath.rad75,
+      SoapAction.CrossGatewayRetrieveImagingDocumentSet,
+      async (sreq) => {
         const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveImagingDocumentSetRequest(sreq.body));
-        // The parts stream after the answer's event is emitted: the patients they named follow it
-        // as a 'relayed-patients' event for the same transaction (docs/audit.md).
-        let emitted: TransactionEvent | undefined;
-        const answer = await crossGatewayRetrieveImagingDocumentSet(
+        const rc = requestContext(sreq, BrokerPath.rad75, admission.requester);
+        // The parts stream after the answer's TransactionEvent is recorded: the patients they
+        // named follow it as a 'relayed-patients' record of the same transaction (docs/audit.md).
+        let recorded: TransactionEvent | undefined;
+        const result = await crossGatewayRetrieveImagingDocumentSet(
           req,
-          requestContext(sreq),
+          rc,
           admission.contextFor(undefined),
           {
             idleTimeoutMs: opts.imagingIdleTimeoutMs ?? DEFAULT_IMAGING_IDLE_TIMEOUT_MS,
             messageTag: `nir.${++seq}`,
             onRelayedPatients: (patients) => {
-              if (!emitted || !bc.events || bc.events.listenerCount('relayed-patients') === 0) return;
-              try {
-                bc.events.emit('relayed-patients', { transaction: emitted, patients });
-              } catch (err) {
-                // The answer has left: the failure can only be logged (the relay must not break).
+              if (!recorded) return;
+              const transaction = recorded;
+              // The answer has left: a failure can only be logged (the relay must not break).
+              record({ kind: 'relayed-patients', event: { transaction, patients } }).catch((err: unknown) =>
                 bc.logger.error(
-                  { err, messageId: emitted.messageId },
+                  { err, messageId: transaction.messageId },
                   'could not record the patients of RAD-75 parts',
-                );
-              }
+                ),
+              );
             },
           },
         );
         try {
-          const facts = auditing() ? auditFacts(sreq, BrokerPath.rad75, admission.requester) : {};
-          emitted = { ...answer.event, ...facts };
-          return emit(sreq, emitted, {
+          recorded = result.event;
+          return await answer(sreq, result.event, {
             action: SoapAction.CrossGatewayRetrieveImagingDocumentSetResponse,
-            bodyXml: answer.bodyXml,
-            streamedAttachments: answer.parts,
+            bodyXml: result.bodyXml,
+            streamedAttachments: result.parts,
           });
         } catch (err) {
-          answer.parts.close();
+          result.parts.close();
           throw err;
         }
       },
-    }),
+    ),
   );
   return app;
 }
 
-/**
- * Express middleware in front of a SOAP endpoint: when the answer turns out to be a SOAP Fault
- * (HTTP status >= 400 at the first byte written), build a FaultEvent from the request and the
- * fault and hand it to `onFault` before that byte leaves. The SOAP layer is not changed: this
- * watches the response's first write.
- */
-function auditFaults(
-  transaction: Transaction,
-  path: string,
-  opts: BrokerAppOptions,
-  onFault: (e: FaultEvent) => void,
-): RequestHandler {
-  const bc = opts.context;
-  return (req, res, next) => {
-    // Only POST is an exchange; GET ?wsdl and 405s are not transactions to audit.
-    if (req.method !== 'POST') {
-      next();
-      return;
-    }
-    const startedAt = bc.clock.now();
-    let seen = false;
-    const observe = (chunk: unknown): void => {
-      if (seen) return;
-      seen = true;
-      if (res.statusCode < 400) return;
-      try {
-        onFault(
-          faultEvent(faultSource(req, res, path), res.statusCode, chunk, transaction, startedAt, bc.clock),
-        );
-      } catch (err) {
-        bc.logger.error({ err }, 'could not record the SOAP fault for audit');
-      }
-    };
-    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
-    const end = res.end.bind(res) as (...a: unknown[]) => typeof res;
-    res.write = ((...a: unknown[]) => {
-      observe(a[0]);
-      return write(...a);
-    }) as typeof res.write;
-    res.end = ((...a: unknown[]) => {
-      observe(typeof a[0] === 'function' ? undefined : a[0]);
-      return end(...a);
-    }) as typeof res.end;
+/** res.locals key of the time a request arrived (the broker's clock), epoch ms. */
+const RECEIVED_AT = 'brokerReceivedAt';
+
+/** Note when the request arrived, before its body is read: a FaultEvent's `startedAt`. */
+function noteArrival(clock: Clock): RequestHandler {
+  return (_req, res, next) => {
+    res.locals[RECEIVED_AT] = clock.now();
     next();
   };
 }
 
-function faultSource(req: Request, res: Response, path: string): Parameters<typeof faultEvent>[0] {
+/** The consumer, the URL called and the peer address of a request, from its HTTP exchange. */
+function httpFacts(req: Request, path: string): HttpFacts {
   const consumer = req.headers[CONSUMER_HEADER];
   const host = req.headers.host;
-  const envelope = requestEnvelopeOf(res);
   return {
-    body: Buffer.isBuffer(req.body) ? req.body : undefined,
-    ...(envelope !== undefined ? { envelope } : {}),
-    contentType: req.headers['content-type'],
     ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
     ...(host !== undefined ? { endpoint: `${req.protocol}://${host}${path}` } : {}),
     ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}),

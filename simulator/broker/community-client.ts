@@ -20,7 +20,7 @@ import type {
   RetrieveDocumentSetRequest,
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
-import type { AttachmentRef } from '../control/events.js';
+import type { AttachmentRef } from '../events/transaction-events.js';
 import type { LegFailure } from './leg.js';
 import { certificateLegFailure } from './leg-certificate.js';
 import { attachmentRefs } from './transaction-record.js';

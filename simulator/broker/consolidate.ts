@@ -13,6 +13,7 @@
  *   `home` names another community is dropped with an Error (it could never be retrieved);
  * - status: no Error → Success; some Error and something useful → PartialSuccess; else Failure.
  */
+import { parseXml, serialize } from '../soap/xml.js';
 import { ErrorCode, ErrorSeverity } from '../xca/constants.js';
 import { deriveStatus, registryError, registryWarning } from '../xca/status.js';
 import type {
@@ -121,8 +122,11 @@ function checkHome(
   };
 }
 
-/** Set `home` on the fragment's root start tag (replacing an empty one). */
+/**
+ * The fragment with `@home` set on its root element (replacing an empty or blank one): read as
+ * XML and written again (soap/xml.ts), so the result is well-formed whatever the fragment holds.
+ * Only objects a community sent without home take this path.
+ */
 function withHome(xml: string, home: string): string {
-  const withoutEmpty = xml.replace(/^(<[^>]*?)\s+home=(""|'')/, '$1');
-  return withoutEmpty.replace(/^<([^\s/>]+)/, `<$1 home="${home}"`);
+  return serialize(parseXml(xml), { setRootAttribute: { name: 'home', value: home } });
 }

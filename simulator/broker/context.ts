@@ -7,7 +7,7 @@ import type { AdmissionQueue } from './admission.js';
 import type { Logger } from '../shared/logger.js';
 import type { CommunityDirectory, ConsumerProfile } from './community-directory.js';
 import type { LegTransport } from './community-client.js';
-import type { SimEvents } from '../control/events.js';
+import type { AuditRecorder, RequesterIdentity } from '../events/transaction-events.js';
 
 /**
  * The broker's settings that may change while it runs (the control API's `PUT /broker/settings`):
@@ -32,8 +32,11 @@ export interface BrokerContext {
   clock: DeadlineClock;
   logger: Logger;
   transport: LegTransport;
-  /** Where each answered consumer request is announced (transaction log, audit). */
-  events?: SimEvents;
+  /**
+   * Where the broker records what happened (a TransactionEvent per answer, a FaultEvent per SOAP
+   * Fault), awaited before the answer is written; absent: nothing is recorded.
+   */
+  recorder?: AuditRecorder;
   /** Bounded admission and the overall request deadline (admission.ts); absent = unbounded. */
   admission?: AdmissionQueue;
 }
@@ -48,6 +51,12 @@ export interface RequestContext {
   deadlineAt?: number;
   /** The consumer's request envelope, for the transaction log. */
   requestXml?: string;
+  /** Who asked: validated by xua-enforcement.ts, else as the request tells it (transaction-record.ts). */
+  requester?: RequesterIdentity;
+  /** The broker URL the consumer called, e.g. `http://127.0.0.1:8080/xca/iti38`. */
+  endpoint?: string;
+  /** The consumer's IP address as the socket saw it. */
+  remoteAddress?: string;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { ErrorCode, Transaction } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import { registryError, registryWarning } from '../xca/status.js';
-import { parseStoredQuery, storedQueryPatientId } from '../xca/stored-query.js';
+import { parseStoredQuery } from '../xca/stored-query.js';
 import type { AdhocQueryRequest, AdhocQueryResponse, RegistryError } from '../xca/types.js';
 import { queryCommunity } from './community-client.js';
 import type { CommunityEndpoint } from './community-directory.js';
@@ -14,26 +14,32 @@ import type { BrokerContext, RequestContext } from './context.js';
 import { runLegs } from './run-legs.js';
 import { resolveTarget } from './targets.js';
 import { transactionEvent } from './transaction-record.js';
-import type { TransactionEvent } from '../control/events.js';
+import type { TransactionEvent } from '../events/transaction-events.js';
 
 /**
- * Answer one AdhocQueryRequest. Never throws for protocol problems: they are RegistryErrors in
- * the returned AdhocQueryResponse (HTTP 200). Also returns the transaction's event (legs,
- * timings, patient) for the caller to complete with the encoded answer and emit.
+ * Answer one AdhocQueryRequest whose patient id the endpoint read (`patientId`, the value of
+ * storedQueryPatientId, read once per request). Never throws for protocol problems: they are
+ * RegistryErrors in the returned AdhocQueryResponse (HTTP 200). Also returns the transaction's
+ * event (legs, timings, patient) for the caller to complete with the encoded answer and record.
  */
 export async function crossGatewayQuery(
   req: AdhocQueryRequest,
+  patientId: string | undefined,
   rc: RequestContext,
   bc: BrokerContext,
 ): Promise<{ response: AdhocQueryResponse; event: TransactionEvent }> {
   const startedAt = bc.clock.now();
-  const plan = planQuery(req, rc, bc);
-  const about = plan.patient !== undefined ? { patient: plan.patient } : {};
+  const plan = planQuery(req, patientId, rc, bc);
+  const about = {
+    ...(plan.patient !== undefined ? { patient: plan.patient } : {}),
+    ...(patientId !== undefined ? { patientId } : {}),
+  };
+  const outcome = { transaction: Transaction.Iti38, startedAt, about };
   if ('errors' in plan) {
     const response = consolidateQuery([], plan.errors);
     return {
       response,
-      event: transactionEvent(Transaction.Iti38, response, 0, [], rc, startedAt, bc.clock, about),
+      event: transactionEvent({ ...outcome, response, resultCount: 0, legs: [] }, rc, bc.clock),
     };
   }
   const targets = plan.targets.map((community) => ({ community }));
@@ -42,14 +48,9 @@ export async function crossGatewayQuery(
   );
   const response = consolidateQuery(legs, plan.warnings);
   const event = transactionEvent(
-    Transaction.Iti38,
-    response,
-    response.objects.length,
-    events,
+    { ...outcome, response, resultCount: response.objects.length, legs: events },
     rc,
-    startedAt,
     bc.clock,
-    about,
   );
   return { response, event };
 }
@@ -59,12 +60,16 @@ type Plan = ({ targets: CommunityEndpoint[]; warnings: RegistryError[] } | { err
   patient?: string;
 };
 
-function planQuery(req: AdhocQueryRequest, rc: RequestContext, bc: BrokerContext): Plan {
+function planQuery(
+  req: AdhocQueryRequest,
+  patientId: string | undefined,
+  rc: RequestContext,
+  bc: BrokerContext,
+): Plan {
   let patient: string | undefined;
   const withPatient = (p: Plan): Plan => (patient === undefined ? p : { ...p, patient });
   const parsed = parseStoredQuery(req);
   if (!parsed.ok) return { errors: [parsed.error] };
-  const patientId = storedQueryPatientId(req);
   if (patientId === undefined) {
     if (req.home === undefined || req.home === '') {
       return {

@@ -14,7 +14,7 @@
  * consumer's connection is aborted, so the consumer sees an incomplete message, never a wrong one,
  * and the failure is logged with the community.
  */
-import type { RelayedPatient, RequestedStudy, TransactionEvent } from '../control/events.js';
+import type { RelayedPatient, RequestedStudy, TransactionEvent } from '../events/transaction-events.js';
 import type { Logger } from '../shared/logger.js';
 import type { ClosableParts } from '../soap/mtom-stream.js';
 import { ErrorCode, Transaction } from '../xca/constants.js';
@@ -164,21 +164,18 @@ export async function crossGatewayRetrieveImagingDocumentSet(
     repositoryUniqueId: d.repositoryUniqueId,
     documentUniqueId: d.documentUniqueId,
   }));
-  const event: TransactionEvent = {
-    ...transactionEvent(
-      Transaction.Rad75,
+  const event = transactionEvent(
+    {
+      transaction: Transaction.Rad75,
       response,
-      response.documents.length,
-      events,
-      rc,
+      resultCount: response.documents.length,
+      legs: events,
       startedAt,
-      bc.clock,
-      {
-        documents,
-      },
-    ),
-    studies,
-  };
+      about: { documents, studies },
+    },
+    rc,
+    bc.clock,
+  );
   return { response, bodyXml, parts, event };
 }
 

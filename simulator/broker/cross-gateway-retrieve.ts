@@ -18,7 +18,7 @@ import type { RetrieveLeg } from './leg.js';
 import { runLegs } from './run-legs.js';
 import { resolveTarget } from './targets.js';
 import { transactionEvent } from './transaction-record.js';
-import type { TransactionEvent } from '../control/events.js';
+import type { TransactionEvent } from '../events/transaction-events.js';
 
 interface Group {
   community: CommunityEndpoint;
@@ -51,14 +51,16 @@ export async function crossGatewayRetrieve(
     documentUniqueId: d.documentUniqueId,
   }));
   const event = transactionEvent(
-    Transaction.Iti39,
-    response,
-    response.documents.length,
-    events,
+    {
+      transaction: Transaction.Iti39,
+      response,
+      resultCount: response.documents.length,
+      legs: events,
+      startedAt,
+      about: { documents },
+    },
     rc,
-    startedAt,
     bc.clock,
-    { documents },
   );
   return { response, event };
 }

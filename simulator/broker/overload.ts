@@ -53,23 +53,31 @@ export interface AdmissionControl {
  *   the request waits its turn for a slot, holds it until the response closes, and hands its
  *   deadline to the endpoint as `res.locals.deadlineAt` (SoapRequest.deadlineAt); a request whose
  *   deadline passes first gets {@link overloadFault} `deadline-in-queue`.
+ *
+ * `onRefused`, when given, is awaited with each overload fault before it is sent (the broker
+ * records it); a rejection is logged and the fault sent anyway.
  */
 export function admissionControl(
   queue: AdmissionQueue,
   clock: DeadlineClock,
   logger: Logger,
+  onRefused?: (req: Request, res: Response, fault: SoapFaultError) => Promise<void>,
 ): AdmissionControl {
-  const refuse = (req: Request, res: Response, reason: RefusalReason): void => {
+  const refuse = async (req: Request, res: Response, reason: RefusalReason): Promise<void> => {
     if (res.destroyed || res.writableEnded) return;
     logger.warn({ reason, path: req.path, ...queue.stats() }, 'request refused: broker overloaded');
-    void sendSoapFault(res, overloadFault(reason, queue.limits)).catch((err: unknown) =>
+    const fault = overloadFault(reason, queue.limits);
+    await onRefused?.(req, res, fault).catch((err: unknown) =>
+      logger.error({ err }, 'could not record the overload fault'),
+    );
+    await sendSoapFault(res, fault).catch((err: unknown) =>
       logger.warn({ err }, 'could not send the overload fault'),
     );
   };
   const onArrival: RequestHandler = (req, res, next) => {
     res.locals['arrivedAt'] = clock.now();
     if (req.method === 'POST' && queue.refuseIfFull()) {
-      refuse(req, res, 'queue-full');
+      void refuse(req, res, 'queue-full');
       return;
     }
     next();
@@ -83,7 +91,7 @@ export function admissionControl(
     const a = await queue.enter(arrivedAt, gone.signal);
     res.off('close', onClose);
     if (!a.admitted) {
-      refuse(req, res, a.reason);
+      void refuse(req, res, a.reason);
       return false;
     }
     if (res.destroyed || res.writableEnded) {

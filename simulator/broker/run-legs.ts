@@ -2,7 +2,7 @@
  * Fan a request out to communities and turn each settled call into a Leg (for consolidate) and a
  * LegEvent (for the transaction log).
  */
-import type { LegEvent } from '../control/events.js';
+import type { LegEvent } from '../events/transaction-events.js';
 import type { Transaction } from '../xca/constants.js';
 import type { CommunityEndpoint } from './community-directory.js';
 import { classifyLegError, type LegAnswer } from './community-client.js';

@@ -1,6 +1,8 @@
 /**
- * Building the TransactionEvent of one consumer request, and the facts the audit trail needs from
- * the request (requester identity, returned DocumentEntry ids).
+ * Building the broker's records of one consumer request (events/transaction-events.ts) from what
+ * the endpoint already holds: the TransactionEvent from the decoded request and the consolidated
+ * answer, the FaultEvent from the fault and the envelope read, the requester from the request's
+ * header blocks, the returned DocumentEntries from the ids read when the answers were decoded.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type {
@@ -12,15 +14,13 @@ import type {
   ReturnedDocument,
   ReturnedObjectRef,
   TransactionEvent,
-} from '../control/events.js';
+} from '../events/transaction-events.js';
 import type { Clock } from '../shared/clock.js';
 import type { SoapEnvelope } from '../soap/envelope.js';
-import { parseSoapFault } from '../soap/fault.js';
-import { readSoapMessage } from '../soap/message-body.js';
-import { SoapNs, WSSE_NS } from '../soap/namespaces.js';
-import { attr, childElements, firstChild, parseXml, textOf, type Element } from '../soap/xml.js';
-import { IdentificationScheme, ReferenceIdType, type Transaction } from '../xca/constants.js';
-import { REFERENCE_ID_LIST_SLOT } from '../xca/rim-xml.js';
+import { faultSubcodeText, type SoapFaultError } from '../soap/fault.js';
+import { WSSE_NS } from '../soap/namespaces.js';
+import { attr, childElements, firstChild, textOf, type Element } from '../soap/xml.js';
+import { ReferenceIdType, type Transaction } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import type { RegistryError, RegistryObjectXml } from '../xca/types.js';
 import type { RequestContext } from './context.js';
@@ -37,105 +37,86 @@ export function attachmentRefs(
   }));
 }
 
-/** A TransactionEvent ending now; the caller adds `responseXml` once the answer is encoded. */
-export function transactionEvent(
-  transaction: Transaction,
-  response: { status: string; errors: readonly RegistryError[] },
-  resultCount: number,
-  legs: LegEvent[],
-  rc: RequestContext,
-  startedAt: number,
-  clock: Clock,
-  about: Pick<TransactionEvent, 'patient' | 'documents'> = {},
-): TransactionEvent {
+/** What a broker transaction came to, for {@link transactionEvent}. Times in epoch ms. */
+export interface TransactionOutcome {
+  transaction: Transaction;
+  /** The consolidated answer's status URN and RegistryErrors. */
+  response: { status: string; errors: readonly RegistryError[] };
+  /** Documents (ITI-39, RAD-75) or registry objects (ITI-38) returned. */
+  resultCount: number;
+  legs: LegEvent[];
+  /** When the broker started on the request (its clock). */
+  startedAt: number;
+  /** What the request was about: the patient (ITI-38), the documents and studies asked for. */
+  about?: Pick<TransactionEvent, 'patient' | 'patientId' | 'documents' | 'studies'>;
+}
+
+/**
+ * The TransactionEvent of one consumer request, ending now: the outcome, and what the SOAP layer
+ * and admission told of the request (`rc`: wsa:MessageID, consumer, requester, endpoint, address,
+ * request envelope). The caller adds what only the encoded answer knows (`responseXml`, returned
+ * entries) before recording it.
+ */
+export function transactionEvent(o: TransactionOutcome, rc: RequestContext, clock: Clock): TransactionEvent {
   return {
     id: randomUUID(),
-    transaction,
+    transaction: o.transaction,
     ...(rc.messageId !== undefined ? { messageId: rc.messageId } : {}),
     ...(rc.consumerId !== undefined ? { consumerId: rc.consumerId } : {}),
-    ...about,
-    startedAt,
-    durationMs: clock.now() - startedAt,
-    status: response.status,
-    errors: [...response.errors],
-    resultCount,
-    legs,
+    ...o.about,
+    startedAt: o.startedAt,
+    durationMs: clock.now() - o.startedAt,
+    status: o.response.status,
+    errors: [...o.response.errors],
+    resultCount: o.resultCount,
+    legs: o.legs,
     ...(rc.requestXml !== undefined ? { requestXml: rc.requestXml } : {}),
+    ...(rc.requester !== undefined ? { requester: rc.requester } : {}),
+    ...(rc.endpoint !== undefined ? { endpoint: rc.endpoint } : {}),
+    ...(rc.remoteAddress !== undefined ? { remoteAddress: rc.remoteAddress } : {}),
   };
 }
 
-/** What {@link faultEvent} reads of a request answered with a SOAP Fault. */
-export interface FaultSource {
-  /** The request body as received, when it was read (absent e.g. over the size cap). */
-  body?: Buffer;
-  /**
-   * The envelope the SOAP endpoint already read (soap/server.ts requestEnvelopeOf): `null` when its
-   * XML could not be read; absent when unknown, and then `body` is read again.
-   */
-  envelope?: SoapEnvelope | null;
-  contentType?: string;
+/** What the HTTP exchange tells of a request, whatever became of its body. */
+export interface HttpFacts {
+  /** The `X-NIR-Consumer` header, when non-empty. */
   consumerId?: string;
+  /** The broker URL called, e.g. `http://127.0.0.1:8080/xca/iti38`. */
   endpoint?: string;
   remoteAddress?: string;
 }
 
 /**
- * The FaultEvent of a request answered with a SOAP Fault: whatever can still be read of the
- * request (wsa:MessageID, the requester) and of the fault (`chunk`, the fault envelope being
- * written: code, subcode, reason). Never throws for unreadable input: those parts stay absent.
+ * The FaultEvent of a request answered with a SOAP Fault (SOAP 1.2 Part 1 §5.4), ending now: the
+ * fault as sent (code, first subcode as written, reason; HTTP status) and whatever had been read of
+ * the request (`envelope`: its wsa:MessageID and the requester; absent when it could not be read,
+ * and then the fault's own `requestMessageId` if any).
  */
 export function faultEvent(
-  src: FaultSource,
-  httpStatus: number,
-  chunk: unknown,
+  report: { fault: SoapFaultError; httpStatus: number; envelope?: SoapEnvelope },
+  http: HttpFacts,
   transaction: Transaction,
   startedAt: number,
   clock: Clock,
 ): FaultEvent {
-  const envelope =
-    src.envelope !== undefined
-      ? (src.envelope ?? undefined)
-      : src.body
-        ? readEnvelope(src.body, src.contentType)
-        : undefined;
-  const messageId = envelope?.addressing.messageId;
+  const { fault, envelope } = report;
+  const messageId = envelope ? envelope.addressing.messageId : fault.requestMessageId;
+  const reason = fault.reason.trim();
   return {
     id: randomUUID(),
     transaction,
     ...(messageId !== undefined ? { messageId } : {}),
-    ...(src.consumerId !== undefined ? { consumerId: src.consumerId } : {}),
-    requester: requesterFromRequest(src.consumerId, envelope?.headerBlocks ?? []),
-    ...(src.endpoint !== undefined ? { endpoint: src.endpoint } : {}),
-    ...(src.remoteAddress !== undefined ? { remoteAddress: src.remoteAddress } : {}),
+    ...(http.consumerId !== undefined ? { consumerId: http.consumerId } : {}),
+    requester: requesterFromRequest(http.consumerId, envelope?.headerBlocks ?? []),
+    ...(http.endpoint !== undefined ? { endpoint: http.endpoint } : {}),
+    ...(http.remoteAddress !== undefined ? { remoteAddress: http.remoteAddress } : {}),
     startedAt,
     durationMs: clock.now() - startedAt,
-    httpStatus,
-    ...readFault(chunk),
+    httpStatus: report.httpStatus,
+    code: fault.code,
+    ...(fault.subcode ? { subcode: faultSubcodeText(fault.subcode) } : {}),
+    ...(reason !== '' ? { reason } : {}),
   };
-}
-
-function readEnvelope(body: Buffer, contentType: string | undefined): SoapEnvelope | undefined {
-  try {
-    return readSoapMessage(body, contentType, [], { enforceMustUnderstand: false }).envelope;
-  } catch {
-    return undefined;
-  }
-}
-
-function readFault(chunk: unknown): Pick<FaultEvent, 'code' | 'subcode' | 'reason'> {
-  if (!Buffer.isBuffer(chunk) && typeof chunk !== 'string') return {};
-  try {
-    const el = parseXml(chunk.toString()).getElementsByTagNameNS(SoapNs.soap12, 'Fault')[0];
-    if (!el) return {};
-    const f = parseSoapFault(el);
-    return {
-      ...(f.code !== '' ? { code: f.code } : {}),
-      ...(f.subcode !== undefined ? { subcode: f.subcode } : {}),
-      ...(f.reason !== '' ? { reason: f.reason } : {}),
-    };
-  } catch {
-    return {};
-  }
 }
 
 /** SAML 2.0 assertion namespace (OASIS SAML 2.0 Core). */
@@ -229,25 +210,23 @@ function coded(v: Element | undefined): CodedValue | undefined {
 }
 
 /**
- * The DocumentEntries among an ITI-38 answer's objects (ids only: uniqueId, repositoryUniqueId,
- * home, the patient's NHS number). Reads the objects' own serialisation (double-quoted attributes,
- * as the xca codecs write them) without a second XML parse, since it runs for every query.
+ * The DocumentEntries among an ITI-38 answer's objects (ids only: uniqueId, entryUUID,
+ * repositoryUniqueId, home, the patient's NHS number, the Study Instance UIDs of its
+ * referenceIdList), from the ids read when each ExtrinsicObject was decoded (RegistryObjectXml
+ * `entryIds`); an entry without a uniqueId is left out.
  */
 export function returnedDocuments(objects: readonly RegistryObjectXml[]): ReturnedDocument[] {
   const out: ReturnedDocument[] = [];
   for (const o of objects) {
-    if (o.kind !== 'ExtrinsicObject') continue;
-    const documentUniqueId = externalIdentifier(o.xml, IdentificationScheme.uniqueId);
-    if (documentUniqueId === undefined) continue;
-    const cx = externalIdentifier(o.xml, IdentificationScheme.patientId);
-    const nhs = cx === undefined ? undefined : nhsNumberFromPatientId(cx);
-    const repositoryUniqueId = slotValue(o.xml, 'repositoryUniqueId');
-    const studyInstanceUids = studyUidsOf(o.xml);
+    const ids = o.kind === 'ExtrinsicObject' ? o.entryIds : undefined;
+    if (ids?.uniqueId === undefined) continue;
+    const nhs = ids.patientId === undefined ? undefined : nhsNumberFromPatientId(ids.patientId);
+    const studyInstanceUids = studyUidsOf(ids.referenceIdList);
     out.push({
-      documentUniqueId,
+      documentUniqueId: ids.uniqueId,
       ...(o.id !== '' ? { entryUuid: o.id } : {}),
       ...(o.home !== undefined ? { homeCommunityId: o.home } : {}),
-      ...(repositoryUniqueId !== undefined ? { repositoryUniqueId } : {}),
+      ...(ids.repositoryUniqueId !== undefined ? { repositoryUniqueId: ids.repositoryUniqueId } : {}),
       ...(nhs?.ok ? { patient: nhs.nhsNumber } : {}),
       ...(studyInstanceUids.length > 0 ? { studyInstanceUids } : {}),
     });
@@ -264,47 +243,12 @@ export function returnedObjectRefs(objects: readonly RegistryObjectXml[]): Retur
   );
 }
 
-function externalIdentifier(xml: string, scheme: string): string | undefined {
-  const at = xml.indexOf(`identificationScheme="${scheme}"`);
-  if (at < 0) return undefined;
-  const tag = xml.slice(xml.lastIndexOf('<', at), xml.indexOf('>', at));
-  const m = /\svalue="([^"]*)"/.exec(tag);
-  return m ? unescapeXml(m[1]!) : undefined;
-}
-
-function slotValue(xml: string, name: string): string | undefined {
-  const at = xml.indexOf(`name="${name}"`);
-  if (at < 0) return undefined;
-  const m = /<(?:[\w.-]+:)?Value>([^<]*)</.exec(xml.slice(at));
-  return m ? unescapeXml(m[1]!.trim()) : undefined;
-}
-
 /**
  * Study Instance UIDs among an entry's referenceIdList values (CXi typed
  * `urn:ihe:iti:xds:2016:studyInstanceUID`, ITI TF-3 4.2.3.2.28), so a later RAD-75 for the study
  * is audited against the patient whose manifest named it.
  */
-function studyUidsOf(xml: string): string[] {
-  const at = xml.indexOf(`name="${REFERENCE_ID_LIST_SLOT}"`);
-  if (at < 0) return [];
-  const end = xml.indexOf('Slot>', at);
-  const slot = xml.slice(at, end < 0 ? undefined : end);
-  const out: string[] = [];
-  for (const m of slot.matchAll(/<(?:[\w.-]+:)?Value>([^<]*)</g)) {
-    const value = unescapeXml(m[1]!.trim());
-    if (value.endsWith(`^${ReferenceIdType.studyInstanceUid}`)) out.push(value.split('^')[0]!);
-  }
-  return out;
-}
-
-const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-function unescapeXml(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot|apos);/g, (_, e: string) =>
-    e.startsWith('#x')
-      ? String.fromCodePoint(parseInt(e.slice(2), 16))
-      : e.startsWith('#')
-        ? String.fromCodePoint(parseInt(e.slice(1), 10))
-        : XML_ENTITIES[e]!,
-  );
+function studyUidsOf(referenceIds: readonly string[]): string[] {
+  const suffix = `^${ReferenceIdType.studyInstanceUid}`;
+  return referenceIds.filter((v) => v.endsWith(suffix)).map((v) => v.split('^')[0]!);
 }

@@ -6,7 +6,7 @@
  * security/xua-validate.ts). Any failure is a SOAP Fault with subcode wsse:InvalidSecurity or
  * wsse:FailedAuthentication and nothing else; the full reason is logged; no community is called.
  */
-import type { RequesterIdentity } from '../control/events.js';
+import type { RequesterIdentity } from '../events/transaction-events.js';
 import type { SoapRequest } from '../soap/server.js';
 import type { XuaClaims } from '../security/saml.js';
 import { XuaError } from '../security/xua-error.js';

@@ -1,7 +1,7 @@
 /**
  * The control API's transaction log: the last N consumer requests the broker answered, each with
  * its per-community legs and, on request, the SOAP bodies (`GET /transactions`, docs/faults.md).
- * A bounded in-memory ring filled from the SimEvents `transaction` event. What is kept reproduces
+ * A bounded in-memory ring filled with the broker's `transaction` records (it subscribes to SimEvents). What is kept reproduces
  * and schema-validates each exchange: the consumer's request and response envelopes and each leg's
  * request and response envelopes (whole SOAP 1.2 envelopes with their WS-Addressing headers; MTOM:
  * the root part), and every MTOM part by reference (Content-ID as the envelope's xop:Include names
@@ -9,7 +9,8 @@
  * transactions (default 500), each envelope cut at `maxBodyBytes` (default 256 KiB) with a marker,
  * so at most about capacity x (2 + 2 x legs) x maxBodyBytes.
  */
-import type { LegEvent, SimEvents, TransactionEvent } from './events.js';
+import type { LegEvent, TransactionEvent } from '../events/transaction-events.js';
+import type { SimEvents } from './events.js';
 
 /** Default number of transactions kept (oldest dropped first). */
 export const DEFAULT_LOG_CAPACITY = 500;
@@ -134,10 +135,16 @@ export class TransactionLog {
     this.byId.clear();
   }
 
-  /** Record every `transaction` event of `events`; returns the function that stops listening. */
+  /**
+   * Keep every `transaction` record of `events` (subscribed as a recorder, so a transaction is in
+   * the log before its answer leaves); returns the function that stops it.
+   */
   follow(events: SimEvents): () => void {
-    const onTransaction = (e: TransactionEvent): void => this.record(e);
-    events.on('transaction', onTransaction);
-    return () => events.off('transaction', onTransaction);
+    return events.subscribe({
+      record: (r) => {
+        if (r.kind === 'transaction') this.record(r.event);
+        return Promise.resolve();
+      },
+    });
   }
 }

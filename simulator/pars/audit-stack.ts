@@ -21,7 +21,7 @@ import {
   type ForwarderStats,
 } from '../audit/pars-forwarder.js';
 import { NdjsonFileSink, ParsQueueSink } from '../audit/sinks.js';
-import type { FaultEvent, RelayedPatientsEvent, SimEvents, TransactionEvent } from '../control/events.js';
+import type { SimEvents } from '../control/events.js';
 import type { FaultStore } from '../faults/fault-store.js';
 import type { DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -74,8 +74,8 @@ export function defaultParsPort(brokerPort: number): number {
 }
 
 /**
- * Start PARS (unless `parsUrl`), open the queue and subscribe the audit trail to `events`
- * (`transaction` and `fault`). With `faults`, PARS accepts `pars-down` / `pars-slow` faults.
+ * Start PARS (unless `parsUrl`), open the queue and subscribe the audit trail to `events` (every
+ * broker record: transactions, faults, relayed patients). With `faults`, PARS accepts `pars-down` / `pars-slow` faults.
  * @throws SimError SIM_ERR_PORT_IN_USE (PARS port), SIM_ERR_ALREADY_RUNNING (queue in use).
  */
 export async function startAuditStack(
@@ -112,13 +112,7 @@ export async function startAuditStack(
     sinks: [new NdjsonFileSink(file), new ParsQueueSink(queue, forwarder)],
     ...(opts.actions ? { actions: opts.actions } : {}),
   });
-  const onTransaction = (e: TransactionEvent): void => void trail.recordTransaction(e);
-  const onFault = (f: FaultEvent): void => void trail.recordFault(f);
-  const onRelayed = (e: RelayedPatientsEvent): void =>
-    void trail.recordRelayedPatients(e.transaction, e.patients);
-  events.on('transaction', onTransaction);
-  events.on('fault', onFault);
-  events.on('relayed-patients', onRelayed);
+  const unsubscribe = events.subscribe(trail);
   forwarder.start();
   if (queue.depth > 0)
     logger.info({ queued: queue.depth }, 'audit events from an earlier run are queued for PARS');
@@ -132,9 +126,7 @@ export async function startAuditStack(
     trail,
     ...(pars ? { parsStore: pars.store } : {}),
     stop: async () => {
-      events.off('transaction', onTransaction);
-      events.off('fault', onFault);
-      events.off('relayed-patients', onRelayed);
+      unsubscribe();
       await trail.close();
       sender.close();
       await pars?.stop();

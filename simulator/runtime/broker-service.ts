@@ -78,7 +78,7 @@ export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<Broke
       maxResponseBytes: MAX_LEG_RESPONSE_BYTES,
       ...(o.httpsAgent ? { httpsAgent: o.httpsAgent } : {}),
     },
-    events: o.events,
+    recorder: o.events,
     admission: new AdmissionQueue(
       {
         ...DEFAULT_ADMISSION,

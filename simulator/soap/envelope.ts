@@ -193,18 +193,28 @@ export function parseSoapEnvelope(
   if (headerBlocks.some((b) => !b.namespaceURI))
     throw sender('SOAP header blocks must be namespace-qualified');
   const addressing = readAddressing(headerBlocks);
+  const bodyKids = childElements(body);
+  const env = { addressing, headerBlocks, body: bodyKids[0], bodyChildren: bodyKids.length, document: doc };
+  if (opts.enforceMustUnderstand ?? true) enforceHeaderBlocks(env, understood);
+  return env;
+}
+
+/**
+ * The header checks {@link parseSoapEnvelope} makes unless told not to: env:mustUnderstand and
+ * env:relay are xs:booleans (§5.2.3, §5.2.4), and every header block targeted at this node with
+ * env:mustUnderstand true is WS-Addressing or in `understood` (§5.2.3). For a receiver that wants
+ * the envelope even when it faults (to say which request the fault answers).
+ * @throws SoapFaultError `Sender` or `MustUnderstand` as parseSoapEnvelope, with `requestMessageId`.
+ */
+export function enforceHeaderBlocks(env: SoapEnvelope, understood: ReadonlyArray<QName>): void {
   try {
-    if (opts.enforceMustUnderstand ?? true) {
-      checkBooleanAttributes(headerBlocks);
-      checkMustUnderstand(headerBlocks, understood);
-    }
+    checkBooleanAttributes(env.headerBlocks);
+    checkMustUnderstand(env.headerBlocks, understood);
   } catch (err) {
-    if (err instanceof SoapFaultError && addressing.messageId !== undefined)
-      err.requestMessageId = addressing.messageId;
+    if (err instanceof SoapFaultError && env.addressing.messageId !== undefined)
+      err.requestMessageId = env.addressing.messageId;
     throw err;
   }
-  const bodyKids = childElements(body);
-  return { addressing, headerBlocks, body: bodyKids[0], bodyChildren: bodyKids.length, document: doc };
 }
 
 /** Input of {@link buildSoapEnvelope}. */

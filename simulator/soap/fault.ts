@@ -131,6 +131,14 @@ function qnameText(q: QName): { text: string; decl: string } {
   return { text: `q:${q.local}`, decl: ` xmlns:q="${esc(q.ns)}"` };
 }
 
+/**
+ * The env:Subcode/env:Value text {@link buildSoapFault} writes for `q` (SOAP 1.2 Part 1 §5.4.6),
+ * e.g. `wsa:ActionNotSupported`; a namespace other than env and wsa gets the prefix `q`.
+ */
+export function faultSubcodeText(q: QName): string {
+  return qnameText(q).text;
+}
+
 /** env:Upgrade (§5.4.7) and env:NotUnderstood (§5.4.8) header blocks for the fault envelope. */
 function faultHeaderBlocks(err: SoapFaultError): string {
   if (err.code === 'VersionMismatch') {

@@ -8,9 +8,9 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Logger } from '../shared/logger.js';
-import { XmlParseError, type Element } from './xml.js';
+import type { Element } from './xml.js';
 import { SoapFaultError, buildSoapFault, faultHttpResponse } from './fault.js';
-import { buildSoapEnvelope, type SoapEnvelope } from './envelope.js';
+import { buildSoapEnvelope, enforceHeaderBlocks, type SoapEnvelope } from './envelope.js';
 import {
   encodeSoapMessage,
   readSoapMessage,
@@ -91,6 +91,26 @@ export interface SoapEndpointOptions {
   afterBodyRead?: (req: Request, res: Response) => Promise<boolean>;
   /** Describe the endpoint: `GET <path>?wsdl` answers this operation's WSDL 1.1 (wsdl.ts). */
   wsdl?: WsdlOperation;
+  /**
+   * Told of every SOAP Fault this endpoint answers a POST with (body unreadable or over the cap,
+   * envelope refused, handler threw), awaited before the fault's first byte is written, so that
+   * whoever records faults has done so before the answer leaves. A rejection is logged and the
+   * fault still sent. Not called when the response had already started (the connection is then
+   * destroyed) nor for faults a middleware or `afterBodyRead` sends itself.
+   */
+  onFault?: (report: SoapFaultReport, req: Request, res: Response) => Promise<void>;
+}
+
+/** What {@link SoapEndpointOptions.onFault} is told: the fault and what was read of the request. */
+export interface SoapFaultReport {
+  fault: SoapFaultError;
+  /** The HTTP status the fault is sent with (SOAP 1.2 Part 2 §7.5.1: Sender 400/413, others 500). */
+  httpStatus: number;
+  /**
+   * The request's envelope when it was read (also when its header blocks were then refused, e.g.
+   * MustUnderstand); absent when the body, its XML or its envelope could not be read.
+   */
+  envelope?: SoapEnvelope;
 }
 
 /** A fault plus the HTTP status (and headers, e.g. Retry-After) it travels with. */
@@ -206,28 +226,6 @@ function toSoapRequest(req: Request, res: Response, msg: ReadSoapMessage, body: 
   return out;
 }
 
-const REQUEST_ENVELOPE = 'soapRequestEnvelope';
-
-/**
- * Before a fault is written, say what the endpoint made of the request, for whoever records the
- * fault (the broker's audit): its envelope when it was read, `null` when its XML could not be read
- * (not well-formed, a DTD, over the structural limits), so that nobody pays to parse it again.
- */
-function noteRequestEnvelope(res: Response, env: SoapEnvelope | undefined, fault: SoapFaultError): void {
-  if (env) res.locals[REQUEST_ENVELOPE] = env;
-  else if (fault.cause instanceof XmlParseError) res.locals[REQUEST_ENVELOPE] = null;
-}
-
-/**
- * What the SOAP endpoint made of the request answered with a fault on `res`: its envelope, `null`
- * when its XML could not be read, `undefined` when the endpoint did not say (e.g. a fault sent
- * before the body was read).
- */
-export function requestEnvelopeOf(res: Response): SoapEnvelope | null | undefined {
-  const v: unknown = res.locals[REQUEST_ENVELOPE];
-  return v === null ? null : (v as SoapEnvelope | undefined);
-}
-
 /**
  * The response envelope the server sends for `answer` to a request whose wsa:MessageID is
  * `relatesTo` (SOAP 1.2; WS-Addressing 1.0: wsa:Action, wsa:MessageID, wsa:RelatesTo). Exported so
@@ -254,8 +252,10 @@ async function dispatch(
   ctx: { env?: SoapEnvelope },
 ): Promise<void> {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  const msg = readSoapMessage(raw, req.headers['content-type'], opts.understoodHeaders ?? []);
+  // Header blocks are checked once the envelope is noted, so a fault can say which request it answers.
+  const msg = readSoapMessage(raw, req.headers['content-type'], [], { enforceMustUnderstand: false });
   const env = (ctx.env = msg.envelope);
+  enforceHeaderBlocks(env, opts.understoodHeaders ?? []);
   if (
     msg.rootContentType &&
     parseContentType(msg.rootContentType).params.get('type') !== 'application/soap+xml'
@@ -320,7 +320,13 @@ export function createSoapEndpoint(opts: SoapEndpointOptions): RequestHandler[] 
       }
     }
     if (out) {
-      noteRequestEnvelope(res, ctx.env, out.fault);
+      if (opts.onFault && !res.headersSent) {
+        const report: SoapFaultReport = { fault: out.fault, httpStatus: out.status };
+        if (ctx.env) report.envelope = ctx.env;
+        await opts
+          .onFault(report, req, res)
+          .catch((e: unknown) => opts.logger.error({ err: e }, 'could not record the SOAP fault'));
+      }
       const relatesTo = ctx.env?.addressing.messageId ?? out.fault.requestMessageId;
       await sendFault(res, out, relatesTo).catch((e: unknown) =>
         opts.logger.warn({ err: e }, 'could not send SOAP fault'),

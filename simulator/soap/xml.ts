@@ -316,11 +316,22 @@ function inheritedDeclarations(root: Element, used: ReadonlySet<string>): string
   return out;
 }
 
-/** `<name attrs…` of `el` (without the closing `>` / `/>`). */
-function startTag(el: Element): string {
+/**
+ * `<name attrs…` of `el` (without the closing `>` / `/>`); with `set`, that unprefixed attribute
+ * has `set.value` instead (written first when `el` does not have it).
+ */
+function startTag(el: Element, set?: RootAttribute): string {
   let s = `<${el.tagName}`;
-  for (const a of el.attributes) s += ` ${a.name}="${escAttr(a.value)}"`;
+  if (set && el.getAttribute(set.name) === null) s += ` ${set.name}="${escAttr(set.value)}"`;
+  for (const a of el.attributes)
+    s += ` ${a.name}="${escAttr(set && a.name === set.name ? set.value : a.value)}"`;
   return s;
+}
+
+/** An unprefixed attribute {@link serialize} sets on the root element it writes. */
+export interface RootAttribute {
+  name: string;
+  value: string;
 }
 
 /**
@@ -332,8 +343,10 @@ function startTag(el: Element): string {
  * element and attribute names, and of attribute values and text that are a whole `p:local` QName
  * (as Exclusive XML Canonicalization 1.0 §3 "visibly utilized", plus QName content), so the
  * fragment parses alone to the same names. A document serialises its root, text its escaped data.
+ * With `opts.setRootAttribute` the root is written with that attribute set to that value (replacing
+ * its value when present, first when absent); the tree is not changed.
  */
-export function serialize(node: Node): string {
+export function serialize(node: Node, opts: { setRootAttribute?: RootAttribute } = {}): string {
   if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE)
     return escText((node as Text).data);
   const root = node.nodeType === ELEMENT_NODE ? (node as Element) : (node as Document).documentElement;
@@ -346,8 +359,10 @@ export function serialize(node: Node): string {
     if (n.nodeType === ELEMENT_NODE) {
       const el = n as Element;
       notePrefixes(el, used);
-      s += startTag(el);
-      if (n === root) rootTagEnd = s.length;
+      if (n === root) {
+        s += startTag(el, opts.setRootAttribute);
+        rootTagEnd = s.length;
+      } else s += startTag(el);
       if (n.firstChild) {
         s += '>';
         n = n.firstChild;

@@ -4,11 +4,11 @@
  * broker forwards whatever a community sent without loss (types.ts RegistryObjectXml).
  */
 import { attr, childElements, firstChild, serialize, type Element } from '../soap/xml.js';
-import { XcaNs } from './constants.js';
+import { IdentificationScheme, XcaNs } from './constants.js';
 import { XcaDecodeError } from './decode-error.js';
 import { decodeRegistryErrorList, decodeResponseStatus, encodeRegistryErrorList } from './registry-error.js';
-import { expectElement, expectOnlyChildren } from './rim-xml.js';
-import type { AdhocQueryResponse, RegistryObjectXml } from './types.js';
+import { REFERENCE_ID_LIST_SLOT, expectElement, expectOnlyChildren, readSlots } from './rim-xml.js';
+import type { AdhocQueryResponse, DocumentEntryIds, RegistryObjectXml } from './types.js';
 
 const RESP = 'query:AdhocQueryResponse';
 const RESPONSE_CHILDREN: [string, string][] = [
@@ -69,6 +69,26 @@ function decodeRegistryObjectList(list: Element): RegistryObjectXml[] {
     const obj: RegistryObjectXml = { kind: o.localName ?? '', id: id.trim(), xml: serialize(o) };
     const home = attr(o, 'home')?.trim();
     if (home) obj.home = home;
+    if (o.localName === 'ExtrinsicObject') obj.entryIds = documentEntryIds(o);
     return obj;
   });
+}
+
+/** The DocumentEntry ids of an ExtrinsicObject (types.ts DocumentEntryIds); absent ones stay absent. */
+function documentEntryIds(o: Element): DocumentEntryIds {
+  let uniqueId: string | undefined;
+  let patientId: string | undefined;
+  for (const x of childElements(o, XcaNs.rim, 'ExternalIdentifier')) {
+    const scheme = attr(x, 'identificationScheme');
+    if (scheme === IdentificationScheme.uniqueId) uniqueId ??= attr(x, 'value');
+    else if (scheme === IdentificationScheme.patientId) patientId ??= attr(x, 'value');
+  }
+  const slots = readSlots(o);
+  const repositoryUniqueId = slots.get('repositoryUniqueId')?.[0];
+  return {
+    ...(uniqueId !== undefined ? { uniqueId } : {}),
+    ...(patientId !== undefined ? { patientId } : {}),
+    ...(repositoryUniqueId !== undefined ? { repositoryUniqueId } : {}),
+    referenceIdList: slots.get(REFERENCE_ID_LIST_SLOT) ?? [],
+  };
 }

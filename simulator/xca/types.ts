@@ -46,6 +46,20 @@ export interface RegistryObjectXml {
   home?: string;
   /** The element serialised as a standalone XML fragment with its namespace declarations. */
   xml: string;
+  /** For an ExtrinsicObject (a DocumentEntry): its ids, read when it was decoded. */
+  entryIds?: DocumentEntryIds;
+}
+
+/**
+ * The identifiers of a DocumentEntry (ITI TF-3 4.2.3.2) as its ExtrinsicObject carries them: the
+ * uniqueId and patientId ExternalIdentifiers (`@value`), the repositoryUniqueId Slot's first value
+ * and the referenceIdList Slot's values (ITI TF-3 4.2.3.2.28; CXi, e.g. a Study Instance UID).
+ */
+export interface DocumentEntryIds {
+  uniqueId?: string;
+  patientId?: string;
+  repositoryUniqueId?: string;
+  referenceIdList: string[];
 }
 
 /** query:AdhocQueryResponse. `objects` are in response order. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import type { DataPack } from '../../simulator/data-pack/pack-format.js';
-import type { TransactionEvent } from '../../simulator/control/events.js';
+import type { TransactionEvent } from '../../simulator/events/transaction-events.js';
 import { FaultStore } from '../../simulator/faults/fault-store.js';
 import type { ConsumerProfile } from '../../simulator/broker/community-directory.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';

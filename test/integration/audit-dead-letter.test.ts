@@ -36,6 +36,7 @@ function events(n: number): AuditEvent[] {
     (_, i) =>
       transactionAuditEvents(
         {
+          id: `tx-${i}`,
           transaction: 'ITI-38',
           patient: '9995649284',
           messageId: `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,

@@ -29,6 +29,7 @@ function events(n: number, patient = '9995649284'): AuditEvent[] {
     (_, i) =>
       transactionAuditEvents(
         {
+          id: `tx-${seq + 1}`,
           transaction: i % 2 ? 'ITI-39' : 'ITI-38',
           patient,
           messageId: `urn:uuid:00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
@@ -239,6 +240,7 @@ describe('PARS service', () => {
   it('finds the audit of a query for an invalid NHS number by the number as sent', async () => {
     const [e] = transactionAuditEvents(
       {
+        id: 'tx-bad',
         transaction: 'ITI-38',
         patientId: '9999999991^^^&2.16.840.1.113883.2.1.4.1&ISO',
         messageId: 'urn:uuid:00000000-0000-4000-8000-0000000bad01',

@@ -200,12 +200,9 @@ describe('RAD-75 parts that are not DICOM', () => {
   const sink = new MemorySink();
   const events = new SimEvents();
   const trail = new AuditTrail({ sinks: [sink] });
-  events.on('transaction', (e) => void trail.recordTransaction(e));
+  events.subscribe(trail);
   const relayed: unknown[] = [];
-  events.on('relayed-patients', (e) => {
-    relayed.push(e.patients);
-    trail.recordRelayedPatients(e.transaction, e.patients);
-  });
+  events.on('relayed-patients', (e) => relayed.push(e.patients));
   beforeAll(async () => {
     gateway = http.createServer((req, res) => {
       req.resume();
@@ -247,7 +244,7 @@ describe('RAD-75 parts that are not DICOM', () => {
         clock: systemClock,
         logger: silentLogger(),
         transport: { maxResponseBytes: 1024 * 1024 },
-        events,
+        recorder: events,
       },
     });
     broker = http.createServer(app);

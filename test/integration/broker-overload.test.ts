@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDocumentsEnvelope } from '../../simulator/cli/example-request.js';
-import type { FaultEvent, TransactionEvent } from '../../simulator/control/events.js';
+import type { FaultEvent, TransactionEvent } from '../../simulator/events/transaction-events.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
 import { virtualClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';

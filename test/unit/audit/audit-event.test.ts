@@ -11,7 +11,11 @@ import {
   NIR_ACTION_CODES,
   parseActionCodes,
 } from '../../../simulator/audit/action-codes.js';
-import type { AuditedTransaction } from '../../../simulator/audit/audit-input.js';
+import type {
+  LegEvent,
+  RequesterIdentity,
+  TransactionEvent,
+} from '../../../simulator/events/transaction-events.js';
 import {
   faultAuditEvent,
   transactionAuditEvents,
@@ -25,6 +29,16 @@ const golden = JSON.parse(
   readFileSync(new URL('./iti38-audit-event.golden.json', import.meta.url), 'utf8'),
 ) as AuditEvent;
 const T0 = Date.UTC(2025, 2, 14, 9, 30, 0, 0);
+
+/** A community leg of a transaction, as the broker records it. */
+const leg = (outcome: LegEvent['outcome']): LegEvent => ({
+  community: 'north',
+  homeCommunityId: 'urn:oid:1.2.3',
+  startedAt: T0,
+  durationMs: 1,
+  outcome,
+  errorCodes: [],
+});
 const HOME1 = 'urn:oid:2.25.1.1.1';
 const HOME2 = 'urn:oid:2.25.1.1.2';
 
@@ -38,7 +52,7 @@ function config(actions = NIR_ACTION_CODES): AuditEventConfig {
   };
 }
 
-const requester = {
+const requester: RequesterIdentity = {
   assurance: 'unverified' as const,
   callingSystem: { id: 'acme-pacs', source: 'x-nir-consumer-header' },
   user: { id: 'UID-555123', issuer: 'https://idp.example.nhs.uk' },
@@ -52,8 +66,9 @@ const requester = {
   assertionId: '_a1',
 };
 
-function query(over: Partial<AuditedTransaction> = {}): AuditedTransaction {
+function query(over: Partial<TransactionEvent> = {}): TransactionEvent {
   return {
+    id: 'tx-1',
     transaction: 'ITI-38',
     messageId: 'urn:uuid:7d1f6a53-2f37-4e7c-9a57-3f1f8f1c2a10',
     patient: '9995649284',
@@ -63,12 +78,13 @@ function query(over: Partial<AuditedTransaction> = {}): AuditedTransaction {
     status: ResponseStatus.Success,
     errors: [],
     resultCount: 10,
-    legs: [{ outcome: 'answered' }, { outcome: 'answered' }],
+    legs: [leg('answered'), leg('answered')],
     requester,
     endpoint: 'http://127.0.0.1:8080/xca/iti38',
     remoteAddress: '127.0.0.1',
     queryXml:
       '<query:AdhocQueryRequest xmlns:query="q"><rim:AdhocQuery xmlns:rim="r" id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"/></query:AdhocQueryRequest>',
+    storedQuery: { id: 'urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d' },
     ...over,
   };
 }
@@ -118,7 +134,7 @@ describe('ITI-38 Cross Gateway Query', () => {
       query({
         status: ResponseStatus.PartialSuccess,
         errors: [down],
-        legs: [{ outcome: 'answered' }, { outcome: 'failed' }],
+        legs: [leg('answered'), leg('failed')],
       }),
       config(),
     );
@@ -126,7 +142,7 @@ describe('ITI-38 Cross Gateway Query', () => {
       query({
         status: ResponseStatus.Failure,
         errors: [down, { ...down, location: HOME2 }],
-        legs: [{ outcome: 'failed' }, { outcome: 'failed' }],
+        legs: [leg('failed'), leg('failed')],
       }),
       config(),
     );
@@ -183,7 +199,7 @@ describe('ITI-38 Cross Gateway Query', () => {
 });
 
 describe('ITI-39 Cross Gateway Retrieve', () => {
-  const retrieve = (): AuditedTransaction => ({
+  const retrieve = (): TransactionEvent => ({
     ...query(),
     transaction: 'ITI-39',
     patient: undefined,
@@ -305,6 +321,7 @@ describe('RAD-75 Cross Gateway Retrieve Imaging Document Set (builder ahead of t
 describe('SOAP Faults at the broker', () => {
   it('are audited with outcome 8 (Sender) or 12 (Receiver), with no patient', () => {
     const base = {
+      id: 'fault-1',
       transaction: 'ITI-38' as const,
       startedAt: T0,
       durationMs: 1,

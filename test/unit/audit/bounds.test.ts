@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NIR_ACTION_CODES } from '../../../simulator/audit/action-codes.js';
 import { transactionAuditEvents } from '../../../simulator/audit/audit-event.js';
-import type { AuditedTransaction } from '../../../simulator/audit/audit-input.js';
+import type { TransactionEvent } from '../../../simulator/events/transaction-events.js';
 import { MAX_AUDIT_EVENT_BYTES, MAX_AUDIT_QUERY } from '../../../simulator/audit/bounds.js';
 import { classify } from '../../../simulator/audit/pars-client.js';
 import { validateAuditEvent } from '../../../simulator/pars/fhir-validator.js';
@@ -19,13 +19,14 @@ const cfg = {
   productId: 'nir-sim',
 };
 const base = {
+  id: 'tx-1',
   startedAt: Date.UTC(2025, 2, 14, 12),
   durationMs: 5,
   status: ResponseStatus.Success,
   errors: [],
   resultCount: 1,
   legs: [],
-} satisfies Partial<AuditedTransaction>;
+} satisfies Partial<TransactionEvent>;
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 describe('bounded AuditEvents', () => {
@@ -33,7 +34,14 @@ describe('bounded AuditEvents', () => {
     const queryXml = `<query:AdhocQueryRequest><rim:AdhocQuery id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d" home="urn:oid:1.2.3">${'<x/>'.repeat(50_000)}</rim:AdhocQuery></query:AdhocQueryRequest>`;
     const messageId = `urn:uuid:${'b'.repeat(5000)}`;
     const [e, more] = transactionAuditEvents(
-      { ...base, transaction: 'ITI-38', patient: '9995649284', messageId, queryXml },
+      {
+        ...base,
+        transaction: 'ITI-38',
+        patient: '9995649284',
+        messageId,
+        queryXml,
+        storedQuery: { id: 'urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d', home: 'urn:oid:1.2.3' },
+      },
       cfg,
     );
     expect(more).toBeUndefined();

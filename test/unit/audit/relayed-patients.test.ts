@@ -4,14 +4,14 @@
  * ID that is no NHS number recorded as sent, the study -> patient link learnt for the next retrieve.
  */
 import { describe, expect, it } from 'vitest';
-import type { AuditedStudy, AuditedTransaction } from '../../../simulator/audit/audit-input.js';
+import type { RequestedStudy, TransactionEvent } from '../../../simulator/events/transaction-events.js';
 import { AuditTrail } from '../../../simulator/audit/audit-trail.js';
 import { MemorySink } from '../../../simulator/audit/sinks.js';
 import { validateAuditEvent } from '../../../simulator/pars/fhir-validator.js';
 import { NHS_NUMBER_OID, ResponseStatus } from '../../../simulator/xca/constants.js';
 
 const T0 = Date.UTC(2025, 2, 14, 9, 30, 0, 0);
-const study = (uid: string): AuditedStudy => ({
+const study = (uid: string): RequestedStudy => ({
   studyInstanceUid: uid,
   seriesInstanceUids: [`${uid}.1`],
   homeCommunityId: 'urn:oid:2.25.1.1.1',
@@ -21,7 +21,7 @@ const study = (uid: string): AuditedStudy => ({
 const S1 = '2.25.9.1';
 const S2 = '2.25.9.2';
 
-function retrieve(id: string): AuditedTransaction {
+function retrieve(id: string): TransactionEvent {
   return {
     id,
     transaction: 'RAD-75',
@@ -32,7 +32,16 @@ function retrieve(id: string): AuditedTransaction {
     status: ResponseStatus.Success,
     errors: [],
     resultCount: 2,
-    legs: [{ outcome: 'answered' }],
+    legs: [
+      {
+        community: 'north',
+        homeCommunityId: 'urn:oid:1.2.3',
+        startedAt: T0,
+        durationMs: 40,
+        outcome: 'answered',
+        errorCodes: [],
+      },
+    ],
     requester: { assurance: 'unverified', callingSystem: { id: 'acme', source: 'x-nir-consumer-header' } },
     endpoint: 'http://127.0.0.1:8080/xcai/rad75',
   };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { NIR_ACTION_CODES } from '../../../simulator/audit/action-codes.js';
 import { transactionAuditEvents } from '../../../simulator/audit/audit-event.js';
-import type { AuditedTransaction } from '../../../simulator/audit/audit-input.js';
+import type { TransactionEvent } from '../../../simulator/events/transaction-events.js';
 import { accessRecord, patientAccessReport } from '../../../simulator/audit/reports.js';
 import { ResponseStatus } from '../../../simulator/xca/constants.js';
 
@@ -15,10 +15,11 @@ const cfg = {
   productId: 'nir-sim',
 };
 let n = 0;
-const tx = (t: Partial<AuditedTransaction> & Pick<AuditedTransaction, 'transaction'>) =>
+const tx = (t: Partial<TransactionEvent> & Pick<TransactionEvent, 'transaction'>) =>
   transactionAuditEvents(
     {
-      startedAt: Date.UTC(2025, 2, 14, 12) + ++n * 1000,
+      id: `tx-${++n}`,
+      startedAt: Date.UTC(2025, 2, 14, 12) + n * 1000,
       durationMs: 5,
       status: ResponseStatus.Success,
       errors: [],
@@ -34,7 +35,10 @@ const ENTRY = 'urn:uuid:0a1b2c3d-0000-4000-8000-000000000001';
 describe('Patient Access Report', () => {
   it('lists the patient-less accesses to the patient’s documents, marked as placed by document', () => {
     const events = [
-      ...tx({ transaction: 'ITI-39', documents: [{ documentUniqueId: '2.25.1', patient: P }] }),
+      ...tx({
+        transaction: 'ITI-39',
+        documents: [{ documentUniqueId: '2.25.1', repositoryUniqueId: '1.2.3', patient: P }],
+      }),
       ...tx({
         transaction: 'ITI-38',
         returnedObjectRefs: [{ entryUuid: ENTRY, homeCommunityId: 'urn:oid:1.2' }],
@@ -43,8 +47,14 @@ describe('Patient Access Report', () => {
         transaction: 'ITI-39',
         documents: [{ documentUniqueId: '2.25.1', repositoryUniqueId: '1.2.3' }],
       }),
-      ...tx({ transaction: 'ITI-39', documents: [{ documentUniqueId: '2.25.999' }] }),
-      ...tx({ transaction: 'ITI-39', documents: [{ documentUniqueId: '2.25.1', patient: '9995527421' }] }),
+      ...tx({
+        transaction: 'ITI-39',
+        documents: [{ documentUniqueId: '2.25.999', repositoryUniqueId: '1.2.3' }],
+      }),
+      ...tx({
+        transaction: 'ITI-39',
+        documents: [{ documentUniqueId: '2.25.1', repositoryUniqueId: '1.2.3', patient: '9995527421' }],
+      }),
     ];
     const report = patientAccessReport(events, P, new Set([ENTRY]));
     expect(report).toEqual({

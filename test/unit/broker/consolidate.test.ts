@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { consolidateQuery, consolidateRetrieve } from '../../../simulator/broker/consolidate.js';
 import type { LegFailure, QueryLeg, RetrieveLeg } from '../../../simulator/broker/leg.js';
+import { childElements, parseXml } from '../../../simulator/soap/xml.js';
 import { ErrorSeverity, ResponseStatus } from '../../../simulator/xca/constants.js';
 import type { RegistryError, RegistryObjectXml } from '../../../simulator/xca/types.js';
 
@@ -194,6 +195,21 @@ describe('consolidateQuery', () => {
     expect(r.errors).toEqual(errors);
     expect(r.objects.map((o) => o.id)).toEqual(ids);
     for (const o of r.objects) expect(o.xml).toContain(`home="${o.home}"`);
+  });
+
+  it('sets home on an object whose home is blank, keeping one well-formed home attribute', () => {
+    const rim = 'urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0';
+    const xml = `<rim:ExtrinsicObject xmlns:rim="${rim}" id="urn:uuid:a1" home=" " mimeType="a&gt;b"><rim:Name/></rim:ExtrinsicObject>`;
+    const r = consolidateQuery([answered(A, [{ kind: 'ExtrinsicObject', id: 'urn:uuid:a1', xml }])]);
+    expect(r.objects.map((o) => o.home)).toEqual([A.homeCommunityId]);
+    const root = parseXml(r.objects[0]!.xml).documentElement!;
+    expect(root.attributes.map((a) => [a.name, a.value])).toEqual([
+      ['xmlns:rim', rim],
+      ['id', 'urn:uuid:a1'],
+      ['home', A.homeCommunityId],
+      ['mimeType', 'a>b'],
+    ]);
+    expect(childElements(root, rim, 'Name')).toHaveLength(1);
   });
 
   it('broker errors alone give Failure', () => {

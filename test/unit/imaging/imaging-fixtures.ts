@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { TransactionEvent } from '../../../simulator/control/events.js';
+import type { TransactionEvent } from '../../../simulator/events/transaction-events.js';
 import { FaultStore } from '../../../simulator/faults/fault-store.js';
 import { generateDataPack, type GenerateOptions } from '../../../simulator/data-pack/generator.js';
 import { loadDataPack } from '../../../simulator/data-pack/loader.js';

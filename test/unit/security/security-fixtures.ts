@@ -27,7 +27,7 @@ import { parseXml } from '../../../simulator/soap/xml.js';
 import { findDocuments } from '../../helpers/requests.js';
 import { COMMUNITIES } from '../../helpers/shared-pki.js';
 import { defaultPackDir } from '../../helpers/topology.js';
-import type { FaultEvent, TransactionEvent } from '../../../simulator/control/events.js';
+import type { FaultEvent, TransactionEvent } from '../../../simulator/events/transaction-events.js';
 import { loadDataPack } from '../../../simulator/data-pack/loader.js';
 import type { DataPack } from '../../../simulator/data-pack/pack-format.js';
 import { FaultStore } from '../../../simulator/faults/fault-store.js';

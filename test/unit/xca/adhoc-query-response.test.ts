@@ -47,12 +47,25 @@ describe('AdhocQueryResponse codec', () => {
       },
     ],
   ])('round-trips %s (objects keep their XML, modulo serialiser escaping)', (_name, resp) => {
+    // entryIds are what the decoder reads besides the XML (next test).
     const normalise = (r: AdhocQueryResponse): AdhocQueryResponse => ({
       ...r,
-      objects: r.objects.map((o) => ({ ...o, xml: serialize(rootOf(o.xml)) })),
+      objects: r.objects.map(({ entryIds: _ids, ...o }) => ({ ...o, xml: serialize(rootOf(o.xml)) })),
     });
     expect(normalise(decodeAdhocQueryResponse(rootOf(encodeAdhocQueryResponse(resp))))).toEqual(
       normalise(resp),
+    );
+  });
+
+  it('reads the ids of each decoded ExtrinsicObject (uniqueId, patientId, repository, referenceIdList)', () => {
+    const decoded = decodeAdhocQueryResponse(rootOf(encodeAdhocQueryResponse(leafClass)));
+    expect(decoded.objects.map((o) => o.entryIds)).toEqual(
+      [sampleEntry(1), sampleEntry(2)].map((e) => ({
+        uniqueId: e.uniqueId,
+        patientId: e.patientId,
+        repositoryUniqueId: e.repositoryUniqueId,
+        referenceIdList: e.referenceIdList ?? [],
+      })),
     );
   });
 
