@@ -7,7 +7,7 @@ import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimError, exitCodeFor, type SimErrorCode } from '../shared/errors.js';
-import { stateHome } from './paths.js';
+import { stateHome } from '../shared/sim-paths.js';
 import { isAlive, readState, type SimState } from './state.js';
 
 const READY_TIMEOUT_MS = 60_000;

@@ -19,9 +19,9 @@ import {
   startAuditStack,
   type AuditRuntimeOptions,
   type RunningAudit,
-} from '../pars/audit-stack.js';
-import { startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
-import type { Topology } from './topology.js';
+} from './audit-stack.js';
+import { startBrokerSandbox, type BrokerSandbox } from './broker-sandbox.js';
+import type { Topology } from '../topology/topology.js';
 import {
   defaultIntegrationPort,
   prepareSecurity,

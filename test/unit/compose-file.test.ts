@@ -13,7 +13,7 @@ import { skipWithoutTool } from '../helpers/system-tools.js';
 import { check, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import { COMPOSE_FILE, renderComposeFromOptions } from '../../simulator/cli/commands/compose.js';
-import { COMPOSE_USER } from '../../simulator/runtime/compose-render.js';
+import { COMPOSE_USER } from '../../simulator/containers/compose-render.js';
 import { ensureCertificateSet } from '../../simulator/security/cert-mint.js';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import { defaultPackDir, repoDir } from '../helpers/topology.js';

@@ -1,17 +1,17 @@
 /**
- * The container plan (simulator/runtime/container-plan.ts): one Topology as containers, the
+ * The container plan (simulator/containers/container-plan.ts): one Topology as containers, the
  * model both the compose renderer and the docker runtime start from; and its input from a
- * resolved Topology (simulator/cli/container-plan-input.ts).
+ * resolved Topology (simulator/containers/container-plan-input.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { containerPlanInput } from '../../simulator/cli/container-plan-input.js';
+import { containerPlanInput } from '../../simulator/containers/container-plan-input.js';
 import {
   planContainers,
   type ContainerPlanInput,
   type ServicePlan,
-} from '../../simulator/runtime/container-plan.js';
+} from '../../simulator/containers/container-plan.js';
 import type { CommunityStore } from '../../simulator/gateway/community-store.js';
-import type { ExternalCommunity, Topology } from '../../simulator/runtime/topology.js';
+import type { ExternalCommunity, Topology } from '../../simulator/topology/topology.js';
 import { SimError } from '../../simulator/shared/errors.js';
 import { defaultPackDir } from '../helpers/topology.js';
 

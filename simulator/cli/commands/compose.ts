@@ -1,7 +1,7 @@
 /**
  * `sim compose render`: write the docker-compose file of a topology (README "Docker"). The topology is
  * resolved exactly as `sim up` resolves it (topology-from-options.ts), planned as containers
- * (runtime/container-plan.ts) and written as compose (runtime/compose-render.ts). `--check`
+ * (containers/container-plan.ts) and written as compose (containers/compose-render.ts). `--check`
  * compares instead of writing, so CI fails when the committed compose/docker-compose.yml is stale.
  * `--security` renders the stack with the certificate mount and the integration port; the
  * committed file is the render without it.
@@ -10,17 +10,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { COMPOSE_USER, renderCompose } from '../../runtime/compose-render.js';
-import { planContainers, type ContainerPlan } from '../../runtime/container-plan.js';
+import { COMPOSE_USER, renderCompose } from '../../containers/compose-render.js';
+import { planContainers, type ContainerPlan } from '../../containers/container-plan.js';
 import { defaultCertsDir } from '../../runtime/security-runtime.js';
-import type { TopologySpec } from '../../runtime/topology-spec.js';
-import { TopologyDefaults } from '../../runtime/topology.js';
+import type { TopologySpec } from '../../topology/topology-spec.js';
+import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
-import { composeCertificatesNote } from '../container-certs.js';
-import { containerPlanInput } from '../container-plan-input.js';
-import { repoRoot } from '../paths.js';
-import { checkDeadlineAndGateways, topologyFromOptions } from '../topology-from-options.js';
+import { composeCertificatesNote } from '../../containers/container-certs.js';
+import { containerPlanInput } from '../../containers/container-plan-input.js';
+import { repoRoot } from '../../shared/sim-paths.js';
+import { checkDeadlineAndGateways, topologyFromOptions } from '../../topology/topology-from-options.js';
 
 /** Where the committed compose file lives, relative to the repository root. */
 export const COMPOSE_FILE = 'compose/docker-compose.yml';

@@ -7,14 +7,14 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { defaultControlPort } from '../../control/control-api.js';
-import { defaultParsPort } from '../../pars/audit-stack.js';
+import { defaultParsPort } from '../../runtime/audit-stack.js';
 import { startInProcess } from '../../runtime/in-process.js';
 import { defaultCertsDir, resolveSecurity } from '../../runtime/security-runtime.js';
 import { ensureCertificateSet } from '../../security/cert-mint.js';
 import { createLogger } from '../../shared/logger.js';
 import { SimError } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
-import { TopologyDefaults, type Topology } from '../../runtime/topology.js';
+import { TopologyDefaults, type Topology } from '../../topology/topology.js';
 import { auditDir, parsState, runningState, writeState, clearState, type SimState } from '../state.js';
 import {
   checkDeadlineAndGateways,
@@ -22,7 +22,7 @@ import {
   specFromOptions,
   topologyFromOptions,
   type UpOptions,
-} from '../topology-from-options.js';
+} from '../../topology/topology-from-options.js';
 import { printBanner } from '../banner.js';
 import { startDetached } from '../detach.js';
 import { upDocker } from '../docker-up.js';

@@ -25,8 +25,8 @@ import type { FaultEvent, RelayedPatientsEvent, SimEvents, TransactionEvent } fr
 import type { FaultStore } from '../faults/fault-store.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { startParsService, type RunningPars } from './pars-service.js';
-import type { ParsStore } from './pars-store.js';
+import { startParsService, type RunningPars } from '../pars/pars-service.js';
+import type { ParsStore } from '../pars/pars-store.js';
 
 /** Audit configuration of a run. */
 export interface AuditRuntimeOptions {

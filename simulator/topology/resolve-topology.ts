@@ -13,10 +13,10 @@ import type { ConsumerProfile } from '../broker/community-directory.js';
 import { generateDataPack } from '../data-pack/generator.js';
 import { loadDataPack, type DataPack } from '../data-pack/loader.js';
 import { FaultStore } from '../faults/fault-store.js';
-import { parseTopologySpec, type TopologySpec } from '../runtime/topology-spec.js';
-import { TopologyDefaults, type ExternalCommunity, type Topology } from '../runtime/topology.js';
+import { parseTopologySpec, type TopologySpec } from './topology-spec.js';
+import { TopologyDefaults, type ExternalCommunity, type Topology } from './topology.js';
 import { SimError } from '../shared/errors.js';
-import { defaultDataPackDir, stateHome } from './paths.js';
+import { defaultDataPackDir, stateHome } from '../shared/sim-paths.js';
 
 /** Offset from the broker port to the first gateway port (8080 -> 9001). */
 export const GATEWAY_PORT_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;

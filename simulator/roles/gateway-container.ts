@@ -14,7 +14,7 @@ import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { PARS_TARGET, startParsService } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { securityFromDirectory } from './security-runtime.js';
+import { securityFromDirectory } from '../runtime/security-runtime.js';
 
 /** A running role: its main URL (where `GET /health` answers), its control API, and stop. */
 export interface RunningRole {

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { CONTROL_PORT_OFFSET } from '../control/control-api.js';
-import type { TopologySpec } from '../runtime/topology-spec.js';
-import { TopologyDefaults } from '../runtime/topology.js';
+import type { TopologySpec } from './topology-spec.js';
+import { TopologyDefaults } from './topology.js';
 import { SimError } from '../shared/errors.js';
 import {
   GATEWAY_PORT_OFFSET,
