@@ -18,9 +18,13 @@ import { PARS_TARGET } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { startBrokerSandbox, type BrokerSandbox } from '../runtime/broker-sandbox.js';
-import type { RunningRole } from './gateway-container.js';
+import type { RunningRole } from './role.js';
 import type { ExternalCommunity } from '../topology/topology.js';
-import { securityFromDirectory, type RunningIntegration, type SecurityRuntime } from '../runtime/security-runtime.js';
+import {
+  securityFromDirectory,
+  type RunningIntegration,
+  type SecurityRuntime,
+} from '../runtime/security-runtime.js';
 
 /** A community simulated in another container: its gateway's base URL and its control API. */
 export interface ContainerCommunity {

@@ -12,7 +12,9 @@ import { connectTargetEnvironment } from '../../simulator/scenario/environments.
 import { loadScenarioOrFail, scenarioPath } from '../../simulator/cli/scenario-files.js';
 import { loadDataPack, type DataPack } from '../../simulator/data-pack/loader.js';
 import { startBrokerRole } from '../../simulator/roles/broker-container.js';
-import { startGatewayRole, startParsRole, type RunningRole } from '../../simulator/roles/gateway-container.js';
+import { startGatewayRole } from '../../simulator/roles/gateway-container.js';
+import { startParsRole } from '../../simulator/roles/pars-container.js';
+import type { RunningRole } from '../../simulator/roles/role.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { findDocuments } from '../helpers/requests.js';
