@@ -7,7 +7,7 @@
 import { brokerEndpoints } from '../broker/broker.js';
 import { defaultControlPort } from '../control/control-api.js';
 import { gatewayEndpoints } from '../gateway/responding-gateway.js';
-import { defaultParsPort } from '../runtime/audit-stack.js';
+import { defaultParsPort } from '../pars/pars-service.js';
 import { SimError } from '../shared/errors.js';
 import type { ContainerPlanInput, PublishedEndpoints } from './container-types.js';
 import { INTEGRATION_PORT_OFFSET } from '../runtime/security-runtime.js';

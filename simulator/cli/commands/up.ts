@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { defaultControlPort } from '../../control/control-api.js';
-import { defaultParsPort } from '../../runtime/audit-stack.js';
+import { defaultParsPort } from '../../pars/pars-service.js';
 import { startInProcess } from '../../runtime/in-process.js';
 import { defaultCertsDir, resolveSecurity } from '../../runtime/security-runtime.js';
 import { ensureCertificateSet } from '../../security/cert-mint.js';
