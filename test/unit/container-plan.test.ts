@@ -10,7 +10,7 @@ import {
   type ContainerPlanInput,
   type ServicePlan,
 } from '../../simulator/containers/container-plan.js';
-import type { CommunityStore } from '../../simulator/gateway/community-store.js';
+import type { CommunityData } from '../../simulator/data-pack/pack-format.js';
 import type { ExternalCommunity, Topology } from '../../simulator/topology/topology.js';
 import { SimError } from '../../simulator/shared/errors.js';
 import { defaultPackDir } from '../helpers/topology.js';
@@ -368,9 +368,9 @@ describe('containerPlanInput', () => {
     maxBodyBytes: 1024,
     dataPackDir,
     communities: [
-      { kind: 'simulated', store: { ...north } as unknown as CommunityStore, port: 9001 },
+      { kind: 'simulated', store: { ...north } as unknown as CommunityData, port: 9001 },
       supplier,
-      { kind: 'simulated', store: { ...south } as unknown as CommunityStore, port: 9002 },
+      { kind: 'simulated', store: { ...south } as unknown as CommunityData, port: 9002 },
     ],
   });
 
