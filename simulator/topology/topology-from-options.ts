@@ -4,18 +4,10 @@
  * gateway count), then into a Topology through resolveTopology: one path for files and flags.
  */
 import path from 'node:path';
-import { CONTROL_PORT_OFFSET } from '../control/control-api.js';
 import type { TopologySpec } from './topology-spec.js';
 import { TopologyDefaults } from './topology.js';
 import { SimError } from '../shared/errors.js';
-import {
-  GATEWAY_PORT_OFFSET,
-  loadTopologyFile,
-  resolveTopology,
-  type ResolvedTopology,
-} from './resolve-topology.js';
-
-export { CONTROL_PORT_OFFSET, GATEWAY_PORT_OFFSET };
+import { loadTopologyFile, resolveTopology, type ResolvedTopology } from './resolve-topology.js';
 
 /** `sim up` options that shape the topology. */
 export interface UpOptions {
@@ -38,12 +30,19 @@ export interface UpOptions {
 const DEFAULT_SEED = 42;
 const DEFAULT_GATEWAYS = 3;
 
+/** A topology as described: its spec, and the directory its relative paths are relative to. */
+export interface DescribedTopology {
+  spec: TopologySpec;
+  /** Absolute directory a relative `dataPack` is relative to (the topology file's, else the working directory). */
+  baseDir: string;
+}
+
 /**
  * The spec the options describe, and the directory its relative paths are relative to.
  * @throws SimError SIM_ERR_BAD_ARGUMENT when --topology is combined with --gateways, --data-pack
  *   or --seed, or the topology file is unreadable or invalid.
  */
-export async function specFromOptions(o: UpOptions): Promise<{ spec: TopologySpec; baseDir: string }> {
+export async function specFromOptions(o: UpOptions): Promise<DescribedTopology> {
   if (o.topology !== undefined) {
     checkTopologyFlags(o);
     const spec = await loadTopologyFile(o.topology);
@@ -115,7 +114,17 @@ export function specFromFlags(o: Omit<UpOptions, 'topology'>): TopologySpec {
  * @throws SimError as specFromOptions and resolveTopology do.
  */
 export async function topologyFromOptions(o: UpOptions): Promise<ResolvedTopology & { spec: TopologySpec }> {
-  const { spec, baseDir } = await specFromOptions(o);
-  const resolved = await resolveTopology(spec, { baseDir, host: o.host, portBase: o.portBase });
-  return { ...resolved, spec };
+  return topologyFromSpec(await specFromOptions(o), o);
+}
+
+/**
+ * Resolve an already described topology (specFromOptions' result) on the options' host and ports.
+ * @throws SimError as resolveTopology does.
+ */
+export async function topologyFromSpec(
+  d: DescribedTopology,
+  o: Pick<UpOptions, 'host' | 'portBase'>,
+): Promise<ResolvedTopology & { spec: TopologySpec }> {
+  const resolved = await resolveTopology(d.spec, { baseDir: d.baseDir, host: o.host, portBase: o.portBase });
+  return { ...resolved, spec: d.spec };
 }

@@ -20,11 +20,11 @@ import {
   checkDeadlineAndGateways,
   checkTopologyFlags,
   specFromOptions,
-  topologyFromOptions,
+  topologyFromSpec,
   type UpOptions,
 } from '../../topology/topology-from-options.js';
 import { printBanner } from '../banner.js';
-import { startDetached } from '../detach.js';
+import { startDetached, takeHandedSpec } from '../detach.js';
 import { upDocker } from '../docker-up.js';
 import { activeFaultCount } from './status.js';
 
@@ -114,11 +114,13 @@ export function upCommand(y: Argv): Argv {
         return;
       }
       if (argv.detach) {
-        await specFromOptions(opts); // a bad flag combination or topology file fails here, at once
-        // Certificates are minted here so that a failure is one line, not a detached child's log.
-        if (argv.security) await mintForSecurity(withSecurity((await topologyFromOptions(opts)).topology));
+        // Described once, here (a bad flag combination or topology file fails at once); the
+        // background `up` resolves this spec, mints certificates with --security, and a failure
+        // there comes back as its one `nir-sim:` line and exit code (detach.ts childFailure).
+        const described = await specFromOptions(opts);
         const state = await startDetached(
           process.argv.slice(2).filter((a) => a !== '--detach' && a !== '--detach=true'),
+          described,
         );
         printBanner(state, await activeFaultCount(state));
         return;
@@ -164,7 +166,7 @@ async function mintForSecurity(topology: Topology): Promise<void> {
 
 async function runForeground(opts: UpOptions, security: boolean): Promise<void> {
   const logger = createLogger();
-  const resolved = await topologyFromOptions(opts);
+  const resolved = await topologyFromSpec(takeHandedSpec() ?? (await specFromOptions(opts)), opts);
   const { faults, spec } = resolved;
   const topology = security ? withSecurity(resolved.topology) : resolved.topology;
   if (security) await mintForSecurity(topology);
