@@ -7,9 +7,9 @@
 import path from 'node:path';
 import { dockerStatus, type DockerRun } from '../containers/docker-runtime.js';
 import { startDockerTopology } from '../containers/docker-topology.js';
-import type { ResolvedTopology } from '../topology/resolve-topology.js';
+import { topologyFromOptions, type ResolvedTopology } from '../topology/resolve-topology.js';
 import type { TopologySpec } from '../topology/topology-spec.js';
-import { topologyFromOptions, type UpOptions } from '../topology/topology-from-options.js';
+import type { UpOptions } from '../topology/topology-from-options.js';
 import { printBanner } from './banner.js';
 import { writeState, type DockerState } from './state.js';
 import { activeFaultCount } from './commands/status.js';

@@ -1,13 +1,14 @@
 /**
  * Turning `sim up` options into a TopologySpec (from `--topology file.yaml`, or from the flags:
  * the committed default pack, a given directory, or one generated on demand for another seed or
- * gateway count), then into a Topology through resolveTopology: one path for files and flags.
+ * gateway count); resolve-topology.ts turns the spec into a Topology: one path for files and
+ * flags. Light on purpose (no data pack code): `up --detach` only describes.
  */
 import path from 'node:path';
 import type { TopologySpec } from './topology-spec.js';
 import { TopologyDefaults } from './topology.js';
 import { SimError } from '../shared/errors.js';
-import { loadTopologyFile, resolveTopology, type ResolvedTopology } from './resolve-topology.js';
+import { loadTopologyFile } from './topology-file.js';
 
 /** `sim up` options that shape the topology. */
 export interface UpOptions {
@@ -107,24 +108,4 @@ export function specFromFlags(o: Omit<UpOptions, 'topology'>): TopologySpec {
   const gateways = o.gateways ?? DEFAULT_GATEWAYS;
   if (seed === DEFAULT_SEED && gateways <= DEFAULT_GATEWAYS) return spec;
   return { ...spec, dataPack: { seed, communities: gateways, patients: 60 } };
-}
-
-/**
- * Resolve the options into a topology, its pack and its faults.
- * @throws SimError as specFromOptions and resolveTopology do.
- */
-export async function topologyFromOptions(o: UpOptions): Promise<ResolvedTopology & { spec: TopologySpec }> {
-  return topologyFromSpec(await specFromOptions(o), o);
-}
-
-/**
- * Resolve an already described topology (specFromOptions' result) on the options' host and ports.
- * @throws SimError as resolveTopology does.
- */
-export async function topologyFromSpec(
-  d: DescribedTopology,
-  o: Pick<UpOptions, 'host' | 'portBase'>,
-): Promise<ResolvedTopology & { spec: TopologySpec }> {
-  const resolved = await resolveTopology(d.spec, { baseDir: d.baseDir, host: o.host, portBase: o.portBase });
-  return { ...resolved, spec: d.spec };
 }

@@ -15,7 +15,8 @@ import { defaultCertsDir } from '../../runtime/security-runtime.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
-import { checkDeadlineAndGateways, topologyFromOptions } from '../../topology/topology-from-options.js';
+import { topologyFromOptions } from '../../topology/resolve-topology.js';
+import { checkDeadlineAndGateways } from '../../topology/topology-from-options.js';
 
 /** `sim compose render` options, as the flags give them. */
 export interface ComposeOptions {

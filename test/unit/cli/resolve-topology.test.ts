@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTopologyFile, resolveTopology } from '../../../simulator/topology/resolve-topology.js';
+import { resolveTopology } from '../../../simulator/topology/resolve-topology.js';
+import { loadTopologyFile } from '../../../simulator/topology/topology-file.js';
 import { specFromFlags, specFromOptions } from '../../../simulator/topology/topology-from-options.js';
 import { loadDataPack, type DataPack } from '../../../simulator/data-pack/loader.js';
 import { parseTopologySpec, type TopologySpec } from '../../../simulator/topology/topology-spec.js';
