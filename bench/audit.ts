@@ -15,7 +15,7 @@ import type { DataPack } from '../simulator/data-pack/pack-format.js';
 import { FaultStore } from '../simulator/faults/fault-store.js';
 import { startInProcess, type InProcessDeps, type RunningTopology } from '../simulator/runtime/in-process.js';
 import { silentLogger } from '../simulator/shared/logger.js';
-import { defaultDataPackDir } from '../simulator/cli/paths.js';
+import { defaultDataPackDir } from '../simulator/shared/sim-paths.js';
 
 const DURATION_S = 6;
 const CONNECTIONS = 10;

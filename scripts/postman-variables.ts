@@ -18,7 +18,7 @@ import * as prettier from 'prettier';
 import { loadDataPack } from '../simulator/data-pack/loader.js';
 import type { DataPack } from '../simulator/data-pack/pack-format.js';
 import { CONTROL_PORT_OFFSET } from '../simulator/control/control-api.js';
-import { TopologyDefaults } from '../simulator/runtime/topology.js';
+import { TopologyDefaults } from '../simulator/topology/topology.js';
 import { SimError } from '../simulator/shared/errors.js';
 import { EntryStatus } from '../simulator/xca/constants.js';
 import type { DocumentEntry } from '../simulator/xca/document-entry-model.js';

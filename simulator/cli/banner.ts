@@ -8,7 +8,7 @@ import type { SimState } from './state.js';
 import { curlFindDocuments } from './example-request.js';
 import { deadLettersOnDisk, queueDepthOnDisk } from '../audit/durable-queue.js';
 
-/** A container of the docker runtime as the engine reports it now (runtime/docker-project.ts). */
+/** A container of the docker runtime as the engine reports it now (containers/docker-project.ts). */
 export interface BannerContainer {
   name: string;
   role: string;

@@ -1,29 +1,39 @@
 /**
  * `sim up --detach`: start the same CLI in the background and return once its state file exists
- * and every endpoint answers. Output goes to `<state home>/sim.log`.
+ * and every endpoint answers. Output goes to `<state home>/sim.log`. The topology is described
+ * once, here: the spec goes to the background `up` in `<state home>/up-spec.json` (named by
+ * NIR_SIM_UP_SPEC), which resolves it without reading the topology file again.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimError, exitCodeFor, type SimErrorCode } from '../shared/errors.js';
-import { stateHome } from './paths.js';
+import { stateHome } from '../shared/sim-paths.js';
+import { parseTopologySpec } from '../topology/topology-spec.js';
+import type { DescribedTopology } from '../topology/topology-from-options.js';
 import { isAlive, readState, type SimState } from './state.js';
 
 const READY_TIMEOUT_MS = 60_000;
 
+/** The environment variable that names the file a detached `up` takes its described topology from. */
+export const HANDED_SPEC_ENV = 'NIR_SIM_UP_SPEC';
+
 /**
- * Spawn `sim up <args>` detached and wait for it to be ready.
+ * Spawn `sim up <args>` detached, handing it `described` (so it resolves that spec instead of
+ * reading the topology file again), and wait for it to be ready.
  * @throws SimError SIM_ERR_START_TIMEOUT, or the child's own one-line error when it exits early.
  */
-export async function startDetached(args: string[]): Promise<SimState> {
+export async function startDetached(args: string[], described: DescribedTopology): Promise<SimState> {
   mkdirSync(stateHome(), { recursive: true });
   const logFile = path.join(stateHome(), 'sim.log');
+  const specFile = path.join(stateHome(), 'up-spec.json');
+  writeFileSync(specFile, JSON.stringify(described));
   const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, NIR_SIM_LOG_FILE: logFile },
+    env: { ...process.env, NIR_SIM_LOG_FILE: logFile, [HANDED_SPEC_ENV]: specFile },
   });
   closeSync(fd);
   let exitCode: number | null = null;
@@ -50,6 +60,32 @@ export async function startDetached(args: string[]): Promise<SimState> {
     'SIM_ERR_START_TIMEOUT',
     `nir-sim did not become ready within ${READY_TIMEOUT_MS} ms: see ${logFile}`,
   );
+}
+
+/**
+ * The topology the parent `up --detach` described (startDetached), read once and the file removed;
+ * undefined when this process was not started that way.
+ * @throws SimError SIM_ERR_INTERNAL when the file is unreadable or not a topology spec (a bug: the
+ *   parent wrote it from a validated spec).
+ */
+export function takeHandedSpec(): DescribedTopology | undefined {
+  const file = process.env[HANDED_SPEC_ENV];
+  if (file === undefined || file === '') return undefined;
+  let described: { spec?: unknown; baseDir?: unknown };
+  try {
+    described = JSON.parse(readFileSync(file, 'utf8')) as typeof described;
+    rmSync(file, { force: true });
+  } catch (err) {
+    throw new SimError(
+      'SIM_ERR_INTERNAL',
+      `cannot read the topology handed over in ${file}: ${(err as Error).message}`,
+    );
+  }
+  const r = parseTopologySpec(described.spec);
+  if (!r.ok || typeof described.baseDir !== 'string') {
+    throw new SimError('SIM_ERR_INTERNAL', `${file} does not hold a topology spec and its base directory`);
+  }
+  return { spec: r.spec, baseDir: described.baseDir };
 }
 
 async function allAnswer(s: SimState): Promise<boolean> {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadScenarioFile, SCENARIO_SUFFIX, type ScenarioParseOptions } from '../scenario/scenario-file.js';
 import type { ScenarioSpec } from '../scenario/scenario-spec.js';
 import { SimError } from '../shared/errors.js';
-import { repoRoot } from './paths.js';
+import { repoRoot } from '../shared/sim-paths.js';
 
 /** The shipped scenarios' directory. */
 export const scenariosDir = path.join(repoRoot, 'scenarios');

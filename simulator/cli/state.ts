@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { stateHome } from './paths.js';
+import { stateHome } from '../shared/sim-paths.js';
 
 /** What both runtimes' state files hold. URLs are absolute, as the host reaches them. */
 interface SimStateCommon {

@@ -268,3 +268,8 @@ function searchset(
     })),
   };
 }
+
+/** The simulated PARS's port for a broker port: broker + 20 (8100 for 8080), any free one for 0. */
+export function defaultParsPort(brokerPort: number): number {
+  return brokerPort === 0 ? 0 : brokerPort + 20;
+}

@@ -14,14 +14,10 @@ import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
 import { systemClock, type DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import {
-  defaultParsPort,
-  startAuditStack,
-  type AuditRuntimeOptions,
-  type RunningAudit,
-} from '../pars/audit-stack.js';
-import { startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
-import type { Topology } from './topology.js';
+import { defaultParsPort } from '../pars/pars-service.js';
+import { startAuditStack, type AuditRuntimeOptions, type RunningAudit } from './audit-stack.js';
+import { startBrokerSandbox, type BrokerSandbox } from './broker-sandbox.js';
+import type { Topology } from '../topology/topology.js';
 import {
   defaultIntegrationPort,
   prepareSecurity,

@@ -28,7 +28,7 @@ import {
 import { ReplayCache } from '../security/replay-cache.js';
 import { createXuaValidator, type XuaValidator } from '../security/xua-validate.js';
 import type { Logger } from '../shared/logger.js';
-import type { Topology, TopologySecurity } from './topology.js';
+import type { Topology, TopologySecurity } from '../topology/topology.js';
 
 /** Offset from the broker's sandbox port to its integration port (8080 -> 8443). */
 export const INTEGRATION_PORT_OFFSET = 363;

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { FaultSpecSchema } from '../faults/fault-spec.js';
-import { TopologySpecSchema } from '../runtime/topology-spec.js';
+import { TopologySpecSchema } from '../topology/topology-spec.js';
 
 /** A step id: letters, digits, `-`, `_` (referenced by `from`). */
 const stepId = z
@@ -262,7 +262,7 @@ export const StepSchema = z.discriminatedUnion('kind', [
   WaitStepSchema,
 ]);
 
-/** A scenario's topology: a topology file without its own schemaVersion (runtime/topology-spec.ts). */
+/** A scenario's topology: a topology file without its own schemaVersion (topology/topology-spec.ts). */
 export const ScenarioTopologySchema = TopologySpecSchema.omit({ schemaVersion: true });
 
 /** A whole scenario file. */

@@ -1,6 +1,6 @@
 /**
  * A recording container engine for the docker runtime's orchestration tests: every call of
- * simulator/runtime/docker-engine.ts's DockerEngine is kept as one line (`createContainer
+ * simulator/containers/docker-engine.ts's DockerEngine is kept as one line (`createContainer
  * nir-sim-broker`), and answers come from settable fields. Only for orchestration logic (order,
  * rollback, label filters, messages); the real engine is exercised by `npm run test:containers`.
  */
@@ -9,7 +9,7 @@ import type {
   DockerEngine,
   EngineContainer,
   EngineContainerState,
-} from '../../simulator/runtime/docker-engine.js';
+} from '../../simulator/containers/docker-engine.js';
 
 /** A DockerEngine that records every call as one line and answers from its settings. */
 export class RecordingEngine implements DockerEngine {

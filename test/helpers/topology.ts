@@ -12,7 +12,7 @@ import type { TransactionEvent } from '../../simulator/events/transaction-events
 import { FaultStore } from '../../simulator/faults/fault-store.js';
 import type { ConsumerProfile } from '../../simulator/broker/community-directory.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
-import type { ExternalCommunity } from '../../simulator/runtime/topology.js';
+import type { ExternalCommunity } from '../../simulator/topology/topology.js';
 import type { DeadlineClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { fileURLToPath } from 'node:url';

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import { startInProcess } from '../../simulator/runtime/in-process.js';
-import { TopologyDefaults } from '../../simulator/runtime/topology.js';
+import { TopologyDefaults } from '../../simulator/topology/topology.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { defaultPackDir } from '../helpers/topology.js';
 

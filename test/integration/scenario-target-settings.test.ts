@@ -6,7 +6,7 @@
  * makes the run fail up front, saying what differs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTargetEnvironment } from '../../simulator/cli/scenario-environment.js';
+import { connectTargetEnvironment } from '../../simulator/scenario/environments.js';
 import { loadScenarioOrFail, scenarioPath } from '../../simulator/cli/scenario-files.js';
 import { startControlApi, type RunningControlApi } from '../../simulator/control/control-api.js';
 import { loadDataPack, type DataPack } from '../../simulator/data-pack/loader.js';

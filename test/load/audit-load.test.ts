@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import type { DataPack } from '../../simulator/data-pack/pack-format.js';
 import { FaultStore } from '../../simulator/faults/fault-store.js';
-import { startAuditStack } from '../../simulator/pars/audit-stack.js';
+import { startAuditStack } from '../../simulator/runtime/audit-stack.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
 import { systemClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';

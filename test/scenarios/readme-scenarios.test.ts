@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startInProcessEnvironment } from '../../simulator/cli/scenario-environment.js';
+import { startInProcessEnvironment } from '../../simulator/scenario/environments.js';
 import { consoleReport } from '../../simulator/scenario/reporters/console.js';
 import { runScenario } from '../../simulator/scenario/runner.js';
 import { parseScenarioText, SCENARIO_SUFFIX } from '../../simulator/scenario/scenario-file.js';

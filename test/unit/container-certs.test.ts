@@ -1,5 +1,5 @@
 /**
- * The certificate set of the container stack with security (simulator/cli/container-certs.ts): a
+ * The certificate set of the container stack with security (simulator/containers/container-certs.ts): a
  * freshly minted set carries the DNS names the containers verify (each gateway certificate its
  * community's name, the broker's server certificate `broker`), a set without them (as an older
  * nir-sim minted) is refused in one line naming the command that re-mints it, a missing set is
@@ -16,7 +16,7 @@ import {
   containerSanProblems,
   ensureContainerCertificates,
   hostUser,
-} from '../../simulator/cli/container-certs.js';
+} from '../../simulator/containers/container-certs.js';
 import { NirFiles, communityFiles } from '../../simulator/security/cert-layout.js';
 import { ensureCertificateSet } from '../../simulator/security/cert-mint.js';
 import { loadCredential, mintLeaf } from '../../simulator/security/pki.js';

@@ -1,17 +1,17 @@
 /**
- * The container plan (simulator/runtime/container-plan.ts): one Topology as containers, the
+ * The container plan (simulator/containers/container-plan.ts): one Topology as containers, the
  * model both the compose renderer and the docker runtime start from; and its input from a
- * resolved Topology (simulator/cli/container-plan-input.ts).
+ * resolved Topology (simulator/containers/container-plan-input.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { containerPlanInput } from '../../simulator/cli/container-plan-input.js';
+import { containerPlanInput } from '../../simulator/containers/container-plan-input.js';
 import {
   planContainers,
   type ContainerPlanInput,
   type ServicePlan,
-} from '../../simulator/runtime/container-plan.js';
-import type { CommunityStore } from '../../simulator/gateway/community-store.js';
-import type { ExternalCommunity, Topology } from '../../simulator/runtime/topology.js';
+} from '../../simulator/containers/container-plan.js';
+import type { CommunityData } from '../../simulator/data-pack/pack-format.js';
+import type { ExternalCommunity, Topology } from '../../simulator/topology/topology.js';
 import { SimError } from '../../simulator/shared/errors.js';
 import { defaultPackDir } from '../helpers/topology.js';
 
@@ -368,9 +368,9 @@ describe('containerPlanInput', () => {
     maxBodyBytes: 1024,
     dataPackDir,
     communities: [
-      { kind: 'simulated', store: { ...north } as unknown as CommunityStore, port: 9001 },
+      { kind: 'simulated', store: { ...north } as unknown as CommunityData, port: 9001 },
       supplier,
-      { kind: 'simulated', store: { ...south } as unknown as CommunityStore, port: 9002 },
+      { kind: 'simulated', store: { ...south } as unknown as CommunityData, port: 9002 },
     ],
   });
 

@@ -11,14 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planContainers } from '../../simulator/runtime/container-plan.js';
+import { planContainers } from '../../simulator/containers/container-plan.js';
 import {
   containerCreateOptions,
   publishedHealthUrl,
   startOrder,
-} from '../../simulator/runtime/docker-containers.js';
-import { connectEngine, demuxLogs, engineAddress } from '../../simulator/runtime/docker-engine.js';
-import { contextEntries } from '../../simulator/runtime/docker-image.js';
+} from '../../simulator/containers/docker-containers.js';
+import { connectEngine, demuxLogs, engineAddress } from '../../simulator/containers/docker-engine.js';
+import { contextEntries } from '../../simulator/containers/docker-image.js';
 import { SimError } from '../../simulator/shared/errors.js';
 
 const NE = 'north-east-imaging-network';

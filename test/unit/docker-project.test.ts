@@ -1,12 +1,12 @@
 /**
  * `sim down --runtime docker` and `sim status` for the docker runtime
- * (simulator/runtime/docker-project.ts) against a recording engine: containers found by label,
+ * (simulator/containers/docker-project.ts) against a recording engine: containers found by label,
  * the broker stopped first, networks removed, volumes only when asked, nothing there not an
  * error, and each container's state and health broker first.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineContainer } from '../../simulator/runtime/docker-engine.js';
-import { dockerStatus, stopDockerRuntime } from '../../simulator/runtime/docker-runtime.js';
+import type { EngineContainer } from '../../simulator/containers/docker-engine.js';
+import { dockerStatus, stopDockerRuntime } from '../../simulator/containers/docker-runtime.js';
 import { RecordingEngine } from '../helpers/recording-engine.js';
 
 const NE = 'north-east-imaging-network';

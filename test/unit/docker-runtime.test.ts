@@ -1,5 +1,5 @@
 /**
- * The docker runtime's orchestration (simulator/runtime/docker-runtime.ts, docker-project.ts,
+ * The docker runtime's orchestration (simulator/containers/docker-runtime.ts, docker-project.ts,
  * docker-health.ts) against a recording engine: the exact engine calls of a start (labels, start
  * order, health waits), the rollback after a container exits or never becomes healthy, the refusal
  * of an existing project, the image reuse/build decision, faults added through a real control
@@ -10,8 +10,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { planContainers, type ContainerPlan } from '../../simulator/runtime/container-plan.js';
-import { startDockerRuntime } from '../../simulator/runtime/docker-runtime.js';
+import { planContainers, type ContainerPlan } from '../../simulator/containers/container-plan.js';
+import { startDockerRuntime } from '../../simulator/containers/docker-runtime.js';
 import { SimError } from '../../simulator/shared/errors.js';
 import type { FaultSpec } from '../../simulator/faults/fault-spec.js';
 import { RecordingEngine } from '../helpers/recording-engine.js';

@@ -1,5 +1,5 @@
 /**
- * dockerode is an optionalDependency loaded only by the docker runtime (runtime/docker-engine.ts
+ * dockerode is an optionalDependency loaded only by the docker runtime (containers/docker-engine.ts
  * loadDockerode), and run-time files resolve from the package root whether the code runs from the
  * sources or from dist/ (shared/package-root.ts).
  */
@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDockerode } from '../../simulator/runtime/docker-engine.js';
+import { loadDockerode } from '../../simulator/containers/docker-engine.js';
 import { SimError } from '../../simulator/shared/errors.js';
 import { findPackageRoot, packageRoot } from '../../simulator/shared/package-root.js';
 import { repoRoot } from '../helpers/repo-root.js';

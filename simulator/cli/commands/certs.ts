@@ -11,7 +11,7 @@ import { ensureCertificateSet } from '../../security/cert-mint.js';
 import { NirFiles, SupplierFiles } from '../../security/cert-layout.js';
 import { SimError } from '../../shared/errors.js';
 import { defaultCertsDir } from '../../runtime/security-runtime.js';
-import { defaultDataPackDir } from '../paths.js';
+import { defaultDataPackDir } from '../../shared/sim-paths.js';
 
 /** The community names of a data pack (its pack.json). @throws SimError SIM_ERR_DATA_PACK_MISSING. */
 async function packCommunities(dir: string): Promise<string[]> {

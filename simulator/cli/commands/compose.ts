@@ -1,7 +1,7 @@
 /**
  * `sim compose render`: write the docker-compose file of a topology (docs/containers.md). The topology is
- * resolved exactly as `sim up` resolves it (topology-from-options.ts), planned as containers
- * (runtime/container-plan.ts) and written as compose (runtime/compose-render.ts). `--check`
+ * resolved exactly as `sim up` resolves it (topology/topology-from-options.ts), planned as containers
+ * and written as compose (containers/compose-file.ts). `--check`
  * compares instead of writing, so CI fails when the committed compose/docker-compose.yml is stale.
  * `--security` renders the stack with the certificate mount and the integration port; the
  * committed file is the render without it.
@@ -10,20 +10,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { COMPOSE_USER, renderCompose } from '../../runtime/compose-render.js';
-import { planContainers, type ContainerPlan } from '../../runtime/container-plan.js';
+import { COMPOSE_FILE, renderComposeFile, type RenderedCompose } from '../../containers/compose-file.js';
 import { defaultCertsDir } from '../../runtime/security-runtime.js';
-import type { TopologySpec } from '../../runtime/topology-spec.js';
-import { TopologyDefaults } from '../../runtime/topology.js';
+import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
-import { composeCertificatesNote } from '../container-certs.js';
-import { containerPlanInput } from '../container-plan-input.js';
-import { repoRoot } from '../paths.js';
-import { checkDeadlineAndGateways, topologyFromOptions } from '../topology-from-options.js';
-
-/** Where the committed compose file lives, relative to the repository root. */
-export const COMPOSE_FILE = 'compose/docker-compose.yml';
+import { topologyFromOptions } from '../../topology/resolve-topology.js';
+import { checkDeadlineAndGateways } from '../../topology/topology-from-options.js';
 
 /** `sim compose render` options, as the flags give them. */
 export interface ComposeOptions {
@@ -42,47 +35,21 @@ export interface ComposeOptions {
   certsDir?: string;
 }
 
-/** A rendered compose file, what it was made from, and notes for stderr. */
-export interface RenderedCompose {
-  text: string;
-  plan: ContainerPlan;
-  /** Absolute path of the file, or undefined for stdout. */
-  file?: string;
-  /** One line each: what the compose file leaves out (faults, consumer profiles), certificates not ready. */
-  notes: string[];
-}
-
 /**
- * Resolve, plan and render. No file is written.
+ * Resolve the options' topology, plan and render it (containers/compose-file.ts). No file is written.
  * @throws SimError SIM_ERR_BAD_ARGUMENT for bad flags, a bad topology file or unusable ports
  *   and names; SIM_ERR_DATA_PACK_* from the pack loader.
  */
 export async function renderComposeFromOptions(o: ComposeOptions): Promise<RenderedCompose> {
   checkFlags(o);
-  const { topology, spec } = await topologyFromOptions({ ...o, host: TopologyDefaults.host });
+  const resolved = await topologyFromOptions({ ...o, host: TopologyDefaults.host });
   const certsDir = o.security ? path.resolve(o.certsDir ?? defaultCertsDir()) : undefined;
-  const plan = planContainers(
-    containerPlanInput(topology, {
-      seed: spec.seed,
-      portBase: o.portBase,
-      ...(certsDir !== undefined ? { security: { certsDir, user: COMPOSE_USER } } : {}),
-    }),
-  );
-  const communities = plan.services.flatMap((s) => (s.community ? [s.community.name] : []));
-  const certsNote = certsDir !== undefined ? composeCertificatesNote(certsDir, communities) : undefined;
-  const out = o.out ?? path.join(repoRoot, COMPOSE_FILE);
-  const file = out === '-' ? undefined : path.resolve(out);
-  const text = renderCompose(plan, {
+  return renderComposeFile(resolved, {
+    portBase: o.portBase,
     regenerate: regenerateCommand(o),
-    repoRoot,
-    ...(file !== undefined ? { composeDir: path.dirname(file), file: o.out ?? COMPOSE_FILE } : {}),
+    ...(o.out !== undefined ? { out: o.out } : {}),
+    ...(certsDir !== undefined ? { certsDir } : {}),
   });
-  return {
-    text,
-    plan,
-    notes: [...notes(spec, plan.published.control.url), ...(certsNote !== undefined ? [certsNote] : [])],
-    ...(file !== undefined ? { file } : {}),
-  };
 }
 
 /** Register `compose render`. */
@@ -189,18 +156,6 @@ function checkFlags(o: ComposeOptions): void {
     );
   }
   checkDeadlineAndGateways(o);
-}
-
-/** What the compose file cannot carry, one line each. */
-function notes(spec: TopologySpec, controlUrl: string): string[] {
-  const out: string[] = [];
-  const n = spec.faults.length;
-  if (n > 0) {
-    out.push(
-      `the topology's ${n} fault${n === 1 ? ' is' : 's are'} not in the compose file: add ${n === 1 ? 'it' : 'them'} at runtime with npm run sim fault add -- --control-url ${controlUrl}`,
-    );
-  }
-  return out;
 }
 
 /** The command line that renders the same file again: `npm run sim compose render [-- flags]`. */

@@ -1,13 +1,13 @@
 /**
  * `sim down`: stop a simulator started with `sim up` (detached or in another terminal); with
  * `--runtime docker`, or when the state file says docker, stop and remove the docker runtime's
- * containers and network, found by label (runtime/docker-project.ts).
+ * containers and network, found by label (containers/docker-project.ts).
  */
 import type { Argv } from 'yargs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ContainerDefaults } from '../../runtime/container-plan.js';
-import { stopDockerRuntime } from '../../runtime/docker-runtime.js';
-import { connectEngine } from '../../runtime/docker-engine.js';
+import { ContainerDefaults } from '../../containers/container-plan.js';
+import { stopDockerRuntime } from '../../containers/docker-runtime.js';
+import { connectEngine } from '../../containers/docker-engine.js';
 import { SimError } from '../../shared/errors.js';
 import { clearDockerState, clearState, isAlive, runningState, type InProcessState } from '../state.js';
 

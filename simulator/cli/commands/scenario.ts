@@ -14,13 +14,13 @@ import type { ScenarioEnvironment } from '../../scenario/environment.js';
 import type { ScenarioSpec } from '../../scenario/scenario-spec.js';
 import { SimError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
-import { resolveTopology } from '../resolve-topology.js';
+import { resolveTopology } from '../../topology/resolve-topology.js';
 import { runningState } from '../state.js';
 import {
   connectTargetEnvironment,
   startInProcessEnvironment,
   topologySpecOf,
-} from '../scenario-environment.js';
+} from '../../scenario/environments.js';
 import { displayPath, loadScenarioOrFail, scenarioPath, shippedScenarioFiles } from '../scenario-files.js';
 
 /** Register `scenario` and its subcommands. */

@@ -10,18 +10,20 @@
  *
  * Every role answers `GET /health` on its main port (the image's healthcheck); with `--certs-dir`
  * a gateway's main port is HTTPS with mutual TLS, and its control API answers the health check. The container
- * plan (runtime/container-plan.ts) writes these commands; people rarely type them.
+ * plan (containers/container-plan.ts) writes these commands; people rarely type them.
  */
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import type { ConsumerProfile } from '../../broker/community-directory.js';
 import { loadDataPack } from '../../data-pack/loader.js';
-import { startBrokerRole, type ContainerCommunity } from '../../runtime/broker-role.js';
-import { startGatewayRole, startParsRole, type RunningRole } from '../../runtime/service-roles.js';
-import { ExternalCommunitySpecSchema } from '../../runtime/topology-spec.js';
-import { TopologyDefaults, type ExternalCommunity } from '../../runtime/topology.js';
-import { ContainerPorts } from '../../runtime/container-plan.js';
+import { startBrokerRole, type ContainerCommunity } from '../../roles/broker-container.js';
+import { startGatewayRole } from '../../roles/gateway-container.js';
+import { startParsRole } from '../../roles/pars-container.js';
+import type { RunningRole } from '../../roles/role.js';
+import { ExternalCommunitySpecSchema } from '../../topology/topology-spec.js';
+import { TopologyDefaults, type ExternalCommunity } from '../../topology/topology.js';
+import { ContainerPorts } from '../../containers/container-plan.js';
 import { SimError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 

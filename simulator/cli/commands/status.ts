@@ -13,7 +13,7 @@ import { SimError } from '../../shared/errors.js';
 import { deadLettersOnDisk, queueDepthOnDisk } from '../../audit/durable-queue.js';
 import { runningState, type DockerState, type SimState } from '../state.js';
 import { printBanner } from '../banner.js';
-import type { DockerContainerStatus } from '../../runtime/docker-runtime.js';
+import type { DockerContainerStatus } from '../../containers/docker-runtime.js';
 
 /** Faults active in the running simulator, or undefined when its control API does not answer. */
 export async function activeFaultCount(s: SimState): Promise<number | undefined> {
@@ -49,7 +49,7 @@ function parsFhirBase(url: string): string {
  */
 async function dockerContainers(s: DockerState): Promise<DockerContainerStatus[]> {
   // Loaded only for the docker runtime: the container plan and engine client cost about 0.5 s.
-  const { dockerStatus } = await import('../../runtime/docker-runtime.js');
+  const { dockerStatus } = await import('../../containers/docker-runtime.js');
   const { containers } = await dockerStatus(s.docker.project);
   if (containers.length > 0) return containers;
   throw new SimError(

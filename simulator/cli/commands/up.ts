@@ -2,30 +2,22 @@
  * `sim up`: start the broker, the simulated responding gateways and the control API on the
  * embedded in-process runtime, from flags or a topology file (`--topology`), in the foreground
  * (Ctrl-C stops it) or, with --detach, in the background; or, with `--runtime docker`, as
- * containers on a container engine (docker-up.ts).
+ * containers on a container engine (docker-up.ts). The runtimes are imported when chosen
+ * (foreground.ts, docker-up.ts), so `up --detach` itself loads no server code.
  */
-import path from 'node:path';
 import type { Argv } from 'yargs';
-import { defaultControlPort } from '../../control/control-api.js';
-import { defaultParsPort } from '../../pars/audit-stack.js';
-import { startInProcess } from '../../runtime/in-process.js';
-import { defaultCertsDir, resolveSecurity } from '../../runtime/security-runtime.js';
-import { ensureCertificateSet } from '../../security/cert-mint.js';
-import { createLogger } from '../../shared/logger.js';
 import { SimError } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
-import { TopologyDefaults, type Topology } from '../../runtime/topology.js';
-import { auditDir, parsState, runningState, writeState, clearState, type SimState } from '../state.js';
+import { TopologyDefaults } from '../../topology/topology.js';
+import { runningState } from '../state.js';
 import {
   checkDeadlineAndGateways,
   checkTopologyFlags,
   specFromOptions,
-  topologyFromOptions,
   type UpOptions,
-} from '../topology-from-options.js';
+} from '../../topology/topology-from-options.js';
 import { printBanner } from '../banner.js';
 import { startDetached } from '../detach.js';
-import { upDocker } from '../docker-up.js';
 import { activeFaultCount } from './status.js';
 
 /** Register `up` on a yargs instance. */
@@ -110,19 +102,23 @@ export function upCommand(y: Argv): Argv {
         );
       }
       if (argv.runtime === 'docker') {
+        const { upDocker } = await import('../docker-up.js');
         await upDocker(opts, { build: argv.build, security: argv.security });
         return;
       }
       if (argv.detach) {
-        await specFromOptions(opts); // a bad flag combination or topology file fails here, at once
-        // Certificates are minted here so that a failure is one line, not a detached child's log.
-        if (argv.security) await mintForSecurity(withSecurity((await topologyFromOptions(opts)).topology));
+        // Described once, here (a bad flag combination or topology file fails at once); the
+        // background `up` resolves this spec, mints certificates with --security, and a failure
+        // there comes back as its one `nir-sim:` line and exit code (detach.ts childFailure).
+        const described = await specFromOptions(opts);
         const state = await startDetached(
           process.argv.slice(2).filter((a) => a !== '--detach' && a !== '--detach=true'),
+          described,
         );
         printBanner(state, await activeFaultCount(state));
         return;
       }
+      const { runForeground } = await import('../foreground.js');
       await runForeground(opts, argv.security);
     },
   );
@@ -137,67 +133,4 @@ function validate(o: UpOptions): void {
     );
   }
   checkDeadlineAndGateways(o);
-}
-
-/** `topology` with security forced on (`--security`): its own settings kept, `security: false` overridden. */
-function withSecurity(topology: Topology): Topology {
-  return { ...topology, security: typeof topology.security === 'object' ? topology.security : {} };
-}
-
-/**
- * Mint what the certificate directory lacks for `topology`'s simulated communities, as
- * `sim certs generate` does (security/cert-mint.ts ensureCertificateSet).
- * @throws SimError SIM_ERR_BAD_ARGUMENT saying which directory could not be written.
- */
-async function mintForSecurity(topology: Topology): Promise<void> {
-  const dir = path.resolve(resolveSecurity(topology)?.certsDir ?? defaultCertsDir());
-  const communities = topology.communities.flatMap((c) => (c.kind === 'simulated' ? [c.store.name] : []));
-  try {
-    await ensureCertificateSet(dir, { communities });
-  } catch (err) {
-    throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
-      `--security: cannot mint certificates into ${dir} (${(err as Error).message.split('\n')[0]}): fix the directory or run npm run sim certs generate`,
-    );
-  }
-}
-
-async function runForeground(opts: UpOptions, security: boolean): Promise<void> {
-  const logger = createLogger();
-  const resolved = await topologyFromOptions(opts);
-  const { faults, spec } = resolved;
-  const topology = security ? withSecurity(resolved.topology) : resolved.topology;
-  if (security) await mintForSecurity(topology);
-  const running = await startInProcess(topology, {
-    logger,
-    faults,
-    control: { port: defaultControlPort(opts.portBase), seed: spec.seed },
-    audit: { dir: auditDir(), parsPort: defaultParsPort(opts.portBase) },
-  });
-  const state: SimState = {
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    runtime: 'in-process',
-    broker: running.broker,
-    communities: running.communities,
-    ...(running.dataPackDir !== undefined ? { dataPackDir: running.dataPackDir } : {}),
-    ...(running.control ? { control: running.control } : {}),
-    ...parsState(running),
-    seed: spec.seed,
-    ...(opts.topology !== undefined ? { topologyFile: path.resolve(opts.topology) } : {}),
-    ...(process.env['NIR_SIM_LOG_FILE'] ? { logFile: process.env['NIR_SIM_LOG_FILE'] } : {}),
-  };
-  writeState(state);
-  printBanner(state, faults.list().length);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.stdout.write('\nstopping nir-sim...\n');
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await running.stop();
-  clearState(process.pid);
-  process.stdout.write('nir-sim stopped\n');
 }

@@ -1,5 +1,5 @@
 /**
- * Topology resolution (simulator/cli/resolve-topology.ts) and `sim up` flags to spec
+ * Topology resolution (simulator/topology/resolve-topology.ts) and `sim up` flags to spec
  * (topology-from-options.ts): the pack and its first `gateways` communities, ports, external
  * communities, consumer profiles by name or homeCommunityId, faults with every problem at once,
  * and topology files with every problem in one line.
@@ -8,10 +8,11 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTopologyFile, resolveTopology } from '../../../simulator/cli/resolve-topology.js';
-import { specFromFlags, specFromOptions } from '../../../simulator/cli/topology-from-options.js';
+import { resolveTopology } from '../../../simulator/topology/resolve-topology.js';
+import { loadTopologyFile } from '../../../simulator/topology/topology-file.js';
+import { specFromFlags, specFromOptions } from '../../../simulator/topology/topology-from-options.js';
 import { loadDataPack, type DataPack } from '../../../simulator/data-pack/loader.js';
-import { parseTopologySpec, type TopologySpec } from '../../../simulator/runtime/topology-spec.js';
+import { parseTopologySpec, type TopologySpec } from '../../../simulator/topology/topology-spec.js';
 import { SimError } from '../../../simulator/shared/errors.js';
 import { docExample } from '../../helpers/docs.js';
 import { defaultPackDir, repoDir } from '../../helpers/topology.js';

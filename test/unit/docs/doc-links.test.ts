@@ -18,7 +18,7 @@ const pages = [
     .map((f) => `docs/${f}`),
 ];
 
-/** A path from the repository's root in code marks, e.g. `simulator/runtime/topology.ts`. */
+/** A path from the repository's root in code marks, e.g. `simulator/topology/topology.ts`. */
 const REPO_PATH =
   /`((?:simulator|test|scripts|bench|compose|postman|scenarios|data-packs|certs|docs|bin)\/[\w./-]+)`/g;
 

@@ -17,7 +17,7 @@
  * `https://<community>:9001`, and the broker opens its integration port.
  */
 import { defaultControlPort } from '../control/control-api.js';
-import { defaultParsPort } from '../pars/audit-stack.js';
+import { defaultParsPort } from '../pars/pars-service.js';
 import {
   checkHostPorts,
   checkNames,

@@ -1,6 +1,6 @@
 /** Where the CLI keeps its state and finds the committed default data pack. */
 import path from 'node:path';
-import { packageRoot } from '../shared/package-root.js';
+import { packageRoot } from './package-root.js';
 
 /** The repository root: the directory of package.json, from the sources or from dist/. */
 export const repoRoot = packageRoot;

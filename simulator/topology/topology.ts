@@ -4,12 +4,13 @@
  */
 import type { AdmissionLimits } from '../broker/admission.js';
 import type { ConsumerProfile } from '../broker/community-directory.js';
-import type { CommunityStore } from '../gateway/community-store.js';
+import type { CommunityData } from '../data-pack/pack-format.js';
 
 /** A community simulated by nir-sim from a data pack. */
 export interface SimulatedCommunity {
   kind: 'simulated';
-  store: CommunityStore;
+  /** The community as its data pack holds it (what its responding gateway serves). */
+  store: CommunityData;
   /** Port for its responding gateway; 0 picks a free one. */
   port: number;
 }

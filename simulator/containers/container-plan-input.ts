@@ -5,9 +5,9 @@
  * compose/Dockerfile copies, see .dockerignore), any other is bind-mounted read-only from the host.
  */
 import path from 'node:path';
-import type { ContainerPlanInput, ContainerSecurity } from '../runtime/container-plan.js';
-import type { Topology } from '../runtime/topology.js';
-import { defaultDataPackDir } from './paths.js';
+import type { ContainerPlanInput, ContainerSecurity } from './container-plan.js';
+import type { Topology } from '../topology/topology.js';
+import { defaultDataPackDir } from '../shared/sim-paths.js';
 
 /** The pack the project image carries, on the host and in the image (relative to /app). */
 export const IMAGE_PACK = { hostDir: defaultDataPackDir, inImage: 'data-packs/default' } as const;

@@ -8,14 +8,14 @@ import { existsSync } from 'node:fs';
 import { loadDataPack, type DataPack } from '../data-pack/loader.js';
 import type { FaultStore } from '../faults/fault-store.js';
 import { startInProcess } from '../runtime/in-process.js';
-import type { TopologySpec } from '../runtime/topology-spec.js';
-import type { ScenarioEnvironment, EnvironmentFaults, FaultAddResult } from '../scenario/environment.js';
-import { checkCommunityNames } from '../scenario/scenario-check.js';
-import type { ScenarioSpec } from '../scenario/scenario-spec.js';
+import type { TopologySpec } from '../topology/topology-spec.js';
+import type { ScenarioEnvironment, EnvironmentFaults, FaultAddResult } from './environment.js';
+import { checkCommunityNames } from './scenario-check.js';
+import type { ScenarioSpec } from './scenario-spec.js';
 import { SimError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { ControlClient } from '../control/control-client.js';
-import { resolveTopology } from './resolve-topology.js';
+import { resolveTopology } from '../topology/resolve-topology.js';
 
 /** The scenario's topology as a topology spec (a topology file's content). */
 export function topologySpecOf(s: ScenarioSpec): TopologySpec {

@@ -3,7 +3,7 @@
  * {@link ContainerPlanInput}, what compose-render.ts writes as a compose file and what the docker
  * runtime sends to the engine. Types only; container-plan.ts re-exports them.
  */
-import type { ExternalCommunity } from './topology.js';
+import type { ExternalCommunity } from '../topology/topology.js';
 
 /** The role a container plays; the first argument after `serve`. */
 export type ContainerRole = 'broker' | 'gateway' | 'pars';

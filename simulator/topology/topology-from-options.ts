@@ -1,21 +1,14 @@
 /**
  * Turning `sim up` options into a TopologySpec (from `--topology file.yaml`, or from the flags:
  * the committed default pack, a given directory, or one generated on demand for another seed or
- * gateway count), then into a Topology through resolveTopology: one path for files and flags.
+ * gateway count); resolve-topology.ts turns the spec into a Topology: one path for files and
+ * flags. Light on purpose (no data pack code): `up --detach` only describes.
  */
 import path from 'node:path';
-import { CONTROL_PORT_OFFSET } from '../control/control-api.js';
-import type { TopologySpec } from '../runtime/topology-spec.js';
-import { TopologyDefaults } from '../runtime/topology.js';
+import type { TopologySpec } from './topology-spec.js';
+import { TopologyDefaults } from './topology.js';
 import { SimError } from '../shared/errors.js';
-import {
-  GATEWAY_PORT_OFFSET,
-  loadTopologyFile,
-  resolveTopology,
-  type ResolvedTopology,
-} from './resolve-topology.js';
-
-export { CONTROL_PORT_OFFSET, GATEWAY_PORT_OFFSET };
+import { loadTopologyFile } from './topology-file.js';
 
 /** `sim up` options that shape the topology. */
 export interface UpOptions {
@@ -38,12 +31,19 @@ export interface UpOptions {
 const DEFAULT_SEED = 42;
 const DEFAULT_GATEWAYS = 3;
 
+/** A topology as described: its spec, and the directory its relative paths are relative to. */
+export interface DescribedTopology {
+  spec: TopologySpec;
+  /** Absolute directory a relative `dataPack` is relative to (the topology file's, else the working directory). */
+  baseDir: string;
+}
+
 /**
  * The spec the options describe, and the directory its relative paths are relative to.
  * @throws SimError SIM_ERR_BAD_ARGUMENT when --topology is combined with --gateways, --data-pack
  *   or --seed, or the topology file is unreadable or invalid.
  */
-export async function specFromOptions(o: UpOptions): Promise<{ spec: TopologySpec; baseDir: string }> {
+export async function specFromOptions(o: UpOptions): Promise<DescribedTopology> {
   if (o.topology !== undefined) {
     checkTopologyFlags(o);
     const spec = await loadTopologyFile(o.topology);
@@ -108,14 +108,4 @@ export function specFromFlags(o: Omit<UpOptions, 'topology'>): TopologySpec {
   const gateways = o.gateways ?? DEFAULT_GATEWAYS;
   if (seed === DEFAULT_SEED && gateways <= DEFAULT_GATEWAYS) return spec;
   return { ...spec, dataPack: { seed, communities: gateways, patients: 60 } };
-}
-
-/**
- * Resolve the options into a topology, its pack and its faults.
- * @throws SimError as specFromOptions and resolveTopology do.
- */
-export async function topologyFromOptions(o: UpOptions): Promise<ResolvedTopology & { spec: TopologySpec }> {
-  const { spec, baseDir } = await specFromOptions(o);
-  const resolved = await resolveTopology(spec, { baseDir, host: o.host, portBase: o.portBase });
-  return { ...resolved, spec };
 }

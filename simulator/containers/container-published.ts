@@ -7,11 +7,11 @@
 import { brokerEndpoints } from '../broker/broker.js';
 import { defaultControlPort } from '../control/control-api.js';
 import { gatewayEndpoints } from '../gateway/responding-gateway.js';
-import { defaultParsPort } from '../pars/audit-stack.js';
+import { defaultParsPort } from '../pars/pars-service.js';
 import { SimError } from '../shared/errors.js';
 import type { ContainerPlanInput, PublishedEndpoints } from './container-types.js';
-import { INTEGRATION_PORT_OFFSET } from './security-runtime.js';
-import { TopologyDefaults } from './topology.js';
+import { INTEGRATION_PORT_OFFSET } from '../runtime/security-runtime.js';
+import { TopologyDefaults } from '../topology/topology.js';
 
 /** Host port offsets from the broker's (`portBase`): gateway i is on portBase + 921 + i. */
 const GATEWAY_HOST_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;

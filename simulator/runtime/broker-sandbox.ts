@@ -1,6 +1,6 @@
 /**
  * The broker's sandbox listener and the context its handlers share, built one way for both
- * runtimes: the in-process runtime (in-process.ts) and the broker container (broker-role.ts).
+ * runtimes: the in-process runtime (in-process.ts) and the broker container (roles/broker-container.ts).
  */
 import { Agent, type Server } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';

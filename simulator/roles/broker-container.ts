@@ -13,14 +13,18 @@ import { SimEvents } from '../control/events.js';
 import { federatedFaults } from '../control/federated-faults.js';
 import { brokerEndpoints } from '../broker/broker.js';
 import { gatewayEndpoints } from '../gateway/responding-gateway.js';
-import { startAuditStack, type RunningAudit } from '../pars/audit-stack.js';
+import { startAuditStack, type RunningAudit } from '../runtime/audit-stack.js';
 import { PARS_TARGET } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
-import type { RunningRole } from './service-roles.js';
-import type { ExternalCommunity } from './topology.js';
-import { securityFromDirectory, type RunningIntegration, type SecurityRuntime } from './security-runtime.js';
+import { startBrokerSandbox, type BrokerSandbox } from '../runtime/broker-sandbox.js';
+import type { RunningRole } from './role.js';
+import type { ExternalCommunity } from '../topology/topology.js';
+import {
+  securityFromDirectory,
+  type RunningIntegration,
+  type SecurityRuntime,
+} from '../runtime/security-runtime.js';
 
 /** A community simulated in another container: its gateway's base URL and its control API. */
 export interface ContainerCommunity {

@@ -6,17 +6,16 @@
  * description to a Topology.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import type { ConsumerProfile } from '../broker/community-directory.js';
 import { generateDataPack } from '../data-pack/generator.js';
 import { loadDataPack, type DataPack } from '../data-pack/loader.js';
 import { FaultStore } from '../faults/fault-store.js';
-import { parseTopologySpec, type TopologySpec } from '../runtime/topology-spec.js';
-import { TopologyDefaults, type ExternalCommunity, type Topology } from '../runtime/topology.js';
+import type { TopologySpec } from './topology-spec.js';
+import { TopologyDefaults, type ExternalCommunity, type Topology } from './topology.js';
 import { SimError } from '../shared/errors.js';
-import { defaultDataPackDir, stateHome } from './paths.js';
+import { defaultDataPackDir, stateHome } from '../shared/sim-paths.js';
+import { specFromOptions, type DescribedTopology, type UpOptions } from './topology-from-options.js';
 
 /** Offset from the broker port to the first gateway port (8080 -> 9001). */
 export const GATEWAY_PORT_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
@@ -140,32 +139,21 @@ async function packDir(spec: TopologySpec, baseDir: string): Promise<string> {
 }
 
 /**
- * Read and validate a topology file (YAML; JSON is YAML too).
- * @throws SimError SIM_ERR_BAD_ARGUMENT when the file cannot be read, is not YAML, or breaks the
- *   schema: every problem, each `<file>: <path>: <message>`, joined with '; '.
+ * Resolve the options into a topology, its pack and its faults.
+ * @throws SimError as specFromOptions and resolveTopology do.
  */
-export async function loadTopologyFile(file: string): Promise<TopologySpec> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
-      `${file}: cannot read the topology file (${why}): check the path`,
-    );
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
-      const at = e.linePos?.[0];
-      const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      return `${file}: ${at ? `line ${at.line}, column ${at.col}` : '(yaml)'}: ${message}`;
-    });
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', problems.join('; '));
-  }
-  const r = parseTopologySpec(doc.toJS());
-  if (!r.ok) throw new SimError('SIM_ERR_BAD_ARGUMENT', r.problems.map((p) => `${file}: ${p}`).join('; '));
-  return r.spec;
+export async function topologyFromOptions(o: UpOptions): Promise<ResolvedTopology & { spec: TopologySpec }> {
+  return topologyFromSpec(await specFromOptions(o), o);
+}
+
+/**
+ * Resolve an already described topology (specFromOptions' result) on the options' host and ports.
+ * @throws SimError as resolveTopology does.
+ */
+export async function topologyFromSpec(
+  d: DescribedTopology,
+  o: Pick<UpOptions, 'host' | 'portBase'>,
+): Promise<ResolvedTopology & { spec: TopologySpec }> {
+  const resolved = await resolveTopology(d.spec, { baseDir: d.baseDir, host: o.host, portBase: o.portBase });
+  return { ...resolved, spec: d.spec };
 }
