@@ -6,6 +6,7 @@ import importX from 'eslint-plugin-import-x';
 const mod = (name) => `./simulator/${name}`;
 const all = [
   'shared',
+  'transport',
   'soap',
   'xca',
   'security',
@@ -23,17 +24,18 @@ const all = [
 /** docs/architecture.md "Import boundaries": what each module may import. */
 const allowed = {
   shared: [],
-  soap: ['shared'],
+  transport: [],
+  soap: ['shared', 'transport'],
   xca: ['shared', 'soap'],
   security: ['shared', 'soap'],
-  audit: ['shared', 'xca'],
+  audit: ['shared', 'xca', 'transport'],
   faults: ['shared', 'xca', 'soap'],
   'data-pack': ['shared', 'xca'],
   gateway: ['shared', 'soap', 'xca', 'security', 'audit', 'faults', 'data-pack', 'control'],
-  broker: ['shared', 'soap', 'xca', 'security', 'audit', 'control'],
+  broker: ['shared', 'soap', 'xca', 'security', 'audit', 'control', 'transport'],
   // The simulated PARS service and the audit wiring (sinks, durable queue) that runs beside the broker.
   pars: ['shared', 'xca', 'audit', 'faults', 'control'],
-  runtime: ['shared', 'gateway', 'broker', 'security', 'faults', 'control', 'pars'],
+  runtime: ['shared', 'gateway', 'broker', 'security', 'faults', 'control', 'pars', 'transport'],
   scenario: ['shared', 'xca', 'faults', 'runtime', 'soap'],
   control: ['shared', 'faults', 'xca'],
   cli: all,
