@@ -221,6 +221,9 @@ export async function httpPost(p: HttpPost): Promise<HttpAnswer> {
       ...(signal ? { signal } : {}),
       ...(p.agent ? { dispatcher: p.agent.dispatcher } : {}),
     });
+    // Whoever reads the body sees its errors; destroying it unread (a cap, a close) must not
+    // leave an 'error' event without a listener (undici emits one, which would crash the process).
+    res.body.on('error', () => undefined);
     return { status: res.statusCode, headers: res.headers, body: res.body };
   } catch (err) {
     if (silence?.signal.aborted && !p.signal?.aborted) throw idleError(idle);
