@@ -53,6 +53,8 @@ const NO_PARTS: PartSource = { next: () => Promise.resolve(undefined), close: ()
 
 /** Map a failure while reading the response up to the root part (`signal`: the caller's deadline). */
 function readFailure(err: unknown, status: number, signal: AbortSignal | undefined): SoapCallError {
+  // A fired deadline is the outcome, whatever the reader made of the stream it destroyed.
+  if (signal?.aborted) return soapCallError(abortedError(signal));
   if (err instanceof SoapCallError) return err;
   if (err instanceof HttpTransportError) return soapCallError(err);
   if (err instanceof MtomError)
