@@ -15,6 +15,7 @@ import {
   HttpTransportError,
   httpPost,
   readBody,
+  type HttpAnswer,
   type HttpPost,
 } from '../../../simulator/transport/http-client.js';
 
@@ -47,15 +48,13 @@ function agent(o: ConstructorParameters<typeof HttpAgent>[0]): HttpAgent {
   return a;
 }
 
-const post = (url: string, extra: Partial<HttpPost> = {}): Promise<ReturnType<typeof httpPost>> =>
-  Promise.resolve(
-    httpPost({
-      url: new URL(url),
-      headers: { 'content-type': 'text/plain', 'content-length': '5' },
-      body: [Buffer.from('hello')],
-      ...extra,
-    }),
-  );
+const post = (url: string, extra: Partial<HttpPost> = {}): Promise<HttpAnswer> =>
+  httpPost({
+    url: new URL(url),
+    headers: { 'content-type': 'text/plain', 'content-length': '5' },
+    body: [Buffer.from('hello')],
+    ...extra,
+  });
 
 /** The whole body of a POST as text, with its status. */
 async function exchange(url: string, extra: Partial<HttpPost> = {}): Promise<[number, string]> {
@@ -121,7 +120,7 @@ describe('HttpAgent: mutual TLS', () => {
     const client = await mintLeaf({ subject: 'CN=client', usage: 'client', issuer: ca });
     const none = await mintCrl({ issuer: ca, revoked: [] });
     const revoking = await mintCrl({ issuer: ca, revoked: [serialOf(server.certPem)] });
-    const seen: (string | undefined)[] = [];
+    const seen: string[] = [];
     const s = await serve(
       https.createServer(
         {
@@ -132,7 +131,7 @@ describe('HttpAgent: mutual TLS', () => {
           rejectUnauthorized: true,
         },
         (req, res) => {
-          seen.push((req.socket as TLSSocket).getPeerCertificate().subject?.CN);
+          seen.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN));
           echo(req, res);
         },
       ),
