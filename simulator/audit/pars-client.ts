@@ -9,8 +9,7 @@
  *   credentials, a configuration the operator fixes, not this event), 5xx, no connection, a
  *   timeout -> retry later, keeping the order.
  */
-import { Agent, request } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { HttpAgent, HttpTransportError, httpPost, readBody } from '../transport/http-client.js';
 
 /** What became of one send. */
 export type SendResult =
@@ -27,43 +26,43 @@ export function auditEventUrl(base: string): string {
   return /\/FHIR\/R4$/.test(b) ? `${b}/AuditEvent` : `${b}/FHIR/R4/AuditEvent`;
 }
 
+/** Largest PARS answer read, bytes: an OperationOutcome or the stored event, far below this. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
 /**
- * A sender to the PARS at `base` over keep-alive connections.
- * @param timeoutMs per request, ms (a slow PARS answers "retry" after this).
+ * A sender to the PARS at `base` over keep-alive connections (two per origin).
+ * @param timeoutMs per request, ms: longest silence of PARS before the response head and between
+ *   body chunks (a slow PARS answers "retry" after this).
  */
 export function parsSender(base: string, timeoutMs = 10_000): { send: AuditEventSender; close(): void } {
   const url = new URL(auditEventUrl(base));
-  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
-  const send: AuditEventSender = (json, signal) =>
-    new Promise<SendResult>((resolve) => {
-      const body = Buffer.from(json, 'utf8');
-      const req = (url.protocol === 'https:' ? httpsRequest : request)(
+  const agent = new HttpAgent({ connections: 2 });
+  const send: AuditEventSender = async (json, signal) => {
+    const body = Buffer.from(json, 'utf8');
+    try {
+      const answer = await httpPost({
         url,
-        {
-          method: 'POST',
-          ...(url.protocol === 'http:' ? { agent } : {}),
-          signal,
-          timeout: timeoutMs,
-          headers: {
-            'content-type': 'application/fhir+json',
-            accept: 'application/fhir+json',
-            'content-length': String(body.length),
-          },
+        agent,
+        signal,
+        idleTimeoutMs: timeoutMs,
+        headers: {
+          'content-type': 'application/fhir+json',
+          accept: 'application/fhir+json',
+          'content-length': String(body.length),
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err) => resolve({ kind: 'retry', detail: err.message }));
-          res.on('end', () => resolve(classify(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
-        },
+        body: [body],
+      });
+      const text = (await readBody(answer, MAX_ANSWER_BYTES, { signal, idleTimeoutMs: timeoutMs })).toString(
+        'utf8',
       );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        resolve({ kind: 'retry', detail: err.code ? `${err.code} ${err.message}` : err.message }),
-      );
-      req.end(body);
-    });
-  return { send, close: () => agent.destroy() };
+      return classify(answer.status, text);
+    } catch (err) {
+      if (err instanceof HttpTransportError)
+        return { kind: 'retry', detail: err.code ? `${err.code} ${err.message}` : err.message };
+      return { kind: 'retry', detail: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  return { send, close: () => void agent.close() };
 }
 
 /** 4xx answers that say nothing about the event itself: retried (see the module comment). */

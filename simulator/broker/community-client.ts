@@ -2,8 +2,7 @@
  * The broker's initiating-gateway calls to one community (ITI-38 / ITI-39 over SOAP 1.2), and the
  * classification of a failed call into a LegFailure.
  */
-import type { Agent } from 'node:http';
-import type { Agent as HttpsAgent } from 'node:https';
+import type { HttpAgent } from '../transport/http-client.js';
 import { soapCall, SoapCallError, type SoapCallOptions } from '../soap/client.js';
 import { resolveXopContent } from '../soap/mtom.js';
 import { SoapAction } from '../xca/constants.js';
@@ -44,12 +43,13 @@ export interface LegAnswer<R> {
 
 /** Transport options shared by every leg. */
 export interface LegTransport {
-  agent?: Agent;
+  /** Keep-alive pool for http: community URLs. */
+  agent?: HttpAgent;
   /**
    * For https: community URLs (security on): mutual TLS with the broker's client certificate,
    * the communities' CAs and CRLs (docs/security.md). `agent` serves http: URLs.
    */
-  httpsAgent?: HttpsAgent;
+  httpsAgent?: HttpAgent;
   /** Largest response accepted from a community, bytes. */
   maxResponseBytes: number;
   /** The wsse:Security header each leg carries (the broker-signed XUA assertion), when forwarding. */

@@ -2,8 +2,8 @@
  * The broker's sandbox listener and the context its handlers share, built one way for both
  * runtimes: the in-process runtime (in-process.ts) and the broker container (roles/broker-container.ts).
  */
-import { Agent, type Server } from 'node:http';
-import type { Agent as HttpsAgent } from 'node:https';
+import type { Server } from 'node:http';
+import { HttpAgent } from '../transport/http-client.js';
 import { createBrokerApp } from '../broker/broker.js';
 import {
   CommunityDirectory,
@@ -42,7 +42,7 @@ export interface BrokerSandboxOptions {
   logger: Logger;
   events: SimEvents;
   /** mTLS agent for https: legs and the signer of forwarded assertions (security on). */
-  httpsAgent?: HttpsAgent;
+  httpsAgent?: HttpAgent;
   forward?: AssertionForwarder;
   /**
    * Admission limits shared by the sandbox and integration ports (docs/limits.md); defaults:
@@ -66,7 +66,7 @@ export interface BrokerSandbox {
  * @throws SimError SIM_ERR_PORT_IN_USE when the port is taken.
  */
 export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<BrokerSandbox> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const agent = new HttpAgent({ connections: 64 });
   const context: BrokerContext = {
     directory: new CommunityDirectory(o.communities, o.consumers ?? {}),
     deadlineMs: o.deadlineMs,
@@ -98,7 +98,7 @@ export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<Broke
   try {
     ({ server, port } = await listen(app, o.host, o.port, 'broker sandbox'));
   } catch (err) {
-    agent.destroy();
+    await agent.close();
     throw err;
   }
   return {
@@ -106,7 +106,7 @@ export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<Broke
     port,
     context,
     stop: async () => {
-      agent.destroy();
+      await agent.close();
       await close(server);
     },
   };

@@ -6,7 +6,6 @@
  * when their files change, XUA with default deny).
  */
 import { readFileSync } from 'node:fs';
-import { Agent as HttpsAgent } from 'node:https';
 import path from 'node:path';
 import { packageRoot } from '../shared/package-root.js';
 import type { BrokerContext } from '../broker/context.js';
@@ -28,6 +27,7 @@ import {
 import { ReplayCache } from '../security/replay-cache.js';
 import { createXuaValidator, type XuaValidator } from '../security/xua-validate.js';
 import type { Logger } from '../shared/logger.js';
+import { HttpAgent } from '../transport/http-client.js';
 import type { Topology, TopologySecurity } from '../topology/topology.js';
 
 /** Offset from the broker's sandbox port to its integration port (8080 -> 8443). */
@@ -63,7 +63,7 @@ export interface RunningIntegration {
 export interface SecurityRuntime {
   material: SecurityMaterial;
   /** The mutual-TLS agent for https: community legs (broker client certificate, community CAs and CRLs). */
-  httpsAgent: HttpsAgent;
+  httpsAgent: HttpAgent;
   /** The broker's signer of forwarded assertions (NIR signing key). */
   forward: AssertionForwarder;
   /** HTTPS and XUA settings of one simulated gateway. */
@@ -126,23 +126,24 @@ function legAgent(
   m: SecurityMaterial,
   s: TopologySecurity,
   logger: Logger,
-): { agent: HttpsAgent; unwatch: Unwatch } {
+): { agent: HttpAgent; unwatch: Unwatch } {
   const cas = [...m.communities.values()];
   const crlFiles = cas.map((c) => c.crlFile);
   const readCrls = (): string[] => crlFiles.map((f) => readFileSync(f, 'utf8'));
-  const agent = new HttpsAgent({
-    keepAlive: true,
-    maxSockets: 64,
+  const agent = new HttpAgent({
+    connections: 64,
     maxCachedSessions: 0,
-    cert: m.nir.brokerClient.certPem,
-    key: m.nir.brokerClient.keyPem,
-    ca: cas.map((c) => c.caPem),
-    crl: readCrls(),
-    minVersion: 'TLSv1.2',
+    tls: {
+      certPem: m.nir.brokerClient.certPem,
+      keyPem: m.nir.brokerClient.keyPem,
+      caPem: cas.map((c) => c.caPem),
+      crlPem: readCrls(),
+      minVersion: 'TLSv1.2',
+    },
   });
   const unwatch = followCrls(
     crlFiles,
-    () => (agent.options.crl = readCrls()),
+    () => agent.reloadCrls(readCrls()),
     'community legs',
     logger,
     s.crlPollMs,
@@ -281,7 +282,7 @@ export function securityFromDirectory(
       startIntegration(m, s, p, { context, host, port, maxBodyBytes }),
     stop: () => {
       legs.unwatch();
-      legs.agent.destroy();
+      void legs.agent.close();
     },
   };
 }

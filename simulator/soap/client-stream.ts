@@ -4,14 +4,21 @@
  * read one by one, at the caller's pace, from the still-open connection. Failures up to the root
  * part are classified exactly as soapCall classifies them (client.ts SoapCallErrorKind).
  */
-import http from 'node:http';
-import https from 'node:https';
 import {
-  SoapCallError,
+  HttpTransportError,
   abortedError,
-  classifyNetError,
+  classifyTransportError,
+  httpPost,
+  readBody,
+  type HttpAnswer,
+} from '../transport/http-client.js';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  SoapCallError,
+  entityHeaders,
   interpret,
   prepareRequest,
+  soapCallError,
   type SoapCallOptions,
   type SoapCallResult,
 } from './client.js';
@@ -44,62 +51,42 @@ export interface StreamedSoapCallResult extends SoapCallResult {
 
 const NO_PARTS: PartSource = { next: () => Promise.resolve(undefined), close: () => undefined };
 
-/** Map a failure while reading the response up to the root part. */
-function readFailure(err: unknown, status: number): SoapCallError {
+/** Map a failure while reading the response up to the root part (`signal`: the caller's deadline). */
+function readFailure(err: unknown, status: number, signal: AbortSignal | undefined): SoapCallError {
+  // A fired deadline is the outcome, whatever the reader made of the stream it destroyed.
+  if (signal?.aborted) return soapCallError(abortedError(signal));
   if (err instanceof SoapCallError) return err;
+  if (err instanceof HttpTransportError) return soapCallError(err);
   if (err instanceof MtomError)
     return new SoapCallError(
       'malformed',
       `the response is not a SOAP 1.2 message: Malformed MTOM message: ${err.reason}`,
-      {
-        httpStatus: status,
-        cause: err,
-      },
+      { httpStatus: status, cause: err },
     );
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.message === 'aborted')
+  const e = classifyTransportError(err, signal);
+  if (e.kind === 'reset')
     return new SoapCallError('reset', 'the connection closed before the response was complete', {
       cause: err,
     });
-  return classifyNetError(e);
-}
-
-/** Read a non-multipart response whole, within `max` bytes. */
-async function readWhole(res: http.IncomingMessage, max: number): Promise<Buffer> {
-  if (Number(res.headers['content-length']) > max)
-    throw new SoapCallError('too-large', `the response declares more than ${max} bytes`, {
-      httpStatus: res.statusCode ?? 0,
-    });
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of res) {
-    n += (c as Buffer).length;
-    if (n > max)
-      throw new SoapCallError('too-large', `the response exceeds ${max} bytes`, {
-        httpStatus: res.statusCode ?? 0,
-      });
-    chunks.push(c as Buffer);
-  }
-  if (!res.complete)
-    throw new SoapCallError('reset', 'the connection closed before the response was complete');
-  return Buffer.concat(chunks, n);
+  return soapCallError(e);
 }
 
 /** The root part (or whole body) interpreted, with the parts to come. */
 async function readResponse(
-  res: http.IncomingMessage,
+  answer: HttpAnswer,
   messageId: string,
   opts: StreamedSoapCallOptions,
   max: number,
   requestXml: string,
 ): Promise<StreamedSoapCallResult> {
-  const status = res.statusCode ?? 0;
-  const contentType = res.headers['content-type'];
+  const status = answer.status;
+  const header = answer.headers['content-type'];
+  const contentType = Array.isArray(header) ? header[0] : header;
   if (parseContentType(contentType).mediaType !== 'multipart/related') {
-    const body = await readWhole(res, max);
+    const body = await readBody(answer, max, opts.signal ? { signal: opts.signal } : {});
     return { ...interpret({ status, contentType, body }, messageId), requestXml, parts: NO_PARTS };
   }
-  const reader = new MultipartStreamReader(res, contentType!, { idleTimeoutMs: opts.idleTimeoutMs });
+  const reader = new MultipartStreamReader(answer.body, contentType!, { idleTimeoutMs: opts.idleTimeoutMs });
   try {
     const root = await reader.readRoot(max);
     const body = Buffer.from(root.xml, 'utf8');
@@ -126,45 +113,33 @@ async function readResponse(
  */
 export async function soapCallStreamed(opts: StreamedSoapCallOptions): Promise<StreamedSoapCallResult> {
   const { url, messageId, entity, xml } = prepareRequest(opts, 'soapCallStreamed');
-  const max = opts.maxResponseBytes ?? 64 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    const signal = opts.signal;
-    if (signal?.aborted) return reject(abortedError(signal));
-    const headers = {
-      ...opts.headers,
-      'Content-Type': entity.contentType,
-      'Content-Length': String(entity.length),
-    };
-    const request = (url.protocol === 'https:' ? https : http).request;
-    const req = request(url, { method: 'POST', headers, ...(opts.agent ? { agent: opts.agent } : {}) });
-    let settled = false;
-    const onAbort = (): void => fail(abortedError(signal!));
-    function fail(err: SoapCallError): void {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      req.destroy();
-      reject(err);
+  const max = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const signal = opts.signal;
+  if (signal?.aborted) throw soapCallError(abortedError(signal));
+  // The caller's deadline ends the exchange only until the root part is in: it is relayed to the
+  // transport through a controller of our own, unhooked once the root part has been read.
+  const exchange = new AbortController();
+  const relay = (): void => exchange.abort(signal!.reason);
+  signal?.addEventListener('abort', relay, { once: true });
+  let answer: HttpAnswer | undefined;
+  try {
+    answer = await httpPost({
+      url,
+      headers: entityHeaders(entity, opts.headers),
+      body: entity.chunks,
+      signal: exchange.signal,
+      ...(opts.agent ? { agent: opts.agent } : {}),
+    });
+    const result = await readResponse(answer, messageId, opts, max, xml);
+    if (signal?.aborted) {
+      result.parts.close();
+      throw soapCallError(abortedError(signal));
     }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let answered = false;
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (!answered) fail(classifyNetError(err));
-    });
-    req.on('response', (res) => {
-      answered = true;
-      res.on('error', () => undefined); // reported through the reader
-      readResponse(res, messageId, opts, max, xml).then(
-        (result) => {
-          if (settled) return result.parts.close();
-          settled = true;
-          signal?.removeEventListener('abort', onAbort);
-          resolve(result);
-        },
-        (err: unknown) => fail(readFailure(err, res.statusCode ?? 0)),
-      );
-    });
-    for (const c of entity.chunks) req.write(c);
-    req.end();
-  });
+    return result;
+  } catch (err) {
+    answer?.body.destroy();
+    throw readFailure(err, answer?.status ?? 0, signal);
+  } finally {
+    signal?.removeEventListener('abort', relay);
+  }
 }

@@ -1,9 +1,8 @@
 /**
- * SOAP 1.2 client over node:http / node:https (not fetch), so that every way a call can fail is
- * classified exactly: the broker's fan-out turns each kind into a different RegistryError.
+ * SOAP 1.2 client over the one HTTP client (transport/http-client.ts), classifying every way a
+ * call can fail exactly: the broker's fan-out turns each kind into a different RegistryError.
  */
-import http from 'node:http';
-import https from 'node:https';
+import { HttpTransportError, httpPost, readBody, type HttpAgent } from '../transport/http-client.js';
 import { newUrnUuid } from '../shared/ids.js';
 import type { Element } from './xml.js';
 import { SoapFaultError, parseSoapFault, type ParsedSoapFault } from './fault.js';
@@ -66,8 +65,8 @@ export interface SoapCallOptions {
   signal?: AbortSignal;
   /** Response cap in bytes; default {@link DEFAULT_MAX_RESPONSE_BYTES}. */
   maxResponseBytes?: number;
-  /** Connection pool / TLS settings (an https.Agent for https URLs). */
-  agent?: http.Agent;
+  /** Connection pool and TLS settings (mutual TLS, CRLs); the process-wide default pool when absent. */
+  agent?: HttpAgent;
   /** Extra HTTP headers; Content-Type and Content-Length are always the client's own. */
   headers?: Record<string, string>;
   /** wsa:MessageID; a fresh `urn:uuid:` when absent. */
@@ -95,26 +94,13 @@ export interface SoapCallResult {
 /** Default response cap: 64 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
-const REFUSED: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-]);
-const TLS_CODE =
-  /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|CRL_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
-
-/** Classify a socket / TLS error of a call (see SoapCallErrorKind); shared with client-stream.ts. */
-export function classifyNetError(err: NodeJS.ErrnoException): SoapCallError {
-  const code = err.code ?? '';
-  const base = { cause: err, ...(code ? { code } : {}) };
-  if (REFUSED.has(code)) return new SoapCallError('refused', `connection failed: ${code}`, base);
-  if (TLS_CODE.test(code))
-    return new SoapCallError('refused', `TLS handshake failed: ${code}: ${err.message}`, base);
-  if (code === 'ETIMEDOUT') return new SoapCallError('timeout', 'connect timed out (ETIMEDOUT)', base);
-  return new SoapCallError('reset', `connection broken: ${code || err.message}`, base);
+/** The SoapCallError of a transport failure (same kind, message and code). */
+export function soapCallError(e: HttpTransportError): SoapCallError {
+  return new SoapCallError(e.kind, e.message, {
+    cause: e.cause ?? e,
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+  });
 }
 
 /** A complete HTTP response as read from the wire. */
@@ -124,130 +110,39 @@ export interface RawResponse {
   body: Buffer;
 }
 
-/** The `timeout` error of a call whose AbortSignal fired; shared with client-stream.ts. */
-export function abortedError(signal: AbortSignal): SoapCallError {
-  const r: unknown = signal.reason;
-  const why = r instanceof Error ? r.name : String(r);
-  return new SoapCallError('timeout', `the call was aborted (${why})`, { cause: r });
-}
-
-async function writeChunks(req: http.ClientRequest, chunks: Buffer[]): Promise<void> {
-  for (const c of chunks) {
-    if (req.destroyed) return;
-    if (!req.write(c)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          req.off('drain', done);
-          req.off('close', done);
-          resolve();
-        };
-        req.on('drain', done);
-        req.on('close', done);
-      });
-    }
-  }
-  if (!req.destroyed) req.end();
-}
-
-function readResponse(
-  res: http.IncomingMessage,
-  max: number,
-  finish: (err?: SoapCallError, raw?: RawResponse) => void,
-): void {
-  if (Number(res.headers['content-length']) > max) {
-    finish(
-      new SoapCallError('too-large', `the response declares more than ${max} bytes`, {
-        httpStatus: res.statusCode ?? 0,
-      }),
-    );
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let n = 0;
-  res.on('data', (c: Buffer) => {
-    n += c.length;
-    if (n > max)
-      finish(
-        new SoapCallError('too-large', `the response exceeds ${max} bytes`, {
-          httpStatus: res.statusCode ?? 0,
-        }),
-      );
-    else chunks.push(c);
-  });
-  res.on('end', () =>
-    finish(undefined, {
-      status: res.statusCode ?? 0,
-      contentType: res.headers['content-type'],
-      body: Buffer.concat(chunks, n),
-    }),
-  );
-  res.on('error', (err: NodeJS.ErrnoException) => finish(classifyNetError(err)));
-  res.on('close', () => {
-    if (!res.complete)
-      finish(new SoapCallError('reset', 'the connection closed before the response was complete'));
-  });
-}
-
-/** Attempts on reused keep-alive sockets found dead before a new connection is the only option. */
-const MAX_STALE_SOCKET_RETRIES = 8;
-
-/**
- * One HTTP POST; resolves with the whole response body, rejects with a classified SoapCallError.
- * A request that fails before any response on a reused keep-alive socket (ECONNRESET / EPIPE: the
- * peer had closed it, e.g. a gateway restarted or re-provisioned its certificate) never reached
- * the peer, so it is sent again on another socket (RFC 9112 §9.3.1 automatic retry).
- */
-function post(
-  url: URL,
+/** The request headers of an encoded entity; Content-Type and Content-Length are the client's own. */
+export function entityHeaders(
   entity: EncodedSoapMessage,
-  opts: SoapCallOptions,
-  attempt = 0,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const signal = opts.signal;
-    if (signal?.aborted) {
-      reject(abortedError(signal));
-      return;
-    }
-    const headers = {
-      ...opts.headers,
-      'Content-Type': entity.contentType,
-      'Content-Length': String(entity.length),
-    };
-    const request = (url.protocol === 'https:' ? https : http).request;
-    const req = request(url, { method: 'POST', headers, ...(opts.agent ? { agent: opts.agent } : {}) });
-    let settled = false;
-    const onAbort = (): void => finish(abortedError(signal!));
-    function finish(err?: SoapCallError, raw?: RawResponse): void {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (err) {
-        req.destroy();
-        reject(err);
-      } else resolve(raw!);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let answered = false;
-    // Once a response is under way (e.g. an early 413 while we still send), a failed write is not
-    // the outcome: the response's own end / error / close decides.
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (answered || settled) return;
-      const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
-      if (stale && attempt < MAX_STALE_SOCKET_RETRIES) {
-        settled = true;
-        signal?.removeEventListener('abort', onAbort);
-        resolve(post(url, entity, opts, attempt + 1));
-        return;
-      }
-      finish(classifyNetError(err));
+  extra: Record<string, string> | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(extra ?? {}))
+    if (k.toLowerCase() !== 'content-type' && k.toLowerCase() !== 'content-length') headers[k] = v;
+  headers['content-type'] = entity.contentType;
+  headers['content-length'] = String(entity.length);
+  return headers;
+}
+
+/** One HTTP POST of `entity`, read whole within `maxResponseBytes`. */
+async function post(url: URL, entity: EncodedSoapMessage, opts: SoapCallOptions): Promise<RawResponse> {
+  const signal = opts.signal;
+  try {
+    const answer = await httpPost({
+      url,
+      headers: entityHeaders(entity, opts.headers),
+      body: entity.chunks,
+      ...(signal ? { signal } : {}),
+      ...(opts.agent ? { agent: opts.agent } : {}),
     });
-    req.on('response', (res) => {
-      answered = true;
-      readResponse(res, opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, finish);
+    const body = await readBody(answer, opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, {
+      ...(signal ? { signal } : {}),
     });
-    void writeChunks(req, entity.chunks);
-  });
+    const ct = answer.headers['content-type'];
+    return { status: answer.status, contentType: Array.isArray(ct) ? ct[0] : ct, body };
+  } catch (err) {
+    if (err instanceof HttpTransportError) throw soapCallError(err);
+    throw err;
+  }
 }
 
 /**

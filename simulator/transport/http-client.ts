@@ -1,0 +1,284 @@
+/**
+ * The one HTTP client of nir-sim: every SOAP leg of the broker (ITI-38, ITI-39, RAD-75) and the
+ * FHIR AuditEvent forwarder to PARS post through it. It is undici (`request` over an `Agent`):
+ * keep-alive pools per origin, mutual TLS through the connector, AbortSignal deadlines, and an idle
+ * keep-alive socket is checked for a pending FIN / RST before it is reused (so a peer that closed
+ * it, e.g. a gateway re-provisioned with another certificate, costs no failed call).
+ *
+ * It knows HTTP and nothing above it: failures are classified into the few kinds a caller needs
+ * (HttpTransportError), the protocol on top (soap/client.ts, audit/pars-client.ts) decides what a
+ * status or a body means.
+ */
+import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls';
+import { Readable } from 'node:stream';
+import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+
+/**
+ * How an exchange failed below HTTP:
+ * - `refused`: no connection (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ENOTFOUND, EAI_AGAIN,
+ *   EADDRNOTAVAIL) or the TLS handshake failed (a certificate error; see `code`).
+ * - `timeout`: the AbortSignal fired, the connect timed out, or the peer sent nothing for the
+ *   `idleTimeoutMs` of the request.
+ * - `reset`: the connection broke after it was made (ECONNRESET, EPIPE, the peer closed it early).
+ * - `too-large`: the response body exceeds the reader's byte limit.
+ */
+export type HttpTransportErrorKind = 'refused' | 'timeout' | 'reset' | 'too-large';
+
+/** A failed exchange; `code` is the Node / OpenSSL / undici code when there was one. */
+export class HttpTransportError extends Error {
+  override readonly name = 'HttpTransportError';
+  readonly code?: string;
+  /** The HTTP status, when the failure came after the response head (`too-large`, `reset`). */
+  readonly httpStatus?: number;
+
+  constructor(
+    readonly kind: HttpTransportErrorKind,
+    message: string,
+    opts: { code?: string; httpStatus?: number; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    if (opts.code !== undefined) this.code = opts.code;
+    if (opts.httpStatus !== undefined) this.httpStatus = opts.httpStatus;
+  }
+}
+
+/** Client-side TLS of an agent (RFC 8446; Node `tls.createSecureContext` options), all PEM text. */
+export interface ClientTls {
+  /** Trusted CAs of the servers. */
+  caPem: string[];
+  /** The client certificate and key for mutual TLS. */
+  certPem?: string;
+  keyPem?: string;
+  /** Certificate revocation lists checked against the server's chain (RFC 5280 §5). */
+  crlPem?: string[];
+  /** Lowest protocol version accepted; default TLSv1.2. */
+  minVersion?: SecureVersion;
+}
+
+/** Options of {@link HttpAgent}. */
+export interface HttpAgentOptions {
+  /** Most sockets per origin (scheme, host, port). */
+  connections: number;
+  /** TLS for https: origins; without it the platform's CAs are trusted and no client certificate is sent. */
+  tls?: ClientTls;
+  /**
+   * TLS sessions kept per origin for resumption (RFC 8446 §2.2); 0 (the default) makes every new
+   * connection verify the server's certificate and CRLs again, also after a server was re-provisioned.
+   */
+  maxCachedSessions?: number;
+}
+
+/** undici's connector signature (`Agent` option `connect`). */
+type Connect = buildConnector.connector;
+
+/**
+ * A keep-alive connection pool per origin, for http: and https: alike. `reloadCrls` changes the
+ * CRLs new connections are checked against; `close` drops every socket (call it on shutdown so no
+ * socket keeps the process alive).
+ */
+export class HttpAgent {
+  /** The undici dispatcher the requests go through. */
+  readonly dispatcher: Dispatcher;
+  #tls: ClientTls | undefined;
+  #connect: Connect;
+  readonly #maxCachedSessions: number;
+
+  constructor(o: HttpAgentOptions) {
+    this.#tls = o.tls;
+    this.#maxCachedSessions = o.maxCachedSessions ?? 0;
+    this.#connect = this.#connector(o.tls);
+    this.dispatcher = new Agent({
+      connections: o.connections,
+      connect: (opts, callback) => this.#connect(opts, callback),
+    });
+  }
+
+  /**
+   * New connections check the server's chain against `crlPem` from now on (open ones stay).
+   * @throws Error when a CRL cannot be loaded; the previous CRLs stay in force then.
+   */
+  reloadCrls(crlPem: string[]): void {
+    if (!this.#tls) return;
+    const tls = { ...this.#tls, crlPem };
+    this.#connect = this.#connector(tls);
+    this.#tls = tls;
+  }
+
+  /** Destroy every pooled socket and refuse further requests. */
+  close(): Promise<void> {
+    return this.dispatcher.destroy();
+  }
+
+  /** @throws Error when the TLS material cannot be loaded (bad PEM, CRL). */
+  #connector(t: ClientTls | undefined): Connect {
+    const secureContext: SecureContext | undefined = t
+      ? createSecureContext({
+          ca: t.caPem,
+          ...(t.certPem !== undefined ? { cert: t.certPem } : {}),
+          ...(t.keyPem !== undefined ? { key: t.keyPem } : {}),
+          ...(t.crlPem !== undefined ? { crl: t.crlPem } : {}),
+          minVersion: t.minVersion ?? 'TLSv1.2',
+        })
+      : undefined;
+    return buildConnector({
+      maxCachedSessions: this.#maxCachedSessions,
+      ...(secureContext ? { secureContext } : {}),
+    });
+  }
+}
+
+/** One POST. */
+export interface HttpPost {
+  url: URL;
+  /** Request headers; `content-length` should be among them (else the body is sent chunked). */
+  headers: Record<string, string>;
+  /** The body, sent in order (several chunks are not concatenated). */
+  body: readonly Buffer[];
+  /** Aborting it ends the exchange, also while the response body is read. */
+  signal?: AbortSignal;
+  /** The pool; the process-wide default dispatcher when absent. */
+  agent?: HttpAgent;
+  /** Longest wait for the response head, ms; absent or 0: none (the signal is the deadline). */
+  idleTimeoutMs?: number;
+}
+
+/** The response head, and the body still to read (read it to its end, or destroy it). */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+const REFUSED: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
+const TLS_CODE =
+  /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|CRL_|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
+const IDLE: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** The `timeout` error of an exchange whose AbortSignal fired. */
+export function abortedError(signal: AbortSignal): HttpTransportError {
+  const r: unknown = signal.reason;
+  const why = r instanceof Error ? r.name : String(r);
+  return new HttpTransportError('timeout', `the call was aborted (${why})`, { cause: r });
+}
+
+/**
+ * Classify what an exchange failed with (see HttpTransportErrorKind); an HttpTransportError is
+ * returned as it is, a fired `signal` wins over the error's own kind.
+ */
+export function classifyTransportError(err: unknown, signal?: AbortSignal): HttpTransportError {
+  if (err instanceof HttpTransportError) return err;
+  if (signal?.aborted) return abortedError(signal);
+  const e = err as NodeJS.ErrnoException;
+  const code = e.code ?? '';
+  const base = { cause: err, ...(code ? { code } : {}) };
+  if (REFUSED.has(code)) return new HttpTransportError('refused', `connection failed: ${code}`, base);
+  if (TLS_CODE.test(code))
+    return new HttpTransportError('refused', `TLS handshake failed: ${code}: ${e.message}`, base);
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+    return new HttpTransportError('timeout', `connect timed out (${code})`, base);
+  if (IDLE.has(code)) return new HttpTransportError('timeout', `the peer fell silent (${code})`, base);
+  if (code === 'UND_ERR_ABORTED') return new HttpTransportError('timeout', 'the call was aborted', base);
+  if (code === 'UND_ERR_SOCKET')
+    return new HttpTransportError('reset', `connection broken: ${e.message}`, base);
+  return new HttpTransportError('reset', `connection broken: ${code || e.message}`, base);
+}
+
+/** The `timeout` error of a peer silent for `ms`. */
+function idleError(ms: number): HttpTransportError {
+  return new HttpTransportError('timeout', `no answer within ${ms} ms`);
+}
+
+/**
+ * Send one POST and resolve with the response head (any status); the body is left to read.
+ * `idleTimeoutMs` bounds the wait for the head here (readBody bounds the body's silences).
+ * @throws HttpTransportError `refused`, `timeout` or `reset` (no response head arrived).
+ * @throws TypeError for a URL that is not http: / https:.
+ */
+export async function httpPost(p: HttpPost): Promise<HttpAnswer> {
+  if (p.url.protocol !== 'http:' && p.url.protocol !== 'https:')
+    throw new TypeError(`httpPost: unsupported URL scheme ${p.url.protocol}`);
+  if (p.signal?.aborted) throw abortedError(p.signal);
+  const idle = p.idleTimeoutMs ?? 0;
+  // undici's own headers / body timeouts tick at 0.5 s; a native timer keeps short ones exact.
+  const silence = idle > 0 ? new AbortController() : undefined;
+  const timer = silence ? setTimeout(() => silence.abort(idleError(idle)), idle) : undefined;
+  const signals = [p.signal, silence?.signal].filter((x): x is AbortSignal => x !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  try {
+    const res = await request(p.url, {
+      method: 'POST',
+      headers: p.headers,
+      body: p.body.length === 1 ? p.body[0] : Readable.from(p.body, { objectMode: false }),
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      ...(signal ? { signal } : {}),
+      ...(p.agent ? { dispatcher: p.agent.dispatcher } : {}),
+    });
+    // Whoever reads the body sees its errors; destroying it unread (a cap, a close) must not
+    // leave an 'error' event without a listener (undici emits one, which would crash the process).
+    res.body.on('error', () => undefined);
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  } catch (err) {
+    if (silence?.signal.aborted && !p.signal?.aborted) throw idleError(idle);
+    throw classifyTransportError(err, p.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Options of {@link readBody}. */
+export interface ReadBodyOptions {
+  /** The exchange's deadline: when it fired, the failure is its `timeout`. */
+  signal?: AbortSignal;
+  /** Longest silence between body chunks, ms; absent or 0: none. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Read a response body to its end, within `maxBytes` (a declared Content-Length over it fails
+ * before reading).
+ * @throws HttpTransportError `too-large`; `reset` when the connection closed before the body was
+ *   complete; `timeout` when the signal fired or the peer fell silent for `idleTimeoutMs`.
+ */
+export async function readBody(a: HttpAnswer, maxBytes: number, o: ReadBodyOptions = {}): Promise<Buffer> {
+  const status = { httpStatus: a.status };
+  if (Number(a.headers['content-length']) > maxBytes) {
+    a.body.destroy();
+    throw new HttpTransportError('too-large', `the response declares more than ${maxBytes} bytes`, status);
+  }
+  const idle = o.idleTimeoutMs ?? 0;
+  const timer = idle > 0 ? setTimeout(() => a.body.destroy(idleError(idle)), idle) : undefined;
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const c of a.body) {
+      timer?.refresh();
+      const chunk = c as Buffer;
+      n += chunk.length;
+      if (n > maxBytes) {
+        a.body.destroy();
+        throw new HttpTransportError('too-large', `the response exceeds ${maxBytes} bytes`, status);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof HttpTransportError) throw err;
+    if (o.signal?.aborted) throw abortedError(o.signal);
+    const e = classifyTransportError(err);
+    if (e.kind !== 'reset') throw e;
+    throw new HttpTransportError('reset', 'the connection closed before the response was complete', {
+      ...status,
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks, n);
+}
