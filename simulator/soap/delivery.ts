@@ -7,6 +7,7 @@
  */
 import type { Response } from 'express';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransportDirective } from './transport-directive.js';
 
@@ -73,6 +74,8 @@ async function writeBody(
   body: Iterable<Buffer> | AsyncIterable<Buffer>,
   pace: Pace = {},
 ): Promise<boolean> {
+  if (body instanceof Readable && pace.limit === undefined && pace.bytesPerSecond === undefined)
+    return pipeInto(res, body);
   const limit = pace.limit ?? Infinity;
   const slice =
     pace.bytesPerSecond === undefined ? Infinity : Math.max(1, Math.floor(pace.bytesPerSecond / 10));
@@ -103,6 +106,23 @@ async function writeBody(
     throw err;
   } finally {
     res.off('close', stop);
+  }
+}
+
+/**
+ * Pipe a whole stream into `res` without ending it: stream.pipeline's backpressure costs less CPU
+ * per chunk than writeBody's loop (it matters for gigabyte RAD-75 studies), and it destroys the
+ * stream as soon as the connection closes.
+ * @returns false when the connection closed first.
+ * @throws what `body` fails with.
+ */
+async function pipeInto(res: Response, body: Readable): Promise<boolean> {
+  try {
+    await pipeline(body, res, { end: false });
+    return !res.destroyed;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' && res.destroyed) return false;
+    throw err;
   }
 }
 
