@@ -4,8 +4,7 @@
  * the connection to be relayed to the consumer later (streamed, never held whole).
  */
 import { soapCallStreamed, type PartSource } from '../soap/client-stream.js';
-import { xopIncludeContentId } from '../soap/mtom-stream.js';
-import { resolveXopContent } from '../soap/mtom.js';
+import { resolveXopContent, xopIncludeContentId } from '../soap/mtom.js';
 import { SoapAction } from '../xca/constants.js';
 import { decodeRetrieveDocumentSetResponse } from '../xca/retrieve-document-set.js';
 import {

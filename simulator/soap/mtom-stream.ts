@@ -1,15 +1,86 @@
 /**
- * Streamed MTOM/XOP responses (ITI TF-2 Appendix V; XOP 1.0; RFC 2387): the same framing as
- * mtom.ts's buildMtom, but binary parts are read from files or streams while the body is written,
- * so a response of any size never sits in memory. Used for RAD-75, whose studies can be gigabytes.
+ * The MTOM/XOP writer (ITI TF-2 Appendix V; XOP 1.0 §3; SOAP 1.2 MTOM §4.3; RFC 2387): one
+ * layout ({@link mtomLayout}) for the whole-body form (mtom.ts buildMtom) and the streamed one
+ * ({@link buildStreamedMtom}), whose binary parts are read from files or streams while the body
+ * is written, so a response of any size never sits in memory (RAD-75 studies can be gigabytes).
  */
-import { createReadStream } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { quoteParam } from './content-type.js';
-import { MtomError } from './mtom.js';
-import { SoapNs } from './namespaces.js';
-import { attr, firstChild, type Element } from './xml.js';
+import { MtomError } from './mtom-framing.js';
+
+const CRLF = '\r\n';
+const PRINTABLE = /^[\x21-\x7e]+$/;
+const HEADER_VALUE = /^[\x20-\x7e]+$/;
+
+/**
+ * Check that a part's Content-ID (without angle brackets, RFC 2392 addr-spec) and content type
+ * can go in a MIME header.
+ * @throws MtomError naming the value that cannot.
+ */
+export function checkPartHeaders(contentId: string, contentType: string): void {
+  if (!PRINTABLE.test(contentId) || /[<>]/.test(contentId))
+    throw new MtomError(`invalid Content-ID: ${JSON.stringify(contentId)}`);
+  if (!HEADER_VALUE.test(contentType))
+    throw new MtomError(`invalid part content type: ${JSON.stringify(contentType)}`);
+}
+
+/**
+ * A boundary of `MIMEBoundary_` + 48 random hex digits that occurs in none of `known` (the bytes
+ * that are in memory). Bytes streamed later cannot be searched beforehand; the chance that they
+ * contain it is 2^-192 per position.
+ * @throws MtomError when eight draws all occur in `known` (they do not, in practice).
+ */
+export function chooseBoundary(known: readonly Buffer[]): string {
+  for (let i = 0; i < 8; i++) {
+    const boundary = `MIMEBoundary_${randomBytes(24).toString('hex')}`;
+    const probe = Buffer.from(boundary, 'latin1');
+    if (known.every((b) => b.indexOf(probe) < 0)) return boundary;
+  }
+  throw new MtomError('could not choose a MIME boundary absent from the parts');
+}
+
+/** The framing bytes of one MTOM message, in the order they are written around the bodies. */
+export interface MtomLayout {
+  /**
+   * `multipart/related; boundary="…"; type="application/xop+xml"; start="<root-cid>";
+   * start-info="application/soap+xml"` (+ `; action="…"`): the HTTP Content-Type.
+   */
+  contentType: string;
+  /** Delimiter and headers of the root part (`application/xop+xml; charset=UTF-8; type="application/soap+xml"`). */
+  rootHead: Buffer;
+  /** CRLF, delimiter and headers of a binary part (checked with {@link checkPartHeaders}). */
+  partHead(contentId: string, contentType: string): Buffer;
+  /** CRLF, closing delimiter, CRLF. */
+  tail: Buffer;
+}
+
+/**
+ * The framing of ITI TF-2 Appendix V / XOP 1.0 §3 / SOAP 1.2 MTOM §4.3 with `boundary`: every part
+ * `Content-Transfer-Encoding: binary`, CRLF line ends, a fresh root Content-ID.
+ */
+export function mtomLayout(boundary: string, opts: { action?: string } = {}): MtomLayout {
+  const rootCid = `root.${randomUUID()}@nir-sim`;
+  let contentType =
+    `multipart/related; boundary=${quoteParam(boundary)}; type="application/xop+xml"; ` +
+    `start=${quoteParam(`<${rootCid}>`)}; start-info="application/soap+xml"`;
+  if (opts.action !== undefined) contentType += `; action=${quoteParam(opts.action)}`;
+  const head = (lead: string, ct: string, cid: string): Buffer =>
+    Buffer.from(
+      `${lead}--${boundary}${CRLF}Content-Type: ${ct}${CRLF}Content-Transfer-Encoding: binary${CRLF}Content-ID: <${cid}>${CRLF}${CRLF}`,
+      'latin1',
+    );
+  return {
+    contentType,
+    rootHead: head('', 'application/xop+xml; charset=UTF-8; type="application/soap+xml"', rootCid),
+    partHead: (contentId, ct) => {
+      checkPartHeaders(contentId, ct);
+      return head(CRLF, ct, contentId);
+    },
+    tail: Buffer.from(`${CRLF}--${boundary}--${CRLF}`, 'latin1'),
+  };
+}
 
 /** Where a streamed part's bytes come from. */
 export type PartBody =
@@ -63,25 +134,15 @@ export interface StreamedEntity {
   open(): Readable;
 }
 
-const CRLF = '\r\n';
-const PRINTABLE = /^[\x21-\x7e]+$/;
-const HEADER_VALUE = /^[\x20-\x7e]+$/;
-
-function checkHeaderValues(p: StreamedPart): void {
-  if (!PRINTABLE.test(p.contentId) || /[<>]/.test(p.contentId))
-    throw new MtomError(`invalid Content-ID: ${JSON.stringify(p.contentId)}`);
-  if (!HEADER_VALUE.test(p.contentType))
-    throw new MtomError(`invalid part content type: ${JSON.stringify(p.contentType)}`);
-}
-
 function sizeOf(b: PartBody): number | undefined {
   return b.kind === 'buffer' ? b.bytes.length : b.size;
 }
 
-async function openBody(b: PartBody): Promise<Readable> {
+/** The bytes of a part body: in-memory bytes as they are, else a stream opened now. */
+async function openBody(b: PartBody): Promise<Iterable<Buffer> | Readable> {
   switch (b.kind) {
     case 'buffer':
-      return Readable.from([b.bytes], { objectMode: false });
+      return [b.bytes];
     case 'file':
       return createReadStream(b.path, { highWaterMark: 256 * 1024 });
     case 'stream':
@@ -90,12 +151,12 @@ async function openBody(b: PartBody): Promise<Readable> {
 }
 
 /**
- * Package a SOAP 1.2 envelope and streamed binary parts as an MTOM message with the framing of
- * buildMtom (mtom.ts): `multipart/related; boundary; type="application/xop+xml"; start;
+ * Package a SOAP 1.2 envelope and streamed binary parts as an MTOM message with the layout of
+ * {@link mtomLayout}: `multipart/related; boundary; type="application/xop+xml"; start;
  * start-info="application/soap+xml"; action`, root part `application/xop+xml; charset=UTF-8;
  * type="application/soap+xml"`, every part `Content-Transfer-Encoding: binary`, CRLF framing. The
- * boundary is 48 random hex digits; streamed parts cannot be searched for it beforehand, and the
- * chance that one contains it is 2^-192 per position.
+ * boundary is chosen absent from the parts held in memory (chooseBoundary); streamed parts cannot
+ * be searched for it beforehand, and the chance that one contains it is 2^-192 per position.
  * @param rootXml the envelope, carrying `xop:Include` elements (mtom.ts xopIncludeXml).
  * @throws MtomError for a listed part whose Content-ID or type cannot go in a MIME header (parts
  *   of an AsyncIterable are checked when written, and fail the body stream instead).
@@ -106,32 +167,20 @@ export function buildStreamedMtom(
   opts: { action?: string } = {},
 ): StreamedEntity {
   const listed = Array.isArray(parts) ? (parts as readonly StreamedPart[]) : undefined;
-  listed?.forEach(checkHeaderValues);
-  const boundary = `MIMEBoundary_${randomBytes(24).toString('hex')}`;
-  const rootCid = `root.${randomUUID()}@nir-sim`;
-  let contentType =
-    `multipart/related; boundary=${quoteParam(boundary)}; type="application/xop+xml"; ` +
-    `start=${quoteParam(`<${rootCid}>`)}; start-info="application/soap+xml"`;
-  if (opts.action !== undefined) contentType += `; action=${quoteParam(opts.action)}`;
-  const head = (ct: string, cid: string, first: boolean): Buffer =>
-    Buffer.from(
-      `${first ? '' : CRLF}--${boundary}${CRLF}Content-Type: ${ct}${CRLF}Content-Transfer-Encoding: binary${CRLF}Content-ID: <${cid}>${CRLF}${CRLF}`,
-      'latin1',
-    );
-  const rootHead = head('application/xop+xml; charset=UTF-8; type="application/soap+xml"', rootCid, true);
+  listed?.forEach((p) => checkPartHeaders(p.contentId, p.contentType));
   const root = Buffer.from(rootXml, 'utf8');
-  const tail = Buffer.from(`${CRLF}--${boundary}--${CRLF}`, 'latin1');
+  const inMemory = (listed ?? []).flatMap((p) => (p.body.kind === 'buffer' ? [p.body.bytes] : []));
+  const layout = mtomLayout(chooseBoundary([root, ...inMemory]), opts);
   let length: number | undefined;
   if (listed && listed.every((p) => sizeOf(p.body) !== undefined)) {
-    length = rootHead.length + root.length + tail.length;
-    for (const p of listed) length += head(p.contentType, p.contentId, false).length + sizeOf(p.body)!;
+    length = layout.rootHead.length + root.length + layout.tail.length;
+    for (const p of listed) length += layout.partHead(p.contentId, p.contentType).length + sizeOf(p.body)!;
   }
   async function* generate(): AsyncGenerator<Buffer> {
-    yield rootHead;
+    yield layout.rootHead;
     yield root;
     for await (const p of parts) {
-      checkHeaderValues(p);
-      yield head(p.contentType, p.contentId, false);
+      yield layout.partHead(p.contentId, p.contentType);
       const declared = sizeOf(p.body);
       let n = 0;
       for await (const chunk of await openBody(p.body)) {
@@ -142,11 +191,11 @@ export function buildStreamedMtom(
       if (declared !== undefined && n !== declared)
         throw new MtomError(`part ${p.contentId} has ${n} bytes, ${declared} were declared`);
     }
-    yield tail;
+    yield layout.tail;
   }
   let opened = false;
   return {
-    contentType,
+    contentType: layout.contentType,
     ...(length !== undefined ? { length } : {}),
     open: () => {
       if (opened) throw new Error('buildStreamedMtom: the body can be opened once');
@@ -154,21 +203,4 @@ export function buildStreamedMtom(
       return Readable.from(generate(), { objectMode: false, highWaterMark: 256 * 1024 });
     },
   };
-}
-
-/**
- * The Content-ID an XOP-optimised element refers to (XOP 1.0 3.2: `xop:Include/@href` =
- * `cid:` + percent-encoded id; RFC 2392), or undefined when the element holds its value inline.
- * @throws MtomError for an href that is not a valid `cid:` URL.
- */
-export function xopIncludeContentId(el: Element): string | undefined {
-  const include = firstChild(el, SoapNs.xop, 'Include');
-  if (!include) return undefined;
-  const href = attr(include, 'href')?.trim() ?? '';
-  if (!/^cid:/i.test(href)) throw new MtomError(`xop:Include href is not a cid: URL: ${href}`);
-  try {
-    return decodeURIComponent(href.slice(4));
-  } catch {
-    throw new MtomError(`xop:Include href is not a valid cid: URL: ${href}`);
-  }
 }

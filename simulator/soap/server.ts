@@ -11,21 +11,16 @@ import type { Logger } from '../shared/logger.js';
 import type { Element } from './xml.js';
 import { SoapFaultError, buildSoapFault, faultHttpResponse } from './fault.js';
 import { buildSoapEnvelope, enforceHeaderBlocks, type SoapEnvelope } from './envelope.js';
-import {
-  encodeSoapMessage,
-  readSoapMessage,
-  type EncodedSoapMessage,
-  type ReadSoapMessage,
-} from './message-body.js';
+import { encodeSoapMessage, readSoapMessage, type ReadSoapMessage } from './message-body.js';
 import { parseContentType, soapXmlContentType } from './content-type.js';
 import { WSA_FAULT_ACTION, type QName } from './namespaces.js';
 import { checkRequest } from './request-checks.js';
 import { answerOtherMethod } from './endpoint-metadata.js';
 import type { WsdlOperation } from './wsdl.js';
 import type { Attachments, MtomPart } from './mtom.js';
-import type { StreamedParts } from './mtom-stream.js';
-import { sendStreamed } from './streamed-delivery.js';
-import { deliverWithDirective, type TransportDirective } from './transport-directive.js';
+import { buildStreamedMtom, closeParts, type StreamedParts } from './mtom-stream.js';
+import { deliver, wholeEntity, type OutgoingEntity } from './delivery.js';
+import type { TransportDirective } from './transport-directive.js';
 
 /** A parsed request as handlers see it; no sockets. */
 export interface SoapRequest {
@@ -148,30 +143,6 @@ function tlsInfo(req: Request): SoapRequest['tls'] {
   return out;
 }
 
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-/** Write an entity with Content-Length, chunk by chunk, waiting for 'drain' (backpressure). */
-async function writeEntity(res: Response, status: number, msg: EncodedSoapMessage): Promise<void> {
-  res.status(status);
-  res.setHeader('Content-Type', msg.contentType);
-  res.setHeader('Content-Length', String(msg.length));
-  for (const chunk of msg.chunks) {
-    if (res.destroyed) return;
-    if (!res.write(chunk)) await drained(res);
-  }
-  res.end();
-}
-
 async function sendFault(res: Response, out: FaultOut, relatesTo: string | undefined): Promise<void> {
   if (res.headersSent) {
     res.destroy();
@@ -179,12 +150,11 @@ async function sendFault(res: Response, out: FaultOut, relatesTo: string | undef
   }
   const xml = buildSoapFault(out.fault, relatesTo === undefined ? {} : { relatesTo });
   for (const [name, value] of Object.entries(out.headers ?? {})) res.setHeader(name, value);
-  const chunks = [Buffer.from(xml, 'utf8')];
-  await writeEntity(res, out.status, {
-    contentType: soapXmlContentType(WSA_FAULT_ACTION),
-    chunks,
-    length: chunks[0]!.length,
-  });
+  await deliver(
+    res,
+    out.status,
+    wholeEntity(soapXmlContentType(WSA_FAULT_ACTION), [Buffer.from(xml, 'utf8')]),
+  );
 }
 
 /**
@@ -272,15 +242,36 @@ async function dispatch(
   const body = env.body;
   if (!body) throw new SoapFaultError('Sender', 'env:Body is empty');
   const answer = await opts.handler(toSoapRequest(req, res, msg, body));
-  const xml = responseEnvelope(env.addressing.messageId, answer);
-  if (answer.streamedAttachments) {
-    const { action, streamedAttachments: parts, delivery } = answer;
-    await sendStreamed(res, xml, { action, parts, ...(delivery ? { delivery } : {}) }, opts.logger);
-    return;
+  await sendAnswer(res, responseEnvelope(env.addressing.messageId, answer), answer, opts.logger);
+}
+
+/** The HTTP entity of `answer` with envelope `xml`: plain SOAP, MTOM held whole, or streamed MTOM. */
+function answerEntity(xml: string, answer: SoapResponse): OutgoingEntity {
+  if (answer.streamedAttachments)
+    return buildStreamedMtom(xml, answer.streamedAttachments, { action: answer.action });
+  const { contentType, chunks } = encodeSoapMessage(xml, answer.action, answer.attachments);
+  return wholeEntity(contentType, chunks);
+}
+
+/**
+ * Deliver `answer` (delivery.ts), then release its streamed parts (closeParts) whatever happened.
+ * A failure before anything was sent is rethrown (the caller answers a SOAP fault); once the
+ * status line is out, the connection is destroyed and the failure logged at warn, since the
+ * client can only see an incomplete message.
+ */
+async function sendAnswer(res: Response, xml: string, answer: SoapResponse, logger: Logger): Promise<void> {
+  try {
+    await deliver(res, 200, answerEntity(xml, answer), answer.delivery);
+  } catch (err) {
+    if (!res.headersSent) throw err;
+    if (!res.destroyed) res.destroy();
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'streamed MTOM response aborted after it started: the connection was closed',
+    );
+  } finally {
+    if (answer.streamedAttachments) closeParts(answer.streamedAttachments);
   }
-  const entity = encodeSoapMessage(xml, answer.action, answer.attachments);
-  if (answer.delivery) await deliverWithDirective(res, entity, answer.delivery);
-  else await writeEntity(res, 200, entity);
 }
 
 /**

@@ -161,7 +161,9 @@ describe('MultipartStreamReader', () => {
     );
     const truncated = new MultipartStreamReader(
       Readable.from([
-        Buffer.from('--XB\r\nContent-ID: <r@h>\r\n\r\n<r/>\r\n--XB\r\nContent-ID: <p@h>\r\n\r\nabc'),
+        Buffer.from(
+          '--XB\r\nContent-ID: <r@h>\r\nContent-Type: application/xop+xml\r\n\r\n<r/>\r\n--XB\r\nContent-ID: <p@h>\r\n\r\nabc',
+        ),
       ]),
       ct,
     );
@@ -169,7 +171,11 @@ describe('MultipartStreamReader', () => {
     const part = (await truncated.nextPart())!;
     await expect(collect(part.body)).rejects.toThrow('the multipart body is truncated: no closing boundary');
     const big = new MultipartStreamReader(
-      Readable.from([Buffer.from('--XB\r\nContent-ID: <r@h>\r\n\r\n0123456789\r\n--XB--')]),
+      Readable.from([
+        Buffer.from(
+          '--XB\r\nContent-ID: <r@h>\r\nContent-Type: application/xop+xml\r\n\r\n0123456789\r\n--XB--',
+        ),
+      ]),
       ct,
     );
     await expect(big.readRoot(5)).rejects.toThrow('the root part exceeds 5 bytes');
@@ -177,11 +183,120 @@ describe('MultipartStreamReader', () => {
 
   it('fails a part whose source goes quiet for longer than the idle timeout, and destroys the source', async () => {
     const source = new PassThrough();
-    source.write('--XB\r\nContent-ID: <r@h>\r\n\r\n<r/>\r\n--XB\r\nContent-ID: <p@h>\r\n\r\nfirst bytes');
+    source.write(
+      '--XB\r\nContent-ID: <r@h>\r\nContent-Type: application/xop+xml\r\n\r\n<r/>\r\n--XB\r\nContent-ID: <p@h>\r\n\r\nfirst bytes',
+    );
     const reader = new MultipartStreamReader(source, ct, { idleTimeoutMs: 50 });
     expect((await reader.readRoot(1000)).xml).toBe('<r/>');
     const part = (await reader.nextPart())!;
     await expect(collect(part.body)).rejects.toThrow(new MtomIdleError('no data for 50 ms'));
     expect(source.destroyed).toBe(true);
+  });
+});
+
+describe('one framing: the whole-body and the streaming reader refuse the same bodies for the same reason', () => {
+  const ct = 'multipart/related; boundary=b; start="<r@h>"';
+  const root = '--b\r\nContent-ID: <r@h>\r\nContent-Type: application/xop+xml\r\n\r\n<r/>';
+  const part = (headers: string, body = 'x'): string => `\r\n--b\r\n${headers}\r\n\r\n${body}`;
+  const close = '\r\n--b--\r\n';
+
+  async function streamedFailure(body: Buffer, max: number): Promise<string> {
+    try {
+      await readAll(chunked(body, max), ct);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'read without error';
+  }
+
+  function wholeFailure(body: Buffer): string {
+    try {
+      parseMultipartRelated(body, ct);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'read without error';
+  }
+
+  it.each([
+    ['no parts', '--b--\r\n', 'the multipart body has no parts'],
+    ['no boundary', 'no delimiter here', 'the boundary does not occur in the body'],
+    [
+      'a preamble over 64 KiB',
+      `${'p'.repeat(65 * 1024)}\r\n${root}${close}`,
+      'the boundary does not occur in the body',
+    ],
+    [
+      'a body cut inside a part',
+      `${root}${part('Content-ID: <p@h>', 'abc')}`,
+      'the multipart body is truncated: no closing boundary',
+    ],
+    [
+      'a body cut inside part headers',
+      `${root}\r\n--b\r\nContent-ID: <p@h>`,
+      'the multipart body is truncated in part headers',
+    ],
+    [
+      'a part that ends inside its headers',
+      `${root}\r\n--b\r\nContent-ID: <p@h>${close}`,
+      'a MIME part has no empty line after its headers',
+    ],
+    [
+      'part headers over 16 KiB',
+      `${root}${part(`X-Pad: ${'a'.repeat(17 * 1024)}`)}${close}`,
+      'a MIME part has more than 16 KiB of headers',
+    ],
+    [
+      'a repeated Content-ID',
+      `${root}${part('Content-ID: <p@h>')}${part('Content-ID: <p@h>')}${close}`,
+      'Content-ID repeated: p@h',
+    ],
+    [
+      "a part with the root's Content-ID",
+      `${root}${part('Content-ID: <r@h>')}${close}`,
+      'Content-ID repeated: r@h',
+    ],
+    [
+      'an unsupported transfer encoding',
+      `${root}${part('Content-ID: <p@h>\r\nContent-Transfer-Encoding: quoted-printable')}${close}`,
+      'unsupported Content-Transfer-Encoding: quoted-printable',
+    ],
+    [
+      'a root part that is not XML',
+      `--b\r\nContent-ID: <r@h>\r\nContent-Type: text/plain\r\n\r\n<r/>${close}`,
+      'the root part is not XML: text/plain',
+    ],
+    [
+      'a root part without Content-Type',
+      `--b\r\nContent-ID: <r@h>\r\n\r\n<r/>${close}`,
+      'the root part is not XML: no Content-Type',
+    ],
+  ])('%s', async (_name, text, reason) => {
+    const body = Buffer.from(text, 'latin1');
+    expect(wholeFailure(body)).toBe(reason);
+    for (const max of [body.length, 7]) expect(await streamedFailure(body, max)).toBe(reason);
+  });
+
+  it('reads a long preamble however it is chunked, delimiter lines only at line starts', async () => {
+    // "x--b" is no delimiter line; the real one follows a line break after 60 KiB of preamble.
+    const text = `${'p'.repeat(60 * 1024)}x--b\r\n\r\n${root}${part('Content-ID: <p@h>', 'bytes')}${close}`;
+    const body = Buffer.from(text, 'latin1');
+    expect(wholeFailure(body)).toBe('read without error');
+    for (const max of [body.length, 1000, 7]) {
+      const got = await readAll(chunked(body, max), ct);
+      expect(got).toEqual({
+        root: '<r/>',
+        parts: [['p@h', 'application/octet-stream', Buffer.from('bytes')]],
+      });
+    }
+  });
+
+  it('more than 65,536 parts', async () => {
+    const body = Buffer.from(`${root}${part('').repeat(65_536)}${close}`, 'latin1');
+    const reason = 'the multipart body has more than 65536 parts';
+    expect(wholeFailure(body)).toBe(reason);
+    expect(await streamedFailure(body, body.length)).toBe(reason);
+    const justEnough = Buffer.from(`${root}${part('').repeat(65_535)}${close}`, 'latin1');
+    expect(parseMultipartRelated(justEnough, ct).rootXml).toBe('<r/>');
   });
 });
