@@ -23,7 +23,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** Options of {@link DurableQueue.open}. */
 export interface DurableQueueOptions {
@@ -282,7 +282,7 @@ function lock(dir: string): void {
   const file = path.join(dir, 'queue.lock');
   const inUse = (pid: number): SimError =>
     new SimError(
-      'SIM_ERR_ALREADY_RUNNING',
+      SimErrorCode.AlreadyRunning,
       `audit queue ${dir} is in use by process ${pid}: stop that nir-sim, or give this run another audit directory`,
     );
   if (openHere.has(dir)) throw inUse(process.pid);

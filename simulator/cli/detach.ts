@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SimError, exitCodeFor, type SimErrorCode } from '../shared/errors.js';
+import { SimError, exitCodeFor, SimErrorCode } from '../shared/errors.js';
 import { stateHome } from './paths.js';
 import { isAlive, readState, type SimState } from './state.js';
 
@@ -35,7 +35,8 @@ export async function startDetached(args: string[]): Promise<SimState> {
   );
   child.unref();
   const pid = child.pid;
-  if (pid === undefined) throw new SimError('SIM_ERR_INTERNAL', 'could not start nir-sim in the background');
+  if (pid === undefined)
+    throw new SimError(SimErrorCode.Internal, 'could not start nir-sim in the background');
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const s = readState();
@@ -47,7 +48,7 @@ export async function startDetached(args: string[]): Promise<SimState> {
     await sleep(100);
   }
   throw new SimError(
-    'SIM_ERR_START_TIMEOUT',
+    SimErrorCode.StartTimeout,
     `nir-sim did not become ready within ${READY_TIMEOUT_MS} ms: see ${logFile}`,
   );
 }
@@ -89,7 +90,7 @@ export function childFailure(log: string, exitCode: number | null, logFile: stri
       .pop() ?? '';
   const code =
     (Object.keys(exitCodeFor) as SimErrorCode[]).find((c) => exitCodeFor[c] === exitCode) ??
-    'SIM_ERR_START_TIMEOUT';
+    SimErrorCode.StartTimeout;
   return new SimError(
     code,
     last ? last.replace(/^nir-sim:\s*/, '') : `nir-sim exited during start-up: see ${logFile}`,

@@ -15,7 +15,7 @@ import { loadDataPack, type DataPack } from '../data-pack/loader.js';
 import { FaultStore } from '../faults/fault-store.js';
 import { parseTopologySpec, type TopologySpec } from '../runtime/topology-spec.js';
 import { TopologyDefaults, type ExternalCommunity, type Topology } from '../runtime/topology.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { defaultDataPackDir, stateHome } from './paths.js';
 
 /** Offset from the broker port to the first gateway port (8080 -> 9001). */
@@ -49,7 +49,7 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
   const n = spec.gateways ?? pack.communities.length;
   if (n > pack.communities.length) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `data pack ${dir} has ${pack.communities.length} communities, so gateways must be at most ${pack.communities.length} (or use a generated pack with that many communities)`,
     );
   }
@@ -57,7 +57,7 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
   const external: ExternalCommunity[] = spec.external.map((e) => ({ kind: 'external', ...e }));
   if (simulated.length + external.length === 0) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       'the topology has no community: set gateways to 1 or more, or add external communities',
     );
   }
@@ -71,7 +71,7 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
   const added = faults.addAll(spec.faults);
   if (!added.ok) {
     const problems = spec.faults.length === 1 ? added.problems.map((p) => `faults[0].${p}`) : added.problems;
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', `invalid faults: ${problems.join('; ')}`);
+    throw new SimError(SimErrorCode.BadArgument, `invalid faults: ${problems.join('; ')}`);
   }
   const topology: Topology = {
     host: opts.host,
@@ -121,7 +121,7 @@ export function resolveConsumers(
   }
   if (problems.length > 0) {
     const known = communities.map((c) => c.name).join(', ');
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', `${problems.join('; ')} (known: ${known})`);
+    throw new SimError(SimErrorCode.BadArgument, `${problems.join('; ')} (known: ${known})`);
   }
   return out;
 }
@@ -152,7 +152,7 @@ export async function loadTopologyFile(file: string): Promise<TopologySpec> {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `${file}: cannot read the topology file (${why}): check the path`,
     );
   }
@@ -163,9 +163,9 @@ export async function loadTopologyFile(file: string): Promise<TopologySpec> {
       const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return `${file}: ${at ? `line ${at.line}, column ${at.col}` : '(yaml)'}: ${message}`;
     });
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', problems.join('; '));
+    throw new SimError(SimErrorCode.BadArgument, problems.join('; '));
   }
   const r = parseTopologySpec(doc.toJS());
-  if (!r.ok) throw new SimError('SIM_ERR_BAD_ARGUMENT', r.problems.map((p) => `${file}: ${p}`).join('; '));
+  if (!r.ok) throw new SimError(SimErrorCode.BadArgument, r.problems.map((p) => `${file}: ${p}`).join('; '));
   return r.spec;
 }

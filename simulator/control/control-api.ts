@@ -19,7 +19,7 @@
  */
 import express from 'express';
 import type { Server } from 'node:http';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
 import type { SimEvents } from './events.js';
@@ -112,7 +112,7 @@ export function createControlApp(
   app.use(transactionRoutes(opts.log));
   app.use((req, res) => sendError(res, 404, `no route ${req.method} ${req.path}`));
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    if (err instanceof SimError && err.code === 'SIM_ERR_NOT_RUNNING')
+    if (err instanceof SimError && err.code === SimErrorCode.NotRunning)
       return sendError(res, 502, 'a container of the stack did not answer', [err.message]);
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large') return sendError(res, 413, 'request too large', ['body: too large']);

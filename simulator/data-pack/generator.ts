@@ -7,7 +7,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fixedClock, type Clock } from '../shared/clock.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { isOid } from '../shared/ids.js';
 import type { DocumentEntry } from '../xca/document-entry-model.js';
 import { MAX_COMMUNITIES, communityManifest } from './communities.js';
@@ -106,7 +106,7 @@ const DEFAULT_STUDIES = { min: 2, max: 4 } as const;
 
 function checkOptions(o: GenerateOptions, uidRoot: string): void {
   const bad = (what: string): never => {
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', `data-pack generate: ${what}`);
+    throw new SimError(SimErrorCode.BadArgument, `data-pack generate: ${what}`);
   };
   if (!Number.isSafeInteger(o.seed) || o.seed < 0) bad(`--seed must be a whole number >= 0, got ${o.seed}`);
   const st = o.studiesPerCommunity;

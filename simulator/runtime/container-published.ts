@@ -8,7 +8,7 @@ import { brokerEndpoints } from '../broker/broker.js';
 import { defaultControlPort } from '../control/control-api.js';
 import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { defaultParsPort } from '../pars/audit-stack.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { ContainerPlanInput, PublishedEndpoints } from './container-types.js';
 import { INTEGRATION_PORT_OFFSET } from './security-runtime.js';
 import { TopologyDefaults } from './topology.js';
@@ -87,7 +87,7 @@ export function checkNames(input: ContainerPlanInput): void {
         ? `clashes with ${taken.get(c.name)}: rename the community (every service name must be unique)`
         : undefined;
     if (problem !== undefined)
-      throw new SimError('SIM_ERR_BAD_ARGUMENT', `${what} name '${c.name}' ${problem}`);
+      throw new SimError(SimErrorCode.BadArgument, `${what} name '${c.name}' ${problem}`);
     taken.set(c.name, 'another community of that name');
   }
 }
@@ -105,7 +105,7 @@ export function checkHostPorts(input: ContainerPlanInput): void {
   if (Number.isInteger(input.portBase) && input.portBase >= 1 && highest <= 65_535) return;
   const maxBase = 65_535 - (highest - input.portBase);
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     `--port-base ${input.portBase} puts host ports outside 1..65535 (broker ${input.portBase} to ${highest}): pick a port base from 1024 to ${maxBase}`,
   );
 }

@@ -10,7 +10,7 @@
  */
 import type { FaultSpec } from '../faults/fault-spec.js';
 import { ControlClient } from '../control/control-client.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { type ContainerPlan, type ContainerRole, type PublishedEndpoints } from './container-plan.js';
 import {
   DockerLabel,
@@ -177,7 +177,7 @@ async function refuseExisting(engine: DockerEngine, project: string): Promise<vo
   const existing = await engine.listContainers(projectFilter(project));
   if (existing.length === 0) return;
   throw new SimError(
-    'SIM_ERR_ALREADY_RUNNING',
+    SimErrorCode.AlreadyRunning,
     `containers of project ${project} already exist (${existing.map((c) => `${c.name} ${c.state}`).join(', ')}): run npm run sim down -- --runtime docker first`,
   );
 }
@@ -228,7 +228,7 @@ function startFailure(address: string, err: unknown): SimError {
         `\nlast ${l.lines.length} log lines of ${l.service}:` +
         l.lines.map((line) => `\n  | ${line}`).join(''),
     );
-    return new SimError('SIM_ERR_START_TIMEOUT', `${err.summary}; ${removed}${logs.join('')}`, {
+    return new SimError(SimErrorCode.StartTimeout, `${err.summary}; ${removed}${logs.join('')}`, {
       cause: err,
     });
   }
@@ -237,13 +237,13 @@ function startFailure(address: string, err: unknown): SimError {
   const status = (err as { statusCode?: number }).statusCode;
   if (/address already in use|port is already allocated/i.test(message))
     return new SimError(
-      'SIM_ERR_PORT_IN_USE',
+      SimErrorCode.PortInUse,
       `a host port is in use (${message}): pass another --port-base (e.g. 18080) or stop what holds it; ${removed}`,
       { cause: err },
     );
   if (status === 409)
     return new SimError(
-      'SIM_ERR_ALREADY_RUNNING',
+      SimErrorCode.AlreadyRunning,
       `the engine refused (${message}): remove that container or run npm run sim down -- --runtime docker; ${removed}`,
       { cause: err },
     );

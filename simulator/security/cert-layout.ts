@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** Relative paths of the NIR side: its root CA, the broker's server and client certificates, its signing key. */
 export const NirFiles = {
@@ -143,7 +143,7 @@ export function loadSecurityMaterial(dir: string, communities: readonly string[]
       return readFileSync(file, 'utf8');
     } catch {
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `certificate file ${file} is missing: run npm run sim certs generate (add --force to re-mint)`,
       );
     }

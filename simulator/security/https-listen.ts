@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import {
   applyListenerLimits,
   listenerServerOptions,
@@ -117,12 +117,12 @@ export async function listenHttps(opts: ListenHttpsOptions): Promise<HttpsListen
 function portError(err: NodeJS.ErrnoException, port: number, what: string): Error {
   if (err.code === 'EADDRINUSE')
     return new SimError(
-      'SIM_ERR_PORT_IN_USE',
+      SimErrorCode.PortInUse,
       `port ${port} (${what}) is in use: stop what holds it or pass --port-base with a free range`,
     );
   if (err.code === 'EACCES')
     return new SimError(
-      'SIM_ERR_PORT_IN_USE',
+      SimErrorCode.PortInUse,
       `port ${port} (${what}) needs privileges: pass --port-base above 1024`,
     );
   return err;

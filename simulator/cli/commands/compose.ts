@@ -15,7 +15,7 @@ import { planContainers, type ContainerPlan } from '../../runtime/container-plan
 import { defaultCertsDir } from '../../runtime/security-runtime.js';
 import type { TopologySpec } from '../../runtime/topology-spec.js';
 import { TopologyDefaults } from '../../runtime/topology.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
 import { composeCertificatesNote } from '../container-certs.js';
 import { containerPlanInput } from '../container-plan-input.js';
@@ -149,7 +149,10 @@ export function composeCommand(y: Argv): Argv {
         ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
       };
       if (argv.check && opts.out === '-') {
-        throw new SimError('SIM_ERR_BAD_ARGUMENT', '--check compares a file: drop --out - or name the file');
+        throw new SimError(
+          SimErrorCode.BadArgument,
+          '--check compares a file: drop --out - or name the file',
+        );
       }
       const r = await renderComposeFromOptions(opts);
       for (const n of r.notes) process.stderr.write(`nir-sim: note: ${n}\n`);
@@ -172,7 +175,7 @@ async function checkFile(r: RenderedCompose, shown: string, regenerate: string):
   const current = existsSync(r.file!) ? await readFile(r.file!, 'utf8') : undefined;
   if (current === r.text) return void process.stdout.write(`${shown} is up to date\n`);
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     `${shown} is ${current === undefined ? 'missing' : 'out of date'}: regenerate it with ${regenerate}`,
   );
 }
@@ -184,7 +187,7 @@ async function checkFile(r: RenderedCompose, shown: string, regenerate: string):
 function checkFlags(o: ComposeOptions): void {
   if (o.certsDir !== undefined && !o.security) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       '--certs-dir names the certificates to mount with --security: add --security, or drop --certs-dir',
     );
   }

@@ -12,7 +12,7 @@ import { startInProcess } from '../../runtime/in-process.js';
 import { defaultCertsDir, resolveSecurity } from '../../runtime/security-runtime.js';
 import { ensureCertificateSet } from '../../security/cert-mint.js';
 import { createLogger } from '../../shared/logger.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
 import { TopologyDefaults, type Topology } from '../../runtime/topology.js';
 import { auditDir, parsState, runningState, writeState, clearState, type SimState } from '../state.js';
@@ -99,13 +99,13 @@ export function upCommand(y: Argv): Argv {
       const existing = runningState();
       if (existing?.runtime === 'docker') {
         throw new SimError(
-          'SIM_ERR_ALREADY_RUNNING',
+          SimErrorCode.AlreadyRunning,
           `nir-sim is already running (docker runtime, project ${existing.docker.project}): run npm run sim down -- --runtime docker first`,
         );
       }
       if (existing) {
         throw new SimError(
-          'SIM_ERR_ALREADY_RUNNING',
+          SimErrorCode.AlreadyRunning,
           `nir-sim is already running (pid ${existing.pid}): run npm run sim down first`,
         );
       }
@@ -132,7 +132,7 @@ function validate(o: UpOptions): void {
   checkTopologyFlags(o);
   if (!Number.isInteger(o.portBase) || o.portBase < 0 || o.portBase > 65535 - 1000) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--port-base ${o.portBase} is not a usable port: pick 1024..64535`,
     );
   }
@@ -156,7 +156,7 @@ async function mintForSecurity(topology: Topology): Promise<void> {
     await ensureCertificateSet(dir, { communities });
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--security: cannot mint certificates into ${dir} (${(err as Error).message.split('\n')[0]}): fix the directory or run npm run sim certs generate`,
     );
   }
