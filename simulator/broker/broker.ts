@@ -301,9 +301,9 @@ function faultSource(req: Request, res: Response, path: string): Parameters<type
   const host = req.headers.host;
   const envelope = requestEnvelopeOf(res);
   return {
-    body: Buffer.isBuffer(req.body) ? req.body : undefined,
+    ...(Buffer.isBuffer(req.body) ? { body: req.body } : {}),
     ...(envelope !== undefined ? { envelope } : {}),
-    contentType: req.headers['content-type'],
+    ...(req.headers['content-type'] !== undefined ? { contentType: req.headers['content-type'] } : {}),
     ...(typeof consumer === 'string' && consumer !== '' ? { consumerId: consumer } : {}),
     ...(host !== undefined ? { endpoint: `${req.protocol}://${host}${path}` } : {}),
     ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}),

@@ -100,7 +100,7 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
  * @throws SimError SIM_ERR_BAD_ARGUMENT naming every unknown community.
  */
 export function resolveConsumers(
-  consumers: Readonly<Record<string, { include?: string[]; exclude?: string[] }>>,
+  consumers: Readonly<Record<string, { include?: string[] | undefined; exclude?: string[] | undefined }>>,
   communities: readonly { name: string; homeCommunityId: string }[],
 ): Record<string, ConsumerProfile> {
   const problems: string[] = [];

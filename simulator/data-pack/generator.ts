@@ -243,10 +243,13 @@ function patientRows(
 }
 
 function examples(patients: readonly SyntheticPatient[], n: number): SpreadExamples {
+  const all = patients.find((p) => p.communities.length === n)?.nhsNumber;
+  const one = patients.find((p) => p.communities.length === 1)?.nhsNumber;
+  const none = patients.find((p) => p.communities.length === 0)?.nhsNumber;
   return {
-    inAllCommunities: patients.find((p) => p.communities.length === n)?.nhsNumber,
-    inExactlyOneCommunity: patients.find((p) => p.communities.length === 1)?.nhsNumber,
-    inNoCommunity: patients.find((p) => p.communities.length === 0)?.nhsNumber,
+    ...(all !== undefined ? { inAllCommunities: all } : {}),
+    ...(one !== undefined ? { inExactlyOneCommunity: one } : {}),
+    ...(none !== undefined ? { inNoCommunity: none } : {}),
   };
 }
 

@@ -158,7 +158,8 @@ async function launch(
   for (const group of groups) {
     const targets = group.map((s) => {
       const c = created.containers.find((x) => x.service === s.service)!;
-      return { service: s.service, id: c.id, name: c.name, hostUrl: publishedHealthUrl(s) };
+      const hostUrl = publishedHealthUrl(s);
+      return { service: s.service, id: c.id, name: c.name, ...(hostUrl !== undefined ? { hostUrl } : {}) };
     });
     for (const t of targets) await engine.startContainer(t.id);
     say(`started ${targets.map((t) => t.name).join(', ')}; waiting until healthy`);

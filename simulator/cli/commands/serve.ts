@@ -74,8 +74,8 @@ const ConsumersSchema = z.record(
   z.string().min(1),
   z
     .object({
-      include: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).optional(),
-      exclude: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).optional(),
+      include: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).exactOptional(),
+      exclude: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).exactOptional(),
     })
     .strict(),
 );

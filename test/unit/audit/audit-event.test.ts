@@ -52,8 +52,11 @@ const requester = {
   assertionId: '_a1',
 };
 
-function query(over: Partial<AuditedTransaction> = {}): AuditedTransaction {
-  return {
+/** An ITI-38 transaction with `over` applied; a property given as undefined is left out (absent). */
+function query(
+  over: { [K in keyof AuditedTransaction]?: AuditedTransaction[K] | undefined } = {},
+): AuditedTransaction {
+  const t: Record<string, unknown> = {
     transaction: 'ITI-38',
     messageId: 'urn:uuid:7d1f6a53-2f37-4e7c-9a57-3f1f8f1c2a10',
     patient: '9995649284',
@@ -71,6 +74,8 @@ function query(over: Partial<AuditedTransaction> = {}): AuditedTransaction {
       '<query:AdhocQueryRequest xmlns:query="q"><rim:AdhocQuery xmlns:rim="r" id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"/></query:AdhocQueryRequest>',
     ...over,
   };
+  for (const [k, v] of Object.entries(over)) if (v === undefined) delete t[k];
+  return t as unknown as AuditedTransaction;
 }
 
 function expectValid(events: AuditEvent[]): void {
@@ -184,11 +189,8 @@ describe('ITI-38 Cross Gateway Query', () => {
 
 describe('ITI-39 Cross Gateway Retrieve', () => {
   const retrieve = (): AuditedTransaction => ({
-    ...query(),
+    ...query({ patient: undefined, patientId: undefined, queryXml: undefined }),
     transaction: 'ITI-39',
-    patient: undefined,
-    patientId: undefined,
-    queryXml: undefined,
     endpoint: 'http://127.0.0.1:8080/xca/iti39',
     documents: [
       { homeCommunityId: HOME1, repositoryUniqueId: '2.25.1.2.1', documentUniqueId: '2.25.1.4.1.1' },
@@ -243,11 +245,8 @@ describe('RAD-75 Cross Gateway Retrieve Imaging Document Set (builder ahead of t
   it('is DCM 110103 DICOM Instances Accessed, subtype RAD-75, action R, with Study and Series Instance UIDs', () => {
     const events = transactionAuditEvents(
       {
-        ...query(),
+        ...query({ patient: undefined, patientId: undefined, queryXml: undefined }),
         transaction: 'RAD-75',
-        patient: undefined,
-        patientId: undefined,
-        queryXml: undefined,
         endpoint: 'http://127.0.0.1:8080/xca/rad75',
         studies: [
           {

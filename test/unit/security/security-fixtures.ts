@@ -184,7 +184,7 @@ export function recordingLogger(level = 'info'): { logger: Logger; lines: Record
       done();
     },
   });
-  return { logger: pino({ level, base: undefined }, sink), lines };
+  return { logger: pino({ level, base: null }, sink), lines };
 }
 
 /** Validating assertions as the broker does, without a network. */
