@@ -26,7 +26,7 @@ import path from 'node:path';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** Options of {@link DurableQueue.open}. */
-export interface DurableQueueOptions {
+interface DurableQueueOptions {
   /** Start a new journal segment once the current one holds this many bytes (default 8 MiB). */
   segmentBytes?: number;
   /** fsync every append and acknowledgement (default false: survives a crash, not a power cut). */
@@ -34,7 +34,7 @@ export interface DurableQueueOptions {
 }
 
 /** The head of the queue. */
-export interface QueuedItem {
+interface QueuedItem {
   id: string;
   /** The item as stored, one JSON text (what is sent). */
   json: string;

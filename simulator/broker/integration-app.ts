@@ -11,7 +11,7 @@ import { BrokerPath, createBrokerApp, type BrokerAppOptions } from './broker.js'
 import type { BrokerSecurity } from './xua-enforcement.js';
 
 /** Paths served on the integration port: each one's handler calls `admit()` first. */
-export const INTEGRATION_PATHS: readonly string[] = [
+const INTEGRATION_PATHS: readonly string[] = [
   BrokerPath.iti38,
   BrokerPath.iti39,
   BrokerPath.rad75,

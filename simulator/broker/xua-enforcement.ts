@@ -21,7 +21,7 @@ export interface BrokerSecurity {
 }
 
 /** A request let in: who asked (when validated), and the broker context to answer it with. */
-export interface Admission {
+interface Admission {
   /** The validated claims (integration port); undefined on the open sandbox port. */
   claims?: XuaClaims;
   /** The validated requester for the audit trail (assurance `validated`). */

@@ -9,7 +9,7 @@ import { curlFindDocuments } from './example-request.js';
 import { deadLettersOnDisk, queueDepthOnDisk } from '../audit/durable-queue.js';
 
 /** A container of the docker runtime as the engine reports it now (runtime/docker-project.ts). */
-export interface BannerContainer {
+interface BannerContainer {
   name: string;
   role: string;
   state: string;

@@ -9,10 +9,10 @@ import type { Argv } from 'yargs';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** Adds one command (and its subcommands) to a yargs parser. */
-export type AddCommand = (y: Argv) => Argv;
+type AddCommand = (y: Argv) => Argv;
 
 /** One top-level command: its name, what it does in one line, and how to load its registration. */
-export interface SimCommand {
+interface SimCommand {
   name: string;
   summary: string;
   load: () => Promise<AddCommand>;

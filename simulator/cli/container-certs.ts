@@ -59,7 +59,7 @@ export function containerSanProblems(dir: string, communities: readonly string[]
 }
 
 /** The command that re-mints the set in `dir`: `npm run sim certs generate -- --force [--out DIR]`. */
-export function regenerateCertsCommand(dir: string): string {
+function regenerateCertsCommand(dir: string): string {
   const out = path.resolve(dir) === path.resolve(defaultCertsDir()) ? '' : ` --out ${dir}`;
   return `npm run sim certs generate -- --force${out}`;
 }

@@ -24,7 +24,7 @@ import { activeFaultCount } from './commands/status.js';
 import { ensureContainerCertificates, hostUser } from './container-certs.js';
 
 /** The project image's Dockerfile, relative to the repository root (the build context). */
-export const PROJECT_DOCKERFILE = 'compose/Dockerfile';
+const PROJECT_DOCKERFILE = 'compose/Dockerfile';
 
 /**
  * Start the topology of `opts` as containers, write the state file and print the banner.

@@ -19,10 +19,10 @@ import { SimError, SimErrorCode } from '../shared/errors.js';
 import { defaultDataPackDir, stateHome } from './paths.js';
 
 /** Offset from the broker port to the first gateway port (8080 -> 9001). */
-export const GATEWAY_PORT_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
+const GATEWAY_PORT_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
 
 /** Where and how to resolve a spec. */
-export interface ResolveOptions {
+interface ResolveOptions {
   /** Directory that relative `dataPack` paths are relative to (the topology file's). */
   baseDir: string;
   host: string;
@@ -99,7 +99,7 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
  * homeCommunityId (what the broker's directory matches on).
  * @throws SimError SIM_ERR_BAD_ARGUMENT naming every unknown community.
  */
-export function resolveConsumers(
+function resolveConsumers(
   consumers: Readonly<Record<string, { include?: string[] | undefined; exclude?: string[] | undefined }>>,
   communities: readonly { name: string; homeCommunityId: string }[],
 ): Record<string, ConsumerProfile> {

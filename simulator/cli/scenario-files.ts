@@ -12,7 +12,7 @@ import { SimError, SimErrorCode } from '../shared/errors.js';
 import { repoRoot } from './paths.js';
 
 /** The shipped scenarios' directory. */
-export const scenariosDir = path.join(repoRoot, 'scenarios');
+const scenariosDir = path.join(repoRoot, 'scenarios');
 
 /**
  * The file for a command-line argument: an existing path, else a shipped scenario's name.

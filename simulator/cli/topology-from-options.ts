@@ -4,18 +4,10 @@
  * gateway count), then into a Topology through resolveTopology: one path for files and flags.
  */
 import path from 'node:path';
-import { CONTROL_PORT_OFFSET } from '../control/control-api.js';
 import type { TopologySpec } from '../runtime/topology-spec.js';
 import { TopologyDefaults } from '../runtime/topology.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
-import {
-  GATEWAY_PORT_OFFSET,
-  loadTopologyFile,
-  resolveTopology,
-  type ResolvedTopology,
-} from './resolve-topology.js';
-
-export { CONTROL_PORT_OFFSET, GATEWAY_PORT_OFFSET };
+import { loadTopologyFile, resolveTopology, type ResolvedTopology } from './resolve-topology.js';
 
 /** `sim up` options that shape the topology. */
 export interface UpOptions {

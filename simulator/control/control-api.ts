@@ -49,7 +49,7 @@ export interface ControlCommunity {
 }
 
 /** What the runtime tells the control API about the running topology. */
-export interface ControlTopologySource {
+interface ControlTopologySource {
   broker: { url: string; endpoints: Record<string, string> };
   communities: ControlCommunity[];
   dataPackDir?: string;
@@ -68,7 +68,7 @@ export interface TopologyResponse {
 }
 
 /** Everything the control API works on. */
-export interface ControlApiOptions {
+interface ControlApiOptions {
   /** This process's FaultStore, or the federation's faults (federated-faults.ts). */
   faults: FaultControl;
   /** The bus the broker emits `transaction` on; the log follows it. */
@@ -83,7 +83,7 @@ export interface ControlApiOptions {
 }
 
 /** The express app of the control API; `controlUrl()` is read on every `GET /topology`. */
-export function createControlApp(
+function createControlApp(
   opts: Omit<ControlApiOptions, 'log'> & { log: TransactionLog; controlUrl: () => string },
 ): express.Express {
   const app = express();

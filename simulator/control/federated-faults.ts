@@ -16,7 +16,7 @@ import { ControlClient } from './control-client.js';
 import type { AddAllResult, FaultControl } from './fault-control.js';
 
 /** The control API owning each fault target: community name (or `pars`) -> base URL. */
-export type FaultOwners = ReadonlyMap<string, string>;
+type FaultOwners = ReadonlyMap<string, string>;
 
 /** The targets that are services with their own fault kinds rather than communities. */
 const SERVICE_TARGETS = new Set(['pars']);

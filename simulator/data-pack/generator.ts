@@ -33,13 +33,13 @@ import { synthesiseStudies } from './studies.js';
 import { NIR_SIM_UID_ROOT } from './uids.js';
 
 /** Bump when output for the same options changes (1.1.0: imaging packs, DICOM and KOS manifests). */
-export const GENERATOR_VERSION = '1.1.0';
+const GENERATOR_VERSION = '1.1.0';
 
 /** Reference instant used when no clock is given: 2025-01-01T00:00:00Z (ms since the epoch). */
-export const DEFAULT_REFERENCE_MS = Date.UTC(2025, 0, 1);
+const DEFAULT_REFERENCE_MS = Date.UTC(2025, 0, 1);
 
 /** Most patients one pack may have. */
-export const MAX_PATIENTS = 100_000;
+const MAX_PATIENTS = 100_000;
 
 /** Options of {@link generateDataPack}. */
 export interface GenerateOptions {
@@ -181,7 +181,7 @@ class Writer {
  * entries.json (and imaging.json) text: a JSON array with one compact entry per line, so the file
  * stays small and a diff shows one changed line per changed entry.
  */
-export function formatEntriesJson(entries: readonly object[]): string {
+function formatEntriesJson(entries: readonly object[]): string {
   return entries.length === 0
     ? '[]\n'
     : `[\n${entries.map((e) => `  ${JSON.stringify(e)}`).join(',\n')}\n]\n`;

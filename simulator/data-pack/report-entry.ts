@@ -26,7 +26,7 @@ import type { Study } from './studies.js';
 const PID8: Record<Gender, string> = { male: 'M', female: 'F', other: 'U' };
 
 /** `CT Head report`. */
-export function reportTitle(study: Study): string {
+function reportTitle(study: Study): string {
   return `${study.modality} ${study.exam.bodyPartLabel} report`;
 }
 

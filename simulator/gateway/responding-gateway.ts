@@ -27,7 +27,7 @@ import { createImagingEndpoint } from './imaging-endpoint.js';
 import { queryPatient, retrievePatient } from './request-patient.js';
 
 /** Paths a responding gateway serves, the same as the broker's sandbox paths. */
-export const GatewayPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
+const GatewayPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
 
 /** A responding gateway's endpoint URLs under its base URL (`http(s)://host:port`). */
 export function gatewayEndpoints(url: string): { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } {

@@ -18,7 +18,7 @@
 import type { AuditEvent, Reference } from 'fhir/r4.js';
 
 /** A parsed search: a predicate, the page size and the matches skipped. */
-export interface AuditEventSearch {
+interface AuditEventSearch {
   matches(e: AuditEvent): boolean;
   count: number;
   offset: number;

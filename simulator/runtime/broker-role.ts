@@ -33,7 +33,7 @@ export interface ContainerCommunity {
 }
 
 /** What the broker container runs. Ports are TCP ports; 0 picks a free one. */
-export interface BrokerRoleOptions {
+interface BrokerRoleOptions {
   host: string;
   port: number;
   controlPort: number;

@@ -87,7 +87,7 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
  * @param address as {@link engineAddress} says it.
  * @param why the cause, e.g. `ECONNREFUSED`.
  */
-export function engineUnreachable(address: string, why: string): SimError {
+function engineUnreachable(address: string, why: string): SimError {
   const fix = address.startsWith('DOCKER_HOST=')
     ? 'start the engine there, or set DOCKER_HOST to the socket of one that runs'
     : 'start Docker or podman and set DOCKER_HOST to its socket (e.g. unix:///run/podman/podman.sock)';
@@ -101,14 +101,14 @@ export function engineUnreachable(address: string, why: string): SimError {
 }
 
 /** The short reason of a connection error: its errno code, else its first line. */
-export function reasonOf(err: unknown): string {
+function reasonOf(err: unknown): string {
   const e = err as NodeJS.ErrnoException | undefined;
   if (e?.code) return e.code;
   return (e?.message ?? String(err)).split('\n')[0] ?? '';
 }
 
 /** The command that installs the docker runtime's optional dependency, for messages. */
-export const DOCKERODE_INSTALL = 'npm install dockerode';
+const DOCKERODE_INSTALL = 'npm install dockerode';
 
 /**
  * dockerode's constructor, loaded on first use: dockerode (with ssh2, cpu-features and protobufjs
@@ -230,7 +230,7 @@ async function idempotent(call: () => Promise<unknown>, ignore: number[] = [304,
 }
 
 /** {@link DockerEngine} on a dockerode client. */
-export function dockerodeEngine(d: Dockerode, address: string): DockerEngine {
+function dockerodeEngine(d: Dockerode, address: string): DockerEngine {
   const labelFilter = (labels: string[]): string => JSON.stringify({ label: labels });
   return {
     address,

@@ -31,15 +31,10 @@ import {
 } from './docker-health.js';
 import { ensureImage, type ImageBuild } from './docker-image.js';
 
-export {
-  dockerStatus,
-  stopDockerRuntime,
-  type DockerContainerStatus,
-  type DockerRemoved,
-} from './docker-project.js';
+export { dockerStatus, stopDockerRuntime, type DockerContainerStatus } from './docker-project.js';
 
 /** How `startDockerRuntime` runs. */
-export interface DockerStartOptions {
+interface DockerStartOptions {
   /** The engine (default: the one DOCKER_HOST names, pinged). */
   engine?: DockerEngine;
   /** Where to build the image when it is missing; without it a missing image is an error. */
@@ -80,7 +75,7 @@ export interface DockerRun {
 }
 
 /** Default bound on the wait for health, ms. */
-export const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;
+const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;
 
 interface Created {
   network?: string;

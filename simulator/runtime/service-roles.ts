@@ -26,7 +26,7 @@ export interface RunningRole {
 }
 
 /** Where a role listens. Ports are TCP ports; 0 picks a free one. */
-export interface RoleListen {
+interface RoleListen {
   host: string;
   port: number;
   controlPort: number;

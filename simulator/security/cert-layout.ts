@@ -44,7 +44,6 @@ export const NEGATIVE_CLIENTS = [
   'client-untrusted',
   'client-self-signed',
 ] as const;
-export type NegativeClient = (typeof NEGATIVE_CLIENTS)[number];
 
 /** The CA nobody trusts (issuer of the `*-untrusted` certificates). */
 export const UntrustedFiles = { ca: 'untrusted/ca.pem', caKey: 'untrusted/ca.key' } as const;

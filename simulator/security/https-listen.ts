@@ -24,7 +24,7 @@ import {
 } from './tls.js';
 
 /** A refused TLS client, for logs and audit. */
-export interface RejectedPeer {
+interface RejectedPeer {
   check: Extract<PeerCheck, { ok: false }>;
   remoteAddress?: string;
 }
@@ -42,7 +42,7 @@ export interface HttpsListener {
 }
 
 /** Options of {@link listenHttps}. */
-export interface ListenHttpsOptions {
+interface ListenHttpsOptions {
   app: RequestListener;
   host: string;
   /** 0 picks a free port. */

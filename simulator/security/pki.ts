@@ -31,7 +31,7 @@ const KeyAlgorithm = {
   },
 } as const;
 /** The kind of key pair: `ec` (P-256) or `rsa` (2048). */
-export type KeyKind = keyof typeof KeyAlgorithm;
+type KeyKind = keyof typeof KeyAlgorithm;
 
 /** The signature algorithm a key of `kind` signs certificates and CRLs with. */
 function signingAlgorithm(kind: KeyKind): { name: string; hash: string } {
@@ -53,7 +53,7 @@ export interface Credential {
 }
 
 /** Validity of a certificate to mint. Defaults: from one day ago, for `days` (or 825) days. */
-export interface Validity {
+interface Validity {
   notBefore?: Date;
   notAfter?: Date;
 }
@@ -61,7 +61,7 @@ export interface Validity {
 const DAY_MS = 86_400_000;
 
 /** A new key pair of `kind` (default `ec`), extractable (so it can be written as PEM). */
-export async function newKeyPair(kind: KeyKind = 'ec'): Promise<CryptoKeyPair> {
+async function newKeyPair(kind: KeyKind = 'ec'): Promise<CryptoKeyPair> {
   return webcrypto.subtle.generateKey(KeyAlgorithm[kind], true, ['sign', 'verify']);
 }
 
@@ -71,12 +71,12 @@ function pem(der: ArrayBuffer, label: string): string {
 }
 
 /** A private key as PEM `PRIVATE KEY` (PKCS #8, RFC 5208 / RFC 7468 §10). */
-export async function privateKeyPem(key: CryptoKey): Promise<string> {
+async function privateKeyPem(key: CryptoKey): Promise<string> {
   return pem(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 }
 
 /** A 16-byte positive serial number in hex (RFC 5280 §4.1.2.2: unique per CA, at most 20 bytes). */
-export function newSerial(): string {
+function newSerial(): string {
   const b = randomBytes(16);
   b[0] = (b[0]! & 0x7f) | 0x10;
   return b.toString('hex');
@@ -138,10 +138,10 @@ export async function mintCa(opts: { subject: string; issuer?: Credential } & Va
 }
 
 /** What a leaf is for: TLS server, TLS client, or signing (XML signatures of XUA assertions). */
-export type LeafUsage = 'server' | 'client' | 'signing';
+type LeafUsage = 'server' | 'client' | 'signing';
 
 /** Options of {@link mintLeaf}. */
-export interface LeafOptions extends Validity {
+interface LeafOptions extends Validity {
   /** Distinguished name, e.g. `CN=localhost, O=nir-sim`. */
   subject: string;
   usage: LeafUsage;
@@ -229,7 +229,7 @@ export async function mintLeaf(opts: LeafOptions): Promise<Credential> {
 }
 
 /** Options of {@link mintCrl}. */
-export interface CrlOptions {
+interface CrlOptions {
   /** The CA whose CRL this is (it signs it). */
   issuer: Credential;
   /** Serial numbers (hex) of the certificates it revokes. */

@@ -208,7 +208,7 @@ export function parseSoapEnvelope(
 }
 
 /** Input of {@link buildSoapEnvelope}. */
-export interface BuildEnvelopeInput {
+interface BuildEnvelopeInput {
   /** wsa:Action (sent with env:mustUnderstand="1"). */
   action: string;
   /** wsa:RelatesTo: the request's MessageID, on responses. */

@@ -15,7 +15,7 @@ import { expectElement, expectOnlyChildren, requireAttr, requireChildText } from
 import type { DocumentRequest } from './types.js';
 
 /** One SeriesRequest: the series and the images (DocumentRequests) asked for in it. */
-export interface ImagingSeriesRequest {
+interface ImagingSeriesRequest {
   seriesInstanceUid: string;
   documents: DocumentRequest[];
 }

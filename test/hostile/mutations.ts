@@ -33,7 +33,7 @@ export interface SeedRequest {
 }
 
 /** One mutated request, named so that a failure can be reproduced (seed + index). */
-export interface Mutation {
+interface Mutation {
   id: string;
   source: string;
   operators: string[];
@@ -41,7 +41,7 @@ export interface Mutation {
 }
 
 /** mulberry32: a small seeded PRNG (public domain), uniform in [0, 1). */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

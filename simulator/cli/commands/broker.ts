@@ -10,7 +10,7 @@ import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { client } from './fault.js';
 
 /** The settings as text: the deadline, then one line per consumer profile. */
-export function brokerSettingsText(s: BrokerSettingsValue): string {
+function brokerSettingsText(s: BrokerSettingsValue): string {
   const ids = Object.keys(s.consumers);
   const lines = [`deadline   ${s.deadlineMs} ms per community`];
   if (ids.length === 0) lines.push('consumers  none (every consumer reaches every community)');
@@ -34,7 +34,7 @@ export function brokerSettingsText(s: BrokerSettingsValue): string {
  * @throws SimError SIM_ERR_BAD_ARGUMENT naming the flag: no flag given, a deadline that is not a
  *   positive whole number (as typed), --consumers that is not JSON.
  */
-export function settingsFromFlags(argv: { 'deadline-ms'?: string; consumers?: string }): {
+function settingsFromFlags(argv: { 'deadline-ms'?: string; consumers?: string }): {
   deadlineMs?: number;
   consumers?: unknown;
 } {

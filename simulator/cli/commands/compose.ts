@@ -26,7 +26,7 @@ import { checkDeadlineAndGateways, topologyFromOptions } from '../topology-from-
 export const COMPOSE_FILE = 'compose/docker-compose.yml';
 
 /** `sim compose render` options, as the flags give them. */
-export interface ComposeOptions {
+interface ComposeOptions {
   topology?: string;
   gateways?: number;
   dataPack?: string;
@@ -43,7 +43,7 @@ export interface ComposeOptions {
 }
 
 /** A rendered compose file, what it was made from, and notes for stderr. */
-export interface RenderedCompose {
+interface RenderedCompose {
   text: string;
   plan: ContainerPlan;
   /** Absolute path of the file, or undefined for stdout. */

@@ -124,7 +124,7 @@ function withDefaultName(v: unknown): unknown {
 }
 
 /** When a fault applies: transaction, patient, probability, after, times (`always` when unconditional). */
-export function faultConditions(f: FaultSpec): string {
+function faultConditions(f: FaultSpec): string {
   const parts = [
     f.transaction,
     f.patient !== undefined ? `patient ${f.patient}` : undefined,
@@ -136,7 +136,7 @@ export function faultConditions(f: FaultSpec): string {
 }
 
 /** The kind's own fields as `key=value`. */
-export function faultSettings(f: FaultSpec): string {
+function faultSettings(f: FaultSpec): string {
   return Object.entries(f)
     .filter(([k]) => !ENVELOPE.has(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' && v.length > 40 ? `${v.slice(0, 37)}...` : String(v)}`)

@@ -164,7 +164,7 @@ function optionalPack(dataPackDir: string | undefined): { dataPackDir?: string }
 }
 
 /** One shipped scenario as `scenario list --json` gives it. */
-export interface ScenarioListEntry {
+interface ScenarioListEntry {
   /** What `scenario run` takes, e.g. `one-network-times-out`. */
   name: string;
   /** Its file, relative to the working directory when inside it. */

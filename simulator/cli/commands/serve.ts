@@ -38,7 +38,7 @@ const ContainerCommunitySchema = z
  * `key=value,key=value` as an object. URLs carry no commas here; a value may contain `=`.
  * @throws SimError SIM_ERR_BAD_ARGUMENT for a pair without `=`.
  */
-export function parsePairs(flag: string, text: string): Record<string, string> {
+function parsePairs(flag: string, text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of text.split(',').filter((p) => p.trim() !== '')) {
     const at = pair.indexOf('=');

@@ -24,7 +24,7 @@ import type { Study } from '../studies.js';
 import { DICOM_UID_REGISTRY_SCHEME, SopClass } from './dicom-uids.js';
 
 /** formatCode of a KOS manifest: its SOP Class UID, scheme 1.2.840.10008.2.6.1 (IHE RAD TF-3 Table 4.68.4.1.2.3-1). */
-export const KOS_MANIFEST_FORMAT: Coded = {
+const KOS_MANIFEST_FORMAT: Coded = {
   code: SopClass.KeyObjectSelectionDocument,
   codingScheme: DICOM_UID_REGISTRY_SCHEME,
   displayName: 'Key Object Selection Document',
@@ -35,14 +35,14 @@ export const KOS_MANIFEST_FORMAT: Coded = {
  * implementation guide's category code for imaging studies beside 4201000179104 "Imaging report"
  * (nhs-nir.md section 2.4), so a consumer can tell manifests from reports by class as well as format.
  */
-export const IMAGING_STUDY_CLASS: Coded = {
+const IMAGING_STUDY_CLASS: Coded = {
   code: '721981007',
   codingScheme: CodingScheme.snomedCt,
   displayName: 'Diagnostic studies report',
 };
 
 /** `CT Head images`. */
-export function manifestTitle(study: Study): string {
+function manifestTitle(study: Study): string {
   return `${study.modality} ${study.exam.bodyPartLabel} images`;
 }
 
