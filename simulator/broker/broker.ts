@@ -21,6 +21,7 @@ import type { FaultEvent, TransactionEvent } from '../control/events.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { SoapAction, Transaction } from '../xca/constants.js';
+import { XcaPath } from '../shared/xca-endpoints.js';
 import { storedQueryPatientId } from '../xca/stored-query.js';
 import { decodeRetrieveDocumentSetRequest } from '../xca/retrieve-document-set.js';
 import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
@@ -44,17 +45,8 @@ import { admit, type BrokerSecurity } from './xua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
 import { admissionControl } from './overload.js';
 
-/** The broker's consumer-facing paths. */
-export const BrokerPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
-
-/** The broker's endpoint URLs under a base URL (ITI TF-2 3.38, 3.39; RAD TF-3 4.75). */
-export function brokerEndpoints(url: string): { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } {
-  return {
-    'ITI-38': url + BrokerPath.iti38,
-    'ITI-39': url + BrokerPath.iti39,
-    'RAD-75': url + BrokerPath.rad75,
-  };
-}
+/** The broker's consumer-facing paths: the XCA endpoint table, the same paths a gateway serves. */
+export const BrokerPath = XcaPath;
 
 /** HTTP header naming the consumer profile on the sandbox port. */
 export const CONSUMER_HEADER = 'x-nir-consumer';

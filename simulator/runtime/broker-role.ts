@@ -11,8 +11,6 @@ import { startControlApi, type ControlCommunity, type RunningControlApi } from '
 import { BrokerSettingsStore } from '../control/broker-settings.js';
 import { SimEvents } from '../control/events.js';
 import { federatedFaults } from '../control/federated-faults.js';
-import { brokerEndpoints } from '../broker/broker.js';
-import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { startAuditStack, type RunningAudit } from '../pars/audit-stack.js';
 import { PARS_TARGET } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
@@ -21,6 +19,7 @@ import { startBrokerSandbox, type BrokerSandbox } from './broker-service.js';
 import type { RunningRole } from './service-roles.js';
 import type { ExternalCommunity } from './topology.js';
 import { securityFromDirectory, type RunningIntegration, type SecurityRuntime } from './security-runtime.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 
 /** A community simulated in another container: its gateway's base URL and its control API. */
 export interface ContainerCommunity {
@@ -67,7 +66,7 @@ function directoryEntries(o: BrokerRoleOptions): CommunityEndpoint[] {
     ...o.communities.map((c) => ({
       name: c.name,
       homeCommunityId: c.homeCommunityId,
-      endpoints: gatewayEndpoints(c.url),
+      endpoints: xcaEndpoints(c.url),
     })),
     ...o.external.map((e) => ({
       name: e.name,
@@ -156,7 +155,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       faults,
       events,
       topology: () => ({
-        broker: { url: publicUrl, endpoints: brokerEndpoints(publicUrl) },
+        broker: { url: publicUrl, endpoints: xcaEndpoints(publicUrl) },
         communities,
         seed: o.seed,
       }),

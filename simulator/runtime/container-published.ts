@@ -4,14 +4,13 @@
  * table), and the checks that refuse a plan input whose names or host ports cannot work. Pure: no
  * I/O. container-plan.ts builds the plan from these.
  */
-import { brokerEndpoints } from '../broker/broker.js';
 import { defaultControlPort } from '../control/control-api.js';
-import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { defaultParsPort } from '../pars/audit-stack.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { ContainerPlanInput, PublishedEndpoints } from './container-types.js';
 import { INTEGRATION_PORT_OFFSET } from './security-runtime.js';
 import { TopologyDefaults } from './topology.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 
 /** Host port offsets from the broker's (`portBase`): gateway i is on portBase + 921 + i. */
 const GATEWAY_HOST_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
@@ -41,8 +40,8 @@ export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): P
   return {
     broker: {
       url: broker,
-      endpoints: brokerEndpoints(broker),
-      ...(secure ? { integration: { url: integration, endpoints: brokerEndpoints(integration) } } : {}),
+      endpoints: xcaEndpoints(broker),
+      ...(secure ? { integration: { url: integration, endpoints: xcaEndpoints(integration) } } : {}),
     },
     control: { url: at(defaultControlPort(input.portBase)) },
     pars: { url: at(defaultParsPort(input.portBase)) },
@@ -51,7 +50,7 @@ export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): P
         name: c.name,
         homeCommunityId: c.homeCommunityId,
         kind: 'simulated' as const,
-        endpoints: gatewayEndpoints(at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http')),
+        endpoints: xcaEndpoints(at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http')),
       })),
       ...input.external.map((e) => ({
         name: e.name,

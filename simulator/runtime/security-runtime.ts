@@ -10,7 +10,6 @@ import { Agent as HttpsAgent } from 'node:https';
 import path from 'node:path';
 import { packageRoot } from '../shared/package-root.js';
 import type { BrokerContext } from '../broker/context.js';
-import { brokerEndpoints } from '../broker/broker.js';
 import { createIntegrationApp } from '../broker/integration-app.js';
 import type { AssertionForwarder } from '../broker/xua-forward.js';
 import type { GatewayTls } from '../gateway/gateway-server.js';
@@ -29,6 +28,7 @@ import { ReplayCache } from '../security/replay-cache.js';
 import { createXuaValidator, type XuaValidator } from '../security/xua-validate.js';
 import type { Logger } from '../shared/logger.js';
 import type { Topology, TopologySecurity } from './topology.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 
 /** Offset from the broker's sandbox port to its integration port (8080 -> 8443). */
 export const INTEGRATION_PORT_OFFSET = 363;
@@ -227,7 +227,7 @@ async function startIntegration(
   const url = `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${l.port}`;
   return {
     url,
-    endpoints: brokerEndpoints(url),
+    endpoints: xcaEndpoints(url),
     stop: async () => {
       unwatch();
       await l.close();

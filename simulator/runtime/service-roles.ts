@@ -10,11 +10,11 @@ import { SimEvents } from '../control/events.js';
 import { FaultStore } from '../faults/fault-store.js';
 import { startRespondingGateway } from '../gateway/gateway-server.js';
 import type { CommunityStore } from '../gateway/community-store.js';
-import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { PARS_TARGET, startParsService } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { securityFromDirectory } from './security-runtime.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 
 /** A running role: its main URL (where `GET /health` answers), its control API, and stop. */
 export interface RunningRole {
@@ -70,7 +70,7 @@ export async function startGatewayRole(
     name: community.name,
     homeCommunityId: community.homeCommunityId,
     kind: 'simulated' as const,
-    endpoints: gatewayEndpoints(gateway.url),
+    endpoints: xcaEndpoints(gateway.url),
   };
   const control = await roleControl(faults, where, () => [self], logger).catch(async (err: unknown) => {
     security?.stop();
