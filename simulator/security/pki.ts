@@ -97,6 +97,48 @@ function validity(v: Validity, days: number): { notBefore: Date; notAfter: Date 
 }
 
 /**
+ * Sign a certificate for `keys`: self-signed when `issuer` is absent, else signed by the issuer's
+ * key with the issuer's subject as issuer name and an AuthorityKeyIdentifier (RFC 5280 §4.2.1.1)
+ * added to `extensions`. The signature algorithm follows the signing key (ECDSA P-256 / RSA, SHA-256).
+ */
+async function issue(o: {
+  subject: string;
+  keys: CryptoKeyPair;
+  issuer: Credential | undefined;
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: x509.Extension[];
+}): Promise<Credential> {
+  const { subject, keys, issuer, serialNumber, notBefore, notAfter, extensions } = o;
+  if (!issuer) {
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber,
+      name: subject,
+      notBefore,
+      notAfter,
+      keys,
+      signingAlgorithm: signingAlgorithm(kindOf(keys)),
+      extensions,
+    });
+    return credential(cert, keys);
+  }
+  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.cert.publicKey));
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber,
+    subject,
+    issuer: issuer.cert.subject,
+    notBefore,
+    notAfter,
+    publicKey: keys.publicKey,
+    signingKey: issuer.keys.privateKey,
+    signingAlgorithm: signingAlgorithm(kindOf(issuer.keys)),
+    extensions,
+  });
+  return credential(cert, keys);
+}
+
+/**
  * A CA certificate: self-signed (a root) when `issuer` is absent, else issued by it (an
  * intermediate). basicConstraints cA (critical), keyUsage keyCertSign + cRLSign (critical),
  * SKI, and AKI for intermediates (RFC 5280 §4.2.1.1-3, §4.2.1.9). Default validity 10 years.
@@ -110,31 +152,15 @@ export async function mintCa(opts: { subject: string; issuer?: Credential } & Va
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
-  if (!opts.issuer) {
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: newSerial(),
-      name: opts.subject,
-      notBefore,
-      notAfter,
-      keys,
-      signingAlgorithm: signingAlgorithm('ec'),
-      extensions,
-    });
-    return credential(cert, keys);
-  }
-  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.cert.publicKey));
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: newSerial(),
+  return issue({
     subject: opts.subject,
-    issuer: opts.issuer.cert.subject,
+    keys,
+    issuer: opts.issuer,
+    serialNumber: newSerial(),
     notBefore,
     notAfter,
-    publicKey: keys.publicKey,
-    signingKey: opts.issuer.keys.privateKey,
-    signingAlgorithm: signingAlgorithm(kindOf(opts.issuer.keys)),
     extensions,
   });
-  return credential(cert, keys);
 }
 
 /** What a leaf is for: TLS server, TLS client, or signing (XML signatures of XUA assertions). */
@@ -200,32 +226,15 @@ export async function mintLeaf(opts: LeafOptions): Promise<Credential> {
     ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];
   if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
-  const serialNumber = opts.serial ?? newSerial();
-  if (!opts.issuer) {
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber,
-      name: opts.subject,
-      notBefore,
-      notAfter,
-      keys,
-      signingAlgorithm: signingAlgorithm(kindOf(keys)),
-      extensions,
-    });
-    return credential(cert, keys);
-  }
-  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.cert.publicKey));
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber,
+  return issue({
     subject: opts.subject,
-    issuer: opts.issuer.cert.subject,
+    keys,
+    issuer: opts.issuer,
+    serialNumber: opts.serial ?? newSerial(),
     notBefore,
     notAfter,
-    publicKey: keys.publicKey,
-    signingKey: opts.issuer.keys.privateKey,
-    signingAlgorithm: signingAlgorithm(kindOf(opts.issuer.keys)),
     extensions,
   });
-  return credential(cert, keys);
 }
 
 /** Options of {@link mintCrl}. */
