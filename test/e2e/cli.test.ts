@@ -2,7 +2,6 @@
  * The CLI as a user runs it: `npm run sim up -- --detach`, `sim status --json`, a query with the
  * printed patient, `sim down`; and the one-line errors for a busy port and a missing pack.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findDocumentsEnvelope } from '../../simulator/cli/example-request.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
+import { runSim, type SimRun } from '../helpers/sim-cli.js';
 import { repoDir } from '../helpers/topology.js';
 
 const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-e2e-'));
@@ -21,22 +21,8 @@ function sim(...args: string[]) {
   return simWith(env, ...args);
 }
 
-function simWith(simEnv: NodeJS.ProcessEnv, ...args: string[]) {
-  const r = spawnSync('npm', ['run', '--silent', 'sim', '--', ...args], {
-    cwd: repoDir,
-    env: simEnv,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr
-      .split('\n')
-      .filter((l) => !l.startsWith('npm warn'))
-      .join('\n')
-      .trim(),
-  };
+function simWith(simEnv: NodeJS.ProcessEnv, ...args: string[]): SimRun {
+  return runSim(args, { env: simEnv });
 }
 
 describe('sim CLI', () => {
