@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 export type Prng = () => number;
 
 /** mulberry32 over a 32-bit seed. */
-function mulberry32(seed: number): Prng {
+export function mulberry32(seed: number): Prng {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
