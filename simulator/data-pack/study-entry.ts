@@ -21,7 +21,7 @@ import type { SyntheticPatient } from './patients.js';
 import type { Study } from './studies.js';
 
 /** The properties that tell one kind of study document from another. */
-export type OwnEntryFields = Pick<
+type OwnEntryFields = Pick<
   DocumentEntry,
   'title' | 'classCode' | 'formatCode' | 'author' | 'creationTime' | 'mimeType'
 > & { comments: string };
@@ -33,7 +33,7 @@ const PID8: Record<Gender, string> = { male: 'M', female: 'F', other: 'U' };
  * sourcePatientInfo lines (ITI TF-3 4.2.3.2.24): PID-3 (CX), PID-5 (XPN `FAMILY^GIVEN^^^`),
  * PID-7 (birth date `YYYYMMDD`), PID-8 (M/F/U), PID-11 (XAD with only the postcode, `^^^^postcode`).
  */
-export function sourcePatientInfo(patient: SyntheticPatient): string[] {
+function sourcePatientInfo(patient: SyntheticPatient): string[] {
   return [
     `PID-3|${nhsNumberToCx(patient.nhsNumber)}`,
     `PID-5|${patient.familyName}^${patient.givenName}^^^`,

@@ -9,7 +9,7 @@
 export const XcaPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
 
 /** Endpoint URL per transaction name. */
-export type XcaEndpoints = { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string };
+type XcaEndpoints = { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string };
 
 /** The endpoint URLs under a base URL (`http(s)://host:port`, no trailing slash). */
 export function xcaEndpoints(url: string): XcaEndpoints {

@@ -15,7 +15,7 @@ export interface SimRun {
 }
 
 /** Options of {@link runSim}. */
-export interface RunSimOptions {
+interface RunSimOptions {
   /** The whole environment of the child (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Kill the child after this long, ms (default 120 000: generous, a loaded machine builds slowly). */
