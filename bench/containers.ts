@@ -7,7 +7,7 @@
  * at DOCKER_HOST and the image nir-sim:local (scripts/containers/engine-up.sh, build-image.sh).
  * Prints figures only; asserts nothing. Everything listens on 127.0.0.1.
  */
-import autocannon from 'autocannon';
+import { LOAD_CONNECTIONS, LOAD_DURATION_S, soapLoad } from './measure.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,20 +21,11 @@ import { silentLogger } from '../simulator/shared/logger.js';
 
 const exec = promisify(execFile);
 const PORT_BASE = 48080;
-const DURATION_S = 8;
-const CONNECTIONS = 10;
 const repo = path.resolve(import.meta.dirname, '..');
 const packDir = path.join(repo, 'data-packs', 'default');
 
 async function load(title: string, url: string, body: string): Promise<void> {
-  const r = await autocannon({
-    url,
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/soap+xml; charset=UTF-8' },
-    connections: CONNECTIONS,
-    duration: DURATION_S,
-  });
+  const r = await soapLoad(url, body);
   console.log(
     `  ${title.padEnd(34)} ${r.requests.average.toFixed(0).padStart(5)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (${r['2xx']} ok, ${r.non2xx + r.errors} failed)`,
   );
@@ -76,7 +67,7 @@ const pack = await loadDataPack(packDir);
 const nhs = pack.manifest.examples.inAllCommunities!;
 const body = findDocumentsEnvelope(nhs);
 console.log(
-  `containers vs in-process: FindDocuments for ${nhs} (all 3 communities), ${CONNECTIONS} connections, ${DURATION_S} s each`,
+  `containers vs in-process: FindDocuments for ${nhs} (all 3 communities), ${LOAD_CONNECTIONS} connections, ${LOAD_DURATION_S} s each`,
 );
 
 const rssBefore = process.memoryUsage().rss;

@@ -5,7 +5,6 @@
  * throughput on the integration port (mutual TLS + XUA) beside the sandbox port of the same
  * secured topology (autocannon, 10 connections, 8 s each), and their ratio. Prints; asserts nothing.
  */
-import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,11 +27,9 @@ import { silentLogger } from '../simulator/shared/logger.js';
 import { parseSoapEnvelope } from '../simulator/soap/envelope.js';
 import { parseXml } from '../simulator/soap/xml.js';
 import { nhsNumberToCx } from '../simulator/xca/patient-id.js';
-import { median } from './measure.js';
+import { LOAD_CONNECTIONS, LOAD_DURATION_S, median, soapLoad } from './measure.js';
 
 const SAMPLES = 400;
-const DURATION_S = 8;
-const CONNECTIONS = 10;
 const NHS = '9995649284';
 
 /** Median µs of `SAMPLES` runs of `f` after 50 warm-up runs. */
@@ -67,15 +64,7 @@ function signedRequest(dir: string): string {
 }
 
 async function run(title: string, url: string, body: string, tlsOptions?: object): Promise<number> {
-  const r = await autocannon({
-    url,
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/soap+xml; charset=UTF-8' },
-    connections: CONNECTIONS,
-    duration: DURATION_S,
-    ...(tlsOptions ? { tlsOptions } : {}),
-  });
+  const r = await soapLoad(url, body, tlsOptions);
   console.log(
     `  ${title.padEnd(44)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (${r['2xx']} ok, ${r.non2xx + r.errors} failed)`,
   );
@@ -120,7 +109,7 @@ export async function securityBench(): Promise<void> {
     );
     try {
       console.log(
-        `security: ITI-38 FindDocuments through the secured broker (mTLS legs), ${CONNECTIONS} connections, ${DURATION_S} s each`,
+        `security: ITI-38 FindDocuments through the secured broker (mTLS legs), ${LOAD_CONNECTIONS} connections, ${LOAD_DURATION_S} s each`,
       );
       const sandbox = await run('sandbox port (HTTP, open access)', running.broker.endpoints['ITI-38'], body);
       const integration = await run(

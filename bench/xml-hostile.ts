@@ -12,10 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { parseSoapXml } from '../simulator/soap/message-body.js';
 
 /** The depths measured by default. */
-export const DEFAULT_DEPTHS = [1_000, 10_000, 30_000, 100_000] as const;
+const DEFAULT_DEPTHS = [1_000, 10_000, 30_000, 100_000] as const;
 
 /** A SOAP 1.2 envelope whose Body holds `depth` nested `<a>` elements. */
-export function deepEnvelope(depth: number): string {
+function deepEnvelope(depth: number): string {
   return (
     '<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>' +
     '<a>'.repeat(depth) +
@@ -41,7 +41,7 @@ function timeRead(xml: string): { ms: number; outcome: string } {
  * start at depth 3, so the deepest is 62 of 64) side by side, every element resolving its
  * namespace through the whole stack.
  */
-export function wideDeepEnvelope(blocks: number): string {
+function wideDeepEnvelope(blocks: number): string {
   const block = '<a>'.repeat(60) + '</a>'.repeat(60);
   return (
     '<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><b>' +

@@ -19,7 +19,7 @@ import { loadDataPack } from '../simulator/data-pack/loader.js';
 import type { DataPack } from '../simulator/data-pack/pack-format.js';
 import { CONTROL_PORT_OFFSET } from '../simulator/control/control-api.js';
 import { TopologyDefaults } from '../simulator/topology/topology.js';
-import { SimError } from '../simulator/shared/errors.js';
+import { SimError, SimErrorCode } from '../simulator/shared/errors.js';
 import { EntryStatus } from '../simulator/xca/constants.js';
 import type { DocumentEntry } from '../simulator/xca/document-entry-model.js';
 
@@ -133,7 +133,7 @@ export function rad75Variables(pack: DataPack, nhs: string): Record<string, stri
 }
 
 const problem = (pack: DataPack, what: string): SimError =>
-  new SimError('SIM_ERR_DATA_PACK_INVALID', `${pack.dir}: ${what}: the Postman collection needs it`);
+  new SimError(SimErrorCode.DataPackInvalid, `${pack.dir}: ${what}: the Postman collection needs it`);
 
 /**
  * The pack-derived variables of both environments: example patients (pack.json `examples`),

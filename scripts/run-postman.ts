@@ -40,7 +40,7 @@ import {
 } from '../simulator/security/saml.js';
 import { buildSecurityHeader } from '../simulator/security/wss-header.js';
 import { issueAssertion } from '../simulator/security/xua-issue.js';
-import { SimError } from '../simulator/shared/errors.js';
+import { SimError, SimErrorCode } from '../simulator/shared/errors.js';
 import { nhsNumberToCx } from '../simulator/xca/patient-id.js';
 import {
   EnvironmentFile,
@@ -188,14 +188,14 @@ export async function resolveSandboxVars(pairs: string[]): Promise<Record<string
   const vars: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf('=');
-    if (i <= 0) throw new SimError('SIM_ERR_BAD_ARGUMENT', `--env-var ${p}: expected key=value`);
+    if (i <= 0) throw new SimError(SimErrorCode.BadArgument, `--env-var ${p}: expected key=value`);
     vars[p.slice(0, i)] = p.slice(i + 1);
   }
   if (vars['brokerUrl'] === undefined || vars['controlUrl'] === undefined) {
     const status = urlsFromStatus();
     if (!status && vars['brokerUrl'] === undefined) {
       throw new SimError(
-        'SIM_ERR_NOT_RUNNING',
+        SimErrorCode.NotRunning,
         'nir-sim is not running: start it with npm run sim up -- --detach, or pass --env-var brokerUrl=<url> --env-var controlUrl=<url>',
       );
     }
@@ -207,13 +207,13 @@ export async function resolveSandboxVars(pairs: string[]): Promise<Record<string
   const control = vars['controlUrl'] ?? env['controlUrl']!;
   if (!(await answers(broker))) {
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       `no nir-sim broker answers at ${broker}/health: start it with npm run sim up -- --detach, or fix --env-var brokerUrl`,
     );
   }
   if (!(await answers(control))) {
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       `no control API answers at ${control}/health (the Degraded modes folder needs it): restart the sim with this version, or fix --env-var controlUrl`,
     );
   }
@@ -238,7 +238,7 @@ export function supplierSecurityHeader(
       return readFileSync(path.join(certsDir, rel), 'utf8');
     } catch {
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `${path.join(certsDir, rel)} is missing: run npm run sim certs generate first, or pass --certs with the directory it wrote`,
       );
     }

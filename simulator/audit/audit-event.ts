@@ -54,7 +54,7 @@ export interface AuditEventConfig {
 }
 
 /** Which patient a document belongs to, when the caller knows (e.g. from earlier ITI-38 answers). */
-export type PatientOfDocument = (documentOrStudyUid: string) => string | undefined;
+type PatientOfDocument = (documentOrStudyUid: string) => string | undefined;
 
 /**
  * The AuditEvents of one answered transaction: one per patient it touched (one without a patient
@@ -141,7 +141,7 @@ function relayedPatientRef(p: RelayedPatient): { nhsNumber: string } | { rawId: 
 }
 
 /** A patient entity's identity, `<system>|<value>` (system empty for an id that is no NHS number). */
-export function patientKey(entity: AuditEventEntity): string {
+function patientKey(entity: AuditEventEntity): string {
   return `${entity.what?.identifier?.system ?? ''}|${entity.what?.identifier?.value ?? ''}`;
 }
 

@@ -27,7 +27,7 @@ import { DocumentPatientIndex } from './document-patients.js';
 import type { AuditSink } from './sinks.js';
 
 /** Options of {@link AuditTrail}; every event field has NIR's default. */
-export interface AuditTrailOptions extends Partial<AuditEventConfig> {
+interface AuditTrailOptions extends Partial<AuditEventConfig> {
   sinks: AuditSink[];
 }
 
@@ -38,7 +38,7 @@ export interface AuditTrailOptions extends Partial<AuditEventConfig> {
 const PENDING_RELAYS = 10_000;
 
 /** Default audit creator: the sandbox's NIR broker. */
-export const DEFAULT_OBSERVER = { id: 'nir-sim', display: 'NIR broker (nir-sim sandbox)' } as const;
+const DEFAULT_OBSERVER = { id: 'nir-sim', display: 'NIR broker (nir-sim sandbox)' } as const;
 
 /** Records AuditEvents for transactions and faults into its sinks. */
 export class AuditTrail implements AuditRecorder {

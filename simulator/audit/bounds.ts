@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { AuditEvent, AuditEventEntity, AuditEventEntityDetail } from 'fhir/r4.js';
 
 /** Longest string from a request kept whole in an AuditEvent, characters. */
-export const MAX_AUDIT_STRING = 1024;
+const MAX_AUDIT_STRING = 1024;
 /** Longest AdhocQueryRequest kept whole in the query entity, characters of XML. */
 export const MAX_AUDIT_QUERY = 64 * 1024;
 /** Largest AuditEvent written, bytes of JSON (PARS accepts 2 MiB; headroom for meta and framing). */
@@ -25,13 +25,13 @@ export const MAX_AUDIT_EVENT_BYTES = 1024 * 1024;
 export const TRUNCATED_DETAIL = 'truncated';
 
 /** The marker after a cut value: `…[truncated: N characters, sha256 HEX]`. */
-export function truncationMarker(full: string): string {
+function truncationMarker(full: string): string {
   const digest = createHash('sha256').update(full, 'utf8').digest('hex');
   return `…[truncated: ${full.length} characters, sha256 ${digest}]`;
 }
 
 /** `value` when within `max` characters, else its first characters and the marker (at most `max` in all). */
-export function boundString(value: string, max = MAX_AUDIT_STRING): string {
+function boundString(value: string, max = MAX_AUDIT_STRING): string {
   if (value.length <= max) return value;
   const marker = truncationMarker(value);
   return value.slice(0, Math.max(0, max - marker.length)) + marker;

@@ -53,7 +53,7 @@ export interface AuditCode {
 }
 
 /** DICOM audit event ids, AuditEvent.type (DICOM PS3.16 CID 400; PS3.15 A.5.3). */
-export const DicomEventId = {
+const DicomEventId = {
   /** Query (ITI-38, as a Document Registry would audit it: ITI TF-2 3.38.5.1). */
   Query: { code: '110112', display: 'Query' },
   /** Export (ITI-39, as a Document Repository would audit it: ITI TF-2 3.39.5.1). */
@@ -63,7 +63,7 @@ export const DicomEventId = {
   /** DICOM Instances Accessed, the event for RAD "Study Used" (RAD-75; DICOM PS3.15 A.5.3.6). */
   DicomInstancesAccessed: { code: '110103', display: 'DICOM Instances Accessed' },
 } as const satisfies Record<string, AuditCode>;
-export type DicomEventId = (typeof DicomEventId)[keyof typeof DicomEventId];
+type DicomEventId = (typeof DicomEventId)[keyof typeof DicomEventId];
 
 /** DICOM participant role ids (DICOM PS3.16 CID 402). */
 export const DicomRoleId = {

@@ -23,10 +23,10 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** Options of {@link DurableQueue.open}. */
-export interface DurableQueueOptions {
+interface DurableQueueOptions {
   /** Start a new journal segment once the current one holds this many bytes (default 8 MiB). */
   segmentBytes?: number;
   /** fsync every append and acknowledgement (default false: survives a crash, not a power cut). */
@@ -34,7 +34,7 @@ export interface DurableQueueOptions {
 }
 
 /** The head of the queue. */
-export interface QueuedItem {
+interface QueuedItem {
   id: string;
   /** The item as stored, one JSON text (what is sent). */
   json: string;
@@ -282,7 +282,7 @@ function lock(dir: string): void {
   const file = path.join(dir, 'queue.lock');
   const inUse = (pid: number): SimError =>
     new SimError(
-      'SIM_ERR_ALREADY_RUNNING',
+      SimErrorCode.AlreadyRunning,
       `audit queue ${dir} is in use by process ${pid}: stop that nir-sim, or give this run another audit directory`,
     );
   if (openHere.has(dir)) throw inUse(process.pid);

@@ -57,11 +57,6 @@ export function faultOutcome(f: Pick<FaultEvent, 'code' | 'subcode' | 'reason' |
   };
 }
 
-/** The Error-severity errorCodes of a transaction, distinct, in order (for entity details). */
-export function errorCodes(errors: readonly RegistryError[]): string[] {
-  return [...new Set(errors.filter((e) => e.severity === ErrorSeverity.Error).map((e) => e.errorCode))];
-}
-
 function errorText(e: RegistryError): string {
   const warning = e.severity === ErrorSeverity.Warning ? ' (Warning)' : '';
   return `${e.errorCode}${warning}${e.location !== undefined ? ` at ${e.location}` : ''}`;

@@ -50,7 +50,7 @@ export type Admission =
   { admitted: true; ticket: AdmissionTicket } | { admitted: false; reason: RefusalReason };
 
 /** Counters for `sim status` and logs. */
-export interface AdmissionStats {
+interface AdmissionStats {
   active: number;
   waiting: number;
   admitted: number;

@@ -23,6 +23,7 @@ import { serialize } from '../soap/xml.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { SoapAction, Transaction } from '../xca/constants.js';
+import { XcaPath } from '../shared/xca-endpoints.js';
 import { storedQueryPatientId } from '../xca/stored-query.js';
 import { decodeRetrieveDocumentSetRequest } from '../xca/retrieve-document-set.js';
 import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
@@ -46,18 +47,6 @@ import {
 import { admit, type BrokerSecurity } from './xua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
 import { admissionControl } from './overload.js';
-
-/** The broker's consumer-facing paths. */
-export const BrokerPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
-
-/** The broker's endpoint URLs under a base URL (ITI TF-2 3.38, 3.39; RAD TF-3 4.75). */
-export function brokerEndpoints(url: string): { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } {
-  return {
-    'ITI-38': url + BrokerPath.iti38,
-    'ITI-39': url + BrokerPath.iti39,
-    'RAD-75': url + BrokerPath.rad75,
-  };
-}
 
 /** HTTP header naming the consumer profile on the sandbox port. */
 export const CONSUMER_HEADER = 'x-nir-consumer';
@@ -181,15 +170,15 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
     res.json({ status: 'up', communities: bc.directory.communities.map((c) => c.homeCommunityId) });
   });
   app.all(
-    BrokerPath.iti38,
-    ...endpoint(Transaction.Iti38, BrokerPath.iti38, SoapAction.CrossGatewayQuery, async (sreq) => {
+    XcaPath.iti38,
+    ...endpoint(Transaction.Iti38, XcaPath.iti38, SoapAction.CrossGatewayQuery, async (sreq) => {
       const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
       const req = decodeBody(() => decodeAdhocQueryRequest(sreq.body));
       // The patient id is read here, once: admission checks it against the assertion's
       // resource-id, the query plans its legs with it, the audit records it as sent.
       const patientId = storedQueryPatientId(req);
       const ctx = admission.contextFor(patientId);
-      const rc = requestContext(sreq, BrokerPath.iti38, admission.requester);
+      const rc = requestContext(sreq, XcaPath.iti38, admission.requester);
       const { response, event } = await crossGatewayQuery(req, patientId, rc, ctx);
       const bodyXml = encodeAdhocQueryResponse(response);
       return answer(
@@ -206,27 +195,27 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
     }),
   );
   app.all(
-    BrokerPath.iti39,
-    ...endpoint(Transaction.Iti39, BrokerPath.iti39, SoapAction.CrossGatewayRetrieve, async (sreq) => {
+    XcaPath.iti39,
+    ...endpoint(Transaction.Iti39, XcaPath.iti39, SoapAction.CrossGatewayRetrieve, async (sreq) => {
       const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
       const req = decodeBody(() => decodeRetrieveDocumentSetRequest(sreq.body));
       const ctx = admission.contextFor(undefined);
-      const rc = requestContext(sreq, BrokerPath.iti39, admission.requester);
+      const rc = requestContext(sreq, XcaPath.iti39, admission.requester);
       const { response, event } = await crossGatewayRetrieve(req, rc, ctx);
       const parts = retrieveResponseParts(response, `nir.${++seq}`);
       return answer(sreq, event, { action: SoapAction.CrossGatewayRetrieveResponse, ...parts });
     }),
   );
   app.all(
-    BrokerPath.rad75,
+    XcaPath.rad75,
     ...endpoint(
       Transaction.Rad75,
-      BrokerPath.rad75,
+      XcaPath.rad75,
       SoapAction.CrossGatewayRetrieveImagingDocumentSet,
       async (sreq) => {
         const admission = admit(sreq, forRequest(bc), opts.security, opts.forward);
         const req = decodeBody(() => decodeRetrieveImagingDocumentSetRequest(sreq.body));
-        const rc = requestContext(sreq, BrokerPath.rad75, admission.requester);
+        const rc = requestContext(sreq, XcaPath.rad75, admission.requester);
         // The parts stream after the answer's TransactionEvent is recorded: the patients they
         // named follow it as a 'relayed-patients' record of the same transaction (docs/audit.md).
         let recorded: TransactionEvent | undefined;

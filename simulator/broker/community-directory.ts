@@ -22,7 +22,7 @@ export interface ConsumerProfile {
 }
 
 /** Why a community cannot be targeted. */
-export type TargetProblem =
+type TargetProblem =
   { kind: 'unknown'; homeCommunityId: string } | { kind: 'excluded'; homeCommunityId: string };
 
 /** Read-only lookup over the configured communities. */

@@ -41,7 +41,7 @@ import { transactionEvent } from './transaction-record.js';
 export const DEFAULT_IMAGING_IDLE_TIMEOUT_MS = 300_000;
 
 /** Most distinct patients reported per RAD-75 (a consolidated answer is normally one patient's). */
-export const MAX_RELAYED_PATIENTS = 16;
+const MAX_RELAYED_PATIENTS = 16;
 
 interface Group {
   community: CommunityEndpoint;
@@ -49,7 +49,7 @@ interface Group {
 }
 
 /** The consolidated answer: the root part's response, its parts to stream, and the event. */
-export interface ImagingRetrieveAnswer {
+interface ImagingRetrieveAnswer {
   response: RetrieveDocumentSetResponse;
   /** The consolidated xdsb:RetrieveDocumentSetResponse, its Documents xop:Includes of `parts`. */
   bodyXml: string;

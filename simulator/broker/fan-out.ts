@@ -6,7 +6,7 @@
 import type { DeadlineClock } from '../shared/clock.js';
 
 /** How one leg ended. `error` is whatever the call threw (the caller classifies it). */
-export type Settled<T> =
+type Settled<T> =
   | { ok: true; value: T; startedAt: number; durationMs: number }
   | { ok: false; error: unknown; timedOut: boolean; startedAt: number; durationMs: number };
 

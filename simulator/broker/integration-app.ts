@@ -7,16 +7,12 @@
  */
 import express from 'express';
 import type { TLSSocket } from 'node:tls';
-import { BrokerPath, createBrokerApp, type BrokerAppOptions } from './broker.js';
+import { XcaPath } from '../shared/xca-endpoints.js';
+import { createBrokerApp, type BrokerAppOptions } from './broker.js';
 import type { BrokerSecurity } from './xua-enforcement.js';
 
 /** Paths served on the integration port: each one's handler calls `admit()` first. */
-export const INTEGRATION_PATHS: readonly string[] = [
-  BrokerPath.iti38,
-  BrokerPath.iti39,
-  BrokerPath.rad75,
-  '/health',
-];
+const INTEGRATION_PATHS: readonly string[] = [XcaPath.iti38, XcaPath.iti39, XcaPath.rad75, '/health'];
 
 /** The integration port's express app: `createBrokerApp` with `security`, behind the checks above. */
 export function createIntegrationApp(

@@ -14,7 +14,7 @@ import {
 import type { LegFailure } from './leg.js';
 
 /** A `refused` leg failure that carries the certificate problem and the OpenSSL / Node code. */
-export type CertificateLegFailure = Extract<LegFailure, { reason: 'refused' }> & {
+type CertificateLegFailure = Extract<LegFailure, { reason: 'refused' }> & {
   certificate: CertificateProblem;
   code: string;
 };

@@ -33,7 +33,7 @@ export function overloadFault(
 }
 
 /** The two halves of the admission control of one SOAP endpoint (see {@link admissionControl}). */
-export interface AdmissionControl {
+interface AdmissionControl {
   /** Express middleware in front of the endpoint: notes the arrival time; refuses at once when full. */
   onArrival: RequestHandler;
   /**

@@ -15,6 +15,7 @@ import type {
   ReturnedObjectRef,
   TransactionEvent,
 } from '../events/transaction-events.js';
+import { SamlNs, XuaAttribute } from '../security/saml.js';
 import type { Clock } from '../shared/clock.js';
 import type { SoapEnvelope } from '../soap/envelope.js';
 import { faultSubcodeText, type SoapFaultError } from '../soap/fault.js';
@@ -120,19 +121,7 @@ export function faultEvent(
 }
 
 /** SAML 2.0 assertion namespace (OASIS SAML 2.0 Core). */
-const SAML2_NS = 'urn:oasis:names:tc:SAML:2.0:assertion';
-
-/** XUA attribute names (IHE ITI TF-2 3.40.4.1.2; research notes nhs-nir.md 5.1, 5.2). */
-const XuaAttribute = {
-  subjectId: 'urn:oasis:names:tc:xspa:1.0:subject:subject-id',
-  organization: 'urn:oasis:names:tc:xspa:1.0:subject:organization',
-  organizationId: 'urn:oasis:names:tc:xspa:1.0:subject:organization-id',
-  homeCommunityId: 'urn:ihe:iti:xca:2010:homeCommunityId',
-  nhinHomeCommunityId: 'urn:nhin:names:saml:homeCommunityId',
-  role: 'urn:oasis:names:tc:xacml:2.0:subject:role',
-  purposeOfUse: 'urn:oasis:names:tc:xspa:1.0:subject:purposeofuse',
-  resourceId: 'urn:oasis:names:tc:xacml:2.0:resource:resource-id',
-} as const;
+const SAML2_NS = SamlNs.saml2;
 
 /**
  * The requester as the request tells it, NOT validated: the `X-NIR-Consumer` header as the
@@ -178,7 +167,7 @@ function readAssertion(a: Element): Partial<RequesterIdentity> {
   const orgName = text(XuaAttribute.organization);
   const role = coded(values.get(XuaAttribute.role));
   const pou = coded(values.get(XuaAttribute.purposeOfUse));
-  const hcid = text(XuaAttribute.homeCommunityId) ?? text(XuaAttribute.nhinHomeCommunityId);
+  const hcid = text(XuaAttribute.homeCommunityId) ?? text(XuaAttribute.homeCommunityIdNhin);
   const resourceId = text(XuaAttribute.resourceId);
   const id = attr(a, 'ID');
   return {

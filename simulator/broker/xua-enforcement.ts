@@ -21,7 +21,7 @@ export interface BrokerSecurity {
 }
 
 /** A request let in: who asked (when validated), and the broker context to answer it with. */
-export interface Admission {
+interface Admission {
   /** The validated claims (integration port); undefined on the open sandbox port. */
   claims?: XuaClaims;
   /** The validated requester for the audit trail (assurance `validated`). */
@@ -45,7 +45,7 @@ function fault(err: XuaError, sreq: SoapRequest, bc: BrokerContext): Error {
 
 function requesterOf(c: XuaClaims, sreq: SoapRequest): RequesterIdentity {
   const cn = (sreq.tls?.peerCertificate?.subject as Partial<Record<string, string>> | undefined)?.['CN'];
-  const coded = (v: XuaClaims['role']): RequesterIdentity['role'] => ({
+  const coded = (v: XuaClaims['role']): NonNullable<RequesterIdentity['role']> => ({
     code: v.code,
     ...(v.codeSystem !== undefined ? { codeSystem: v.codeSystem } : {}),
     ...(v.displayName !== undefined ? { displayName: v.displayName } : {}),

@@ -6,13 +6,13 @@
  * (`status --json` stays fast); help, no command or an unknown one loads them all.
  */
 import type { Argv } from 'yargs';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** Adds one command (and its subcommands) to a yargs parser. */
-export type AddCommand = (y: Argv) => Argv;
+type AddCommand = (y: Argv) => Argv;
 
 /** One top-level command: its name, what it does in one line, and how to load its registration. */
-export interface SimCommand {
+interface SimCommand {
   name: string;
   summary: string;
   load: () => Promise<AddCommand>;
@@ -120,7 +120,7 @@ export function noCommandMessage(): string {
 export function failure(msg: string | null, err: Error | undefined): never {
   if (err && err.name !== 'YError') throw err;
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     `${err?.message ?? msg ?? 'bad arguments'} (see npm run sim -- --help)`,
   );
 }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SimError, exitCodeFor, type SimErrorCode } from '../shared/errors.js';
+import { SimError, SimErrorCode, exitCodeFor } from '../shared/errors.js';
 import { stateHome } from '../shared/sim-paths.js';
 import { parseTopologySpec } from '../topology/topology-spec.js';
 import type { DescribedTopology } from '../topology/topology-from-options.js';
@@ -45,7 +45,8 @@ export async function startDetached(args: string[], described: DescribedTopology
   );
   child.unref();
   const pid = child.pid;
-  if (pid === undefined) throw new SimError('SIM_ERR_INTERNAL', 'could not start nir-sim in the background');
+  if (pid === undefined)
+    throw new SimError(SimErrorCode.Internal, 'could not start nir-sim in the background');
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const s = readState();
@@ -57,7 +58,7 @@ export async function startDetached(args: string[], described: DescribedTopology
     await sleep(100);
   }
   throw new SimError(
-    'SIM_ERR_START_TIMEOUT',
+    SimErrorCode.StartTimeout,
     `nir-sim did not become ready within ${READY_TIMEOUT_MS} ms: see ${logFile}`,
   );
 }
@@ -77,13 +78,13 @@ export function takeHandedSpec(): DescribedTopology | undefined {
     rmSync(file, { force: true });
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_INTERNAL',
+      SimErrorCode.Internal,
       `cannot read the topology handed over in ${file}: ${(err as Error).message}`,
     );
   }
   const r = parseTopologySpec(described.spec);
   if (!r.ok || typeof described.baseDir !== 'string') {
-    throw new SimError('SIM_ERR_INTERNAL', `${file} does not hold a topology spec and its base directory`);
+    throw new SimError(SimErrorCode.Internal, `${file} does not hold a topology spec and its base directory`);
   }
   return { spec: r.spec, baseDir: described.baseDir };
 }
@@ -125,7 +126,7 @@ export function childFailure(log: string, exitCode: number | null, logFile: stri
       .pop() ?? '';
   const code =
     (Object.keys(exitCodeFor) as SimErrorCode[]).find((c) => exitCodeFor[c] === exitCode) ??
-    'SIM_ERR_START_TIMEOUT';
+    SimErrorCode.StartTimeout;
   return new SimError(
     code,
     last ? last.replace(/^nir-sim:\s*/, '') : `nir-sim exited during start-up: see ${logFile}`,

@@ -17,6 +17,7 @@ import type { Topology } from '../topology/topology.js';
 import { printBanner } from './banner.js';
 import { takeHandedSpec } from './detach.js';
 import { auditDir, clearState, parsState, writeState, type SimState } from './state.js';
+import { SimErrorCode } from '../shared/errors.js';
 
 /** `topology` with security forced on (`--security`): its own settings kept, `security: false` overridden. */
 function withSecurity(topology: Topology): Topology {
@@ -35,7 +36,7 @@ async function mintForSecurity(topology: Topology): Promise<void> {
     await ensureCertificateSet(dir, { communities });
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--security: cannot mint certificates into ${dir} (${(err as Error).message.split('\n')[0]}): fix the directory or run npm run sim certs generate`,
     );
   }

@@ -3,7 +3,7 @@
  * turns `--port-base abc` into NaN before any check sees it; declared without a type and with this
  * `coerce`, yargs-parser makes what looks like a number a number and leaves anything else as typed.
  */
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /**
  * A yargs `coerce` for `flag` (e.g. `--port-base`): the number given (the last one when repeated).
@@ -16,10 +16,10 @@ export function numberFlag(flag: string): (value: unknown) => number {
     const v: unknown = Array.isArray(value) ? value[value.length - 1] : value;
     if (typeof v === 'number' && !Number.isNaN(v)) return v;
     if (v === true || v === '' || v === undefined) {
-      throw new SimError('SIM_ERR_BAD_ARGUMENT', `${flag} needs a value, e.g. ${flag} 8080`);
+      throw new SimError(SimErrorCode.BadArgument, `${flag} needs a value, e.g. ${flag} 8080`);
     }
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `${flag} ${JSON.stringify(typeof v === 'string' ? v : JSON.stringify(v))} is not a number`,
     );
   };

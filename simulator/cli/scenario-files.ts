@@ -8,11 +8,11 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadScenarioFile, SCENARIO_SUFFIX, type ScenarioParseOptions } from '../scenario/scenario-file.js';
 import type { ScenarioSpec } from '../scenario/scenario-spec.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { repoRoot } from '../shared/sim-paths.js';
 
 /** The shipped scenarios' directory. */
-export const scenariosDir = path.join(repoRoot, 'scenarios');
+const scenariosDir = path.join(repoRoot, 'scenarios');
 
 /**
  * The file for a command-line argument: an existing path, else a shipped scenario's name.
@@ -23,7 +23,7 @@ export function scenarioPath(arg: string): string {
   const shipped = path.join(scenariosDir, `${arg}${SCENARIO_SUFFIX}`);
   if (existsSync(shipped)) return shipped;
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     `no scenario file ${arg} and no shipped scenario named '${arg}': see npm run sim scenario list`,
   );
 }
@@ -55,7 +55,7 @@ export async function loadScenarioOrFail(
   if (r.ok) return r.scenario;
   const n = r.problems.length;
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     [
       `${displayPath(file)}: ${n} problem${n > 1 ? 's' : ''}; fix ${n > 1 ? 'them' : 'it'} and run it again:`,
       ...r.problems.map((p) => `  ${p}`),

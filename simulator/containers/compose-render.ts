@@ -22,7 +22,7 @@ import {
 } from './container-plan.js';
 
 /** How to write the file. */
-export interface ComposeRenderOptions {
+interface ComposeRenderOptions {
   /** The command that regenerates this file, for the header (e.g. `npm run sim compose render`). */
   regenerate: string;
   /** Absolute path of the repository: the build context (compose/Dockerfile is under it). */

@@ -17,7 +17,7 @@ import {
   type CommunityCertVariant,
 } from '../security/cert-layout.js';
 import { ensureCertificateSet } from '../security/cert-mint.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** The broker's service name in the container stack: what a product on the network verifies. */
 const BROKER_SERVICE = 'broker';
@@ -59,7 +59,7 @@ export function containerSanProblems(dir: string, communities: readonly string[]
 }
 
 /** The command that re-mints the set in `dir`: `npm run sim certs generate -- --force [--out DIR]`. */
-export function regenerateCertsCommand(dir: string): string {
+function regenerateCertsCommand(dir: string): string {
   const out = path.resolve(dir) === path.resolve(defaultCertsDir()) ? '' : ` --out ${dir}`;
   return `npm run sim certs generate -- --force${out}`;
 }
@@ -73,7 +73,7 @@ export function checkContainerCertificates(dir: string, communities: readonly st
   if (problems.length === 0) return;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     `the certificates in ${dir} do not fit the container stack: ${problems[0]}${more}; a set minted by an older nir-sim lacks the containers' DNS names: run ${regenerateCertsCommand(dir)}`,
   );
 }
@@ -95,7 +95,7 @@ export async function ensureContainerCertificates(
     minted = (await ensureCertificateSet(dir, { communities })).minted.length;
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--security: cannot mint certificates into ${dir} (${(err as Error).message.split('\n')[0]}): fix the directory or run npm run sim certs generate`,
     );
   }
@@ -127,7 +127,7 @@ export function hostUser(env: NodeJS.ProcessEnv = process.env): string {
     if (v === undefined || v === '') return String(own ?? 1000);
     if (!/^\d+$/.test(v))
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `${name}=${v} is not a numeric id: set it to a number, e.g. $(id -${name === 'NIR_SIM_UID' ? 'u' : 'g'})`,
       );
     return v;

@@ -10,7 +10,7 @@ import type { Topology } from '../topology/topology.js';
 import { defaultDataPackDir } from '../shared/sim-paths.js';
 
 /** The pack the project image carries, on the host and in the image (relative to /app). */
-export const IMAGE_PACK = { hostDir: defaultDataPackDir, inImage: 'data-packs/default' } as const;
+const IMAGE_PACK = { hostDir: defaultDataPackDir, inImage: 'data-packs/default' } as const;
 
 /**
  * The plan input of `topology`.

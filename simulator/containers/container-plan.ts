@@ -36,13 +36,11 @@ import type {
 } from './container-types.js';
 
 export type {
-  BrokerEndpoints,
   ContainerPlan,
   ContainerPlanInput,
   ContainerRole,
   ContainerSecurity,
   PublishedEndpoints,
-  PublishedPort,
   ServiceMount,
   ServicePlan,
 } from './container-types.js';

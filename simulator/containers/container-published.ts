@@ -4,11 +4,10 @@
  * table), and the checks that refuse a plan input whose names or host ports cannot work. Pure: no
  * I/O. container-plan.ts builds the plan from these.
  */
-import { brokerEndpoints } from '../broker/broker.js';
 import { defaultControlPort } from '../control/control-api.js';
-import { gatewayEndpoints } from '../gateway/responding-gateway.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 import { defaultParsPort } from '../pars/pars-service.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { ContainerPlanInput, PublishedEndpoints } from './container-types.js';
 import { INTEGRATION_PORT_OFFSET } from '../runtime/security-runtime.js';
 import { TopologyDefaults } from '../topology/topology.js';
@@ -41,8 +40,8 @@ export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): P
   return {
     broker: {
       url: broker,
-      endpoints: brokerEndpoints(broker),
-      ...(secure ? { integration: { url: integration, endpoints: brokerEndpoints(integration) } } : {}),
+      endpoints: xcaEndpoints(broker),
+      ...(secure ? { integration: { url: integration, endpoints: xcaEndpoints(integration) } } : {}),
     },
     control: { url: at(defaultControlPort(input.portBase)) },
     pars: { url: at(defaultParsPort(input.portBase)) },
@@ -51,7 +50,7 @@ export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): P
         name: c.name,
         homeCommunityId: c.homeCommunityId,
         kind: 'simulated' as const,
-        endpoints: gatewayEndpoints(at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http')),
+        endpoints: xcaEndpoints(at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http')),
       })),
       ...input.external.map((e) => ({
         name: e.name,
@@ -87,7 +86,7 @@ export function checkNames(input: ContainerPlanInput): void {
         ? `clashes with ${taken.get(c.name)}: rename the community (every service name must be unique)`
         : undefined;
     if (problem !== undefined)
-      throw new SimError('SIM_ERR_BAD_ARGUMENT', `${what} name '${c.name}' ${problem}`);
+      throw new SimError(SimErrorCode.BadArgument, `${what} name '${c.name}' ${problem}`);
     taken.set(c.name, 'another community of that name');
   }
 }
@@ -105,7 +104,7 @@ export function checkHostPorts(input: ContainerPlanInput): void {
   if (Number.isInteger(input.portBase) && input.portBase >= 1 && highest <= 65_535) return;
   const maxBase = 65_535 - (highest - input.portBase);
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     `--port-base ${input.portBase} puts host ports outside 1..65535 (broker ${input.portBase} to ${highest}): pick a port base from 1024 to ${maxBase}`,
   );
 }

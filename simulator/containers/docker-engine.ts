@@ -8,7 +8,7 @@
  */
 import type Dockerode from 'dockerode';
 import type { ContainerCreateOptions } from 'dockerode';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** A container as `GET /containers/json?all=1` lists it. */
 export interface EngineContainer {
@@ -87,7 +87,7 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
  * @param address as {@link engineAddress} says it.
  * @param why the cause, e.g. `ECONNREFUSED`.
  */
-export function engineUnreachable(address: string, why: string): SimError {
+function engineUnreachable(address: string, why: string): SimError {
   const fix = address.startsWith('DOCKER_HOST=')
     ? 'start the engine there, or set DOCKER_HOST to the socket of one that runs'
     : 'start Docker or podman and set DOCKER_HOST to its socket (e.g. unix:///run/podman/podman.sock)';
@@ -97,18 +97,18 @@ export function engineUnreachable(address: string, why: string): SimError {
     : address.endsWith(')')
       ? `${address.slice(0, -1)}; ${why})`
       : `${address} (${why})`;
-  return new SimError('SIM_ERR_ENGINE_UNREACHABLE', `cannot reach a container engine at ${where}: ${fix}`);
+  return new SimError(SimErrorCode.EngineUnreachable, `cannot reach a container engine at ${where}: ${fix}`);
 }
 
 /** The short reason of a connection error: its errno code, else its first line. */
-export function reasonOf(err: unknown): string {
+function reasonOf(err: unknown): string {
   const e = err as NodeJS.ErrnoException | undefined;
   if (e?.code) return e.code;
   return (e?.message ?? String(err)).split('\n')[0] ?? '';
 }
 
 /** The command that installs the docker runtime's optional dependency, for messages. */
-export const DOCKERODE_INSTALL = 'npm install dockerode';
+const DOCKERODE_INSTALL = 'npm install dockerode';
 
 /**
  * dockerode's constructor, loaded on first use: dockerode (with ssh2, cpu-features and protobufjs
@@ -126,7 +126,7 @@ export async function loadDockerode(
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `the docker runtime needs the optional package dockerode, which is not installed: run ${DOCKERODE_INSTALL} (or npm install without --omit=optional)`,
     );
   }
@@ -146,7 +146,7 @@ export async function connectEngine(): Promise<DockerEngine> {
     engine = dockerodeEngine(new DockerodeClass(), address);
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_ENGINE_UNREACHABLE',
+      SimErrorCode.EngineUnreachable,
       `${address} is not a container engine address (${reasonOf(err)}): set DOCKER_HOST to unix:///path/to/engine.sock or tcp://host:port`,
     );
   }
@@ -184,7 +184,7 @@ export function engineFailure(address: string, doing: string, err: unknown): Sim
   if (err instanceof SimError) return err;
   const why = reasonOf(err);
   if (GONE.has(why)) return engineUnreachable(address, why);
-  return new SimError('SIM_ERR_INTERNAL', `the container engine at ${address} failed ${doing}: ${why}`, {
+  return new SimError(SimErrorCode.Internal, `the container engine at ${address} failed ${doing}: ${why}`, {
     cause: err,
   });
 }
@@ -230,7 +230,7 @@ async function idempotent(call: () => Promise<unknown>, ignore: number[] = [304,
 }
 
 /** {@link DockerEngine} on a dockerode client. */
-export function dockerodeEngine(d: Dockerode, address: string): DockerEngine {
+function dockerodeEngine(d: Dockerode, address: string): DockerEngine {
   const labelFilter = (labels: string[]): string => JSON.stringify({ label: labels });
   return {
     address,

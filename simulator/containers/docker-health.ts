@@ -23,7 +23,7 @@ export interface HealthyService {
 }
 
 /** A container to wait for. */
-export interface HealthTarget {
+interface HealthTarget {
   service: string;
   /** Container id or name. */
   id: string;
@@ -60,7 +60,7 @@ export class ContainerStartError extends Error {
 }
 
 /** GET `url`; true on 200, false on anything else (including no answer within 2 s). */
-export async function probeHealthUrl(url: string): Promise<boolean> {
+async function probeHealthUrl(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
     await res.arrayBuffer();

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { DockerEngine } from './docker-engine.js';
 
 /** Where and how to build the image. */
@@ -62,7 +62,7 @@ export async function ensureImage(
     const where =
       b === undefined ? 'no build context given' : `${path.join(b.context, b.dockerfile)} is missing`;
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `image ${image} is not on the engine at ${engine.address} and cannot be built (${where}): build it with scripts/containers/build-image.sh`,
     );
   }
@@ -74,7 +74,7 @@ export async function ensureImage(
     );
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `building ${image} from ${b.dockerfile} failed (${(err as Error).message.split('\n')[0]}): fix the build, or build it with scripts/containers/build-image.sh`,
       { cause: err },
     );

@@ -60,7 +60,7 @@ async function containerStates(engine: DockerEngine, project: string): Promise<D
 }
 
 /** What `stopDockerRuntime` removed (names). */
-export interface DockerRemoved {
+interface DockerRemoved {
   containers: string[];
   networks: string[];
   volumes: string[];

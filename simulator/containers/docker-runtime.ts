@@ -10,7 +10,7 @@
  */
 import type { FaultSpec } from '../faults/fault-spec.js';
 import { ControlClient } from '../control/control-client.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { type ContainerPlan, type ContainerRole, type PublishedEndpoints } from './container-plan.js';
 import {
   DockerLabel,
@@ -31,15 +31,10 @@ import {
 } from './docker-health.js';
 import { ensureImage, type ImageBuild } from './docker-image.js';
 
-export {
-  dockerStatus,
-  stopDockerRuntime,
-  type DockerContainerStatus,
-  type DockerRemoved,
-} from './docker-project.js';
+export { dockerStatus, stopDockerRuntime, type DockerContainerStatus } from './docker-project.js';
 
 /** How `startDockerRuntime` runs. */
-export interface DockerStartOptions {
+interface DockerStartOptions {
   /** The engine (default: the one DOCKER_HOST names, pinged). */
   engine?: DockerEngine;
   /** Where to build the image when it is missing; without it a missing image is an error. */
@@ -80,7 +75,7 @@ export interface DockerRun {
 }
 
 /** Default bound on the wait for health, ms. */
-export const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;
+const DEFAULT_HEALTH_TIMEOUT_MS = 120_000;
 
 interface Created {
   network?: string;
@@ -158,7 +153,8 @@ async function launch(
   for (const group of groups) {
     const targets = group.map((s) => {
       const c = created.containers.find((x) => x.service === s.service)!;
-      return { service: s.service, id: c.id, name: c.name, hostUrl: publishedHealthUrl(s) };
+      const hostUrl = publishedHealthUrl(s);
+      return { service: s.service, id: c.id, name: c.name, ...(hostUrl !== undefined ? { hostUrl } : {}) };
     });
     for (const t of targets) await engine.startContainer(t.id);
     say(`started ${targets.map((t) => t.name).join(', ')}; waiting until healthy`);
@@ -177,7 +173,7 @@ async function refuseExisting(engine: DockerEngine, project: string): Promise<vo
   const existing = await engine.listContainers(projectFilter(project));
   if (existing.length === 0) return;
   throw new SimError(
-    'SIM_ERR_ALREADY_RUNNING',
+    SimErrorCode.AlreadyRunning,
     `containers of project ${project} already exist (${existing.map((c) => `${c.name} ${c.state}`).join(', ')}): run npm run sim down -- --runtime docker first`,
   );
 }
@@ -228,7 +224,7 @@ function startFailure(address: string, err: unknown): SimError {
         `\nlast ${l.lines.length} log lines of ${l.service}:` +
         l.lines.map((line) => `\n  | ${line}`).join(''),
     );
-    return new SimError('SIM_ERR_START_TIMEOUT', `${err.summary}; ${removed}${logs.join('')}`, {
+    return new SimError(SimErrorCode.StartTimeout, `${err.summary}; ${removed}${logs.join('')}`, {
       cause: err,
     });
   }
@@ -237,13 +233,13 @@ function startFailure(address: string, err: unknown): SimError {
   const status = (err as { statusCode?: number }).statusCode;
   if (/address already in use|port is already allocated/i.test(message))
     return new SimError(
-      'SIM_ERR_PORT_IN_USE',
+      SimErrorCode.PortInUse,
       `a host port is in use (${message}): pass another --port-base (e.g. 18080) or stop what holds it; ${removed}`,
       { cause: err },
     );
   if (status === 409)
     return new SimError(
-      'SIM_ERR_ALREADY_RUNNING',
+      SimErrorCode.AlreadyRunning,
       `the engine refused (${message}): remove that container or run npm run sim down -- --runtime docker; ${removed}`,
       { cause: err },
     );

@@ -23,7 +23,7 @@ import { readJsonBody, sendError } from './json-http.js';
 import { BROKER_SETTINGS_PATH } from './broker-settings-path.js';
 
 /** The error of every refused change. */
-export const INVALID_BROKER_SETTINGS = 'invalid broker settings';
+const INVALID_BROKER_SETTINGS = 'invalid broker settings';
 /** Largest body, bytes (64 KiB: hundreds of consumer profiles). */
 const MAX_BODY_BYTES = 64 * 1024;
 

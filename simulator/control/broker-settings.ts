@@ -7,11 +7,11 @@
 import { z } from 'zod';
 
 /** Longest per-community deadline, ms (10 minutes; as a topology file's `broker.deadlineMs`). */
-export const MAX_DEADLINE_MS = 600_000;
+const MAX_DEADLINE_MS = 600_000;
 /** Most consumer profiles in one settings object. */
-export const MAX_CONSUMERS = 256;
+const MAX_CONSUMERS = 256;
 /** Most communities one `include` or `exclude` list names. */
-export const MAX_PROFILE_COMMUNITIES = 1000;
+const MAX_PROFILE_COMMUNITIES = 1000;
 
 /** A consumer profile: communities by homeCommunityId (`urn:oid:...`). */
 export interface ConsumerProfileSettings {
@@ -50,7 +50,7 @@ const PatchSchema = z.strictObject({
 });
 
 /** Validated settings, or every problem found (`path: message`). */
-export type SettingsResult = { ok: true; settings: BrokerSettingsValue } | { ok: false; problems: string[] };
+type SettingsResult = { ok: true; settings: BrokerSettingsValue } | { ok: false; problems: string[] };
 
 /**
  * Validate a `PUT` (`partial` false: both fields required) or `PATCH` (`partial`: fields absent

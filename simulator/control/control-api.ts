@@ -19,7 +19,7 @@
  */
 import express from 'express';
 import type { Server } from 'node:http';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
 import type { SimEvents } from './events.js';
@@ -49,7 +49,7 @@ export interface ControlCommunity {
 }
 
 /** What the runtime tells the control API about the running topology. */
-export interface ControlTopologySource {
+interface ControlTopologySource {
   broker: { url: string; endpoints: Record<string, string> };
   communities: ControlCommunity[];
   dataPackDir?: string;
@@ -68,7 +68,7 @@ export interface TopologyResponse {
 }
 
 /** Everything the control API works on. */
-export interface ControlApiOptions {
+interface ControlApiOptions {
   /** This process's FaultStore, or the federation's faults (federated-faults.ts). */
   faults: FaultControl;
   /** The bus the broker emits `transaction` on; the log follows it. */
@@ -83,7 +83,7 @@ export interface ControlApiOptions {
 }
 
 /** The express app of the control API; `controlUrl()` is read on every `GET /topology`. */
-export function createControlApp(
+function createControlApp(
   opts: Omit<ControlApiOptions, 'log'> & { log: TransactionLog; controlUrl: () => string },
 ): express.Express {
   const app = express();
@@ -112,7 +112,7 @@ export function createControlApp(
   app.use(transactionRoutes(opts.log));
   app.use((req, res) => sendError(res, 404, `no route ${req.method} ${req.path}`));
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    if (err instanceof SimError && err.code === 'SIM_ERR_NOT_RUNNING')
+    if (err instanceof SimError && err.code === SimErrorCode.NotRunning)
       return sendError(res, 502, 'a container of the stack did not answer', [err.message]);
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large') return sendError(res, 413, 'request too large', ['body: too large']);

@@ -5,7 +5,7 @@
  */
 import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultStatus } from '../faults/fault-store.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { BrokerSettingsValue } from './broker-settings.js';
 import { BROKER_SETTINGS_PATH } from './broker-settings-path.js';
 import type { TopologyResponse } from './control-api.js';
@@ -96,7 +96,7 @@ export class ControlClient {
     } catch (err) {
       const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : '';
       throw new SimError(
-        'SIM_ERR_NOT_RUNNING',
+        SimErrorCode.NotRunning,
         `the control API at ${this.baseUrl} did not answer (${cause}): is nir-sim running? (npm run sim status)`,
         { cause: err },
       );
@@ -115,11 +115,11 @@ export class ControlClient {
     const problems = body?.problems ?? [];
     if (res.status === 400) {
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         [`the control API refused the request (${what}):`, ...problems.map((p) => `  ${p}`)].join('\n'),
       );
     }
-    if (res.status === 404) throw new SimError('SIM_ERR_BAD_ARGUMENT', what);
-    throw new SimError('SIM_ERR_INTERNAL', `the control API answered HTTP ${res.status}: ${what}`);
+    if (res.status === 404) throw new SimError(SimErrorCode.BadArgument, what);
+    throw new SimError(SimErrorCode.Internal, `the control API answered HTTP ${res.status}: ${what}`);
   }
 }

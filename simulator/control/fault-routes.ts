@@ -13,28 +13,26 @@ import { completeFaultProblems } from './fault-problems.js';
 import { readJsonBody, sendError } from './json-http.js';
 
 /** Largest `POST /faults` body, bytes (1 MiB: thousands of faults). */
-export const MAX_FAULTS_BODY_BYTES = 1024 * 1024;
+const MAX_FAULTS_BODY_BYTES = 1024 * 1024;
 
 /** `GET /faults` answer. */
-export interface FaultsResponse {
+interface FaultsResponse {
   faults: FaultStatus[];
 }
 
 /** `POST /faults` answer (201): the faults added, defaults filled in. */
-export interface FaultsAddedResponse {
+interface FaultsAddedResponse {
   faults: FaultSpec[];
 }
 
 /** The error of every rejected `POST /faults`. */
-export const INVALID_FAULT = 'invalid fault';
+const INVALID_FAULT = 'invalid fault';
 
 /**
  * The faults a `POST /faults` body names: one fault object, an array of them, or
  * `{ "faults": [...] }`; or why the body has none.
  */
-export function faultsInBody(
-  value: unknown,
-): { ok: true; items: unknown[] } | { ok: false; problems: string[] } {
+function faultsInBody(value: unknown): { ok: true; items: unknown[] } | { ok: false; problems: string[] } {
   let items: unknown[];
   if (Array.isArray(value)) items = value;
   else if (typeof value === 'object' && value !== null && 'faults' in value && !('kind' in value)) {

@@ -11,12 +11,12 @@
  */
 import { FaultStore, type FaultStatus } from '../faults/fault-store.js';
 import type { FaultSpec } from '../faults/fault-spec.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { ControlClient } from './control-client.js';
 import type { AddAllResult, FaultControl } from './fault-control.js';
 
 /** The control API owning each fault target: community name (or `pars`) -> base URL. */
-export type FaultOwners = ReadonlyMap<string, string>;
+type FaultOwners = ReadonlyMap<string, string>;
 
 /** The targets that are services with their own fault kinds rather than communities. */
 const SERVICE_TARGETS = new Set(['pars']);
@@ -107,7 +107,7 @@ function firstLine(err: unknown): string {
 function unreachable(target: string): (err: unknown) => never {
   return (err) => {
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       `the control API of '${target}' did not answer: ${firstLine(err)}`,
       { cause: err },
     );

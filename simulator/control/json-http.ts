@@ -20,7 +20,7 @@ export function sendError(res: Response, status: number, error: string, problems
 }
 
 /** True for `application/json` and `application/<x>+json` (any parameters). */
-export function isJsonMediaType(contentType: string | undefined): boolean {
+function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const media = contentType.split(';')[0]!.trim().toLowerCase();
   return media === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(media);

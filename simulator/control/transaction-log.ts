@@ -13,9 +13,9 @@ import type { LegEvent, TransactionEvent } from '../events/transaction-events.js
 import type { SimEvents } from './events.js';
 
 /** Default number of transactions kept (oldest dropped first). */
-export const DEFAULT_LOG_CAPACITY = 500;
+const DEFAULT_LOG_CAPACITY = 500;
 /** Default largest body kept per message, bytes (256 KiB); longer bodies are cut with a marker. */
-export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
 /** A leg as `GET /transactions` lists it: everything but the SOAP bodies. */
 export type LegSummary = Omit<LegEvent, 'requestXml' | 'responseXml'>;
@@ -49,7 +49,7 @@ export interface TransactionLogOptions {
  * Cut `xml` to at most `maxBytes` bytes of UTF-8 and append a marker (an XML comment) saying how
  * long it was. A string that fits is returned unchanged.
  */
-export function truncateBody(xml: string, maxBytes: number): string {
+function truncateBody(xml: string, maxBytes: number): string {
   const bytes = Buffer.byteLength(xml, 'utf8');
   if (bytes <= maxBytes) return xml;
   // Decoding a cut buffer may end in U+FFFD for a split character; drop it.
@@ -61,7 +61,7 @@ export function truncateBody(xml: string, maxBytes: number): string {
 }
 
 /** A transaction without any body, for listings. */
-export function summarise(e: TransactionEvent): TransactionSummary {
+function summarise(e: TransactionEvent): TransactionSummary {
   return {
     id: e.id,
     transaction: e.transaction,

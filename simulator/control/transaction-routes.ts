@@ -8,7 +8,7 @@ import { sendError } from './json-http.js';
 import type { TransactionLog, TransactionSummary } from './transaction-log.js';
 
 /** `GET /transactions` answer. */
-export interface TransactionsResponse {
+interface TransactionsResponse {
   transactions: TransactionSummary[];
 }
 

@@ -23,7 +23,7 @@ export function formatCsvField(value: string): string {
 }
 
 /** One record (no trailing line break). */
-export function formatCsvRecord(fields: readonly string[]): string {
+function formatCsvRecord(fields: readonly string[]): string {
   return fields.map(formatCsvField).join(',');
 }
 
@@ -93,7 +93,7 @@ export function formatPatientsCsv(rows: readonly PatientRow[]): string {
 }
 
 /** Rows read from patients.csv plus every problem found (empty when the file is well-formed). */
-export interface ParsedPatients {
+interface ParsedPatients {
   rows: PatientRow[];
   problems: string[];
 }

@@ -7,7 +7,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fixedClock, type Clock } from '../shared/clock.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { isOid } from '../shared/ids.js';
 import type { DocumentEntry } from '../xca/document-entry-model.js';
 import { MAX_COMMUNITIES, communityManifest } from './communities.js';
@@ -33,13 +33,13 @@ import { synthesiseStudies } from './studies.js';
 import { NIR_SIM_UID_ROOT } from './uids.js';
 
 /** Bump when output for the same options changes (1.1.0: imaging packs, DICOM and KOS manifests). */
-export const GENERATOR_VERSION = '1.1.0';
+const GENERATOR_VERSION = '1.1.0';
 
 /** Reference instant used when no clock is given: 2025-01-01T00:00:00Z (ms since the epoch). */
-export const DEFAULT_REFERENCE_MS = Date.UTC(2025, 0, 1);
+const DEFAULT_REFERENCE_MS = Date.UTC(2025, 0, 1);
 
 /** Most patients one pack may have. */
-export const MAX_PATIENTS = 100_000;
+const MAX_PATIENTS = 100_000;
 
 /** Options of {@link generateDataPack}. */
 export interface GenerateOptions {
@@ -106,7 +106,7 @@ const DEFAULT_STUDIES = { min: 2, max: 4 } as const;
 
 function checkOptions(o: GenerateOptions, uidRoot: string): void {
   const bad = (what: string): never => {
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', `data-pack generate: ${what}`);
+    throw new SimError(SimErrorCode.BadArgument, `data-pack generate: ${what}`);
   };
   if (!Number.isSafeInteger(o.seed) || o.seed < 0) bad(`--seed must be a whole number >= 0, got ${o.seed}`);
   const st = o.studiesPerCommunity;
@@ -181,7 +181,7 @@ class Writer {
  * entries.json (and imaging.json) text: a JSON array with one compact entry per line, so the file
  * stays small and a diff shows one changed line per changed entry.
  */
-export function formatEntriesJson(entries: readonly object[]): string {
+function formatEntriesJson(entries: readonly object[]): string {
   return entries.length === 0
     ? '[]\n'
     : `[\n${entries.map((e) => `  ${JSON.stringify(e)}`).join(',\n')}\n]\n`;
@@ -243,10 +243,13 @@ function patientRows(
 }
 
 function examples(patients: readonly SyntheticPatient[], n: number): SpreadExamples {
+  const all = patients.find((p) => p.communities.length === n)?.nhsNumber;
+  const one = patients.find((p) => p.communities.length === 1)?.nhsNumber;
+  const none = patients.find((p) => p.communities.length === 0)?.nhsNumber;
   return {
-    inAllCommunities: patients.find((p) => p.communities.length === n)?.nhsNumber,
-    inExactlyOneCommunity: patients.find((p) => p.communities.length === 1)?.nhsNumber,
-    inNoCommunity: patients.find((p) => p.communities.length === 0)?.nhsNumber,
+    ...(all !== undefined ? { inAllCommunities: all } : {}),
+    ...(one !== undefined ? { inExactlyOneCommunity: one } : {}),
+    ...(none !== undefined ? { inNoCommunity: none } : {}),
   };
 }
 

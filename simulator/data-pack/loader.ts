@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { DocumentEntry } from '../xca/document-entry-model.js';
 import { isValidNhsNumber } from '../xca/nhs-number.js';
 import { nhsNumberToCx } from '../xca/patient-id.js';
@@ -207,7 +207,7 @@ async function requirePack(dir: string): Promise<void> {
   );
   if (!found) {
     throw new SimError(
-      'SIM_ERR_DATA_PACK_MISSING',
+      SimErrorCode.DataPackMissing,
       `${dir} has no data pack: run npm run sim data-pack generate -- --out ${dir}`,
     );
   }
@@ -218,7 +218,7 @@ function invalid(dir: string, problems: string[]): SimError {
   const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
   const fix = `fix them or regenerate with npm run sim data-pack generate -- --out ${dir}`;
   return new SimError(
-    'SIM_ERR_DATA_PACK_INVALID',
+    SimErrorCode.DataPackInvalid,
     `${dir} is not a valid data pack (${count}: ${problems.join('; ')}): ${fix}`,
     { cause: { problems } },
   );

@@ -203,7 +203,7 @@ export function communityDir(dir: string, name: string): string {
 }
 
 /** File extension of a document by mimeType: `.dcm` for application/dicom, else `.pdf`. */
-export function documentExtension(mimeType: string): string {
+function documentExtension(mimeType: string): string {
   return mimeType === 'application/dicom' ? '.dcm' : '.pdf';
 }
 

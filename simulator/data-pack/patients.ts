@@ -25,7 +25,7 @@ export interface SyntheticPatient {
 }
 
 /** Spread classes: known to every community, to exactly one, to several but not all, to none. */
-export type SpreadClass = 'all' | 'one' | 'some' | 'none';
+type SpreadClass = 'all' | 'one' | 'some' | 'none';
 
 /**
  * A faker instance for one purpose of one pack: en_GB first, then en and base as fallbacks.

@@ -6,7 +6,7 @@
 import type { Exam } from './codes.js';
 
 /** Findings and the impression that goes with them. */
-export interface ReportText {
+interface ReportText {
   findings: string;
   impression: string;
 }

@@ -74,7 +74,7 @@ const CODED: ReadonlyArray<[keyof FindDocumentsFilters, (e: DocumentEntry) => re
  * authorPerson LIKE any pattern (any author), objectType among the given ones (Stable only when
  * absent, ITI TF-2 3.18.4.1.2.3.6.2).
  */
-export function matchesFindDocuments(entry: DocumentEntry, f: FindDocumentsFilters): boolean {
+function matchesFindDocuments(entry: DocumentEntry, f: FindDocumentsFilters): boolean {
   if (entry.patientId !== f.patientId) return false;
   if (!f.status.includes(entry.availabilityStatus)) return false;
   const objectTypes = f.objectType ?? [DocumentEntryType.Stable];

@@ -139,7 +139,7 @@ export type FaultSpec = z.output<typeof FaultSpecSchema>;
 /** A fault as written in a file or sent to the control API. */
 export type FaultSpecInput = z.input<typeof FaultSpecSchema>;
 /** The kind names. */
-export type FaultKind = FaultSpec['kind'];
+type FaultKind = FaultSpec['kind'];
 
 /** Simulated services that take faults besides the communities, and the kinds each takes. */
 export const SERVICE_FAULT_KINDS: Readonly<Record<string, readonly FaultKind[]>> = {

@@ -10,7 +10,7 @@ import { SERVICE_FAULT_KINDS, parseFaultSpec, type FaultSpec } from './fault-spe
 import { faultPrng, type Prng } from './prng.js';
 
 /** What a gateway knows about a request when it asks which faults apply. */
-export interface FaultContext {
+interface FaultContext {
   gateway: string;
   transaction: Transaction;
   /** NHS number of the request's patient, when the request names one. */
@@ -37,7 +37,7 @@ export interface AppliedFault {
 }
 
 /** Add result: the fault, or every problem found (nothing changed). */
-export type AddResult = { ok: true; fault: FaultSpec } | { ok: false; problems: string[] };
+type AddResult = { ok: true; fault: FaultSpec } | { ok: false; problems: string[] };
 
 /** The faults of one topology. Emits `change` after every add, remove and reset. */
 export class FaultStore extends EventEmitter<{ change: [] }> {
@@ -167,7 +167,7 @@ export class FaultStore extends EventEmitter<{ change: [] }> {
 }
 
 /** True when a fault applies to every request of its gateway. */
-export function isUnconditional(f: FaultSpec): boolean {
+function isUnconditional(f: FaultSpec): boolean {
   return (
     f.probability === 1 &&
     f.times === undefined &&

@@ -14,7 +14,7 @@ import type {
 import type { ContentFault } from './fault-plan.js';
 
 /** The community the response comes from. */
-export interface EffectContext {
+interface EffectContext {
   homeCommunityId: string;
   /** Human name for codeContext texts. */
   displayName: string;

@@ -27,7 +27,7 @@ import type { CommunityStore } from './community-store.js';
  * of `bodies`, which says where the image's bytes come from. Content faults (fault-injection.ts)
  * may drop or relabel documents; they keep `content`, so the key still finds the body.
  */
-export interface ImagingRetrieveResult {
+interface ImagingRetrieveResult {
   response: RetrieveDocumentSetResponse;
   bodies: Map<Buffer, PartBody>;
 }

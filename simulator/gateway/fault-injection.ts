@@ -13,7 +13,7 @@ import type { Transaction } from '../xca/constants.js';
 import { XcaNs } from '../xca/constants.js';
 
 /** Who is asking, for fault selection. */
-export interface FaultTarget {
+interface FaultTarget {
   gateway: string;
   transaction: Transaction;
   patient?: string;

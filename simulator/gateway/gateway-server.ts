@@ -39,7 +39,7 @@ export interface GatewayTls {
 }
 
 /** Options of {@link startRespondingGateway}. */
-export type GatewayServerOptions = RespondingGatewayOptions & {
+type GatewayServerOptions = RespondingGatewayOptions & {
   host: string;
   port: number;
   faults?: FaultStore;

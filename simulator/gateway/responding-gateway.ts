@@ -17,6 +17,7 @@ import { storedQueryPatientId } from '../xca/stored-query.js';
 import { decodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { encodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { SoapAction, Transaction } from '../xca/constants.js';
+import { XcaPath } from '../shared/xca-endpoints.js';
 import { decodeRetrieveDocumentSetRequest } from '../xca/retrieve-document-set.js';
 import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
 import { XCA_WSDL } from '../xca/wsdl.js';
@@ -26,18 +27,6 @@ import { respondToRetrieve } from './cross-gateway-retrieve.js';
 import { beginFaults, finishWithFaults } from './fault-injection.js';
 import { createImagingEndpoint } from './imaging-endpoint.js';
 import { queryPatient, retrievePatient } from './request-patient.js';
-
-/** Paths a responding gateway serves, the same as the broker's sandbox paths. */
-export const GatewayPath = { iti38: '/xca/iti38', iti39: '/xca/iti39', rad75: '/xcai/rad75' } as const;
-
-/** A responding gateway's endpoint URLs under its base URL (`http(s)://host:port`). */
-export function gatewayEndpoints(url: string): { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } {
-  return {
-    'ITI-38': url + GatewayPath.iti38,
-    'ITI-39': url + GatewayPath.iti39,
-    'RAD-75': url + GatewayPath.rad75,
-  };
-}
 
 /** Options for one simulated responding gateway. */
 export interface RespondingGatewayOptions {
@@ -89,7 +78,7 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
     res.json({ community: c.name, homeCommunityId: c.homeCommunityId, status: 'up' });
   });
   app.all(
-    GatewayPath.iti38,
+    XcaPath.iti38,
     ...createSoapEndpoint({
       action: SoapAction.CrossGatewayQuery,
       wsdl: XCA_WSDL[Transaction.Iti38],
@@ -116,7 +105,7 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
     }),
   );
   app.all(
-    GatewayPath.iti39,
+    XcaPath.iti39,
     ...createSoapEndpoint({
       action: SoapAction.CrossGatewayRetrieve,
       wsdl: XCA_WSDL[Transaction.Iti39],
@@ -140,7 +129,7 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
     }),
   );
   app.all(
-    GatewayPath.rad75,
+    XcaPath.rad75,
     ...createImagingEndpoint({
       community: c,
       logger,

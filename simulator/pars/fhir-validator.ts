@@ -16,13 +16,13 @@ const require = createRequire(import.meta.url);
 const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 
 /** One problem: where (FHIRPath-like, e.g. `AuditEvent.agent[0].requestor`) and what. */
-export interface SchemaProblem {
+interface SchemaProblem {
   expression: string;
   message: string;
 }
 
 /** The schema verdict on one resource. */
-export type SchemaResult = { ok: true } | { ok: false; problems: SchemaProblem[] };
+type SchemaResult = { ok: true } | { ok: false; problems: SchemaProblem[] };
 
 let compiled: ValidateFunction | undefined;
 

@@ -29,7 +29,7 @@ const BASE = '/FHIR/R4';
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** Options of {@link startParsService}. */
-export interface ParsServiceOptions {
+interface ParsServiceOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;

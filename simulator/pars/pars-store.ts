@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { AuditEvent } from 'fhir/r4.js';
 
 /** The result of {@link ParsStore.put}. */
-export interface PutResult {
+interface PutResult {
   /** False when the id was stored already (nothing new stored). */
   created: boolean;
   resource: AuditEvent;

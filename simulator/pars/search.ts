@@ -15,10 +15,10 @@
  * Comma-separated values are ORs, repeated parameters ANDs. Unknown parameters are errors
  * (as with `Prefer: handling=strict`), listed with every other problem.
  */
-import type { AuditEvent } from 'fhir/r4.js';
+import type { AuditEvent, Reference } from 'fhir/r4.js';
 
 /** A parsed search: a predicate, the page size and the matches skipped. */
-export interface AuditEventSearch {
+interface AuditEventSearch {
   matches(e: AuditEvent): boolean;
   count: number;
   offset: number;
@@ -98,10 +98,7 @@ function hasPatient(e: AuditEvent, v: string): boolean {
   });
 }
 
-function agentMatches(
-  v: string,
-  who: { reference?: string; identifier?: { system?: string; value?: string } } | undefined,
-): boolean {
+function agentMatches(v: string, who: Reference | undefined): boolean {
   if (!who) return false;
   if (who.reference === v) return true;
   return who.identifier !== undefined && tokenMatches(v, who.identifier.system, who.identifier.value);

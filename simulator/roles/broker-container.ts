@@ -11,8 +11,7 @@ import { startControlApi, type ControlCommunity, type RunningControlApi } from '
 import { BrokerSettingsStore } from '../control/broker-settings.js';
 import { SimEvents } from '../control/events.js';
 import { federatedFaults } from '../control/federated-faults.js';
-import { brokerEndpoints } from '../broker/broker.js';
-import { gatewayEndpoints } from '../gateway/responding-gateway.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 import { startAuditStack, type RunningAudit } from '../runtime/audit-stack.js';
 import { PARS_TARGET } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
@@ -37,7 +36,7 @@ export interface ContainerCommunity {
 }
 
 /** What the broker container runs. Ports are TCP ports; 0 picks a free one. */
-export interface BrokerRoleOptions {
+interface BrokerRoleOptions {
   host: string;
   port: number;
   controlPort: number;
@@ -71,7 +70,7 @@ function directoryEntries(o: BrokerRoleOptions): CommunityEndpoint[] {
     ...o.communities.map((c) => ({
       name: c.name,
       homeCommunityId: c.homeCommunityId,
-      endpoints: gatewayEndpoints(c.url),
+      endpoints: xcaEndpoints(c.url),
     })),
     ...o.external.map((e) => ({
       name: e.name,
@@ -160,7 +159,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       faults,
       events,
       topology: () => ({
-        broker: { url: publicUrl, endpoints: brokerEndpoints(publicUrl) },
+        broker: { url: publicUrl, endpoints: xcaEndpoints(publicUrl) },
         communities,
         seed: o.seed,
       }),

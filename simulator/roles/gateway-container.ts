@@ -6,7 +6,7 @@
 import { FaultStore } from '../faults/fault-store.js';
 import { startRespondingGateway } from '../gateway/gateway-server.js';
 import type { CommunityStore } from '../gateway/community-store.js';
-import { gatewayEndpoints } from '../gateway/responding-gateway.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 import { securityFromDirectory } from '../runtime/security-runtime.js';
 import { roleControl, type RoleListen, type RunningRole } from './role.js';
 
@@ -45,7 +45,7 @@ export async function startGatewayRole(
     name: community.name,
     homeCommunityId: community.homeCommunityId,
     kind: 'simulated' as const,
-    endpoints: gatewayEndpoints(gateway.url),
+    endpoints: xcaEndpoints(gateway.url),
   };
   const control = await roleControl(faults, where, () => [self], logger).catch(async (err: unknown) => {
     security?.stop();

@@ -27,7 +27,7 @@ import type { Logger } from '../shared/logger.js';
 const MAX_LEG_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 /** What the sandbox listener is made of. */
-export interface BrokerSandboxOptions {
+interface BrokerSandboxOptions {
   communities: CommunityEndpoint[];
   consumers?: Record<string, ConsumerProfile>;
   /** Per-community deadline, ms. */

@@ -9,8 +9,6 @@ import { BrokerSettingsStore } from '../control/broker-settings.js';
 import { SimEvents } from '../control/events.js';
 import type { TransactionLogOptions } from '../control/transaction-log.js';
 import { FaultStore } from '../faults/fault-store.js';
-import { brokerEndpoints } from '../broker/broker.js';
-import { gatewayEndpoints } from '../gateway/responding-gateway.js';
 import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
 import { systemClock, type DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -24,6 +22,7 @@ import {
   type RunningIntegration,
   type SecurityRuntime,
 } from './security-runtime.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 
 /** A community as a running topology reports it. */
 export interface RunningCommunity {
@@ -143,7 +142,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
       endpoints.push({
         name: c.store.name,
         homeCommunityId: c.store.homeCommunityId,
-        endpoints: gatewayEndpoints(g.url),
+        endpoints: xcaEndpoints(g.url),
       });
     }
     if (deps.audit)
@@ -185,7 +184,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
     const view = {
       broker: {
         url,
-        endpoints: brokerEndpoints(url),
+        endpoints: xcaEndpoints(url),
         ...(integration ? { integration: { url: integration.url, endpoints: integration.endpoints } } : {}),
       },
       communities: endpoints.map((e, i) => ({

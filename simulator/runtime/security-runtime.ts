@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../shared/package-root.js';
+import { xcaEndpoints } from '../shared/xca-endpoints.js';
 import type { BrokerContext } from '../broker/context.js';
-import { brokerEndpoints } from '../broker/broker.js';
 import { createIntegrationApp } from '../broker/integration-app.js';
 import type { AssertionForwarder } from '../broker/xua-forward.js';
 import type { GatewayTls } from '../gateway/gateway-server.js';
@@ -228,7 +228,7 @@ async function startIntegration(
   const url = `https://${host === '0.0.0.0' ? '127.0.0.1' : host}:${l.port}`;
   return {
     url,
-    endpoints: brokerEndpoints(url),
+    endpoints: xcaEndpoints(url),
     stop: async () => {
       unwatch();
       await l.close();

@@ -12,7 +12,7 @@ import type { TopologySpec } from '../topology/topology-spec.js';
 import type { ScenarioEnvironment, EnvironmentFaults, FaultAddResult } from './environment.js';
 import { checkCommunityNames } from './scenario-check.js';
 import type { ScenarioSpec } from './scenario-spec.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { ControlClient } from '../control/control-client.js';
 import { resolveTopology } from '../topology/resolve-topology.js';
@@ -107,13 +107,13 @@ export async function connectTargetEnvironment(
   const iti39 = t.broker.endpoints['ITI-39'];
   if (iti38 === undefined || iti39 === undefined)
     throw new SimError(
-      'SIM_ERR_INTERNAL',
+      SimErrorCode.Internal,
       `the running simulator's GET /topology has no ITI-38/ITI-39 broker endpoint`,
     );
   const packDir = override.dataPackDir ?? t.dataPackDir;
   if (packDir === undefined || !existsSync(packDir))
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       packDir === undefined
         ? `the simulator at ${controlUrl} does not say which data pack it serves (a container stack): pass --data-pack <dir>, e.g. --data-pack data-packs/default`
         : `the data pack of the simulator at ${controlUrl} (${packDir}) is not on this machine: pass --data-pack <dir>`,
@@ -128,7 +128,7 @@ export async function connectTargetEnvironment(
     if (!r.ok) {
       await restoreSettings();
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         ["the running simulator refused the scenario's faults:", ...r.problems.map((p) => `  ${p}`)].join(
           '\n',
         ),
@@ -176,7 +176,7 @@ async function applyBrokerSettings(
     if (wanted.deadlineMs === DEFAULT_DEADLINE_MS && Object.keys(wanted.consumers).length === 0)
       return () => Promise.resolve();
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `scenario ${s.name} needs a broker deadline of ${wanted.deadlineMs} ms${profilesText(wanted.consumers, ' and consumer profiles ')}, and the simulator at ${controlUrl} cannot change its broker settings (its control API has no /broker/settings: an older version): restart it with this version (npm run sim down && npm run sim up)`,
     );
   }
@@ -184,9 +184,9 @@ async function applyBrokerSettings(
   try {
     now = await client.setBrokerSettings(wanted);
   } catch (err) {
-    if (err instanceof SimError && err.code === 'SIM_ERR_BAD_ARGUMENT')
+    if (err instanceof SimError && err.code === SimErrorCode.BadArgument)
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `the running simulator refused the broker settings of scenario ${s.name}: ${err.message}`,
       );
     throw err;
@@ -265,7 +265,7 @@ function refuseUnknownCommunities(s: ScenarioSpec, names: string[], where: strin
   const problems = checkCommunityNames(s, names);
   if (problems.length === 0) return;
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     [
       `scenario ${s.name} names communities that ${where} does not have:`,
       ...problems.map((p) => `  ${p.path.join('.')}: ${p.message}`),

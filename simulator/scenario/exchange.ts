@@ -20,7 +20,7 @@ import type { RegistryError, RegistryObjectXml } from '../xca/types.js';
 import type { FoundDocument } from './picks.js';
 
 /** The HTTP header that names the consumer profile on the broker's sandbox port. */
-export const CONSUMER_HEADER = 'X-NIR-Consumer';
+const CONSUMER_HEADER = 'X-NIR-Consumer';
 
 /** A returned object (ITI-38) or document (ITI-39): its community and, when readable, its ids. */
 export interface ReturnedItem {
@@ -49,7 +49,7 @@ export interface StepOutcome {
 }
 
 /** One request to send. */
-export interface ExchangeRequest {
+interface ExchangeRequest {
   transaction: 'ITI-38' | 'ITI-39';
   url: string;
   /** The body element (AdhocQueryRequest or RetrieveDocumentSetRequest). */

@@ -14,7 +14,7 @@ import type { PatientSpec } from './scenario-spec.js';
 export const INVALID_NHS_NUMBER = '9999999991';
 
 /** The patient id to send and how to describe it. */
-export type ChosenPatient = { patientId: string; label: string } | { problem: string };
+type ChosenPatient = { patientId: string; label: string } | { problem: string };
 
 /**
  * The patient for a query step.

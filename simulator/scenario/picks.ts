@@ -14,7 +14,7 @@ export interface FoundDocument {
 }
 
 /** Picked documents, or why the pick cannot be made. */
-export type PickResult = { ok: true; documents: FoundDocument[] } | { ok: false; problem: string };
+type PickResult = { ok: true; documents: FoundDocument[] } | { ok: false; problem: string };
 
 /** Apply `pick` to `docs` (response order). */
 export function pickDocuments(

@@ -17,7 +17,7 @@ import type { ScenarioResult, StepResult } from './result.js';
 import { stepIdOf, type ScenarioSpec, type StepSpec } from './scenario-spec.js';
 
 /** Options of {@link runScenario}. */
-export interface RunOptions {
+interface RunOptions {
   /** How long one request may take before the step fails, ms (default 120 000). */
   requestTimeoutMs?: number;
   /** The file the scenario came from, for reports. */

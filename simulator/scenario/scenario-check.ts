@@ -145,7 +145,7 @@ function checkQuery(
 }
 
 /** An expectation must say what comes back: a status (with its exact errors) or a SOAP Fault. */
-export function checkExpectation(e: ExpectationSpec, path: (string | number)[]): ScenarioProblem[] {
+function checkExpectation(e: ExpectationSpec, path: (string | number)[]): ScenarioProblem[] {
   const out: ScenarioProblem[] = [];
   if (e.soapFault === undefined && e.status === undefined)
     out.push({

@@ -24,7 +24,7 @@ import {
 export const SCENARIO_SUFFIX = '.scenario.yaml';
 
 /** A parsed scenario, or every problem found in it. */
-export type ScenarioParseResult = { ok: true; scenario: ScenarioSpec } | { ok: false; problems: string[] };
+type ScenarioParseResult = { ok: true; scenario: ScenarioSpec } | { ok: false; problems: string[] };
 
 /** Options of {@link parseScenarioText}. */
 export interface ScenarioParseOptions {

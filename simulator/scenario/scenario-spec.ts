@@ -32,9 +32,9 @@ const coded = z.string().regex(/^[^^']+\^\^[^^']+$/, "a coded value 'code^^codin
 const communityRef = z.string().min(1);
 
 /** How a query step chooses its patient from the data pack (first match in patients.csv). */
-export const PatientRole = z.enum(['known-to-all', 'known-to-one', 'known-to-none', 'invalid-nhs-number']);
+const PatientRole = z.enum(['known-to-all', 'known-to-one', 'known-to-none', 'invalid-nhs-number']);
 /** A patient role name. */
-export type PatientRole = z.output<typeof PatientRole>;
+type PatientRole = z.output<typeof PatientRole>;
 
 /** The patient of a query: a role, a role restricted to one community, an NHS number, or a raw CX. */
 export const PatientSpecSchema = z.union(
@@ -200,7 +200,7 @@ export const QueryStepSchema = z
   .strict();
 
 /** An extra xdsb:DocumentRequest of a retrieve step. */
-export const ExtraDocumentRequestSchema = z
+const ExtraDocumentRequestSchema = z
   .object({
     /** A community name, a raw homeCommunityId, or `none` (no HomeCommunityId element). */
     community: communityRef.describe(
@@ -235,12 +235,12 @@ export const RetrieveStepSchema = z
   .strict();
 
 /** Add faults to the running topology (the fault catalogue's schema). */
-export const AddFaultsStepSchema = z
+const AddFaultsStepSchema = z
   .object({ ...stepBase, kind: z.literal('add-faults'), faults: z.array(FaultSpecSchema).min(1) })
   .strict();
 
 /** Remove faults by name, or every fault the scenario added when `names` is left out. */
-export const ClearFaultsStepSchema = z
+const ClearFaultsStepSchema = z
   .object({
     ...stepBase,
     kind: z.literal('clear-faults'),
@@ -249,7 +249,7 @@ export const ClearFaultsStepSchema = z
   .strict();
 
 /** Pause, ms. */
-export const WaitStepSchema = z
+const WaitStepSchema = z
   .object({ ...stepBase, kind: z.literal('wait'), ms: z.number().int().min(0).max(600_000) })
   .strict();
 
@@ -284,8 +284,6 @@ export const ScenarioSpecSchema = z
 
 /** A validated scenario, defaults filled in. */
 export type ScenarioSpec = z.output<typeof ScenarioSpecSchema>;
-/** A scenario as written. */
-export type ScenarioSpecInput = z.input<typeof ScenarioSpecSchema>;
 /** One validated step. */
 export type StepSpec = ScenarioSpec['steps'][number];
 /** A validated ITI-38 step. */

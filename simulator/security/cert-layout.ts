@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** Relative paths of the NIR side: its root CA, the broker's server and client certificates, its signing key. */
 export const NirFiles = {
@@ -44,7 +44,6 @@ export const NEGATIVE_CLIENTS = [
   'client-untrusted',
   'client-self-signed',
 ] as const;
-export type NegativeClient = (typeof NEGATIVE_CLIENTS)[number];
 
 /** The CA nobody trusts (issuer of the `*-untrusted` certificates). */
 export const UntrustedFiles = { ca: 'untrusted/ca.pem', caKey: 'untrusted/ca.key' } as const;
@@ -143,7 +142,7 @@ export function loadSecurityMaterial(dir: string, communities: readonly string[]
       return readFileSync(file, 'utf8');
     } catch {
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `certificate file ${file} is missing: run npm run sim certs generate (add --force to re-mint)`,
       );
     }

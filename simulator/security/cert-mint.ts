@@ -39,20 +39,20 @@ const SERVER_SAN = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] };
  * DNS names of the broker's server certificate: localhost, and `broker`, its service name in the
  * container stack (docs/containers.md), so a product on that network verifies `https://broker:8443`.
  */
-export const BROKER_SERVER_DNS = ['localhost', 'broker'] as const;
+const BROKER_SERVER_DNS = ['localhost', 'broker'] as const;
 
 /**
  * DNS names of a community's gateway certificates: localhost, and the community's name, its
  * service name in the container stack (docs/containers.md), where the broker's legs verify
  * `https://<community>:9001` against it.
  */
-export function gatewayServerDns(name: string): string[] {
+function gatewayServerDns(name: string): string[] {
   return ['localhost', name];
 }
 const O = 'O=nir-sim synthetic test PKI';
 
 /** Options of {@link ensureCertificateSet}. */
-export interface EnsureOptions {
+interface EnsureOptions {
   /** Community names to mint gateway certificates for (kept: those minted earlier stay). */
   communities: readonly string[];
   /** Remove what exists first and mint everything anew. */
@@ -62,7 +62,7 @@ export interface EnsureOptions {
 }
 
 /** What {@link ensureCertificateSet} did: files written (relative), CRLs re-issued. */
-export interface EnsureResult {
+interface EnsureResult {
   dir: string;
   minted: string[];
   refreshedCrls: string[];

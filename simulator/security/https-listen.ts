@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import {
   applyListenerLimits,
   listenerServerOptions,
@@ -24,7 +24,7 @@ import {
 } from './tls.js';
 
 /** A refused TLS client, for logs and audit. */
-export interface RejectedPeer {
+interface RejectedPeer {
   check: Extract<PeerCheck, { ok: false }>;
   remoteAddress?: string;
 }
@@ -42,7 +42,7 @@ export interface HttpsListener {
 }
 
 /** Options of {@link listenHttps}. */
-export interface ListenHttpsOptions {
+interface ListenHttpsOptions {
   app: RequestListener;
   host: string;
   /** 0 picks a free port. */
@@ -117,12 +117,12 @@ export async function listenHttps(opts: ListenHttpsOptions): Promise<HttpsListen
 function portError(err: NodeJS.ErrnoException, port: number, what: string): Error {
   if (err.code === 'EADDRINUSE')
     return new SimError(
-      'SIM_ERR_PORT_IN_USE',
+      SimErrorCode.PortInUse,
       `port ${port} (${what}) is in use: stop what holds it or pass --port-base with a free range`,
     );
   if (err.code === 'EACCES')
     return new SimError(
-      'SIM_ERR_PORT_IN_USE',
+      SimErrorCode.PortInUse,
       `port ${port} (${what}) needs privileges: pass --port-base above 1024`,
     );
   return err;

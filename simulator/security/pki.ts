@@ -31,7 +31,7 @@ const KeyAlgorithm = {
   },
 } as const;
 /** The kind of key pair: `ec` (P-256) or `rsa` (2048). */
-export type KeyKind = keyof typeof KeyAlgorithm;
+type KeyKind = keyof typeof KeyAlgorithm;
 
 /** The signature algorithm a key of `kind` signs certificates and CRLs with. */
 function signingAlgorithm(kind: KeyKind): { name: string; hash: string } {
@@ -53,7 +53,7 @@ export interface Credential {
 }
 
 /** Validity of a certificate to mint. Defaults: from one day ago, for `days` (or 825) days. */
-export interface Validity {
+interface Validity {
   notBefore?: Date;
   notAfter?: Date;
 }
@@ -61,7 +61,7 @@ export interface Validity {
 const DAY_MS = 86_400_000;
 
 /** A new key pair of `kind` (default `ec`), extractable (so it can be written as PEM). */
-export async function newKeyPair(kind: KeyKind = 'ec'): Promise<CryptoKeyPair> {
+async function newKeyPair(kind: KeyKind = 'ec'): Promise<CryptoKeyPair> {
   return webcrypto.subtle.generateKey(KeyAlgorithm[kind], true, ['sign', 'verify']);
 }
 
@@ -71,12 +71,12 @@ function pem(der: ArrayBuffer, label: string): string {
 }
 
 /** A private key as PEM `PRIVATE KEY` (PKCS #8, RFC 5208 / RFC 7468 §10). */
-export async function privateKeyPem(key: CryptoKey): Promise<string> {
+async function privateKeyPem(key: CryptoKey): Promise<string> {
   return pem(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 }
 
 /** A 16-byte positive serial number in hex (RFC 5280 §4.1.2.2: unique per CA, at most 20 bytes). */
-export function newSerial(): string {
+function newSerial(): string {
   const b = randomBytes(16);
   b[0] = (b[0]! & 0x7f) | 0x10;
   return b.toString('hex');
@@ -97,6 +97,48 @@ function validity(v: Validity, days: number): { notBefore: Date; notAfter: Date 
 }
 
 /**
+ * Sign a certificate for `keys`: self-signed when `issuer` is absent, else signed by the issuer's
+ * key with the issuer's subject as issuer name and an AuthorityKeyIdentifier (RFC 5280 §4.2.1.1)
+ * added to `extensions`. The signature algorithm follows the signing key (ECDSA P-256 / RSA, SHA-256).
+ */
+async function issue(o: {
+  subject: string;
+  keys: CryptoKeyPair;
+  issuer: Credential | undefined;
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: x509.Extension[];
+}): Promise<Credential> {
+  const { subject, keys, issuer, serialNumber, notBefore, notAfter, extensions } = o;
+  if (!issuer) {
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber,
+      name: subject,
+      notBefore,
+      notAfter,
+      keys,
+      signingAlgorithm: signingAlgorithm(kindOf(keys)),
+      extensions,
+    });
+    return credential(cert, keys);
+  }
+  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.cert.publicKey));
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber,
+    subject,
+    issuer: issuer.cert.subject,
+    notBefore,
+    notAfter,
+    publicKey: keys.publicKey,
+    signingKey: issuer.keys.privateKey,
+    signingAlgorithm: signingAlgorithm(kindOf(issuer.keys)),
+    extensions,
+  });
+  return credential(cert, keys);
+}
+
+/**
  * A CA certificate: self-signed (a root) when `issuer` is absent, else issued by it (an
  * intermediate). basicConstraints cA (critical), keyUsage keyCertSign + cRLSign (critical),
  * SKI, and AKI for intermediates (RFC 5280 §4.2.1.1-3, §4.2.1.9). Default validity 10 years.
@@ -110,38 +152,22 @@ export async function mintCa(opts: { subject: string; issuer?: Credential } & Va
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
-  if (!opts.issuer) {
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: newSerial(),
-      name: opts.subject,
-      notBefore,
-      notAfter,
-      keys,
-      signingAlgorithm: signingAlgorithm('ec'),
-      extensions,
-    });
-    return credential(cert, keys);
-  }
-  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.cert.publicKey));
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: newSerial(),
+  return issue({
     subject: opts.subject,
-    issuer: opts.issuer.cert.subject,
+    keys,
+    issuer: opts.issuer,
+    serialNumber: newSerial(),
     notBefore,
     notAfter,
-    publicKey: keys.publicKey,
-    signingKey: opts.issuer.keys.privateKey,
-    signingAlgorithm: signingAlgorithm(kindOf(opts.issuer.keys)),
     extensions,
   });
-  return credential(cert, keys);
 }
 
 /** What a leaf is for: TLS server, TLS client, or signing (XML signatures of XUA assertions). */
-export type LeafUsage = 'server' | 'client' | 'signing';
+type LeafUsage = 'server' | 'client' | 'signing';
 
 /** Options of {@link mintLeaf}. */
-export interface LeafOptions extends Validity {
+interface LeafOptions extends Validity {
   /** Distinguished name, e.g. `CN=localhost, O=nir-sim`. */
   subject: string;
   usage: LeafUsage;
@@ -200,36 +226,19 @@ export async function mintLeaf(opts: LeafOptions): Promise<Credential> {
     ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];
   if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
-  const serialNumber = opts.serial ?? newSerial();
-  if (!opts.issuer) {
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber,
-      name: opts.subject,
-      notBefore,
-      notAfter,
-      keys,
-      signingAlgorithm: signingAlgorithm(kindOf(keys)),
-      extensions,
-    });
-    return credential(cert, keys);
-  }
-  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.cert.publicKey));
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber,
+  return issue({
     subject: opts.subject,
-    issuer: opts.issuer.cert.subject,
+    keys,
+    issuer: opts.issuer,
+    serialNumber: opts.serial ?? newSerial(),
     notBefore,
     notAfter,
-    publicKey: keys.publicKey,
-    signingKey: opts.issuer.keys.privateKey,
-    signingAlgorithm: signingAlgorithm(kindOf(opts.issuer.keys)),
     extensions,
   });
-  return credential(cert, keys);
 }
 
 /** Options of {@link mintCrl}. */
-export interface CrlOptions {
+interface CrlOptions {
   /** The CA whose CRL this is (it signs it). */
   issuer: Credential;
   /** Serial numbers (hex) of the certificates it revokes. */

@@ -9,14 +9,14 @@
  */
 
 /** Counters for logs and status. */
-export interface ReplayCacheStats {
+interface ReplayCacheStats {
   entries: number;
   /** Unexpired entries dropped to stay within `maxEntries` (each weakens replay protection). */
   evicted: number;
 }
 
 /** Default bound on remembered assertions (about 15 MB of keys at most). */
-export const DEFAULT_REPLAY_CACHE_ENTRIES = 100_000;
+const DEFAULT_REPLAY_CACHE_ENTRIES = 100_000;
 
 /** Assertion IDs seen, with the epoch ms until which each must not be accepted again. */
 export class ReplayCache {

@@ -150,7 +150,7 @@ export interface MtlsMaterial {
  * ChaCha20-Poly1305 (RFC 5289, RFC 7905); no CBC (Lucky13), CCM8, ARIA, static RSA or DHE
  * (NCSC and Mozilla "intermediate" TLS guidance).
  */
-export const TLS_CIPHERS = [
+const TLS_CIPHERS = [
   'TLS_AES_256_GCM_SHA384',
   'TLS_CHACHA20_POLY1305_SHA256',
   'TLS_AES_128_GCM_SHA256',

@@ -32,7 +32,7 @@ function forUs(block: Element): boolean {
 }
 
 /** What the header holds, structurally (nothing here is trusted yet). */
-export type SecurityHeaderContent =
+type SecurityHeaderContent =
   | { ok: true; security: Element; assertion: Element; timestamp?: Element }
   | {
       ok: false;

@@ -120,7 +120,7 @@ function hl7Elements(value: Element): Element[] {
 }
 
 /** A CE found in an attribute: the coded value (undefined when it has no code) and its element name. */
-export interface FoundCode {
+interface FoundCode {
   value?: CodedValue;
   element: string;
 }
@@ -130,7 +130,7 @@ export interface FoundCode {
  * `PurposeForUse`), each as written. Elements of another name or namespace are ignored (they are
  * not values of this attribute).
  */
-export function codedValues(view: AssertionView, name: string, elements: readonly string[]): FoundCode[] {
+function codedValues(view: AssertionView, name: string, elements: readonly string[]): FoundCode[] {
   const out: FoundCode[] = [];
   for (const v of view.attributes.get(name) ?? []) {
     for (const el of hl7Elements(v)) {

@@ -26,7 +26,7 @@ export function trustedSigners(pems: readonly string[]): TrustedSigner[] {
 }
 
 /** The signed assertion, re-parsed from the canonical bytes the signature covers. */
-export interface VerifiedAssertion {
+interface VerifiedAssertion {
   /** The saml2:Assertion element of the re-parsed signed content. */
   assertion: Element;
   /** The canonical XML that was digested. */

@@ -21,20 +21,20 @@ export type SimErrorCode = (typeof SimErrorCode)[keyof typeof SimErrorCode];
 
 /** Process exit codes for the CLI (sysexits-like: 64 usage, 66 no input, 69 unavailable, 70 software). */
 export const exitCodeFor: Record<SimErrorCode, number> = {
-  SIM_ERR_PORT_IN_USE: 69,
-  SIM_ERR_DATA_PACK_MISSING: 66,
-  SIM_ERR_DATA_PACK_INVALID: 65,
-  SIM_ERR_BAD_ARGUMENT: 64,
-  SIM_ERR_NOT_RUNNING: 69,
-  SIM_ERR_ALREADY_RUNNING: 69,
-  SIM_ERR_START_TIMEOUT: 69,
-  SIM_ERR_ENGINE_UNREACHABLE: 69,
-  SIM_ERR_INTERNAL: 70,
+  [SimErrorCode.PortInUse]: 69,
+  [SimErrorCode.DataPackMissing]: 66,
+  [SimErrorCode.DataPackInvalid]: 65,
+  [SimErrorCode.BadArgument]: 64,
+  [SimErrorCode.NotRunning]: 69,
+  [SimErrorCode.AlreadyRunning]: 69,
+  [SimErrorCode.StartTimeout]: 69,
+  [SimErrorCode.EngineUnreachable]: 69,
+  [SimErrorCode.Internal]: 70,
 };
 
 /**
  * An error the user can act on. `message` is one line that says what to do.
- * @example throw new SimError('SIM_ERR_PORT_IN_USE', 'port 8080 is in use: pass --port-base 18080 or stop what holds it')
+ * @example throw new SimError(SimErrorCode.PortInUse, 'port 8080 is in use: pass --port-base 18080 or stop what holds it')
  */
 export class SimError extends Error {
   override readonly name = 'SimError';

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { applyListenerLimits, listenerServerOptions, type ListenerLimits } from './listener-limits.js';
 
 /**
@@ -25,14 +25,14 @@ export async function listen(
       if (err.code === 'EADDRINUSE') {
         reject(
           new SimError(
-            'SIM_ERR_PORT_IN_USE',
+            SimErrorCode.PortInUse,
             `port ${port} (${what}) is in use: stop what holds it or pass --port-base with a free range`,
           ),
         );
       } else if (err.code === 'EACCES') {
         reject(
           new SimError(
-            'SIM_ERR_PORT_IN_USE',
+            SimErrorCode.PortInUse,
             `port ${port} (${what}) needs privileges: pass --port-base above 1024`,
           ),
         );

@@ -14,7 +14,7 @@ export type RepositoryUniqueId = Brand<string, 'RepositoryUniqueId'>;
 /** A document's uniqueId: an OID (ITI TF-3 4.2.3.2.26). */
 export type DocumentUniqueId = Brand<string, 'DocumentUniqueId'>;
 /** A registry object's entryUUID, `urn:uuid:<uuid>` (ITI TF-3 4.2.3.2.8). */
-export type EntryUuid = Brand<string, 'EntryUuid'>;
+type EntryUuid = Brand<string, 'EntryUuid'>;
 
 const OID = /^(0|[1-9]\d*)(\.(0|[1-9]\d*))+$/;
 

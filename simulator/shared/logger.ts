@@ -11,7 +11,7 @@ export type { Logger };
  * @param level pino level name; defaults to `NIR_SIM_LOG_LEVEL` or `info`.
  */
 export function createLogger(level: string = process.env['NIR_SIM_LOG_LEVEL'] ?? 'info'): Logger {
-  return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: false }));
+  return pino({ level, base: null }, pino.destination({ dest: 2, sync: false }));
 }
 
 /** A logger that drops everything (tests). */

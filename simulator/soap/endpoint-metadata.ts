@@ -25,7 +25,7 @@ function asksForWsdl(req: Request): boolean {
  * The URL the client used for this endpoint (RFC 9110 §7.1: scheme from the connection, authority
  * from Host, the path without its query), or undefined when Host is absent or not a host[:port].
  */
-export function requestedEndpointUrl(req: Request): string | undefined {
+function requestedEndpointUrl(req: Request): string | undefined {
   const host = req.headers.host;
   if (host === undefined || !HOST.test(host)) return undefined;
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';

@@ -218,7 +218,7 @@ export function enforceHeaderBlocks(env: SoapEnvelope, understood: ReadonlyArray
 }
 
 /** Input of {@link buildSoapEnvelope}. */
-export interface BuildEnvelopeInput {
+interface BuildEnvelopeInput {
   /** wsa:Action (sent with env:mustUnderstand="1"). */
   action: string;
   /** wsa:RelatesTo: the request's MessageID, on responses. */

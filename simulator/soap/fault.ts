@@ -45,7 +45,7 @@ export const WsaFaultSubsubcode = {
 } as const satisfies Record<string, QName>;
 
 /** Options of {@link SoapFaultError}. */
-export interface SoapFaultOptions {
+interface SoapFaultOptions {
   /** env:Subcode/env:Value, e.g. {@link WsaFaultSubcode}.ActionNotSupported. */
   subcode?: QName;
   /** env:Subcode/env:Subcode/env:Value (needs `subcode`), e.g. {@link WsaFaultSubsubcode}.ActionMismatch. */

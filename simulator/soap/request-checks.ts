@@ -134,7 +134,7 @@ function checkBody(env: SoapEnvelope): void {
 }
 
 /** The HTTP facts a request is checked against. */
-export interface RequestEntity {
+interface RequestEntity {
   /** The HTTP Content-Type value. */
   contentType: string | undefined;
   /** For MTOM, the root part's Content-Type. */

@@ -17,12 +17,12 @@ export const TEXT_NODE = 3;
 /** `Node.nodeType` of a CDATASection (its data is text: XML 1.0 §2.7). */
 export const CDATA_SECTION_NODE = 4;
 /** `Node.nodeType` of a Document. */
-export const DOCUMENT_NODE = 9;
+const DOCUMENT_NODE = 9;
 
 /** The namespace of `xmlns` / `xmlns:p` attributes (Namespaces in XML 1.0 §3). */
-export const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
+const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
 /** The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3). */
-export const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
 
 /**
  * One attribute of an element (DOM §4.9.2 Attr, as plain data): `name` is the qualified name as

@@ -24,13 +24,13 @@ import {
   type ParentNode,
 } from './xml-dom.js';
 
-export type { Attr, Document, Element, Node };
+export type { Document, Element, Node };
 
 /**
  * Structural limits of {@link parseXml}. Each is far above what an IHE message needs and low enough
  * that the worst input within the limits costs time linear in its length.
  */
-export interface XmlLimits {
+interface XmlLimits {
   /** Deepest element nesting (the root is depth 1). */
   maxDepth: number;
   /** Most elements in one document. */

@@ -13,15 +13,15 @@ import { loadDataPack, type DataPack } from '../data-pack/loader.js';
 import { FaultStore } from '../faults/fault-store.js';
 import type { TopologySpec } from './topology-spec.js';
 import { TopologyDefaults, type ExternalCommunity, type Topology } from './topology.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { defaultDataPackDir, stateHome } from '../shared/sim-paths.js';
 import { specFromOptions, type DescribedTopology, type UpOptions } from './topology-from-options.js';
 
 /** Offset from the broker port to the first gateway port (8080 -> 9001). */
-export const GATEWAY_PORT_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
+const GATEWAY_PORT_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
 
 /** Where and how to resolve a spec. */
-export interface ResolveOptions {
+interface ResolveOptions {
   /** Directory that relative `dataPack` paths are relative to (the topology file's). */
   baseDir: string;
   host: string;
@@ -48,7 +48,7 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
   const n = spec.gateways ?? pack.communities.length;
   if (n > pack.communities.length) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `data pack ${dir} has ${pack.communities.length} communities, so gateways must be at most ${pack.communities.length} (or use a generated pack with that many communities)`,
     );
   }
@@ -56,7 +56,7 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
   const external: ExternalCommunity[] = spec.external.map((e) => ({ kind: 'external', ...e }));
   if (simulated.length + external.length === 0) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       'the topology has no community: set gateways to 1 or more, or add external communities',
     );
   }
@@ -70,7 +70,7 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
   const added = faults.addAll(spec.faults);
   if (!added.ok) {
     const problems = spec.faults.length === 1 ? added.problems.map((p) => `faults[0].${p}`) : added.problems;
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', `invalid faults: ${problems.join('; ')}`);
+    throw new SimError(SimErrorCode.BadArgument, `invalid faults: ${problems.join('; ')}`);
   }
   const topology: Topology = {
     host: opts.host,
@@ -98,8 +98,8 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
  * homeCommunityId (what the broker's directory matches on).
  * @throws SimError SIM_ERR_BAD_ARGUMENT naming every unknown community.
  */
-export function resolveConsumers(
-  consumers: Readonly<Record<string, { include?: string[]; exclude?: string[] }>>,
+function resolveConsumers(
+  consumers: Readonly<Record<string, { include?: string[] | undefined; exclude?: string[] | undefined }>>,
   communities: readonly { name: string; homeCommunityId: string }[],
 ): Record<string, ConsumerProfile> {
   const problems: string[] = [];
@@ -120,7 +120,7 @@ export function resolveConsumers(
   }
   if (problems.length > 0) {
     const known = communities.map((c) => c.name).join(', ');
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', `${problems.join('; ')} (known: ${known})`);
+    throw new SimError(SimErrorCode.BadArgument, `${problems.join('; ')} (known: ${known})`);
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { SimError } from '../shared/errors.js';
 import { parseTopologySpec, type TopologySpec } from './topology-spec.js';
+import { SimErrorCode } from '../shared/errors.js';
 
 /**
  * Read and validate a topology file (YAML; JSON is YAML too).
@@ -20,7 +21,7 @@ export async function loadTopologyFile(file: string): Promise<TopologySpec> {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `${file}: cannot read the topology file (${why}): check the path`,
     );
   }
@@ -31,9 +32,9 @@ export async function loadTopologyFile(file: string): Promise<TopologySpec> {
       const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return `${file}: ${at ? `line ${at.line}, column ${at.col}` : '(yaml)'}: ${message}`;
     });
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', problems.join('; '));
+    throw new SimError(SimErrorCode.BadArgument, problems.join('; '));
   }
   const r = parseTopologySpec(doc.toJS());
-  if (!r.ok) throw new SimError('SIM_ERR_BAD_ARGUMENT', r.problems.map((p) => `${file}: ${p}`).join('; '));
+  if (!r.ok) throw new SimError(SimErrorCode.BadArgument, r.problems.map((p) => `${file}: ${p}`).join('; '));
   return r.spec;
 }

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { TopologySpec } from './topology-spec.js';
 import { TopologyDefaults } from './topology.js';
-import { SimError } from '../shared/errors.js';
+import { SimError, SimErrorCode } from '../shared/errors.js';
 import { loadTopologyFile } from './topology-file.js';
 
 /** `sim up` options that shape the topology. */
@@ -67,7 +67,7 @@ export function checkTopologyFlags(o: UpOptions): void {
   ].filter((f) => f !== undefined);
   if (clash.length > 0) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--topology cannot be combined with ${clash.join(', ')}: set gateways and dataPack in ${o.topology} instead`,
     );
   }
@@ -81,13 +81,13 @@ export function checkTopologyFlags(o: UpOptions): void {
 export function checkDeadlineAndGateways(o: { deadlineMs?: number; gateways?: number }): void {
   if (o.deadlineMs !== undefined && (!Number.isInteger(o.deadlineMs) || o.deadlineMs <= 0)) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--deadline-ms ${o.deadlineMs} must be a positive whole number of milliseconds`,
     );
   }
   if (o.gateways !== undefined && (!Number.isInteger(o.gateways) || o.gateways < 1 || o.gateways > 200)) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--gateways ${o.gateways} must be a whole number from 1 to 200`,
     );
   }

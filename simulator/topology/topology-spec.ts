@@ -10,7 +10,7 @@ import { FaultSpecSchema } from '../faults/fault-spec.js';
 const communityRef = z.string().min(1);
 
 /** A consumer profile by community name or homeCommunityId (NIR "subset" and "exclude"). */
-export const ConsumerProfileSpecSchema = z
+const ConsumerProfileSpecSchema = z
   .object({ include: z.array(communityRef).optional(), exclude: z.array(communityRef).optional() })
   .strict();
 
@@ -26,7 +26,7 @@ export const ExternalCommunitySpecSchema = z
   .strict();
 
 /** A generated pack: the same arguments as `sim data-pack generate`. */
-export const GeneratedPackSpecSchema = z
+const GeneratedPackSpecSchema = z
   .object({
     seed: z.number().int().min(0),
     communities: z.number().int().min(1).max(200),
@@ -58,8 +58,6 @@ export const TopologySpecSchema = z
 
 /** A validated topology spec, defaults filled in. */
 export type TopologySpec = z.output<typeof TopologySpecSchema>;
-/** A topology spec as written. */
-export type TopologySpecInput = z.input<typeof TopologySpecSchema>;
 
 /** Validate a topology spec; every problem as `path: message`. */
 export function parseTopologySpec(

@@ -23,7 +23,7 @@ export interface ExternalCommunity {
   iti38Url: string;
   iti39Url: string;
   /** Its RAD-75 endpoint (RAD TF-3 4.75), when it serves imaging; absent: RAD-75 never routed there. */
-  rad75Url?: string;
+  rad75Url?: string | undefined;
 }
 
 /** Everything the in-process runtime needs. Ports are TCP ports; 0 picks a free one. */

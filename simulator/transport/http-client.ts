@@ -215,7 +215,7 @@ export async function httpPost(p: HttpPost): Promise<HttpAnswer> {
     const res = await request(p.url, {
       method: 'POST',
       headers: p.headers,
-      body: p.body.length === 1 ? p.body[0] : Readable.from(p.body, { objectMode: false }),
+      body: p.body.length === 1 ? p.body[0]! : Readable.from(p.body, { objectMode: false }),
       headersTimeout: 0,
       bodyTimeout: 0,
       ...(signal ? { signal } : {}),

@@ -44,7 +44,7 @@ export function decodeExtrinsicObject(el: Element): DocumentEntry {
     sourcePatientId: one('sourcePatientId'),
     sourcePatientInfo: slots.get('sourcePatientInfo') ?? [],
     title: localizedValue(el, 'Name') ?? '',
-    comments: localizedValue(el, 'Description'),
+    ...defined('comments', localizedValue(el, 'Description')),
     classCode: singleCode(cls, S.classCode, 'classCode'),
     typeCode: singleCode(cls, S.typeCode, 'typeCode'),
     formatCode: singleCode(cls, S.formatCode, 'formatCode'),
@@ -56,8 +56,8 @@ export function decodeExtrinsicObject(el: Element): DocumentEntry {
     eventCodeList: (cls.get(S.eventCodeList) ?? []).map((c) => decodeCoded(c, 'eventCodeList')),
     author: (cls.get(S.author) ?? []).map(decodeAuthor),
     creationTime: one('creationTime'),
-    serviceStartTime: optional('serviceStartTime'),
-    serviceStopTime: optional('serviceStopTime'),
+    ...defined('serviceStartTime', optional('serviceStartTime')),
+    ...defined('serviceStopTime', optional('serviceStopTime')),
     languageCode: one('languageCode'),
     mimeType: attr(el, 'mimeType') ?? '',
     size: decodeSize(optional('size')),
@@ -104,11 +104,16 @@ function decodeCoded(c: Element, label: string): Coded {
 function decodeAuthor(c: Element): Author {
   const slots = readSlots(c);
   return {
-    authorPerson: slots.get('authorPerson')?.[0],
+    ...defined('authorPerson', slots.get('authorPerson')?.[0]),
     authorInstitution: slots.get('authorInstitution') ?? [],
-    authorRole: slots.get('authorRole'),
-    authorSpecialty: slots.get('authorSpecialty'),
+    ...defined('authorRole', slots.get('authorRole')),
+    ...defined('authorSpecialty', slots.get('authorSpecialty')),
   };
+}
+
+/** `{ [key]: value }` when the value is there, else `{}`: optional properties stay absent, not undefined. */
+function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
 function externalIdentifier(el: Element, scheme: string, label: string): string {

@@ -7,7 +7,7 @@ import { NHS_NUMBER_OID } from './constants.js';
 import { isValidNhsNumber } from './nhs-number.js';
 
 /** The parts of a CX value nir-sim cares about. */
-export interface ParsedCx {
+interface ParsedCx {
   /** CX.1, the identifier. */
   id: string;
   /** CX.4.2, the assigning authority's universal id (an OID for ISO). */
@@ -17,10 +17,10 @@ export interface ParsedCx {
 }
 
 /** Why a patient id is not an NHS number this registry can use. */
-export type PatientIdProblem = 'not-cx' | 'wrong-authority' | 'bad-format' | 'bad-check-digit';
+type PatientIdProblem = 'not-cx' | 'wrong-authority' | 'bad-format' | 'bad-check-digit';
 
 /** Outcome of {@link nhsNumberFromPatientId}. */
-export type NhsNumberResult = { ok: true; nhsNumber: string } | { ok: false; reason: PatientIdProblem };
+type NhsNumberResult = { ok: true; nhsNumber: string } | { ok: false; reason: PatientIdProblem };
 
 /**
  * One-line explanations of each {@link PatientIdProblem}, for a RegistryError codeContext

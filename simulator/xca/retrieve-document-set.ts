@@ -94,15 +94,23 @@ export function decodeRetrieveDocumentSetRequest(el: Element): RetrieveDocumentS
  */
 export function encodeRetrieveDocumentSetRequest(req: RetrieveDocumentSetRequest): string {
   let xml = `<xdsb:RetrieveDocumentSetRequest xmlns:xdsb="${X}">`;
-  for (const d of req.documents) {
-    xml +=
-      '<xdsb:DocumentRequest>' +
-      optionalElement('HomeCommunityId', d.homeCommunityId) +
-      `<xdsb:RepositoryUniqueId>${esc(d.repositoryUniqueId)}</xdsb:RepositoryUniqueId>` +
-      `<xdsb:DocumentUniqueId>${esc(d.documentUniqueId)}</xdsb:DocumentUniqueId>` +
-      '</xdsb:DocumentRequest>';
-  }
+  for (const d of req.documents) xml += encodeDocumentRequest(d);
   return `${xml}</xdsb:RetrieveDocumentSetRequest>`;
+}
+
+/**
+ * One xdsb:DocumentRequest (ITI TF-2 3.39; also inside RAD-75 SeriesRequests, RAD TF-3 4.75):
+ * HomeCommunityId (left out when undefined or ''), RepositoryUniqueId, DocumentUniqueId, in schema
+ * order. The `xdsb` prefix must be declared by an enclosing element.
+ */
+export function encodeDocumentRequest(d: DocumentRequest): string {
+  return (
+    '<xdsb:DocumentRequest>' +
+    optionalElement('HomeCommunityId', d.homeCommunityId) +
+    `<xdsb:RepositoryUniqueId>${esc(d.repositoryUniqueId)}</xdsb:RepositoryUniqueId>` +
+    `<xdsb:DocumentUniqueId>${esc(d.documentUniqueId)}</xdsb:DocumentUniqueId>` +
+    '</xdsb:DocumentRequest>'
+  );
 }
 
 /**

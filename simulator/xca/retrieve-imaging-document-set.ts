@@ -11,11 +11,12 @@
 import { childElements, esc, firstChild, textOf, type Element } from '../soap/xml.js';
 import { XcaNs } from './constants.js';
 import { XcaDecodeError } from './decode-error.js';
+import { encodeDocumentRequest } from './retrieve-document-set.js';
 import { expectElement, expectOnlyChildren, requireAttr, requireChildText } from './rim-xml.js';
 import type { DocumentRequest } from './types.js';
 
 /** One SeriesRequest: the series and the images (DocumentRequests) asked for in it. */
-export interface ImagingSeriesRequest {
+interface ImagingSeriesRequest {
   seriesInstanceUid: string;
   documents: DocumentRequest[];
 }
@@ -164,10 +165,6 @@ export function decodeRetrieveImagingDocumentSetRequest(el: Element): RetrieveIm
   };
 }
 
-function optionalElement(local: string, value: string | undefined): string {
-  return value === undefined || value === '' ? '' : `<xdsb:${local}>${esc(value)}</xdsb:${local}>`;
-}
-
 /**
  * The iherad:RetrieveImagingDocumentSetRequest element for `req`, declaring `xmlns:iherad` and
  * `xmlns:xdsb`, in schema order: StudyRequest, SeriesRequest, DocumentRequest (HomeCommunityId
@@ -179,14 +176,7 @@ export function encodeRetrieveImagingDocumentSetRequest(req: RetrieveImagingDocu
     xml += `<iherad:StudyRequest studyInstanceUID="${esc(st.studyInstanceUid)}">`;
     for (const se of st.series) {
       xml += `<iherad:SeriesRequest seriesInstanceUID="${esc(se.seriesInstanceUid)}">`;
-      for (const d of se.documents) {
-        xml +=
-          '<xdsb:DocumentRequest>' +
-          optionalElement('HomeCommunityId', d.homeCommunityId) +
-          `<xdsb:RepositoryUniqueId>${esc(d.repositoryUniqueId)}</xdsb:RepositoryUniqueId>` +
-          `<xdsb:DocumentUniqueId>${esc(d.documentUniqueId)}</xdsb:DocumentUniqueId>` +
-          '</xdsb:DocumentRequest>';
-      }
+      for (const d of se.documents) xml += encodeDocumentRequest(d);
       xml += '</iherad:SeriesRequest>';
     }
     xml += '</iherad:StudyRequest>';

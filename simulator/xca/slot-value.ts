@@ -13,7 +13,7 @@ export class SlotValueError extends Error {
 }
 
 /** One parsed list item: a quoted string (unescaped) or an unquoted integer (as written). */
-export type ListItem = { kind: 'string'; value: string } | { kind: 'number'; value: string };
+type ListItem = { kind: 'string'; value: string } | { kind: 'number'; value: string };
 
 const INTEGER = /^-?\d+$/;
 const DTM_LENGTHS: ReadonlySet<number> = new Set([4, 6, 8, 10, 12, 14]);

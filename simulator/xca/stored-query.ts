@@ -24,8 +24,6 @@ const ENTRY_TYPES: ReadonlySet<string> = new Set(Object.values(DocumentEntryType
 /** Parameters whose Slot may repeat, each repetition AND-ed (ITI TF-2 3.18.4.1.2.3.5). */
 const AND_PARAMS: ReadonlySet<string> = new Set([QueryParam.eventCodeList, QueryParam.confidentialityCode]);
 
-export { QueryParam };
-
 /**
  * Most rim:Slot elements in one AdhocQuery. FindDocuments defines 20 parameters (ITI TF-2
  * 3.18.4.1.2.3.7.1) and only $XDSDocumentEntryEventCodeList and $XDSDocumentEntryConfidentialityCode

@@ -8,7 +8,7 @@ import type { WsdlOperation } from '../soap/wsdl.js';
 import { SoapAction, Transaction, XcaNs } from './constants.js';
 
 /** wsdl:definitions/@targetNamespace of nir-sim's WSDLs (its own, not IHE's). */
-export const NIR_SIM_WSDL_NS = 'urn:nir-sim:wsdl:xca';
+const NIR_SIM_WSDL_NS = 'urn:nir-sim:wsdl:xca';
 
 const NOTE =
   ' Body elements are declared open (any content, processed laxly) so that no other file is needed;' +

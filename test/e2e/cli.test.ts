@@ -5,7 +5,6 @@
  * ({@link SPAWN_MS}) and the brokers have generous deadlines: the outcomes asserted never depend
  * on how busy the machine is.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findDocumentsEnvelope } from '../../simulator/cli/example-request.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
+import { runSim, type SimRun } from '../helpers/sim-cli.js';
 import { repoDir } from '../helpers/topology.js';
 
 /** Longest one CLI run may take, ms (npm + node start-up on a loaded machine); also each test's floor. */
@@ -29,22 +29,8 @@ function sim(...args: string[]) {
   return simWith(env, ...args);
 }
 
-function simWith(simEnv: NodeJS.ProcessEnv, ...args: string[]) {
-  const r = spawnSync('npm', ['run', '--silent', 'sim', '--', ...args], {
-    cwd: repoDir,
-    env: simEnv,
-    encoding: 'utf8',
-    timeout: SPAWN_MS,
-  });
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr
-      .split('\n')
-      .filter((l) => !l.startsWith('npm warn'))
-      .join('\n')
-      .trim(),
-  };
+function simWith(simEnv: NodeJS.ProcessEnv, ...args: string[]): SimRun {
+  return runSim(args, { env: simEnv, timeoutMs: SPAWN_MS });
 }
 
 describe('sim CLI', () => {

@@ -17,6 +17,7 @@ import { COMPOSE_FILE } from '../../simulator/containers/compose-file.js';
 import { COMPOSE_USER } from '../../simulator/containers/compose-render.js';
 import { ensureCertificateSet } from '../../simulator/security/cert-mint.js';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
+import { runSim, type SimRun } from '../helpers/sim-cli.js';
 import { defaultPackDir, repoDir } from '../helpers/topology.js';
 
 /** docker-compose (Debian's 1.29) checks rendered files; see test/helpers/system-tools.ts. */
@@ -27,14 +28,11 @@ const work = mkdtempSync(path.join(tmpdir(), 'nir-sim-compose-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** `sim` as the CLI runs it (tsx, the package's `sim` script without npm's own output). */
-function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'simulator/cli/main.ts', ...args], {
-    cwd: repoDir,
+function sim(...args: string[]): SimRun {
+  return runSim(args, {
+    entry: 'source',
     env: { ...process.env, NIR_SIM_HOME: work, NIR_SIM_LOG_LEVEL: 'warn' },
-    encoding: 'utf8',
-    timeout: 120_000,
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
 
 const OID = 'urn:oid:2.25.143717819127266221728204988935439350416.1';

@@ -4,30 +4,20 @@
  * and `--target` against a simulator started with `sim up --detach --deadline-ms 2000`, whose
  * faults and broker settings are left as they were (also after Ctrl-C); `sim broker show|set`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attr, childElements, parseXml } from '../../simulator/soap/xml.js';
+import { runSim, type SimRun } from '../helpers/sim-cli.js';
 import { repoDir } from '../helpers/topology.js';
 
 const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-scenario-'));
 const env = { ...process.env, NIR_SIM_HOME: home, NIR_SIM_LOG_LEVEL: 'error' };
 
-function sim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('npm', ['run', '--silent', 'sim', '--', ...args], {
-    cwd: repoDir,
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const stderr = r.stderr
-    .split('\n')
-    .filter((l) => !l.startsWith('npm warn'))
-    .join('\n')
-    .trim();
-  return { code: r.status, stdout: r.stdout, stderr };
+function sim(...args: string[]): SimRun {
+  return runSim(args, { env });
 }
 
 function scenarioFile(name: string, text: string): string {

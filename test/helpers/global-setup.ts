@@ -8,7 +8,7 @@ import { referenceAvailable, referenceDir, referenceMissingMessage, referenceReq
 import { SYSTEM_TOOLS, inCi, missingToolsMessage, type SystemToolName } from './system-tools.js';
 
 /** What the run should do about the reference set: nothing, print a line, or fail with a message. */
-export type ReferenceVerdict =
+type ReferenceVerdict =
   { kind: 'present' } | { kind: 'skip'; line: string } | { kind: 'fail'; message: string };
 
 /** The verdict for a reference set at `dir` that is (not) `available` and (not) `required`. */

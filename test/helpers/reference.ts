@@ -53,7 +53,6 @@ export const NIST_PLACEHOLDERS = {
   mimeType: 'test plan report: mimeType of the first returned DocumentEntry',
   patientid: 'test plan report: patient id sent in the query, quotes removed',
 } as const;
-export type NistPlaceholder = keyof typeof NIST_PLACEHOLDERS;
 
 /** Symbols NIST writes without the closing `$` (see {@link NIST_PLACEHOLDERS}). */
 const UNTERMINATED = ['home'] as const;
@@ -83,7 +82,7 @@ function escapeXml(s: string): string {
     .replace(/'/g, '&apos;');
 }
 
-export interface FillOptions {
+interface FillOptions {
   /** XML-escape the values (default true: CX ids contain `&`, which must become `&amp;`). */
   escape?: boolean;
   /** Leave placeholders without a value in place instead of throwing (default false). */
@@ -126,15 +125,15 @@ export function fillPlaceholders(
 }
 
 /** SOAP 1.2 and WS-Addressing 1.0 namespaces and the XCA request actions (ITI TF-2 3.38.4.1.2, 3.39.4.1.2). */
-export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
-export const WSA_NS = 'http://www.w3.org/2005/08/addressing';
-export const WSA_ANONYMOUS = 'http://www.w3.org/2005/08/addressing/anonymous';
+const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
+const WSA_NS = 'http://www.w3.org/2005/08/addressing';
+const WSA_ANONYMOUS = 'http://www.w3.org/2005/08/addressing/anonymous';
 const ACTION_BY_BODY: Readonly<Record<string, string>> = {
   AdhocQueryRequest: 'urn:ihe:iti:2007:CrossGatewayQuery',
   RetrieveDocumentSetRequest: 'urn:ihe:iti:2007:CrossGatewayRetrieve',
 };
 
-export interface EnvelopeOptions {
+interface EnvelopeOptions {
   /** wsa:Action; defaults from the body root (AdhocQueryRequest, RetrieveDocumentSetRequest). */
   action?: string;
   /** wsa:MessageID; default a fresh `urn:uuid:`. */
@@ -173,7 +172,7 @@ ${fragment}
 }
 
 /** The root (SOAP) part of a raw multipart/related MTOM capture that lacks its HTTP headers. */
-export interface MtomRootPart {
+interface MtomRootPart {
   /** Boundary, without the leading `--`. */
   boundary: string;
   /** Content-ID of the root part, with its angle brackets as written. */

@@ -2,6 +2,7 @@
  * Posting raw SOAP to a server as a consumer would, and reading the answer with the project's
  * decoders (the raw text is kept so tests can schema-validate what went over the wire).
  */
+import http from 'node:http';
 import { parseMultipartRelated, resolveXopContent } from '../../simulator/soap/mtom.js';
 import { parseSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { parseXml } from '../../simulator/soap/xml.js';
@@ -32,6 +33,35 @@ export async function post(
     contentType: res.headers.get('content-type') ?? '',
     body: Buffer.from(await res.arrayBuffer()),
   };
+}
+
+/**
+ * POST `body` with node:http (not fetch, which hides a cut-off body behind an error) and report
+ * whether the response body arrived complete (`complete` false: the server ended the stream early,
+ * as a streamed RAD-75 answer does when a community fails mid-study).
+ */
+export function postRaw(
+  url: string,
+  body: string,
+  contentType = 'application/soap+xml; charset=UTF-8',
+): Promise<RawResponse & { complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': contentType } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', () => undefined);
+      res.on('close', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'] ?? '',
+          body: Buffer.concat(chunks),
+          complete: res.complete,
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** The SOAP envelope text of a response (the root part for MTOM). */

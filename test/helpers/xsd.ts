@@ -26,13 +26,13 @@ import { memoryPages, validateXML, type XMLFileInfo } from 'xmllint-wasm';
 import { requireReferenceDir } from './repo-root.js';
 
 /** Driver schema, relative to the reference directory. */
-export const DRIVER_SCHEMA = 'xsd/local-soap12-envelope-driver.xsd';
+const DRIVER_SCHEMA = 'xsd/local-soap12-envelope-driver.xsd';
 const CATALOG = 'xsd/catalog.xml';
 
 const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
 /** Namespaces the driver imports, i.e. the Body children that lax validation really checks. */
-export const VALIDATED_BODY_NAMESPACES: readonly string[] = [
+const VALIDATED_BODY_NAMESPACES: readonly string[] = [
   SOAP12_NS, // env:Fault
   'urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0',
   'urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0',
@@ -43,13 +43,13 @@ export const VALIDATED_BODY_NAMESPACES: readonly string[] = [
 ];
 
 /** Outcome for one document, in input order. */
-export interface SchemaResult {
+interface SchemaResult {
   valid: boolean;
   /** libxml2 messages as `line N: ...`, plus this helper's structural checks. Empty when valid. */
   errors: string[];
 }
 
-export interface ValidateOptions {
+interface ValidateOptions {
   /**
    * Also require the root to be a SOAP 1.2 `Envelope` and every Body child to be in a namespace the
    * driver imports (default true). Without this, a bare body or a body element in an unexpected

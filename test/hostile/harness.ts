@@ -16,7 +16,7 @@ import { repoDir } from '../helpers/topology.js';
 import type { SimProcessUrls } from './sim-process.js';
 
 /** Every answer (headers and whole body) must arrive within this, ms (test/hostile/README.md). */
-export const ANSWER_BUDGET_MS = 2_000;
+const ANSWER_BUDGET_MS = 2_000;
 /**
  * A health probe must answer within this, ms. Longer than the answer budget: the probes run all the
  * time, also while other work loads this shared machine, and a real freeze (the review's shortest
@@ -144,7 +144,7 @@ export class SimProcess {
 }
 
 /** One failed health probe. */
-export interface HealthFailure {
+interface HealthFailure {
   url: string;
   at: number;
   problem: string;
@@ -320,7 +320,7 @@ export function stall(
 }
 
 /** The fault code of a SOAP 1.2 Fault body (`env:Sender`, ...), or why it is not one. */
-export function soapFaultCode(body: Buffer): { code: string } | { problem: string } {
+function soapFaultCode(body: Buffer): { code: string } | { problem: string } {
   const text = body.toString('utf8');
   const errors: string[] = [];
   let doc: ReturnType<DOMParser['parseFromString']>;
@@ -356,7 +356,7 @@ export function soapFaultCode(body: Buffer): { code: string } | { problem: strin
 }
 
 /** Paths, stack frames and Node internals that must never reach a client (first match, or undefined). */
-export function leak(body: Buffer): string | undefined {
+function leak(body: Buffer): string | undefined {
   const text = body.subarray(0, 8 * 1024 * 1024).toString('latin1');
   const patterns: [string, RegExp][] = [
     ['the repository path', new RegExp(escapeRegExp(repoDir))],

@@ -9,6 +9,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { mulberry32 } from '../../simulator/faults/prng.js';
 import type { DataPack } from '../../simulator/data-pack/pack-format.js';
 import { SoapAction } from '../../simulator/xca/constants.js';
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
@@ -33,23 +34,11 @@ export interface SeedRequest {
 }
 
 /** One mutated request, named so that a failure can be reproduced (seed + index). */
-export interface Mutation {
+interface Mutation {
   id: string;
   source: string;
   operators: string[];
   request: HostileRequest;
-}
-
-/** mulberry32: a small seeded PRNG (public domain), uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The project's own example requests for the default pack. */
@@ -320,7 +309,7 @@ const ENCODINGS: [string, (xml: string) => { body: Buffer; charset: string }][] 
  * most one encoding flip (one case in five).
  */
 export function mutations(seeds: readonly SeedRequest[], count: number, seed: number): Mutation[] {
-  const rng = prng(seed);
+  const rng = mulberry32(seed);
   const out: Mutation[] = [];
   for (let i = 0; i < count; i++) {
     const s = pick(rng, seeds);

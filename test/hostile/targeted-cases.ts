@@ -15,7 +15,7 @@ import { DEFAULT_LISTENER_LIMITS } from '../../simulator/shared/listener-limits.
  * How long a stalled connection may stay open by default, ms: the listeners' whole-request timeout
  * (docs/limits.md), two of its checks, and 3 s of slack.
  */
-export const DEFAULT_SLOW_CUT_MS =
+const DEFAULT_SLOW_CUT_MS =
   DEFAULT_LISTENER_LIMITS.requestTimeoutMs + 2 * DEFAULT_LISTENER_LIMITS.checkIntervalMs + 3_000;
 
 /** What a case may do: send a request (judged by the oracle) and read the answer. */
@@ -43,7 +43,7 @@ export interface HostileCase {
 const SOAP_CT = 'application/soap+xml; charset=UTF-8';
 
 /** A SOAP 1.2 POST to a broker endpoint. */
-export function soap(
+function soap(
   target: Target,
   xml: string | Buffer,
   contentType = SOAP_CT,

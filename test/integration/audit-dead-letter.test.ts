@@ -67,7 +67,7 @@ function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown
       done();
     },
   });
-  return { logger: pino({ level: 'info', base: undefined, timestamp: false }, sink), lines };
+  return { logger: pino({ level: 'info', base: null, timestamp: false }, sink), lines };
 }
 
 let dir: string;

@@ -16,7 +16,8 @@ import type { AuditEvent, Bundle } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditTrail } from '../../simulator/audit/audit-trail.js';
 import { MemorySink } from '../../simulator/audit/sinks.js';
-import { BrokerPath, createBrokerApp } from '../../simulator/broker/broker.js';
+import { XcaPath } from '../../simulator/shared/xca-endpoints.js';
+import { createBrokerApp } from '../../simulator/broker/broker.js';
 import { CommunityDirectory } from '../../simulator/broker/community-directory.js';
 import { SimEvents } from '../../simulator/control/events.js';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
@@ -249,7 +250,7 @@ describe('RAD-75 parts that are not DICOM', () => {
     });
     broker = http.createServer(app);
     await new Promise<void>((r) => broker.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(broker.address() as AddressInfo).port}${BrokerPath.rad75}`;
+    url = `http://127.0.0.1:${(broker.address() as AddressInfo).port}${XcaPath.rad75}`;
   });
   afterAll(async () => {
     broker.closeAllConnections();

@@ -7,7 +7,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerPath, CONSUMER_HEADER, createBrokerApp } from '../../simulator/broker/broker.js';
+import { XcaPath } from '../../simulator/shared/xca-endpoints.js';
+import { CONSUMER_HEADER, createBrokerApp } from '../../simulator/broker/broker.js';
 import { CommunityDirectory } from '../../simulator/broker/community-directory.js';
 import { findDocumentsEnvelope } from '../../simulator/cli/example-request.js';
 import type { AuditRecorder, BrokerRecord } from '../../simulator/events/transaction-events.js';
@@ -71,7 +72,7 @@ describe('the broker records before it answers', () => {
   /** POST `body`; `headersIn()` tells whether the answer's status line has arrived yet. */
   function send(body: string): { headersIn: () => boolean; answer: Promise<RawResponse> } {
     let headers = false;
-    const answer = fetch(base + BrokerPath.iti38, {
+    const answer = fetch(base + XcaPath.iti38, {
       method: 'POST',
       body,
       headers: { 'content-type': 'application/soap+xml; charset=UTF-8', [CONSUMER_HEADER]: 'acme' },
@@ -115,7 +116,7 @@ describe('the broker records before it answers', () => {
       transaction: 'ITI-38',
       consumerId: 'acme',
       requester: { assurance: 'unverified', callingSystem: { id: 'acme', source: 'x-nir-consumer-header' } },
-      endpoint: base + BrokerPath.iti38,
+      endpoint: base + XcaPath.iti38,
       remoteAddress: expect.any(String) as string,
       startedAt: expect.any(Number) as number,
       durationMs: expect.any(Number) as number,
@@ -154,7 +155,7 @@ describe('the broker records before it answers', () => {
       errors: [warning],
       resultCount: 0,
       legs: [],
-      endpoint: base + BrokerPath.iti38,
+      endpoint: base + XcaPath.iti38,
       storedQuery: { id: StoredQueryId.FindDocuments },
       returnedDocuments: [],
       returnedObjectRefs: [],

@@ -9,11 +9,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommunityDirectory } from '../../simulator/broker/community-directory.js';
-import { BrokerPath, createBrokerApp } from '../../simulator/broker/broker.js';
+import { XcaPath } from '../../simulator/shared/xca-endpoints.js';
+import { createBrokerApp } from '../../simulator/broker/broker.js';
 import { systemClock } from '../../simulator/shared/clock.js';
 import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
-import { readRetrieveResponse } from '../helpers/soap-http.js';
+import { postRaw, readRetrieveResponse } from '../helpers/soap-http.js';
 import { capturingLogger } from '../unit/soap/support.js';
 import { rad75Envelope } from '../unit/imaging/imaging-fixtures.js';
 
@@ -75,33 +76,6 @@ const request = (n: number) =>
     transferSyntaxUids: ['1.2.840.10008.1.2.1'],
   });
 
-function postRaw(
-  url: string,
-  body: string,
-): Promise<{ status: number; contentType: string; body: Buffer; complete: boolean }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/soap+xml' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', () => undefined);
-        res.on('close', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: res.headers['content-type'] ?? '',
-            body: Buffer.concat(chunks),
-            complete: res.complete,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 describe('the broker relaying a community gateway it does not simulate', () => {
   let answer: (res: http.ServerResponse) => void;
   let gateway: http.Server;
@@ -130,7 +104,7 @@ describe('the broker relaying a community gateway it does not simulate', () => {
     });
     broker = http.createServer(app);
     await new Promise<void>((r) => broker.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(broker.address() as AddressInfo).port}${BrokerPath.rad75}`;
+    url = `http://127.0.0.1:${(broker.address() as AddressInfo).port}${XcaPath.rad75}`;
   });
   afterAll(async () => {
     broker.closeAllConnections();

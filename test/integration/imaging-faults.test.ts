@@ -6,7 +6,6 @@
  * The broker's deadlines and the latency faults run on a virtual clock: a test moves time past
  * A's deadline only once B's root part is in, so no outcome depends on the machine's load.
  */
-import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommunityData } from '../../simulator/data-pack/pack-format.js';
 import type { FaultSpecInput } from '../../simulator/faults/fault-spec.js';
@@ -14,7 +13,7 @@ import { virtualClock } from '../../simulator/shared/clock.js';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import type { RetrieveImagingDocumentSetRequest } from '../../simulator/xca/retrieve-imaging-document-set.js';
 import type { RegistryError } from '../../simulator/xca/types.js';
-import { readRetrieveResponse } from '../helpers/soap-http.js';
+import { postRaw, readRetrieveResponse } from '../helpers/soap-http.js';
 import { timersAre, timersWhen } from '../helpers/virtual-time.js';
 import { capturingLogger } from '../unit/soap/support.js';
 import {
@@ -31,34 +30,6 @@ type FaultBody = FaultSpecInput extends infer F
     ? Omit<F, 'name' | 'gateway'>
     : never
   : never;
-
-/** POST with node:http, reporting whether the response body arrived complete. */
-function postRaw(
-  url: string,
-  body: string,
-): Promise<{ status: number; contentType: string; body: Buffer; complete: boolean }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/soap+xml; charset=UTF-8' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', () => undefined);
-        res.on('close', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: res.headers['content-type'] ?? '',
-            body: Buffer.concat(chunks),
-            complete: res.complete,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe('RAD-75 faults at a responding gateway, through the broker', () => {
   let t: ImagingTopology;

@@ -18,7 +18,7 @@ import {
   type AccessReport,
 } from '../../audit/reports.js';
 import { loadDataPack } from '../../data-pack/loader.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { formatNhsNumber, isValidNhsNumber } from '../../xca/nhs-number.js';
 import { runningState } from '../state.js';
 
@@ -69,15 +69,15 @@ function subjectOf(
   user: string | undefined,
 ): { kind: 'patient' | 'user'; id: string } {
   if ((patient === undefined) === (user === undefined))
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', 'give exactly one of --patient <nhs number> or --user <id>');
+    throw new SimError(SimErrorCode.BadArgument, 'give exactly one of --patient <nhs number> or --user <id>');
   if (user !== undefined) {
-    if (user.trim() === '') throw new SimError('SIM_ERR_BAD_ARGUMENT', '--user needs an id');
+    if (user.trim() === '') throw new SimError(SimErrorCode.BadArgument, '--user needs an id');
     return { kind: 'user', id: user.trim() };
   }
   const nhs = patient!.replace(/[\s-]/g, '');
   if (!/^\d{10}$/.test(nhs) || !isValidNhsNumber(nhs))
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--patient ${patient}: expected a 10-digit NHS number with a valid check digit`,
     );
   return { kind: 'patient', id: nhs };
@@ -88,12 +88,12 @@ function parsUrl(given: string | undefined): string {
   const s = runningState();
   if (!s)
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       'not running: start it with npm run sim up, or pass --file <audit ndjson> or --pars <url>',
     );
   if (!s.pars)
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       'the running simulator has no PARS: pass --file <audit ndjson> or --pars <url>',
     );
   return s.pars.url;
@@ -109,7 +109,7 @@ export function readAuditFile(file: string): AuditEvent[] {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): give an audit NDJSON file`,
     );
   }
@@ -124,7 +124,7 @@ export function readAuditFile(file: string): AuditEvent[] {
     }
     if (e?.resourceType !== 'AuditEvent' || !Array.isArray(e.agent))
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `${file} line ${i + 1} is not a FHIR AuditEvent in JSON: give an audit NDJSON file`,
       );
     out.push(e as AuditEvent);
@@ -174,7 +174,7 @@ async function searchAll(base: string, query: string): Promise<AuditEvent[]> {
   for (let page = 0; url !== undefined; page++) {
     if (page === MAX_PAGES)
       throw new SimError(
-        'SIM_ERR_INTERNAL',
+        SimErrorCode.Internal,
         `PARS at ${base} gave more than ${MAX_PAGES} pages for ${query}: narrow the report with --file`,
       );
     const bundle = await fetchBundle(base, url);
@@ -194,11 +194,11 @@ async function fetchBundle(base: string, url: string): Promise<Bundle<AuditEvent
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       `PARS at ${base} does not answer (${cause}): is nir-sim running? (or pass --file <audit ndjson>)`,
     );
   }
-  if (!res.ok) throw new SimError('SIM_ERR_INTERNAL', `PARS answered HTTP ${res.status} to ${url}`);
+  if (!res.ok) throw new SimError(SimErrorCode.Internal, `PARS answered HTTP ${res.status} to ${url}`);
   return (await res.json()) as Bundle<AuditEvent>;
 }
 

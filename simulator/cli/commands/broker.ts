@@ -6,11 +6,11 @@
  */
 import type { Argv } from 'yargs';
 import type { BrokerSettingsValue } from '../../control/broker-settings.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { client } from './fault.js';
 
 /** The settings as text: the deadline, then one line per consumer profile. */
-export function brokerSettingsText(s: BrokerSettingsValue): string {
+function brokerSettingsText(s: BrokerSettingsValue): string {
   const ids = Object.keys(s.consumers);
   const lines = [`deadline   ${s.deadlineMs} ms per community`];
   if (ids.length === 0) lines.push('consumers  none (every consumer reaches every community)');
@@ -34,14 +34,14 @@ export function brokerSettingsText(s: BrokerSettingsValue): string {
  * @throws SimError SIM_ERR_BAD_ARGUMENT naming the flag: no flag given, a deadline that is not a
  *   positive whole number (as typed), --consumers that is not JSON.
  */
-export function settingsFromFlags(argv: { 'deadline-ms'?: string; consumers?: string }): {
+function settingsFromFlags(argv: { 'deadline-ms'?: string; consumers?: string }): {
   deadlineMs?: number;
   consumers?: unknown;
 } {
   const typed = argv['deadline-ms'];
   if (typed === undefined && argv.consumers === undefined)
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `give --deadline-ms <ms> and/or --consumers '<JSON>', e.g. npm run sim broker set -- --deadline-ms 1000`,
     );
   const out: { deadlineMs?: number; consumers?: unknown } = {};
@@ -49,7 +49,7 @@ export function settingsFromFlags(argv: { 'deadline-ms'?: string; consumers?: st
     const ms = /^\d+$/.test(typed.trim()) ? Number(typed) : NaN;
     if (!Number.isSafeInteger(ms) || ms <= 0)
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `--deadline-ms '${typed}' must be a positive whole number of milliseconds`,
       );
     out.deadlineMs = ms;
@@ -59,7 +59,7 @@ export function settingsFromFlags(argv: { 'deadline-ms'?: string; consumers?: st
       out.consumers = JSON.parse(argv.consumers) as unknown;
     } catch (err) {
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `--consumers is not valid JSON (${(err as Error).message}): quote it, e.g. --consumers '{"ne-only":{"include":["north-east-imaging-network"]}}'`,
       );
     }
@@ -86,7 +86,7 @@ export function brokerCommand(y: Argv): Argv {
             const s = await client(argv['control-url']).brokerSettings();
             if (s === undefined)
               throw new SimError(
-                'SIM_ERR_NOT_RUNNING',
+                SimErrorCode.NotRunning,
                 'the running simulator cannot show its broker settings (an older version): restart it (npm run sim down, then npm run sim up)',
               );
             process.stdout.write(argv.json ? JSON.stringify(s, null, 2) + '\n' : brokerSettingsText(s));

@@ -9,7 +9,7 @@ import type { Argv } from 'yargs';
 import type { PackManifest } from '../../data-pack/pack-format.js';
 import { ensureCertificateSet } from '../../security/cert-mint.js';
 import { NirFiles, SupplierFiles } from '../../security/cert-layout.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { defaultCertsDir } from '../../runtime/security-runtime.js';
 import { defaultDataPackDir } from '../../shared/sim-paths.js';
 
@@ -20,7 +20,7 @@ async function packCommunities(dir: string): Promise<string[]> {
     return m.communities.map((c) => c.name);
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_DATA_PACK_MISSING',
+      SimErrorCode.DataPackMissing,
       `cannot read the communities of data pack ${dir} (${(err as Error).message}): pass --data-pack with a pack directory`,
     );
   }

@@ -13,13 +13,13 @@ import type { Argv } from 'yargs';
 import { COMPOSE_FILE, renderComposeFile, type RenderedCompose } from '../../containers/compose-file.js';
 import { defaultCertsDir } from '../../runtime/security-runtime.js';
 import { TopologyDefaults } from '../../topology/topology.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
 import { topologyFromOptions } from '../../topology/resolve-topology.js';
 import { checkDeadlineAndGateways } from '../../topology/topology-from-options.js';
 
 /** `sim compose render` options, as the flags give them. */
-export interface ComposeOptions {
+interface ComposeOptions {
   topology?: string;
   gateways?: number;
   dataPack?: string;
@@ -116,7 +116,10 @@ export function composeCommand(y: Argv): Argv {
         ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
       };
       if (argv.check && opts.out === '-') {
-        throw new SimError('SIM_ERR_BAD_ARGUMENT', '--check compares a file: drop --out - or name the file');
+        throw new SimError(
+          SimErrorCode.BadArgument,
+          '--check compares a file: drop --out - or name the file',
+        );
       }
       const r = await renderComposeFromOptions(opts);
       for (const n of r.notes) process.stderr.write(`nir-sim: note: ${n}\n`);
@@ -139,7 +142,7 @@ async function checkFile(r: RenderedCompose, shown: string, regenerate: string):
   const current = existsSync(r.file!) ? await readFile(r.file!, 'utf8') : undefined;
   if (current === r.text) return void process.stdout.write(`${shown} is up to date\n`);
   throw new SimError(
-    'SIM_ERR_BAD_ARGUMENT',
+    SimErrorCode.BadArgument,
     `${shown} is ${current === undefined ? 'missing' : 'out of date'}: regenerate it with ${regenerate}`,
   );
 }
@@ -151,7 +154,7 @@ async function checkFile(r: RenderedCompose, shown: string, regenerate: string):
 function checkFlags(o: ComposeOptions): void {
   if (o.certsDir !== undefined && !o.security) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       '--certs-dir names the certificates to mount with --security: add --security, or drop --certs-dir',
     );
   }

@@ -9,7 +9,7 @@ import {
   type GenerateSummary,
 } from '../../data-pack/generator.js';
 import type { ImagingOptions } from '../../data-pack/pack-format.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 
 /** The imaging flags, their option key and default (the default pack's tiny studies). */
 const IMAGING_FLAGS = [
@@ -29,7 +29,7 @@ function imagingFrom(argv: Record<string, unknown>): ImagingOptions | undefined 
   if (argv['imaging'] !== true) {
     if (given.length > 0)
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `${given.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to imaging packs: add --imaging`,
       );
     return undefined;
@@ -40,7 +40,7 @@ function imagingFrom(argv: Record<string, unknown>): ImagingOptions | undefined 
     const { min, max } = IMAGING_LIMITS[key];
     if (!Number.isInteger(v) || v < min || v > max)
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `--${flag} ${v} must be a whole number from ${min} to ${max}`,
       );
     out[key] = v;
@@ -99,17 +99,17 @@ export function dataPackCommand(y: Argv): Argv {
       ] as const) {
         if (!Number.isInteger(v) || v < min || v > max)
           throw new SimError(
-            'SIM_ERR_BAD_ARGUMENT',
+            SimErrorCode.BadArgument,
             `--${k} ${v} must be a whole number from ${min} to ${max}`,
           );
       }
       if (!Number.isInteger(argv.seed))
-        throw new SimError('SIM_ERR_BAD_ARGUMENT', `--seed ${argv.seed} must be a whole number`);
+        throw new SimError(SimErrorCode.BadArgument, `--seed ${argv.seed} must be a whole number`);
       const imaging = imagingFrom(argv);
       const out = path.resolve(argv.out);
       if (existsSync(out) && readdirSync(out).length > 0 && !argv.force) {
         throw new SimError(
-          'SIM_ERR_BAD_ARGUMENT',
+          SimErrorCode.BadArgument,
           `${argv.out} is not empty: choose another --out or add --force to overwrite`,
         );
       }

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ContainerDefaults } from '../../containers/container-plan.js';
 import { stopDockerRuntime } from '../../containers/docker-runtime.js';
 import { connectEngine } from '../../containers/docker-engine.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { clearDockerState, clearState, isAlive, runningState, type InProcessState } from '../state.js';
 
 const STOP_TIMEOUT_MS = 15_000;
@@ -42,7 +42,7 @@ export function downCommand(y: Argv): Argv {
       }
       if (s?.runtime === 'docker') {
         throw new SimError(
-          'SIM_ERR_BAD_ARGUMENT',
+          SimErrorCode.BadArgument,
           `the running nir-sim uses the docker runtime (project ${s.docker.project}): run npm run sim down -- --runtime docker`,
         );
       }
@@ -61,7 +61,7 @@ async function downInProcess(s: InProcessState): Promise<void> {
   while (isAlive(s.pid)) {
     if (Date.now() > deadline) {
       throw new SimError(
-        'SIM_ERR_INTERNAL',
+        SimErrorCode.Internal,
         `nir-sim (pid ${s.pid}) did not stop within ${STOP_TIMEOUT_MS} ms: kill it with kill -9 ${s.pid}`,
       );
     }

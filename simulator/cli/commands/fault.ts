@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { ControlClient } from '../../control/control-client.js';
 import { FAULT_KINDS, type FaultSpec } from '../../faults/fault-spec.js';
 import type { FaultStatus } from '../../faults/fault-store.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { runningState } from '../state.js';
 
 /** `fault add` flags that become number fields of the fault, flag -> field. */
@@ -52,10 +52,10 @@ const ENVELOPE = new Set([
 export function client(controlUrl: string | undefined): ControlClient {
   if (controlUrl !== undefined) return new ControlClient(controlUrl.replace(/\/+$/, ''));
   const s = runningState();
-  if (!s) throw new SimError('SIM_ERR_NOT_RUNNING', 'not running: start it with npm run sim up');
+  if (!s) throw new SimError(SimErrorCode.NotRunning, 'not running: start it with npm run sim up');
   if (!s.control) {
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       `the running nir-sim (pid ${s.pid}) has no control API: restart it (npm run sim down, then npm run sim up)`,
     );
   }
@@ -74,7 +74,7 @@ export function faultFromFlags(argv: Record<string, unknown>): unknown {
   if (typeof argv['json'] === 'string') {
     if (given.length > 0)
       throw new SimError(
-        'SIM_ERR_BAD_ARGUMENT',
+        SimErrorCode.BadArgument,
         `--json cannot be combined with ${given.map((f) => `--${f}`).join(', ')}: put every field in the JSON`,
       );
     return withDefaultName(parseJsonFlag(argv['json']));
@@ -83,7 +83,7 @@ export function faultFromFlags(argv: Record<string, unknown>): unknown {
   const kind = argv['kind'];
   if (typeof gateway !== 'string' || typeof kind !== 'string') {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `give --gateway <community name> and --kind <${FAULT_KINDS.join('|')}> (or --json '<fault object>')`,
     );
   }
@@ -100,7 +100,7 @@ export function faultFromFlags(argv: Record<string, unknown>): unknown {
     if (typeof v === 'string' || typeof v === 'number') fault[field] = String(v);
   }
   if (argv['with-documents'] !== undefined) fault['withDocuments'] = argv['with-documents'] === true;
-  if (problems.length > 0) throw new SimError('SIM_ERR_BAD_ARGUMENT', problems.join('; '));
+  if (problems.length > 0) throw new SimError(SimErrorCode.BadArgument, problems.join('; '));
   return fault;
 }
 
@@ -109,7 +109,7 @@ function parseJsonFlag(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--json is not valid JSON (${(err as Error).message}): quote it, e.g. --json '{"gateway":"...","kind":"timeout"}'`,
     );
   }
@@ -124,7 +124,7 @@ function withDefaultName(v: unknown): unknown {
 }
 
 /** When a fault applies: transaction, patient, probability, after, times (`always` when unconditional). */
-export function faultConditions(f: FaultSpec): string {
+function faultConditions(f: FaultSpec): string {
   const parts = [
     f.transaction,
     f.patient !== undefined ? `patient ${f.patient}` : undefined,
@@ -136,7 +136,7 @@ export function faultConditions(f: FaultSpec): string {
 }
 
 /** The kind's own fields as `key=value`. */
-export function faultSettings(f: FaultSpec): string {
+function faultSettings(f: FaultSpec): string {
   return Object.entries(f)
     .filter(([k]) => !ENVELOPE.has(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' && v.length > 40 ? `${v.slice(0, 37)}...` : String(v)}`)
@@ -200,7 +200,7 @@ export function faultCommand(y: Argv): Argv {
           async (argv) => {
             if (!(await client(argv['control-url']).removeFault(argv.name)))
               throw new SimError(
-                'SIM_ERR_BAD_ARGUMENT',
+                SimErrorCode.BadArgument,
                 `no fault named '${argv.name}' (see npm run sim fault list)`,
               );
             process.stdout.write(`removed fault ${argv.name}\n`);

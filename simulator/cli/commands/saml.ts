@@ -17,7 +17,7 @@ import {
 import { issueAssertion } from '../../security/xua-issue.js';
 import { buildSecurityHeader } from '../../security/wss-header.js';
 import { defaultCertsDir } from '../../runtime/security-runtime.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { isValidNhsNumber } from '../../xca/nhs-number.js';
 import { nhsNumberToCx } from '../../xca/patient-id.js';
 
@@ -32,7 +32,7 @@ function read(file: string): string {
     return readFileSync(file, 'utf8');
   } catch {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `${file} is missing: run npm run sim certs generate first (or pass --certs with the directory it wrote)`,
     );
   }
@@ -76,12 +76,12 @@ export function samlCommand(y: Argv): Argv {
       const nhs = argv.patient.replace(/\s+/g, '');
       if (!/^\d{10}$/.test(nhs) || !isValidNhsNumber(nhs))
         throw new SimError(
-          'SIM_ERR_BAD_ARGUMENT',
+          SimErrorCode.BadArgument,
           `--patient ${argv.patient} is not an NHS number: give 10 digits with a valid Modulus 11 check digit, e.g. 9995649284`,
         );
       if (!Number.isInteger(argv.lifetime) || argv.lifetime < 1 || argv.lifetime > 86_400)
         throw new SimError(
-          'SIM_ERR_BAD_ARGUMENT',
+          SimErrorCode.BadArgument,
           `--lifetime ${argv.lifetime} must be whole seconds from 1 to 86400`,
         );
       const dir = path.resolve(argv.certs ?? defaultCertsDir());

@@ -12,7 +12,7 @@ import { runScenario } from '../../scenario/runner.js';
 import { loadScenarioFile } from '../../scenario/scenario-file.js';
 import type { ScenarioEnvironment } from '../../scenario/environment.js';
 import type { ScenarioSpec } from '../../scenario/scenario-spec.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import { resolveTopology } from '../../topology/resolve-topology.js';
 import { runningState } from '../state.js';
@@ -146,12 +146,12 @@ async function targetEnvironment(scenario: ScenarioSpec, o: TargetOptions): Prom
   const state = runningState();
   if (!state)
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       'nothing is running to --target: start it with npm run sim up -- --detach, or drop --target',
     );
   if (!state.control)
     throw new SimError(
-      'SIM_ERR_NOT_RUNNING',
+      SimErrorCode.NotRunning,
       `the running simulator (pid ${state.pid}) has no control API: restart it with npm run sim down && npm run sim up`,
     );
   // A container runtime's own pack path is inside its containers; the state file has the host's.
@@ -164,7 +164,7 @@ function optionalPack(dataPackDir: string | undefined): { dataPackDir?: string }
 }
 
 /** One shipped scenario as `scenario list --json` gives it. */
-export interface ScenarioListEntry {
+interface ScenarioListEntry {
   /** What `scenario run` takes, e.g. `one-network-times-out`. */
   name: string;
   /** Its file, relative to the working directory when inside it. */

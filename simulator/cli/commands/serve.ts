@@ -24,7 +24,7 @@ import type { RunningRole } from '../../roles/role.js';
 import { ExternalCommunitySpecSchema } from '../../topology/topology-spec.js';
 import { TopologyDefaults, type ExternalCommunity } from '../../topology/topology.js';
 import { ContainerPorts } from '../../containers/container-plan.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 
 const ContainerCommunitySchema = z
@@ -40,11 +40,12 @@ const ContainerCommunitySchema = z
  * `key=value,key=value` as an object. URLs carry no commas here; a value may contain `=`.
  * @throws SimError SIM_ERR_BAD_ARGUMENT for a pair without `=`.
  */
-export function parsePairs(flag: string, text: string): Record<string, string> {
+function parsePairs(flag: string, text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of text.split(',').filter((p) => p.trim() !== '')) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new SimError('SIM_ERR_BAD_ARGUMENT', `--${flag} ${text}: '${pair}' is not key=value`);
+    if (at <= 0)
+      throw new SimError(SimErrorCode.BadArgument, `--${flag} ${text}: '${pair}' is not key=value`);
     out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
   }
   return out;
@@ -55,7 +56,7 @@ function parseWith<T>(flag: string, text: string, schema: z.ZodType<T>): T {
   const r = schema.safeParse(parsePairs(flag, text));
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
-  throw new SimError('SIM_ERR_BAD_ARGUMENT', `--${flag} ${text}: ${problems}`);
+  throw new SimError(SimErrorCode.BadArgument, `--${flag} ${text}: ${problems}`);
 }
 
 /** `--community` values as container communities. */
@@ -75,8 +76,8 @@ const ConsumersSchema = z.record(
   z.string().min(1),
   z
     .object({
-      include: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).optional(),
-      exclude: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).optional(),
+      include: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).exactOptional(),
+      exclude: z.array(z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>')).exactOptional(),
     })
     .strict(),
 );
@@ -90,12 +91,12 @@ export function parseConsumers(text: string): Record<string, ConsumerProfile> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new SimError('SIM_ERR_BAD_ARGUMENT', `--consumers: not JSON (${(err as Error).message})`);
+    throw new SimError(SimErrorCode.BadArgument, `--consumers: not JSON (${(err as Error).message})`);
   }
   const r = ConsumersSchema.safeParse(value);
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
-  throw new SimError('SIM_ERR_BAD_ARGUMENT', `--consumers: ${problems}`);
+  throw new SimError(SimErrorCode.BadArgument, `--consumers: ${problems}`);
 }
 
 /** Run `role` until SIGTERM or SIGINT, then stop it. */
@@ -141,7 +142,7 @@ export function serveCommand(y: Argv): Argv {
           const community = pack.communities.find((c) => c.name === argv.community);
           if (!community)
             throw new SimError(
-              'SIM_ERR_BAD_ARGUMENT',
+              SimErrorCode.BadArgument,
               `--community ${argv.community}: not in ${argv['data-pack']} (it has ${pack.communities.map((c) => c.name).join(', ')})`,
             );
           const role = await startGatewayRole(community, {
@@ -231,17 +232,17 @@ export function serveCommand(y: Argv): Argv {
           const consumers = argv.consumers === undefined ? undefined : parseConsumers(argv.consumers);
           if (communities.length + external.length === 0)
             throw new SimError(
-              'SIM_ERR_BAD_ARGUMENT',
+              SimErrorCode.BadArgument,
               'serve broker: give at least one --community or --external',
             );
           if ((argv['pars-url'] === undefined) !== (argv['pars-control-url'] === undefined))
             throw new SimError(
-              'SIM_ERR_BAD_ARGUMENT',
+              SimErrorCode.BadArgument,
               'serve broker: give --pars-url and --pars-control-url together',
             );
           if (!Number.isInteger(argv['deadline-ms']) || argv['deadline-ms'] <= 0)
             throw new SimError(
-              'SIM_ERR_BAD_ARGUMENT',
+              SimErrorCode.BadArgument,
               `--deadline-ms ${argv['deadline-ms']} must be a positive whole number of milliseconds`,
             );
           const logger = createLogger();

@@ -9,7 +9,7 @@
 import type { Argv } from 'yargs';
 import type { BrokerSettingsValue } from '../../control/broker-settings.js';
 import { ControlClient } from '../../control/control-client.js';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { deadLettersOnDisk, queueDepthOnDisk } from '../../audit/durable-queue.js';
 import { runningState, type DockerState, type SimState } from '../state.js';
 import { printBanner } from '../banner.js';
@@ -53,7 +53,7 @@ async function dockerContainers(s: DockerState): Promise<DockerContainerStatus[]
   const { containers } = await dockerStatus(s.docker.project);
   if (containers.length > 0) return containers;
   throw new SimError(
-    'SIM_ERR_NOT_RUNNING',
+    SimErrorCode.NotRunning,
     `the engine at ${s.docker.engine} has no container of project ${s.docker.project}: run npm run sim down -- --runtime docker to clear the state, then start again`,
   );
 }
@@ -70,7 +70,7 @@ export function statusCommand(y: Argv): Argv {
     (a) => a.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
     async (argv) => {
       const s = runningState();
-      if (!s) throw new SimError('SIM_ERR_NOT_RUNNING', 'not running: start it with npm run sim up');
+      if (!s) throw new SimError(SimErrorCode.NotRunning, 'not running: start it with npm run sim up');
       const containers = s.runtime === 'docker' ? await dockerContainers(s) : undefined;
       const activeFaults = await activeFaultCount(s);
       if (argv.json) {

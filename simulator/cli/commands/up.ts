@@ -6,7 +6,7 @@
  * (foreground.ts, docker-up.ts), so `up --detach` itself loads no server code.
  */
 import type { Argv } from 'yargs';
-import { SimError } from '../../shared/errors.js';
+import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { runningState } from '../state.js';
@@ -91,13 +91,13 @@ export function upCommand(y: Argv): Argv {
       const existing = runningState();
       if (existing?.runtime === 'docker') {
         throw new SimError(
-          'SIM_ERR_ALREADY_RUNNING',
+          SimErrorCode.AlreadyRunning,
           `nir-sim is already running (docker runtime, project ${existing.docker.project}): run npm run sim down -- --runtime docker first`,
         );
       }
       if (existing) {
         throw new SimError(
-          'SIM_ERR_ALREADY_RUNNING',
+          SimErrorCode.AlreadyRunning,
           `nir-sim is already running (pid ${existing.pid}): run npm run sim down first`,
         );
       }
@@ -128,7 +128,7 @@ function validate(o: UpOptions): void {
   checkTopologyFlags(o);
   if (!Number.isInteger(o.portBase) || o.portBase < 0 || o.portBase > 65535 - 1000) {
     throw new SimError(
-      'SIM_ERR_BAD_ARGUMENT',
+      SimErrorCode.BadArgument,
       `--port-base ${o.portBase} is not a usable port: pick 1024..64535`,
     );
   }

@@ -14,7 +14,7 @@ import { syntheticPixels, type ImageSize } from './pixels.js';
 import { dicomDateTime, studyAttributes } from './study-attributes.js';
 
 /** Where one image sits in its study. */
-export interface ImagePosition {
+interface ImagePosition {
   /** Series Instance UID (0020,000E). */
   seriesInstanceUid: string;
   /** Series Number (0020,0011), 1-based. */

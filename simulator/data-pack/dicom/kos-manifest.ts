@@ -17,19 +17,19 @@ import { writePart10 } from './part10.js';
 import { dicomDateTime, studyAttributes } from './study-attributes.js';
 
 /** An image the manifest references. */
-export interface ManifestImage {
+interface ManifestImage {
   sopClassUid: string;
   sopInstanceUid: string;
 }
 
 /** A series of referenced images. */
-export interface ManifestSeries {
+interface ManifestSeries {
   seriesInstanceUid: string;
   images: ManifestImage[];
 }
 
 /** The manifest's own identity. */
-export interface ManifestIds {
+interface ManifestIds {
   /** SOP Instance UID of the KOS (also the DocumentEntry uniqueId). */
   sopInstanceUid: string;
   /** Series Instance UID of the KOS series (Modality KO). */

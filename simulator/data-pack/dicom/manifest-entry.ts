@@ -5,26 +5,16 @@
  * registry scheme, uniqueId = the KOS SOP Instance UID, eventCodeList = the modality,
  * referenceIdList = accession number and Study Instance UID.
  */
-import { createHash } from 'node:crypto';
-import { deterministicUrnUuid } from '../../shared/ids.js';
-import { DocumentEntryType, EntryStatus, ReferenceIdType } from '../../xca/constants.js';
 import type { Coded, DocumentEntry } from '../../xca/document-entry-model.js';
-import { nhsNumberToCx } from '../../xca/patient-id.js';
-import {
-  CodingScheme,
-  HOSPITAL_FACILITY_TYPE,
-  NORMAL_CONFIDENTIALITY,
-  RADIOLOGY_PRACTICE_SETTING,
-  modalityCode,
-} from '../codes.js';
+import { CodingScheme } from '../codes.js';
 import { toDtm } from '../dtm.js';
 import type { CommunityManifest } from '../pack-format.js';
-import { sourcePatientInfo } from '../report-entry.js';
 import type { Study } from '../studies.js';
+import { authorInstitution, baseDocumentEntry } from '../study-entry.js';
 import { DICOM_UID_REGISTRY_SCHEME, SopClass } from './dicom-uids.js';
 
 /** formatCode of a KOS manifest: its SOP Class UID, scheme 1.2.840.10008.2.6.1 (IHE RAD TF-3 Table 4.68.4.1.2.3-1). */
-export const KOS_MANIFEST_FORMAT: Coded = {
+const KOS_MANIFEST_FORMAT: Coded = {
   code: SopClass.KeyObjectSelectionDocument,
   codingScheme: DICOM_UID_REGISTRY_SCHEME,
   displayName: 'Key Object Selection Document',
@@ -35,14 +25,14 @@ export const KOS_MANIFEST_FORMAT: Coded = {
  * implementation guide's category code for imaging studies beside 4201000179104 "Imaging report"
  * (nhs-nir.md section 2.4), so a consumer can tell manifests from reports by class as well as format.
  */
-export const IMAGING_STUDY_CLASS: Coded = {
+const IMAGING_STUDY_CLASS: Coded = {
   code: '721981007',
   codingScheme: CodingScheme.snomedCt,
   displayName: 'Diagnostic studies report',
 };
 
 /** `CT Head images`. */
-export function manifestTitle(study: Study): string {
+function manifestTitle(study: Study): string {
   return `${study.modality} ${study.exam.bodyPartLabel} images`;
 }
 
@@ -59,40 +49,13 @@ export function manifestEntry(
   kos: Buffer,
   counts: { series: number; images: number },
 ): DocumentEntry {
-  const cx = nhsNumberToCx(study.patient.nhsNumber);
-  const entryUUID = deterministicUrnUuid(`${community.homeCommunityId}|${uniqueId}`);
-  return {
-    entryUUID,
-    uniqueId,
-    logicalID: entryUUID,
-    objectType: DocumentEntryType.Stable,
-    availabilityStatus: EntryStatus.Approved,
-    patientId: cx,
-    sourcePatientId: cx,
-    sourcePatientInfo: sourcePatientInfo(study.patient),
+  return baseDocumentEntry(study, community, uniqueId, kos, {
     title: manifestTitle(study),
     comments: `Imaging manifest (DICOM KOS) of ${study.exam.procedure.displayName}: ${counts.series} series, ${counts.images} images`,
     classCode: IMAGING_STUDY_CLASS,
-    typeCode: study.exam.procedure,
     formatCode: KOS_MANIFEST_FORMAT,
-    practiceSettingCode: RADIOLOGY_PRACTICE_SETTING,
-    healthcareFacilityTypeCode: HOSPITAL_FACILITY_TYPE,
-    confidentialityCode: [NORMAL_CONFIDENTIALITY],
-    eventCodeList: [modalityCode(study.modality)],
-    author: [{ authorInstitution: [`${community.organisationName}^^^^^^^^^${community.organisationCode}`] }],
+    author: [{ authorInstitution: [authorInstitution(community)] }],
     creationTime: toDtm(study.stopMs),
-    serviceStartTime: toDtm(study.startMs),
-    serviceStopTime: toDtm(study.stopMs),
-    languageCode: 'en-GB',
     mimeType: 'application/dicom',
-    size: kos.length,
-    hash: createHash('sha1').update(kos).digest('hex'),
-    repositoryUniqueId: community.repositoryUniqueId,
-    homeCommunityId: community.homeCommunityId,
-    referenceIdList: [
-      `${study.accessionNumber}^^^&${community.organisationOid}&ISO^${ReferenceIdType.accession}`,
-      `${study.studyInstanceUid}^^^^${ReferenceIdType.studyInstanceUid}`,
-    ],
-    version: '1',
-  };
+  });
 }

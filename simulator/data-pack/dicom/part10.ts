@@ -10,7 +10,7 @@ import { TransferSyntax } from './dicom-uids.js';
 const { DicomDict, DicomMessage, DicomMetaDictionary } = dcmjs.data;
 
 /** Implementation Version Name (0002,0013), at most 16 characters (SH). */
-export const NIR_SIM_IMPLEMENTATION_VERSION = 'NIR_SIM_1_1';
+const NIR_SIM_IMPLEMENTATION_VERSION = 'NIR_SIM_1_1';
 
 /** Transfer syntaxes {@link transcodePart10} converts between. */
 const NATIVE_LITTLE_ENDIAN: ReadonlySet<string> = new Set([

@@ -16,7 +16,7 @@ import { kosManifest } from './kos-manifest.js';
 import { manifestEntry } from './manifest-entry.js';
 
 /** A written study: its index entry, its manifest's DocumentEntry, and what was written. */
-export interface WrittenStudy {
+interface WrittenStudy {
   index: ImagingStudy;
   entry: DocumentEntry;
   /** Files written (images and manifest) and their total size, bytes. */

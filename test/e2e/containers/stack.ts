@@ -71,7 +71,7 @@ export function sim(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeou
 export const composeCommand = (process.env['NIR_SIM_COMPOSE'] ?? 'docker-compose').split(' ');
 
 /** A container as the engine reports it (dockerode, DOCKER_HOST). */
-export interface ContainerState {
+interface ContainerState {
   service: string;
   state: string;
   /** `healthy`, `unhealthy`, `starting`, or `none` without a healthcheck. */
@@ -147,7 +147,7 @@ export function defaultPack(): Promise<DataPack> {
  * Run a scenario (a shipped one's name, or a file) against the stack whose control API is
  * `controlUrl` (or, with none, the state file's simulator) and return its JSON report.
  */
-export async function runScenario(
+async function runScenario(
   name: string,
   opts: { controlUrl?: string; env?: NodeJS.ProcessEnv },
 ): Promise<{
@@ -180,7 +180,7 @@ export async function runScenario(
  * temporary file. The shipped 1000 ms suits one process; five containers on a busy machine need more.
  * @returns the file's path.
  */
-export async function timesOutScenarioForStack(): Promise<string> {
+async function timesOutScenarioForStack(): Promise<string> {
   const shipped = path.join(repoDir, 'scenarios', 'one-network-times-out.scenario.yaml');
   const text = await readFile(shipped, 'utf8');
   expect(text).toContain('deadlineMs: 1000');

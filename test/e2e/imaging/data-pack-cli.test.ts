@@ -2,28 +2,19 @@
  * `npm run sim data-pack generate -- --imaging ...` as a user runs it: the flags reach the pack,
  * and a flag out of range or without --imaging is one line that says what to fix, exit 64.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoDir } from '../../helpers/topology.js';
+import { runSim, type SimRun } from '../../helpers/sim-cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-imaging-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sim(...args: string[]) {
-  const r = spawnSync('npm', ['run', '--silent', 'sim', '--', 'data-pack', 'generate', ...args], {
-    cwd: repoDir,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const stderr = r.stderr
-    .split('\n')
-    .filter((l) => !l.startsWith('npm warn'))
-    .join('\n')
-    .trim();
-  return { code: r.status, stderr };
+/** `sim data-pack generate <args>`: the exit code and stderr (stdout names a temporary path). */
+function sim(...args: string[]): Pick<SimRun, 'code' | 'stderr'> {
+  const { code, stderr } = runSim(['data-pack', 'generate', ...args]);
+  return { code, stderr };
 }
 
 describe('sim data-pack generate --imaging', () => {

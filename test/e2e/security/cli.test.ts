@@ -3,7 +3,6 @@
  * (idempotent), a signed assertion or wsse:Security header that validates and that xmlsec1
  * verifies, and one-line errors with a non-zero exit for what the user can fix.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { skipWithoutTool } from '../../helpers/system-tools.js';
 import { nhsNumberToCx } from '../../../simulator/xca/patient-id.js';
 import { findDocuments } from '../../helpers/requests.js';
+import { runSim, type SimRun } from '../../helpers/sim-cli.js';
 import { repoDir } from '../../helpers/topology.js';
 import { runTool, xuaHarness, type CertDir } from '../../unit/security/security-fixtures.js';
 
@@ -18,19 +18,8 @@ const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-cli-certs-'));
 const env = { ...process.env, NIR_SIM_CERTS_DIR: dir, NIR_SIM_LOG_LEVEL: 'warn' };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sim(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('npm', ['run', '--silent', 'sim', '--', ...args], {
-    cwd: repoDir,
-    env,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const stderr = r.stderr
-    .split('\n')
-    .filter((l) => !l.startsWith('npm warn'))
-    .join('\n')
-    .trim();
-  return { code: r.status, stdout: r.stdout, stderr };
+function sim(...args: string[]): SimRun {
+  return runSim(args, { env });
 }
 
 const certs: CertDir = {

@@ -66,8 +66,11 @@ const requester: RequesterIdentity = {
   assertionId: '_a1',
 };
 
-function query(over: Partial<TransactionEvent> = {}): TransactionEvent {
-  return {
+/** Overrides of {@link query}; `undefined` drops the property (the event omits what it does not know). */
+type Overrides = { [K in keyof TransactionEvent]?: TransactionEvent[K] | undefined };
+
+function query(over: Overrides = {}): TransactionEvent {
+  const event: Record<string, unknown> = {
     id: 'tx-1',
     transaction: 'ITI-38',
     messageId: 'urn:uuid:7d1f6a53-2f37-4e7c-9a57-3f1f8f1c2a10',
@@ -87,6 +90,8 @@ function query(over: Partial<TransactionEvent> = {}): TransactionEvent {
     storedQuery: { id: 'urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d' },
     ...over,
   };
+  for (const [k, v] of Object.entries(event)) if (v === undefined) delete event[k];
+  return event as unknown as TransactionEvent;
 }
 
 function expectValid(events: AuditEvent[]): void {
@@ -199,19 +204,19 @@ describe('ITI-38 Cross Gateway Query', () => {
 });
 
 describe('ITI-39 Cross Gateway Retrieve', () => {
-  const retrieve = (): TransactionEvent => ({
-    ...query(),
-    transaction: 'ITI-39',
-    patient: undefined,
-    patientId: undefined,
-    queryXml: undefined,
-    endpoint: 'http://127.0.0.1:8080/xca/iti39',
-    documents: [
-      { homeCommunityId: HOME1, repositoryUniqueId: '2.25.1.2.1', documentUniqueId: '2.25.1.4.1.1' },
-      { homeCommunityId: HOME2, repositoryUniqueId: '2.25.1.2.2', documentUniqueId: '2.25.1.4.2.7' },
-      { homeCommunityId: HOME1, repositoryUniqueId: '2.25.1.2.1', documentUniqueId: '2.25.1.4.1.9' },
-    ],
-  });
+  const retrieve = (): TransactionEvent =>
+    query({
+      transaction: 'ITI-39',
+      patient: undefined,
+      patientId: undefined,
+      queryXml: undefined,
+      endpoint: 'http://127.0.0.1:8080/xca/iti39',
+      documents: [
+        { homeCommunityId: HOME1, repositoryUniqueId: '2.25.1.2.1', documentUniqueId: '2.25.1.4.1.1' },
+        { homeCommunityId: HOME2, repositoryUniqueId: '2.25.1.2.2', documentUniqueId: '2.25.1.4.2.7' },
+        { homeCommunityId: HOME1, repositoryUniqueId: '2.25.1.2.1', documentUniqueId: '2.25.1.4.1.9' },
+      ],
+    });
 
   it('is DCM 110106 Export, subtype ITI-39, action E, one document entity per DocumentUniqueId, per patient', () => {
     const known: Record<string, string> = { '2.25.1.4.1.1': '9995649284', '2.25.1.4.2.7': '9995527421' };
@@ -258,8 +263,7 @@ describe('ITI-39 Cross Gateway Retrieve', () => {
 describe('RAD-75 Cross Gateway Retrieve Imaging Document Set (builder ahead of the transaction)', () => {
   it('is DCM 110103 DICOM Instances Accessed, subtype RAD-75, action R, with Study and Series Instance UIDs', () => {
     const events = transactionAuditEvents(
-      {
-        ...query(),
+      query({
         transaction: 'RAD-75',
         patient: undefined,
         patientId: undefined,
@@ -275,7 +279,7 @@ describe('RAD-75 Cross Gateway Retrieve Imaging Document Set (builder ahead of t
             patient: '9995649284',
           },
         ],
-      },
+      }),
       config(),
     );
     expectValid(events);

@@ -4,6 +4,7 @@
  * ID that is no NHS number recorded as sent, the study -> patient link learnt for the next retrieve.
  */
 import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from 'fhir/r4.js';
 import type { RequestedStudy, TransactionEvent } from '../../../simulator/events/transaction-events.js';
 import { AuditTrail } from '../../../simulator/audit/audit-trail.js';
 import { MemorySink } from '../../../simulator/audit/sinks.js';
@@ -53,11 +54,9 @@ function trail(): { trail: AuditTrail; sink: MemorySink } {
   return { sink, trail: new AuditTrail({ sinks: [sink], newId: () => `id-${++n}` }) };
 }
 
-const patientOf = (e: { entity?: { role?: { code?: string }; what?: unknown }[] }) =>
-  e.entity?.filter((x) => x.role?.code === '1').map((x) => x.what);
-const studiesOf = (e: {
-  entity?: { role?: { code?: string }; what?: { identifier?: { value?: string } } }[];
-}) => e.entity?.filter((x) => x.role?.code === '3').map((x) => x.what?.identifier?.value);
+const patientOf = (e: AuditEvent) => e.entity?.filter((x) => x.role?.code === '1').map((x) => x.what);
+const studiesOf = (e: AuditEvent) =>
+  e.entity?.filter((x) => x.role?.code === '3').map((x) => x.what?.identifier?.value);
 
 describe('AuditTrail.recordRelayedPatients', () => {
   it('writes one event per patient the first events did not name, with that patient’s studies', () => {

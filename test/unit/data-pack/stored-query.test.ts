@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { without } from '../../helpers/without.js';
 import {
   compareDtm,
   evaluateStoredQuery,
@@ -63,11 +64,11 @@ const B = entry('2', {
 const C = entry('3', { availabilityStatus: EntryStatus.Deprecated });
 const D = entry('4', { objectType: DocumentEntryType.OnDemand });
 const E = entry('5', { patientId: OTHER });
-const F = entry('6', {
-  serviceStartTime: undefined,
-  serviceStopTime: undefined,
-  author: [{ authorInstitution: ['X'] }],
-});
+const F = without(
+  entry('6', { author: [{ authorInstitution: ['X'] }] }),
+  'serviceStartTime',
+  'serviceStopTime',
+);
 const ALL = [A, B, C, D, E, F];
 
 const find = (f: Partial<FindDocumentsFilters> = {}): StoredQuery => ({

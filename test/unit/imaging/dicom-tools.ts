@@ -16,7 +16,7 @@ import { aptGetLine } from '../../helpers/system-tools.js';
 const run = promisify(execFile);
 
 /** What a missing dcmdump tells the person running the tests. */
-export const DCMDUMP_MISSING = `dcmdump (DCMTK) is not installed: the imaging tests need it. Install it with \`${aptGetLine(['dcmdump'])}\` (Debian/Ubuntu; .ci/run does this) or \`brew install dcmtk\` (macOS)`;
+const DCMDUMP_MISSING = `dcmdump (DCMTK) is not installed: the imaging tests need it. Install it with \`${aptGetLine(['dcmdump'])}\` (Debian/Ubuntu; .ci/run does this) or \`brew install dcmtk\` (macOS)`;
 
 /**
  * Run `dcmdump` over files (paths) in batches; resolves with the problems found: one entry per
@@ -74,7 +74,7 @@ export function dciodvfyAvailable(): boolean {
 }
 
 /** What dciodvfy says about a set of files: its `Error -` and `Warning -` lines. */
-export interface DciodvfyFindings {
+interface DciodvfyFindings {
   /** `<path>: Error - ...`, one per error line, in file order. */
   errors: string[];
   /** The distinct `Warning - ...` lines over all files (without the path), sorted. */
@@ -136,7 +136,7 @@ export const KOS_DCIODVFY_WARNINGS = [
 ];
 
 /** A parsed Part 10 file, read by dicom-parser. */
-export type ParsedDicom = ReturnType<typeof dicomParser.parseDicom>;
+type ParsedDicom = ReturnType<typeof dicomParser.parseDicom>;
 
 /** Parse a Part 10 file with dicom-parser. @throws whatever dicom-parser throws for a bad file. */
 export function parseDicom(bytes: Buffer): ParsedDicom {

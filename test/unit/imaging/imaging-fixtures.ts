@@ -109,7 +109,7 @@ export function wholeStudyRequest(
 const R = 'urn:ihe:rad:xdsi-b:2009';
 
 /** The RetrieveImagingDocumentSetRequest element of a reference file (a body, or inside a test plan). */
-export function nistRequestElement(relPath: string): Element {
+function nistRequestElement(relPath: string): Element {
   const el = parseXml(readReference(relPath)).getElementsByTagNameNS(
     R,
     'RetrieveImagingDocumentSetRequest',

@@ -93,10 +93,10 @@ export function runTool(
 }
 
 /** What came back from an HTTPS request: an HTTP answer, or the socket error code. */
-export type TlsOutcome = { status: number; body: string } | { error: string };
+type TlsOutcome = { status: number; body: string } | { error: string };
 
 /** Options of {@link postTls}. */
-export interface TlsPostOptions {
+interface TlsPostOptions {
   /** Certificate + key to present, as a path under the certificate directory without `.pem` / `.key` (default `supplier/client`); null: none. */
   client?: string | null;
   /** CA to trust for the server (default `nir/root-ca.pem`, the broker's). */
@@ -185,7 +185,7 @@ export function withSecurity(envelope: string, assertionXml: string, now = new D
 }
 
 /** A logger that keeps every line (parsed) for the test to inspect. */
-export function recordingLogger(level = 'info'): { logger: Logger; lines: Record<string, unknown>[] } {
+function recordingLogger(level = 'info'): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -194,7 +194,7 @@ export function recordingLogger(level = 'info'): { logger: Logger; lines: Record
       done();
     },
   });
-  return { logger: pino({ level, base: undefined }, sink), lines };
+  return { logger: pino({ level, base: null }, sink), lines };
 }
 
 /** Validating assertions as the broker does, without a network. */

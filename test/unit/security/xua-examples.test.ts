@@ -13,7 +13,7 @@ import {
   roles,
   textValues,
 } from '../../../simulator/security/xua-attributes.js';
-import { XuaAttribute } from '../../../simulator/security/saml.js';
+import { SamlNs, XuaAttribute } from '../../../simulator/security/saml.js';
 import { buildSoapEnvelope } from '../../../simulator/soap/envelope.js';
 import { parseXml, type Element } from '../../../simulator/soap/xml.js';
 import { readReference } from '../../helpers/reference.js';
@@ -110,8 +110,7 @@ describeRef('the Swiss EPR-style assertion (IPF)', () => {
 
 describeRef("IPF's wsse:Security with repeated and foreign values", () => {
   const file = 'ipf_wsse-Security_with_SAML2-assertion-for-xua.xml';
-  const assertion = (): Element =>
-    rootOf(file).getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:assertion', 'Assertion')[0]!;
+  const assertion = (): Element => rootOf(file).getElementsByTagNameNS(SamlNs.saml2, 'Assertion')[0]!;
 
   it('finds three roles across two AttributeStatements (ignoring Garbage and misplaced PurposeOfUse) and four purposes', () => {
     const v = readAssertion(assertion());

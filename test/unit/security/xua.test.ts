@@ -5,7 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintLeaf } from '../../../simulator/security/pki.js';
-import { NIR_BROKER_AUDIENCE, SUPPLIER_TEST_IDENTITY } from '../../../simulator/security/saml.js';
+import {
+  NIR_BROKER_AUDIENCE,
+  SUPPLIER_TEST_IDENTITY,
+  XuaAttribute,
+} from '../../../simulator/security/saml.js';
 import type { XuaFailure } from '../../../simulator/security/xua-error.js';
 import { buildAssertionXml, signAssertion } from '../../../simulator/security/xua-issue.js';
 import { checkResourceId } from '../../../simulator/security/xua-validate.js';
@@ -44,7 +48,7 @@ describe('issue and validate', () => {
       organization: SUPPLIER_TEST_IDENTITY.organization,
       organizationId: SUPPLIER_TEST_IDENTITY.organizationId,
       homeCommunityId: SUPPLIER_TEST_IDENTITY.homeCommunityId,
-      homeCommunityIdAttribute: 'urn:ihe:iti:xca:2010:homeCommunityId',
+      homeCommunityIdAttribute: XuaAttribute.homeCommunityId,
       role: { code: '158965000', codeSystem: '2.16.840.1.113883.6.96', displayName: 'Medical practitioner' },
       purposeOfUse: { code: 'TREATMENT', codeSystem: '2.16.840.1.113883.3.18.7.1', displayName: 'Treatment' },
       purposeOfUseElement: 'PurposeOfUse',

@@ -23,7 +23,7 @@ const streamed = (length?: number): OutgoingEntity => ({
 });
 
 interface Received {
-  status?: number;
+  status?: number | undefined;
   headers?: http.IncomingHttpHeaders;
   body: Buffer;
   complete: boolean;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { itRef } from '../../helpers/reference-tests.js';
+import { without } from '../../helpers/without.js';
 import { childElements, firstChild } from '../../../simulator/soap/xml.js';
 import { ClassificationScheme, XcaNs } from '../../../simulator/xca/constants.js';
 import { XcaDecodeError } from '../../../simulator/xca/decode-error.js';
@@ -21,10 +22,7 @@ describe('encodeDocumentEntry / decodeExtrinsicObject', () => {
 
   it('round-trips a minimal entry (no optional values, no authors, no event codes)', () => {
     const entry: DocumentEntry = {
-      ...sampleEntry(2),
-      serviceStartTime: undefined,
-      serviceStopTime: undefined,
-      comments: undefined,
+      ...without(sampleEntry(2), 'serviceStartTime', 'serviceStopTime', 'comments'),
       author: [],
       eventCodeList: [],
       confidentialityCode: [],
@@ -108,8 +106,8 @@ describe('decodeExtrinsicObject on reference messages', () => {
         displayName: 'History and Physical',
       },
       version: '1.1',
-      comments: undefined,
     });
+    expect(entries[0]).not.toHaveProperty('comments');
     expect(entries[0]!.author).toHaveLength(2);
     expect(entries[0]!.author[0]).toEqual({
       authorPerson: '^Smitty^Gerald^^^',

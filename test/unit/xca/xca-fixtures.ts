@@ -19,7 +19,7 @@ export const REFERENCE_DIR = resolve(REPO_ROOT, '../shared/reference');
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
 
 /** The text of a reference file, `rel` relative to `shared/reference/examples`. */
-export function readExample(rel: string): string {
+function readExample(rel: string): string {
   return readFileSync(join(REFERENCE_DIR, 'examples', rel), 'utf8');
 }
 
