@@ -68,6 +68,18 @@ const allowed = {
   scenario: ['shared', 'events', 'soap', 'xca', 'faults', 'data-pack', 'control', 'topology', 'runtime'],
   cli: all,
 };
+/** Tests and their support files beside the sources (simulator/<module>/*.test.ts, test-support/). */
+const testFiles = ['simulator/**/*.test.ts', 'simulator/**/test-support/**/*.ts'];
+/** No production file under simulator/ imports test code. */
+const testZones = [
+  { target: './simulator', from: './test', message: 'production code may not import test/' },
+  ...all.map((m) => ({
+    target: mod(m),
+    from: `${mod(m)}/test-support`,
+    message: 'production code may not import test-support/',
+  })),
+];
+
 const zones = Object.entries(allowed).flatMap(([target, ok]) =>
   all
     .filter((m) => m !== target && !ok.includes(m))
@@ -115,4 +127,12 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // Module boundaries (docs/architecture.md) hold for production code; a test beside its module
+  // may set up whole topologies (test/helpers), as the tests under test/ do.
+  {
+    files: ['simulator/**/*.ts'],
+    ignores: testFiles,
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: [...zones, ...testZones] }] },
+  },
+  { files: testFiles, rules: { 'import-x/no-restricted-paths': 'off' } },
 );

@@ -35,7 +35,9 @@ function newestInput() {
   const visit = (p) => {
     const st = statSync(p);
     if (st.isDirectory()) {
-      for (const e of readdirSync(p)) visit(path.join(p, e));
+      // Tests and their support files beside the sources are not compiled (tsconfig.build.json exclude).
+      for (const e of readdirSync(p))
+        if (!e.endsWith('.test.ts') && e !== 'test-support') visit(path.join(p, e));
     } else if (st.mtimeMs > newest.ms) {
       newest = { ms: st.mtimeMs, file: p };
     }

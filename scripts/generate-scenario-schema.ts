@@ -2,7 +2,7 @@
  * `npm run scenario-schema`: write scenarios/scenario.schema.json from the zod schema in
  * simulator/scenario/scenario-spec.ts (the one source of truth), formatted as prettier formats
  * it, so editors can complete and check scenario files. A test fails when the committed file is
- * out of date (test/unit/scenario/scenario-schema-file.test.ts).
+ * out of date (simulator/scenario/scenario-schema-file.test.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -23,7 +23,7 @@ import {
 } from '../helpers/reference.js';
 import { referenceDir } from '../helpers/repo-root.js';
 import { findDocuments, getDocuments, retrieve } from '../helpers/requests.js';
-import { rad75Envelope, wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
+import { rad75Envelope, wholeStudyRequest } from '../helpers/imaging-fixtures.js';
 import type { HostileRequest } from './harness.js';
 
 /** A request to mutate: where it came from, where it goes, its envelope text. */

@@ -16,7 +16,7 @@ import { silentLogger } from '../../simulator/shared/logger.js';
 import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { SoapAction } from '../../simulator/xca/constants.js';
 import { findDocuments, getDocuments } from '../helpers/requests.js';
-import { rad75Envelope, wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
+import { rad75Envelope, wholeStudyRequest } from '../helpers/imaging-fixtures.js';
 import { post } from '../helpers/soap-http.js';
 import { defaultPackDir } from '../helpers/topology.js';
 

@@ -30,7 +30,7 @@ import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
 import { post, readRetrieveResponse } from '../helpers/soap-http.js';
 import { defaultPackDir } from '../helpers/topology.js';
-import { wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
+import { wholeStudyRequest } from '../helpers/imaging-fixtures.js';
 import {
   encodeRetrieveImagingDocumentSetRequest,
   type RetrieveImagingDocumentSetRequest,

@@ -25,7 +25,7 @@ import {
   supplierAssertion,
   withSecurity,
   type CertDir,
-} from '../unit/security/security-fixtures.js';
+} from '../helpers/security-fixtures.js';
 
 const where = { host: '127.0.0.1', port: 0, controlPort: 0, seed: 1, logger: silentLogger() };
 const raw = (body: string) => ({ status: 200, contentType: 'application/soap+xml', body: Buffer.from(body) });

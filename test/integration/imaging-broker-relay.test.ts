@@ -15,8 +15,8 @@ import { systemClock } from '../../simulator/shared/clock.js';
 import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
 import { postRaw, readRetrieveResponse } from '../helpers/soap-http.js';
-import { capturingLogger } from '../unit/soap/support.js';
-import { rad75Envelope } from '../unit/imaging/imaging-fixtures.js';
+import { capturingLogger } from '../helpers/soap-support.js';
+import { rad75Envelope } from '../helpers/imaging-fixtures.js';
 
 const HOME = 'urn:oid:1.2.826.0.1.999.1';
 const REPO = '1.2.826.0.1.999.2';

@@ -28,8 +28,8 @@ import {
   manifestReferences,
   parseDicom,
   type ManifestReference,
-} from '../unit/imaging/dicom-tools.js';
-import { expectPackImages, rad75Envelope, wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
+} from '../helpers/imaging-dicom-tools.js';
+import { expectPackImages, rad75Envelope, wholeStudyRequest } from '../helpers/imaging-fixtures.js';
 
 const KOS = '1.2.840.10008.5.1.4.1.1.88.59';
 

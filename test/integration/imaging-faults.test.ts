@@ -15,14 +15,14 @@ import type { RetrieveImagingDocumentSetRequest } from '../../simulator/xca/retr
 import type { RegistryError } from '../../simulator/xca/types.js';
 import { postRaw, readRetrieveResponse } from '../helpers/soap-http.js';
 import { timersAre, timersWhen } from '../helpers/virtual-time.js';
-import { capturingLogger } from '../unit/soap/support.js';
+import { capturingLogger } from '../helpers/soap-support.js';
 import {
   expectPackImages,
   rad75Envelope,
   startImagingTopology,
   wholeStudyRequest,
   type ImagingTopology,
-} from '../unit/imaging/imaging-fixtures.js';
+} from '../helpers/imaging-fixtures.js';
 
 const DEADLINE = 600;
 type FaultBody = FaultSpecInput extends infer F

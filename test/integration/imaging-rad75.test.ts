@@ -24,7 +24,7 @@ import {
   rad75Envelope,
   startImagingTopology,
   type ImagingTopology,
-} from '../unit/imaging/imaging-fixtures.js';
+} from '../helpers/imaging-fixtures.js';
 
 const E = ErrorSeverity.Error;
 const RIG = 'examples/RAD-75/nist-testkit-';

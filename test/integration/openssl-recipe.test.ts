@@ -18,7 +18,7 @@ import {
   waitFor,
   type CertDir,
   type SecureTopology,
-} from '../unit/security/security-fixtures.js';
+} from '../helpers/security-fixtures.js';
 
 let certs: CertDir;
 let t: SecureTopology;

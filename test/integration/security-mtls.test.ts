@@ -22,7 +22,7 @@ import {
   withSecurity,
   type CertDir,
   type SecureTopology,
-} from '../unit/security/security-fixtures.js';
+} from '../helpers/security-fixtures.js';
 
 const NHS = '9995649284';
 let certs: CertDir;

@@ -14,7 +14,7 @@ import { parseXml } from '../../simulator/soap/xml.js';
 import { ResponseStatus } from '../../simulator/xca/constants.js';
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import { findDocuments, retrieve } from '../helpers/requests.js';
-import { rad75Envelope, wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
+import { rad75Envelope, wholeStudyRequest } from '../helpers/imaging-fixtures.js';
 import { readQueryResponse, readRetrieveResponse } from '../helpers/soap-http.js';
 import {
   assertionInput,
@@ -25,7 +25,7 @@ import {
   withSecurity,
   type CertDir,
   type SecureTopology,
-} from '../unit/security/security-fixtures.js';
+} from '../helpers/security-fixtures.js';
 
 const NHS = '9995649284';
 const CX = nhsNumberToCx(NHS);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { communityFiles, NirFiles, SupplierFiles } from '../../simulator/security/cert-layout.js';
 import { listenHttps, type HttpsListener } from '../../simulator/security/https-listen.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
-import { mintCertDir, type CertDir } from '../unit/security/security-fixtures.js';
+import { mintCertDir, type CertDir } from '../helpers/security-fixtures.js';
 
 let certs: CertDir;
 let listener: HttpsListener;

@@ -19,7 +19,7 @@ import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import { startInProcess } from '../../simulator/runtime/in-process.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { MultipartStreamReader } from '../../simulator/soap/mtom-stream-reader.js';
-import { rad75Envelope, wholeStudyRequest } from '../unit/imaging/imaging-fixtures.js';
+import { rad75Envelope, wholeStudyRequest } from '../helpers/imaging-fixtures.js';
 
 const mb = Number(process.argv[2] ?? 50);
 const direct = process.argv.includes('--direct');

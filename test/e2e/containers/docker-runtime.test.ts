@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseStatus } from '../../../simulator/xca/constants.js';
 import { findDocuments } from '../../helpers/requests.js';
 import { readQueryResponse } from '../../helpers/soap-http.js';
-import { postTls, type CertDir } from '../../unit/security/security-fixtures.js';
+import { postTls, type CertDir } from '../../helpers/security-fixtures.js';
 import {
   checkStack,
   containerMemory,

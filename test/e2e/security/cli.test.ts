@@ -12,7 +12,7 @@ import { nhsNumberToCx } from '../../../simulator/xca/patient-id.js';
 import { findDocuments } from '../../helpers/requests.js';
 import { runSim, type SimRun } from '../../helpers/sim-cli.js';
 import { repoDir } from '../../helpers/topology.js';
-import { runTool, xuaHarness, type CertDir } from '../../unit/security/security-fixtures.js';
+import { runTool, xuaHarness, type CertDir } from '../../helpers/security-fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-cli-certs-'));
 const env = { ...process.env, NIR_SIM_CERTS_DIR: dir, NIR_SIM_LOG_LEVEL: 'warn' };

@@ -1,0 +1,71 @@
+/**
+ * The option values of `sim serve broker` (simulator/cli/commands/serve.ts), which the container
+ * plan writes and people may edit in a compose file: every mistake is one line saying what is wrong.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseCommunities, parseConsumers, parseExternal } from './commands/serve.js';
+import { SimError } from '../shared/errors.js';
+
+function threw(f: () => unknown): SimError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof SimError) return err;
+    throw err;
+  }
+  throw new Error('did not throw');
+}
+
+describe('serve broker option values', () => {
+  it('--community: name, homeCommunityId, url and control', () => {
+    expect(
+      parseCommunities([
+        'name=north,homeCommunityId=urn:oid:1.2.3,url=http://north:9001,control=http://north:9090',
+      ]),
+    ).toEqual([
+      {
+        name: 'north',
+        homeCommunityId: 'urn:oid:1.2.3',
+        url: 'http://north:9001',
+        controlUrl: 'http://north:9090',
+      },
+    ]);
+    const e = threw(() =>
+      parseCommunities(['name=North,homeCommunityId=1.2.3,url=ftp://x,control=http://n:1,extra=1']),
+    );
+    expect([e.code, e.message]).toEqual([
+      'SIM_ERR_BAD_ARGUMENT',
+      '--community name=North,homeCommunityId=1.2.3,url=ftp://x,control=http://n:1,extra=1: name: kebab-case name; homeCommunityId: urn:oid:<OID>; url: Invalid URL; value: Unrecognized key: "extra"',
+    ]);
+    expect(threw(() => parseCommunities(['north'])).message).toBe(
+      "--community north: 'north' is not key=value",
+    );
+  });
+
+  it('--external: a supplier gateway with an optional RAD-75 URL', () => {
+    expect(
+      parseExternal([
+        'name=sup,homeCommunityId=urn:oid:1.9,iti38Url=https://s/q,iti39Url=https://s/r,rad75Url=https://s/i',
+      ]),
+    ).toEqual([
+      {
+        kind: 'external',
+        name: 'sup',
+        homeCommunityId: 'urn:oid:1.9',
+        iti38Url: 'https://s/q',
+        iti39Url: 'https://s/r',
+        rad75Url: 'https://s/i',
+      },
+    ]);
+  });
+
+  it('--consumers: JSON of profiles by homeCommunityId; bad JSON and bad ids are one line each', () => {
+    expect(parseConsumers('{"pacs":{"include":["urn:oid:1.2.3"]}}')).toEqual({
+      pacs: { include: ['urn:oid:1.2.3'] },
+    });
+    expect(threw(() => parseConsumers('{pacs')).message).toMatch(/^--consumers: not JSON \(.+\)$/);
+    expect(threw(() => parseConsumers('{"pacs":{"exclude":["north"],"only":[]}}')).message).toBe(
+      '--consumers: pacs.exclude.0: urn:oid:<OID>; pacs: Unrecognized key: "only"',
+    );
+  });
+});

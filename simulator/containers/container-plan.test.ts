@@ -1,0 +1,393 @@
+/**
+ * The container plan (simulator/containers/container-plan.ts): one Topology as containers, the
+ * model both the compose renderer and the docker runtime start from; and its input from a
+ * resolved Topology (simulator/containers/container-plan-input.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { containerPlanInput } from './container-plan-input.js';
+import { planContainers, type ContainerPlanInput, type ServicePlan } from './container-plan.js';
+import type { CommunityData } from '../data-pack/pack-format.js';
+import type { ExternalCommunity, Topology } from '../topology/topology.js';
+import { SimError } from '../shared/errors.js';
+import { defaultPackDir } from '../../test/helpers/topology.js';
+
+const north = { name: 'north', homeCommunityId: 'urn:oid:1.2.3.1' };
+const south = { name: 'south', homeCommunityId: 'urn:oid:1.2.3.2' };
+const supplier: ExternalCommunity = {
+  kind: 'external',
+  name: 'supplier-gw',
+  homeCommunityId: 'urn:oid:1.2.9',
+  iti38Url: 'https://gw.example.test/xca/query',
+  iti39Url: 'https://gw.example.test/xca/retrieve',
+};
+
+const input = (over: Partial<ContainerPlanInput> = {}): ContainerPlanInput => ({
+  communities: [north, south],
+  external: [],
+  dataPack: { inImage: 'data-packs/default' },
+  deadlineMs: 10_000,
+  seed: 1,
+  portBase: 8080,
+  ...over,
+});
+
+const health = (port: number) => ({
+  environment: { NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health` },
+  healthUrl: `http://127.0.0.1:${port}/health`,
+});
+
+const gateway = (
+  c: typeof north,
+  host: number,
+  pack: string,
+  mounts: ServicePlan['mounts'] = [],
+  hostIp = '127.0.0.1',
+): ServicePlan => ({
+  service: c.name,
+  role: 'gateway',
+  command: ['serve', 'gateway', '--data-pack', pack, '--community', c.name, '--seed', '1'],
+  ...health(9001),
+  ports: [{ hostIp, host, container: 9001, what: `responding gateway ${c.name}` }],
+  dependsOn: [],
+  mounts,
+  community: c,
+});
+
+const threw = (f: () => unknown): SimError => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SimError);
+    return e as SimError;
+  }
+  throw new Error('expected a SimError');
+};
+
+describe('planContainers', () => {
+  it('plans one gateway per community, pars and the broker, with ports as the endpoints table says', () => {
+    const plan = planContainers(input({ external: [supplier], seed: 7, deadlineMs: 2500 }));
+    const seven = (s: ServicePlan): ServicePlan => ({
+      ...s,
+      command: s.command.map((a, i) => (s.command[i - 1] === '--seed' ? '7' : a)),
+    });
+    expect(plan).toEqual({
+      project: 'nir-sim',
+      image: 'nir-sim:local',
+      network: 'nir-sim',
+      volumes: ['audit', 'pars'],
+      services: [
+        seven(gateway(north, 9001, '/app/data-packs/default')),
+        seven(gateway(south, 9002, '/app/data-packs/default')),
+        {
+          service: 'pars',
+          role: 'pars',
+          command: ['serve', 'pars', '--dir', '/var/lib/nir-sim/pars'],
+          ...health(8100),
+          ports: [{ hostIp: '127.0.0.1', host: 8100, container: 8100, what: 'PARS (FHIR AuditEvent)' }],
+          dependsOn: [],
+          mounts: [{ kind: 'volume', source: 'pars', target: '/var/lib/nir-sim/pars', readOnly: false }],
+        },
+        {
+          service: 'broker',
+          role: 'broker',
+          command: [
+            ...['serve', 'broker', '--deadline-ms', '2500', '--seed', '7'],
+            ...['--public-url', 'http://127.0.0.1:8080'],
+            ...['--pars-url', 'http://pars:8100', '--pars-control-url', 'http://pars:8110'],
+            ...['--audit-dir', '/var/lib/nir-sim/audit'],
+            '--community',
+            'name=north,homeCommunityId=urn:oid:1.2.3.1,url=http://north:9001,control=http://north:9090',
+            '--community',
+            'name=south,homeCommunityId=urn:oid:1.2.3.2,url=http://south:9001,control=http://south:9090',
+            '--external',
+            'name=supplier-gw,homeCommunityId=urn:oid:1.2.9,iti38Url=https://gw.example.test/xca/query,iti39Url=https://gw.example.test/xca/retrieve',
+          ],
+          ...health(8080),
+          ports: [
+            { hostIp: '127.0.0.1', host: 8080, container: 8080, what: 'broker sandbox' },
+            { hostIp: '127.0.0.1', host: 8090, container: 8090, what: 'control API' },
+          ],
+          dependsOn: ['north', 'south', 'pars'],
+          mounts: [{ kind: 'volume', source: 'audit', target: '/var/lib/nir-sim/audit', readOnly: false }],
+        },
+      ],
+      published: {
+        broker: {
+          url: 'http://127.0.0.1:8080',
+          endpoints: {
+            'ITI-38': 'http://127.0.0.1:8080/xca/iti38',
+            'ITI-39': 'http://127.0.0.1:8080/xca/iti39',
+            'RAD-75': 'http://127.0.0.1:8080/xcai/rad75',
+          },
+        },
+        control: { url: 'http://127.0.0.1:8090' },
+        pars: { url: 'http://127.0.0.1:8100' },
+        communities: [
+          {
+            ...north,
+            kind: 'simulated',
+            endpoints: {
+              'ITI-38': 'http://127.0.0.1:9001/xca/iti38',
+              'ITI-39': 'http://127.0.0.1:9001/xca/iti39',
+              'RAD-75': 'http://127.0.0.1:9001/xcai/rad75',
+            },
+          },
+          {
+            ...south,
+            kind: 'simulated',
+            endpoints: {
+              'ITI-38': 'http://127.0.0.1:9002/xca/iti38',
+              'ITI-39': 'http://127.0.0.1:9002/xca/iti39',
+              'RAD-75': 'http://127.0.0.1:9002/xcai/rad75',
+            },
+          },
+          {
+            name: 'supplier-gw',
+            homeCommunityId: 'urn:oid:1.2.9',
+            kind: 'external',
+            endpoints: {
+              'ITI-38': 'https://gw.example.test/xca/query',
+              'ITI-39': 'https://gw.example.test/xca/retrieve',
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('bind-mounts a host pack read-only and moves every host port with portBase, hostIp, project and image', () => {
+    const plan = planContainers(
+      input({
+        dataPack: { hostDir: '/home/me/packs/big' },
+        portBase: 18080,
+        hostIp: '0.0.0.0',
+        project: 'qa',
+        image: 'registry.example.test/nir-sim:1',
+      }),
+    );
+    const bind: ServicePlan['mounts'] = [
+      { kind: 'bind', source: '/home/me/packs/big', target: '/var/lib/nir-sim-pack', readOnly: true },
+    ];
+    expect(plan.services.slice(0, 2)).toEqual([
+      gateway(north, 19001, '/var/lib/nir-sim-pack', bind, '0.0.0.0'),
+      gateway(south, 19002, '/var/lib/nir-sim-pack', bind, '0.0.0.0'),
+    ]);
+    expect(
+      plan.services.map((s) => [s.service, s.ports.map((p) => `${p.hostIp}:${p.host}:${p.container}`)]),
+    ).toEqual([
+      ['north', ['0.0.0.0:19001:9001']],
+      ['south', ['0.0.0.0:19002:9001']],
+      ['pars', ['0.0.0.0:18100:8100']],
+      ['broker', ['0.0.0.0:18080:8080', '0.0.0.0:18090:8090']],
+    ]);
+    expect(plan.services[3]!.command.slice(6, 8)).toEqual(['--public-url', 'http://0.0.0.0:18080']);
+    expect([plan.project, plan.image]).toEqual(['qa', 'registry.example.test/nir-sim:1']);
+    expect(plan.published.communities.map((c) => c.endpoints['ITI-38'])).toEqual([
+      'http://0.0.0.0:19001/xca/iti38',
+      'http://0.0.0.0:19002/xca/iti38',
+    ]);
+  });
+
+  it('is the same plan for the same input', () => {
+    expect(JSON.stringify(planContainers(input()))).toBe(JSON.stringify(planContainers(input())));
+  });
+
+  it('refuses host ports outside 1..65535 in one line saying which port base to pick', () => {
+    const zero = threw(() => planContainers(input({ portBase: 0 })));
+    expect([zero.code, zero.message]).toEqual([
+      'SIM_ERR_BAD_ARGUMENT',
+      '--port-base 0 puts host ports outside 1..65535 (broker 0 to 922): pick a port base from 1024 to 64613',
+    ]);
+    const high = threw(() => planContainers(input({ portBase: 64700 })));
+    expect(high.message).toBe(
+      '--port-base 64700 puts host ports outside 1..65535 (broker 64700 to 65622): pick a port base from 1024 to 64613',
+    );
+    expect(planContainers(input({ portBase: 64613 })).services[1]!.ports[0]!.host).toBe(65535);
+  });
+
+  it("passes an external community's RAD-75 URL to the broker and publishes it", () => {
+    const imaging = { ...supplier, rad75Url: 'https://gw.example.test/xcai/rad75' };
+    const plan = planContainers(input({ external: [imaging] }));
+    const broker = plan.services.find((x) => x.service === 'broker')!;
+    expect(broker.command.slice(broker.command.indexOf('--external'))).toEqual([
+      '--external',
+      'name=supplier-gw,homeCommunityId=urn:oid:1.2.9,iti38Url=https://gw.example.test/xca/query,iti39Url=https://gw.example.test/xca/retrieve,rad75Url=https://gw.example.test/xcai/rad75',
+    ]);
+    expect(plan.published.communities.at(-1)!.endpoints).toEqual({
+      'ITI-38': 'https://gw.example.test/xca/query',
+      'ITI-39': 'https://gw.example.test/xca/retrieve',
+      'RAD-75': 'https://gw.example.test/xcai/rad75',
+    });
+  });
+
+  it('refuses a community named broker or pars, a name used twice, and a name compose cannot use', () => {
+    const cases: [ContainerPlanInput, string][] = [
+      [
+        input({ communities: [north, { ...south, name: 'broker' }] }),
+        "community name 'broker' clashes with the broker service: rename the community (every service name must be unique)",
+      ],
+      [
+        input({ communities: [{ ...north, name: 'pars' }] }),
+        "community name 'pars' clashes with the PARS service: rename the community (every service name must be unique)",
+      ],
+      [
+        input({ external: [{ ...supplier, name: 'north' }] }),
+        "external community name 'north' clashes with another community of that name: rename the community (every service name must be unique)",
+      ],
+      [
+        input({ communities: [{ ...north, name: 'North East' }] }),
+        "community name 'North East' is not a usable container service name: use lower-case letters, digits and '-'",
+      ],
+    ];
+    for (const [bad, message] of cases) {
+      const e = threw(() => planContainers(bad));
+      expect([e.code, e.message]).toEqual(['SIM_ERR_BAD_ARGUMENT', message]);
+    }
+  });
+});
+
+describe('planContainers with security', () => {
+  const security = { certsDir: '/home/me/nir-sim/certs/out', user: '1001:1002' };
+  const certs: ServicePlan['mounts'][number] = {
+    kind: 'bind',
+    source: '/home/me/nir-sim/certs/out',
+    target: '/var/lib/nir-sim/certs',
+    readOnly: true,
+  };
+
+  it('mounts the certificates into the gateways and the broker, runs them as the user, opens the integration port', () => {
+    const plan = planContainers(input({ security, external: [supplier] }));
+    const secureGateway = (c: typeof north, host: number): ServicePlan => ({
+      ...gateway(c, host, '/app/data-packs/default', [certs]),
+      command: [
+        ...['serve', 'gateway', '--data-pack', '/app/data-packs/default', '--community', c.name],
+        ...['--seed', '1', '--certs-dir', '/var/lib/nir-sim/certs'],
+      ],
+      ...health(9090),
+      user: '1001:1002',
+    });
+    expect(plan.services).toEqual([
+      secureGateway(north, 9001),
+      secureGateway(south, 9002),
+      {
+        service: 'pars',
+        role: 'pars',
+        command: ['serve', 'pars', '--dir', '/var/lib/nir-sim/pars'],
+        ...health(8100),
+        ports: [{ hostIp: '127.0.0.1', host: 8100, container: 8100, what: 'PARS (FHIR AuditEvent)' }],
+        dependsOn: [],
+        mounts: [{ kind: 'volume', source: 'pars', target: '/var/lib/nir-sim/pars', readOnly: false }],
+      },
+      {
+        service: 'broker',
+        role: 'broker',
+        command: [
+          ...['serve', 'broker', '--deadline-ms', '10000', '--seed', '1'],
+          ...['--public-url', 'http://127.0.0.1:8080'],
+          ...['--pars-url', 'http://pars:8100', '--pars-control-url', 'http://pars:8110'],
+          ...['--audit-dir', '/var/lib/nir-sim/audit'],
+          ...['--certs-dir', '/var/lib/nir-sim/certs', '--integration-port', '8443'],
+          '--community',
+          'name=north,homeCommunityId=urn:oid:1.2.3.1,url=https://north:9001,control=http://north:9090',
+          '--community',
+          'name=south,homeCommunityId=urn:oid:1.2.3.2,url=https://south:9001,control=http://south:9090',
+          '--external',
+          'name=supplier-gw,homeCommunityId=urn:oid:1.2.9,iti38Url=https://gw.example.test/xca/query,iti39Url=https://gw.example.test/xca/retrieve',
+        ],
+        ...health(8080),
+        ports: [
+          { hostIp: '127.0.0.1', host: 8080, container: 8080, what: 'broker sandbox' },
+          { hostIp: '127.0.0.1', host: 8090, container: 8090, what: 'control API' },
+          {
+            hostIp: '127.0.0.1',
+            host: 8443,
+            container: 8443,
+            what: 'broker integration (mutual TLS + XUA)',
+          },
+        ],
+        dependsOn: ['north', 'south', 'pars'],
+        mounts: [
+          { kind: 'volume', source: 'audit', target: '/var/lib/nir-sim/audit', readOnly: false },
+          certs,
+        ],
+        user: '1001:1002',
+      },
+    ]);
+  });
+
+  it('publishes the integration port and the gateways as https, external communities unchanged', () => {
+    const plan = planContainers(input({ security, external: [supplier], portBase: 18080 }));
+    const paths = (base: string, prefix = '/xca') => ({
+      'ITI-38': `${base}${prefix}/iti38`,
+      'ITI-39': `${base}${prefix}/iti39`,
+      'RAD-75': `${base}/xcai/rad75`,
+    });
+    expect(plan.published).toEqual({
+      broker: {
+        url: 'http://127.0.0.1:18080',
+        endpoints: paths('http://127.0.0.1:18080'),
+        integration: { url: 'https://127.0.0.1:18443', endpoints: paths('https://127.0.0.1:18443') },
+      },
+      control: { url: 'http://127.0.0.1:18090' },
+      pars: { url: 'http://127.0.0.1:18100' },
+      communities: [
+        { ...north, kind: 'simulated', endpoints: paths('https://127.0.0.1:19001') },
+        { ...south, kind: 'simulated', endpoints: paths('https://127.0.0.1:19002') },
+        {
+          name: 'supplier-gw',
+          homeCommunityId: 'urn:oid:1.2.9',
+          kind: 'external',
+          endpoints: {
+            'ITI-38': 'https://gw.example.test/xca/query',
+            'ITI-39': 'https://gw.example.test/xca/retrieve',
+          },
+        },
+      ],
+    });
+    expect(planContainers(input()).published.broker.integration).toBeUndefined();
+  });
+
+  it('counts the integration port among the host ports that must fit below 65536', () => {
+    const e = threw(() => planContainers(input({ security, communities: [], portBase: 65_200 })));
+    expect(e.message).toBe(
+      '--port-base 65200 puts host ports outside 1..65535 (broker 65200 to 65563): pick a port base from 1024 to 65172',
+    );
+    const ok = planContainers(input({ security, communities: [], portBase: 65_172 }));
+    expect(ok.services.at(-1)!.ports.at(-1)!.host).toBe(65_535);
+  });
+});
+
+describe('containerPlanInput', () => {
+  const topology = (dataPackDir: string): Topology => ({
+    host: '127.0.0.1',
+    broker: { port: 8080, deadlineMs: 750 },
+    maxBodyBytes: 1024,
+    dataPackDir,
+    communities: [
+      { kind: 'simulated', store: { ...north } as unknown as CommunityData, port: 9001 },
+      supplier,
+      { kind: 'simulated', store: { ...south } as unknown as CommunityData, port: 9002 },
+    ],
+  });
+
+  it('uses the default pack from the image and bind-mounts any other pack', () => {
+    expect(containerPlanInput(topology(`${defaultPackDir}/`), { seed: 3, portBase: 8080 })).toEqual({
+      communities: [north, south],
+      external: [supplier],
+      dataPack: { inImage: 'data-packs/default' },
+      deadlineMs: 750,
+      seed: 3,
+      portBase: 8080,
+    });
+    expect(containerPlanInput(topology('/tmp/packs/other'), { seed: 1, portBase: 9000 }).dataPack).toEqual({
+      hostDir: '/tmp/packs/other',
+    });
+  });
+
+  it('passes security (certificate directory and user) through, and leaves it out without', () => {
+    const security = { certsDir: '/srv/certs', user: '0:0' };
+    const t = topology(defaultPackDir);
+    expect(containerPlanInput(t, { seed: 1, portBase: 8080, security }).security).toEqual(security);
+    expect('security' in containerPlanInput(t, { seed: 1, portBase: 8080 })).toBe(false);
+  });
+});

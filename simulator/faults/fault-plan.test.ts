@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { planFaults } from './fault-plan.js';
+import { parseFaultSpec, type FaultSpecInput } from './fault-spec.js';
+
+type FaultBody = FaultSpecInput extends infer F
+  ? F extends unknown
+    ? Omit<F, 'name' | 'gateway'>
+    : never
+  : never;
+const f = (input: FaultBody & { name?: string }, draw = 0.5) => {
+  const r = parseFaultSpec({ name: 'f', gateway: 'g', ...input });
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  return { fault: r.fault, draw };
+};
+
+describe('planFaults', () => {
+  it('adds latencies with jitter drawn around the fixed delay', () => {
+    const p = planFaults([
+      f({ kind: 'latency', latencyMs: 100, jitterMs: 40 }, 0),
+      f({ kind: 'latency', latencyMs: 50 }, 0.9),
+    ]);
+    expect(p.delayMs).toBe(60 + 50);
+  });
+
+  it('the first replacing fault wins; content faults all apply', () => {
+    const p = planFaults([
+      f({ kind: 'missing-home' }),
+      f({ kind: 'http-status', status: 503 }),
+      f({ kind: 'timeout' }),
+      f({ kind: 'registry-error', errorCode: 'XDSRegistryBusy' }),
+    ]);
+    expect(p.delivery).toEqual({
+      kind: 'replace',
+      status: 503,
+      contentType: 'text/html; charset=utf-8',
+      body: Buffer.from('<html><body><h1>503 Service Unavailable</h1></body></html>'),
+    });
+    expect(p.content.map((c) => c.kind)).toEqual(['missing-home', 'registry-error']);
+    expect(p.soapFault).toBeUndefined();
+  });
+
+  it('maps each transport fault to its directive', () => {
+    expect(planFaults([f({ kind: 'timeout' })]).delivery).toEqual({ kind: 'no-response' });
+    expect(planFaults([f({ kind: 'connection-reset', afterBytes: 100 })]).delivery).toEqual({
+      kind: 'reset',
+      afterBytes: 100,
+    });
+    expect(planFaults([f({ kind: 'refuse', probability: 0.5 })]).delivery).toEqual({
+      kind: 'reset',
+      afterBytes: 0,
+    });
+    expect(planFaults([f({ kind: 'slow-body', bytesPerSecond: 1000 })]).delivery).toEqual({
+      kind: 'throttle',
+      bytesPerSecond: 1000,
+    });
+    expect(planFaults([f({ kind: 'malformed-xml', variant: 'truncated' })]).delivery).toEqual({
+      kind: 'truncate',
+      fraction: 0.5,
+    });
+    expect(planFaults([f({ kind: 'empty-body' })]).delivery).toMatchObject({
+      kind: 'replace',
+      status: 200,
+      body: Buffer.alloc(0),
+    });
+    const wrongNs = planFaults([f({ kind: 'malformed-xml', variant: 'wrong-namespace' })]);
+    expect([wrongNs.wrongNamespace, wrongNs.delivery]).toEqual([true, undefined]);
+    expect(planFaults([f({ kind: 'soap-fault', code: 'Sender', reason: 'no' })]).soapFault).toEqual({
+      code: 'Sender',
+      reason: 'no',
+    });
+  });
+
+  it('keeps provisioning faults apart and names everything applied', () => {
+    const p = planFaults([
+      f({ kind: 'cert-revoked', name: 'c' }),
+      f({ kind: 'latency', latencyMs: 1, name: 'l' }),
+    ]);
+    expect(p.provisioning.map((x) => x.kind)).toEqual(['cert-revoked']);
+    expect(p.applied).toEqual(['c', 'l']);
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * The one HTTP client (simulator/transport/http-client.ts): keep-alive pools that close on
+ * shutdown, mutual TLS with CRLs reloaded for new connections, a peer that closed a pooled
+ * socket, idle timeouts, bounded body reading and the classification of failures.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintCa, mintCrl, mintLeaf, serialOf } from '../security/pki.js';
+import {
+  HttpAgent,
+  HttpTransportError,
+  httpPost,
+  readBody,
+  type HttpAnswer,
+  type HttpPost,
+} from './http-client.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
+type AnyServer = http.Server | https.Server;
+
+/** Listen on 127.0.0.1:0; the sockets it accepted are kept (to count and to drop them). */
+async function serve<S extends AnyServer>(
+  server: S,
+): Promise<{ server: S; port: number; sockets: net.Socket[] }> {
+  const sockets: net.Socket[] = [];
+  server.on('connection', (s: net.Socket) => sockets.push(s));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  closers.push(async () => {
+    server.closeAllConnections();
+    server.close();
+    await once(server, 'close');
+  });
+  return { server, port: (server.address() as net.AddressInfo).port, sockets };
+}
+
+function agent(o: ConstructorParameters<typeof HttpAgent>[0]): HttpAgent {
+  const a = new HttpAgent(o);
+  closers.push(() => a.close());
+  return a;
+}
+
+const post = (url: string, extra: Partial<HttpPost> = {}): Promise<HttpAnswer> =>
+  httpPost({
+    url: new URL(url),
+    headers: { 'content-type': 'text/plain', 'content-length': '5' },
+    body: [Buffer.from('hello')],
+    ...extra,
+  });
+
+/** The whole body of a POST as text, with its status. */
+async function exchange(url: string, extra: Partial<HttpPost> = {}): Promise<[number, string]> {
+  const a = await post(url, extra);
+  return [a.status, (await readBody(a, 1024)).toString('utf8')];
+}
+
+async function failure(p: Promise<unknown>): Promise<HttpTransportError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof HttpTransportError) return err;
+    throw err;
+  }
+  throw new Error('expected an HttpTransportError');
+}
+
+const echo: http.RequestListener = (req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => res.writeHead(200).end(`got ${Buffer.concat(chunks).toString('utf8')}`));
+};
+
+describe('HttpAgent: keep-alive pool', () => {
+  it('reuses its connections for sequential requests, sends several chunks in order, and close() drops them', async () => {
+    const { port, sockets } = await serve(http.createServer(echo));
+    const a = agent({ connections: 4 });
+    const url = `http://127.0.0.1:${port}/x`;
+    const answers: [number, string][] = [];
+    for (let i = 0; i < 3; i++) answers.push(await exchange(url, { agent: a }));
+    answers.push(
+      await exchange(url, {
+        agent: a,
+        headers: { 'content-length': '11' },
+        body: [Buffer.from('hello'), Buffer.from(' '), Buffer.from('again')],
+      }),
+    );
+    expect(answers).toEqual([
+      [200, 'got hello'],
+      [200, 'got hello'],
+      [200, 'got hello'],
+      [200, 'got hello again'],
+    ]);
+    // undici checks an idle socket for a FIN before reusing it; a request that arrives meanwhile
+    // may open a second connection, never one per request.
+    expect(sockets.length).toBeLessThan(answers.length);
+    const closed = Promise.all(sockets.map((s) => once(s, 'close')));
+    await a.close();
+    await closed;
+    expect(sockets.every((s) => s.destroyed)).toBe(true);
+  });
+});
+
+describe('HttpAgent: mutual TLS', () => {
+  it('verifies the server against the CRLs in force for each new connection; a socket the server dropped is not reused', async () => {
+    const ca = await mintCa({ subject: 'CN=transport test CA' });
+    const server = await mintLeaf({
+      subject: 'CN=localhost',
+      usage: 'server',
+      issuer: ca,
+      ips: ['127.0.0.1'],
+    });
+    const client = await mintLeaf({ subject: 'CN=client', usage: 'client', issuer: ca });
+    const none = await mintCrl({ issuer: ca, revoked: [] });
+    const revoking = await mintCrl({ issuer: ca, revoked: [serialOf(server.certPem)] });
+    const seen: string[] = [];
+    const s = await serve(
+      https.createServer(
+        {
+          cert: server.certPem,
+          key: server.keyPem,
+          ca: ca.certPem,
+          requestCert: true,
+          rejectUnauthorized: true,
+        },
+        (req, res) => {
+          seen.push(String((req.socket as TLSSocket).getPeerCertificate().subject?.CN));
+          echo(req, res);
+        },
+      ),
+    );
+    const a = agent({
+      connections: 2,
+      tls: { caPem: [ca.certPem], certPem: client.certPem, keyPem: client.keyPem, crlPem: [none] },
+    });
+    const url = `https://127.0.0.1:${s.port}/x`;
+    expect(await exchange(url, { agent: a })).toEqual([200, 'got hello']);
+    expect(seen).toEqual(['client']);
+
+    a.reloadCrls([revoking]);
+    s.server.closeAllConnections(); // e.g. a gateway re-provisioned: the pooled socket is dead
+    const err = await failure(exchange(url, { agent: a }));
+    expect([err.kind, err.code, err.message]).toEqual([
+      'refused',
+      'CERT_REVOKED',
+      'TLS handshake failed: CERT_REVOKED: certificate revoked',
+    ]);
+
+    a.reloadCrls([none]);
+    expect(await exchange(url, { agent: a })).toEqual([200, 'got hello']);
+    expect(seen).toEqual(['client', 'client']);
+  });
+
+  it('refuses a server its CAs do not trust, and keeps the CRLs in force when new ones cannot be loaded', async () => {
+    const ca = await mintCa({ subject: 'CN=transport test CA' });
+    const other = await mintCa({ subject: 'CN=another CA' });
+    const server = await mintLeaf({
+      subject: 'CN=localhost',
+      usage: 'server',
+      issuer: other,
+      ips: ['127.0.0.1'],
+    });
+    const s = await serve(https.createServer({ cert: server.certPem, key: server.keyPem }, echo));
+    const a = agent({ connections: 1, tls: { caPem: [ca.certPem] } });
+    expect(() => a.reloadCrls(['not a CRL'])).toThrow();
+    const err = await failure(post(`https://127.0.0.1:${s.port}/x`, { agent: a }));
+    expect([err.kind, err.code]).toEqual(['refused', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+  });
+});
+
+describe('httpPost and readBody: bounds and failures', () => {
+  it('refused: nothing listens on the port', async () => {
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as net.AddressInfo;
+    probe.close();
+    await once(probe, 'close');
+    const err = await failure(post(`http://127.0.0.1:${port}/x`));
+    expect([err.kind, err.code, err.message]).toEqual([
+      'refused',
+      'ECONNREFUSED',
+      'connection failed: ECONNREFUSED',
+    ]);
+  });
+
+  it('timeout: no response head within idleTimeoutMs', async () => {
+    const { port } = await serve(http.createServer(() => undefined));
+    const err = await failure(post(`http://127.0.0.1:${port}/x`, { idleTimeoutMs: 50 }));
+    expect([err.kind, err.message]).toEqual(['timeout', 'no answer within 50 ms']);
+  });
+
+  it('timeout: the peer falls silent between body chunks', async () => {
+    const { port } = await serve(
+      http.createServer((_q, res) => {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('x'.repeat(10));
+      }),
+    );
+    const a = await post(`http://127.0.0.1:${port}/x`);
+    const err = await failure(readBody(a, 1024, { idleTimeoutMs: 50 }));
+    expect([err.kind, err.message]).toEqual(['timeout', 'no answer within 50 ms']);
+  });
+
+  it('timeout: the AbortSignal fires, before the head and while the body is read', async () => {
+    const { port } = await serve(
+      http.createServer((req, res) => {
+        if (req.url === '/head') res.writeHead(200, { 'content-length': '100' }).write('x');
+      }),
+    );
+    const before = new AbortController();
+    const pending = post(`http://127.0.0.1:${port}/x`, { signal: before.signal });
+    setTimeout(() => before.abort(), 20);
+    const e1 = await failure(pending);
+    expect([e1.kind, e1.message]).toEqual(['timeout', 'the call was aborted (AbortError)']);
+
+    const during = new AbortController();
+    const a = await post(`http://127.0.0.1:${port}/head`, { signal: during.signal });
+    const reading = readBody(a, 1024, { signal: during.signal });
+    during.abort();
+    const e2 = await failure(reading);
+    expect([e2.kind, e2.message]).toEqual(['timeout', 'the call was aborted (AbortError)']);
+  });
+
+  it('too-large: over the cap by Content-Length or while chunked; reset: the body ends early', async () => {
+    const { port } = await serve(
+      http.createServer((req, res) => {
+        if (req.url === '/declared') res.writeHead(200, { 'content-length': '2048' }).end('x'.repeat(2048));
+        else if (req.url === '/chunked') {
+          res.writeHead(200);
+          res.write('x'.repeat(800));
+          res.end('x'.repeat(800));
+        } else {
+          res.writeHead(200, { 'content-length': '1000' });
+          res.write('x', () => res.socket?.destroy());
+        }
+      }),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const declared = await failure(readBody(await post(`${base}/declared`), 1024));
+    const chunked = await failure(readBody(await post(`${base}/chunked`), 1024));
+    const early = await failure(readBody(await post(`${base}/early`), 1024));
+    expect([declared, chunked, early].map((e) => [e.kind, e.httpStatus, e.message])).toEqual([
+      ['too-large', 200, 'the response declares more than 1024 bytes'],
+      ['too-large', 200, 'the response exceeds 1024 bytes'],
+      ['reset', 200, 'the connection closed before the response was complete'],
+    ]);
+  });
+
+  it('reset: the server drops the connection before answering', async () => {
+    const { port } = await serve(http.createServer((req) => req.socket.destroy()));
+    const err = await failure(post(`http://127.0.0.1:${port}/x`));
+    expect(err.kind).toBe('reset');
+  });
+
+  it('rejects a URL that is not http: or https:', async () => {
+    await expect(post('ftp://127.0.0.1/x')).rejects.toThrow(
+      new TypeError('httpPost: unsupported URL scheme ftp:'),
+    );
+  });
+});
