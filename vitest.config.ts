@@ -7,6 +7,7 @@
  * (vitest.slow.config.ts). The container stack (`npm run test:containers`) and the hostile-input
  * suite (`npm run test:hostile`) have their own configurations.
  */
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -19,6 +20,10 @@ export default defineConfig({
       'test/scenarios/**/*.test.ts',
     ],
     exclude: [...configDefaults.exclude, 'dist/**'],
+    // One test file per core: every test here runs on port 0 with virtual time for its deadlines
+    // and latencies, so files running side by side (or beside another whole run) cannot change an
+    // outcome; vitest's default leaves one core idle.
+    maxWorkers: availableParallelism(),
     // One line per run naming what is missing (IHE reference set, system tools) and why tests skip;
     // fails the run when the reference set is required (CI, NIR_SIM_REQUIRE_REFERENCE=1) but absent.
     // shared-pki mints the certificate set once for the whole run (security-fixtures.ts copies it).
