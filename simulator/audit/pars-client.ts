@@ -80,7 +80,7 @@ export function classify(status: number, body: string): SendResult {
  * The diagnostics of a FHIR R4 OperationOutcome answer, joined with `; ` (each issue's diagnostics,
  * else its details.text, else its code); the body itself when it is not one. At most 2,000 characters.
  */
-export function outcomeText(body: string): string {
+function outcomeText(body: string): string {
   let text = body;
   try {
     const o = JSON.parse(body) as {

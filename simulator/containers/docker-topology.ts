@@ -19,7 +19,7 @@ import { repoRoot } from '../shared/sim-paths.js';
 import { ensureContainerCertificates, hostUser } from './container-certs.js';
 
 /** The project image's Dockerfile, relative to the repository root (the build context). */
-export const PROJECT_DOCKERFILE = 'compose/Dockerfile';
+const PROJECT_DOCKERFILE = 'compose/Dockerfile';
 
 /** How to start a resolved topology as containers. */
 export interface DockerTopologyOptions {

@@ -43,7 +43,7 @@ function decodePlain(body: Buffer, charset: string | undefined): string {
  * @throws SoapFaultError `Sender` for an empty body, a type other than application/soap+xml,
  *   text/xml or multipart/related, an unknown charset, or a malformed MTOM package.
  */
-export function decodeSoapEntity(body: Buffer, contentType: string | undefined): SoapEntity {
+function decodeSoapEntity(body: Buffer, contentType: string | undefined): SoapEntity {
   if (body.length === 0) throw new SoapFaultError('Sender', 'The request body is empty');
   const ct = parseContentType(contentType);
   if (PLAIN_TYPES.has(ct.mediaType))

@@ -41,7 +41,7 @@ export interface MultipartType {
 }
 
 /** Content-ID without surrounding angle brackets (RFC 2392). */
-export function stripAngles(id: string): string {
+function stripAngles(id: string): string {
   const t = id.trim();
   return t.startsWith('<') && t.endsWith('>') ? t.slice(1, -1).trim() : t;
 }
