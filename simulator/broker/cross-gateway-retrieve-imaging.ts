@@ -138,7 +138,7 @@ export async function crossGatewayRetrieveImagingDocumentSet(
   const startedAt = bc.clock.now();
   const { groups, errors } = split(req, rc, bc);
   const { legs, events } = await runLegs(groups, Transaction.Rad75, rc, bc, (url, signal, g) =>
-    retrieveImagingFromCommunity(url, g.request, signal, bc.transport, opts.idleTimeoutMs),
+    retrieveImagingFromCommunity(url, g.request, signal, bc.transport, opts.idleTimeoutMs, bc.clock),
   );
   const retrieveLegs: RetrieveLeg[] = legs.map((l) => ({
     ...l,

@@ -3,6 +3,7 @@
  * side): resolves once the community's root part has arrived and decoded; the DICOM parts stay on
  * the connection to be relayed to the consumer later (streamed, never held whole).
  */
+import type { DeadlineClock } from '../shared/clock.js';
 import { soapCallStreamed, type PartSource } from '../soap/client-stream.js';
 import { resolveXopContent, xopIncludeContentId } from '../soap/mtom.js';
 import { SoapAction } from '../xca/constants.js';
@@ -31,7 +32,7 @@ const MAX_ROOT_BYTES = 64 * 1024 * 1024;
  * Send a RAD-75 RetrieveImagingDocumentSetRequest to `url`, with the options every leg shares
  * (legCallOptions: agent per scheme, the forwarded wsse:Security header). `signal` (the
  * per-community deadline) applies until the root part is in; after that a part read fails when the community sends
- * nothing for `idleTimeoutMs`.
+ * nothing for `idleTimeoutMs` (ms of `clock`'s time: the broker's clock, virtual in tests).
  * @throws SoapCallError (transport, fault, malformed) or XcaDecodeError / MtomError (invalid root
  *   part); the connection is closed then.
  */
@@ -41,6 +42,7 @@ export async function retrieveImagingFromCommunity(
   signal: AbortSignal,
   t: LegTransport,
   idleTimeoutMs: number,
+  clock: DeadlineClock,
 ): Promise<LegAnswer<StreamedRetrieveResponse>> {
   const bodyXml = encodeRetrieveImagingDocumentSetRequest(req);
   const res = await soapCallStreamed({
@@ -49,6 +51,7 @@ export async function retrieveImagingFromCommunity(
     bodyXml,
     signal,
     idleTimeoutMs,
+    clock,
     ...legCallOptions(url, t),
     maxResponseBytes: Math.min(t.maxResponseBytes, MAX_ROOT_BYTES),
   });

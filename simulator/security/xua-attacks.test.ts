@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { skipWithoutTool } from '../../test/helpers/system-tools.js';
 import { forwardedSecurityHeader } from '../broker/xua-forward.js';
 import { buildAssertionXml } from './xua-issue.js';
@@ -12,49 +12,40 @@ import { checkResourceId } from './xua-validate.js';
 import { nhsNumberToCx } from '../xca/patient-id.js';
 import {
   assertionInput,
-  mintCertDir,
   refusal,
   runTool,
   supplierAssertion,
-  xuaHarness,
-  type CertDir,
-  type XuaHarness,
+  useXuaHarness,
 } from '../../test/helpers/security-fixtures.js';
 
 const NHS = '9995649284';
 const CX = nhsNumberToCx(NHS);
-let certs: CertDir;
-let validate: XuaHarness['validate'];
-beforeAll(async () => {
-  certs = await mintCertDir([]);
-  validate = xuaHarness(certs, NHS).validate;
-});
-afterAll(() => certs.remove());
+const xua = useXuaHarness(NHS);
 
 describe('attacks', () => {
   it('signature wrapping: an unsigned assertion wrapping the genuine one in Advice is refused', () => {
-    const genuine = supplierAssertion(certs, nhsNumberToCx('9995527421'));
+    const genuine = supplierAssertion(xua.certs, nhsNumberToCx('9995527421'));
     const evil = buildAssertionXml(
       assertionInput(CX, new Date(), { subjectId: 'Mallory', id: '_evil' }),
     ).replace('<saml2:Conditions', `<saml2:Advice>${genuine}</saml2:Advice><saml2:Conditions`);
-    expect(refusal(() => validate(evil))).toEqual({
+    expect(refusal(() => xua.validate(evil))).toEqual({
       failure: 'several-assertions',
       subcode: 'InvalidSecurity',
     });
   });
 
   it('signature wrapping: the genuine signature moved onto an evil assertion does not cover it', () => {
-    const genuine = supplierAssertion(certs, CX, { id: '_genuine' });
+    const genuine = supplierAssertion(xua.certs, CX, { id: '_genuine' });
     const signature = /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(genuine)![0];
     const evil = buildAssertionXml(
       assertionInput(CX, new Date(), { subjectId: 'Mallory', id: '_genuine' }),
     ).replace('</saml2:Issuer>', `</saml2:Issuer>${signature}`);
-    expect(refusal(() => validate(evil))).toEqual({
+    expect(refusal(() => xua.validate(evil))).toEqual({
       failure: 'bad-signature',
       subcode: 'FailedAuthentication',
     });
     const other = evil.replace('ID="_genuine"', 'ID="_evil"');
-    expect(refusal(() => validate(other))).toEqual({
+    expect(refusal(() => xua.validate(other))).toEqual({
       failure: 'bad-signature',
       subcode: 'FailedAuthentication',
     });
@@ -62,11 +53,11 @@ describe('attacks', () => {
 
   it('comment injection in a signed value: the whole value is read, so the truncated patient is not', () => {
     const signedFor = `${CX}.evil`;
-    const a = supplierAssertion(certs, signedFor).replace(
+    const a = supplierAssertion(xua.certs, signedFor).replace(
       `${CX.replace(/&/g, '&amp;')}.evil`,
       `${CX.replace(/&/g, '&amp;')}<!---->.evil`,
     );
-    const c = validate(a);
+    const c = xua.validate(a);
     expect(c.resourceId).toBe(signedFor);
     expect(refusal(() => checkResourceId(c, CX))).toEqual({
       failure: 'resource-mismatch',
@@ -75,13 +66,13 @@ describe('attacks', () => {
   });
 
   it('comment injection in DigestValue (CVE-2025-29775 style) does not pass off tampered content', () => {
-    const a = supplierAssertion(certs, CX);
+    const a = supplierAssertion(xua.certs, CX);
     const tampered = a.replace('Dr Alex Example</saml2:AttributeValue>', 'Dr Mallory</saml2:AttributeValue>');
     const forged = tampered.replace(
       /<ds:DigestValue>([^<]*)<\/ds:DigestValue>/,
       '<ds:DigestValue><!--AAAA-->$1</ds:DigestValue>',
     );
-    expect(refusal(() => validate(forged))).toEqual({
+    expect(refusal(() => xua.validate(forged))).toEqual({
       failure: 'bad-signature',
       subcode: 'FailedAuthentication',
     });
@@ -94,15 +85,15 @@ describe.skipIf(skipWithoutTool('xmlsec1'))(
     const xmlsec = (file: string, trusted: string[]): { status: number; output: string } =>
       runTool('xmlsec1', [
         '--verify',
-        ...trusted.flatMap((t) => ['--trusted-pem', path.join(certs.dir, t)]),
+        ...trusted.flatMap((t) => ['--trusted-pem', path.join(xua.certs.dir, t)]),
         '--id-attr:ID',
         'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
         file,
       ]);
 
     it('a supplier assertion, chained to the supplier root; a tampered copy fails', () => {
-      const file = path.join(certs.dir, 'assertion.xml');
-      const a = supplierAssertion(certs, CX);
+      const file = path.join(xua.certs.dir, 'assertion.xml');
+      const a = supplierAssertion(xua.certs, CX);
       writeFileSync(file, a);
       const ok = xmlsec(file, ['supplier/root-ca.pem', 'supplier/intermediate-ca.pem']);
       expect([ok.status, ok.output]).toEqual([
@@ -114,9 +105,9 @@ describe.skipIf(skipWithoutTool('xmlsec1'))(
     });
 
     it("the broker's forwarded assertion, in its wsse:Security header, chained to the NIR root", () => {
-      const file = path.join(certs.dir, 'forwarded.xml');
+      const file = path.join(xua.certs.dir, 'forwarded.xml');
       const header = forwardedSecurityHeader(
-        { signer: { certPem: certs.read('nir/signing.pem'), keyPem: certs.read('nir/signing.key') } },
+        { signer: { certPem: xua.certs.read('nir/signing.pem'), keyPem: xua.certs.read('nir/signing.key') } },
         { now: () => Date.now() },
         ['urn:oid:1.2.3'],
         undefined,

@@ -3,7 +3,7 @@
  * and every refusal with its reason and WS-Security subcode. Attacks and xmlsec1 are in
  * xua-attacks.test.ts, the real example assertions in xua-examples.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintLeaf } from './pki.js';
 import { NIR_BROKER_AUDIENCE, SUPPLIER_TEST_IDENTITY, XuaAttribute } from './saml.js';
 import type { XuaFailure } from './xua-error.js';
@@ -13,30 +13,21 @@ import { nhsNumberToCx } from '../xca/patient-id.js';
 import { findDocuments } from '../../test/helpers/requests.js';
 import {
   assertionInput,
-  mintCertDir,
   refusal,
   supplierAssertion,
   supplierSigned,
-  xuaHarness,
-  type CertDir,
-  type XuaHarness,
+  useXuaHarness,
 } from '../../test/helpers/security-fixtures.js';
 
 const NHS = '9995649284';
 const CX = nhsNumberToCx(NHS);
-let certs: CertDir;
-let validate: XuaHarness['validate'];
-beforeAll(async () => {
-  certs = await mintCertDir([]);
-  validate = xuaHarness(certs, NHS).validate;
-});
-afterAll(() => certs.remove());
+const xua = useXuaHarness(NHS);
 
 describe('issue and validate', () => {
   it('a supplier assertion yields every claim, read from the signed content', () => {
     const now = new Date();
-    const a = supplierAssertion(certs, CX, { now, id: '_fixed-id' });
-    expect(validate(a, now)).toEqual({
+    const a = supplierAssertion(xua.certs, CX, { now, id: '_fixed-id' });
+    expect(xua.validate(a, now)).toEqual({
       assertionId: '_fixed-id',
       issuer: SUPPLIER_TEST_IDENTITY.issuer,
       nameId: SUPPLIER_TEST_IDENTITY.subjectId,
@@ -57,11 +48,11 @@ describe('issue and validate', () => {
   });
 
   it('accepts the NHIN homeCommunityId name and the PurposeForUse element', () => {
-    const a = supplierAssertion(certs, CX, {
+    const a = supplierAssertion(xua.certs, CX, {
       homeCommunityIdAttribute: 'urn:nhin:names:saml:homeCommunityId',
       purposeOfUseElement: 'PurposeForUse',
     });
-    const c = validate(a);
+    const c = xua.validate(a);
     expect([
       c.homeCommunityIdAttribute,
       c.homeCommunityId,
@@ -77,11 +68,11 @@ describe('issue and validate', () => {
 
   it('tolerates clock skew up to 60 s on both ends, not beyond', () => {
     const now = new Date();
-    const a = supplierAssertion(certs, CX, { now, lifetimeMs: 60_000 });
-    expect(validate(a, new Date(now.getTime() - 59_000)).assertionId).toMatch(/^_/);
-    expect(validate(a, new Date(now.getTime() + 119_000)).assertionId).toMatch(/^_/);
-    expect(refusal(() => validate(a, new Date(now.getTime() - 61_000))).failure).toBe('not-yet-valid');
-    expect(refusal(() => validate(a, new Date(now.getTime() + 120_000))).failure).toBe('expired');
+    const a = supplierAssertion(xua.certs, CX, { now, lifetimeMs: 60_000 });
+    expect(xua.validate(a, new Date(now.getTime() - 59_000)).assertionId).toMatch(/^_/);
+    expect(xua.validate(a, new Date(now.getTime() + 119_000)).assertionId).toMatch(/^_/);
+    expect(refusal(() => xua.validate(a, new Date(now.getTime() - 61_000))).failure).toBe('not-yet-valid');
+    expect(refusal(() => xua.validate(a, new Date(now.getTime() + 120_000))).failure).toBe('expired');
   });
 });
 
@@ -100,52 +91,52 @@ describe('refusals, each with its WS-Security subcode', () => {
   const past = (): Date => new Date(Date.now() - 600_000);
   const future = (): Date => new Date(Date.now() + 600_000);
   const cases: [string, () => string, XuaFailure, string][] = [
-    ['expired', () => supplierAssertion(certs, CX, { now: past() }), 'expired', 'FailedAuthentication'],
+    ['expired', () => supplierAssertion(xua.certs, CX, { now: past() }), 'expired', 'FailedAuthentication'],
     [
       'not yet valid',
-      () => supplierAssertion(certs, CX, { now: future() }),
+      () => supplierAssertion(xua.certs, CX, { now: future() }),
       'not-yet-valid',
       'FailedAuthentication',
     ],
     ['unsigned', () => buildAssertionXml(assertionInput(CX)), 'unsigned', 'FailedAuthentication'],
     [
       'wrong audience',
-      () => supplierAssertion(certs, CX, { audiences: ['urn:other'] }),
+      () => supplierAssertion(xua.certs, CX, { audiences: ['urn:other'] }),
       'wrong-audience',
       'FailedAuthentication',
     ],
     [
       'missing AuthnStatement',
       () =>
-        supplierAssertion(certs, CX, {}, (x) =>
+        supplierAssertion(xua.certs, CX, {}, (x) =>
           x.replace(/<saml2:AuthnStatement[\s\S]*<\/saml2:AuthnStatement>/, ''),
         ),
       'no-authn-statement',
       'InvalidSecurity',
     ],
-    ['two roles', () => supplierAssertion(certs, CX, {}, role2), 'several-roles', 'InvalidSecurity'],
+    ['two roles', () => supplierAssertion(xua.certs, CX, {}, role2), 'several-roles', 'InvalidSecurity'],
     [
       'two purposes of use',
-      () => supplierAssertion(certs, CX, {}, purpose2),
+      () => supplierAssertion(xua.certs, CX, {}, purpose2),
       'several-purposes',
       'InvalidSecurity',
     ],
     [
       'a role not allowed',
-      () => supplierAssertion(certs, CX, { role: { code: '1' } }),
+      () => supplierAssertion(xua.certs, CX, { role: { code: '1' } }),
       'role-not-allowed',
       'FailedAuthentication',
     ],
     [
       'a purpose not allowed',
-      () => supplierAssertion(certs, CX, { purposeOfUse: { code: 'RESEARCH' } }),
+      () => supplierAssertion(xua.certs, CX, { purposeOfUse: { code: 'RESEARCH' } }),
       'purpose-not-allowed',
       'FailedAuthentication',
     ],
     [
       'no homeCommunityId',
       () =>
-        supplierAssertion(certs, CX, {}, (x) =>
+        supplierAssertion(xua.certs, CX, {}, (x) =>
           x.replace(
             /<saml2:Attribute Name="urn:ihe:iti:xca:2010:homeCommunityId"[\s\S]*?<\/saml2:Attribute>/,
             '',
@@ -157,7 +148,7 @@ describe('refusals, each with its WS-Security subcode', () => {
     [
       'SHA-1 signature',
       () =>
-        supplierSigned(certs, buildAssertionXml(assertionInput(CX))).replace(
+        supplierSigned(xua.certs, buildAssertionXml(assertionInput(CX))).replace(
           /xmldsig-more#rsa-sha256/,
           'xmldsig#rsa-sha1',
         ),
@@ -167,7 +158,7 @@ describe('refusals, each with its WS-Security subcode', () => {
     [
       'tampered content',
       () =>
-        supplierAssertion(certs, CX).replace(
+        supplierAssertion(xua.certs, CX).replace(
           'Dr Alex Example</saml2:AttributeValue>',
           'Dr Mallory</saml2:AttributeValue>',
         ),
@@ -176,13 +167,13 @@ describe('refusals, each with its WS-Security subcode', () => {
     ],
   ];
   it.each(cases)('%s', (_name, make, failure, subcode) => {
-    expect(refusal(() => validate(make()))).toEqual({ failure, subcode });
+    expect(refusal(() => xua.validate(make()))).toEqual({ failure, subcode });
   });
 
   it('signed by an untrusted key (its certificate in KeyInfo is not pinned)', async () => {
     const rogue = await mintLeaf({ subject: 'CN=rogue signer', usage: 'signing' });
     const a = signAssertion(buildAssertionXml(assertionInput(CX)), rogue);
-    expect(refusal(() => validate(a))).toEqual({
+    expect(refusal(() => xua.validate(a))).toEqual({
       failure: 'untrusted-signer',
       subcode: 'FailedAuthentication',
     });
@@ -190,12 +181,12 @@ describe('refusals, each with its WS-Security subcode', () => {
 
   it('no wsse:Security header, or no assertion in it', () => {
     const none = findDocuments(NHS);
-    expect(refusal(() => validate('', new Date(), none)).failure).toBe('no-security-header');
-    expect(refusal(() => validate('')).failure).toBe('no-assertion');
+    expect(refusal(() => xua.validate('', new Date(), none)).failure).toBe('no-security-header');
+    expect(refusal(() => xua.validate('')).failure).toBe('no-assertion');
   });
 
   it('resource-id for another patient', () => {
-    const c = validate(supplierAssertion(certs, nhsNumberToCx('9995527421')));
+    const c = xua.validate(supplierAssertion(xua.certs, nhsNumberToCx('9995527421')));
     expect(refusal(() => checkResourceId(c, CX))).toEqual({
       failure: 'resource-mismatch',
       subcode: 'FailedAuthentication',

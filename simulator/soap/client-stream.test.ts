@@ -6,10 +6,13 @@
 import type http from 'node:http';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { virtualClock } from '../shared/clock.js';
 import { SoapCallError } from './client.js';
 import { soapCallStreamed } from './client-stream.js';
 import { buildSoapEnvelope } from './envelope.js';
+import { MtomIdleError } from './mtom-stream-reader.js';
 import { listen } from '../../test/helpers/soap-support.js';
+import { timersAre } from '../../test/helpers/virtual-time.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -103,6 +106,35 @@ describe('soapCallStreamed: the deadline', () => {
       'p1@t',
       true,
       undefined,
+    ]);
+  });
+});
+
+describe('soapCallStreamed: the idle timeout of the parts', () => {
+  it("runs on the caller's clock: a part the peer stops sending fails after idleTimeoutMs of that clock's time", async () => {
+    const s = await stagedServer();
+    const clock = virtualClock();
+    s.sendRoot();
+    const res = await soapCallStreamed({
+      url: s.url,
+      action: 'urn:test:Q',
+      bodyXml: '<t:Q xmlns:t="urn:t"/>',
+      idleTimeoutMs: 60_000,
+      clock,
+    });
+    const part = (await res.parts.next())!;
+    const read = buffer(part.body).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await timersAre(clock, [60_000]);
+    clock.advance(59_999);
+    expect(clock.pending()).toBe(1);
+    clock.advance(1);
+    expect([part.contentId, await read, clock.pending()]).toEqual([
+      'p1@t',
+      new MtomIdleError('no data for 60000 ms'),
+      0,
     ]);
   });
 });

@@ -22,6 +22,7 @@ import {
   type SoapCallOptions,
   type SoapCallResult,
 } from './client.js';
+import type { DeadlineClock } from '../shared/clock.js';
 import { parseContentType } from './content-type.js';
 import { MtomError } from './mtom.js';
 import { MultipartStreamReader, type ReceivedPart } from './mtom-stream-reader.js';
@@ -33,6 +34,8 @@ export interface StreamedSoapCallOptions extends SoapCallOptions {
    * ms (the `signal` deadline applies only until the root part is in).
    */
   idleTimeoutMs: number;
+  /** The time the idle timeout runs on (default: the system clock). */
+  clock?: DeadlineClock | undefined;
 }
 
 /** The binary parts still to come, in arrival order. */
@@ -86,7 +89,10 @@ async function readResponse(
     const body = await readBody(answer, max, opts.signal ? { signal: opts.signal } : {});
     return { ...interpret({ status, contentType, body }, messageId), requestXml, parts: NO_PARTS };
   }
-  const reader = new MultipartStreamReader(answer.body, contentType!, { idleTimeoutMs: opts.idleTimeoutMs });
+  const reader = new MultipartStreamReader(answer.body, contentType!, {
+    idleTimeoutMs: opts.idleTimeoutMs,
+    clock: opts.clock,
+  });
   try {
     const root = await reader.readRoot(max);
     const body = Buffer.from(root.xml, 'utf8');

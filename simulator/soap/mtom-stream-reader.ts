@@ -7,6 +7,7 @@
  * one rule: the root part must be the first part.
  */
 import { Readable } from 'node:stream';
+import { systemClock, type DeadlineClock } from '../shared/clock.js';
 import {
   MORE,
   MtomError,
@@ -35,6 +36,7 @@ export class MultipartStreamReader {
   private readonly framer: MultipartFramer;
   private readonly start: string | undefined;
   private readonly idleMs: number | undefined;
+  private readonly clock: DeadlineClock;
   private readonly it: AsyncIterator<Buffer>;
   /** Content-IDs seen so far, the root's included (each is unique in the package, RFC 2045 §7). */
   private readonly ids = new Set<string>();
@@ -44,18 +46,21 @@ export class MultipartStreamReader {
 
   /**
    * @param contentTypeHeader the HTTP Content-Type (multipart/related with boundary, maybe start).
-   * @param opts.idleTimeoutMs fail when the source sends nothing for this long while a part is being read.
+   * @param opts.idleTimeoutMs fail (MtomIdleError) when the source sends nothing for this long, ms,
+   *   while the root or a part is being read; absent: no idle timeout.
+   * @param opts.clock the time the idle timeout runs on (default {@link systemClock}).
    * @throws MtomError when the type is not multipart/related or has no boundary.
    */
   constructor(
     private readonly source: Readable,
     contentTypeHeader: string,
-    opts: { idleTimeoutMs?: number } = {},
+    opts: { idleTimeoutMs?: number | undefined; clock?: DeadlineClock | undefined } = {},
   ) {
     const { boundary, start } = parseMultipartType(contentTypeHeader);
     this.framer = new MultipartFramer(boundary);
     this.start = start;
     this.idleMs = opts.idleTimeoutMs;
+    this.clock = opts.clock ?? systemClock;
     this.it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
@@ -168,9 +173,12 @@ export class MultipartStreamReader {
     let r: IteratorResult<Buffer>;
     if (this.idleMs === undefined) r = await next;
     else {
-      let timer: NodeJS.Timeout | undefined;
+      const idleMs = this.idleMs;
+      const silence = this.clock.deadline(idleMs);
       const idle = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new MtomIdleError(`no data for ${this.idleMs} ms`)), this.idleMs);
+        const fire = (): void => reject(new MtomIdleError(`no data for ${idleMs} ms`));
+        if (silence.signal.aborted) fire();
+        else silence.signal.addEventListener('abort', fire, { once: true });
       });
       try {
         r = await Promise.race([next, idle]);
@@ -179,7 +187,7 @@ export class MultipartStreamReader {
         if (err instanceof MtomIdleError) this.close(err);
         throw err;
       } finally {
-        clearTimeout(timer);
+        silence.clear();
       }
     }
     if (r.done) {

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStreamedMtom, type StreamedPart } from './mtom-stream.js';
 import { MtomError, parseMultipartRelated } from './mtom.js';
 import { MtomIdleError, MultipartStreamReader } from './mtom-stream-reader.js';
+import { virtualClock } from '../shared/clock.js';
+import { timersAre } from '../../test/helpers/virtual-time.js';
 
 /** Binary with CRLFs, bare LFs and boundary-like lines inside. */
 function nasty(seed: string, size = 4096): Buffer {
@@ -186,10 +188,19 @@ describe('MultipartStreamReader', () => {
     source.write(
       '--XB\r\nContent-ID: <r@h>\r\nContent-Type: application/xop+xml\r\n\r\n<r/>\r\n--XB\r\nContent-ID: <p@h>\r\n\r\nfirst bytes',
     );
-    const reader = new MultipartStreamReader(source, ct, { idleTimeoutMs: 50 });
+    const clock = virtualClock();
+    const reader = new MultipartStreamReader(source, ct, { idleTimeoutMs: 50, clock });
     expect((await reader.readRoot(1000)).xml).toBe('<r/>');
     const part = (await reader.nextPart())!;
-    await expect(collect(part.body)).rejects.toThrow(new MtomIdleError('no data for 50 ms'));
+    const read = collect(part.body).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await timersAre(clock, [50]);
+    clock.advance(49);
+    expect(source.destroyed).toBe(false);
+    clock.advance(1);
+    expect(await read).toEqual(new MtomIdleError('no data for 50 ms'));
     expect(source.destroyed).toBe(true);
   });
 });

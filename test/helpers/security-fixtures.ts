@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { ensureCertificateSet } from '../../simulator/security/cert-mint.js';
 import {
   CodeSystem,
@@ -215,6 +215,40 @@ export function xuaHarness(certs: CertDir, nhs: string): XuaHarness {
   };
 }
 
+/** A test file's XUA set-up ({@link useXuaHarness}): its certificate set and the harness over it. */
+export interface XuaFixture extends XuaHarness {
+  /** The file's certificate set (read it inside a test or hook). */
+  readonly certs: CertDir;
+}
+
+/**
+ * The XUA set-up of a test file without a network: beforeAll copies a certificate set
+ * ({@link mintCertDir}, for `communities`, default none) and builds {@link xuaHarness} for `nhs`;
+ * afterAll removes the set. Call at the top of the file; read the fields inside tests or hooks.
+ */
+export function useXuaHarness(nhs: string, communities: readonly string[] = []): XuaFixture {
+  let certs: CertDir | undefined;
+  let harness: XuaHarness | undefined;
+  beforeAll(async () => {
+    certs = await mintCertDir(communities);
+    harness = xuaHarness(certs, nhs);
+  });
+  afterAll(() => certs?.remove());
+  return {
+    get certs() {
+      return ready(certs, 'useXuaHarness');
+    },
+    validate: (...args) => ready(harness, 'useXuaHarness').validate(...args),
+  };
+}
+
+/** `value` once a file fixture's beforeAll has set it. @throws Error when read before (at module level). */
+function ready<T>(value: T | undefined, fixture: string): T {
+  if (value === undefined)
+    throw new Error(`${fixture}: read its fields inside a test or hook, after beforeAll`);
+  return value;
+}
+
 /** The failure and WS-Security subcode `f` throws. @throws Error when it accepts, or throws something else. */
 export function refusal(f: () => unknown): { failure: XuaFailure; subcode: string } {
   try {
@@ -265,6 +299,55 @@ export async function startSecureTopology(
   running.events.on('transaction', (e) => transactions.push(e));
   running.events.on('fault', (e) => faultEvents.push(e));
   return { running, pack, transactions, faultEvents, faults, lines };
+}
+
+/** A test file's secure topology ({@link useSecureTopology}) and the certificate set it runs on. */
+export interface SecureTopologyFixture extends SecureTopology {
+  /** The file's own copy of the certificate set (the test may revoke, delete or re-issue in it). */
+  readonly certs: CertDir;
+}
+
+/**
+ * The secure set-up of a test file: beforeAll copies a certificate set for the default pack's
+ * communities ({@link mintCertDir}) and starts {@link startSecureTopology} over it (`deadlineMs`,
+ * default 5,000 ms); afterAll stops the topology and removes the set. Call at the top of the file;
+ * read the fields inside tests or hooks.
+ */
+export function useSecureTopology(o: { deadlineMs?: number } = {}): SecureTopologyFixture {
+  let certs: CertDir | undefined;
+  let t: SecureTopology | undefined;
+  beforeAll(async () => {
+    certs = await mintCertDir();
+    t = await startSecureTopology(certs, o.deadlineMs);
+  });
+  afterAll(async () => {
+    await t?.running.stop();
+    certs?.remove();
+  });
+  const get = (): SecureTopology => ready(t, 'useSecureTopology');
+  return {
+    get certs() {
+      return ready(certs, 'useSecureTopology');
+    },
+    get running() {
+      return get().running;
+    },
+    get pack() {
+      return get().pack;
+    },
+    get transactions() {
+      return get().transactions;
+    },
+    get faultEvents() {
+      return get().faultEvents;
+    },
+    get faults() {
+      return get().faults;
+    },
+    get lines() {
+      return get().lines;
+    },
+  };
 }
 
 /** Resolve once `check()` is true, checking every 20 ms. @throws Error after `timeoutMs` (default 10 s). */

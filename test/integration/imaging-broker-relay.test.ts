@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommunityDirectory } from '../../simulator/broker/community-directory.js';
 import { XcaPath } from '../../simulator/shared/xca-endpoints.js';
 import { createBrokerApp } from '../../simulator/broker/broker.js';
-import { systemClock } from '../../simulator/shared/clock.js';
+import { virtualClock } from '../../simulator/shared/clock.js';
 import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
 import { ErrorSeverity, ResponseStatus, SoapAction } from '../../simulator/xca/constants.js';
 import { postRaw, readRetrieveResponse } from '../helpers/soap-http.js';
 import { capturingLogger } from '../helpers/soap-support.js';
 import { rad75Envelope } from '../helpers/imaging-fixtures.js';
+import { timersAre } from '../helpers/virtual-time.js';
 
 const HOME = 'urn:oid:1.2.826.0.1.999.1';
 const REPO = '1.2.826.0.1.999.2';
@@ -82,6 +83,9 @@ describe('the broker relaying a community gateway it does not simulate', () => {
   let broker: http.Server;
   let url: string;
   const log = capturingLogger();
+  // The broker's deadlines and the RAD-75 idle timeout run on this clock: they fire only when a
+  // test moves it (simulator/shared/clock.ts), whatever the machine is doing.
+  const clock = virtualClock();
   beforeAll(async () => {
     gateway = http.createServer((req, res) => {
       req.resume();
@@ -91,13 +95,13 @@ describe('the broker relaying a community gateway it does not simulate', () => {
     const g = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/rad75`;
     const app = createBrokerApp({
       maxBodyBytes: 1024 * 1024,
-      imagingIdleTimeoutMs: 300,
+      imagingIdleTimeoutMs: 300_000,
       context: {
         directory: new CommunityDirectory([
           { name: 'their-gateway', homeCommunityId: HOME, endpoints: { 'RAD-75': g } },
         ]),
         deadlineMs: 2_000,
-        clock: systemClock,
+        clock,
         logger: log.logger,
         transport: { maxResponseBytes: 1024 * 1024 },
       },
@@ -196,7 +200,13 @@ describe('the broker relaying a community gateway it does not simulate', () => {
       res.write(Buffer.concat([rootPart(xml), part('a@gw', bytes(1))]));
       if (ends) res.end(`\r\n--${BOUNDARY}--\r\n`);
     };
-    const raw = await postRaw(url, request(2));
+    const pending = postRaw(url, request(2));
+    if (!ends) {
+      // The community's leg has settled (its deadline dropped) and the relay waits for part bytes.
+      await timersAre(clock, [300_000]);
+      clock.advance(300_000);
+    }
+    const raw = await pending;
     expect(raw.status).toBe(200);
     expect(raw.complete).toBe(false);
     expect(raw.body.toString('latin1')).toContain(ResponseStatus.Success);
@@ -208,7 +218,7 @@ describe('the broker relaying a community gateway it does not simulate', () => {
       community: `community ${HOME} (their-gateway)`,
       err: ends
         ? 'ended without the part(s) its answer referenced: b@gw'
-        : (expect.stringMatching(/no data for 300 ms/) as string),
+        : (expect.stringMatching(/no data for 300000 ms/) as string),
     });
     gateway.closeAllConnections();
   });

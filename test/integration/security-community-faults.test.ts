@@ -4,32 +4,15 @@
  * TLS client checking the community CAs and CRLs, refuses the handshake and reports the community
  * as XDSUnavailableCommunity, location = its homeCommunityId, codeContext naming the problem.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorSeverity, ResponseStatus } from '../../simulator/xca/constants.js';
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import { findDocuments, retrieve } from '../helpers/requests.js';
 import { post, readQueryResponse, readRetrieveResponse } from '../helpers/soap-http.js';
-import {
-  mintCertDir,
-  postTls,
-  startSecureTopology,
-  supplierAssertion,
-  withSecurity,
-  type CertDir,
-  type SecureTopology,
-} from '../helpers/security-fixtures.js';
+import { postTls, supplierAssertion, withSecurity, useSecureTopology } from '../helpers/security-fixtures.js';
 
 const NHS = '9995649284';
-let certs: CertDir;
-let t: SecureTopology;
-beforeAll(async () => {
-  certs = await mintCertDir();
-  t = await startSecureTopology(certs);
-});
-afterAll(async () => {
-  await t.running.stop();
-  certs.remove();
-});
+const t = useSecureTopology();
 afterEach(() => t.faults.reset());
 
 const target = () => t.pack.communities[1]!;
@@ -102,8 +85,8 @@ describe('certificate faults on a community, other ways in', () => {
 
   it('through the integration port with a valid assertion: the same PartialSuccess', async () => {
     t.faults.add({ name: 'cert', gateway: target().name, kind: 'cert-untrusted' });
-    const env = withSecurity(findDocuments(NHS), supplierAssertion(certs, nhsNumberToCx(NHS)));
-    const r = await postTls(certs, t.running.broker.integration!.endpoints['ITI-38'], env);
+    const env = withSecurity(findDocuments(NHS), supplierAssertion(t.certs, nhsNumberToCx(NHS)));
+    const r = await postTls(t.certs, t.running.broker.integration!.endpoints['ITI-38'], env);
     if (!('status' in r)) throw new Error(r.error);
     const q = readQueryResponse({
       status: r.status,

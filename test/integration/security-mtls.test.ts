@@ -5,7 +5,7 @@
  * request reaches the broker); a CRL that revokes the good certificate takes effect without a
  * restart. Also: the sandbox port stays open, and a gateway admits only NIR's broker.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { reissueCrl } from '../../simulator/security/cert-mint.js';
 import { SupplierFiles } from '../../simulator/security/cert-layout.js';
 import { serialOf } from '../../simulator/security/pki.js';
@@ -14,31 +14,22 @@ import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import { findDocuments } from '../helpers/requests.js';
 import { post, readFault, readQueryResponse } from '../helpers/soap-http.js';
 import {
-  mintCertDir,
   postTls,
-  startSecureTopology,
   supplierAssertion,
   waitFor,
   withSecurity,
-  type CertDir,
-  type SecureTopology,
+  useSecureTopology,
 } from '../helpers/security-fixtures.js';
 
 const NHS = '9995649284';
-let certs: CertDir;
-let t: SecureTopology;
+const t = useSecureTopology();
 let url: string;
-beforeAll(async () => {
-  certs = await mintCertDir();
-  t = await startSecureTopology(certs);
+beforeAll(() => {
   url = t.running.broker.integration!.endpoints['ITI-38'];
 });
-afterAll(async () => {
-  await t.running.stop();
-  certs.remove();
-});
 
-const request = (): string => withSecurity(findDocuments(NHS), supplierAssertion(certs, nhsNumberToCx(NHS)));
+const request = (): string =>
+  withSecurity(findDocuments(NHS), supplierAssertion(t.certs, nhsNumberToCx(NHS)));
 const refusals = (): Record<string, unknown>[] => t.lines.filter((l) => l['msg'] === 'TLS client refused');
 
 describe('integration port: mutual TLS', () => {
@@ -51,7 +42,7 @@ describe('integration port: mutual TLS', () => {
   });
 
   it('accepts the good chain (leaf + intermediate): Success from every community', async () => {
-    const r = await postTls(certs, url, request());
+    const r = await postTls(t.certs, url, request());
     if (!('status' in r)) throw new Error(`refused: ${r.error}`);
     const q = readQueryResponse({
       status: r.status,
@@ -75,7 +66,7 @@ describe('integration port: mutual TLS', () => {
     'refuses %s at the handshake: the log says %s (%s), nothing reaches the broker',
     async (client, problem, code) => {
       const before = { tx: t.transactions.length, faults: t.faultEvents.length, refused: refusals().length };
-      const r = await postTls(certs, url, request(), { client });
+      const r = await postTls(t.certs, url, request(), { client });
       expect(r).toEqual({ error: 'ECONNRESET' });
       expect(refusals().slice(before.refused)).toEqual([
         expect.objectContaining({
@@ -93,7 +84,7 @@ describe('integration port: mutual TLS', () => {
     const failed = (): Record<string, unknown>[] =>
       t.lines.filter((l) => l['msg'] === 'TLS handshake failed');
     const before = failed().length;
-    const r = await postTls(certs, url, request(), { maxVersion: 'TLSv1.1' });
+    const r = await postTls(t.certs, url, request(), { maxVersion: 'TLSv1.1' });
     expect(r).toEqual({ error: 'EPROTO' });
     expect(failed().slice(before)).toEqual([
       expect.objectContaining({ listener: 'broker integration', code: 'ERR_SSL_UNSUPPORTED_PROTOCOL' }),
@@ -108,8 +99,8 @@ describe('integration port: mutual TLS', () => {
   it("a gateway refuses a supplier's certificate, and NIR's without an assertion", async () => {
     const gw = t.running.communities[0]!.endpoints['ITI-38'];
     const ca = `communities/${t.running.communities[0]!.name}/ca.pem`;
-    expect(await postTls(certs, gw, findDocuments(NHS), { ca })).toEqual({ error: 'ECONNRESET' });
-    const r = await postTls(certs, gw, findDocuments(NHS), { ca, client: 'nir/broker-client' });
+    expect(await postTls(t.certs, gw, findDocuments(NHS), { ca })).toEqual({ error: 'ECONNRESET' });
+    const r = await postTls(t.certs, gw, findDocuments(NHS), { ca, client: 'nir/broker-client' });
     if (!('status' in r)) throw new Error(`refused: ${r.error}`);
     const f = readFault({ status: r.status, contentType: 'application/soap+xml', body: Buffer.from(r.body) });
     expect([r.status, f.code, f.reason]).toEqual([
@@ -120,12 +111,12 @@ describe('integration port: mutual TLS', () => {
   });
 
   it('a CRL update that revokes the good client takes effect without a restart', async () => {
-    const serial = serialOf(certs.read(SupplierFiles.client));
+    const serial = serialOf(t.certs.read(SupplierFiles.client));
     const reloads = (): number =>
       t.lines.filter((l) => l['msg'] === 'integration port: CRLs reloaded').length;
     const before = reloads();
     await reissueCrl(
-      certs.dir,
+      t.certs.dir,
       {
         cert: SupplierFiles.intermediateCa,
         key: SupplierFiles.intermediateCaKey,
@@ -135,7 +126,7 @@ describe('integration port: mutual TLS', () => {
     );
     await waitFor('the integration port to reload its CRLs', () => reloads() > before);
     const refused = refusals().length;
-    expect(await postTls(certs, url, request())).toEqual({ error: 'ECONNRESET' });
+    expect(await postTls(t.certs, url, request())).toEqual({ error: 'ECONNRESET' });
     expect(refusals().slice(refused)).toEqual([
       expect.objectContaining({ problem: 'revoked', code: 'CERT_REVOKED', subject: 'supplier-system' }),
     ]);

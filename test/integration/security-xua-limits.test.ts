@@ -3,34 +3,17 @@
  * envelope, before xml-crypto (which parses with @xmldom/xmldom) ever sees the message.
  */
 import { SignedXml } from 'xml-crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ResponseStatus } from '../../simulator/xca/constants.js';
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import { findDocuments } from '../helpers/requests.js';
 import { readFault, readQueryResponse } from '../helpers/soap-http.js';
-import {
-  mintCertDir,
-  postTls,
-  startSecureTopology,
-  supplierAssertion,
-  withSecurity,
-  type CertDir,
-  type SecureTopology,
-} from '../helpers/security-fixtures.js';
+import { postTls, supplierAssertion, withSecurity, useSecureTopology } from '../helpers/security-fixtures.js';
 
 const NHS = '9995649284';
 const CX = nhsNumberToCx(NHS);
-let certs: CertDir;
-let t: SecureTopology;
-beforeAll(async () => {
-  certs = await mintCertDir();
-  t = await startSecureTopology(certs);
-});
-afterAll(async () => {
-  vi.restoreAllMocks();
-  await t.running.stop();
-  certs.remove();
-});
+const t = useSecureTopology();
+afterAll(() => vi.restoreAllMocks());
 
 const asRaw = (r: { status: number; body: string }) => ({
   status: r.status,
@@ -38,7 +21,7 @@ const asRaw = (r: { status: number; body: string }) => ({
   body: Buffer.from(r.body),
 });
 async function send(envelope: string): Promise<{ status: number; body: string }> {
-  const r = await postTls(certs, t.running.broker.integration!.endpoints['ITI-38'], envelope);
+  const r = await postTls(t.certs, t.running.broker.integration!.endpoints['ITI-38'], envelope);
   if (!('status' in r)) throw new Error(`connection refused: ${r.error}`);
   return r;
 }
@@ -53,11 +36,11 @@ describe('integration port: a deeply nested assertion', () => {
   it.each([
     [
       'signed over 100 levels of nesting',
-      () => supplierAssertion(certs, CX, { id: '_deep' }, (x) => deepen(x, 100)),
+      () => supplierAssertion(t.certs, CX, { id: '_deep' }, (x) => deepen(x, 100)),
     ],
     [
       'with 30,000 levels added after signing',
-      () => deepen(supplierAssertion(certs, CX, { id: '_deeper' }), 30_000),
+      () => deepen(supplierAssertion(t.certs, CX, { id: '_deeper' }), 30_000),
     ],
   ])('%s: 400 Sender fault from the parser, xml-crypto never called', async (_name, assertion) => {
     const check = vi.spyOn(SignedXml.prototype, 'checkSignature');
@@ -75,7 +58,7 @@ describe('integration port: a deeply nested assertion', () => {
 
   it('the same assertion without the nesting is verified with xml-crypto and admitted', async () => {
     const check = vi.spyOn(SignedXml.prototype, 'checkSignature');
-    const r = await send(withSecurity(findDocuments(NHS), supplierAssertion(certs, CX, { id: '_flat' })));
+    const r = await send(withSecurity(findDocuments(NHS), supplierAssertion(t.certs, CX, { id: '_flat' })));
     expect([r.status, readQueryResponse(asRaw(r)).response.status]).toEqual([200, ResponseStatus.Success]);
     expect(check).toHaveBeenCalled();
     check.mockRestore();

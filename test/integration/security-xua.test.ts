@@ -4,7 +4,7 @@
  * SOAP Fault with the WS-Security subcode and the WSS fault string only, audited as a `fault`
  * event, with no transaction and no leg (no gateway saw a request).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintLeaf } from '../../simulator/security/pki.js';
 import { fixedClock } from '../../simulator/shared/clock.js';
 import { buildAssertionXml, signAssertion } from '../../simulator/security/xua-issue.js';
@@ -18,29 +18,18 @@ import { rad75Envelope, wholeStudyRequest } from '../helpers/imaging-fixtures.js
 import { readQueryResponse, readRetrieveResponse } from '../helpers/soap-http.js';
 import {
   assertionInput,
-  mintCertDir,
   postTls,
   startSecureTopology,
   supplierAssertion,
   withSecurity,
-  type CertDir,
-  type SecureTopology,
+  useSecureTopology,
 } from '../helpers/security-fixtures.js';
 
 const NHS = '9995649284';
 const CX = nhsNumberToCx(NHS);
 const INVALID = 'An error was discovered processing the <wsse:Security> header';
 const FAILED = 'The security token could not be authenticated or authorized';
-let certs: CertDir;
-let t: SecureTopology;
-beforeAll(async () => {
-  certs = await mintCertDir();
-  t = await startSecureTopology(certs);
-});
-afterAll(async () => {
-  await t.running.stop();
-  certs.remove();
-});
+const t = useSecureTopology();
 
 const raw = (body: string) => ({ status: 200, contentType: 'application/soap+xml', body: Buffer.from(body) });
 /** SOAP exchanges the simulated gateways logged (debug), i.e. legs that reached a community. */
@@ -51,7 +40,7 @@ async function send(
   envelope: string,
   url = t.running.broker.integration!.endpoints['ITI-38'],
 ): Promise<{ status: number; body: string }> {
-  const r = await postTls(certs, url, envelope);
+  const r = await postTls(t.certs, url, envelope);
   if (!('status' in r)) throw new Error(`connection refused: ${r.error}`);
   return r;
 }
@@ -59,7 +48,7 @@ async function send(
 describe('integration port: valid assertions', () => {
   it('ITI-38: admitted, fanned out with a broker-signed assertion each gateway accepts; requester validated', async () => {
     const legsBefore = gatewayExchanges();
-    const r = await send(withSecurity(findDocuments(NHS), supplierAssertion(certs, CX, { id: '_ok' })));
+    const r = await send(withSecurity(findDocuments(NHS), supplierAssertion(t.certs, CX, { id: '_ok' })));
     expect(gatewayExchanges() - legsBefore).toBe(3);
     const q = readQueryResponse(raw(r.body));
     expect([r.status, q.response.status, q.response.errors]).toEqual([200, ResponseStatus.Success, []]);
@@ -96,9 +85,9 @@ describe('integration port: valid assertions', () => {
       },
     ]);
     const r = await postTls(
-      certs,
+      t.certs,
       t.running.broker.integration!.endpoints['ITI-39'],
-      withSecurity(env, supplierAssertion(certs, CX)),
+      withSecurity(env, supplierAssertion(t.certs, CX)),
     );
     if (!('status' in r)) throw new Error(r.error);
     expect(r.status).toBe(200);
@@ -110,10 +99,10 @@ describe('integration port: valid assertions', () => {
 describe('assertion validity is judged on the topology clock', () => {
   it('a topology 10 minutes behind admits an assertion issued then, and its gateways accept the broker assertions of that time', async () => {
     const then = new Date(Math.floor(Date.now() / 1000) * 1000 - 600_000); // within the certificates' validity
-    const behind = await startSecureTopology(certs, 5_000, fixedClock(then.getTime()));
+    const behind = await startSecureTopology(t.certs, 5_000, fixedClock(then.getTime()));
     try {
-      const envelope = withSecurity(findDocuments(NHS), supplierAssertion(certs, CX, { now: then }), then);
-      const r = await postTls(certs, behind.running.broker.integration!.endpoints['ITI-38'], envelope);
+      const envelope = withSecurity(findDocuments(NHS), supplierAssertion(t.certs, CX, { now: then }), then);
+      const r = await postTls(t.certs, behind.running.broker.integration!.endpoints['ITI-38'], envelope);
       if (!('status' in r)) throw new Error(`connection refused: ${r.error}`);
       const q = readQueryResponse(raw(r.body));
       // On the system clock the supplier's assertion would be expired at the broker, and the
@@ -135,7 +124,7 @@ describe('integration port: every refusal is a SOAP Fault and nothing is fanned 
   const past = (): Date => new Date(Date.now() - 600_000);
   const future = (): Date => new Date(Date.now() + 600_000);
   const xsw = (): string => {
-    const genuine = supplierAssertion(certs, nhsNumberToCx('9995527421'));
+    const genuine = supplierAssertion(t.certs, nhsNumberToCx('9995527421'));
     return buildAssertionXml(assertionInput(CX, now(), { subjectId: 'Mallory', id: '_evil' })).replace(
       '<saml2:Conditions',
       `<saml2:Advice>${genuine}</saml2:Advice><saml2:Conditions`,
@@ -143,12 +132,12 @@ describe('integration port: every refusal is a SOAP Fault and nothing is fanned 
   };
   const commentInjection = (): string => {
     const esc = CX.replace(/&/g, '&amp;');
-    return supplierAssertion(certs, `${CX}.evil`).replace(`${esc}.evil`, `${esc}<!---->.evil`);
+    return supplierAssertion(t.certs, `${CX}.evil`).replace(`${esc}.evil`, `${esc}<!---->.evil`);
   };
   const cases: [string, 'InvalidSecurity' | 'FailedAuthentication', () => Promise<string> | string][] = [
     ['no wsse:Security header', 'InvalidSecurity', () => findDocuments(NHS)],
-    ['expired', 'FailedAuthentication', () => supplierAssertion(certs, CX, { now: past() })],
-    ['not yet valid', 'FailedAuthentication', () => supplierAssertion(certs, CX, { now: future() })],
+    ['expired', 'FailedAuthentication', () => supplierAssertion(t.certs, CX, { now: past() })],
+    ['not yet valid', 'FailedAuthentication', () => supplierAssertion(t.certs, CX, { now: future() })],
     ['unsigned', 'FailedAuthentication', () => buildAssertionXml(assertionInput(CX))],
     [
       'signed by an untrusted key',
@@ -162,13 +151,13 @@ describe('integration port: every refusal is a SOAP Fault and nothing is fanned 
     [
       'wrong audience',
       'FailedAuthentication',
-      () => supplierAssertion(certs, CX, { audiences: ['urn:someone-else'] }),
+      () => supplierAssertion(t.certs, CX, { audiences: ['urn:someone-else'] }),
     ],
     [
       'missing AuthnStatement',
       'InvalidSecurity',
       () =>
-        supplierAssertion(certs, CX, {}, (x) =>
+        supplierAssertion(t.certs, CX, {}, (x) =>
           x.replace(/<saml2:AuthnStatement[\s\S]*<\/saml2:AuthnStatement>/, ''),
         ),
     ],
@@ -176,7 +165,7 @@ describe('integration port: every refusal is a SOAP Fault and nothing is fanned 
       'two roles',
       'InvalidSecurity',
       () =>
-        supplierAssertion(certs, CX, {}, (x) =>
+        supplierAssertion(t.certs, CX, {}, (x) =>
           x.replace(/(<saml2:AttributeValue><Role [^>]*\/><\/saml2:AttributeValue>)/, '$1$1'),
         ),
     ],
@@ -184,14 +173,14 @@ describe('integration port: every refusal is a SOAP Fault and nothing is fanned 
       'two purposes of use',
       'InvalidSecurity',
       () =>
-        supplierAssertion(certs, CX, {}, (x) =>
+        supplierAssertion(t.certs, CX, {}, (x) =>
           x.replace(/(<saml2:AttributeValue><PurposeOfUse [^>]*\/><\/saml2:AttributeValue>)/, '$1$1'),
         ),
     ],
     [
       'resource-id for another patient',
       'FailedAuthentication',
-      () => supplierAssertion(certs, nhsNumberToCx('9995527421')),
+      () => supplierAssertion(t.certs, nhsNumberToCx('9995527421')),
     ],
     ['a signature-wrapping attack', 'InvalidSecurity', xsw],
     ['a comment-injection attack', 'FailedAuthentication', commentInjection],
@@ -224,7 +213,7 @@ describe('integration port: every refusal is a SOAP Fault and nothing is fanned 
   });
 
   it('the same assertion sent twice: the first is admitted and fanned out, the replay refused (wsse:InvalidSecurity), no leg', async () => {
-    const envelope = withSecurity(findDocuments(NHS), supplierAssertion(certs, CX, { id: '_once' }));
+    const envelope = withSecurity(findDocuments(NHS), supplierAssertion(t.certs, CX, { id: '_once' }));
     const legs = gatewayExchanges();
     const first = await send(envelope);
     expect([first.status, readQueryResponse(raw(first.body)).response.status]).toEqual([
@@ -285,7 +274,7 @@ describe('integration port: RAD-75 under XUA', () => {
     const instances = request.studies.flatMap((s) => s.series.flatMap((se) => se.documents)).length;
     const legsBefore = gatewayExchanges();
     const r = await send(
-      withSecurity(rad75Envelope(request), supplierAssertion(certs, CX, { id: '_rad75' })),
+      withSecurity(rad75Envelope(request), supplierAssertion(t.certs, CX, { id: '_rad75' })),
       t.running.broker.integration!.endpoints['RAD-75'],
     );
     expect(r.status).toBe(200);
