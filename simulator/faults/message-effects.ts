@@ -3,7 +3,7 @@
  * patient, dropped documents, missing or wrong `home`, and status Success over Error entries (as
  * real gateways send: ihe-xca.md section 5). Pure functions over xca types.
  */
-import { withRootAttribute } from '../soap/xml.js';
+import { withRootAttribute } from '../soap/xml-fragment.js';
 import { ErrorCode, ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import { deriveStatus } from '../xca/status.js';
 import type {
@@ -108,7 +108,7 @@ function common<T>(
 /**
  * Remove or replace `home` on a registry object (its field and its XML): the `home` attribute of
  * the object's root element (ITI TF-2 3.38.4.1.2.1), set on the parsed fragment as the broker sets
- * a missing one (soap/xml.ts `withRootAttribute`).
+ * a missing one (soap/xml-fragment.ts `withRootAttribute`).
  */
 function homeEffect(f: ContentFault, o: RegistryObjectXml): RegistryObjectXml {
   if (f.kind === 'missing-home') {

@@ -4,7 +4,8 @@
  * finding them again in a received envelope.
  */
 import { randomUUID } from 'node:crypto';
-import { childElements, withoutXmlDeclaration, type Document, type Element } from '../soap/xml.js';
+import { childElements, type Document, type Element } from '../soap/xml.js';
+import { withoutXmlDeclaration } from '../soap/xml-fragment.js';
 import { SoapNs, SoapRole } from '../soap/namespaces.js';
 import { SamlNs } from './saml.js';
 

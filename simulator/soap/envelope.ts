@@ -3,15 +3,8 @@
  * Prefix-agnostic: every check is on namespace URI + local name.
  */
 import { newUrnUuid } from '../shared/ids.js';
-import {
-  childElements,
-  esc,
-  firstChild,
-  textOf,
-  withoutXmlDeclaration,
-  type Document,
-  type Element,
-} from './xml.js';
+import { childElements, esc, firstChild, textOf, type Document, type Element } from './xml.js';
+import { withoutXmlDeclaration } from './xml-fragment.js';
 import { SoapFaultError, WsaFaultSubcode, WsaFaultSubsubcode } from './fault.js';
 import { SoapNs, SoapRole, WSA_ANONYMOUS, type QName } from './namespaces.js';
 
