@@ -13,7 +13,7 @@
  *   `home` names another community is dropped with an Error (it could never be retrieved);
  * - status: no Error → Success; some Error and something useful → PartialSuccess; else Failure.
  */
-import { parseXml, serialize } from '../soap/xml.js';
+import { withRootAttribute } from '../soap/xml-fragment.js';
 import { ErrorCode, ErrorSeverity } from '../xca/constants.js';
 import { deriveStatus, registryError, registryWarning } from '../xca/status.js';
 import type {
@@ -128,5 +128,5 @@ function checkHome(
  * Only objects a community sent without home take this path.
  */
 function withHome(xml: string, home: string): string {
-  return serialize(parseXml(xml), { setRootAttribute: { name: 'home', value: home } });
+  return withRootAttribute(xml, 'home', home);
 }

@@ -3,6 +3,7 @@
  * patient, dropped documents, missing or wrong `home`, and status Success over Error entries (as
  * real gateways send: ihe-xca.md section 5). Pure functions over xca types.
  */
+import { withRootAttribute } from '../soap/xml-fragment.js';
 import { ErrorCode, ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import { deriveStatus } from '../xca/status.js';
 import type {
@@ -104,13 +105,16 @@ function common<T>(
   }
 }
 
-/** Remove or replace `home` on a registry object (its field and its XML). */
+/**
+ * Remove or replace `home` on a registry object (its field and its XML): the `home` attribute of
+ * the object's root element (ITI TF-2 3.38.4.1.2.1), set on the parsed fragment as the broker sets
+ * a missing one (soap/xml-fragment.ts `withRootAttribute`).
+ */
 function homeEffect(f: ContentFault, o: RegistryObjectXml): RegistryObjectXml {
-  if (f.kind !== 'missing-home' && f.kind !== 'wrong-home') return o;
-  const stripped = o.xml.replace(/^(<[^>]*?)\s+home=("[^"]*"|'[^']*')/, '$1');
   if (f.kind === 'missing-home') {
     const { home: _home, ...rest } = o;
-    return { ...rest, xml: stripped };
+    return { ...rest, xml: withRootAttribute(o.xml, 'home', undefined) };
   }
-  return { ...o, home: f.home, xml: stripped.replace(/^<([^\s/>]+)/, `<$1 home="${f.home}"`) };
+  if (f.kind === 'wrong-home') return { ...o, home: f.home, xml: withRootAttribute(o.xml, 'home', f.home) };
+  return o;
 }

@@ -5,16 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { childElements, type Document, type Element } from '../soap/xml.js';
+import { withoutXmlDeclaration } from '../soap/xml-fragment.js';
 import { SoapNs, SoapRole } from '../soap/namespaces.js';
 import { SamlNs } from './saml.js';
 
 /**
  * A `wsse:Security` header block (mustUnderstand, with its own namespace declarations so it can
  * be pasted into any SOAP 1.2 header) holding a `wsu:Timestamp` (Created = `now`, Expires = `now +
- * ttlMs`, default 5 minutes; WSS 1.0 §10) and the (signed) assertion text.
+ * ttlMs`, default 5 minutes; WSS 1.0 §10) and the (signed) assertion text, embedded byte for byte
+ * after any XML declaration (so its signature still covers what is sent).
  */
 export function buildSecurityHeader(assertionXml: string, now: Date, ttlMs = 5 * 60_000): string {
-  const assertion = assertionXml.replace(/^\uFEFF?\s*<\?xml[^?]*\?>\s*/, '');
+  const assertion = withoutXmlDeclaration(assertionXml);
   return (
     `<wsse:Security xmlns:wsse="${SamlNs.wsse}" xmlns:wsu="${SamlNs.wsu}" ` +
     `xmlns:env="${SoapNs.soap12}" env:mustUnderstand="true">` +

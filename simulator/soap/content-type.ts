@@ -74,10 +74,61 @@ export function soapXmlContentType(action: string): string {
   return `application/soap+xml; charset=UTF-8; action=${quoteParam(action)}`;
 }
 
-/** The `encoding` of an XML declaration at the start of `bytes`, if any (XML 1.0 §4.3.3). */
+/** XML 1.0 §2.3 `S` as a byte: space, tab, CR, LF. */
+const isSpaceByte = (b: number | undefined): boolean => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
+const isLetterByte = (b: number | undefined): boolean =>
+  b !== undefined && ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a));
+const isDigitByte = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/** XML 1.0 §4.3.3 `EncName`: `[A-Za-z] ([A-Za-z0-9._] | '-')*`. */
+function isEncName(bytes: Buffer): boolean {
+  if (!isLetterByte(bytes[0])) return false;
+  for (const b of bytes.subarray(1))
+    if (!isLetterByte(b) && !isDigitByte(b) && b !== 0x2e && b !== 0x5f && b !== 0x2d) return false;
+  return true;
+}
+
+/** How many bytes of a message {@link xmlDeclEncoding} looks at: far more than any declaration needs. */
+const DECLARATION_HEAD_BYTES = 200;
+
+/**
+ * The `encoding` of an XML declaration at the start of `bytes`, if any (XML 1.0 §4.3.3, detected
+ * as Appendix F does for ASCII-compatible bytes). This runs on the undecoded bytes, before any XML
+ * parser can (the parser needs the text, and the text needs this label), so it is a small scanner
+ * of §2.8 `XMLDecl` over the first 200 bytes: an optional UTF-8 BOM, `<?xml` and `S`, then
+ * pseudo-attributes `name S? = S? 'value'` (or `"value"`) separated by `S`, up to `?>`; the
+ * `encoding` one is the answer when its value is an `EncName`. Undefined for anything else: no
+ * declaration, a processing instruction such as `<?xml-stylesheet …?>`, a declaration that ends,
+ * is cut short or goes wrong before an `encoding`. Other pseudo-attributes are not checked (the
+ * parser does that once the text is decoded).
+ */
 function xmlDeclEncoding(bytes: Buffer): string | undefined {
-  const head = bytes.subarray(0, 200).toString('latin1');
-  return /^(?:\xEF\xBB\xBF)?<\?xml[^?]*?\sencoding\s*=\s*["']([A-Za-z][\w.-]*)["']/.exec(head)?.[1];
+  const head = bytes.subarray(0, DECLARATION_HEAD_BYTES);
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  if (head.toString('latin1', i, i + 5) !== '<?xml' || !isSpaceByte(head[i + 5])) return undefined;
+  i += 5;
+  const skipSpaces = (): void => {
+    while (isSpaceByte(head[i])) i++;
+  };
+  for (;;) {
+    skipSpaces();
+    const nameStart = i;
+    while (isLetterByte(head[i])) i++;
+    if (i === nameStart) return undefined; // `?>` (no encoding), or not a declaration
+    const name = head.toString('latin1', nameStart, i);
+    skipSpaces();
+    if (head[i] !== 0x3d /* = */) return undefined;
+    i++;
+    skipSpaces();
+    const quote = head[i];
+    if (quote !== 0x22 /* " */ && quote !== 0x27 /* ' */) return undefined;
+    const end = head.indexOf(quote, i + 1);
+    if (end < 0) return undefined;
+    const value = head.subarray(i + 1, end);
+    if (name === 'encoding') return isEncName(value) ? value.toString('latin1') : undefined;
+    i = end + 1;
+    if (!isSpaceByte(head[i])) return undefined;
+  }
 }
 
 /** Bytes that are not valid in their declared charset (XML 1.0 §4.3.3: a fatal error). */

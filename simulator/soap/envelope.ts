@@ -4,6 +4,7 @@
  */
 import { newUrnUuid } from '../shared/ids.js';
 import { childElements, esc, firstChild, textOf, type Document, type Element } from './xml.js';
+import { withoutXmlDeclaration } from './xml-fragment.js';
 import { SoapFaultError, WsaFaultSubcode, WsaFaultSubsubcode } from './fault.js';
 import { SoapNs, SoapRole, WSA_ANONYMOUS, type QName } from './namespaces.js';
 
@@ -247,7 +248,7 @@ export function buildSoapEnvelope(input: BuildEnvelopeInput): string {
     h.push(`<wsa:ReplyTo><wsa:Address>${WSA_ANONYMOUS}</wsa:Address></wsa:ReplyTo>`);
     h.push(`<wsa:To env:mustUnderstand="1">${esc(input.to)}</wsa:To>`);
   }
-  const body = input.bodyXml.replace(/^\uFEFF?\s*<\?xml[^?]*\?>\s*/, '');
+  const body = withoutXmlDeclaration(input.bodyXml);
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     `<env:Envelope xmlns:env="${SoapNs.soap12}" xmlns:wsa="${SoapNs.wsa}">` +

@@ -318,20 +318,22 @@ function inheritedDeclarations(root: Element, used: ReadonlySet<string>): string
 
 /**
  * `<name attrs…` of `el` (without the closing `>` / `/>`); with `set`, that unprefixed attribute
- * has `set.value` instead (written first when `el` does not have it).
+ * has `set.value` instead (written first when `el` does not have it; left out when undefined).
  */
 function startTag(el: Element, set?: RootAttribute): string {
   let s = `<${el.tagName}`;
-  if (set && el.getAttribute(set.name) === null) s += ` ${set.name}="${escAttr(set.value)}"`;
+  if (set?.value !== undefined && el.getAttribute(set.name) === null)
+    s += ` ${set.name}="${escAttr(set.value)}"`;
   for (const a of el.attributes)
-    s += ` ${a.name}="${escAttr(set && a.name === set.name ? set.value : a.value)}"`;
+    if (set?.name !== a.name) s += ` ${a.name}="${escAttr(a.value)}"`;
+    else if (set.value !== undefined) s += ` ${a.name}="${escAttr(set.value)}"`;
   return s;
 }
 
-/** An unprefixed attribute {@link serialize} sets on the root element it writes. */
+/** An unprefixed attribute {@link serialize} sets on the root it writes (or removes: `value` undefined). */
 export interface RootAttribute {
   name: string;
-  value: string;
+  value: string | undefined;
 }
 
 /**
@@ -344,7 +346,7 @@ export interface RootAttribute {
  * (as Exclusive XML Canonicalization 1.0 §3 "visibly utilized", plus QName content), so the
  * fragment parses alone to the same names. A document serialises its root, text its escaped data.
  * With `opts.setRootAttribute` the root is written with that attribute set to that value (replacing
- * its value when present, first when absent); the tree is not changed.
+ * its value when present, first when absent; removing it when undefined); the tree is not changed.
  */
 export function serialize(node: Node, opts: { setRootAttribute?: RootAttribute } = {}): string {
   if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE)
