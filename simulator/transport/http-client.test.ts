@@ -15,6 +15,7 @@ import {
   HttpTransportError,
   httpExchange,
   httpPost,
+  httpProbe,
   httpRequest,
   jsonBody,
   parseJsonBody,
@@ -359,5 +360,34 @@ describe('httpRequest and httpExchange: every method, read whole within a bound'
     await expect(httpRequest({ method: 'GET', url: new URL('file:///etc/hosts') })).rejects.toThrow(
       new TypeError('httpRequest: unsupported URL scheme file:'),
     );
+  });
+});
+
+describe('httpProbe: a health check that never throws', () => {
+  it('the status of a whole answer; undefined when refused, silent past the timeout or over 64 KiB', async () => {
+    const { port } = await serve(
+      http.createServer((req, res) => {
+        if (req.url === '/health') res.writeHead(200).end('{"status":"ok"}');
+        else if (req.url === '/down') res.writeHead(503).end();
+        else if (req.url === '/big') res.writeHead(200).end('x'.repeat(64 * 1024 + 1));
+        // else: never answers
+      }),
+    );
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const closedPort = (probe.address() as net.AddressInfo).port;
+    probe.close();
+    await once(probe, 'close');
+    const base = `http://127.0.0.1:${port}`;
+    expect(
+      await Promise.all([
+        httpProbe(`${base}/health`, 30_000),
+        httpProbe(`${base}/down`, 30_000),
+        httpProbe(`${base}/big`, 30_000),
+        httpProbe(`${base}/hang`, 50),
+        httpProbe(`http://127.0.0.1:${closedPort}/health`, 30_000),
+        httpProbe('not a url', 30_000),
+      ]),
+    ).toEqual([200, 503, undefined, undefined, undefined, undefined]);
   });
 });

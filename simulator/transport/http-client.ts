@@ -348,3 +348,23 @@ export function jsonBody(value: unknown): Pick<Required<HttpRequest>, 'headers' 
 export function parseJsonBody(r: HttpResponse): unknown {
   return JSON.parse(r.body.toString('utf8'));
 }
+
+/** Largest health answer read by {@link httpProbe}, bytes (64 KiB: a health answer is a line of JSON). */
+const MAX_PROBE_BYTES = 64 * 1024;
+
+/**
+ * GET `url` (a health endpoint) and read its answer within 64 KiB and `timeoutMs` (ms).
+ * @returns the HTTP status, or undefined when no whole answer came (refused, timed out, reset,
+ *   too large, or a URL that is not http: / https:). Never throws.
+ */
+export async function httpProbe(url: string, timeoutMs: number): Promise<number | undefined> {
+  try {
+    const r = await httpExchange(
+      { method: 'GET', url: new URL(url), signal: AbortSignal.timeout(timeoutMs) },
+      MAX_PROBE_BYTES,
+    );
+    return r.status;
+  } catch {
+    return undefined;
+  }
+}
