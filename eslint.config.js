@@ -45,7 +45,7 @@ const allowed = {
   broker: ['shared', 'soap', 'xca', 'security', 'audit', 'events', 'transport'],
   // The simulated PARS: FHIR AuditEvent store and search, and its own faults (pars-down, pars-slow).
   pars: ['shared', 'xca', 'faults'],
-  control: ['shared', 'faults', 'xca', 'events'],
+  control: ['shared', 'faults', 'xca', 'events', 'transport'],
   // A description (topology file, scenario topology, flags) -> a Topology over a data pack.
   topology: ['shared', 'broker', 'data-pack', 'faults'],
   // The in-process runtime wires the services of one process: it starts the control API, the
@@ -64,8 +64,30 @@ const allowed = {
     'transport',
   ],
   roles: ['shared', 'events', 'gateway', 'broker', 'faults', 'control', 'pars', 'runtime', 'topology'],
-  containers: ['shared', 'security', 'gateway', 'broker', 'faults', 'control', 'pars', 'runtime', 'topology'],
-  scenario: ['shared', 'events', 'soap', 'xca', 'faults', 'data-pack', 'control', 'topology', 'runtime'],
+  containers: [
+    'shared',
+    'security',
+    'gateway',
+    'broker',
+    'faults',
+    'control',
+    'pars',
+    'runtime',
+    'topology',
+    'transport',
+  ],
+  scenario: [
+    'shared',
+    'events',
+    'soap',
+    'xca',
+    'faults',
+    'data-pack',
+    'control',
+    'topology',
+    'runtime',
+    'transport',
+  ],
   cli: all,
 };
 /** Tests and their support files beside the sources (simulator/<module>/*.test.ts, test-support/). */

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SimError, SimErrorCode, exitCodeFor } from '../shared/errors.js';
 import { stateHome } from '../shared/sim-paths.js';
 import { parseTopologySpec } from '../topology/topology-spec.js';
+import { httpProbe } from '../transport/http-client.js';
 import type { DescribedTopology } from '../topology/topology-from-options.js';
 import { isAlive, readState, type SimState } from './state.js';
 
@@ -94,14 +95,8 @@ async function allAnswer(s: SimState): Promise<boolean> {
     s.broker.url,
     ...s.communities.map((c) => new URL(c.endpoints['ITI-38'] ?? s.broker.url).origin),
   ].filter((u) => u.startsWith('http:')); // https gateways (security on) require NIR's client certificate
-  try {
-    const res = await Promise.all(
-      urls.map((u) => fetch(`${u}/health`, { signal: AbortSignal.timeout(2_000) })),
-    );
-    return res.every((r) => r.ok);
-  } catch {
-    return false;
-  }
+  const status = await Promise.all(urls.map((u) => httpProbe(`${u}/health`, 2_000)));
+  return status.every((s) => s !== undefined && s >= 200 && s < 300);
 }
 
 function readLog(logFile: string): string {

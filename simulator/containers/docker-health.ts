@@ -7,6 +7,7 @@
  * while we wait ends the wait at once with its last log lines.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { httpProbe } from '../transport/http-client.js';
 import type { DockerEngine } from './docker-engine.js';
 
 /** How a service was judged healthy. */
@@ -61,13 +62,7 @@ export class ContainerStartError extends Error {
 
 /** GET `url`; true on 200, false on anything else (including no answer within 2 s). */
 async function probeHealthUrl(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
+  return (await httpProbe(url, 2_000)) === 200;
 }
 
 /**

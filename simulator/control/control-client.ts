@@ -1,11 +1,20 @@
 /**
  * A client of a running simulator's control API (used by `sim fault ...` and `sim status`). Every
  * failure is a SimError: an API that does not answer is SIM_ERR_NOT_RUNNING; a 400 lists every
- * problem the API found, one per line after a first line (SIM_ERR_BAD_ARGUMENT, exit 64).
+ * problem the API found, one per line after a first line (SIM_ERR_BAD_ARGUMENT, exit 64). Calls go
+ * through the one HTTP client (transport/http-client.ts); answers are read within MAX_ANSWER_BYTES.
  */
 import type { FaultSpec } from '../faults/fault-spec.js';
 import type { FaultStatus } from '../faults/fault-store.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
+import {
+  HttpTransportError,
+  httpExchange,
+  jsonBody,
+  parseJsonBody,
+  type HttpRequest,
+  type HttpResponse,
+} from '../transport/http-client.js';
 import type { BrokerSettingsValue } from './broker-settings.js';
 import { BROKER_SETTINGS_PATH } from './broker-settings-path.js';
 import type { TopologyResponse } from './control-api.js';
@@ -14,6 +23,12 @@ import type { TransactionSummary } from './transaction-log.js';
 
 /** How long one control API call may take, ms. */
 const TIMEOUT_MS = 10_000;
+
+/**
+ * Largest answer read from the control API, bytes (16 MiB): its largest answer, the transaction
+ * log's summaries (at most 500 by default) or the fault list, is well below that.
+ */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** Typed calls to one control API. */
 export class ControlClient {
@@ -37,13 +52,13 @@ export class ControlClient {
   async removeFault(name: string): Promise<boolean> {
     const res = await this.call('DELETE', `/faults/${encodeURIComponent(name)}`);
     if (res.status === 404) return false;
-    await this.expectOk(res);
+    this.expectOk(res);
     return true;
   }
 
   /** `POST /reset`: remove every fault. */
   async reset(): Promise<void> {
-    await this.expectOk(await this.call('POST', '/reset'));
+    this.expectOk(await this.call('POST', '/reset'));
   }
 
   /** `GET /topology`. */
@@ -58,8 +73,8 @@ export class ControlClient {
   async brokerSettings(): Promise<BrokerSettingsValue | undefined> {
     const res = await this.call('GET', BROKER_SETTINGS_PATH);
     if (res.status === 404) return undefined;
-    await this.expectOk(res);
-    return (await res.json()) as BrokerSettingsValue;
+    this.expectOk(res);
+    return parseJsonBody(res) as BrokerSettingsValue;
   }
 
   /**
@@ -78,23 +93,40 @@ export class ControlClient {
     return (await this.json<{ transactions: TransactionSummary[] }>('GET', `/transactions${q}`)).transactions;
   }
 
-  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async json<T>(method: HttpRequest['method'], path: string, body?: unknown): Promise<T> {
     const res = await this.call(method, path, body);
-    await this.expectOk(res);
-    return (await res.json()) as T;
+    this.expectOk(res);
+    return parseJsonBody(res) as T;
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+  /**
+   * @throws SimError SIM_ERR_NOT_RUNNING when the API does not answer (refused, timed out, reset);
+   *   SIM_ERR_INTERNAL when its answer exceeds MAX_ANSWER_BYTES.
+   */
+  private async call(method: HttpRequest['method'], path: string, body?: unknown): Promise<HttpResponse> {
     try {
-      return await fetch(this.baseUrl + path, {
-        method,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-        ...(body !== undefined
-          ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
-          : {}),
-      });
+      return await httpExchange(
+        {
+          method,
+          url: new URL(this.baseUrl + path),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+          ...(body !== undefined ? jsonBody(body) : {}),
+        },
+        MAX_ANSWER_BYTES,
+      );
     } catch (err) {
-      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : '';
+      if (err instanceof HttpTransportError && err.kind === 'too-large')
+        throw new SimError(
+          SimErrorCode.Internal,
+          `the control API at ${this.baseUrl} answered ${method} ${path} with more than ${MAX_ANSWER_BYTES} bytes`,
+          { cause: err },
+        );
+      const cause =
+        err instanceof HttpTransportError && err.kind === 'timeout'
+          ? `no answer within ${TIMEOUT_MS} ms`
+          : err instanceof Error
+            ? err.message
+            : String(err);
       throw new SimError(
         SimErrorCode.NotRunning,
         `the control API at ${this.baseUrl} did not answer (${cause}): is nir-sim running? (npm run sim status)`,
@@ -103,11 +135,11 @@ export class ControlClient {
     }
   }
 
-  private async expectOk(res: Response): Promise<void> {
-    if (res.ok) return;
+  private expectOk(res: HttpResponse): void {
+    if (res.status >= 200 && res.status < 300) return;
     let body: ControlError | undefined;
     try {
-      body = (await res.json()) as ControlError;
+      body = parseJsonBody(res) as ControlError;
     } catch {
       body = undefined;
     }

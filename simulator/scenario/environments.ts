@@ -16,6 +16,18 @@ import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { ControlClient } from '../control/control-client.js';
 import { resolveTopology } from '../topology/resolve-topology.js';
+import {
+  HttpTransportError,
+  httpExchange,
+  jsonBody,
+  parseJsonBody,
+  type HttpResponse,
+} from '../transport/http-client.js';
+
+/** Largest answer to `POST /faults` read, bytes (16 MiB: the faults added, echoed back). */
+const MAX_FAULTS_ANSWER_BYTES = 16 * 1024 * 1024;
+/** How long `POST /faults` may take, ms. */
+const FAULTS_TIMEOUT_MS = 10_000;
 
 /** The scenario's topology as a topology spec (a topology file's content). */
 export function topologySpecOf(s: ScenarioSpec): TopologySpec {
@@ -236,16 +248,41 @@ function controlFaults(controlUrl: string, client: ControlClient): EnvironmentFa
   return faults;
 }
 
-/** `POST /faults {faults}`: 201, or 400 with every problem. */
+/**
+ * `POST /faults {faults}`: 201, or 400 with every problem.
+ * @throws SimError SIM_ERR_NOT_RUNNING when the control API does not answer (or answers more
+ *   than MAX_FAULTS_ANSWER_BYTES).
+ */
 async function postFaults(controlUrl: string, faults: readonly unknown[]): Promise<FaultAddResult> {
-  const res = await fetch(`${controlUrl}/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ faults }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (res.ok) return { ok: true };
-  const body = (await res.json().catch(() => ({}))) as { error?: string; problems?: string[] };
+  let res: HttpResponse;
+  try {
+    res = await httpExchange(
+      {
+        method: 'POST',
+        url: new URL(`${controlUrl}/faults`),
+        signal: AbortSignal.timeout(FAULTS_TIMEOUT_MS),
+        ...jsonBody({ faults }),
+      },
+      MAX_FAULTS_ANSWER_BYTES,
+    );
+  } catch (err) {
+    const cause =
+      err instanceof HttpTransportError && err.kind === 'timeout'
+        ? `no answer within ${FAULTS_TIMEOUT_MS} ms`
+        : (err as Error).message;
+    throw new SimError(
+      SimErrorCode.NotRunning,
+      `the control API at ${controlUrl} did not take the scenario's faults (${cause}): is nir-sim running? (npm run sim status)`,
+      { cause: err },
+    );
+  }
+  if (res.status >= 200 && res.status < 300) return { ok: true };
+  let body: { error?: string; problems?: string[] } = {};
+  try {
+    body = parseJsonBody(res) as typeof body;
+  } catch {
+    // not JSON: the status says it
+  }
   return {
     ok: false,
     problems: body.problems ?? [body.error ?? `the control API answered HTTP ${res.status}`],

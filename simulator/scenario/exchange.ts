@@ -1,11 +1,13 @@
 /**
  * One consumer exchange with the broker, as a supplier's system would make it: a SOAP 1.2 request
- * with WS-Addressing over plain HTTP (fetch), and the answer read with the project's decoders
+ * with WS-Addressing over plain HTTP (the one client, transport/http-client.ts), the answer read
+ * within MAX_ANSWER_BYTES and decoded with the project's decoders
  * (plain or MTOM/XOP, SOAP Fault, AdhocQueryResponse, RetrieveDocumentSetResponse). Every way the
  * answer can go wrong becomes data in a StepOutcome, never an exception: the runner compares it.
  */
 import { performance } from 'node:perf_hooks';
 import { soapXmlContentType } from '../soap/content-type.js';
+import { HttpTransportError, httpExchange } from '../transport/http-client.js';
 import { buildSoapEnvelope, isFaultEnvelope } from '../soap/envelope.js';
 import { parseSoapFault, SoapFaultError } from '../soap/fault.js';
 import { readSoapMessage, type ReadSoapMessage } from '../soap/message-body.js';
@@ -18,6 +20,13 @@ import { decodeExtrinsicObject } from '../xca/document-entry.js';
 import { decodeRetrieveDocumentSetResponse } from '../xca/retrieve-document-set.js';
 import type { RegistryError, RegistryObjectXml } from '../xca/types.js';
 import type { FoundDocument } from './picks.js';
+
+/**
+ * Largest answer read from the broker, bytes (256 MiB): the broker itself reads at most 256 MiB
+ * from one community leg (runtime/broker-sandbox.ts), and the documents of an ITI-39 answer in a
+ * scenario are synthetic reports of kilobytes. A larger answer is a `problem` of the step.
+ */
+const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
 /** The HTTP header that names the consumer profile on the broker's sandbox port. */
 const CONSUMER_HEADER = 'X-NIR-Consumer';
@@ -75,22 +84,30 @@ export async function exchange(req: ExchangeRequest): Promise<StepOutcome> {
   let contentType: string | undefined;
   let body: Buffer;
   try {
-    const res = await fetch(req.url, {
-      method: 'POST',
-      headers,
-      body: envelope,
-      signal: AbortSignal.timeout(req.timeoutMs),
-    });
+    const res = await httpExchange(
+      {
+        method: 'POST',
+        url: new URL(req.url),
+        headers,
+        body: [Buffer.from(envelope, 'utf8')],
+        signal: AbortSignal.timeout(req.timeoutMs),
+      },
+      MAX_ANSWER_BYTES,
+    );
     status = res.status;
-    contentType = res.headers.get('content-type') ?? undefined;
-    body = Buffer.from(await res.arrayBuffer());
+    const ct = res.headers['content-type'];
+    contentType = Array.isArray(ct) ? ct[0] : ct;
+    body = res.body;
   } catch (err) {
     const durationMs = Math.round(performance.now() - started);
     return {
       durationMs,
       errors: [],
       items: [],
-      problem: `no answer from the broker at ${req.url}: ${why(err)}`,
+      problem:
+        err instanceof HttpTransportError && err.kind === 'too-large'
+          ? `the answer of the broker at ${req.url} is not read: ${err.message} (256 MiB)`
+          : `no answer from the broker at ${req.url}: ${why(err)}`,
       sentXml: envelope,
     };
   }
@@ -179,9 +196,12 @@ function queryItem(o: RegistryObjectXml): ReturnedItem {
   return item;
 }
 
+/** One phrase: the failure's code (ECONNREFUSED, a TLS code) or what went wrong. */
 function why(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  if (err.name === 'TimeoutError') return 'no answer in time (timed out)';
-  const cause = err.cause as { code?: string; message?: string } | undefined;
-  return cause?.code ?? cause?.message ?? err.message;
+  if (err instanceof HttpTransportError) {
+    if (err.kind === 'timeout') return 'no answer in time (timed out)';
+    return err.code ?? err.message;
+  }
+  return err.message;
 }

@@ -13,7 +13,12 @@ import { mintCa, mintCrl, mintLeaf, serialOf } from '../security/pki.js';
 import {
   HttpAgent,
   HttpTransportError,
+  httpExchange,
   httpPost,
+  httpProbe,
+  httpRequest,
+  jsonBody,
+  parseJsonBody,
   readBody,
   type HttpAnswer,
   type HttpPost,
@@ -263,5 +268,126 @@ describe('httpPost and readBody: bounds and failures', () => {
     await expect(post('ftp://127.0.0.1/x')).rejects.toThrow(
       new TypeError('httpPost: unsupported URL scheme ftp:'),
     );
+  });
+});
+
+describe('httpRequest and httpExchange: every method, read whole within a bound', () => {
+  /** Answers with what it got: method, path, content-type and body, as JSON. */
+  const mirror: http.RequestListener = (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const got = {
+        method: req.method,
+        path: req.url,
+        contentType: req.headers['content-type'] ?? null,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(got));
+    });
+  };
+
+  it('sends GET, PUT, PATCH, DELETE and POST with or without a JSON body and reads any status whole', async () => {
+    const { port } = await serve(http.createServer(mirror));
+    const url = (path: string): URL => new URL(`http://127.0.0.1:${port}${path}`);
+    const answers = [];
+    for (const [method, path, body] of [
+      ['GET', '/a', undefined],
+      ['PUT', '/b', { x: 1 }],
+      ['PATCH', '/c', { y: [true] }],
+      ['DELETE', '/missing', undefined],
+      ['POST', '/d', []],
+    ] as const) {
+      const r = await httpExchange({ method, url: url(path), ...(body ? jsonBody(body) : {}) }, 1024);
+      answers.push([r.status, r.headers['content-type'], parseJsonBody(r)]);
+    }
+    const json = 'application/json';
+    expect(answers).toEqual([
+      [200, json, { method: 'GET', path: '/a', contentType: null, body: '' }],
+      [200, json, { method: 'PUT', path: '/b', contentType: json, body: '{"x":1}' }],
+      [200, json, { method: 'PATCH', path: '/c', contentType: json, body: '{"y":[true]}' }],
+      [404, json, { method: 'DELETE', path: '/missing', contentType: null, body: '' }],
+      [200, json, { method: 'POST', path: '/d', contentType: json, body: '[]' }],
+    ]);
+  });
+
+  it('too-large past the bound; refused; timeout by the signal and by idleTimeoutMs', async () => {
+    const { port } = await serve(
+      http.createServer((req, res) => {
+        if (req.url === '/big') res.writeHead(200).end('x'.repeat(2048));
+        // else: never answers
+      }),
+    );
+    const base = `http://127.0.0.1:${port}`;
+    const big = await failure(httpExchange({ method: 'GET', url: new URL(`${base}/big`) }, 1024));
+    expect([big.kind, big.httpStatus, big.message]).toEqual([
+      'too-large',
+      200,
+      'the response exceeds 1024 bytes',
+    ]);
+
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const closedPort = (probe.address() as net.AddressInfo).port;
+    probe.close();
+    await once(probe, 'close');
+    const refused = await failure(
+      httpExchange({ method: 'GET', url: new URL(`http://127.0.0.1:${closedPort}/`) }, 1024),
+    );
+    expect([refused.kind, refused.code, refused.message]).toEqual([
+      'refused',
+      'ECONNREFUSED',
+      'connection failed: ECONNREFUSED',
+    ]);
+
+    const deadline = new AbortController();
+    const pending = httpExchange(
+      { method: 'GET', url: new URL(`${base}/hang`), signal: deadline.signal },
+      1024,
+    );
+    deadline.abort(new DOMException('deadline', 'TimeoutError'));
+    const aborted = await failure(pending);
+    expect([aborted.kind, aborted.message]).toEqual(['timeout', 'the call was aborted (TimeoutError)']);
+
+    const silent = await failure(
+      httpExchange({ method: 'DELETE', url: new URL(`${base}/hang`), idleTimeoutMs: 50 }, 1024),
+    );
+    expect([silent.kind, silent.message]).toEqual(['timeout', 'no answer within 50 ms']);
+  });
+
+  it('rejects a URL that is not http: or https:', async () => {
+    await expect(httpRequest({ method: 'GET', url: new URL('file:///etc/hosts') })).rejects.toThrow(
+      new TypeError('httpRequest: unsupported URL scheme file:'),
+    );
+  });
+});
+
+describe('httpProbe: a health check that never throws', () => {
+  it('the status of a whole answer; undefined when refused, silent past the timeout or over 64 KiB', async () => {
+    const { port } = await serve(
+      http.createServer((req, res) => {
+        if (req.url === '/health') res.writeHead(200).end('{"status":"ok"}');
+        else if (req.url === '/down') res.writeHead(503).end();
+        else if (req.url === '/big') res.writeHead(200).end('x'.repeat(64 * 1024 + 1));
+        // else: never answers
+      }),
+    );
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const closedPort = (probe.address() as net.AddressInfo).port;
+    probe.close();
+    await once(probe, 'close');
+    const base = `http://127.0.0.1:${port}`;
+    expect(
+      await Promise.all([
+        httpProbe(`${base}/health`, 30_000),
+        httpProbe(`${base}/down`, 30_000),
+        httpProbe(`${base}/big`, 30_000),
+        httpProbe(`${base}/hang`, 50),
+        httpProbe(`http://127.0.0.1:${closedPort}/health`, 30_000),
+        httpProbe('not a url', 30_000),
+      ]),
+    ).toEqual([200, 503, undefined, undefined, undefined, undefined]);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The one HTTP client of nir-sim: every SOAP leg of the broker (ITI-38, ITI-39, RAD-75) and the
- * FHIR AuditEvent forwarder to PARS post through it. It is undici (`request` over an `Agent`):
+ * The one HTTP client of nir-sim: every SOAP leg of the broker (ITI-38, ITI-39, RAD-75), the
+ * FHIR AuditEvent forwarder to PARS, and the tools around them (the scenario runner's consumer,
+ * the control API client, the CLI's PARS search and health probes) go through it. It is undici (`request` over an `Agent`):
  * keep-alive pools per origin, mutual TLS through the connector, AbortSignal deadlines, and an idle
  * keep-alive socket is checked for a pending FIN / RST before it is reused (so a peer that closed
  * it, e.g. a gateway re-provisioned with another certificate, costs no failed call).
@@ -127,19 +128,28 @@ export class HttpAgent {
   }
 }
 
-/** One POST. */
-export interface HttpPost {
+/** One request (RFC 9110 §9.3: GET, POST, PUT, PATCH, DELETE). */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: URL;
-  /** Request headers; `content-length` should be among them (else the body is sent chunked). */
-  headers: Record<string, string>;
-  /** The body, sent in order (several chunks are not concatenated). */
-  body: readonly Buffer[];
+  /** Request headers; with a body of several chunks `content-length` should be among them (else chunked). */
+  headers?: Record<string, string>;
+  /** The body, sent in order (several chunks are not concatenated); absent or empty: none. */
+  body?: readonly Buffer[];
   /** Aborting it ends the exchange, also while the response body is read. */
   signal?: AbortSignal;
   /** The pool; the process-wide default dispatcher when absent. */
   agent?: HttpAgent;
   /** Longest wait for the response head, ms; absent or 0: none (the signal is the deadline). */
   idleTimeoutMs?: number;
+}
+
+/** One POST. */
+export interface HttpPost extends Omit<HttpRequest, 'method' | 'headers' | 'body'> {
+  /** Request headers; `content-length` should be among them (else the body is sent chunked). */
+  headers: Record<string, string>;
+  /** The body, sent in order (several chunks are not concatenated). */
+  body: readonly Buffer[];
 }
 
 /** The response head, and the body still to read (read it to its end, or destroy it). */
@@ -202,8 +212,18 @@ function idleError(ms: number): HttpTransportError {
  * @throws TypeError for a URL that is not http: / https:.
  */
 export async function httpPost(p: HttpPost): Promise<HttpAnswer> {
-  if (p.url.protocol !== 'http:' && p.url.protocol !== 'https:')
-    throw new TypeError(`httpPost: unsupported URL scheme ${p.url.protocol}`);
+  checkScheme('httpPost', p.url);
+  return httpRequest({ ...p, method: 'POST' });
+}
+
+/**
+ * Send one request and resolve with the response head (any status); the body is left to read
+ * (readBody, or {@link httpExchange} for both in one call).
+ * @throws HttpTransportError `refused`, `timeout` or `reset` (no response head arrived).
+ * @throws TypeError for a URL that is not http: / https:.
+ */
+export async function httpRequest(p: HttpRequest): Promise<HttpAnswer> {
+  checkScheme('httpRequest', p.url);
   if (p.signal?.aborted) throw abortedError(p.signal);
   const idle = p.idleTimeoutMs ?? 0;
   // undici's own headers / body timeouts tick at 0.5 s; a native timer keeps short ones exact.
@@ -213,9 +233,11 @@ export async function httpPost(p: HttpPost): Promise<HttpAnswer> {
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   try {
     const res = await request(p.url, {
-      method: 'POST',
-      headers: p.headers,
-      body: p.body.length === 1 ? p.body[0]! : Readable.from(p.body, { objectMode: false }),
+      method: p.method,
+      ...(p.headers ? { headers: p.headers } : {}),
+      ...(p.body && p.body.length > 0
+        ? { body: p.body.length === 1 ? p.body[0]! : Readable.from(p.body, { objectMode: false }) }
+        : {}),
       headersTimeout: 0,
       bodyTimeout: 0,
       ...(signal ? { signal } : {}),
@@ -231,6 +253,12 @@ export async function httpPost(p: HttpPost): Promise<HttpAnswer> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** @throws TypeError for a URL that is not http: / https:. */
+function checkScheme(caller: string, url: URL): void {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TypeError(`${caller}: unsupported URL scheme ${url.protocol}`);
 }
 
 /** Options of {@link readBody}. */
@@ -281,4 +309,62 @@ export async function readBody(a: HttpAnswer, maxBytes: number, o: ReadBodyOptio
     clearTimeout(timer);
   }
   return Buffer.concat(chunks, n);
+}
+
+/** An answer read whole. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * Send one request and read its answer whole, within `maxBytes` (any status). The request's
+ * `signal` is the deadline of both; `idleTimeoutMs` bounds each silence (head and body).
+ * @throws HttpTransportError `refused`, `timeout`, `reset`, or `too-large` past `maxBytes`.
+ * @throws TypeError for a URL that is not http: / https:.
+ */
+export async function httpExchange(p: HttpRequest, maxBytes: number): Promise<HttpResponse> {
+  const a = await httpRequest(p);
+  const body = await readBody(a, maxBytes, {
+    ...(p.signal ? { signal: p.signal } : {}),
+    ...(p.idleTimeoutMs !== undefined ? { idleTimeoutMs: p.idleTimeoutMs } : {}),
+  });
+  return { status: a.status, headers: a.headers, body };
+}
+
+/** A JSON request body (RFC 8259) with its `content-type`, for {@link HttpRequest}. */
+export function jsonBody(value: unknown): Pick<Required<HttpRequest>, 'headers' | 'body'> {
+  return {
+    headers: { 'content-type': 'application/json' },
+    body: [Buffer.from(JSON.stringify(value), 'utf8')],
+  };
+}
+
+/**
+ * The body of an answer as JSON (RFC 8259, UTF-8).
+ * @throws SyntaxError when it is not JSON.
+ */
+export function parseJsonBody(r: HttpResponse): unknown {
+  return JSON.parse(r.body.toString('utf8'));
+}
+
+/** Largest health answer read by {@link httpProbe}, bytes (64 KiB: a health answer is a line of JSON). */
+const MAX_PROBE_BYTES = 64 * 1024;
+
+/**
+ * GET `url` (a health endpoint) and read its answer within 64 KiB and `timeoutMs` (ms).
+ * @returns the HTTP status, or undefined when no whole answer came (refused, timed out, reset,
+ *   too large, or a URL that is not http: / https:). Never throws.
+ */
+export async function httpProbe(url: string, timeoutMs: number): Promise<number | undefined> {
+  try {
+    const r = await httpExchange(
+      { method: 'GET', url: new URL(url), signal: AbortSignal.timeout(timeoutMs) },
+      MAX_PROBE_BYTES,
+    );
+    return r.status;
+  } catch {
+    return undefined;
+  }
 }

@@ -19,6 +19,12 @@ import {
 } from '../../audit/reports.js';
 import { loadDataPack } from '../../data-pack/loader.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
+import {
+  HttpTransportError,
+  httpExchange,
+  parseJsonBody,
+  type HttpResponse,
+} from '../../transport/http-client.js';
 import { formatNhsNumber, isValidNhsNumber } from '../../xca/nhs-number.js';
 import { runningState } from '../state.js';
 
@@ -184,22 +190,55 @@ async function searchAll(base: string, query: string): Promise<AuditEvent[]> {
   return out;
 }
 
+/** How long one search page may take, ms. */
+const PAGE_TIMEOUT_MS = 30_000;
+/**
+ * Largest search page read, bytes (128 MiB): a page holds up to 1,000 AuditEvents of a few KiB
+ * each (at most 1 MiB each, audit/bounds.ts).
+ */
+const MAX_PAGE_BYTES = 128 * 1024 * 1024;
+
+/**
+ * One page of a FHIR search (FHIR R4 http.html#search), a searchset Bundle.
+ * @throws SimError SIM_ERR_NOT_RUNNING when PARS does not answer; SIM_ERR_INTERNAL for a status
+ *   other than 2xx, a page over MAX_PAGE_BYTES or one that is not JSON.
+ */
 async function fetchBundle(base: string, url: string): Promise<Bundle<AuditEvent>> {
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await fetch(url, {
-      headers: { accept: 'application/fhir+json' },
-      signal: AbortSignal.timeout(30_000),
-    });
+    res = await httpExchange(
+      {
+        method: 'GET',
+        url: new URL(url),
+        headers: { accept: 'application/fhir+json' },
+        signal: AbortSignal.timeout(PAGE_TIMEOUT_MS),
+      },
+      MAX_PAGE_BYTES,
+    );
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    if (err instanceof HttpTransportError && err.kind === 'too-large')
+      throw new SimError(
+        SimErrorCode.Internal,
+        `PARS answered more than ${MAX_PAGE_BYTES} bytes to ${url}: narrow the report with --file`,
+      );
+    const cause =
+      err instanceof HttpTransportError
+        ? err.kind === 'timeout'
+          ? `no answer within ${PAGE_TIMEOUT_MS} ms`
+          : (err.code ?? err.message)
+        : (err as Error).message;
     throw new SimError(
       SimErrorCode.NotRunning,
       `PARS at ${base} does not answer (${cause}): is nir-sim running? (or pass --file <audit ndjson>)`,
     );
   }
-  if (!res.ok) throw new SimError(SimErrorCode.Internal, `PARS answered HTTP ${res.status} to ${url}`);
-  return (await res.json()) as Bundle<AuditEvent>;
+  if (res.status < 200 || res.status >= 300)
+    throw new SimError(SimErrorCode.Internal, `PARS answered HTTP ${res.status} to ${url}`);
+  try {
+    return parseJsonBody(res) as Bundle<AuditEvent>;
+  } catch {
+    throw new SimError(SimErrorCode.Internal, `PARS answered ${url} with a body that is not JSON`);
+  }
 }
 
 /** The report as a text table, one access per line. */
