@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectTargetEnvironment } from '../../simulator/scenario/environments.js';
-import { loadScenarioOrFail, scenarioPath } from '../../simulator/cli/scenario-files.js';
+import { loadScenarioOrFail, scenarioPath } from '../../simulator/scenario/scenario-files.js';
 import { loadDataPack, type DataPack } from '../../simulator/data-pack/loader.js';
 import { startBrokerRole } from '../../simulator/roles/broker-container.js';
 import { startGatewayRole } from '../../simulator/roles/gateway-container.js';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTargetEnvironment } from '../../simulator/scenario/environments.js';
-import { loadScenarioOrFail, scenarioPath } from '../../simulator/cli/scenario-files.js';
+import { loadScenarioOrFail, scenarioPath } from '../../simulator/scenario/scenario-files.js';
 import { startControlApi, type RunningControlApi } from '../../simulator/control/control-api.js';
 import { loadDataPack, type DataPack } from '../../simulator/data-pack/loader.js';
 import { FaultStore } from '../../simulator/faults/fault-store.js';

@@ -21,7 +21,12 @@ import {
   startInProcessEnvironment,
   topologySpecOf,
 } from '../../scenario/environments.js';
-import { displayPath, loadScenarioOrFail, scenarioPath, shippedScenarioFiles } from '../scenario-files.js';
+import {
+  displayPath,
+  loadScenarioOrFail,
+  scenarioPath,
+  shippedScenarioFiles,
+} from '../../scenario/scenario-files.js';
 
 /** Register `scenario` and its subcommands. */
 export function scenarioCommand(y: Argv): Argv {

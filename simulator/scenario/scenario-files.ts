@@ -1,13 +1,13 @@
 /**
  * Finding scenario files for `sim scenario`: a path, or a name of a shipped scenario
  * (`scenarios/<name>.scenario.yaml`), the list of shipped ones, and loading with every problem
- * turned into one SimError (exit 64) for the CLI.
+ * turned into one SimError (exit 64): what `sim scenario` and the tests that run a shipped scenario share.
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadScenarioFile, SCENARIO_SUFFIX, type ScenarioParseOptions } from '../scenario/scenario-file.js';
-import type { ScenarioSpec } from '../scenario/scenario-spec.js';
+import { loadScenarioFile, SCENARIO_SUFFIX, type ScenarioParseOptions } from './scenario-file.js';
+import type { ScenarioSpec } from './scenario-spec.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { repoRoot } from '../shared/sim-paths.js';
 
