@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import yargs from 'yargs';
+import { listenOnPort0 } from '../../test/helpers/listen.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimError } from '../shared/errors.js';
 import { failure } from './command-list.js';
@@ -18,14 +19,9 @@ afterEach(async () => {
 });
 
 async function pars(handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const { url, close } = await listenOnPort0(http.createServer(handler));
+  closers.push(close);
+  return url;
 }
 
 /** Run `audit report --user someone --pars <base>` in process; the SimError it fails with. */

@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
+import { listenOnPort0 } from '../../test/helpers/listen.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimError } from '../shared/errors.js';
 import { ControlClient } from './control-client.js';
@@ -38,14 +39,9 @@ async function api(
       res.writeHead(a[0], { 'content-type': 'application/json' }).end(JSON.stringify(a[1]));
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, seen };
+  const { url, close } = await listenOnPort0(server);
+  closers.push(close);
+  return { url, seen };
 }
 
 async function simError(p: Promise<unknown>): Promise<[string, string]> {

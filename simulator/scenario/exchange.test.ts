@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
+import { listenOnPort0 } from '../../test/helpers/listen.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exchange, type StepOutcome } from './exchange.js';
 
@@ -15,14 +16,9 @@ afterEach(async () => {
 });
 
 async function serve(handler: http.RequestListener): Promise<string> {
-  const server = http.createServer(handler).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/xca`;
+  const { url, close } = await listenOnPort0(http.createServer(handler));
+  closers.push(close);
+  return `${url}/xca`;
 }
 
 const BODY = '<query:AdhocQueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0"/>';

@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { listenOnPort0 } from '../../test/helpers/listen.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mintCa, mintCrl, mintLeaf, serialOf } from '../security/pki.js';
 import {
@@ -37,14 +38,9 @@ async function serve<S extends AnyServer>(
 ): Promise<{ server: S; port: number; sockets: net.Socket[] }> {
   const sockets: net.Socket[] = [];
   server.on('connection', (s: net.Socket) => sockets.push(s));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  closers.push(async () => {
-    server.closeAllConnections();
-    server.close();
-    await once(server, 'close');
-  });
-  return { server, port: (server.address() as net.AddressInfo).port, sockets };
+  const { port, close } = await listenOnPort0(server);
+  closers.push(close);
+  return { server, port, sockets };
 }
 
 function agent(o: ConstructorParameters<typeof HttpAgent>[0]): HttpAgent {

@@ -1,12 +1,11 @@
 /** Shared bits of the soap unit tests: reference paths, port-0 servers, raw-body supertest parsing, a capturing logger. */
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import type { Response } from 'supertest';
+import { listenOnPort0 } from './listen.js';
 
 /** `../shared/reference/examples` relative to the repo root (never copied into the project). */
 export const EXAMPLES = path.resolve(
@@ -18,18 +17,8 @@ export const EXAMPLES = path.resolve(
 export async function listen(
   handler: http.RequestListener,
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/soap`,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  const { url, close } = await listenOnPort0(http.createServer(handler));
+  return { url: `${url}/soap`, close };
 }
 
 /** supertest parser that keeps the body as a Buffer in `res.body`, whatever the content type. */
