@@ -113,20 +113,13 @@ function checkHome(
   if (o.home === c.homeCommunityId) return { object: o };
   if (o.home !== undefined) return { error: foreignHome(c, o.kind, o.id, o.home) };
   return {
-    object: { ...o, home: c.homeCommunityId, xml: withHome(o.xml, c.homeCommunityId) },
+    // Set on the parsed fragment and written again (soap/xml-fragment.ts), never by editing the text;
+    // only objects a community sent without home take this path.
+    object: { ...o, home: c.homeCommunityId, xml: withRootAttribute(o.xml, 'home', c.homeCommunityId) },
     error: registryWarning(
       ErrorCode.XDSRegistryError,
       `${describeCommunity(c)} returned ${o.kind} ${o.id} without home; nir-sim set home to ${c.homeCommunityId}`,
       c.homeCommunityId,
     ),
   };
-}
-
-/**
- * The fragment with `@home` set on its root element (replacing an empty or blank one): read as
- * XML and written again (soap/xml.ts), so the result is well-formed whatever the fragment holds.
- * Only objects a community sent without home take this path.
- */
-function withHome(xml: string, home: string): string {
-  return withRootAttribute(xml, 'home', home);
 }

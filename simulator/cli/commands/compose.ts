@@ -16,17 +16,13 @@ import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
 import { topologyFromOptions } from '../../topology/resolve-topology.js';
-import { checkDeadlineAndGateways } from '../../topology/topology-from-options.js';
+import { checkDeadlineAndGateways, type UpOptions } from '../../topology/topology-from-options.js';
 
-/** `sim compose render` options, as the flags give them. */
-interface ComposeOptions {
-  topology?: string;
-  gateways?: number;
-  dataPack?: string;
-  /** Seed of a generated data pack (as `sim up --seed`). */
-  seed?: number;
-  portBase: number;
-  deadlineMs?: number;
+/**
+ * `sim compose render` options, as the flags give them: `sim up`'s topology options (no host: the
+ * containers listen on every interface), plus:
+ */
+interface ComposeOptions extends Omit<UpOptions, 'host'> {
   /** The file to write or check; `-` for stdout. Default: compose/docker-compose.yml. */
   out?: string;
   /** Render with security: certificate mount, `user:`, HTTPS gateways, the integration port. */
