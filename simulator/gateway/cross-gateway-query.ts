@@ -9,9 +9,18 @@ import { deriveStatus, registryError } from '../xca/status.js';
 import { parseStoredQuery } from '../xca/stored-query.js';
 import type { AdhocQueryRequest, AdhocQueryResponse, RegistryError } from '../xca/types.js';
 import type { CommunityStore } from './community-store.js';
+import type { EncodeEntry } from './encoded-entries.js';
 
-/** Answer a query from the community's DocumentEntries. Protocol problems are RegistryErrors. */
-export function respondToQuery(req: AdhocQueryRequest, c: CommunityStore): AdhocQueryResponse {
+/**
+ * Answer a query from the community's DocumentEntries. Protocol problems are RegistryErrors.
+ * `encode` turns an entry into its registry object: `encodeDocumentEntry` by default, a gateway's
+ * `cachedEntryEncoder()` so that each entry is serialised once.
+ */
+export function respondToQuery(
+  req: AdhocQueryRequest,
+  c: CommunityStore,
+  encode: EncodeEntry = encodeDocumentEntry,
+): AdhocQueryResponse {
   const own = c.homeCommunityId;
   const fail = (e: RegistryError): AdhocQueryResponse => ({
     status: deriveStatus([e], false),
@@ -48,6 +57,6 @@ export function respondToQuery(req: AdhocQueryRequest, c: CommunityStore): Adhoc
       }
       break;
   }
-  const objects = evaluateStoredQuery(q, c.entries).map((e) => encodeDocumentEntry(e, req.returnType));
+  const objects = evaluateStoredQuery(q, c.entries).map((e) => encode(e, req.returnType));
   return { status: deriveStatus([], objects.length > 0), errors: [], objects };
 }

@@ -23,6 +23,7 @@ import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
 import { XCA_WSDL } from '../xca/wsdl.js';
 import type { CommunityStore } from './community-store.js';
 import { respondToQuery } from './cross-gateway-query.js';
+import { cachedEntryEncoder } from './encoded-entries.js';
 import { respondToRetrieve } from './cross-gateway-retrieve.js';
 import { beginFaults, finishWithFaults } from './fault-injection.js';
 import { createImagingEndpoint } from './imaging-endpoint.js';
@@ -74,6 +75,7 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
   const app = express();
   app.disable('x-powered-by');
   let seq = 0;
+  const encodeEntry = cachedEntryEncoder();
   app.get('/health', (_req, res) => {
     res.json({ community: c.name, homeCommunityId: c.homeCommunityId, status: 'up' });
   });
@@ -96,7 +98,7 @@ export function createRespondingGateway(opts: RespondingGatewayOptions): express
           logger,
           clock,
         );
-        const resp = applyToQueryResponse(respondToQuery(req, c), plan.content, ctx);
+        const resp = applyToQueryResponse(respondToQuery(req, c, encodeEntry), plan.content, ctx);
         return finishWithFaults(plan, {
           action: SoapAction.CrossGatewayQueryResponse,
           bodyXml: encodeAdhocQueryResponse(resp),

@@ -150,6 +150,14 @@ function nextInTree(n: Node, root: Node): Node | null {
  * An element (DOM §4.9 Element) with its namespace, qualified name as written (`tagName`,
  * `nodeName`), `prefix` (null when unprefixed), `localName` and `attributes` in document order.
  */
+/** An element's place in the text it was parsed from (offsets in UTF-16 code units). */
+export interface SourceRange {
+  readonly text: string;
+  readonly start: number;
+  readonly startTagEnd: number;
+  readonly end: number;
+}
+
 export class Element extends ParentNodeBase {
   /**
    * @param tagName Qualified name as written, e.g. `rim:Slot`.
@@ -167,6 +175,12 @@ export class Element extends ParentNodeBase {
   ) {
     super();
   }
+  /**
+   * Where the element was read, when it came from `parseXml`: the text it was parsed from and
+   * the UTF-16 offsets of its `<`, of the `>` (or `/>`) ending its start tag, and just past its
+   * end tag. Absent for elements built otherwise.
+   */
+  source?: SourceRange;
   /** {@link ELEMENT_NODE}. */
   get nodeType(): number {
     return ELEMENT_NODE;

@@ -201,7 +201,10 @@ export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS):
   let elementAttributes = 0;
   // saxes emits opentagstart once the name is read, before it reads the attributes and resolves
   // the prefixes (the O(depth) stack walk), so the depth is checked before any deep work.
+  // Source offsets of the open elements' `<` (saxes reports `position` just past what it has read).
+  const starts: number[] = [];
   parser.on('opentagstart', () => {
+    starts.push(xml.lastIndexOf('<', parser.position - 1));
     depth += 1;
     elements += 1;
     elementAttributes = 0;
@@ -222,9 +225,22 @@ export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS):
     parent = parent.appendChild(
       new Element(tag.name, ns, tag.prefix === '' ? null : tag.prefix, tag.local, attrs),
     );
+    startTagEnds.push(parser.position - (tag.isSelfClosing ? 2 : 1));
   });
+  const startTagEnds: number[] = [];
   parser.on('closetag', () => {
     depth -= 1;
+    const el = parent as Element;
+    const start = starts.pop()!;
+    const startTagEnd = startTagEnds.pop()!;
+    const end = parser.position;
+    // Kept only when the offsets frame exactly this element, as `verbatimXml` relies on.
+    if (
+      xml.charCodeAt(start) === 0x3c &&
+      xml.charCodeAt(end - 1) === 0x3e &&
+      xml.startsWith(el.tagName, start + 1)
+    )
+      el.source = { text: xml, start, startTagEnd, end };
     parent = parent.parentNode ?? doc;
   });
   parser.on('text', (data) => {
@@ -385,6 +401,38 @@ export function serialize(node: Node, opts: { setRootAttribute?: RootAttribute }
     n = n.nextSibling!;
   }
   return s.slice(0, rootTagEnd) + inheritedDeclarations(root, used) + s.slice(rootTagEnd);
+}
+
+/**
+ * `el` as it was written in the text it was parsed from (its bytes verbatim, comments and
+ * character references included), with the namespace declarations it inherits from its
+ * ancestors for the prefixes it uses added at the end of its start tag, exactly as `serialize`
+ * adds them (Namespaces in XML 1.0 §6), so the fragment stands alone. An element without a
+ * source (not from `parseXml`) is serialised. Costs one walk of the subtree for its prefixes
+ * and no string building, for relaying what was received without re-encoding it.
+ */
+export function verbatimXml(el: Element): string {
+  const src = el.source;
+  if (!src) return serialize(el);
+  const used = new Set<string>();
+  let n: Node = el;
+  for (;;) {
+    if (n.nodeType === ELEMENT_NODE) {
+      notePrefixes(n as Element, used);
+      if (n.firstChild) {
+        n = n.firstChild;
+        continue;
+      }
+    } else {
+      const q = QNAME_VALUE.exec((n as Text).data);
+      if (q) used.add(q[1]!);
+    }
+    while (n !== el && !n.nextSibling) n = n.parentNode!;
+    if (n === el) break;
+    n = n.nextSibling!;
+  }
+  const { text, start, startTagEnd, end } = src;
+  return text.slice(start, startTagEnd) + inheritedDeclarations(el, used) + text.slice(startTagEnd, end);
 }
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };

@@ -54,6 +54,22 @@ describe('AdhocQueryResponse codec', () => {
     );
   });
 
+  it('decodes each object as the exact text the community sent, standalone', () => {
+    const entry = { ...sampleEntry(4), title: `O'Brien "chest" <PA> & lateral` };
+    const sent = [encodeDocumentEntry(entry, 'LeafClass'), encodeDocumentEntry(sampleEntry(5), 'ObjectRef')];
+    const resp = { status: ResponseStatus.Success, errors: [], objects: sent };
+    const decoded = decodeAdhocQueryResponse(rootOf(encodeAdhocQueryResponse(resp)));
+    expect(decoded.objects.map((o) => o.xml)).toEqual(sent.map((o) => o.xml));
+    // an object relying on its ancestors' xmlns:rim gets the declaration added
+    const inherited = rootOf(
+      `<query:AdhocQueryResponse xmlns:query="${XcaNs.query}" xmlns:rim="${XcaNs.rim}" status="${ResponseStatus.Success}">` +
+        `<rim:RegistryObjectList><rim:ObjectRef id="urn:uuid:1" home='urn:oid:1.2'/></rim:RegistryObjectList></query:AdhocQueryResponse>`,
+    );
+    expect(decodeAdhocQueryResponse(inherited).objects[0]!.xml).toBe(
+      `<rim:ObjectRef id="urn:uuid:1" home='urn:oid:1.2' xmlns:rim="${XcaNs.rim}"/>`,
+    );
+  });
+
   it('reads the ids of each decoded ExtrinsicObject (uniqueId, patientId, repository, referenceIdList)', () => {
     const decoded = decodeAdhocQueryResponse(rootOf(encodeAdhocQueryResponse(leafClass)));
     expect(decoded.objects.map((o) => o.entryIds)).toEqual(

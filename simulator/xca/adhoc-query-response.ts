@@ -3,7 +3,7 @@
  * ITI-18 (3.18.4.2); schema ebRS 3.0 query.xsd. Registry objects travel as serialised XML so the
  * broker forwards whatever a community sent without loss (types.ts RegistryObjectXml).
  */
-import { attr, childElements, firstChild, serialize, type Element } from '../soap/xml.js';
+import { attr, childElements, firstChild, verbatimXml, type Element } from '../soap/xml.js';
 import { IdentificationScheme, XcaNs } from './constants.js';
 import { XcaDecodeError } from './decode-error.js';
 import { decodeRegistryErrorList, decodeResponseStatus, encodeRegistryErrorList } from './registry-error.js';
@@ -35,7 +35,8 @@ export function encodeAdhocQueryResponse(resp: AdhocQueryResponse): string {
 /**
  * Decode `el` (a query:AdhocQueryResponse) into `{ status, errors, objects }`. Each child of
  * rim:RegistryObjectList becomes `{ kind: localName, id: @id, home: @home or undefined when absent
- * or empty, xml: the element serialised standalone with its namespace declarations }`. A missing
+ * or empty, xml: the element as received, standalone with the namespace declarations it inherits
+ * (soap/xml.ts `verbatimXml`) }`. A missing
  * RegistryObjectList yields no objects (seen in Failure responses of real gateways).
  * @throws XcaDecodeError when `el` is not query:AdhocQueryResponse; `@status` is absent or not one
  *   of the three ResponseStatusType URNs (ITI TF-3 4.2.4.2; e.g. the bare `Success` of some ITI-18
@@ -66,7 +67,7 @@ function decodeRegistryObjectList(list: Element): RegistryObjectXml[] {
     const id = attr(o, 'id');
     if (id === undefined || id.trim() === '')
       throw new XcaDecodeError(`${where} (rim:${o.localName ?? ''})/@id is missing`);
-    const obj: RegistryObjectXml = { kind: o.localName ?? '', id: id.trim(), xml: serialize(o) };
+    const obj: RegistryObjectXml = { kind: o.localName ?? '', id: id.trim(), xml: verbatimXml(o) };
     const home = attr(o, 'home')?.trim();
     if (home) obj.home = home;
     if (o.localName === 'ExtrinsicObject') obj.entryIds = documentEntryIds(o);
