@@ -1,5 +1,6 @@
 // `npm run build` (also run by `prepare` on `npm install`): compile simulator/ to dist/ with tsc
-// (tsconfig.build.json, incremental) and write dist/.build-stamp. bin/nir-sim.js imports
+// (tsconfig.build.json, incremental), write the prebuilt FHIR AuditEvent validator beside its
+// module (auditEventValidator below) and dist/.build-stamp. bin/nir-sim.js imports
 // staleReason() and build() from here, so the CLI a developer runs is never older than the sources:
 // when any file under simulator/ or a tsconfig is newer than the stamp, it rebuilds first.
 //
@@ -7,11 +8,20 @@
 // the `typescript` devDependency, which build() runs (it is absent from a production install,
 // where dist/ must already be built: the image builds it in its own stage).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The package root: the directory above scripts/. */
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +71,41 @@ export function staleReason() {
   return undefined;
 }
 
+/** The compiled FHIR validator module and the ajv standalone validator the build writes beside it. */
+const validatorModule = path.join(root, 'dist', 'simulator', 'pars', 'fhir-validator.js');
+const validatorFile = path.join(path.dirname(validatorModule), 'audit-event-validator.cjs');
+
+/**
+ * Write dist/simulator/pars/audit-event-validator.cjs (the FHIR R4 AuditEvent validator as ajv
+ * standalone code, from the compiled module's auditEventValidatorSource()) when it is missing or
+ * older than that module: compiling the schema takes about 1.5 s of CPU, loading the file about
+ * 0.2 s, so the simulated PARS (and `sim up`) no longer compiles it on every start. In a child
+ * process, since build() is synchronous; written to a temporary name and renamed, so a process
+ * never loads half a file.
+ * @returns {number} the child's exit status (0 when the file is current or written).
+ */
+function auditEventValidator() {
+  if (existsSync(validatorFile) && statSync(validatorFile).mtimeMs >= statSync(validatorModule).mtimeMs)
+    return 0;
+  const tmp = `${validatorFile}.${process.pid}.tmp`;
+  const script = [
+    `import { writeFileSync } from 'node:fs';`,
+    `const m = await import(${JSON.stringify(pathToFileURL(validatorModule).href)});`,
+    `writeFileSync(${JSON.stringify(tmp)}, m.auditEventValidatorSource());`,
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0) {
+    rmSync(tmp, { force: true });
+    process.stderr.write('nir-sim: writing the prebuilt FHIR AuditEvent validator failed (above)\n');
+    return r.status ?? 1;
+  }
+  renameSync(tmp, validatorFile);
+  return 0;
+}
+
 /** @param {number} ms */
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -92,7 +137,7 @@ function lock() {
  * @param o.ifStale build only when {@link staleReason} still gives one once the lock is held (a
  *   caller that waited for a concurrent build then finds dist/ current and returns 0).
  * @param {{ ifStale?: boolean }} [o]
- * @returns {number} tsc's exit status (0 on success); 1 with a message on stderr when typescript
+ * @returns {number} tsc's exit status, else the validator step's (0 on success); 1 with a message on stderr when typescript
  *   is missing.
  */
 export function build(o = {}) {
@@ -118,7 +163,7 @@ export function build(o = {}) {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    const status = r.status ?? 1;
+    const status = r.status === 0 ? auditEventValidator() : (r.status ?? 1);
     // The stamp carries the time the build started: a source saved during the build stays newer.
     if (status === 0) {
       const t = new Date(before);

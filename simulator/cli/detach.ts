@@ -16,6 +16,11 @@ import type { DescribedTopology } from '../topology/topology-from-options.js';
 import { isAlive, readState, type SimState } from './state.js';
 
 const READY_TIMEOUT_MS = 60_000;
+/**
+ * How often the parent looks for the child's state file, ms: a read of a small file, so often
+ * enough that `up --detach` returns within a few ms of the child being ready.
+ */
+const READY_POLL_MS = 20;
 
 /** The environment variable that names the file a detached `up` takes its described topology from. */
 export const HANDED_SPEC_ENV = 'NIR_SIM_UP_SPEC';
@@ -56,7 +61,7 @@ export async function startDetached(args: string[], described: DescribedTopology
       await Promise.race([exited, sleep(1_000)]); // its exit status, to exit as it did
       throw childFailure(readLog(logFile), exitCode, logFile);
     }
-    await sleep(100);
+    await sleep(READY_POLL_MS);
   }
   throw new SimError(
     SimErrorCode.StartTimeout,

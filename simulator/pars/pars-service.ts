@@ -50,7 +50,7 @@ export interface RunningPars {
   stop(): Promise<void>;
 }
 
-/** Start the simulated PARS. Compiles the FHIR schema first (about 1.5 s of CPU, once per process). */
+/** Start the simulated PARS. Loads the AuditEvent validator first (prebuilt by the build, else compiled: about 1.5 s of CPU, once per process). */
 export async function startParsService(opts: ParsServiceOptions): Promise<RunningPars> {
   warmAuditEventValidator();
   const store = new ParsStore(opts.storeFile);

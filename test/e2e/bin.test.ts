@@ -4,7 +4,8 @@
  * `npx nir-sim status --json | jq` parses.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,5 +57,18 @@ describe('npx nir-sim', () => {
     const r = npx('stauts');
     expect(r.status).toBe(64);
     expect(r.stderr).toContain('Did you mean status?');
+  });
+
+  it('the build ships the prebuilt FHIR AuditEvent validator that the compiled PARS loads', () => {
+    const validate = createRequire(import.meta.url)(
+      path.join(repoRoot, 'dist', 'simulator', 'pars', 'audit-event-validator.cjs'),
+    ) as (resource: unknown) => boolean;
+    const golden = JSON.parse(
+      readFileSync(
+        path.join(repoRoot, 'simulator', 'audit', 'test-support', 'iti38-audit-event.golden.json'),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    expect([validate(golden), validate({ ...golden, agent: undefined })]).toEqual([true, false]);
   });
 });
