@@ -1,12 +1,17 @@
 /**
- * `npm run bench`: prints the fan-out and throughput figures of the broker, and the fault figures
- * (a hung community against the deadline, the cost of configured faults). Benchmarks print;
- * they never assert on time (tests do not either). Numbers depend on the machine: compare runs
- * on the same machine, not across machines.
+ * `npm run bench`: prints the broker's figures (fan-out, throughput, XML parsing, faults, audit,
+ * security, RAD-75 imaging). Benchmarks print; they never assert on time (tests do not either).
+ * Numbers depend on the machine: compare runs on the same machine, not across machines.
+ *
+ *   npm run bench -- --only fan-out,throughput   run some sections only
+ *   npm run bench -- --json FILE                 also write every figure, the machine, the Node
+ *                                                version and the load average (start and end) to FILE
  */
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { auditBench } from './audit.js';
 import { fanOutBench } from './fan-out.js';
+import { machineFacts, recordedFigures } from './figures.js';
 import { imagingBench } from './imaging.js';
 import { faultsBench } from './faults.js';
 import { securityBench } from './security.js';
@@ -14,17 +19,48 @@ import { throughputBench } from './throughput.js';
 import { xmlHostileBench } from './xml-hostile.js';
 import { xmlParseBench } from './xml-parse.js';
 
+/** The sections in the order they run; `--only` picks some by name. */
+const SECTIONS: ReadonlyArray<readonly [string, () => unknown]> = [
+  ['fan-out', fanOutBench],
+  ['throughput', throughputBench],
+  ['xml-parse', xmlParseBench],
+  ['xml-hostile', xmlHostileBench],
+  ['faults', faultsBench],
+  ['audit', auditBench],
+  ['security', securityBench],
+  ['imaging', imagingBench],
+];
+
+const { values } = parseArgs({
+  options: { json: { type: 'string' }, only: { type: 'string' } },
+  strict: true,
+});
+const names = SECTIONS.map(([name]) => name);
+const only = values.only?.split(',').map((s) => s.trim()) ?? names;
+const unknown = only.filter((name) => !names.includes(name));
+if (unknown.length > 0) {
+  console.error(`bench: unknown section ${unknown.join(', ')}; the sections are ${names.join(', ')}`);
+  process.exit(2);
+}
+
+const started = new Date();
+const before = machineFacts();
 console.log(
-  `nir-sim bench on node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load ${os
-    .loadavg()
+  `nir-sim bench on node ${before.node}, ${before.cpus} CPUs (${before.cpuModel}), load ${before.loadAverage
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
-await fanOutBench();
-await throughputBench();
-await xmlParseBench();
-xmlHostileBench();
-await faultsBench();
-await auditBench();
-await securityBench();
-await imagingBench();
+for (const [name, run] of SECTIONS) if (only.includes(name)) await run();
+
+if (values.json) {
+  const report = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    sections: only,
+    machine: before,
+    loadAverageAtEnd: machineFacts().loadAverage,
+    figures: recordedFigures(),
+  };
+  writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`bench: ${recordedFigures().length} figures written to ${values.json}`);
+}
