@@ -318,13 +318,24 @@ const escAttr = (s: string): string => s.replace(/[&<>"\r\n\t]/g, (c) => ATTR_ES
 /** A whole value shaped like a prefixed QName (`p:local`): its prefix, else undefined. */
 const QNAME_VALUE = /^\s*([^\s:<>&"'=]+):[^\s:]+\s*$/;
 
+/**
+ * The prefix of `value` when the whole of it is shaped like a prefixed QName ({@link QNAME_VALUE}),
+ * else undefined. Only a value with exactly one `:` can match, so the others (no colon, or a URN
+ * such as `urn:uuid:…`, most attribute values of a registry object) skip the RegExp.
+ */
+function qnamePrefix(value: string): string | undefined {
+  const colon = value.indexOf(':');
+  if (colon < 1 || value.indexOf(':', colon + 1) >= 0) return undefined;
+  return QNAME_VALUE.exec(value)?.[1];
+}
+
 /** Note in `used` the prefixes `el` needs: its own, its attributes' and QName-valued attributes'. */
 function notePrefixes(el: Element, used: Set<string>): void {
   used.add(el.prefix ?? '');
   for (const a of el.attributes) {
     if (a.prefix !== null && a.prefix !== 'xmlns') used.add(a.prefix);
-    const q = QNAME_VALUE.exec(a.value);
-    if (q) used.add(q[1]!);
+    const q = qnamePrefix(a.value);
+    if (q !== undefined) used.add(q);
   }
 }
 
@@ -404,8 +415,8 @@ export function serialize(node: Node, opts: { setRootAttribute?: RootAttribute }
       s += '/>';
     } else {
       const data = (n as Text).data;
-      const q = QNAME_VALUE.exec(data);
-      if (q) used.add(q[1]!);
+      const q = qnamePrefix(data);
+      if (q !== undefined) used.add(q);
       s += escText(data);
     }
     while (n !== root && !n.nextSibling) {
@@ -439,8 +450,8 @@ export function verbatimXml(el: Element): string {
         continue;
       }
     } else {
-      const q = QNAME_VALUE.exec((n as Text).data);
-      if (q) used.add(q[1]!);
+      const q = qnamePrefix((n as Text).data);
+      if (q !== undefined) used.add(q);
     }
     while (n !== el && !n.nextSibling) n = n.parentNode!;
     if (n === el) break;
