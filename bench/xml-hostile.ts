@@ -4,12 +4,13 @@
  * SOAP endpoint and client does. With the hardened parser's depth limit the read stops at the
  * limit, so the time stays flat as the depth grows; without it, it grows quadratically (saxes
  * resolves each element's namespace prefix by walking the open-tag stack). Prints figures only;
- * asserts nothing. Run alone with `npx tsx bench/xml-hostile.ts [depth ...]`; `xmlHostileBench()`
+ * asserts nothing; each printed figure is also recorded (`recordFigure`). Run alone with `npx tsx bench/xml-hostile.ts [depth ...]`; `xmlHostileBench()`
  * is the entry point for `bench/run.ts`.
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseSoapXml } from '../simulator/soap/message-body.js';
+import { recordFigure } from './figures.js';
 
 /** The depths measured by default. */
 const DEFAULT_DEPTHS = [1_000, 10_000, 30_000, 100_000] as const;
@@ -61,6 +62,13 @@ export function xmlHostileBench(depths: readonly number[] = DEFAULT_DEPTHS): voi
     console.log(
       `  depth ${String(depth).padStart(7)} (${kb.padStart(5)} KB)  ${ms.toFixed(1).padStart(9)} ms  ${outcome}`,
     );
+    recordFigure({
+      section: 'xml-hostile',
+      name: `depth ${depth}`,
+      value: ms,
+      unit: 'ms',
+      detail: `${kb} KB, ${outcome}`,
+    });
   }
   console.log('  within the limits: runs of <a> nested 60 deep side by side (µs/element should stay flat)');
   for (const blocks of [400, 800, 1_600, 3_200]) {
@@ -68,10 +76,18 @@ export function xmlHostileBench(depths: readonly number[] = DEFAULT_DEPTHS): voi
     const { ms, outcome } = timeRead(xml);
     const elements = blocks * 60;
     const kb = (Buffer.byteLength(xml) / 1024).toFixed(0);
+    const perElement = (ms * 1000) / elements;
     console.log(
       `  ${String(elements).padStart(7)} elements (${kb.padStart(5)} KB)  ${ms.toFixed(1).padStart(9)} ms  ` +
-        `${((ms * 1000) / elements).toFixed(2)} µs/element  ${outcome}`,
+        `${perElement.toFixed(2)} µs/element  ${outcome}`,
     );
+    recordFigure({
+      section: 'xml-hostile',
+      name: `${elements} elements nested 60 deep`,
+      value: perElement,
+      unit: 'µs',
+      detail: `per element; ${kb} KB in ${ms.toFixed(1)} ms, ${outcome}`,
+    });
   }
 }
 

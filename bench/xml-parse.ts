@@ -2,9 +2,13 @@
  * XML parse benchmark: the cost of `parseXml` on the ITI-38 responses the broker reads. Builds one
  * AdhocQueryResponse envelope per community of the default data pack (FindDocuments LeafClass for
  * `examples.inAllCommunities`, as each responding gateway would answer), then times `parseXml`
- * alone and `parseXml` + `parseSoapEnvelope` + `decodeAdhocQueryResponse` (what the broker does
- * with each community's answer). Prints figures only; asserts nothing. Run alone with
- * `npx tsx bench/xml-parse.ts`; `xmlParseBench()` is the entry point for `bench/run.ts`.
+ * alone, `parseSoapXml` + `decodeAdhocQueryResponse` (what the broker does with each community's
+ * answer) and `parseSoapXml` + `decodeAdhocQueryRequest` of the FindDocuments request (what each
+ * responding gateway does with the broker's request). Each figure is CPU time per envelope
+ * (`process.cpuUsage`, user + system, ms), which a busy machine disturbs far less than wall time;
+ * the wall time is printed beside it. Prints and records figures only (`recordFigure`); asserts
+ * nothing. Run alone with `npx tsx bench/xml-parse.ts`; `xmlParseBench()` is the entry point for
+ * `bench/run.ts`.
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -12,18 +16,27 @@ import { findDocumentsEnvelope } from '../simulator/cli/example-request.js';
 import { loadDataPack } from '../simulator/data-pack/loader.js';
 import { respondToQuery } from '../simulator/gateway/cross-gateway-query.js';
 import { buildSoapEnvelope, parseSoapEnvelope } from '../simulator/soap/envelope.js';
+import { parseSoapXml } from '../simulator/soap/message-body.js';
 import { parseXml } from '../simulator/soap/xml.js';
 import { decodeAdhocQueryRequest } from '../simulator/xca/adhoc-query-request.js';
 import { decodeAdhocQueryResponse, encodeAdhocQueryResponse } from '../simulator/xca/adhoc-query-response.js';
 import { SoapAction } from '../simulator/xca/constants.js';
+import { recordFigure } from './figures.js';
 
 const WARM_UP_MS = 500;
 const MEASURE_MS = 2_000;
 
+/** Mean CPU ms (user + system) and wall ms per call of `fn`. */
+interface PerEnvelope {
+  cpuMs: number;
+  wallMs: number;
+}
+
 /** Mean ms per call of `fn` over every envelope, after a warm-up; runs for about `MEASURE_MS`. */
-function timePerEnvelope(envelopes: readonly string[], fn: (xml: string) => unknown): number {
-  const run = (budgetMs: number): { n: number; ms: number } => {
+function timePerEnvelope(envelopes: readonly string[], fn: (xml: string) => unknown): PerEnvelope {
+  const run = (budgetMs: number): PerEnvelope => {
     let n = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let t = t0;
     while (t - t0 < budgetMs) {
@@ -31,47 +44,62 @@ function timePerEnvelope(envelopes: readonly string[], fn: (xml: string) => unkn
       n += envelopes.length;
       t = performance.now();
     }
-    return { n, ms: t - t0 };
+    const cpu = process.cpuUsage(cpu0);
+    return { cpuMs: (cpu.user + cpu.system) / 1000 / n, wallMs: (t - t0) / n };
   };
   run(WARM_UP_MS);
-  const { n, ms } = run(MEASURE_MS);
-  return ms / n;
+  return run(MEASURE_MS);
 }
 
-/** The ITI-38 response envelopes of every community of the default pack for one patient. */
-async function responseEnvelopes(): Promise<string[]> {
+/**
+ * The FindDocuments request envelope and the ITI-38 response envelopes of every community of the
+ * default pack for one patient.
+ */
+async function envelopes(): Promise<{ request: string; responses: string[] }> {
   const pack = await loadDataPack('data-packs/default');
   const nhs = pack.manifest.examples.inAllCommunities;
   if (nhs === undefined) throw new Error('the default pack has no inAllCommunities example');
-  const reqEnv = parseSoapEnvelope(parseXml(findDocumentsEnvelope(nhs)), []);
+  const request = findDocumentsEnvelope(nhs);
+  const reqEnv = parseSoapEnvelope(parseXml(request), []);
   const req = decodeAdhocQueryRequest(reqEnv.body!);
-  return pack.communities.map((c) =>
+  const responses = pack.communities.map((c) =>
     buildSoapEnvelope({
       action: SoapAction.CrossGatewayQueryResponse,
       relatesTo: reqEnv.addressing.messageId ?? 'urn:uuid:00000000-0000-4000-8000-000000000000',
       bodyXml: encodeAdhocQueryResponse(respondToQuery(req, c)),
     }),
   );
+  return { request, responses };
 }
 
-/** Run the XML parse benchmark and print its figures. */
+/** Run the XML parse benchmark, print its figures and record them. */
 export async function xmlParseBench(): Promise<void> {
-  const envelopes = await responseEnvelopes();
-  const sizes = envelopes.map((e) => Buffer.byteLength(e));
-  const kb = sizes.reduce((a, b) => a + b, 0) / envelopes.length / 1024;
-  const decode = (xml: string): number => {
-    const env = parseSoapEnvelope(parseXml(xml), [], { enforceMustUnderstand: false });
-    return decodeAdhocQueryResponse(env.body!).objects.length;
-  };
-  const objects = envelopes.reduce((n, xml) => n + decode(xml), 0);
-  const parseMs = timePerEnvelope(envelopes, parseXml);
-  const decodeMs = timePerEnvelope(envelopes, decode);
+  const { request, responses } = await envelopes();
+  const sizes = responses.map((e) => Buffer.byteLength(e));
+  const kb = sizes.reduce((a, b) => a + b, 0) / responses.length / 1024;
+  const decode = (xml: string): number =>
+    decodeAdhocQueryResponse(parseSoapXml(xml, [], { enforceMustUnderstand: false }).body!).objects.length;
+  const decodeRequest = (xml: string): string =>
+    decodeAdhocQueryRequest(parseSoapXml(xml, [], { enforceMustUnderstand: false }).body!).queryId;
+  const objects = responses.reduce((n, xml) => n + decode(xml), 0);
+  const detail = `${responses.length} ITI-38 response envelopes, mean ${kb.toFixed(1)} KB, ${objects} DocumentEntries`;
   console.log(
-    `xml-parse: ${envelopes.length} ITI-38 response envelopes, mean ${kb.toFixed(1)} KB ` +
-      `(${Math.min(...sizes)}-${Math.max(...sizes)} bytes), ${objects} DocumentEntries in all`,
+    `xml-parse: ${responses.length} ITI-38 response envelopes, mean ${kb.toFixed(1)} KB ` +
+      `(${Math.min(...sizes)}-${Math.max(...sizes)} bytes), ${objects} DocumentEntries in all; ` +
+      `FindDocuments request ${Buffer.byteLength(request)} bytes`,
   );
-  console.log(`  parseXml                                          ${parseMs.toFixed(3)} ms/envelope`);
-  console.log(`  parseXml + parseSoapEnvelope + decodeAdhocQuery…  ${decodeMs.toFixed(3)} ms/envelope`);
+  const figures: [name: string, what: string, xmls: readonly string[], fn: (xml: string) => unknown][] = [
+    ['parseXml', 'parseXml', responses, parseXml],
+    ['ITI-38 answer decode', 'parseSoapXml + decodeAdhocQueryResponse', responses, decode],
+    ['ITI-38 request decode', 'parseSoapXml + decodeAdhocQueryRequest', [request], decodeRequest],
+  ];
+  for (const [name, what, xmls, fn] of figures) {
+    const { cpuMs, wallMs } = timePerEnvelope(xmls, fn);
+    console.log(`  ${what.padEnd(42)} ${cpuMs.toFixed(3)} ms CPU/envelope (${wallMs.toFixed(3)} ms wall)`);
+    const d = xmls === responses ? detail : `FindDocuments request, ${Buffer.byteLength(request)} bytes`;
+    recordFigure({ section: 'xml-parse', name: `${name} CPU`, value: cpuMs, unit: 'ms', detail: d });
+    recordFigure({ section: 'xml-parse', name: `${name} wall`, value: wallMs, unit: 'ms', detail: d });
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await xmlParseBench();

@@ -264,6 +264,20 @@ describe('parseXml: structural limits', () => {
     expect(err).toMatchObject({ reason: 'limit', limit: 'maxAttributes' });
     expect(err.message).toBe('XML exceeds the maxAttributes limit of 5 (attributes in the document) at 1:53');
   });
+
+  it('reports the first limit passed in document order, attributes before a later element limit', () => {
+    const limits = { ...XML_LIMITS, maxElements: 3, maxAttributes: 2 };
+    const err = parseError('<r><a x="1" y="2" z="3"/><b/><c/><d/></r>', limits);
+    expect(err).toMatchObject({ reason: 'limit', limit: 'maxAttributes', position: 23 });
+    expect(err.message).toBe('XML exceeds the maxAttributes limit of 2 (attributes in the document) at 1:23');
+  });
+
+  it("counts a quoted '>' or quote of the other kind as part of the value, not as the tag's end", () => {
+    const limits = { ...XML_LIMITS, maxAttributesPerElement: 2 };
+    expect(parseXml(`<a x="1>'" y='">2'/>`, limits).documentElement!.attributes).toHaveLength(2);
+    const err = parseError(`<a x="1>'" y='">2' z="3"/>`, limits);
+    expect(err).toMatchObject({ reason: 'limit', limit: 'maxAttributesPerElement', position: 24 });
+  });
 });
 
 describe('serialize', () => {

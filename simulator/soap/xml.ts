@@ -23,48 +23,10 @@ import {
   type Node,
   type ParentNode,
 } from './xml-dom.js';
+import { LIMIT_COUNTS, XML_LIMITS, lineColumn, structurePastLimits, type XmlLimits } from './xml-limits.js';
 
 export type { Document, Element, Node };
-
-/**
- * Structural limits of {@link parseXml}. Each is far above what an IHE message needs and low enough
- * that the worst input within the limits costs time linear in its length.
- */
-interface XmlLimits {
-  /** Deepest element nesting (the root is depth 1). */
-  maxDepth: number;
-  /** Most elements in one document. */
-  maxElements: number;
-  /** Most attributes (namespace declarations included) on one element. */
-  maxAttributesPerElement: number;
-  /** Most attributes in one document. */
-  maxAttributes: number;
-}
-
-/**
- * The default {@link XmlLimits}, sized from the IHE and NIST reference messages (ITI-18/38/39,
- * RAD-75, XUA): their deepest element is at depth 9, a signed XUA assertion inside a SOAP header
- * reaches about 12; no element has more than 7 attributes; a DocumentEntry is about 100 elements
- * and 110 attributes, so 200,000 elements is an ITI-38 answer of some 2,000 full DocumentEntries
- * (a data-pack patient has 2 to 4 studies per community).
- *
- * - `maxDepth` 64: saxes (with namespaces) resolves each element's prefix by walking the stack of
- *   open tags (O(depth) per element), so unbounded nesting costs O(depth²): 30,000 levels (205 KB)
- *   took 20 s. The depth is checked when a start tag opens, before that walk, so a parse costs at
- *   most 64 steps per element.
- * - `maxElements` 200,000 and `maxAttributes` 400,000: bound the tree built in memory and the
- *   time to build it (a 10 MiB body of `<a/>` would otherwise be 2.6 million nodes). Depth and
- *   element count are first checked by a linear scan of the text (about 0.1 s for 9 MB), so a
- *   document over either limit is refused before any of its tree is built (building 200,000
- *   elements takes about a second on a 2-core laptop).
- * - `maxAttributesPerElement` 256: an envelope declaring every namespace it uses needs about 20.
- */
-export const XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
-  maxDepth: 64,
-  maxElements: 200_000,
-  maxAttributesPerElement: 256,
-  maxAttributes: 400_000,
-});
+export { XML_LIMITS };
 
 /**
  * Why a string is not acceptable XML: `doctype`, `not-well-formed`, `empty`, or `limit` (an
@@ -95,67 +57,6 @@ function toAttr(a: SaxesTagNS['attributes'][string]): Attr {
 }
 
 /**
- * The first element of `xml` over `maxDepth` or `maxElements`, found by a linear scan of the text
- * before any of the tree is built (building it costs tens of times more per element): `<` starts a
- * tag (XML 1.0 §2.4 keeps a raw `<` out of text and attribute values), end tags close one level,
- * comments, CDATA sections and processing instructions are skipped, and a start tag's end is the
- * first `>` outside a quoted attribute value. For a well-formed document it finds exactly what the
- * parser would: the limit and the position just after the element's name, as saxes reports it.
- * Undefined when neither limit is passed (or the text is cut short: the parser then reports it).
- */
-function structurePastLimits(
-  xml: string,
-  limits: Readonly<XmlLimits>,
-): { limit: 'maxDepth' | 'maxElements'; position: number } | undefined {
-  let depth = 0;
-  let elements = 0;
-  let i = xml.indexOf('<');
-  while (i >= 0) {
-    const next = xml.charCodeAt(i + 1);
-    let end: number;
-    if (next === 0x2f /* / */) {
-      depth -= 1;
-      end = xml.indexOf('>', i);
-    } else if (next === 0x3f /* ? */) end = xml.indexOf('?>', i + 2);
-    else if (xml.startsWith('<!--', i)) end = xml.indexOf('-->', i + 4);
-    else if (xml.startsWith('<![CDATA[', i)) end = xml.indexOf(']]>', i + 9);
-    else {
-      let j = i + 1;
-      while (j < xml.length && !/[\s/>]/.test(xml[j]!)) j++;
-      depth += 1;
-      elements += 1;
-      if (depth > limits.maxDepth) return { limit: 'maxDepth', position: j + 1 };
-      if (elements > limits.maxElements) return { limit: 'maxElements', position: j + 1 };
-      end = j;
-      for (;;) {
-        const c = xml.charCodeAt(end);
-        if (Number.isNaN(c)) return undefined;
-        if (c === 0x22 /* " */ || c === 0x27 /* ' */) {
-          end = xml.indexOf(xml[end]!, end + 1);
-          if (end < 0) return undefined;
-        } else if (c === 0x3e /* > */) break;
-        end++;
-      }
-      if (xml.charCodeAt(end - 1) === 0x2f /* / */) depth -= 1;
-    }
-    if (end < 0) return undefined;
-    i = xml.indexOf('<', end + 1);
-  }
-  return undefined;
-}
-
-/** saxes' `line:column` of `position` (1-based line; column counted from 0 at each line start). */
-function lineColumn(xml: string, position: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let n = xml.indexOf('\n'); n >= 0 && n < position; n = xml.indexOf('\n', n + 1)) {
-    line += 1;
-    lineStart = n + 1;
-  }
-  return `${line}:${position - lineStart}`;
-}
-
-/**
  * Parse `xml` into a {@link Document} whose root element holds elements, text and CDATA sections
  * (comments and processing instructions are dropped; adjacent text is merged into one node).
  * Reading stops at the first limit passed (`limits`, default {@link XML_LIMITS}), so the work done
@@ -172,33 +73,28 @@ export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS):
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
     throw new XmlParseError('document type declarations are not allowed', 'doctype');
   }
-  const past = structurePastLimits(xml, limits);
-  if (past) {
-    const what = past.limit === 'maxDepth' ? 'element nesting' : 'elements in the document';
-    throw new XmlParseError(
-      `XML exceeds the ${past.limit} limit of ${limits[past.limit]} (${what}) at ${lineColumn(xml, past.position)}`,
+  const over = (limit: keyof XmlLimits, position: number): XmlParseError =>
+    new XmlParseError(
+      `XML exceeds the ${limit} limit of ${limits[limit]} (${LIMIT_COUNTS[limit]}) at ${lineColumn(xml, position)}`,
       'limit',
-      past.limit,
-      past.position,
+      limit,
+      position,
     );
-  }
+  const past = structurePastLimits(xml, limits);
+  if (past) throw over(past.limit, past.position);
   const doc = new Document();
   let parent: ParentNode = doc;
   const parser = new SaxesParser({ xmlns: true });
   parser.on('error', (err) => {
     throw new XmlParseError(`XML is not well-formed: ${err.message}`, 'not-well-formed');
   });
-  const over = (limit: keyof XmlLimits, what: string): XmlParseError =>
-    new XmlParseError(
-      `XML exceeds the ${limit} limit of ${limits[limit]} (${what}) at ${parser.line}:${parser.column}`,
-      'limit',
-      limit,
-      parser.position,
-    );
+  // The pre-scan above has found any limit a document saxes accepts can pass; the checks below
+  // are a second line that costs one comparison per element. No `attribute` handler is
+  // registered: with both it and `text` set, V8 stops inlining saxes' per-character reader into
+  // its scanning states and the parse costs 3 to 4 times as much (measured on ITI-38 answers).
   let depth = 0;
   let elements = 0;
   let attributes = 0;
-  let elementAttributes = 0;
   // saxes emits opentagstart once the name is read, before it reads the attributes and resolves
   // the prefixes (the O(depth) stack walk), so the depth is checked before any deep work.
   // Source offsets of the open elements' `<` (saxes reports `position` just past what it has read).
@@ -207,20 +103,15 @@ export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS):
     starts.push(xml.lastIndexOf('<', parser.position - 1));
     depth += 1;
     elements += 1;
-    elementAttributes = 0;
-    if (depth > limits.maxDepth) throw over('maxDepth', 'element nesting');
-    if (elements > limits.maxElements) throw over('maxElements', 'elements in the document');
-  });
-  parser.on('attribute', () => {
-    elementAttributes += 1;
-    attributes += 1;
-    if (elementAttributes > limits.maxAttributesPerElement)
-      throw over('maxAttributesPerElement', 'attributes on one element');
-    if (attributes > limits.maxAttributes) throw over('maxAttributes', 'attributes in the document');
+    if (depth > limits.maxDepth) throw over('maxDepth', parser.position);
+    if (elements > limits.maxElements) throw over('maxElements', parser.position);
   });
   parser.on('opentag', (tag) => {
     const attrs: Attr[] = [];
     for (const name in tag.attributes) attrs.push(toAttr(tag.attributes[name]!));
+    attributes += attrs.length;
+    if (attrs.length > limits.maxAttributesPerElement) throw over('maxAttributesPerElement', parser.position);
+    if (attributes > limits.maxAttributes) throw over('maxAttributes', parser.position);
     const ns = tag.uri === '' ? null : tag.uri;
     parent = parent.appendChild(
       new Element(tag.name, ns, tag.prefix === '' ? null : tag.prefix, tag.local, attrs),
@@ -303,13 +194,24 @@ const escAttr = (s: string): string => s.replace(/[&<>"\r\n\t]/g, (c) => ATTR_ES
 /** A whole value shaped like a prefixed QName (`p:local`): its prefix, else undefined. */
 const QNAME_VALUE = /^\s*([^\s:<>&"'=]+):[^\s:]+\s*$/;
 
+/**
+ * The prefix of `value` when the whole of it is shaped like a prefixed QName ({@link QNAME_VALUE}),
+ * else undefined. Only a value with exactly one `:` can match, so the others (no colon, or a URN
+ * such as `urn:uuid:…`, most attribute values of a registry object) skip the RegExp.
+ */
+function qnamePrefix(value: string): string | undefined {
+  const colon = value.indexOf(':');
+  if (colon < 1 || value.indexOf(':', colon + 1) >= 0) return undefined;
+  return QNAME_VALUE.exec(value)?.[1];
+}
+
 /** Note in `used` the prefixes `el` needs: its own, its attributes' and QName-valued attributes'. */
 function notePrefixes(el: Element, used: Set<string>): void {
   used.add(el.prefix ?? '');
   for (const a of el.attributes) {
     if (a.prefix !== null && a.prefix !== 'xmlns') used.add(a.prefix);
-    const q = QNAME_VALUE.exec(a.value);
-    if (q) used.add(q[1]!);
+    const q = qnamePrefix(a.value);
+    if (q !== undefined) used.add(q);
   }
 }
 
@@ -389,8 +291,8 @@ export function serialize(node: Node, opts: { setRootAttribute?: RootAttribute }
       s += '/>';
     } else {
       const data = (n as Text).data;
-      const q = QNAME_VALUE.exec(data);
-      if (q) used.add(q[1]!);
+      const q = qnamePrefix(data);
+      if (q !== undefined) used.add(q);
       s += escText(data);
     }
     while (n !== root && !n.nextSibling) {
@@ -424,8 +326,8 @@ export function verbatimXml(el: Element): string {
         continue;
       }
     } else {
-      const q = QNAME_VALUE.exec((n as Text).data);
-      if (q) used.add(q[1]!);
+      const q = qnamePrefix((n as Text).data);
+      if (q !== undefined) used.add(q);
     }
     while (n !== el && !n.nextSibling) n = n.parentNode!;
     if (n === el) break;
