@@ -11,6 +11,7 @@
  * status or a body means.
  */
 import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls';
+import type { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
 
@@ -63,8 +64,12 @@ export interface HttpAgentOptions {
   /** TLS for https: origins; without it the platform's CAs are trusted and no client certificate is sent. */
   tls?: ClientTls;
   /**
-   * TLS sessions kept per origin for resumption (RFC 8446 §2.2); 0 (the default) makes every new
-   * connection verify the server's certificate and CRLs again, also after a server was re-provisioned.
+   * Origins (host and port) whose latest TLS session is kept for resumption (RFC 8446 §2.2 and
+   * §4.6.1 tickets, RFC 5077), least recently used dropped first; 0 (the default) makes every new
+   * connection a full handshake. A resumed connection does not present the server's certificate
+   * again: it is the one verified when the session was made. `reloadCrls` forgets every session,
+   * and a server that changes its certificate or CRLs must stop honouring its old tickets (a
+   * node:tls server does: each `setSecureContext` has new ticket keys).
    */
   maxCachedSessions?: number;
 }
@@ -73,59 +78,103 @@ export interface HttpAgentOptions {
 type Connect = buildConnector.connector;
 
 /**
- * A keep-alive connection pool per origin, for http: and https: alike. `reloadCrls` changes the
- * CRLs new connections are checked against; `close` drops every socket (call it on shutdown so no
- * socket keeps the process alive).
+ * A keep-alive connection pool per origin, for http: and https: alike, with TLS session
+ * resumption per origin when `maxCachedSessions` > 0. The TLS context (certificates, CAs, CRLs)
+ * is built once and shared by every connection until `reloadCrls`; `close` drops every socket
+ * (call it on shutdown so no socket keeps the process alive).
  */
 export class HttpAgent {
   /** The undici dispatcher the requests go through. */
   readonly dispatcher: Dispatcher;
   #tls: ClientTls | undefined;
+  #secureContext: SecureContext | undefined;
+  /** Connector without a session to offer (http:, and https: when nothing is cached). */
   #connect: Connect;
   readonly #maxCachedSessions: number;
+  /** Latest session per `host:port`, oldest use first (Map order). */
+  readonly #sessions = new Map<string, Buffer>();
 
   constructor(o: HttpAgentOptions) {
     this.#tls = o.tls;
     this.#maxCachedSessions = o.maxCachedSessions ?? 0;
-    this.#connect = this.#connector(o.tls);
+    if (!Number.isInteger(this.#maxCachedSessions) || this.#maxCachedSessions < 0)
+      throw new RangeError('maxCachedSessions must be an integer >= 0');
+    this.#secureContext = secureContextOf(o.tls);
+    this.#connect = this.#connector();
     this.dispatcher = new Agent({
       connections: o.connections,
-      connect: (opts, callback) => this.#connect(opts, callback),
+      connect: (opts, callback) => this.#connectTo(opts, callback),
     });
   }
 
   /**
-   * New connections check the server's chain against `crlPem` from now on (open ones stay).
+   * New connections check the server's chain against `crlPem` from now on (open ones stay); the
+   * cached TLS sessions are forgotten, so the next connection to each server is a full handshake
+   * verified against these CRLs.
    * @throws Error when a CRL cannot be loaded; the previous CRLs stay in force then.
    */
   reloadCrls(crlPem: string[]): void {
     if (!this.#tls) return;
     const tls = { ...this.#tls, crlPem };
-    this.#connect = this.#connector(tls);
+    const secureContext = secureContextOf(tls);
     this.#tls = tls;
+    this.#secureContext = secureContext;
+    this.#connect = this.#connector();
+    this.#sessions.clear();
   }
 
   /** Destroy every pooled socket and refuse further requests. */
   close(): Promise<void> {
+    this.#sessions.clear();
     return this.dispatcher.destroy();
   }
 
-  /** @throws Error when the TLS material cannot be loaded (bad PEM, CRL). */
-  #connector(t: ClientTls | undefined): Connect {
-    const secureContext: SecureContext | undefined = t
-      ? createSecureContext({
-          ca: t.caPem,
-          ...(t.certPem !== undefined ? { cert: t.certPem } : {}),
-          ...(t.keyPem !== undefined ? { key: t.keyPem } : {}),
-          ...(t.crlPem !== undefined ? { crl: t.crlPem } : {}),
-          minVersion: t.minVersion ?? 'TLSv1.2',
-        })
-      : undefined;
-    return buildConnector({
-      maxCachedSessions: this.#maxCachedSessions,
-      ...(secureContext ? { secureContext } : {}),
+  /** Open one connection, offering the origin's cached TLS session if there is one. */
+  #connectTo(opts: buildConnector.Options, callback: buildConnector.Callback): void {
+    if (this.#maxCachedSessions === 0 || opts.protocol !== 'https:') return this.#connect(opts, callback);
+    const key = `${opts.hostname}:${opts.port}`;
+    const session = this.#sessions.get(key);
+    const connect = session ? this.#connector(session) : this.#connect;
+    const context = this.#secureContext;
+    // undici's connector returns the socket it opened (its type says void); a TLS 1.2 ticket can
+    // arrive before the callback runs, so the listener goes on the socket at once.
+    const socket = connect(opts, callback) as unknown as EventEmitter | undefined;
+    // The server sends its tickets after the handshake (RFC 8446 §4.6.1; RFC 5077 §3.3 in TLS
+    // 1.2): keep the latest, unless the CRLs changed since this connection started.
+    socket?.on('session', (s: Buffer) => {
+      if (this.#secureContext === context) this.#remember(key, s);
     });
   }
+
+  #remember(key: string, session: Buffer): void {
+    this.#sessions.delete(key);
+    this.#sessions.set(key, session);
+    if (this.#sessions.size > this.#maxCachedSessions)
+      this.#sessions.delete(this.#sessions.keys().next().value!);
+  }
+
+  /** undici's connector over the current TLS context; `session` is offered for resumption. */
+  #connector(session?: Buffer): Connect {
+    return buildConnector({
+      // undici's own cache is keyed by server name, which all of 127.0.0.1's ports share; ours is per origin.
+      maxCachedSessions: 0,
+      ...(this.#secureContext ? { secureContext: this.#secureContext } : {}),
+      ...(session ? { session } : {}),
+    });
+  }
+}
+
+/** @throws Error when the TLS material cannot be loaded (bad PEM, CRL). */
+function secureContextOf(t: ClientTls | undefined): SecureContext | undefined {
+  return t
+    ? createSecureContext({
+        ca: t.caPem,
+        ...(t.certPem !== undefined ? { cert: t.certPem } : {}),
+        ...(t.keyPem !== undefined ? { key: t.keyPem } : {}),
+        ...(t.crlPem !== undefined ? { crl: t.crlPem } : {}),
+        minVersion: t.minVersion ?? 'TLSv1.2',
+      })
+    : undefined;
 }
 
 /** One request (RFC 9110 §9.3: GET, POST, PUT, PATCH, DELETE). */
