@@ -2,7 +2,8 @@
  * The one HTTP client of nir-sim: every SOAP leg of the broker (ITI-38, ITI-39, RAD-75), the
  * FHIR AuditEvent forwarder to PARS, and the tools around them (the scenario runner's consumer,
  * the control API client, the CLI's PARS search and health probes) go through it. It is undici (`request` over an `Agent`):
- * keep-alive pools per origin, mutual TLS through the connector, AbortSignal deadlines, and an idle
+ * keep-alive pools per origin, mutual TLS through the connector (one TLS context until the CRLs
+ * change; TLS sessions resumed per origin when asked), AbortSignal deadlines, and an idle
  * keep-alive socket is checked for a pending FIN / RST before it is reused (so a peer that closed
  * it, e.g. a gateway re-provisioned with another certificate, costs no failed call).
  *
