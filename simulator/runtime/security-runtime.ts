@@ -118,9 +118,20 @@ function followCrls(
 }
 
 /**
+ * Most community origins whose TLS session the broker's leg agent keeps for resumption: one
+ * session each, so a network of this many communities never makes a full handshake to a
+ * community it has reached before.
+ */
+const LEG_TLS_SESSIONS = 1_024;
+
+/**
  * The broker's agent for https: legs: its client certificate, every community CA, their CRLs
- * (reloaded into the agent when the files change), TLS 1.2+, no session resumption (every new
- * connection verifies the certificate, also after a gateway is re-provisioned).
+ * (reloaded into the agent when the files change), TLS 1.2+, kept-alive connections (up to 64 per
+ * community) and TLS session resumption per community (RFC 8446 §2.2). A resumed session skips
+ * certificate verification, so it ends where verification must run again: a CRL update forgets
+ * the agent's sessions, and a gateway that is re-provisioned (a certificate fault) or reloads its
+ * CRLs changes its ticket keys (security/https-listen.ts), so the next connection is a full
+ * handshake that sees the new certificate.
  */
 function legAgent(
   m: SecurityMaterial,
@@ -132,7 +143,7 @@ function legAgent(
   const readCrls = (): string[] => crlFiles.map((f) => readFileSync(f, 'utf8'));
   const agent = new HttpAgent({
     connections: 64,
-    maxCachedSessions: 0,
+    maxCachedSessions: LEG_TLS_SESSIONS,
     tls: {
       certPem: m.nir.brokerClient.certPem,
       keyPem: m.nir.brokerClient.keyPem,

@@ -3,7 +3,12 @@
  * chain verifies against the trusted CAs with CRL checking. A peer that fails is told nothing:
  * the socket is destroyed right after the handshake, before any HTTP request is read, and the
  * reason (revoked, expired, unknown CA, no certificate...) goes to the caller's `onReject`.
+ * The secure context (certificates, CAs, parsed CRLs) is built once and rebuilt only by `reload`,
+ * so a handshake costs no CRL parsing; clients may resume their sessions (TLS 1.3 tickets, RFC
+ * 8446 §4.6.1) until the next `reload`, and a resumed session keeps the verification result of
+ * the handshake that made it.
  */
+import { randomBytes } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
@@ -23,6 +28,9 @@ import {
   type PeerCheck,
 } from './tls.js';
 
+/** Size of a node:tls server's session ticket keys, bytes (`server.setTicketKeys`). */
+const TICKET_KEYS_BYTES = 48;
+
 /** A refused TLS client, for logs and audit. */
 interface RejectedPeer {
   check: Extract<PeerCheck, { ok: false }>;
@@ -35,7 +43,9 @@ export interface HttpsListener {
   port: number;
   /**
    * Re-read the CRLs (and certificates) and use them for new connections (`setSecureContext`; no
-   * restart). @throws Error when a file cannot be read or parsed; the previous context stays.
+   * restart). The session ticket keys change with them, so no client resumes a session made
+   * before (RFC 8446 §2.2: a resumed session skips certificate verification): each is verified
+   * again. @throws Error when a file cannot be read or parsed; the previous context stays.
    */
   reload(m?: MtlsMaterial): void;
   close(): Promise<void>;
@@ -104,6 +114,7 @@ export async function listenHttps(opts: ListenHttpsOptions): Promise<HttpsListen
     reload: (m) => {
       const next = m ?? material;
       server.setSecureContext(secureContextOptions(next));
+      server.setTicketKeys(randomBytes(TICKET_KEYS_BYTES));
       material = next;
     },
     close: () =>

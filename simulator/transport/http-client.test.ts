@@ -176,6 +176,63 @@ describe('HttpAgent: mutual TLS', () => {
   });
 });
 
+describe('HttpAgent: TLS session resumption', () => {
+  it('resumes per origin (two servers on one host each resume their own session); reloadCrls forgets the sessions', async () => {
+    const ca = await mintCa({ subject: 'CN=transport test CA' });
+    const server = await mintLeaf({
+      subject: 'CN=localhost',
+      usage: 'server',
+      issuer: ca,
+      ips: ['127.0.0.1'],
+    });
+    const client = await mintLeaf({ subject: 'CN=client', usage: 'client', issuer: ca });
+    const none = await mintCrl({ issuer: ca, revoked: [] });
+    /** One server answering `Connection: close`, so every request opens a new connection. */
+    const closing = async (): Promise<{ url: string; handshakes: string[] }> => {
+      const handshakes: string[] = [];
+      const s = await serve(
+        https.createServer(
+          {
+            cert: server.certPem,
+            key: server.keyPem,
+            ca: ca.certPem,
+            requestCert: true,
+            rejectUnauthorized: true,
+          },
+          (req, res) => {
+            const socket = req.socket as TLSSocket;
+            const cn = String(socket.getPeerCertificate().subject?.CN);
+            handshakes.push(`${socket.isSessionReused() ? 'resumed' : 'full'} ${cn}`);
+            res.setHeader('connection', 'close');
+            echo(req, res);
+          },
+        ),
+      );
+      return { url: `https://127.0.0.1:${s.port}/x`, handshakes };
+    };
+    const [a, b] = [await closing(), await closing()];
+    const pool = agent({
+      connections: 1,
+      maxCachedSessions: 4,
+      tls: { caPem: [ca.certPem], certPem: client.certPem, keyPem: client.keyPem, crlPem: [none] },
+    });
+    for (let i = 0; i < 3; i++)
+      for (const s of [a, b]) expect(await exchange(s.url, { agent: pool })).toEqual([200, 'got hello']);
+    pool.reloadCrls([none]);
+    expect(await exchange(a.url, { agent: pool })).toEqual([200, 'got hello']);
+    expect(a.handshakes).toEqual(['full client', 'resumed client', 'resumed client', 'full client']);
+    expect(b.handshakes).toEqual(['full client', 'resumed client', 'resumed client']);
+
+    const fresh = agent({
+      connections: 1,
+      tls: { caPem: [ca.certPem], certPem: client.certPem, keyPem: client.keyPem, crlPem: [none] },
+    });
+    for (let i = 0; i < 2; i++) await exchange(b.url, { agent: fresh });
+    expect(b.handshakes.slice(3)).toEqual(['full client', 'full client']);
+    expect(() => agent({ connections: 1, maxCachedSessions: -1 })).toThrow(RangeError);
+  });
+});
+
 describe('httpPost and readBody: bounds and failures', () => {
   it('refused: nothing listens on the port', async () => {
     const probe = net.createServer().listen(0, '127.0.0.1');

@@ -2,7 +2,8 @@
  * The one HTTP client of nir-sim: every SOAP leg of the broker (ITI-38, ITI-39, RAD-75), the
  * FHIR AuditEvent forwarder to PARS, and the tools around them (the scenario runner's consumer,
  * the control API client, the CLI's PARS search and health probes) go through it. It is undici (`request` over an `Agent`):
- * keep-alive pools per origin, mutual TLS through the connector, AbortSignal deadlines, and an idle
+ * keep-alive pools per origin, mutual TLS through the connector (one TLS context until the CRLs
+ * change; TLS sessions resumed per origin when asked), AbortSignal deadlines, and an idle
  * keep-alive socket is checked for a pending FIN / RST before it is reused (so a peer that closed
  * it, e.g. a gateway re-provisioned with another certificate, costs no failed call).
  *
@@ -10,9 +11,11 @@
  * (HttpTransportError), the protocol on top (soap/client.ts, audit/pars-client.ts) decides what a
  * status or a body means.
  */
-import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls';
 import { Readable } from 'node:stream';
-import { Agent, buildConnector, request, type Dispatcher } from 'undici';
+import { request } from 'undici';
+import type { HttpAgent } from './http-agent.js';
+
+export { HttpAgent, type ClientTls, type HttpAgentOptions } from './http-agent.js';
 
 /**
  * How an exchange failed below HTTP:
@@ -40,91 +43,6 @@ export class HttpTransportError extends Error {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     if (opts.code !== undefined) this.code = opts.code;
     if (opts.httpStatus !== undefined) this.httpStatus = opts.httpStatus;
-  }
-}
-
-/** Client-side TLS of an agent (RFC 8446; Node `tls.createSecureContext` options), all PEM text. */
-export interface ClientTls {
-  /** Trusted CAs of the servers. */
-  caPem: string[];
-  /** The client certificate and key for mutual TLS. */
-  certPem?: string;
-  keyPem?: string;
-  /** Certificate revocation lists checked against the server's chain (RFC 5280 §5). */
-  crlPem?: string[];
-  /** Lowest protocol version accepted; default TLSv1.2. */
-  minVersion?: SecureVersion;
-}
-
-/** Options of {@link HttpAgent}. */
-export interface HttpAgentOptions {
-  /** Most sockets per origin (scheme, host, port). */
-  connections: number;
-  /** TLS for https: origins; without it the platform's CAs are trusted and no client certificate is sent. */
-  tls?: ClientTls;
-  /**
-   * TLS sessions kept per origin for resumption (RFC 8446 §2.2); 0 (the default) makes every new
-   * connection verify the server's certificate and CRLs again, also after a server was re-provisioned.
-   */
-  maxCachedSessions?: number;
-}
-
-/** undici's connector signature (`Agent` option `connect`). */
-type Connect = buildConnector.connector;
-
-/**
- * A keep-alive connection pool per origin, for http: and https: alike. `reloadCrls` changes the
- * CRLs new connections are checked against; `close` drops every socket (call it on shutdown so no
- * socket keeps the process alive).
- */
-export class HttpAgent {
-  /** The undici dispatcher the requests go through. */
-  readonly dispatcher: Dispatcher;
-  #tls: ClientTls | undefined;
-  #connect: Connect;
-  readonly #maxCachedSessions: number;
-
-  constructor(o: HttpAgentOptions) {
-    this.#tls = o.tls;
-    this.#maxCachedSessions = o.maxCachedSessions ?? 0;
-    this.#connect = this.#connector(o.tls);
-    this.dispatcher = new Agent({
-      connections: o.connections,
-      connect: (opts, callback) => this.#connect(opts, callback),
-    });
-  }
-
-  /**
-   * New connections check the server's chain against `crlPem` from now on (open ones stay).
-   * @throws Error when a CRL cannot be loaded; the previous CRLs stay in force then.
-   */
-  reloadCrls(crlPem: string[]): void {
-    if (!this.#tls) return;
-    const tls = { ...this.#tls, crlPem };
-    this.#connect = this.#connector(tls);
-    this.#tls = tls;
-  }
-
-  /** Destroy every pooled socket and refuse further requests. */
-  close(): Promise<void> {
-    return this.dispatcher.destroy();
-  }
-
-  /** @throws Error when the TLS material cannot be loaded (bad PEM, CRL). */
-  #connector(t: ClientTls | undefined): Connect {
-    const secureContext: SecureContext | undefined = t
-      ? createSecureContext({
-          ca: t.caPem,
-          ...(t.certPem !== undefined ? { cert: t.certPem } : {}),
-          ...(t.keyPem !== undefined ? { key: t.keyPem } : {}),
-          ...(t.crlPem !== undefined ? { crl: t.crlPem } : {}),
-          minVersion: t.minVersion ?? 'TLSv1.2',
-        })
-      : undefined;
-    return buildConnector({
-      maxCachedSessions: this.#maxCachedSessions,
-      ...(secureContext ? { secureContext } : {}),
-    });
   }
 }
 
