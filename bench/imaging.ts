@@ -4,11 +4,12 @@
  * request sent straight to the community's gateway. Prints throughput (MB/s, study bytes over wall
  * time), the process's CPU time per MB (user + system, ms/MB: what a busy machine inflates least),
  * and the peak RSS growth during the retrieve, sampled every 20 ms (goal: flat, under 64 MB
- * whatever the study size); then broker / direct for both. The 100 MB study is retrieved
- * ROUNDS_100MB times each way, interleaved, and the medians are printed; the 1 GB study once each
- * way. The study is generated into a temporary directory and deleted afterwards. The consumer
- * reads and counts the bytes, keeping none. The broker, the gateway and the consumer share this
- * process (one thread) and the machine's cores: compare runs on one machine.
+ * whatever the study size); then broker / direct for both. After an unmeasured warm-up retrieve
+ * of one series each way, the 100 MB study is retrieved ROUNDS_100MB times each way, interleaved,
+ * and the medians are printed; the 1 GB study once each way. The study is generated into a
+ * temporary directory and deleted afterwards. The consumer reads and counts the bytes, keeping
+ * none. The broker, the gateway and the consumer share this process (one thread) and the
+ * machine's cores: compare runs on one machine.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -39,14 +40,14 @@ interface Retrieved {
   rssGrowth: number;
 }
 
-/** A RAD-75 envelope asking for every image of the community's first study. */
-function wholeStudy(c: CommunityData): string {
+/** A RAD-75 envelope asking for every image of the community's first study (of its first `series` series). */
+function wholeStudy(c: CommunityData, series = Infinity): string {
   const st = c.imaging[0]!;
   const bodyXml = encodeRetrieveImagingDocumentSetRequest({
     studies: [
       {
         studyInstanceUid: st.studyInstanceUid,
-        series: st.series.map((se) => ({
+        series: st.series.slice(0, series).map((se) => ({
           seriesInstanceUid: se.seriesInstanceUid,
           documents: se.instances.map((i) => ({
             homeCommunityId: c.homeCommunityId,
@@ -138,6 +139,8 @@ async function studyOf(mb: number): Promise<void> {
         ['gateway directly', running.communities[0]!.endpoints['RAD-75']!],
       ] as const;
       const rounds = mb >= 1000 ? 1 : ROUNDS_100MB;
+      // Warm-up (JIT, lazily loaded code, connection pools): one series each way, not measured.
+      for (const [, url] of ways) await retrieve(url, wholeStudy(c, 1));
       const runs: Retrieved[][] = ways.map(() => []);
       for (let r = 0; r < rounds; r++)
         for (const [i, [, url]] of ways.entries()) runs[i]!.push(await retrieve(url, body));
