@@ -83,6 +83,17 @@ function delimiterEnd(buf: Buffer, j: number, ended: boolean): DelimiterEnd {
   return buf[k + 1] === 0x0a ? { kind: 'yes', close: false, next: k + 2 } : { kind: 'no' };
 }
 
+/**
+ * The length of the longest tail of `b` that is a proper prefix of `needle` (a delimiter line
+ * cut off by the end of the chunk); 0 when none. Full occurrences are for indexOf to find.
+ */
+function delimiterPrefixAtEnd(b: Buffer, needle: Buffer): number {
+  const lead = needle[0]!;
+  for (let p = b.indexOf(lead, Math.max(0, b.length - needle.length + 1)); p >= 0; p = b.indexOf(lead, p + 1))
+    if (b.compare(needle, 0, b.length - p, p) === 0) return b.length - p;
+  return 0;
+}
+
 /** Header lines: names lower-cased, folded lines joined, the first of a repeated name kept. */
 function parseHeaders(text: string): Map<string, string> {
   const headers = new Map<string, string>();
@@ -211,7 +222,9 @@ export class MultipartFramer {
   body(): Buffer | null | typeof MORE {
     const needle = this.needle!;
     const b = this.buf;
-    let safe = Math.max(0, b.length - needle.length - MTOM_LIMITS.padding - 2);
+    // Withhold only a tail that may still begin a delimiter, so that the next push appends to an
+    // empty buffer (no copy) unless the chunk ends inside a delimiter line.
+    let safe = this.ended ? b.length : b.length - delimiterPrefixAtEnd(b, needle);
     for (let i = b.indexOf(needle); i >= 0; i = b.indexOf(needle, i + 1)) {
       const end = delimiterEnd(b, i + needle.length, this.ended);
       if (end.kind === 'no') continue;

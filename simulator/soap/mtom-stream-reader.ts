@@ -6,8 +6,8 @@
  * mtom-framing.ts's MultipartFramer, which this class feeds as the source delivers; streaming adds
  * one rule: the root part must be the first part.
  */
-import { Readable } from 'node:stream';
-import { systemClock, type DeadlineClock } from '../shared/clock.js';
+import { Readable, finished } from 'node:stream';
+import { systemClock, type Deadline, type DeadlineClock } from '../shared/clock.js';
 import {
   MORE,
   MtomError,
@@ -28,6 +28,12 @@ export interface ReceivedPart {
   body: Readable;
 }
 
+/**
+ * The buffer of a part's Readable, bytes: a few socket reads, so that a relay writes large
+ * chunks; backpressure holds at most this much beyond the source's own buffer.
+ */
+const PART_HIGH_WATER_MARK = 256 * 1024;
+
 /** Why reading stopped because the source sent nothing for too long. */
 export class MtomIdleError extends MtomError {}
 
@@ -37,12 +43,20 @@ export class MultipartStreamReader {
   private readonly start: string | undefined;
   private readonly idleMs: number | undefined;
   private readonly clock: DeadlineClock;
-  private readonly it: AsyncIterator<Buffer>;
   /** Content-IDs seen so far, the root's included (each is unique in the package, RFC 2045 §7). */
   private readonly ids = new Set<string>();
   private ended = false;
   private partOpen = false;
   private failure: Error | undefined;
+  /** The source's 'end' has been seen (its buffer is then empty). */
+  private sourceEnded = false;
+  /** What the source failed with (an early close is ERR_STREAM_PREMATURE_CLOSE). */
+  private sourceError: Error | undefined;
+  /** Settles the pending {@link waitForSource}, if any. */
+  private waiter: ((err?: Error) => void) | undefined;
+  /** When the pending (or last) wait began, ms of `clock`. */
+  private waitingSince = 0;
+  private watchdog: Deadline | undefined;
 
   /**
    * @param contentTypeHeader the HTTP Content-Type (multipart/related with boundary, maybe start).
@@ -61,7 +75,12 @@ export class MultipartStreamReader {
     this.start = start;
     this.idleMs = opts.idleTimeoutMs;
     this.clock = opts.clock ?? systemClock;
-    this.it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    finished(source, (err) => {
+      if (err) this.sourceError ??= err;
+      else this.sourceEnded = true;
+      this.waiter?.();
+    });
+    source.on('readable', () => this.waiter?.());
   }
 
   /**
@@ -85,6 +104,7 @@ export class MultipartStreamReader {
       if (n > maxBytes) throw new MtomError(`the root part exceeds ${maxBytes} bytes`);
       chunks.push(c);
     }
+    this.disarm();
     const contentType = headers.get('content-type') ?? '';
     const xml = decodeRootXml(decodeTransfer(Buffer.concat(chunks, n), transfer), contentType);
     return { xml, contentType };
@@ -116,40 +136,55 @@ export class MultipartStreamReader {
       : { headers, contentId, contentType, body };
   }
 
-  /** The Readable of the current part: pulls from the source on demand, base64-decoding if asked. */
+  /**
+   * The Readable of the current part: pulls from the source on demand, base64-decoding if asked.
+   * Bytes already buffered in the source are framed and pushed synchronously; only an empty
+   * source is waited for (with the idle timeout).
+   */
   private partBody(base64: boolean): Readable {
     let pumping = false;
     let rest = '';
-    const body: Readable = new Readable({
-      highWaterMark: 64 * 1024,
-      read: () => {
-        if (pumping) return;
-        pumping = true;
-        void (async () => {
-          try {
-            for (;;) {
-              const c = await this.bodyChunk();
-              if (c === null) {
-                if (base64 && rest !== '') body.push(Buffer.from(rest, 'base64'));
-                this.partOpen = false;
-                body.push(null);
-                return;
-              }
-              let out = c;
-              if (base64) {
-                const text = rest + c.toString('latin1').replace(/\s+/g, '');
-                const usable = text.length - (text.length % 4);
-                rest = text.slice(usable);
-                out = Buffer.from(text.slice(0, usable), 'base64');
-              }
-              if (!body.push(out)) return;
+    const decode = (c: Buffer): Buffer => {
+      const text = rest + c.toString('latin1').replace(/\s+/g, '');
+      const usable = text.length - (text.length % 4);
+      rest = text.slice(usable);
+      return Buffer.from(text.slice(0, usable), 'base64');
+    };
+    const pump = (): void => {
+      pumping = true;
+      try {
+        for (;;) {
+          const c = this.framer.body();
+          if (c === MORE) {
+            const got = this.pullNow();
+            if (got === false) this.framer.end();
+            else if (got === undefined) {
+              this.waitForSource().then(pump, (err: unknown) => {
+                pumping = false;
+                body.destroy(err as Error);
+              });
+              return;
             }
-          } catch (err) {
-            body.destroy(err as Error);
-          } finally {
-            pumping = false;
+            continue;
           }
-        })();
+          if (c === null) {
+            if (base64 && rest !== '') body.push(Buffer.from(rest, 'base64'));
+            this.partOpen = false;
+            this.disarm();
+            body.push(null);
+            break;
+          }
+          if (!body.push(base64 ? decode(c) : c)) break;
+        }
+      } catch (err) {
+        body.destroy(err as Error);
+      }
+      pumping = false;
+    };
+    const body: Readable = new Readable({
+      highWaterMark: PART_HIGH_WATER_MARK,
+      read: () => {
+        if (!pumping) pump();
       },
       destroy: (err, cb) => {
         if (this.partOpen) this.close(err ?? new MtomError('a part was abandoned before its end'));
@@ -162,40 +197,83 @@ export class MultipartStreamReader {
   /** Stop reading: destroy the source (the HTTP response, and so its connection). */
   close(err?: Error): void {
     this.failure ??= err ?? new MtomError('the reader was closed');
+    this.disarm();
     this.source.destroy();
+    this.waiter?.(this.failure);
   }
 
-  /** Next chunk of the source into the framer; false at its end. Idle timeout applies. */
-  private async pull(): Promise<boolean> {
+  /**
+   * Move the source's buffered bytes into the framer without waiting: true when some were moved,
+   * false at the source's end, undefined when it has none yet.
+   * @throws the reader's failure, or the source's error.
+   */
+  private pullNow(): boolean | undefined {
     if (this.failure) throw this.failure;
     if (this.ended) return false;
-    const next = this.it.next();
-    let r: IteratorResult<Buffer>;
-    if (this.idleMs === undefined) r = await next;
-    else {
-      const idleMs = this.idleMs;
-      const silence = this.clock.deadline(idleMs);
-      const idle = new Promise<never>((_, reject) => {
-        const fire = (): void => reject(new MtomIdleError(`no data for ${idleMs} ms`));
-        if (silence.signal.aborted) fire();
-        else silence.signal.addEventListener('abort', fire, { once: true });
-      });
-      try {
-        r = await Promise.race([next, idle]);
-      } catch (err) {
-        next.catch(() => undefined);
-        if (err instanceof MtomIdleError) this.close(err);
-        throw err;
-      } finally {
-        silence.clear();
-      }
+    const c = this.source.read() as Buffer | string | null;
+    if (c !== null) {
+      this.framer.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+      return true;
     }
-    if (r.done) {
+    if (this.sourceError) throw this.sourceError;
+    if (this.sourceEnded) {
       this.ended = true;
       return false;
     }
-    this.framer.push(Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value));
-    return true;
+    return undefined;
+  }
+
+  /** Next bytes of the source into the framer, waiting if need be; false at its end. */
+  private async pull(): Promise<boolean> {
+    for (;;) {
+      const got = this.pullNow();
+      if (got !== undefined) return got;
+      await this.waitForSource();
+    }
+  }
+
+  /**
+   * Resolves when the source has bytes, ended or failed; rejects with MtomIdleError (and closes
+   * the reader) after idleTimeoutMs without any of these, or with the failure of close().
+   */
+  private waitForSource(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waitingSince = this.clock.now();
+      this.waiter = (err) => {
+        this.waiter = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+      this.arm();
+    });
+  }
+
+  /**
+   * The idle watchdog: one timer for as long as a part (or the root) is being read, not one per
+   * chunk. When it fires during a wait that has lasted idleTimeoutMs the reader fails; during a
+   * shorter wait it is set again for the rest; outside a wait it lapses.
+   */
+  private arm(): void {
+    if (this.idleMs === undefined || this.watchdog) return;
+    const due = this.idleMs - (this.clock.now() - this.waitingSince);
+    const d = this.clock.deadline(due);
+    this.watchdog = d;
+    const fire = (): void => {
+      if (this.watchdog !== d) return;
+      this.watchdog = undefined;
+      if (!this.waiter) return;
+      if (this.clock.now() - this.waitingSince >= this.idleMs!)
+        this.close(new MtomIdleError(`no data for ${this.idleMs} ms`));
+      else this.arm();
+    };
+    if (d.signal.aborted) fire();
+    else d.signal.addEventListener('abort', fire, { once: true });
+  }
+
+  /** Drop the idle watchdog (a part or the root has been read, or the reader closed). */
+  private disarm(): void {
+    this.watchdog?.clear();
+    this.watchdog = undefined;
   }
 
   /** Run a framer step, pulling from the source while it needs more bytes. */
@@ -216,5 +294,6 @@ export class MultipartStreamReader {
   private async drainEpilogue(): Promise<void> {
     this.framer.discard();
     while (await this.pull()) this.framer.discard();
+    this.disarm();
   }
 }

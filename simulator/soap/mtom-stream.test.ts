@@ -10,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStreamedMtom, type StreamedPart } from './mtom-stream.js';
 import { MtomError, parseMultipartRelated } from './mtom.js';
+import { MORE, MultipartFramer } from './mtom-framing.js';
 import { MtomIdleError, MultipartStreamReader } from './mtom-stream-reader.js';
 import { virtualClock } from '../shared/clock.js';
 import { timersAre } from '../../test/helpers/virtual-time.js';
@@ -205,6 +206,35 @@ describe('MultipartStreamReader', () => {
   });
 });
 
+describe('MultipartStreamReader: one idle watchdog per part', () => {
+  const ct = 'multipart/related; boundary=XB; type="application/xop+xml"; start="<r@h>"';
+
+  it('counts the idle time from the last bytes received, with one timer however many chunks arrive', async () => {
+    const source = new PassThrough();
+    source.write(
+      '--XB\r\nContent-ID: <r@h>\r\nContent-Type: application/xop+xml\r\n\r\n<r/>\r\n--XB\r\nContent-ID: <p@h>\r\n\r\n',
+    );
+    const clock = virtualClock();
+    const reader = new MultipartStreamReader(source, ct, { idleTimeoutMs: 50, clock });
+    expect((await reader.readRoot(1000)).xml).toBe('<r/>');
+    expect(clock.pending()).toBe(0); // nothing waits once the root part is in
+    const part = (await reader.nextPart())!;
+    const read = collect(part.body);
+    for (let i = 0; i < 5; i++) {
+      // The first wait sets the watchdog; later waits keep it (due 10 ms on: set again when it
+      // fires, for what is left of the idle time since the last bytes).
+      await timersAre(clock, [i === 0 ? 50 : 10]);
+      clock.advance(40); // quieter than the idle timeout, never silent for 50 ms
+      source.write(`chunk ${i};`);
+      await new Promise((r) => setImmediate(r)); // the reader takes the chunk
+    }
+    source.end('\r\n--XB--\r\n');
+    expect((await read).toString()).toBe('chunk 0;chunk 1;chunk 2;chunk 3;chunk 4;');
+    expect(await reader.nextPart()).toBeUndefined();
+    expect(clock.pending()).toBe(0);
+  });
+});
+
 describe('one framing: the whole-body and the streaming reader refuse the same bodies for the same reason', () => {
   const ct = 'multipart/related; boundary=b; start="<r@h>"';
   const root = '--b\r\nContent-ID: <r@h>\r\nContent-Type: application/xop+xml\r\n\r\n<r/>';
@@ -309,5 +339,58 @@ describe('one framing: the whole-body and the streaming reader refuse the same b
     expect(await streamedFailure(body, body.length)).toBe(reason);
     const justEnough = Buffer.from(`${root}${part('').repeat(65_535)}${close}`, 'latin1');
     expect(parseMultipartRelated(justEnough, ct).rootXml).toBe('<r/>');
+  });
+});
+
+describe('MultipartFramer: part bodies are views on the received chunks', () => {
+  const dash = '--XB';
+  const head = `${dash}\r\nContent-ID: <r@h>\r\nContent-Type: application/xop+xml\r\n\r\n<r/>\r\n${dash}\r\nContent-ID: <p@h>\r\n\r\n`;
+
+  /** The framer's start, root and next part's headers, fed `first`. */
+  function framerAtPartBody(first: Buffer): MultipartFramer {
+    const f = new MultipartFramer('XB');
+    f.push(first);
+    expect(f.start()).toBe(false);
+    expect(f.headers()).not.toBe(MORE);
+    expect(f.body()).toEqual(Buffer.from('<r/>'));
+    expect(f.body()).toBeNull();
+    expect(f.headers()).not.toBe(MORE);
+    return f;
+  }
+
+  it('hands out each later chunk of a part without copying it when no delimiter can begin at its end', () => {
+    const f = framerAtPartBody(Buffer.from(`${head}first`, 'latin1'));
+    expect(f.body()).toEqual(Buffer.from('first'));
+    expect(f.body()).toBe(MORE);
+    const chunk = randomBytes(64 * 1024);
+    chunk[chunk.length - 1] = 0x41; // not CR: no delimiter line can begin in the last bytes
+    f.push(chunk);
+    const got = f.body() as Buffer;
+    expect(got.equals(chunk)).toBe(true);
+    expect(got.buffer).toBe(chunk.buffer); // the same memory, not a copy
+    expect(f.body()).toBe(MORE);
+  });
+
+  it('withholds only a tail that may begin the delimiter, at every place the delimiter is cut', () => {
+    const tail = Buffer.from(`\r\n${dash}--\r\n`, 'latin1');
+    const payload = Buffer.from('ab\r\n-\r\n--X\r\n--XBz\r', 'latin1'); // delimiter-like, none complete
+    for (let cut = 0; cut <= tail.length; cut++) {
+      const f = framerAtPartBody(Buffer.from(head, 'latin1'));
+      f.push(Buffer.concat([payload, tail.subarray(0, cut)]));
+      const before: Buffer[] = [];
+      let b = f.body();
+      for (; b !== null && b !== MORE; b = f.body()) before.push(b);
+      // Only the final CR (cut 0) or the cut delimiter itself is held back.
+      expect(Buffer.concat(before).toString('latin1')).toBe(
+        payload.subarray(0, cut === 0 ? -1 : undefined).toString('latin1'),
+      );
+      if (b === MORE) {
+        f.push(tail.subarray(cut));
+        const after: Buffer[] = [];
+        for (let c = f.body(); c !== null; c = f.body()) if (c !== MORE) after.push(c);
+        expect(Buffer.concat([...before, ...after]).toString('latin1')).toBe(payload.toString('latin1'));
+      }
+      expect(f.closed).toBe(true);
+    }
   });
 });

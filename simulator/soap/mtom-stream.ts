@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, finished } from 'node:stream';
 import { quoteParam } from './content-type.js';
 import { MtomError } from './mtom-framing.js';
 
@@ -139,15 +139,111 @@ function sizeOf(b: PartBody): number | undefined {
 }
 
 /** The bytes of a part body: in-memory bytes as they are, else a stream opened now. */
-async function openBody(b: PartBody): Promise<Iterable<Buffer> | Readable> {
+async function openBody(b: PartBody): Promise<readonly Buffer[] | Readable> {
   switch (b.kind) {
     case 'buffer':
       return [b.bytes];
     case 'file':
-      return createReadStream(b.path, { highWaterMark: 256 * 1024 });
+      return createReadStream(b.path, { highWaterMark: ENTITY_HIGH_WATER_MARK });
     case 'stream':
       return b.open();
   }
+}
+
+/** Buffer of the entity stream and of file parts, bytes. */
+const ENTITY_HIGH_WATER_MARK = 256 * 1024;
+
+/**
+ * The MTOM body as a Readable. A part's stream is piped in flowing mode: each chunk it emits is
+ * pushed on as it is (no copy, no promise per chunk), the stream paused while the body's buffer is
+ * full and resumed when it is read. Destroying the body destroys the part stream being read and
+ * ends the parts iterable (its `return()`).
+ */
+function entityStream(layout: MtomLayout, root: Buffer, parts: StreamedParts): Readable {
+  const iterator: AsyncIterator<StreamedPart> | Iterator<StreamedPart> = Array.isArray(parts)
+    ? (parts as readonly StreamedPart[])[Symbol.iterator]()
+    : (parts as AsyncIterable<StreamedPart>)[Symbol.asyncIterator]();
+  /** The part stream being piped, while it is. */
+  let flowing: Readable | undefined;
+  let started = false;
+  let busy = false;
+  const fail = (err: unknown): void => {
+    out.destroy(err instanceof Error ? err : new Error(String(err)));
+  };
+  /** Pipe a part's `source` into the body; resolves with its length at its end, rejects with its failure. */
+  const pipePart = (source: Readable): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      let written = 0;
+      flowing = source;
+      source.on('data', (c: Buffer | Uint8Array | string) => {
+        const b = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
+        written += b.length;
+        if (!out.push(b)) source.pause();
+      });
+      finished(source, (err) => {
+        flowing = undefined;
+        if (err) reject(err);
+        else resolve(written);
+      });
+    });
+  const pump = async (): Promise<void> => {
+    busy = true;
+    try {
+      if (!started) {
+        started = true;
+        out.push(layout.rootHead);
+        if (!out.push(root)) return;
+      }
+      for (;;) {
+        const r = await iterator.next();
+        if (out.destroyed) return;
+        if (r.done) {
+          out.push(layout.tail);
+          out.push(null);
+          return;
+        }
+        const part = r.value;
+        const head = layout.partHead(part.contentId, part.contentType);
+        const source = await openBody(part.body);
+        if (out.destroyed) {
+          if (source instanceof Readable) source.destroy();
+          return;
+        }
+        out.push(head);
+        let written = 0;
+        if (source instanceof Readable) written = await pipePart(source);
+        else
+          for (const b of source) {
+            written += b.length;
+            out.push(b);
+          }
+        if (out.destroyed) return;
+        const declared = sizeOf(part.body);
+        if (declared !== undefined && written !== declared)
+          throw new MtomError(`part ${part.contentId} has ${written} bytes, ${declared} were declared`);
+        // Go on only while the body wants more; read() calls pump again.
+        if (out.readableLength >= out.readableHighWaterMark) return;
+      }
+    } catch (err) {
+      fail(err);
+    } finally {
+      busy = false;
+    }
+  };
+  const out: Readable = new Readable({
+    highWaterMark: ENTITY_HIGH_WATER_MARK,
+    read: () => {
+      if (flowing) flowing.resume();
+      else if (!busy) void pump();
+    },
+    destroy: (err, callback) => {
+      flowing?.destroy();
+      flowing = undefined;
+      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      callback(err);
+    },
+  });
+  return out;
 }
 
 /**
@@ -176,23 +272,6 @@ export function buildStreamedMtom(
     length = layout.rootHead.length + root.length + layout.tail.length;
     for (const p of listed) length += layout.partHead(p.contentId, p.contentType).length + sizeOf(p.body)!;
   }
-  async function* generate(): AsyncGenerator<Buffer> {
-    yield layout.rootHead;
-    yield root;
-    for await (const p of parts) {
-      yield layout.partHead(p.contentId, p.contentType);
-      const declared = sizeOf(p.body);
-      let n = 0;
-      for await (const chunk of await openBody(p.body)) {
-        const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-        n += b.length;
-        yield b;
-      }
-      if (declared !== undefined && n !== declared)
-        throw new MtomError(`part ${p.contentId} has ${n} bytes, ${declared} were declared`);
-    }
-    yield layout.tail;
-  }
   let opened = false;
   return {
     contentType: layout.contentType,
@@ -200,7 +279,7 @@ export function buildStreamedMtom(
     open: () => {
       if (opened) throw new Error('buildStreamedMtom: the body can be opened once');
       opened = true;
-      return Readable.from(generate(), { objectMode: false, highWaterMark: 256 * 1024 });
+      return entityStream(layout, root, parts);
     },
   };
 }
