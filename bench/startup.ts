@@ -23,6 +23,8 @@ import { recordFigure } from './figures.js';
 import { median } from './measure.js';
 
 const ROUNDS = 5;
+/** `sim status`'s exit status when nothing runs (SIM_ERR_NOT_RUNNING, shared/errors.ts). */
+const NOT_RUNNING = 69;
 const GENERATED = [10, 50] as const;
 const SEED = 7;
 const PATIENTS = 60;
@@ -50,9 +52,10 @@ function childrenCpuMs(timesOutput: string): number | undefined {
 
 /**
  * Run `node bin/nir-sim.js <args>` in state home `home` and wait for it.
- * @throws Error with its stderr when it exits non-zero.
+ * @param exitCode the exit status expected (`status` with nothing running: 69, SIM_ERR_NOT_RUNNING).
+ * @throws Error with its stderr when it exits otherwise.
  */
-function sim(home: string, args: readonly string[]): Run {
+function sim(home: string, args: readonly string[], exitCode = 0): Run {
   const quoted = [process.execPath, cli, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const t0 = performance.now();
   // fd 3 carries `times`, so stdout stays the CLI's own.
@@ -64,7 +67,7 @@ function sim(home: string, args: readonly string[]): Run {
     encoding: 'utf8',
   });
   const wallMs = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`sim ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== exitCode) throw new Error(`sim ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   const cpuMs = childrenCpuMs(String(r.output[3] ?? ''));
   return { wallMs, stdout: r.stdout, ...(cpuMs !== undefined ? { cpuMs } : {}) };
 }
@@ -139,18 +142,14 @@ export function startupBench(): void {
   const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-startup-'));
   try {
     const status: Run[] = [];
-    for (let i = 0; i < ROUNDS; i++) status.push(sim(home, ['status']));
+    for (let i = 0; i < ROUNDS; i++) status.push(sim(home, ['status'], NOT_RUNNING));
     report('status, nothing running', status, 'sim status');
     upDown(home, '3 communities', [], 'the committed default pack');
     for (const n of GENERATED) {
       const dir = path.join(home, `pack-${n}`);
       const args = ['data-pack', 'generate', '--seed', `${SEED}`, '--communities', `${n}`];
       const gen = sim(home, [...args, '--patients', `${PATIENTS}`, '--out', dir]);
-      report(
-        `data-pack generate, ${n} communities`,
-        [gen],
-        `${PATIENTS} patients, one run: ${gen.stdout.trim()}`,
-      );
+      report(`data-pack generate, ${n} communities`, [gen], `${PATIENTS} patients, one run`);
       upDown(
         home,
         `${n} communities`,
