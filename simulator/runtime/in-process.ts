@@ -120,37 +120,41 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
   try {
     const securityRuntime = mayUseSecurity(topology) ? await import('./security-runtime.js') : undefined;
     security = await securityRuntime?.prepareSecurity(topology, deps.logger.child({ component: 'security' }));
-    const endpoints: CommunityEndpoint[] = [];
-    for (const c of topology.communities) {
-      if (c.kind === 'external') {
-        endpoints.push({
-          name: c.name,
-          homeCommunityId: c.homeCommunityId,
-          endpoints: {
-            'ITI-38': c.iti38Url,
-            'ITI-39': c.iti39Url,
-            ...(c.rad75Url !== undefined ? { 'RAD-75': c.rad75Url } : {}),
-          },
+    // Every simulated community's listener at once (each waits on its own bind), in topology order.
+    const started = await Promise.allSettled(
+      topology.communities.map(async (c): Promise<CommunityEndpoint> => {
+        if (c.kind === 'external') {
+          return {
+            name: c.name,
+            homeCommunityId: c.homeCommunityId,
+            endpoints: {
+              'ITI-38': c.iti38Url,
+              'ITI-39': c.iti39Url,
+              ...(c.rad75Url !== undefined ? { 'RAD-75': c.rad75Url } : {}),
+            },
+          };
+        }
+        const g = await startRespondingGateway({
+          community: c.store,
+          logger: deps.logger.child({ community: c.store.name }),
+          maxBodyBytes: topology.maxBodyBytes,
+          host: topology.host,
+          port: c.port,
+          ...(faults ? { faults } : {}),
+          ...(security ? security.gateway(c.store.name, c.store.homeCommunityId) : {}),
+          clock: deps.clock ?? systemClock,
         });
-        continue;
-      }
-      const g = await startRespondingGateway({
-        community: c.store,
-        logger: deps.logger.child({ community: c.store.name }),
-        maxBodyBytes: topology.maxBodyBytes,
-        host: topology.host,
-        port: c.port,
-        ...(faults ? { faults } : {}),
-        ...(security ? security.gateway(c.store.name, c.store.homeCommunityId) : {}),
-        clock: deps.clock ?? systemClock,
-      });
-      gateways.push(g);
-      endpoints.push({
-        name: c.store.name,
-        homeCommunityId: c.store.homeCommunityId,
-        endpoints: xcaEndpoints(g.url),
-      });
-    }
+        gateways.push(g);
+        return {
+          name: c.store.name,
+          homeCommunityId: c.store.homeCommunityId,
+          endpoints: xcaEndpoints(g.url),
+        };
+      }),
+    );
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason; // the catch below stops the gateways that did start
+    const endpoints = started.map((r) => (r as PromiseFulfilledResult<CommunityEndpoint>).value);
     if (deps.audit)
       audit = await startAuditStack(
         events,
