@@ -15,6 +15,7 @@ import { machineFacts, recordedFigures } from './figures.js';
 import { imagingBench } from './imaging.js';
 import { faultsBench } from './faults.js';
 import { securityBench } from './security.js';
+import { startupBench } from './startup.js';
 import { throughputBench } from './throughput.js';
 import { xmlHostileBench } from './xml-hostile.js';
 import { xmlParseBench } from './xml-parse.js';
@@ -29,6 +30,7 @@ const SECTIONS: ReadonlyArray<readonly [string, () => unknown]> = [
   ['audit', auditBench],
   ['security', securityBench],
   ['imaging', imagingBench],
+  ['start-up', startupBench],
 ];
 
 const { values } = parseArgs({

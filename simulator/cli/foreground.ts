@@ -7,8 +7,6 @@ import path from 'node:path';
 import { defaultControlPort } from '../control/control-api.js';
 import { defaultParsPort } from '../pars/pars-service.js';
 import { startInProcess } from '../runtime/in-process.js';
-import { defaultCertsDir, resolveSecurity } from '../runtime/security-runtime.js';
-import { ensureCertificateSet } from '../security/cert-mint.js';
 import { SimError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { topologyFromSpec } from '../topology/resolve-topology.js';
@@ -26,10 +24,15 @@ function withSecurity(topology: Topology): Topology {
 
 /**
  * Mint what the certificate directory lacks for `topology`'s simulated communities, as
- * `sim certs generate` does (security/cert-mint.ts ensureCertificateSet).
+ * `sim certs generate` does (security/cert-mint.ts ensureCertificateSet). The PKI modules are
+ * loaded here, with --security only.
  * @throws SimError SIM_ERR_BAD_ARGUMENT saying which directory could not be written.
  */
 async function mintForSecurity(topology: Topology): Promise<void> {
+  const [{ defaultCertsDir, resolveSecurity }, { ensureCertificateSet }] = await Promise.all([
+    import('../runtime/security-runtime.js'),
+    import('../security/cert-mint.js'),
+  ]);
   const dir = path.resolve(resolveSecurity(topology)?.certsDir ?? defaultCertsDir());
   const communities = topology.communities.flatMap((c) => (c.kind === 'simulated' ? [c.store.name] : []));
   try {

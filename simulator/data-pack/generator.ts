@@ -13,7 +13,6 @@ import type { DocumentEntry } from '../xca/document-entry-model.js';
 import { MAX_COMMUNITIES, communityManifest } from './communities.js';
 import { formatPatientsCsv } from './csv.js';
 import { TransferSyntax } from './dicom/dicom-uids.js';
-import { writeStudyImaging } from './dicom/study-files.js';
 import {
   PACK_SCHEMA_VERSION,
   PackFiles,
@@ -26,10 +25,8 @@ import {
   type PatientRow,
   type SpreadExamples,
 } from './pack-format.js';
-import { countSpread, synthesisePatients, type SyntheticPatient } from './patients.js';
+import type { SyntheticPatient } from './patients.js';
 import { reportEntry, reportPdfContent } from './report-entry.js';
-import { renderReportPdf } from './report-pdf.js';
-import { synthesiseStudies } from './studies.js';
 import { NIR_SIM_UID_ROOT } from './uids.js';
 
 /** Bump when output for the same options changes (1.1.0: imaging packs, DICOM and KOS manifests). */
@@ -103,6 +100,30 @@ export const IMAGING_LIMITS = {
 } as const;
 
 const DEFAULT_STUDIES = { min: 2, max: 4 } as const;
+
+/**
+ * What synthesises patients and studies (faker) and renders reports (pdfkit) and images (dcmjs),
+ * loaded on the first generation only: loading these three takes about 0.6 s of CPU, which a
+ * process that only reads a pack (`sim up` over a pack already generated, the gateways) never needs.
+ */
+async function synthesis() {
+  const [patients, studies, pdf, imaging] = await Promise.all([
+    import('./patients.js'),
+    import('./studies.js'),
+    import('./report-pdf.js'),
+    import('./dicom/study-files.js'),
+  ]);
+  return {
+    countSpread: patients.countSpread,
+    synthesisePatients: patients.synthesisePatients,
+    synthesiseStudies: studies.synthesiseStudies,
+    renderReportPdf: pdf.renderReportPdf,
+    writeStudyImaging: imaging.writeStudyImaging,
+  };
+}
+
+/** The functions {@link synthesis} loads. */
+type Synthesis = Awaited<ReturnType<typeof synthesis>>;
 
 function checkOptions(o: GenerateOptions, uidRoot: string): void {
   const bad = (what: string): never => {
@@ -192,6 +213,7 @@ function formatEntriesJson(entries: readonly object[]): string {
  * manifest when `o.imaging`); returns its entries.
  */
 async function writeCommunity(
+  s: Synthesis,
   w: Writer,
   dir: string,
   index: number,
@@ -206,15 +228,23 @@ async function writeCommunity(
   },
 ): Promise<DocumentEntry[]> {
   await mkdir(join(communityDir(dir, community.name), PackFiles.documents), { recursive: true });
-  const studies = synthesiseStudies(o.seed, index, community, patients, o.uidRoot, o.referenceMs, o.studies);
+  const studies = s.synthesiseStudies(
+    o.seed,
+    index,
+    community,
+    patients,
+    o.uidRoot,
+    o.referenceMs,
+    o.studies,
+  );
   const entries: DocumentEntry[] = [];
   const imaging: ImagingStudy[] = [];
   for (const study of studies) {
-    const pdf = await renderReportPdf(reportPdfContent(study, community));
+    const pdf = await s.renderReportPdf(reportPdfContent(study, community));
     await w.write(documentFile(dir, community.name, study.documentUniqueId), pdf);
     entries.push(reportEntry(study, community, pdf));
     if (!o.imaging) continue;
-    const written = await writeStudyImaging(dir, index + 1, community, study, o.uidRoot, o.imaging);
+    const written = await s.writeStudyImaging(dir, index + 1, community, study, o.uidRoot, o.imaging);
     w.count(written.files, written.bytes);
     entries.push(written.entry);
     imaging.push(written.index);
@@ -264,14 +294,15 @@ export async function generateDataPack(opts: GenerateOptions): Promise<GenerateS
   checkOptions(opts, uidRoot);
   const dir = resolve(opts.outDir);
   const referenceMs = (opts.clock ?? fixedClock(DEFAULT_REFERENCE_MS)).now();
+  const s = await synthesis();
   await prepareOutDir(dir);
   const w = new Writer();
-  const patients = synthesisePatients(opts.seed, opts.patients, opts.communities, referenceMs);
+  const patients = s.synthesisePatients(opts.seed, opts.patients, opts.communities, referenceMs);
   const communities = Array.from({ length: opts.communities }, (_, i) => communityManifest(uidRoot, i));
   const docs = new Map<string, number>();
   let documents = 0;
   for (const [i, community] of communities.entries()) {
-    const entries = await writeCommunity(w, dir, i, community, patients, {
+    const entries = await writeCommunity(s, w, dir, i, community, patients, {
       seed: opts.seed,
       uidRoot,
       referenceMs,
@@ -294,7 +325,7 @@ export async function generateDataPack(opts: GenerateOptions): Promise<GenerateS
       communities: communities.length,
       patients: patients.length,
       documents,
-      spread: countSpread(patients, communities.length),
+      spread: s.countSpread(patients, communities.length),
     },
     examples: examples(patients, communities.length),
     communities,

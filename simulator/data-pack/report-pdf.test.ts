@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { renderReportPdf, type ReportPdfContent } from './report-pdf.js';
 import { pdfText } from './test-support/pdf-text.js';
 
@@ -65,5 +66,17 @@ describe('renderReportPdf', () => {
     // pdfkit writes CreationDate and ModDate as indirect string objects.
     expect(text).toMatch(/\/CreationDate \d+ 0 R/);
     expect(text.split('(D:20240315140000Z)').length - 1).toBe(2);
+  });
+
+  it('parses the font metrics once per process, not once per report', async () => {
+    await renderReportPdf(content);
+    const read = vi.spyOn(fs, 'readFileSync');
+    try {
+      const again = await renderReportPdf({ ...content, findings: 'Normal appearances.' });
+      expect(pdfText(again)).toContain('Normal appearances.');
+      expect(read.mock.calls.filter(([file]) => String(file).endsWith('.afm'))).toEqual([]);
+    } finally {
+      read.mockRestore();
+    }
   });
 });

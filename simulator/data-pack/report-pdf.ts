@@ -1,9 +1,10 @@
 /**
  * A diagnostic imaging report as a small, real PDF (one A4 page, the standard Helvetica fonts, so
- * nothing is embedded). Output is deterministic: pdfkit's only time-dependent inputs, the info
- * CreationDate / ModDate (which also seed the trailer /ID), are set from the report time.
+ * nothing is embedded; their metrics are parsed once per process, pdf-standard-fonts.ts). Output is
+ * deterministic: pdfkit's only time-dependent inputs, the info CreationDate / ModDate (which also
+ * seed the trailer /ID), are set from the report time.
  */
-import PDFDocument from 'pdfkit';
+import { documentWithStandardFonts } from './pdf-standard-fonts.js';
 import { formatNhsNumber } from '../xca/nhs-number.js';
 
 /** Everything printed on a report. */
@@ -36,6 +37,9 @@ export interface ReportPdfContent {
   /** Report creation, ms since the epoch: printed and used as PDF CreationDate/ModDate. */
   reportMs: number;
 }
+
+/** The fonts {@link layout} uses, in the order it first uses them (pdfkit names them F1, F2, F3). */
+const REPORT_FONTS = ['Helvetica', 'Helvetica-Bold', 'Helvetica-Oblique'] as const;
 
 const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
@@ -81,21 +85,24 @@ function layout(doc: PDFKit.PDFDocument, c: ReportPdfContent): void {
  */
 export async function renderReportPdf(content: ReportPdfContent): Promise<Buffer> {
   const at = new Date(content.reportMs);
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 56,
-    compress: true,
-    lang: 'en-GB',
-    info: {
-      Title: content.title,
-      Author: content.reportedBy,
-      Subject: `Imaging report, accession ${content.accessionNumber}`,
-      Creator: 'nir-sim',
-      Producer: 'nir-sim (PDFKit)',
-      CreationDate: at,
-      ModDate: at,
+  const doc = documentWithStandardFonts(
+    {
+      size: 'A4',
+      margin: 56,
+      compress: true,
+      lang: 'en-GB',
+      info: {
+        Title: content.title,
+        Author: content.reportedBy,
+        Subject: `Imaging report, accession ${content.accessionNumber}`,
+        Creator: 'nir-sim',
+        Producer: 'nir-sim (PDFKit)',
+        CreationDate: at,
+        ModDate: at,
+      },
     },
-  });
+    REPORT_FONTS,
+  );
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));

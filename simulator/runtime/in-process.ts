@@ -16,12 +16,7 @@ import { defaultParsPort } from '../pars/pars-service.js';
 import { startAuditStack, type AuditRuntimeOptions, type RunningAudit } from './audit-stack.js';
 import { startBrokerSandbox, type BrokerSandbox } from './broker-sandbox.js';
 import type { Topology } from '../topology/topology.js';
-import {
-  defaultIntegrationPort,
-  prepareSecurity,
-  type RunningIntegration,
-  type SecurityRuntime,
-} from './security-runtime.js';
+import type { RunningIntegration, SecurityRuntime } from './security-runtime.js';
 import { xcaEndpoints } from '../shared/xca-endpoints.js';
 
 /** A community as a running topology reports it. */
@@ -88,6 +83,16 @@ export interface InProcessDeps {
   audit?: AuditRuntimeOptions;
 }
 
+/**
+ * Whether `topology` may turn security on (security-runtime.ts resolveSecurity decides): not when
+ * it says `security: false`, nor when it says nothing and the broker is on port 0. Otherwise the
+ * security runtime is loaded; its modules (PKI minting, XML signatures) take about 0.4 s of CPU to
+ * load, which a start without security does not pay.
+ */
+function mayUseSecurity(topology: Topology): boolean {
+  return !(topology.security === false || (topology.security === undefined && topology.broker.port === 0));
+}
+
 /** Start `topology` in this process. On failure, whatever was started is stopped again. */
 export async function startInProcess(topology: Topology, deps: InProcessDeps): Promise<RunningTopology> {
   const gateways: RunningGateway[] = [];
@@ -113,38 +118,43 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
     await audit?.stop(); // after the broker: nothing is answered without its audit record
   };
   try {
-    security = await prepareSecurity(topology, deps.logger.child({ component: 'security' }));
-    const endpoints: CommunityEndpoint[] = [];
-    for (const c of topology.communities) {
-      if (c.kind === 'external') {
-        endpoints.push({
-          name: c.name,
-          homeCommunityId: c.homeCommunityId,
-          endpoints: {
-            'ITI-38': c.iti38Url,
-            'ITI-39': c.iti39Url,
-            ...(c.rad75Url !== undefined ? { 'RAD-75': c.rad75Url } : {}),
-          },
+    const securityRuntime = mayUseSecurity(topology) ? await import('./security-runtime.js') : undefined;
+    security = await securityRuntime?.prepareSecurity(topology, deps.logger.child({ component: 'security' }));
+    // Every simulated community's listener at once (each waits on its own bind), in topology order.
+    const started = await Promise.allSettled(
+      topology.communities.map(async (c): Promise<CommunityEndpoint> => {
+        if (c.kind === 'external') {
+          return {
+            name: c.name,
+            homeCommunityId: c.homeCommunityId,
+            endpoints: {
+              'ITI-38': c.iti38Url,
+              'ITI-39': c.iti39Url,
+              ...(c.rad75Url !== undefined ? { 'RAD-75': c.rad75Url } : {}),
+            },
+          };
+        }
+        const g = await startRespondingGateway({
+          community: c.store,
+          logger: deps.logger.child({ community: c.store.name }),
+          maxBodyBytes: topology.maxBodyBytes,
+          host: topology.host,
+          port: c.port,
+          ...(faults ? { faults } : {}),
+          ...(security ? security.gateway(c.store.name, c.store.homeCommunityId) : {}),
+          clock: deps.clock ?? systemClock,
         });
-        continue;
-      }
-      const g = await startRespondingGateway({
-        community: c.store,
-        logger: deps.logger.child({ community: c.store.name }),
-        maxBodyBytes: topology.maxBodyBytes,
-        host: topology.host,
-        port: c.port,
-        ...(faults ? { faults } : {}),
-        ...(security ? security.gateway(c.store.name, c.store.homeCommunityId) : {}),
-        clock: deps.clock ?? systemClock,
-      });
-      gateways.push(g);
-      endpoints.push({
-        name: c.store.name,
-        homeCommunityId: c.store.homeCommunityId,
-        endpoints: xcaEndpoints(g.url),
-      });
-    }
+        gateways.push(g);
+        return {
+          name: c.store.name,
+          homeCommunityId: c.store.homeCommunityId,
+          endpoints: xcaEndpoints(g.url),
+        };
+      }),
+    );
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason; // the catch below stops the gateways that did start
+    const endpoints = started.map((r) => (r as PromiseFulfilledResult<CommunityEndpoint>).value);
     if (deps.audit)
       audit = await startAuditStack(
         events,
@@ -171,16 +181,18 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
       ...(security ? { httpsAgent: security.httpsAgent, forward: security.forward } : {}),
     });
     const { context, port, url } = sandbox;
-    const sec = topology.security;
-    const integrationPort =
-      (typeof sec === 'object' ? sec.integrationPort : undefined) ??
-      defaultIntegrationPort(topology.broker.port);
-    integration = await security?.startIntegration(
-      context,
-      topology.host,
-      integrationPort,
-      topology.maxBodyBytes,
-    );
+    if (security && securityRuntime) {
+      const sec = topology.security;
+      const integrationPort =
+        (typeof sec === 'object' ? sec.integrationPort : undefined) ??
+        securityRuntime.defaultIntegrationPort(topology.broker.port);
+      integration = await security.startIntegration(
+        context,
+        topology.host,
+        integrationPort,
+        topology.maxBodyBytes,
+      );
+    }
     const view = {
       broker: {
         url,

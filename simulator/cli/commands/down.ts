@@ -5,9 +5,6 @@
  */
 import type { Argv } from 'yargs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ContainerDefaults } from '../../containers/container-plan.js';
-import { stopDockerRuntime } from '../../containers/docker-runtime.js';
-import { connectEngine } from '../../containers/docker-engine.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { clearDockerState, clearState, isAlive, runningState, type InProcessState } from '../state.js';
 
@@ -34,10 +31,7 @@ export function downCommand(y: Argv): Argv {
       const s = runningState();
       const runtime = argv.runtime ?? s?.runtime ?? 'in-process';
       if (runtime === 'docker') {
-        await downDocker(
-          s?.runtime === 'docker' ? s.docker.project : ContainerDefaults.project,
-          argv.volumes,
-        );
+        await downDocker(s?.runtime === 'docker' ? s.docker.project : undefined, argv.volumes);
         return;
       }
       if (s?.runtime === 'docker') {
@@ -71,8 +65,18 @@ async function downInProcess(s: InProcessState): Promise<void> {
   process.stdout.write(`nir-sim (pid ${s.pid}) stopped\n`);
 }
 
-/** Stop and remove the project's containers and network (volumes with --volumes); say what went. */
-async function downDocker(project: string, volumes: boolean): Promise<void> {
+/**
+ * Stop and remove the project's containers and network (volumes with --volumes); say what went.
+ * `project` defaults to the container plan's. The container modules (dockerode, and through the
+ * plan the server stacks) are loaded here only: `down` of the in-process runtime needs none of them.
+ */
+async function downDocker(running: string | undefined, volumes: boolean): Promise<void> {
+  const [{ ContainerDefaults }, { stopDockerRuntime }, { connectEngine }] = await Promise.all([
+    import('../../containers/container-plan.js'),
+    import('../../containers/docker-runtime.js'),
+    import('../../containers/docker-engine.js'),
+  ]);
+  const project = running ?? ContainerDefaults.project;
   const engine = await connectEngine();
   const removed = await stopDockerRuntime(project, {
     engine,

@@ -3,11 +3,24 @@
  * the File Meta Information holds only what is passed here (no implementation timestamps, no
  * generated UIDs), so the same dataset always gives the same bytes.
  */
-import dcmjs, { type NaturalizedDataset } from 'dcmjs';
+import { createRequire } from 'node:module';
+import type dcmjsModule from 'dcmjs';
+import type { NaturalizedDataset } from 'dcmjs';
 import { NIR_SIM_IMPLEMENTATION_CLASS_UID } from '../uids.js';
 import { TransferSyntax } from './dicom-uids.js';
 
-const { DicomDict, DicomMessage, DicomMetaDictionary } = dcmjs.data;
+let loaded: (typeof dcmjsModule)['data'] | undefined;
+
+/**
+ * dcmjs's data API, loaded on first use. Loading dcmjs builds its whole dictionary (about 0.3 s of
+ * CPU), which every process that starts a gateway paid at start-up although only a RAD-75 retrieve
+ * in another transfer syntax or pack generation uses it. Synchronous (its CommonJS build), so the
+ * functions below stay synchronous.
+ */
+function dcmjsData(): (typeof dcmjsModule)['data'] {
+  loaded ??= (createRequire(import.meta.url)('dcmjs') as typeof dcmjsModule).data;
+  return loaded;
+}
 
 /** Implementation Version Name (0002,0013), at most 16 characters (SH). */
 const NIR_SIM_IMPLEMENTATION_VERSION = 'NIR_SIM_1_1';
@@ -42,6 +55,7 @@ export function writePart10(
     ImplementationClassUID: NIR_SIM_IMPLEMENTATION_CLASS_UID,
     ImplementationVersionName: NIR_SIM_IMPLEMENTATION_VERSION,
   };
+  const { DicomDict, DicomMetaDictionary } = dcmjsData();
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
   return Buffer.from(dict.write());
@@ -55,7 +69,7 @@ export function writePart10(
  */
 export function transcodePart10(bytes: Buffer, to: string): Buffer {
   if (!NATIVE_LITTLE_ENDIAN.has(to)) throw new RangeError(`cannot encode in transfer syntax ${to}`);
-  const dict = DicomMessage.readFile(arrayBufferOf(bytes));
+  const dict = dcmjsData().DicomMessage.readFile(arrayBufferOf(bytes));
   const ts = dict.meta['00020010'];
   const from = ts?.Value?.[0];
   if (typeof from !== 'string' || !NATIVE_LITTLE_ENDIAN.has(from))
