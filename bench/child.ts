@@ -53,10 +53,16 @@ export class BenchChild {
     });
   }
 
-  /** Start `module` (a file beside this one, e.g. `broker-process.ts`) as a child process. */
+  /**
+   * Start `module` (a file beside this one, e.g. `broker-process.ts`) as a child process. With
+   * `NIR_SIM_BENCH_CPU_PROF=DIR` set, each child writes a V8 CPU profile into DIR when it exits
+   * (`node --cpu-prof`; open it in Chrome DevTools or speedscope), one file per process.
+   */
   static start(module: string, name: string): BenchChild {
     const file = new URL(module, import.meta.url);
-    const child = fork(file, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const profDir = process.env['NIR_SIM_BENCH_CPU_PROF'];
+    const execArgv = [...process.execArgv, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+    const child = fork(file, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new BenchChild(name, child);
   }
 
