@@ -156,7 +156,7 @@ export async function fanOutBench(): Promise<void> {
     const nhs = pack.manifest.examples.inAllCommunities!;
     const body = findDocumentsEnvelope(nhs);
     console.log(
-      `fan-out: each community answers after ${DELAY_MS} ms; 40 sequential ITI-38 FindDocuments per N (20 at N = 200) to the broker and to the relay (no XML work), alternating; communities, broker and relay in 3 processes (pack of ${most} communities generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      `fan-out: each community answers after ${DELAY_MS} ms; ${samplesAt(1)} sequential ITI-38 FindDocuments per N (${samplesAt(200)} at N = 200) to the broker and to the relay (no XML work), alternating; communities, broker and relay in 3 processes (pack of ${most} communities generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
     console.log(
       '    N | broker median   p90  /50ms  overhead  CPU/req | relay median  overhead  CPU/req | broker/relay median',
