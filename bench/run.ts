@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: prints the broker's figures (fan-out, throughput, XML parsing, faults, audit,
  * security, RAD-75 imaging). Benchmarks print; they never assert on time (tests do not either).
- * Numbers depend on the machine: compare runs on the same machine, not across machines.
+ * Fan-out and throughput run the broker, the communities and the relay in child processes
+ * (bench/child.ts). Numbers depend on the machine: compare runs on the same machine, not across
+ * machines (docs/performance.md).
  *
  *   npm run bench -- --only fan-out,throughput   run some sections only
  *   npm run bench -- --json FILE                 also write every figure, the machine, the Node

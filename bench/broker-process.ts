@@ -1,0 +1,120 @@
+/**
+ * The bench's broker process (bench/child.ts): the NIR broker's sandbox port alone in a Node
+ * process, over communities that run elsewhere (bench/communities-process.ts), built as the
+ * in-process runtime and the broker container build it (runtime/broker-sandbox.ts; no audit,
+ * no control API). Operations:
+ *
+ * - `start` {@link BrokerConfig}: stop what runs, then start the broker over `communities`;
+ *   resolves with its ITI-38 URL. With `certsDir` its legs go over mutual TLS with the broker's
+ *   client certificate and carry the signed assertion it forwards (runtime/security-runtime.ts).
+ * - `take`: the consumer requests answered since the last `take` ({@link BrokerTake}).
+ * - `stop`: stop the broker.
+ */
+import type { CommunityEndpoint } from '../simulator/broker/community-directory.js';
+import { SimEvents } from '../simulator/control/events.js';
+import { startBrokerSandbox, type BrokerSandbox } from '../simulator/runtime/broker-sandbox.js';
+import { securityFromDirectory, type SecurityRuntime } from '../simulator/runtime/security-runtime.js';
+import { systemClock } from '../simulator/shared/clock.js';
+import { silentLogger } from '../simulator/shared/logger.js';
+import { xcaEndpoints } from '../simulator/shared/xca-endpoints.js';
+import { serveOperations } from './child.js';
+import type { CommunityAddress } from './communities-process.js';
+
+/** What the broker process runs. */
+export interface BrokerConfig {
+  communities: CommunityAddress[];
+  /** Per-community deadline, ms. */
+  deadlineMs: number;
+  /** The certificate set of the communities' mutual TLS (they serve https: URLs then). */
+  certsDir?: string;
+}
+
+/** The requests the broker answered since the last `take`. */
+export interface BrokerTake {
+  /** Consumer requests answered with a response (TransactionEvents). */
+  transactions: number;
+  /** Consumer requests answered with a SOAP Fault (FaultEvents). */
+  faults: number;
+  /**
+   * Per answered request, in the order answered (the first 10,000): the slowest leg as the broker
+   * timed it (LegEvent durationMs, ms) and whether every leg was answered (`complete`).
+   */
+  slowestLegMs: number[];
+  complete: boolean[];
+  /** The distinct reasons of failed legs (LegEvent failure), the first 5. */
+  legFailures: string[];
+}
+
+const KEPT = 10_000;
+const logger = silentLogger();
+let sandbox: BrokerSandbox | undefined;
+let security: SecurityRuntime | undefined;
+let take: BrokerTake = empty();
+
+function empty(): BrokerTake {
+  return { transactions: 0, faults: 0, slowestLegMs: [], complete: [], legFailures: [] };
+}
+
+async function stop(): Promise<void> {
+  const s = sandbox;
+  sandbox = undefined;
+  await s?.stop();
+  security?.stop();
+  security = undefined;
+}
+
+async function start(c: BrokerConfig): Promise<{ iti38Url: string }> {
+  await stop();
+  const events = new SimEvents();
+  events.on('transaction', (e) => {
+    take.transactions++;
+    for (const l of e.legs) {
+      const why = l.failure && `${l.community}: ${l.failure.reason}: ${l.failure.detail}`;
+      if (why && take.legFailures.length < 5 && !take.legFailures.includes(why)) take.legFailures.push(why);
+    }
+    if (take.slowestLegMs.length >= KEPT) return;
+    take.slowestLegMs.push(Math.max(0, ...e.legs.map((l) => l.durationMs)));
+    take.complete.push(e.legs.every((l) => l.outcome === 'answered'));
+  });
+  events.on('fault', () => {
+    take.faults++;
+  });
+  if (c.certsDir)
+    security = securityFromDirectory(
+      c.certsDir,
+      c.communities.map((x) => x.name),
+      {},
+      logger,
+    );
+  const communities: CommunityEndpoint[] = c.communities.map((x) => ({
+    name: x.name,
+    homeCommunityId: x.homeCommunityId,
+    endpoints: xcaEndpoints(x.url),
+  }));
+  sandbox = await startBrokerSandbox({
+    communities,
+    deadlineMs: c.deadlineMs,
+    maxBodyBytes: 10 * 1024 * 1024,
+    host: '127.0.0.1',
+    port: 0,
+    clock: systemClock,
+    logger,
+    events,
+    ...(security ? { httpsAgent: security.httpsAgent, forward: security.forward } : {}),
+  });
+  take = empty();
+  return { iti38Url: xcaEndpoints(sandbox.url)['ITI-38'] };
+}
+
+serveOperations(
+  {
+    start: (c: BrokerConfig) => start(c),
+    take: (): BrokerTake => {
+      const t = take;
+      take = empty();
+      return t;
+    },
+    stop,
+  },
+  stop,
+);
