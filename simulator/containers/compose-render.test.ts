@@ -200,6 +200,27 @@ describe('renderCompose', () => {
   );
 });
 
+describe('renderCompose with several communities per gateway container', () => {
+  const grouped = planContainers({ ...input, communitiesPerContainer: 2 });
+  const doc = read11(renderCompose(grouped, { regenerate, repoRoot }));
+  const services = doc['services'] as Record<string, Record<string, unknown>>;
+
+  it("gives the container each community's name as a network alias and publishes each community's port", () => {
+    expect(Object.keys(services)).toEqual(['gateways-1', 'pars', 'broker']);
+    expect(services['gateways-1']!['networks']).toEqual({ 'nir-sim': { aliases: ['north', 'south'] } });
+    expect(services['gateways-1']!['ports']).toEqual(['127.0.0.1:19001:9001', '127.0.0.1:19002:9002']);
+    expect(services['broker']!['networks']).toEqual(['nir-sim']);
+    expect(Object.keys(services['broker']!['depends_on'] as object)).toEqual(['gateways-1', 'pars']);
+  });
+
+  it.skipIf(skipNoCompose)('is accepted by docker-compose config -q', () => {
+    const file = path.join(work, 'grouped.yml');
+    writeFileSync(file, renderCompose(grouped, { regenerate, repoRoot }));
+    const r = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+  });
+});
+
 describe('renderCompose with security', () => {
   const composeDir = path.join(repoRoot, 'out');
   const certsDir = path.join(repoRoot, 'certs', 'out');

@@ -78,6 +78,33 @@ describe('containerCreateOptions', () => {
   });
 });
 
+describe('containerCreateOptions for a container of several communities', () => {
+  it("answers to every community's name in the network and publishes each community's port", () => {
+    const grouped = planContainers({
+      communities: [
+        { name: 'north', homeCommunityId: 'urn:oid:1.2.3.1' },
+        { name: 'south', homeCommunityId: 'urn:oid:1.2.3.2' },
+      ],
+      external: [],
+      dataPack: { inImage: 'data-packs/default' },
+      deadlineMs: 5_000,
+      seed: 7,
+      portBase: 18080,
+      communitiesPerContainer: 2,
+    });
+    const o = containerCreateOptions(grouped, grouped.services[0]!);
+    expect([o.name, o.ExposedPorts, o.HostConfig?.PortBindings, o.NetworkingConfig]).toEqual([
+      'nir-sim-gateways-1',
+      { '9001/tcp': {}, '9002/tcp': {} },
+      {
+        '9001/tcp': [{ HostIp: '127.0.0.1', HostPort: '19001' }],
+        '9002/tcp': [{ HostIp: '127.0.0.1', HostPort: '19002' }],
+      },
+      { EndpointsConfig: { 'nir-sim': { Aliases: ['gateways-1', 'north', 'south'] } } },
+    ]);
+  });
+});
+
 describe('containerCreateOptions with security', () => {
   const secure = planContainers({
     communities: [{ name: NE, homeCommunityId: 'urn:oid:1.2.826.0.1.1' }],

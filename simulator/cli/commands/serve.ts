@@ -2,8 +2,9 @@
  * `sim serve <role>`: what a container of the docker-compose stack runs (docs/containers.md). One role per
  * process, in the foreground until SIGTERM/SIGINT (a container's PID 1 gets no default handlers):
  *
- * - `serve gateway --data-pack <dir> --community <name>`: one community's responding gateway and
- *   its control API (faults for it);
+ * - `serve gateway --data-pack <dir> --community <name> [--community <name> ...]`: the responding
+ *   gateways of those communities in one process (the j-th on `--port` + j) and one control API
+ *   (faults for them);
  * - `serve pars`: the simulated PARS and its control API (`pars-down` / `pars-slow`);
  * - `serve broker --community name=..,homeCommunityId=..,url=..,control=.. [--external ...]`: the
  *   broker's sandbox port, the audit trail sent to PARS, and the control API users talk to.
@@ -23,7 +24,7 @@ import { startParsRole } from '../../roles/pars-container.js';
 import type { RunningRole } from '../../roles/role.js';
 import { ExternalCommunitySpecSchema } from '../../topology/topology-spec.js';
 import { TopologyDefaults, type ExternalCommunity } from '../../topology/topology.js';
-import { ContainerPorts } from '../../containers/container-plan.js';
+import { ContainerPorts, MAX_COMMUNITIES_PER_CONTAINER } from '../../containers/container-plan.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 
@@ -123,14 +124,15 @@ export function serveCommand(y: Argv): Argv {
     s
       .command(
         'gateway',
-        "one community's responding gateway and its control API",
+        'the responding gateways of one or several communities (the j-th on --port + j) and their control API',
         (a) =>
           listenOptions(a, ContainerPorts.gateway, ContainerPorts.gatewayControl)
             .option('data-pack', { type: 'string', demandOption: true, describe: 'data pack directory' })
             .option('community', {
               type: 'string',
+              array: true,
               demandOption: true,
-              describe: 'community name in the pack',
+              describe: `community name in the pack (repeat, at most ${MAX_COMMUNITIES_PER_CONTAINER})`,
             })
             .option('certs-dir', {
               type: 'string',
@@ -138,14 +140,32 @@ export function serveCommand(y: Argv): Argv {
             }),
         async (argv) => {
           const logger = createLogger();
-          const pack = await loadDataPack(argv['data-pack']);
-          const community = pack.communities.find((c) => c.name === argv.community);
-          if (!community)
+          const wanted = argv.community;
+          if (wanted.length > MAX_COMMUNITIES_PER_CONTAINER)
             throw new SimError(
               SimErrorCode.BadArgument,
-              `--community ${argv.community}: not in ${argv['data-pack']} (it has ${pack.communities.map((c) => c.name).join(', ')})`,
+              `serve gateway: ${wanted.length} --community values; at most ${MAX_COMMUNITIES_PER_CONTAINER} per process (their ports must stay below --control-port)`,
             );
-          const role = await startGatewayRole(community, {
+          const twice = wanted.find((n, i) => wanted.indexOf(n) !== i);
+          if (twice !== undefined)
+            throw new SimError(SimErrorCode.BadArgument, `--community ${twice}: given twice`);
+          const controlPort = argv['control-port'];
+          if (argv.port !== 0 && argv.port <= controlPort && controlPort < argv.port + wanted.length)
+            throw new SimError(
+              SimErrorCode.BadArgument,
+              `serve gateway: ports ${argv.port}..${argv.port + wanted.length - 1} for ${wanted.length} communities include --control-port ${controlPort}: pick other ports`,
+            );
+          const pack = await loadDataPack(argv['data-pack']);
+          const communities = wanted.map((name) => {
+            const community = pack.communities.find((c) => c.name === name);
+            if (!community)
+              throw new SimError(
+                SimErrorCode.BadArgument,
+                `--community ${name}: not in ${argv['data-pack']} (it has ${pack.communities.map((c) => c.name).join(', ')})`,
+              );
+            return community;
+          });
+          const role = await startGatewayRole(communities, {
             host: argv.host,
             port: argv.port,
             controlPort: argv['control-port'],
@@ -154,7 +174,7 @@ export function serveCommand(y: Argv): Argv {
             maxBodyBytes: TopologyDefaults.maxBodyBytes,
             ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
           });
-          await serveUntilSignal(`gateway ${community.name}`, role, logger);
+          await serveUntilSignal(`gateways ${wanted.join(', ')}`, role, logger);
         },
       )
       .command(
