@@ -84,7 +84,10 @@ describe('renderCompose', () => {
         '--seed',
         '4',
       ],
-      environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9001/health' },
+      environment: {
+        NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9001/health',
+        NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=256',
+      },
       ports: ['127.0.0.1:19002:9001'],
       volumes: ['../.nir-sim/data-packs/seed-7-communities-2:/var/lib/nir-sim-pack:ro'],
       healthcheck,
@@ -111,7 +114,10 @@ describe('renderCompose', () => {
         '--external',
         'name=supplier-gw,homeCommunityId=urn:oid:1.2.9,iti38Url=http://host.containers.internal:7001/xca/iti38,iti39Url=http://host.containers.internal:7001/xca/iti39',
       ],
-      environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health' },
+      environment: {
+        NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health',
+        NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=160',
+      },
       ports: ['127.0.0.1:18080:8080', '127.0.0.1:18090:8090'],
       volumes: ['audit:/var/lib/nir-sim/audit'],
       healthcheck,
@@ -237,19 +243,28 @@ describe('renderCompose with security', () => {
     });
     const pack = '../.nir-sim/data-packs/seed-7-communities-2:/var/lib/nir-sim-pack:ro';
     const certs = '../certs/out:/var/lib/nir-sim/certs:ro';
-    const gatewayHealth = { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9090/health' };
+    const gatewayHealth = {
+      NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9090/health',
+      NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=256',
+    };
     expect(Object.fromEntries(Object.entries(services).map(([k, s]) => [k, pick(s)]))).toEqual({
       north: { user: COMPOSE_USER, volumes: [pack, certs], environment: gatewayHealth },
       south: { user: COMPOSE_USER, volumes: [pack, certs], environment: gatewayHealth },
       pars: {
         user: undefined,
         volumes: ['pars:/var/lib/nir-sim/pars'],
-        environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8100/health' },
+        environment: {
+          NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8100/health',
+          NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=128',
+        },
       },
       broker: {
         user: COMPOSE_USER,
         volumes: ['audit:/var/lib/nir-sim/audit', certs],
-        environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health' },
+        environment: {
+          NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health',
+          NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=160',
+        },
       },
     });
     expect(services['broker']!['ports']).toEqual([

@@ -42,7 +42,10 @@ describe('containerCreateOptions', () => {
       name: `nir-sim-${NE}`,
       Image: 'nir-sim:local',
       Cmd: g.command,
-      Env: ['NIR_SIM_HEALTH_URL=http://127.0.0.1:9001/health'],
+      Env: [
+        'NIR_SIM_HEALTH_URL=http://127.0.0.1:9001/health',
+        'NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=256',
+      ],
       Labels: { 'io.nir-sim.project': 'nir-sim', 'io.nir-sim.role': 'gateway', 'io.nir-sim.service': NE },
       ExposedPorts: { '9001/tcp': {} },
       Healthcheck: HEALTHCHECK,
@@ -127,7 +130,10 @@ describe('containerCreateOptions with security', () => {
     const o = containerCreateOptions(secure, g);
     expect([o.User, o.Env, o.HostConfig?.Mounts]).toEqual([
       '1001:1001',
-      ['NIR_SIM_HEALTH_URL=http://127.0.0.1:9090/health'],
+      [
+        'NIR_SIM_HEALTH_URL=http://127.0.0.1:9090/health',
+        'NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=256',
+      ],
       [certs],
     ]);
     expect(o.HostConfig?.PortBindings).toEqual({ '9001/tcp': [{ HostIp: '127.0.0.1', HostPort: '19001' }] });

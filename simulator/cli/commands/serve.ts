@@ -17,16 +17,23 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import type { ConsumerProfile } from '../../broker/community-directory.js';
-import { loadDataPack } from '../../data-pack/loader.js';
-import { startBrokerRole, type ContainerCommunity } from '../../roles/broker-container.js';
-import { startGatewayRole } from '../../roles/gateway-container.js';
-import { startParsRole } from '../../roles/pars-container.js';
+import type { ContainerCommunity } from '../../roles/broker-container.js';
 import type { RunningRole } from '../../roles/role.js';
 import { ExternalCommunitySpecSchema } from '../../topology/topology-spec.js';
 import { TopologyDefaults, type ExternalCommunity } from '../../topology/topology.js';
-import { ContainerPorts, MAX_COMMUNITIES_PER_CONTAINER } from '../../containers/container-plan.js';
+import { ContainerPorts } from '../../containers/container-ports.js';
+import { MAX_COMMUNITIES_PER_CONTAINER } from '../../containers/container-types.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+
+/**
+ * The broker container's transaction log: transactions kept by default and at most, and the
+ * largest body kept per message (bytes); roles/broker-container.ts says why it is smaller than
+ * the in-process runtime's. Plain numbers here, so `serve` loads no role before it runs one.
+ */
+const CONTAINER_TRANSACTION_LOG_SIZE = 50;
+const MAX_TRANSACTION_LOG = 500;
+const CONTAINER_LOG_BODY_BYTES = 64 * 1024;
 
 const ContainerCommunitySchema = z
   .object({
@@ -155,6 +162,12 @@ export function serveCommand(y: Argv): Argv {
               SimErrorCode.BadArgument,
               `serve gateway: ports ${argv.port}..${argv.port + wanted.length - 1} for ${wanted.length} communities include --control-port ${controlPort}: pick other ports`,
             );
+          // Each role loads only its own modules (a gateway no broker, audit or FHIR validator):
+          // what a container never runs costs it no memory.
+          const [{ loadDataPack }, { startGatewayRole }] = await Promise.all([
+            import('../../data-pack/loader.js'),
+            import('../../roles/gateway-container.js'),
+          ]);
           const pack = await loadDataPack(argv['data-pack']);
           const communities = wanted.map((name) => {
             const community = pack.communities.find((c) => c.name === name);
@@ -188,6 +201,7 @@ export function serveCommand(y: Argv): Argv {
           }),
         async (argv) => {
           const logger = createLogger();
+          const { startParsRole } = await import('../../roles/pars-container.js');
           const role = await startParsRole({
             host: argv.host,
             port: argv.port,
@@ -245,6 +259,11 @@ export function serveCommand(y: Argv): Argv {
             .option('public-url', {
               type: 'string',
               describe: 'the sandbox URL as users reach it (published port)',
+            })
+            .option('transaction-log', {
+              type: 'number',
+              default: CONTAINER_TRANSACTION_LOG_SIZE,
+              describe: `transactions the control API keeps for GET /transactions (1 to ${MAX_TRANSACTION_LOG}; bodies cut at 64 KiB)`,
             }),
         async (argv) => {
           const communities = parseCommunities(argv.community);
@@ -265,7 +284,14 @@ export function serveCommand(y: Argv): Argv {
               SimErrorCode.BadArgument,
               `--deadline-ms ${argv['deadline-ms']} must be a positive whole number of milliseconds`,
             );
+          const kept = argv['transaction-log'];
+          if (!Number.isInteger(kept) || kept < 1 || kept > MAX_TRANSACTION_LOG)
+            throw new SimError(
+              SimErrorCode.BadArgument,
+              `--transaction-log ${kept}: give a whole number of transactions from 1 to ${MAX_TRANSACTION_LOG}`,
+            );
           const logger = createLogger();
+          const { startBrokerRole } = await import('../../roles/broker-container.js');
           const role = await startBrokerRole({
             host: argv.host,
             port: argv.port,
@@ -281,6 +307,7 @@ export function serveCommand(y: Argv): Argv {
             auditDir: argv['audit-dir'],
             ...(consumers ? { consumers } : {}),
             ...(argv['public-url'] !== undefined ? { publicUrl: argv['public-url'] } : {}),
+            transactionLog: { capacity: kept, maxBodyBytes: CONTAINER_LOG_BODY_BYTES },
             ...(argv['certs-dir'] !== undefined
               ? { security: { certsDir: argv['certs-dir'], integrationPort: argv['integration-port'] } }
               : {}),
