@@ -502,4 +502,15 @@ describe('containerPlanInput', () => {
     expect(containerPlanInput(t, { seed: 1, portBase: 8080, security }).security).toEqual(security);
     expect('security' in containerPlanInput(t, { seed: 1, portBase: 8080 })).toBe(false);
   });
+
+  it('passes --communities-per-container through, and leaves the default to the plan without it', () => {
+    const t = topology(defaultPackDir);
+    const grouped = containerPlanInput(t, { seed: 1, portBase: 8080, communitiesPerContainer: 2 });
+    expect(planContainers(grouped).services.map((s) => [s.service, s.communities?.length])).toEqual([
+      ['gateways-1', 2],
+      ['pars', undefined],
+      ['broker', undefined],
+    ]);
+    expect('communitiesPerContainer' in containerPlanInput(t, { seed: 1, portBase: 8080 })).toBe(false);
+  });
 });
