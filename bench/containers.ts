@@ -1,18 +1,23 @@
 /**
- * `npm run bench:containers` (CONTRIBUTING.md): what the container stack costs against the in-process
- * runtime, same topology (the default pack's 3 communities, deadline 10 s): time for
- * `sim up --runtime docker` to be ready, ITI-38 FindDocuments throughput and latency through each
- * broker (autocannon, 10 connections, 8 s), and memory (each container's cgroup usage as the
- * engine reports it, beside this process's RSS growth for the in-process runtime). Needs an engine
- * at DOCKER_HOST and the image nir-sim:local (scripts/containers/engine-up.sh, build-image.sh).
- * Prints figures only; asserts nothing. Everything listens on 127.0.0.1.
+ * `npm run bench:containers [-- --json FILE]` (CONTRIBUTING.md): what the container stack costs against
+ * the in-process runtime, same topology (the default pack's 3 communities, deadline 10 s), in two
+ * layouts: a gateway container per community (the default for 3) and the three communities in one
+ * gateway container (`--communities-per-container 3`). For each: time for `sim up --runtime
+ * docker` to be ready, ITI-38 FindDocuments throughput and latency through the broker
+ * (autocannon, 10 connections, 8 s) and its ratio to the in-process runtime's, and each
+ * container's memory after the load (cgroup usage less the page cache it may drop, as
+ * `docker stats` shows it), beside this process's RSS growth for the in-process runtime. Each
+ * figure is recorded (bench/figures.ts); `--json FILE` writes them with the machine. Needs an
+ * engine at DOCKER_HOST and the image nir-sim:local (scripts/containers/engine-up.sh,
+ * build-image.sh). Prints figures only; asserts nothing. Everything listens on 127.0.0.1.
  */
 import { LOAD_CONNECTIONS, LOAD_DURATION_S, soapLoad } from './measure.js';
+import { machineFacts, recordFigure, recordedFigures } from './figures.js';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import Docker from 'dockerode';
 import { findDocumentsEnvelope } from '../simulator/cli/example-request.js';
 import { loadDataPack } from '../simulator/data-pack/loader.js';
@@ -24,29 +29,47 @@ const PORT_BASE = 48080;
 const repo = path.resolve(import.meta.dirname, '..');
 const packDir = path.join(repo, 'data-packs', 'default');
 
-async function load(title: string, url: string, body: string): Promise<void> {
+const SECTION = 'containers';
+const { values: flags } = parseArgs({ options: { json: { type: 'string' } } });
+
+/** Load `url` and print the figures; the mean throughput, req/s. */
+async function load(title: string, url: string, body: string): Promise<number> {
   const r = await soapLoad(url, body);
   console.log(
     `  ${title.padEnd(34)} ${r.requests.average.toFixed(0).padStart(5)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (${r['2xx']} ok, ${r.non2xx + r.errors} failed)`,
   );
+  const detail = `${LOAD_CONNECTIONS} connections, ${LOAD_DURATION_S} s, ${r.non2xx + r.errors} failed`;
+  recordFigure({
+    section: SECTION,
+    name: `${title} throughput`,
+    value: r.requests.average,
+    unit: 'req/s',
+    detail,
+  });
+  recordFigure({ section: SECTION, name: `${title} p50 latency`, value: r.latency.p50, unit: 'ms', detail });
+  return r.requests.average;
 }
 
-const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const toMib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 
-/** Each nir-sim container's memory usage now (cgroup, as `docker stats` shows it). */
-async function containerMemory(): Promise<string> {
+/**
+ * Each nir-sim container's memory now, MiB, by service: the cgroup's usage less the page cache it
+ * may drop (inactive_file on cgroup v2, total_inactive_file on v1), as `docker stats` shows it.
+ */
+async function containerMemory(): Promise<[string, number][]> {
   const docker = new Docker();
   const list = await docker.listContainers({ filters: { label: ['io.nir-sim.project=nir-sim'] } });
   const rows = await Promise.all(
     list.map(async (c) => {
       const s = (await docker.getContainer(c.Id).stats({ stream: false })) as {
-        memory_stats?: { usage?: number };
+        memory_stats?: { usage?: number; stats?: Record<string, number> };
       };
-      return [c.Labels['io.nir-sim.service'] ?? c.Id, s.memory_stats?.usage ?? 0] as const;
+      const m = s.memory_stats;
+      const cache = m?.stats?.['inactive_file'] ?? m?.stats?.['total_inactive_file'] ?? 0;
+      return [c.Labels['io.nir-sim.service'] ?? c.Id, toMib((m?.usage ?? 0) - cache)] as [string, number];
     }),
   );
-  const total = rows.reduce((n, [, b]) => n + b, 0);
-  return `${rows.map(([n, b]) => `${n} ${mib(b)}`).join(', ')}; total ${mib(total)}`;
+  return rows.sort(([a], [b]) => a.localeCompare(b));
 }
 
 /** Run the CLI; @throws Error with the CLI's own one-line message when it fails. */
@@ -80,37 +103,71 @@ const running = await startInProcess(
   },
   { logger: silentLogger() },
 );
+let inProcess = 0;
 try {
-  await load('in-process broker', running.broker.endpoints['ITI-38'], body);
-  console.log(
-    `  in-process: this process's RSS grew by ${mib(process.memoryUsage().rss - rssBefore)} for broker + 3 gateways`,
-  );
+  inProcess = await load('in-process broker', running.broker.endpoints['ITI-38'], body);
+  const grew = toMib(process.memoryUsage().rss - rssBefore);
+  console.log(`  in-process: this process's RSS grew by ${grew} MiB for broker + 3 gateways`);
+  recordFigure({ section: SECTION, name: 'in-process RSS growth', value: grew, unit: 'MiB' });
 } finally {
   await running.stop();
 }
 
-const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-'));
-const env = { NIR_SIM_HOME: home };
-let up = true;
-try {
-  const t0 = performance.now();
-  await sim(['up', '--runtime', 'docker', '--port-base', String(PORT_BASE)], env).catch((err: unknown) => {
-    up = false;
-    throw err;
-  });
-  console.log(
-    `  sim up --runtime docker ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (image reused)`,
-  );
-  const url = `http://127.0.0.1:${PORT_BASE}/xca/iti38`;
-  await load('container broker (5 containers)', url, body);
-  console.log(`  container memory after the load: ${await containerMemory()}`);
-} catch (err) {
-  console.log(`  container stack not measured: ${(err as Error).message}`);
-  process.exitCode = 1;
-} finally {
-  if (up)
-    await sim(['down', '--runtime', 'docker', '--volumes'], env).catch((err: unknown) =>
-      console.log(`  sim down failed: ${(err as Error).message}`),
+/** One container layout: `sim up --runtime docker` with `args`, load, memory, `sim down`. */
+async function layout(title: string, args: string[]): Promise<void> {
+  const home = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-'));
+  const env = { NIR_SIM_HOME: home };
+  let up = true;
+  try {
+    const t0 = performance.now();
+    await sim(['up', '--runtime', 'docker', '--port-base', String(PORT_BASE), ...args], env).catch(
+      (err: unknown) => {
+        up = false;
+        throw err;
+      },
     );
-  rmSync(home, { recursive: true, force: true });
+    const ready = (performance.now() - t0) / 1000;
+    console.log(`  ${title}: sim up --runtime docker ready in ${ready.toFixed(1)} s (image reused)`);
+    recordFigure({ section: SECTION, name: `${title} ready`, value: ready, unit: 's' });
+    const rate = await load(`${title} broker`, `http://127.0.0.1:${PORT_BASE}/xca/iti38`, body);
+    const ratio = inProcess > 0 ? rate / inProcess : 0;
+    console.log(`  ${title}: ${ratio.toFixed(2)}x the in-process throughput`);
+    recordFigure({ section: SECTION, name: `${title} / in-process throughput`, value: ratio, unit: 'ratio' });
+    const memory = await containerMemory();
+    const total = memory.reduce((n, [, m]) => n + m, 0);
+    console.log(
+      `  ${title}: memory after the load, MiB: ${memory.map(([n, m]) => `${n} ${m}`).join(', ')}; total ${total} (${memory.length} containers)`,
+    );
+    for (const [service, m] of memory)
+      recordFigure({ section: SECTION, name: `${title} ${service} memory`, value: m, unit: 'MiB' });
+    recordFigure({
+      section: SECTION,
+      name: `${title} total memory`,
+      value: total,
+      unit: 'MiB',
+      detail: `${memory.length} containers`,
+    });
+  } catch (err) {
+    console.log(`  ${title}: not measured: ${(err as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    if (up)
+      await sim(['down', '--runtime', 'docker', '--volumes'], env).catch((err: unknown) =>
+        console.log(`  sim down failed: ${(err as Error).message}`),
+      );
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+await layout('a container per community', []);
+await layout('one gateway container', ['--communities-per-container', '3']);
+
+if (flags.json) {
+  const report = {
+    measuredAt: new Date().toISOString(),
+    machine: machineFacts(),
+    figures: recordedFigures(),
+  };
+  writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`bench:containers: ${recordedFigures().length} figures written to ${flags.json}`);
 }

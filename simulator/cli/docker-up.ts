@@ -19,7 +19,10 @@ import { activeFaultCount } from './commands/status.js';
  * @throws SimError SIM_ERR_BAD_ARGUMENT (bad topology, and what startDockerTopology refuses), and
  *   whatever the docker runtime throws.
  */
-export async function upDocker(opts: UpOptions, flags: { build: boolean; security: boolean }): Promise<void> {
+export async function upDocker(
+  opts: UpOptions,
+  flags: { build: boolean; security: boolean; communitiesPerContainer?: number },
+): Promise<void> {
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const resolved = await topologyFromOptions(opts);
   const { run, engine } = await startDockerTopology(resolved, {
@@ -27,6 +30,9 @@ export async function upDocker(opts: UpOptions, flags: { build: boolean; securit
     hostIp: opts.host,
     build: flags.build,
     security: flags.security,
+    ...(flags.communitiesPerContainer !== undefined
+      ? { communitiesPerContainer: flags.communitiesPerContainer }
+      : {}),
     say,
   });
   const state = dockerState(run, resolved, opts);

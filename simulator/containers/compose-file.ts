@@ -53,7 +53,7 @@ export function renderComposeFile(
       ...(o.certsDir !== undefined ? { security: { certsDir: o.certsDir, user: COMPOSE_USER } } : {}),
     }),
   );
-  const communities = plan.services.flatMap((s) => (s.community ? [s.community.name] : []));
+  const communities = plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));
   const certsNote = o.certsDir !== undefined ? composeCertificatesNote(o.certsDir, communities) : undefined;
   const out = o.out ?? path.join(repoRoot, COMPOSE_FILE);
   const file = out === '-' ? undefined : path.resolve(out);

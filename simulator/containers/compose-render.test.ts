@@ -84,7 +84,10 @@ describe('renderCompose', () => {
         '--seed',
         '4',
       ],
-      environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9001/health' },
+      environment: {
+        NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9001/health',
+        NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=256',
+      },
       ports: ['127.0.0.1:19002:9001'],
       volumes: ['../.nir-sim/data-packs/seed-7-communities-2:/var/lib/nir-sim-pack:ro'],
       healthcheck,
@@ -111,7 +114,10 @@ describe('renderCompose', () => {
         '--external',
         'name=supplier-gw,homeCommunityId=urn:oid:1.2.9,iti38Url=http://host.containers.internal:7001/xca/iti38,iti39Url=http://host.containers.internal:7001/xca/iti39',
       ],
-      environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health' },
+      environment: {
+        NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health',
+        NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=160',
+      },
       ports: ['127.0.0.1:18080:8080', '127.0.0.1:18090:8090'],
       volumes: ['audit:/var/lib/nir-sim/audit'],
       healthcheck,
@@ -200,6 +206,27 @@ describe('renderCompose', () => {
   );
 });
 
+describe('renderCompose with several communities per gateway container', () => {
+  const grouped = planContainers({ ...input, communitiesPerContainer: 2 });
+  const doc = read11(renderCompose(grouped, { regenerate, repoRoot }));
+  const services = doc['services'] as Record<string, Record<string, unknown>>;
+
+  it("gives the container each community's name as a network alias and publishes each community's port", () => {
+    expect(Object.keys(services)).toEqual(['gateways-1', 'pars', 'broker']);
+    expect(services['gateways-1']!['networks']).toEqual({ 'nir-sim': { aliases: ['north', 'south'] } });
+    expect(services['gateways-1']!['ports']).toEqual(['127.0.0.1:19001:9001', '127.0.0.1:19002:9002']);
+    expect(services['broker']!['networks']).toEqual(['nir-sim']);
+    expect(Object.keys(services['broker']!['depends_on'] as object)).toEqual(['gateways-1', 'pars']);
+  });
+
+  it.skipIf(skipNoCompose)('is accepted by docker-compose config -q', () => {
+    const file = path.join(work, 'grouped.yml');
+    writeFileSync(file, renderCompose(grouped, { regenerate, repoRoot }));
+    const r = spawnSync('docker-compose', ['-f', file, 'config', '-q'], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+  });
+});
+
 describe('renderCompose with security', () => {
   const composeDir = path.join(repoRoot, 'out');
   const certsDir = path.join(repoRoot, 'certs', 'out');
@@ -216,19 +243,28 @@ describe('renderCompose with security', () => {
     });
     const pack = '../.nir-sim/data-packs/seed-7-communities-2:/var/lib/nir-sim-pack:ro';
     const certs = '../certs/out:/var/lib/nir-sim/certs:ro';
-    const gatewayHealth = { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9090/health' };
+    const gatewayHealth = {
+      NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9090/health',
+      NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=256',
+    };
     expect(Object.fromEntries(Object.entries(services).map(([k, s]) => [k, pick(s)]))).toEqual({
       north: { user: COMPOSE_USER, volumes: [pack, certs], environment: gatewayHealth },
       south: { user: COMPOSE_USER, volumes: [pack, certs], environment: gatewayHealth },
       pars: {
         user: undefined,
         volumes: ['pars:/var/lib/nir-sim/pars'],
-        environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8100/health' },
+        environment: {
+          NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8100/health',
+          NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=128',
+        },
       },
       broker: {
         user: COMPOSE_USER,
         volumes: ['audit:/var/lib/nir-sim/audit', certs],
-        environment: { NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health' },
+        environment: {
+          NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health',
+          NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=160',
+        },
       },
     });
     expect(services['broker']!['ports']).toEqual([

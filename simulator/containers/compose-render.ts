@@ -94,7 +94,9 @@ function renderService(
   if (s.dependsOn.length > 0) {
     out['depends_on'] = Object.fromEntries(s.dependsOn.map((d) => [d, { condition: 'service_healthy' }]));
   }
-  out['networks'] = [plan.network];
+  // Compose Specification services.networks.aliases: a gateway container hosting several
+  // communities answers to each community's name, as a container of its own would.
+  out['networks'] = s.aliases === undefined ? [plan.network] : { [plan.network]: { aliases: s.aliases } };
   out['restart'] = RESTART;
   out['stop_grace_period'] = duration(STOP_GRACE_PERIOD_MS);
   return out;

@@ -16,11 +16,18 @@ const IMAGE_PACK = { hostDir: defaultDataPackDir, inImage: 'data-packs/default' 
  * The plan input of `topology`.
  * @param o `seed` of the fault PRNG streams; `portBase` host port of the broker sandbox;
  *   `hostIp` where ports are published (default 127.0.0.1); `security` the certificate directory
- *   and the containers' user when security is on (container-certs.ts).
+ *   and the containers' user when security is on (container-certs.ts); `communitiesPerContainer`
+ *   how many communities a gateway container hosts (default: at most 8 gateway containers).
  */
 export function containerPlanInput(
   topology: Topology,
-  o: { seed: number; portBase: number; hostIp?: string; security?: ContainerSecurity },
+  o: {
+    seed: number;
+    portBase: number;
+    hostIp?: string;
+    security?: ContainerSecurity;
+    communitiesPerContainer?: number;
+  },
 ): ContainerPlanInput {
   const dir = path.resolve(topology.dataPackDir ?? defaultDataPackDir);
   return {
@@ -37,5 +44,8 @@ export function containerPlanInput(
     portBase: o.portBase,
     ...(o.hostIp !== undefined ? { hostIp: o.hostIp } : {}),
     ...(o.security !== undefined ? { security: o.security } : {}),
+    ...(o.communitiesPerContainer !== undefined
+      ? { communitiesPerContainer: o.communitiesPerContainer }
+      : {}),
   };
 }

@@ -31,8 +31,12 @@ const input = (over: Partial<ContainerPlanInput> = {}): ContainerPlanInput => ({
   ...over,
 });
 
+/** Node's flags per role (ContainerNodeOptions), by its health port: broker 8080, PARS 8100, else a gateway. */
+const nodeOptions = (port: number) =>
+  `--max-semi-space-size=2 --max-old-space-size=${port === 8080 ? 160 : port === 8100 ? 128 : 256}`;
+
 const health = (port: number) => ({
-  environment: { NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health` },
+  environment: { NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health`, NODE_OPTIONS: nodeOptions(port) },
   healthUrl: `http://127.0.0.1:${port}/health`,
 });
 
@@ -50,7 +54,7 @@ const gateway = (
   ports: [{ hostIp, host, container: 9001, what: `responding gateway ${c.name}` }],
   dependsOn: [],
   mounts,
-  community: c,
+  communities: [c],
 });
 
 const threw = (f: () => unknown): SimError => {
@@ -246,6 +250,114 @@ describe('planContainers', () => {
   });
 });
 
+describe('planContainers grouping communities into gateway containers', () => {
+  const third = { name: 'east', homeCommunityId: 'urn:oid:1.2.3.3' };
+  const many = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ name: `c${i}`, homeCommunityId: `urn:oid:1.2.4.${i}` }));
+
+  it('hosts communitiesPerContainer communities per container, each on its own port and DNS name', () => {
+    const plan = planContainers(input({ communities: [north, south, third], communitiesPerContainer: 2 }));
+    expect(plan.services.slice(0, 2)).toEqual([
+      {
+        service: 'gateways-1',
+        role: 'gateway',
+        command: [
+          ...['serve', 'gateway', '--data-pack', '/app/data-packs/default'],
+          ...['--community', 'north', '--community', 'south', '--seed', '1'],
+        ],
+        ...health(9001),
+        ports: [
+          { hostIp: '127.0.0.1', host: 9001, container: 9001, what: 'responding gateway north' },
+          { hostIp: '127.0.0.1', host: 9002, container: 9002, what: 'responding gateway south' },
+        ],
+        dependsOn: [],
+        mounts: [],
+        communities: [north, south],
+        aliases: ['north', 'south'],
+      },
+      {
+        service: 'gateways-2',
+        role: 'gateway',
+        command: [
+          ...['serve', 'gateway', '--data-pack', '/app/data-packs/default'],
+          ...['--community', 'east', '--seed', '1'],
+        ],
+        ...health(9001),
+        ports: [{ hostIp: '127.0.0.1', host: 9003, container: 9001, what: 'responding gateway east' }],
+        dependsOn: [],
+        mounts: [],
+        communities: [third],
+        aliases: ['east'],
+      },
+    ]);
+    const broker = plan.services.at(-1)!;
+    expect(broker.dependsOn).toEqual(['gateways-1', 'gateways-2', 'pars']);
+    expect(broker.command.filter((_, i) => broker.command[i - 1] === '--community')).toEqual([
+      'name=north,homeCommunityId=urn:oid:1.2.3.1,url=http://north:9001,control=http://north:9090',
+      'name=south,homeCommunityId=urn:oid:1.2.3.2,url=http://south:9002,control=http://south:9090',
+      'name=east,homeCommunityId=urn:oid:1.2.3.3,url=http://east:9001,control=http://east:9090',
+    ]);
+    // What users see on the host does not change with the grouping.
+    expect(plan.published).toEqual(planContainers(input({ communities: [north, south, third] })).published);
+  });
+
+  it('keeps at most 8 gateway containers by default: one per community up to 8, 25 each for 200', () => {
+    const gateways = (n: number) =>
+      planContainers(input({ communities: many(n), portBase: 2000 })).services.filter(
+        (s) => s.role === 'gateway',
+      );
+    expect(gateways(3).map((s) => [s.service, s.communities!.length])).toEqual([
+      ['c0', 1],
+      ['c1', 1],
+      ['c2', 1],
+    ]);
+    expect(gateways(50).map((s) => s.communities!.length)).toEqual([7, 7, 7, 7, 7, 7, 7, 1]);
+    const big = gateways(200);
+    expect([big.length, big.map((s) => s.communities!.length)]).toEqual([8, Array(8).fill(25)]);
+    expect(big[7]!.ports.map((p) => p.container)).toEqual(Array.from({ length: 25 }, (_, j) => 9001 + j));
+    expect(big[7]!.aliases).toEqual(Array.from({ length: 25 }, (_, j) => `c${175 + j}`));
+  });
+
+  it('with security every community keeps its https URL on its own port and the control port for health', () => {
+    const plan = planContainers(
+      input({ communitiesPerContainer: 2, security: { certsDir: '/home/me/certs', user: '0:0' } }),
+    );
+    const [gw, , broker] = plan.services;
+    expect([gw!.service, gw!.healthUrl, gw!.user, gw!.command.slice(-2)]).toEqual([
+      'gateways-1',
+      'http://127.0.0.1:9090/health',
+      '0:0',
+      ['--certs-dir', '/var/lib/nir-sim/certs'],
+    ]);
+    expect(broker!.command.filter((a) => a.startsWith('name='))).toEqual([
+      'name=north,homeCommunityId=urn:oid:1.2.3.1,url=https://north:9001,control=http://north:9090',
+      'name=south,homeCommunityId=urn:oid:1.2.3.2,url=https://south:9002,control=http://south:9090',
+    ]);
+  });
+
+  it('refuses a count outside 1..64 and a community named like a gateway container', () => {
+    for (const bad of [0, 65, 1.5]) {
+      const e = threw(() => planContainers(input({ communitiesPerContainer: bad })));
+      expect([e.code, e.message]).toEqual([
+        'SIM_ERR_BAD_ARGUMENT',
+        `--communities-per-container ${bad}: give a whole number from 1 to 64`,
+      ]);
+    }
+    const clash = threw(() =>
+      planContainers(
+        input({ communities: [north, { ...south, name: 'gateways-2' }], communitiesPerContainer: 2 }),
+      ),
+    );
+    expect([clash.code, clash.message]).toEqual([
+      'SIM_ERR_BAD_ARGUMENT',
+      "community name 'gateways-2' clashes with the gateway containers' names (gateways-<k>): rename the community or give --communities-per-container 1",
+    ]);
+    expect(
+      planContainers(input({ communities: [{ ...north, name: 'gateways-1' }] })).services[0]!.service,
+    ).toBe('gateways-1');
+  });
+});
+
 describe('planContainers with security', () => {
   const security = { certsDir: '/home/me/nir-sim/certs/out', user: '1001:1002' };
   const certs: ServicePlan['mounts'][number] = {
@@ -389,5 +501,16 @@ describe('containerPlanInput', () => {
     const t = topology(defaultPackDir);
     expect(containerPlanInput(t, { seed: 1, portBase: 8080, security }).security).toEqual(security);
     expect('security' in containerPlanInput(t, { seed: 1, portBase: 8080 })).toBe(false);
+  });
+
+  it('passes --communities-per-container through, and leaves the default to the plan without it', () => {
+    const t = topology(defaultPackDir);
+    const grouped = containerPlanInput(t, { seed: 1, portBase: 8080, communitiesPerContainer: 2 });
+    expect(planContainers(grouped).services.map((s) => [s.service, s.communities?.length])).toEqual([
+      ['gateways-1', 2],
+      ['pars', undefined],
+      ['broker', undefined],
+    ]);
+    expect('communitiesPerContainer' in containerPlanInput(t, { seed: 1, portBase: 8080 })).toBe(false);
   });
 });

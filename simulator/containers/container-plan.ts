@@ -1,6 +1,7 @@
 /**
  * The container plan: one Topology as a set of containers (docs/containers.md). The broker, the simulated
- * PARS and one responding gateway per simulated community, each its own container on one network,
+ * PARS and the simulated communities' responding gateways (one container hosts one or several
+ * communities, one listener each), each its own container on one network,
  * each running the project image with a `serve <role>` command (cli/commands/serve.ts). The
  * compose renderer (compose-render.ts) writes a plan as a docker-compose file; the docker runtime
  * (docker-runtime.ts) starts the same plan through dockerode. One model, two back-ends, so
@@ -25,16 +26,21 @@ import {
   integrationHostPort,
   publishedEndpoints,
 } from './container-published.js';
-import type {
-  ContainerPlan,
-  ContainerPlanInput,
-  ContainerRole,
-  ContainerSecurity,
-  PublishedPort,
-  ServiceMount,
-  ServicePlan,
+import { SimError, SimErrorCode } from '../shared/errors.js';
+import { ContainerPorts } from './container-ports.js';
+import {
+  DEFAULT_GATEWAY_CONTAINERS,
+  MAX_COMMUNITIES_PER_CONTAINER,
+  type ContainerPlan,
+  type ContainerPlanInput,
+  type ContainerRole,
+  type ContainerSecurity,
+  type PublishedPort,
+  type ServiceMount,
+  type ServicePlan,
 } from './container-types.js';
 
+export { DEFAULT_GATEWAY_CONTAINERS, MAX_COMMUNITIES_PER_CONTAINER } from './container-types.js';
 export type {
   ContainerPlan,
   ContainerPlanInput,
@@ -45,16 +51,7 @@ export type {
   ServicePlan,
 } from './container-types.js';
 
-/** Ports the roles listen on inside their containers (TCP). */
-export const ContainerPorts = {
-  broker: 8080,
-  control: 8090,
-  pars: 8100,
-  parsControl: 8110,
-  gateway: 9001,
-  gatewayControl: 9090,
-  integration: 8443,
-} as const;
+export { ContainerPorts } from './container-ports.js';
 
 /** Names and paths every back-end shares (compose file, dockerode runtime). */
 export const ContainerDefaults = {
@@ -92,46 +89,74 @@ export const ContainerHealthcheck = {
 } as const;
 
 /**
+ * Node's flags per role, as NODE_OPTIONS (Node.js CLI docs, "--max-semi-space-size",
+ * "--max-old-space-size"; sizes in MiB). A semi-space of 2 MiB instead of V8's 16 keeps the young
+ * generation (3 semi-spaces) at 6 MiB: the roles' garbage is short-lived request data, so
+ * scavenges stay cheap while each container's RSS drops by tens of MiB. The old-space bound is
+ * sized to the role (the gateways hold their data pack, the broker a bounded transaction log,
+ * PARS its FHIR validator), with room to spare: without one V8 lets garbage pile up to hundreds
+ * of MiB before a full collection (the broker measured 210-355 MiB after 300 FindDocuments, 127
+ * with the bound), and past it a process fails loudly instead of growing into the host's memory.
+ */
+export const ContainerNodeOptions: Record<ContainerRole, string> = {
+  broker: '--max-semi-space-size=2 --max-old-space-size=160',
+  gateway: '--max-semi-space-size=2 --max-old-space-size=256',
+  pars: '--max-semi-space-size=2 --max-old-space-size=128',
+};
+
+/**
  * How long a container gets between SIGTERM and SIGKILL, ms: each role closes its listeners and
  * the broker flushes its audit queue on SIGTERM, well within this.
  */
 export const STOP_GRACE_PERIOD_MS = 10_000;
 
 /**
- * The containers of a topology: one responding gateway per simulated community (service name =
- * community name), `pars`, and `broker`, in start order (the broker depends on every other
- * service being healthy). With `input.security`, the gateways and the broker also get the
+ * The containers of a topology: the simulated communities' responding gateways grouped into
+ * gateway containers (`communitiesPerContainer` each; one community: service name = community
+ * name, several: `gateways-<k>` with the communities' names as network aliases, the j-th
+ * community of a container on its port 9001 + j), `pars`, and `broker`, in start order (the
+ * broker depends on every other service being healthy). With `input.security`, the gateways and the broker also get the
  * certificate mount, `--certs-dir` and `user`; the gateways' health moves to their plain-HTTP
  * control port (their main port speaks mutual TLS); the broker gets `--integration-port 8443`,
  * published on portBase + 363, and reaches the gateways at `https://<community>:9001`. Pure: no I/O.
- * @throws SimError SIM_ERR_BAD_ARGUMENT when a host port falls outside 1..65535, or a community's
- *   name is not a usable service name, is used twice, or is `broker` or `pars`.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when a host port falls outside 1..65535, a community's
+ *   name is not a usable service name, is used twice, or is `broker` or `pars` (or `gateways-<k>`
+ *   when containers host several), or `communitiesPerContainer` is outside 1..64.
  */
 export function planContainers(input: ContainerPlanInput): ContainerPlan {
   const hostIp = input.hostIp ?? ContainerDefaults.hostIp;
   checkNames(input);
   checkHostPorts(input);
+  checkGrouping(input);
   const pack = packLocation(input.dataPack);
   const seed = String(input.seed);
   const sec = securityParts(input.security);
   const gatewayHealthPort = input.security ? ContainerPorts.gatewayControl : ContainerPorts.gateway;
-  const gateways = input.communities.map((c, i) =>
-    service(c.name, 'gateway', gatewayHealthPort, {
+  const gateways = gatewayGroups(input).map((group) =>
+    service(group.service, 'gateway', gatewayHealthPort, {
       command: [
-        ...['serve', 'gateway', '--data-pack', pack.path, '--community', c.name, '--seed', seed],
+        ...['serve', 'gateway', '--data-pack', pack.path],
+        ...group.members.flatMap((m) => ['--community', m.community.name]),
+        ...['--seed', seed],
         ...sec.args,
       ],
-      ports: [
+      ports: group.members.map((m) =>
         publish(
           hostIp,
-          gatewayHostPort(input.portBase, i),
-          ContainerPorts.gateway,
-          `responding gateway ${c.name}`,
+          gatewayHostPort(input.portBase, m.index),
+          m.port,
+          `responding gateway ${m.community.name}`,
         ),
-      ],
+      ),
       dependsOn: [],
       mounts: [...pack.mounts, ...sec.mounts],
-      community: { name: c.name, homeCommunityId: c.homeCommunityId },
+      communities: group.members.map((m) => ({
+        name: m.community.name,
+        homeCommunityId: m.community.homeCommunityId,
+      })),
+      ...(group.service === group.members[0]!.community.name
+        ? {}
+        : { aliases: group.members.map((m) => m.community.name) }),
       ...sec.user,
     }),
   );
@@ -176,7 +201,7 @@ function service(
   name: string,
   role: ContainerRole,
   port: number,
-  rest: Pick<ServicePlan, 'command' | 'ports' | 'dependsOn' | 'mounts' | 'community' | 'user'>,
+  rest: Pick<ServicePlan, 'command' | 'ports' | 'dependsOn' | 'mounts' | 'communities' | 'aliases' | 'user'>,
 ): ServicePlan {
   const healthUrl = `http://127.0.0.1:${port}/health`;
   const { command, ...others } = rest;
@@ -184,7 +209,7 @@ function service(
     service: name,
     role,
     command,
-    environment: { [ContainerHealthcheck.urlEnv]: healthUrl },
+    environment: { [ContainerHealthcheck.urlEnv]: healthUrl, NODE_OPTIONS: ContainerNodeOptions[role] },
     healthUrl,
     ...others,
   };
@@ -231,14 +256,16 @@ function packLocation(p: ContainerPlanInput['dataPack']): { path: string; mounts
  */
 function brokerCommand(input: ContainerPlanInput, hostIp: string): string[] {
   const scheme = input.security ? 'https' : 'http';
-  const communities = input.communities.flatMap((c) => {
-    const url = `${scheme}://${c.name}:${ContainerPorts.gateway}`;
-    const control = `http://${c.name}:${ContainerPorts.gatewayControl}`;
-    return [
-      '--community',
-      `name=${c.name},homeCommunityId=${c.homeCommunityId},url=${url},control=${control}`,
-    ];
-  });
+  const communities = gatewayGroups(input).flatMap((group) =>
+    group.members.flatMap((m) => {
+      const url = `${scheme}://${m.community.name}:${m.port}`;
+      const control = `http://${m.community.name}:${ContainerPorts.gatewayControl}`;
+      return [
+        '--community',
+        `name=${m.community.name},homeCommunityId=${m.community.homeCommunityId},url=${url},control=${control}`,
+      ];
+    }),
+  );
   const external = input.external.flatMap((e) => [
     '--external',
     `name=${e.name},homeCommunityId=${e.homeCommunityId},iti38Url=${e.iti38Url},iti39Url=${e.iti39Url}` +
@@ -262,4 +289,64 @@ function brokerCommand(input: ContainerPlanInput, hostIp: string): string[] {
     ...communities,
     ...external,
   ];
+}
+
+/** One gateway container of a plan: its service name and its communities with their ports. */
+interface GatewayGroup {
+  service: string;
+  members: {
+    community: { name: string; homeCommunityId: string };
+    /** Index among all simulated communities (its host port follows from it). */
+    index: number;
+    /** Its listener inside the container: 9001 + its place in the group. */
+    port: number;
+  }[];
+}
+
+/**
+ * The simulated communities grouped into gateway containers of `communitiesPerContainer` each
+ * (default: at most DEFAULT_GATEWAY_CONTAINERS containers). A container of one community is named
+ * after it; a container of several is `gateways-<k>` (k from 1), reached by its communities'
+ * names as network aliases. Validated by {@link checkGrouping}.
+ */
+function gatewayGroups(input: ContainerPlanInput): GatewayGroup[] {
+  const perContainer = communitiesPerContainer(input);
+  const groups: GatewayGroup[] = [];
+  input.communities.forEach((community, index) => {
+    const j = index % perContainer;
+    if (j === 0) groups.push({ service: '', members: [] });
+    groups.at(-1)!.members.push({ community, index, port: ContainerPorts.gateway + j });
+  });
+  for (const [k, g] of groups.entries())
+    g.service = perContainer === 1 ? g.members[0]!.community.name : `gateways-${k + 1}`;
+  return groups;
+}
+
+/** The input's communities per gateway container, or the default for its size. */
+export function communitiesPerContainer(input: ContainerPlanInput): number {
+  return (
+    input.communitiesPerContainer ??
+    Math.max(1, Math.ceil(input.communities.length / DEFAULT_GATEWAY_CONTAINERS))
+  );
+}
+
+/**
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when `communitiesPerContainer` is not a whole number from 1
+ *   to MAX_COMMUNITIES_PER_CONTAINER, or a community is named like a gateway container
+ *   (`gateways-<k>`) while containers host several communities.
+ */
+function checkGrouping(input: ContainerPlanInput): void {
+  const n = input.communitiesPerContainer;
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_COMMUNITIES_PER_CONTAINER))
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--communities-per-container ${n}: give a whole number from 1 to ${MAX_COMMUNITIES_PER_CONTAINER}`,
+    );
+  if (communitiesPerContainer(input) === 1) return;
+  const clash = input.communities.find((c) => /^gateways-[0-9]+$/.test(c.name));
+  if (clash !== undefined)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `community name '${clash.name}' clashes with the gateway containers' names (gateways-<k>): rename the community or give --communities-per-container 1`,
+    );
 }

@@ -5,6 +5,12 @@
  */
 import type { ExternalCommunity } from '../topology/topology.js';
 
+/** Most communities one gateway container hosts: their ports 9001.. stay below the control port 9090. */
+export const MAX_COMMUNITIES_PER_CONTAINER = 64;
+
+/** Gateway containers a plan has at most unless `communitiesPerContainer` says otherwise. */
+export const DEFAULT_GATEWAY_CONTAINERS = 8;
+
 /** The role a container plays; the first argument after `serve`. */
 export type ContainerRole = 'broker' | 'gateway' | 'pars';
 
@@ -41,8 +47,14 @@ export interface ServicePlan {
   /** Services that must be healthy before this one starts. */
   dependsOn: string[];
   mounts: ServiceMount[];
-  /** The community a gateway serves. */
-  community?: { name: string; homeCommunityId: string };
+  /**
+   * The communities a gateway container serves, in order: the j-th listens on container port
+   * 9001 + j (ContainerPorts.gateway) and is reached in the network by its own name, a network
+   * alias of the container ({@link ServicePlan.aliases}).
+   */
+  communities?: { name: string; homeCommunityId: string }[];
+  /** More DNS names of this container in the network besides `service` (its communities' names). */
+  aliases?: string[];
   /**
    * `uid:gid` the container runs as instead of the image's user (1000), with security: the owner
    * of the mounted private keys (mode 0600). A compose file may hold an interpolation
@@ -93,6 +105,13 @@ export interface ContainerPlan {
 export interface ContainerPlanInput {
   /** Simulated communities, in order (gateway i is published on portBase + 921 + i). */
   communities: { name: string; homeCommunityId: string }[];
+  /**
+   * How many communities one gateway container hosts (one process, one listener each), 1 to
+   * {@link MAX_COMMUNITIES_PER_CONTAINER}. Default: as few as keep the gateway containers at most
+   * {@link DEFAULT_GATEWAY_CONTAINERS} (ceil(communities / 8)), so a 3-community network has a
+   * container per community and a 200-community one 8 containers of 25.
+   */
+  communitiesPerContainer?: number;
   /** Supplier gateways the broker also fans out to (reached from inside the broker container). */
   external: ExternalCommunity[];
   /**

@@ -42,7 +42,10 @@ describe('containerCreateOptions', () => {
       name: `nir-sim-${NE}`,
       Image: 'nir-sim:local',
       Cmd: g.command,
-      Env: ['NIR_SIM_HEALTH_URL=http://127.0.0.1:9001/health'],
+      Env: [
+        'NIR_SIM_HEALTH_URL=http://127.0.0.1:9001/health',
+        'NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=256',
+      ],
       Labels: { 'io.nir-sim.project': 'nir-sim', 'io.nir-sim.role': 'gateway', 'io.nir-sim.service': NE },
       ExposedPorts: { '9001/tcp': {} },
       Healthcheck: HEALTHCHECK,
@@ -78,6 +81,33 @@ describe('containerCreateOptions', () => {
   });
 });
 
+describe('containerCreateOptions for a container of several communities', () => {
+  it("answers to every community's name in the network and publishes each community's port", () => {
+    const grouped = planContainers({
+      communities: [
+        { name: 'north', homeCommunityId: 'urn:oid:1.2.3.1' },
+        { name: 'south', homeCommunityId: 'urn:oid:1.2.3.2' },
+      ],
+      external: [],
+      dataPack: { inImage: 'data-packs/default' },
+      deadlineMs: 5_000,
+      seed: 7,
+      portBase: 18080,
+      communitiesPerContainer: 2,
+    });
+    const o = containerCreateOptions(grouped, grouped.services[0]!);
+    expect([o.name, o.ExposedPorts, o.HostConfig?.PortBindings, o.NetworkingConfig]).toEqual([
+      'nir-sim-gateways-1',
+      { '9001/tcp': {}, '9002/tcp': {} },
+      {
+        '9001/tcp': [{ HostIp: '127.0.0.1', HostPort: '19001' }],
+        '9002/tcp': [{ HostIp: '127.0.0.1', HostPort: '19002' }],
+      },
+      { EndpointsConfig: { 'nir-sim': { Aliases: ['gateways-1', 'north', 'south'] } } },
+    ]);
+  });
+});
+
 describe('containerCreateOptions with security', () => {
   const secure = planContainers({
     communities: [{ name: NE, homeCommunityId: 'urn:oid:1.2.826.0.1.1' }],
@@ -100,7 +130,10 @@ describe('containerCreateOptions with security', () => {
     const o = containerCreateOptions(secure, g);
     expect([o.User, o.Env, o.HostConfig?.Mounts]).toEqual([
       '1001:1001',
-      ['NIR_SIM_HEALTH_URL=http://127.0.0.1:9090/health'],
+      [
+        'NIR_SIM_HEALTH_URL=http://127.0.0.1:9090/health',
+        'NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=256',
+      ],
       [certs],
     ]);
     expect(o.HostConfig?.PortBindings).toEqual({ '9001/tcp': [{ HostIp: '127.0.0.1', HostPort: '19001' }] });

@@ -84,7 +84,7 @@ export function containerCreateOptions(plan: ContainerPlan, s: ServicePlan): Con
         ReadOnly: m.readOnly,
       })),
     },
-    NetworkingConfig: { EndpointsConfig: { [plan.network]: { Aliases: [s.service] } } },
+    NetworkingConfig: { EndpointsConfig: { [plan.network]: { Aliases: [s.service, ...(s.aliases ?? [])] } } },
   };
 }
 

@@ -31,6 +31,8 @@ export interface DockerTopologyOptions {
   build: boolean;
   /** Security on: certificates minted when missing and mounted, the integration port published. */
   security: boolean;
+  /** Communities per gateway container (container-types.ts ContainerPlanInput); default: at most 8 containers. */
+  communitiesPerContainer?: number;
   /** One line of progress for the user (engine address, certificates, containers). */
   say: (line: string) => void;
 }
@@ -53,6 +55,9 @@ export async function startDockerTopology(
       portBase: o.portBase,
       hostIp: o.hostIp,
       ...(security !== undefined ? { security } : {}),
+      ...(o.communitiesPerContainer !== undefined
+        ? { communitiesPerContainer: o.communitiesPerContainer }
+        : {}),
     }),
   );
   const engine = await connectEngine();

@@ -61,8 +61,21 @@ interface BrokerRoleOptions {
    * `integrationPort`. The sandbox port stays open access.
    */
   security?: { certsDir: string; integrationPort: number };
+  /**
+   * The control API's transaction log (`GET /transactions`): transactions kept and the largest
+   * body kept per message, bytes. Default {@link CONTAINER_TRANSACTION_LOG}: a container is sized
+   * for its memory bound, so it keeps fewer than the in-process runtime's 500 x 256 KiB.
+   */
+  transactionLog?: { capacity: number; maxBodyBytes: number };
   logger: Logger;
 }
+
+/**
+ * The broker container's transaction log: the last 50 transactions, each body cut at 64 KiB, so
+ * at most about 50 x (2 + 2 x legs) x 64 KiB (25 MiB for 3 communities); the in-process default
+ * (500 x 256 KiB) held about 0.8 MiB per 3-community FindDocuments, 400 MiB when full.
+ */
+export const CONTAINER_TRANSACTION_LOG = { capacity: 50, maxBodyBytes: 64 * 1024 } as const;
 
 /** Each community as the broker's directory holds it. */
 function directoryEntries(o: BrokerRoleOptions): CommunityEndpoint[] {
@@ -165,6 +178,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       }),
       logger: o.logger.child({ component: 'control' }),
       brokerSettings,
+      log: o.transactionLog ?? CONTAINER_TRANSACTION_LOG,
     });
     return {
       url: sandbox.url,

@@ -1,63 +1,79 @@
 /**
  * The gateway role of the container stack (docs/containers.md): what `sim serve gateway` starts in its
- * container. One community's responding gateway plus its own control API, over a FaultStore that
- * holds the faults for that community only (role.ts).
+ * container. The responding gateways of one or several communities in one process (one listener
+ * each) plus one control API, over a FaultStore that holds the faults for those communities only
+ * (role.ts), so a 200-community network needs a few containers, not 200.
  */
 import { FaultStore } from '../faults/fault-store.js';
-import { startRespondingGateway } from '../gateway/gateway-server.js';
+import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
 import type { CommunityStore } from '../gateway/community-store.js';
 import { xcaEndpoints } from '../shared/xca-endpoints.js';
 import { securityFromDirectory } from '../runtime/security-runtime.js';
 import { roleControl, type RoleListen, type RunningRole } from './role.js';
 
 /**
- * Start one community's responding gateway (ITI-38, ITI-39, RAD-75 as in-process) and its control
- * API, which accepts faults whose `gateway` is this community. With `certsDir` (a certificate set
- * as `sim certs generate` mints it, certs/README.md) the gateway serves HTTPS with mutual TLS and
- * requires the broker's signed XUA assertion; its control API, plain HTTP, is then its health URL.
- * @throws SimError SIM_ERR_PORT_IN_USE when a port is taken.
+ * Start the responding gateways (ITI-38, ITI-39, RAD-75 as in-process) of `communities`, the j-th
+ * on port `where.port + j` (0: a free port each), and one control API, which accepts faults whose
+ * `gateway` is one of them. With `certsDir` (a certificate set as `sim certs generate` mints it,
+ * certs/README.md) each gateway serves HTTPS with mutual TLS under its own community's certificate
+ * and requires the broker's signed XUA assertion; the control API, plain HTTP, is then the health URL.
+ * `url` of the running role is the first community's gateway.
+ * @throws SimError SIM_ERR_PORT_IN_USE when a port is taken; Error when `communities` is empty.
  */
 export async function startGatewayRole(
-  community: CommunityStore,
+  communities: readonly CommunityStore[],
   where: RoleListen & { maxBodyBytes: number; certsDir?: string },
 ): Promise<RunningRole> {
-  const faults = new FaultStore(where.seed, () => [community.name]);
-  const logger = where.logger.child({ community: community.name });
+  if (communities.length === 0) throw new Error('startGatewayRole: no community to serve');
+  const names = communities.map((c) => c.name);
+  const faults = new FaultStore(where.seed, () => names);
+  const logger = where.logger.child({ component: 'gateways' });
   // With a certificate set: HTTPS with mutual TLS (NIR root) and XUA on the forwarded assertion,
   // as the in-process runtime's secured gateways (docs/security.md); the control API stays plain HTTP.
   const security =
-    where.certsDir === undefined
-      ? undefined
-      : securityFromDirectory(where.certsDir, [community.name], {}, logger);
-  const gateway = await startRespondingGateway({
-    community,
-    logger,
-    maxBodyBytes: where.maxBodyBytes,
-    host: where.host,
-    port: where.port,
-    faults,
-    ...(security ? security.gateway(community.name, community.homeCommunityId) : {}),
-  }).catch((err: unknown) => {
-    security?.stop();
-    throw err;
-  });
-  const self = {
-    name: community.name,
-    homeCommunityId: community.homeCommunityId,
-    kind: 'simulated' as const,
-    endpoints: xcaEndpoints(gateway.url),
+    where.certsDir === undefined ? undefined : securityFromDirectory(where.certsDir, names, {}, logger);
+  const gateways: RunningGateway[] = [];
+  const stopGateways = async (): Promise<void> => {
+    await Promise.all(gateways.map((g) => g.stop()));
   };
-  const control = await roleControl(faults, where, () => [self], logger).catch(async (err: unknown) => {
+  try {
+    // One after the other: a port clash names the first community that could not listen.
+    for (const [j, community] of communities.entries()) {
+      gateways.push(
+        await startRespondingGateway({
+          community,
+          logger: where.logger.child({ community: community.name }),
+          maxBodyBytes: where.maxBodyBytes,
+          host: where.host,
+          port: where.port === 0 ? 0 : where.port + j,
+          faults,
+          ...(security ? security.gateway(community.name, community.homeCommunityId) : {}),
+        }),
+      );
+    }
+  } catch (err) {
     security?.stop();
-    await gateway.stop();
+    await stopGateways();
+    throw err;
+  }
+  const selves = communities.map((c, j) => ({
+    name: c.name,
+    homeCommunityId: c.homeCommunityId,
+    kind: 'simulated' as const,
+    endpoints: xcaEndpoints(gateways[j]!.url),
+  }));
+  const control = await roleControl(faults, where, () => selves, logger).catch(async (err: unknown) => {
+    security?.stop();
+    await stopGateways();
     throw err;
   });
   return {
-    url: gateway.url,
+    url: gateways[0]!.url,
     control: { url: control.url },
+    gateways: communities.map((c, j) => ({ name: c.name, url: gateways[j]!.url })),
     stop: async () => {
       security?.stop();
-      await Promise.all([control.stop(), gateway.stop()]);
+      await Promise.all([control.stop(), stopGateways()]);
     },
   };
 }

@@ -13,6 +13,8 @@ import type { Logger } from '../shared/logger.js';
 export interface RunningRole {
   url: string;
   control: { url: string };
+  /** A gateway role's communities and the base URL of each one's responding gateway, in order. */
+  gateways?: { name: string; url: string }[];
   /** The broker's integration port (HTTPS, mTLS + XUA), when it has a certificate set. */
   integration?: { url: string };
   stop(): Promise<void>;

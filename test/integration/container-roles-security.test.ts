@@ -44,7 +44,7 @@ describe('container roles with a certificate set', () => {
     certs = await mintCertDir(two.map((c) => c.name));
     dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-roles-'));
     gateways = await Promise.all(
-      two.map((c) => startGatewayRole(c, { ...where, maxBodyBytes: 1 << 20, certsDir: certs.dir })),
+      two.map((c) => startGatewayRole([c], { ...where, maxBodyBytes: 1 << 20, certsDir: certs.dir })),
     );
     broker = await startBrokerRole({
       ...where,

@@ -46,7 +46,7 @@ describe('container roles: broker, gateways and PARS as separate services', () =
     pack = await loadDataPack(defaultPackDir);
     dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-roles-'));
     gateways = await Promise.all(
-      pack.communities.slice(0, 2).map((c) => startGatewayRole(c, { ...where, maxBodyBytes: 1 << 20 })),
+      pack.communities.slice(0, 2).map((c) => startGatewayRole([c], { ...where, maxBodyBytes: 1 << 20 })),
     );
     pars = await startParsRole({ ...where, storeFile: path.join(dir, 'pars', 'events.ndjson') });
     broker = await startBrokerRole({
@@ -262,7 +262,7 @@ describe('the broker role with consumer profiles', () => {
     const pack = await loadDataPack(defaultPackDir);
     const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-roles-'));
     const gateways = await Promise.all(
-      pack.communities.slice(0, 2).map((c) => startGatewayRole(c, { ...where, maxBodyBytes: 1 << 20 })),
+      pack.communities.slice(0, 2).map((c) => startGatewayRole([c], { ...where, maxBodyBytes: 1 << 20 })),
     );
     const [a, b] = [pack.communities[0]!, pack.communities[1]!];
     const broker = await startBrokerRole({
@@ -309,7 +309,7 @@ describe('a container that does not answer its control API', () => {
   it('refuses the fault with the reason and keeps nothing (all or nothing across containers)', async () => {
     const pack = await loadDataPack(defaultPackDir);
     const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-roles-'));
-    const live = await startGatewayRole(pack.communities[0]!, { ...where, maxBodyBytes: 1 << 20 });
+    const live = await startGatewayRole([pack.communities[0]!], { ...where, maxBodyBytes: 1 << 20 });
     const dead = (await refusingUrl()).replace(/\/xca$/, '');
     const broker = await startBrokerRole({
       ...where,

@@ -2,8 +2,9 @@
  * `sim serve <role>`: what a container of the docker-compose stack runs (docs/containers.md). One role per
  * process, in the foreground until SIGTERM/SIGINT (a container's PID 1 gets no default handlers):
  *
- * - `serve gateway --data-pack <dir> --community <name>`: one community's responding gateway and
- *   its control API (faults for it);
+ * - `serve gateway --data-pack <dir> --community <name> [--community <name> ...]`: the responding
+ *   gateways of those communities in one process (the j-th on `--port` + j) and one control API
+ *   (faults for them);
  * - `serve pars`: the simulated PARS and its control API (`pars-down` / `pars-slow`);
  * - `serve broker --community name=..,homeCommunityId=..,url=..,control=.. [--external ...]`: the
  *   broker's sandbox port, the audit trail sent to PARS, and the control API users talk to.
@@ -16,16 +17,23 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import type { ConsumerProfile } from '../../broker/community-directory.js';
-import { loadDataPack } from '../../data-pack/loader.js';
-import { startBrokerRole, type ContainerCommunity } from '../../roles/broker-container.js';
-import { startGatewayRole } from '../../roles/gateway-container.js';
-import { startParsRole } from '../../roles/pars-container.js';
+import type { ContainerCommunity } from '../../roles/broker-container.js';
 import type { RunningRole } from '../../roles/role.js';
 import { ExternalCommunitySpecSchema } from '../../topology/topology-spec.js';
 import { TopologyDefaults, type ExternalCommunity } from '../../topology/topology.js';
-import { ContainerPorts } from '../../containers/container-plan.js';
+import { ContainerPorts } from '../../containers/container-ports.js';
+import { MAX_COMMUNITIES_PER_CONTAINER } from '../../containers/container-types.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+
+/**
+ * The broker container's transaction log: transactions kept by default and at most, and the
+ * largest body kept per message (bytes); roles/broker-container.ts says why it is smaller than
+ * the in-process runtime's. Plain numbers here, so `serve` loads no role before it runs one.
+ */
+const CONTAINER_TRANSACTION_LOG_SIZE = 50;
+const MAX_TRANSACTION_LOG = 500;
+const CONTAINER_LOG_BODY_BYTES = 64 * 1024;
 
 const ContainerCommunitySchema = z
   .object({
@@ -123,14 +131,15 @@ export function serveCommand(y: Argv): Argv {
     s
       .command(
         'gateway',
-        "one community's responding gateway and its control API",
+        'the responding gateways of one or several communities (the j-th on --port + j) and their control API',
         (a) =>
           listenOptions(a, ContainerPorts.gateway, ContainerPorts.gatewayControl)
             .option('data-pack', { type: 'string', demandOption: true, describe: 'data pack directory' })
             .option('community', {
               type: 'string',
+              array: true,
               demandOption: true,
-              describe: 'community name in the pack',
+              describe: `community name in the pack (repeat, at most ${MAX_COMMUNITIES_PER_CONTAINER})`,
             })
             .option('certs-dir', {
               type: 'string',
@@ -138,14 +147,38 @@ export function serveCommand(y: Argv): Argv {
             }),
         async (argv) => {
           const logger = createLogger();
-          const pack = await loadDataPack(argv['data-pack']);
-          const community = pack.communities.find((c) => c.name === argv.community);
-          if (!community)
+          const wanted = argv.community;
+          if (wanted.length > MAX_COMMUNITIES_PER_CONTAINER)
             throw new SimError(
               SimErrorCode.BadArgument,
-              `--community ${argv.community}: not in ${argv['data-pack']} (it has ${pack.communities.map((c) => c.name).join(', ')})`,
+              `serve gateway: ${wanted.length} --community values; at most ${MAX_COMMUNITIES_PER_CONTAINER} per process (their ports must stay below --control-port)`,
             );
-          const role = await startGatewayRole(community, {
+          const twice = wanted.find((n, i) => wanted.indexOf(n) !== i);
+          if (twice !== undefined)
+            throw new SimError(SimErrorCode.BadArgument, `--community ${twice}: given twice`);
+          const controlPort = argv['control-port'];
+          if (argv.port !== 0 && argv.port <= controlPort && controlPort < argv.port + wanted.length)
+            throw new SimError(
+              SimErrorCode.BadArgument,
+              `serve gateway: ports ${argv.port}..${argv.port + wanted.length - 1} for ${wanted.length} communities include --control-port ${controlPort}: pick other ports`,
+            );
+          // Each role loads only its own modules (a gateway no broker, audit or FHIR validator):
+          // what a container never runs costs it no memory.
+          const [{ loadDataPack }, { startGatewayRole }] = await Promise.all([
+            import('../../data-pack/loader.js'),
+            import('../../roles/gateway-container.js'),
+          ]);
+          const pack = await loadDataPack(argv['data-pack']);
+          const communities = wanted.map((name) => {
+            const community = pack.communities.find((c) => c.name === name);
+            if (!community)
+              throw new SimError(
+                SimErrorCode.BadArgument,
+                `--community ${name}: not in ${argv['data-pack']} (it has ${pack.communities.map((c) => c.name).join(', ')})`,
+              );
+            return community;
+          });
+          const role = await startGatewayRole(communities, {
             host: argv.host,
             port: argv.port,
             controlPort: argv['control-port'],
@@ -154,7 +187,7 @@ export function serveCommand(y: Argv): Argv {
             maxBodyBytes: TopologyDefaults.maxBodyBytes,
             ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
           });
-          await serveUntilSignal(`gateway ${community.name}`, role, logger);
+          await serveUntilSignal(`gateways ${wanted.join(', ')}`, role, logger);
         },
       )
       .command(
@@ -168,6 +201,7 @@ export function serveCommand(y: Argv): Argv {
           }),
         async (argv) => {
           const logger = createLogger();
+          const { startParsRole } = await import('../../roles/pars-container.js');
           const role = await startParsRole({
             host: argv.host,
             port: argv.port,
@@ -225,6 +259,11 @@ export function serveCommand(y: Argv): Argv {
             .option('public-url', {
               type: 'string',
               describe: 'the sandbox URL as users reach it (published port)',
+            })
+            .option('transaction-log', {
+              type: 'number',
+              default: CONTAINER_TRANSACTION_LOG_SIZE,
+              describe: `transactions the control API keeps for GET /transactions (1 to ${MAX_TRANSACTION_LOG}; bodies cut at 64 KiB)`,
             }),
         async (argv) => {
           const communities = parseCommunities(argv.community);
@@ -245,7 +284,14 @@ export function serveCommand(y: Argv): Argv {
               SimErrorCode.BadArgument,
               `--deadline-ms ${argv['deadline-ms']} must be a positive whole number of milliseconds`,
             );
+          const kept = argv['transaction-log'];
+          if (!Number.isInteger(kept) || kept < 1 || kept > MAX_TRANSACTION_LOG)
+            throw new SimError(
+              SimErrorCode.BadArgument,
+              `--transaction-log ${kept}: give a whole number of transactions from 1 to ${MAX_TRANSACTION_LOG}`,
+            );
           const logger = createLogger();
+          const { startBrokerRole } = await import('../../roles/broker-container.js');
           const role = await startBrokerRole({
             host: argv.host,
             port: argv.port,
@@ -261,6 +307,7 @@ export function serveCommand(y: Argv): Argv {
             auditDir: argv['audit-dir'],
             ...(consumers ? { consumers } : {}),
             ...(argv['public-url'] !== undefined ? { publicUrl: argv['public-url'] } : {}),
+            transactionLog: { capacity: kept, maxBodyBytes: CONTAINER_LOG_BODY_BYTES },
             ...(argv['certs-dir'] !== undefined
               ? { security: { certsDir: argv['certs-dir'], integrationPort: argv['integration-port'] } }
               : {}),

@@ -76,6 +76,11 @@ export function upCommand(y: Argv): Argv {
           type: 'boolean',
           default: false,
           describe: 'with --runtime docker: rebuild the nir-sim:local image even when the engine has it',
+        })
+        .option('communities-per-container', {
+          type: 'number',
+          describe:
+            'with --runtime docker: communities one gateway container hosts (1 to 64; default: at most 8 gateway containers)',
         }),
     async (argv) => {
       const opts: UpOptions = {
@@ -103,7 +108,13 @@ export function upCommand(y: Argv): Argv {
       }
       if (argv.runtime === 'docker') {
         const { upDocker } = await import('../docker-up.js');
-        await upDocker(opts, { build: argv.build, security: argv.security });
+        await upDocker(opts, {
+          build: argv.build,
+          security: argv.security,
+          ...(argv['communities-per-container'] !== undefined
+            ? { communitiesPerContainer: argv['communities-per-container'] }
+            : {}),
+        });
         return;
       }
       if (argv.detach) {
