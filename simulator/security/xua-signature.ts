@@ -12,6 +12,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { childElements, parseXml, serialize, textOf, type Element } from '../soap/xml.js';
 import { ALLOWED_ALGORITHMS, SamlNs } from './saml.js';
+import { verifyProfileSignature } from './xua-dsig-profile.js';
 import { XuaError } from './xua-error.js';
 
 /** A pinned signing certificate, parsed once, with its public key and validity (epoch ms). */
@@ -160,23 +161,33 @@ export function verifyAssertionSignature(
   );
   if (usable.length === 0)
     throw new XuaError('untrusted-signer', 'no trusted signing certificate is valid now');
+  const signed =
+    verifyProfileSignature(assertionXml, id, usable) ?? verifyGeneral(signature, assertionXml, usable);
+  if (signed instanceof Error)
+    throw new XuaError('bad-signature', `the signature does not verify: ${signed.message}`);
+  const root = parseXml(signed.signedXml).documentElement;
+  if (
+    !root ||
+    root.namespaceURI !== SamlNs.saml2 ||
+    root.localName !== 'Assertion' ||
+    root.getAttribute('ID') !== id
+  )
+    throw new XuaError('bad-signature', 'the signed content is not the assertion in wsse:Security');
+  return { assertion: root, signedXml: signed.signedXml, signer: signed.signer.cert };
+}
+
+/** xml-crypto's general reference processing, one fresh SignedXml per pinned signer. */
+function verifyGeneral(
+  signature: Element,
+  assertionXml: string,
+  usable: readonly TrustedSigner[],
+): { signedXml: string; signer: TrustedSigner } | Error {
   const signatureXml = serialize(signature);
   const failures: string[] = [];
   for (const signer of usable) {
     const r = verifyWith(signatureXml, assertionXml, signer);
-    if (r instanceof Error) {
-      failures.push(r.message);
-      continue;
-    }
-    const root = parseXml(r).documentElement;
-    if (
-      !root ||
-      root.namespaceURI !== SamlNs.saml2 ||
-      root.localName !== 'Assertion' ||
-      root.getAttribute('ID') !== id
-    )
-      throw new XuaError('bad-signature', 'the signed content is not the assertion in wsse:Security');
-    return { assertion: root, signedXml: r, signer: signer.cert };
+    if (!(r instanceof Error)) return { signedXml: r, signer };
+    failures.push(r.message);
   }
-  throw new XuaError('bad-signature', `the signature does not verify: ${failures.join('; ')}`);
+  return new Error(failures.join('; '));
 }
