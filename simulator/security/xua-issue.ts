@@ -124,6 +124,14 @@ export function buildAssertionXml(a: AssertionInput): string {
 
 const DS = SamlNs.ds;
 
+/** parseXml limits for text nir-sim signs (its own, or a test's deliberately odd one). */
+const SIGNING_LIMITS = {
+  maxDepth: 100_000,
+  maxElements: 10_000_000,
+  maxAttributesPerElement: 100_000,
+  maxAttributes: 10_000_000,
+};
+
 /** An `@ID` nir-sim signs: an NCName without characters that C14N and `esc` would write differently. */
 const SIGNABLE_ID = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -149,7 +157,8 @@ function certificateBodies(pem: string): string[] {
  *   `ID` and a saml2:Issuer child.
  */
 export function signAssertion(assertionXml: string, signer: SigningCredential): string {
-  const root = parseXml(assertionXml).documentElement;
+  // The text to sign is the caller's own, not received input: no structural limit applies to it.
+  const root = parseXml(assertionXml, SIGNING_LIMITS).documentElement;
   const id = root?.getAttribute('ID') ?? '';
   const issuer =
     root && root.namespaceURI === SamlNs.saml2 && root.localName === 'Assertion'
