@@ -1,13 +1,15 @@
 /**
- * Issuing XUA assertions: a SAML 2.0 Assertion with the IHE XUA attributes, signed with
- * xml-crypto (enveloped signature placed after Issuer, exclusive C14N, RSA-SHA256, SHA-256
- * digest, one Reference to the assertion's ID, the signing certificate in KeyInfo). Used by
+ * Issuing XUA assertions: a SAML 2.0 Assertion with the IHE XUA attributes, signed (enveloped
+ * signature placed after Issuer, exclusive C14N by xml-crypto's canonicaliser, RSA-SHA256 by
+ * node:crypto, SHA-256 digest, one Reference to the assertion's ID, the signing certificate in
+ * KeyInfo). Used by
  * `sim saml issue` (supplier test keys) and by the broker for the assertions it forwards to
  * communities (NIR signing key). IHE ITI TF-2 3.40.4.1; SAML 2.0 Core §2.3-2.7.
  */
-import { randomUUID } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
-import { esc } from '../soap/xml.js';
+import { createHash, createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { DOMParser } from '@xmldom/xmldom';
+import { ExclusiveCanonicalization } from 'xml-crypto';
+import { esc, firstChild, parseXml } from '../soap/xml.js';
 import {
   AUTHN_CONTEXT_X509,
   ConfirmationMethod,
@@ -54,6 +56,21 @@ export interface SigningCredential {
 }
 
 const iso = (d: Date): string => d.toISOString();
+
+/**
+ * The private key of each credential, parsed once: reading a PEM key costs about three times the
+ * RSA-2048 signature itself, and the broker signs with the same credential for every request.
+ */
+const parsedKeys = new WeakMap<SigningCredential, KeyObject>();
+
+function privateKeyOf(signer: SigningCredential): KeyObject {
+  let key = parsedKeys.get(signer);
+  if (!key) {
+    key = createPrivateKey(signer.keyPem);
+    parsedKeys.set(signer, key);
+  }
+  return key;
+}
 
 function ce(el: string, v: CodedValue): string {
   const a = [`code="${esc(v.code)}"`];
@@ -105,32 +122,73 @@ export function buildAssertionXml(a: AssertionInput): string {
   );
 }
 
+const DS = SamlNs.ds;
+
+/** parseXml limits for text nir-sim signs (its own, or a test's deliberately odd one). */
+const SIGNING_LIMITS = {
+  maxDepth: 100_000,
+  maxElements: 10_000_000,
+  maxAttributesPerElement: 100_000,
+  maxAttributes: 10_000_000,
+};
+
+/** An `@ID` nir-sim signs: an NCName without characters that C14N and `esc` would write differently. */
+const SIGNABLE_ID = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** The base64 bodies of the certificates in `pem`, in order (RFC 7468 §2). */
+function certificateBodies(pem: string): string[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g)].map((m) =>
+    m[1]!.replace(/\s+/g, ''),
+  );
+}
+
 /**
  * Sign an assertion (its root must be saml2:Assertion with an `ID`): an enveloped ds:Signature
  * inserted right after saml2:Issuer (SAML 2.0 Core §5.4.1-2: exclusive C14N, the Reference URI
  * names the assertion's ID), RSA-SHA256, SHA-256 digest, X509Certificate in KeyInfo.
- * @throws Error when the key is unusable or the text has no Issuer.
+ *
+ * The signature is built the way XMLDSig Core 1.1 §3.1 describes, for the one shape nir-sim signs:
+ * the assertion's text is parsed once (@xmldom/xmldom), canonicalised with xml-crypto's
+ * ExclusiveCanonicalization and digested; SignedInfo is written directly in its canonical form
+ * (exclusive C14N of a ds:SignedInfo whose only namespace is ds) and signed with node:crypto; the
+ * ds:Signature text is inserted after the Issuer's end tag as read by parseXml, so the rest of
+ * the text is kept byte for byte. xml-crypto and xmlsec1 verify the result (xua-attacks.test.ts).
+ * @throws Error when the key is unusable, or the text is not a saml2:Assertion with a signable
+ *   `ID` and a saml2:Issuer child.
  */
 export function signAssertion(assertionXml: string, signer: SigningCredential): string {
-  const sig = new SignedXml({
-    privateKey: signer.keyPem,
-    publicCert: signer.certPem,
-    signatureAlgorithm: DsigAlgorithm.rsaSha256,
-    canonicalizationAlgorithm: DsigAlgorithm.excC14n,
-  });
-  sig.addReference({
-    xpath: `/*[local-name(.)='Assertion' and namespace-uri(.)='${SamlNs.saml2}']`,
-    transforms: [DsigAlgorithm.enveloped, DsigAlgorithm.excC14n],
-    digestAlgorithm: DsigAlgorithm.sha256,
-  });
-  sig.computeSignature(assertionXml, {
-    prefix: 'ds',
-    location: {
-      reference: `/*/*[local-name(.)='Issuer' and namespace-uri(.)='${SamlNs.saml2}']`,
-      action: 'after',
-    },
-  });
-  return sig.getSignedXml();
+  // The text to sign is the caller's own, not received input: no structural limit applies to it.
+  const root = parseXml(assertionXml, SIGNING_LIMITS).documentElement;
+  const id = root?.getAttribute('ID') ?? '';
+  const issuer =
+    root && root.namespaceURI === SamlNs.saml2 && root.localName === 'Assertion'
+      ? firstChild(root, SamlNs.saml2, 'Issuer')
+      : undefined;
+  if (!issuer?.source)
+    throw new Error('signAssertion: the text is not a saml2:Assertion with a saml2:Issuer');
+  if (!SIGNABLE_ID.test(id)) throw new Error(`signAssertion: the assertion ID '${id}' is not a plain NCName`);
+  const dom = new DOMParser().parseFromString(assertionXml, 'text/xml').documentElement!;
+  const canonical = new ExclusiveCanonicalization().process(dom, {});
+  const digest = createHash('sha256').update(canonical).digest('base64');
+  const signedInfo =
+    `<ds:SignedInfo xmlns:ds="${DS}">` +
+    `<ds:CanonicalizationMethod Algorithm="${DsigAlgorithm.excC14n}"></ds:CanonicalizationMethod>` +
+    `<ds:SignatureMethod Algorithm="${DsigAlgorithm.rsaSha256}"></ds:SignatureMethod>` +
+    `<ds:Reference URI="#${id}"><ds:Transforms>` +
+    `<ds:Transform Algorithm="${DsigAlgorithm.enveloped}"></ds:Transform>` +
+    `<ds:Transform Algorithm="${DsigAlgorithm.excC14n}"></ds:Transform></ds:Transforms>` +
+    `<ds:DigestMethod Algorithm="${DsigAlgorithm.sha256}"></ds:DigestMethod>` +
+    `<ds:DigestValue>${digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>`;
+  const value = sign('sha256', Buffer.from(signedInfo, 'utf8'), privateKeyOf(signer)).toString('base64');
+  const certs = certificateBodies(signer.certPem)
+    .map((c) => `<ds:X509Certificate>${c}</ds:X509Certificate>`)
+    .join('');
+  const signature =
+    `<ds:Signature xmlns:ds="${DS}">${signedInfo.replace(` xmlns:ds="${DS}"`, '')}` +
+    `<ds:SignatureValue>${value}</ds:SignatureValue>` +
+    `<ds:KeyInfo><ds:X509Data>${certs}</ds:X509Data></ds:KeyInfo></ds:Signature>`;
+  const at = issuer.source.end;
+  return assertionXml.slice(0, at) + signature + assertionXml.slice(at);
 }
 
 /** Build and sign an assertion in one step. */

@@ -8,21 +8,35 @@
  * a fresh SignedXml does each check (false or a throw is a failure), and the caller reads the
  * assertion only from the signed, canonical bytes `getSignedReferences()` returns.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { childElements, parseXml, serialize, textOf, type Element } from '../soap/xml.js';
 import { ALLOWED_ALGORITHMS, SamlNs } from './saml.js';
+import { verifyProfileSignature } from './xua-dsig-profile.js';
 import { XuaError } from './xua-error.js';
 
-/** A pinned signing certificate, parsed once. */
+/** A pinned signing certificate, parsed once, with its public key and validity (epoch ms). */
 export interface TrustedSigner {
   pem: string;
   cert: X509Certificate;
+  /** The certificate's public key (what the signature is verified with). */
+  key: KeyObject;
+  validFromMs: number;
+  validToMs: number;
 }
 
 /** Parse the PEM certificates a policy trusts (each PEM may hold one certificate; the first is used). */
 export function trustedSigners(pems: readonly string[]): TrustedSigner[] {
-  return pems.map((pem) => ({ pem, cert: new X509Certificate(pem) }));
+  return pems.map((pem) => {
+    const cert = new X509Certificate(pem);
+    return {
+      pem,
+      cert,
+      key: cert.publicKey,
+      validFromMs: Date.parse(cert.validFrom),
+      validToMs: Date.parse(cert.validTo),
+    };
+  });
 }
 
 /** The signed assertion, re-parsed from the canonical bytes the signature covers. */
@@ -104,13 +118,13 @@ function candidates(signature: Element, trusted: readonly TrustedSigner[]): Trus
 }
 
 /** One verification with a fresh SignedXml pinned to `signer`; the signed canonical XML, or why not. */
-function verifyWith(signatureXml: string, documentXml: string, signer: TrustedSigner): string | Error {
+function verifyWith(signatureXml: string, assertionXml: string, signer: TrustedSigner): string | Error {
   // SAML 2.0 Core §2.3.3: an assertion's identifier attribute is `ID`; only it resolves References.
-  const sx = new SignedXml({ publicCert: signer.pem, getCertFromKeyInfo: () => null });
+  const sx = new SignedXml({ publicCert: signer.key, getCertFromKeyInfo: () => null });
   sx.idAttributes = ['ID']; // replaces xml-crypto's default ['Id', 'ID', 'id']
   try {
     sx.loadSignature(signatureXml);
-    if (!sx.checkSignature(documentXml)) return new Error('a Reference digest does not match the content');
+    if (!sx.checkSignature(assertionXml)) return new Error('a Reference digest does not match the content');
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
@@ -122,13 +136,15 @@ function verifyWith(signatureXml: string, documentXml: string, signer: TrustedSi
 /**
  * Verify the assertion's enveloped signature against the pinned `trusted` signers at `now`.
  * @param assertion the saml2:Assertion located in wsse:Security (from the message's own parse).
- * @param documentXml the whole message text as received (what the signature is checked over).
+ * @param assertionXml that assertion's text as received, standing alone (`verbatimXml`: its bytes
+ *   plus the namespace declarations it inherits): what the signature is checked over, so the
+ *   Reference can only resolve to the assertion itself.
  * @throws XuaError `unsigned`, `malformed`, `unsupported-algorithm`, `untrusted-signer` (KeyInfo
  *   names an unpinned certificate, or the pinned one is outside its validity), `bad-signature`.
  */
 export function verifyAssertionSignature(
   assertion: Element,
-  documentXml: string,
+  assertionXml: string,
   trusted: readonly TrustedSigner[],
   now: Date,
 ): VerifiedAssertion {
@@ -141,27 +157,37 @@ export function verifyAssertionSignature(
   const signature = sigs[0]!;
   checkSignedInfo(signature, id);
   const usable = candidates(signature, trusted).filter(
-    (t) => Date.parse(t.cert.validFrom) <= now.getTime() && now.getTime() < Date.parse(t.cert.validTo),
+    (t) => t.validFromMs <= now.getTime() && now.getTime() < t.validToMs,
   );
   if (usable.length === 0)
     throw new XuaError('untrusted-signer', 'no trusted signing certificate is valid now');
+  const signed =
+    verifyProfileSignature(assertionXml, id, usable) ?? verifyGeneral(signature, assertionXml, usable);
+  if (signed instanceof Error)
+    throw new XuaError('bad-signature', `the signature does not verify: ${signed.message}`);
+  const root = parseXml(signed.signedXml).documentElement;
+  if (
+    !root ||
+    root.namespaceURI !== SamlNs.saml2 ||
+    root.localName !== 'Assertion' ||
+    root.getAttribute('ID') !== id
+  )
+    throw new XuaError('bad-signature', 'the signed content is not the assertion in wsse:Security');
+  return { assertion: root, signedXml: signed.signedXml, signer: signed.signer.cert };
+}
+
+/** xml-crypto's general reference processing, one fresh SignedXml per pinned signer. */
+function verifyGeneral(
+  signature: Element,
+  assertionXml: string,
+  usable: readonly TrustedSigner[],
+): { signedXml: string; signer: TrustedSigner } | Error {
   const signatureXml = serialize(signature);
   const failures: string[] = [];
   for (const signer of usable) {
-    const r = verifyWith(signatureXml, documentXml, signer);
-    if (r instanceof Error) {
-      failures.push(r.message);
-      continue;
-    }
-    const root = parseXml(r).documentElement;
-    if (
-      !root ||
-      root.namespaceURI !== SamlNs.saml2 ||
-      root.localName !== 'Assertion' ||
-      root.getAttribute('ID') !== id
-    )
-      throw new XuaError('bad-signature', 'the signed content is not the assertion in wsse:Security');
-    return { assertion: root, signedXml: r, signer: signer.cert };
+    const r = verifyWith(signatureXml, assertionXml, signer);
+    if (!(r instanceof Error)) return { signedXml: r, signer };
+    failures.push(r.message);
   }
-  throw new XuaError('bad-signature', `the signature does not verify: ${failures.join('; ')}`);
+  return new Error(failures.join('; '));
 }

@@ -7,7 +7,7 @@
  * check: only it knows the request.
  */
 import type { SoapEnvelope } from '../soap/envelope.js';
-import { childElements, textOf } from '../soap/xml.js';
+import { childElements, textOf, verbatimXml } from '../soap/xml.js';
 import {
   SamlNs,
   XuaAttribute,
@@ -34,6 +34,8 @@ export interface XuaValidator {
   readonly policy: XuaPolicy;
   /**
    * Validate the assertion in `envelope` (parsed from `rawXml`, the text as received) at `now`.
+   * The signature is checked over the assertion's own bytes in that text (`verbatimXml`), which
+   * the envelope's parse keeps, so `rawXml` itself is not read again.
    * @throws XuaError for the first check that fails.
    */
   validate(envelope: SoapEnvelope, rawXml: string, now: Date): XuaClaims;
@@ -54,8 +56,8 @@ export function createXuaValidator(
   const replay = opts.replayCache;
   return {
     policy,
-    validate: (env, raw, now) => {
-      const claims = validateXua(env, raw, now, policy, signers);
+    validate: (env, _rawXml, now) => {
+      const claims = validateXua(env, now, policy, signers);
       // Only after the signature and conditions held: an unsigned ID never takes a place in the cache.
       const until = claims.notOnOrAfter.getTime() + policy.clockSkewMs;
       if (replay && !replay.firstUse(claims.issuer, claims.assertionId, until, now.getTime()))
@@ -176,7 +178,6 @@ function claimsOf(v: AssertionView, now: Date, p: XuaPolicy, signer: string): Xu
 
 function validateXua(
   env: SoapEnvelope,
-  rawXml: string,
   now: Date,
   p: XuaPolicy,
   signers: readonly TrustedSigner[],
@@ -184,7 +185,7 @@ function validateXua(
   const found = findSecurityHeader(env.headerBlocks, env.document);
   if (!found.ok) throw new XuaError(found.problem, `wsse:Security: ${found.problem.replace(/-/g, ' ')}`);
   checkTimestamp(found.timestamp, now, p.clockSkewMs);
-  const verified = verifyAssertionSignature(found.assertion, rawXml, signers, now);
+  const verified = verifyAssertionSignature(found.assertion, verbatimXml(found.assertion), signers, now);
   return claimsOf(readAssertion(verified.assertion), now, p, verified.signer.subject.replace(/\n/g, ', '));
 }
 

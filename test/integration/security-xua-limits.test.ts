@@ -1,8 +1,9 @@
 /**
  * A deeply nested XUA assertion on the integration port is refused by the hardened parser with the
- * envelope, before xml-crypto (which parses with @xmldom/xmldom) ever sees the message.
+ * envelope, before xml-crypto (which parses with @xmldom/xmldom) ever sees the message: neither its
+ * general verifier (SignedXml) nor its canonicaliser (used by the SAML-profile check) is called.
  */
-import { SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization, SignedXml } from 'xml-crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ResponseStatus } from '../../simulator/xca/constants.js';
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
@@ -43,8 +44,10 @@ describe('integration port: a deeply nested assertion', () => {
       () => deepen(supplierAssertion(t.certs, CX, { id: '_deeper' }), 30_000),
     ],
   ])('%s: 400 Sender fault from the parser, xml-crypto never called', async (_name, assertion) => {
+    const envelope = withSecurity(findDocuments(NHS), assertion());
     const check = vi.spyOn(SignedXml.prototype, 'checkSignature');
-    const r = await send(withSecurity(findDocuments(NHS), assertion()));
+    const canonicalise = vi.spyOn(ExclusiveCanonicalization.prototype, 'process');
+    const r = await send(envelope);
     expect(r.status).toBe(400);
     const { code, subcode, reason } = readFault(asRaw(r));
     expect({ code, subcode, reason }).toEqual({
@@ -53,14 +56,17 @@ describe('integration port: a deeply nested assertion', () => {
       reason: 'The XML exceeds the structural limits of this service',
     });
     expect(check).not.toHaveBeenCalled();
+    expect(canonicalise).not.toHaveBeenCalled();
     check.mockRestore();
+    canonicalise.mockRestore();
   });
 
-  it('the same assertion without the nesting is verified with xml-crypto and admitted', async () => {
-    const check = vi.spyOn(SignedXml.prototype, 'checkSignature');
-    const r = await send(withSecurity(findDocuments(NHS), supplierAssertion(t.certs, CX, { id: '_flat' })));
+  it('the same assertion without the nesting is canonicalised by xml-crypto, verified and admitted', async () => {
+    const envelope = withSecurity(findDocuments(NHS), supplierAssertion(t.certs, CX, { id: '_flat' }));
+    const canonicalise = vi.spyOn(ExclusiveCanonicalization.prototype, 'process');
+    const r = await send(envelope);
     expect([r.status, readQueryResponse(asRaw(r)).response.status]).toEqual([200, ResponseStatus.Success]);
-    expect(check).toHaveBeenCalled();
-    check.mockRestore();
+    expect(canonicalise).toHaveBeenCalled();
+    canonicalise.mockRestore();
   });
 });
