@@ -120,4 +120,19 @@ describe('the SAML-profile signature check', () => {
       subcode: 'FailedAuthentication',
     });
   });
+  it('leaves a Reference without ds:Transforms to xml-crypto, even when the assertion carries ds:Transform children', () => {
+    // The transforms are read from the Reference only: ds:Transform elements placed in the signed
+    // assertion must not stand in for a missing ds:Transforms (XMLDSig Core 1.1 §4.4.3.4).
+    const unsigned = buildAssertionXml(assertionInput(CX, new Date(), { id: ID })).replace(
+      '</saml2:Assertion>',
+      `<ds:Transform xmlns:ds="${SamlNs.ds}" Algorithm="${DsigAlgorithm.enveloped}"/>` +
+        `<ds:Transform xmlns:ds="${SamlNs.ds}" Algorithm="${DsigAlgorithm.excC14n}"/></saml2:Assertion>`,
+    );
+    const a = signWith(xua.certs, unsigned, [DsigAlgorithm.enveloped, DsigAlgorithm.excC14n]).replace(
+      /<ds:Transforms>[\s\S]*?<\/ds:Transforms>/,
+      '',
+    );
+    expect(a).not.toContain('<ds:Transforms>');
+    expect(verifyProfileSignature(a, ID, pinned(xua.certs))).toBeUndefined();
+  });
 });

@@ -109,7 +109,9 @@ export function verifyProfileSignature<S extends { key: KeyObject }>(
   const c14n = signedInfo && onlyChild(signedInfo, 'CanonicalizationMethod');
   const method = signedInfo && onlyChild(signedInfo, 'SignatureMethod');
   if (!signature || !signedInfo || !reference || !c14n || !method) return undefined;
-  const transforms = children(onlyChild(reference, 'Transforms') ?? root, 'Transform');
+  const transformList = onlyChild(reference, 'Transforms');
+  if (!transformList) return undefined; // no transforms: not the profile's shape (§5.4.4)
+  const transforms = children(transformList, 'Transform');
   const digestMethod = onlyChild(reference, 'DigestMethod');
   const digestHash = HASH[digestMethod?.getAttribute('Algorithm') ?? ''];
   const signatureHash = HASH[method.getAttribute('Algorithm') ?? ''];
