@@ -35,10 +35,20 @@ const SECTIONS: ReadonlyArray<readonly [string, () => unknown]> = [
   ['start-up', startupBench],
 ];
 
-const { values } = parseArgs({
-  options: { json: { type: 'string' }, only: { type: 'string' } },
-  strict: true,
-});
+/** The options, or exit 2 with what to fix (an unknown option, `--json` without a file). */
+function options(): { json?: string; only?: string } {
+  try {
+    return parseArgs({
+      options: { json: { type: 'string' }, only: { type: 'string' } },
+      strict: true,
+    }).values;
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}`);
+    console.error('usage: npm run bench -- [--only SECTION,...] [--json FILE]');
+    process.exit(2);
+  }
+}
+const values = options();
 const names = SECTIONS.map(([name]) => name);
 const only = values.only?.split(',').map((s) => s.trim()) ?? names;
 const unknown = only.filter((name) => !names.includes(name));
