@@ -30,6 +30,8 @@ export async function startGatewayRole(
   const logger = where.logger.child({ component: 'gateways' });
   // With a certificate set: HTTPS with mutual TLS (NIR root) and XUA on the forwarded assertion,
   // as the in-process runtime's secured gateways (docs/security.md); the control API stays plain HTTP.
+  // One security runtime for all the container's communities: their validators share its signature
+  // verifications, so the broker's forwarded assertion is verified once here, not once per community.
   const security =
     where.certsDir === undefined ? undefined : securityFromDirectory(where.certsDir, names, {}, logger);
   const gateways: RunningGateway[] = [];

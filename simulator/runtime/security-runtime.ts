@@ -25,6 +25,7 @@ import {
   type CodeRule,
 } from '../security/saml.js';
 import { ReplayCache } from '../security/replay-cache.js';
+import { VerifiedSignatureCache } from '../security/verified-signatures.js';
 import { createXuaValidator, type XuaValidator } from '../security/xua-validate.js';
 import type { Logger } from '../shared/logger.js';
 import { HttpAgent } from '../transport/http-client.js';
@@ -66,6 +67,8 @@ export interface SecurityRuntime {
   httpsAgent: HttpAgent;
   /** The broker's signer of forwarded assertions (NIR signing key). */
   forward: AssertionForwarder;
+  /** The signature verifications the gateways' XUA validators of this process share (counters for status and tests). */
+  verifiedSignatures: VerifiedSignatureCache;
   /** HTTPS and XUA settings of one simulated gateway. */
   gateway(name: string, homeCommunityId: string): { tls: GatewayTls; xua: XuaValidator };
   /** Start the integration listener over `context` (the broker's). */
@@ -162,11 +165,17 @@ function legAgent(
   return { agent, unwatch };
 }
 
-/** A simulated gateway's TLS (its certificates, NIR root + CRL) and XUA policy (audience: itself; trust: NIR signing). */
+/**
+ * A simulated gateway's TLS (its certificates, NIR root + CRL) and XUA policy (audience: itself;
+ * trust: NIR signing). `verified`: the signature verifications shared by every gateway of this
+ * process (they pin the same NIR signing certificate), so the broker's one forwarded assertion is
+ * verified once, not once per community; each gateway keeps its own replay cache.
+ */
 function gatewaySecurity(
   m: SecurityMaterial,
   s: TopologySecurity,
   p: PolicySettings,
+  verified: VerifiedSignatureCache,
   name: string,
   homeCommunityId: string,
 ): { tls: GatewayTls; xua: XuaValidator } {
@@ -187,7 +196,7 @@ function gatewaySecurity(
         requireResourceId: false,
         ...p.skew,
       }),
-      { replayCache: new ReplayCache() },
+      { replayCache: new ReplayCache(), verifiedSignatures: verified },
     ),
   };
 }
@@ -284,11 +293,14 @@ export function securityFromDirectory(
   const m = loadSecurityMaterial(dir, [...names]);
   const p = policySettings(s);
   const legs = legAgent(m, s, logger);
+  // One per process: shared by the gateways' validators (the integration port's has none).
+  const verified = new VerifiedSignatureCache();
   return {
     material: m,
     httpsAgent: legs.agent,
     forward: { signer: m.nir.signing },
-    gateway: (name, homeCommunityId) => gatewaySecurity(m, s, p, name, homeCommunityId),
+    verifiedSignatures: verified,
+    gateway: (name, homeCommunityId) => gatewaySecurity(m, s, p, verified, name, homeCommunityId),
     startIntegration: (context, host, port, maxBodyBytes) =>
       startIntegration(m, s, p, { context, host, port, maxBodyBytes }),
     stop: () => {

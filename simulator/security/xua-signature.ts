@@ -40,13 +40,18 @@ export function trustedSigners(pems: readonly string[]): TrustedSigner[] {
 }
 
 /** The signed assertion, re-parsed from the canonical bytes the signature covers. */
-interface VerifiedAssertion {
-  /** The saml2:Assertion element of the re-parsed signed content. */
+export interface VerifiedSignature {
+  /** The saml2:Assertion element of the re-parsed signed content: read only, never changed. */
   assertion: Element;
   /** The canonical XML that was digested. */
   signedXml: string;
-  /** The certificate that verified the signature. */
-  signer: X509Certificate;
+  /** The pinned signer whose key verified the signature. */
+  signer: TrustedSigner;
+}
+
+/** Whether `signer`'s certificate is within its validity at `now` (RFC 5280 §4.1.2.5). */
+export function signerValidAt(signer: TrustedSigner, now: Date): boolean {
+  return signer.validFromMs <= now.getTime() && now.getTime() < signer.validToMs;
 }
 
 const ds = SamlNs.ds;
@@ -147,7 +152,7 @@ export function verifyAssertionSignature(
   assertionXml: string,
   trusted: readonly TrustedSigner[],
   now: Date,
-): VerifiedAssertion {
+): VerifiedSignature {
   const id = assertion.getAttribute('ID') ?? '';
   if (id === '') throw new XuaError('malformed', 'the assertion has no ID');
   const sigs = childElements(assertion, ds, 'Signature');
@@ -156,9 +161,7 @@ export function verifyAssertionSignature(
     throw new XuaError('malformed', `the assertion has ${sigs.length} ds:Signature elements`);
   const signature = sigs[0]!;
   checkSignedInfo(signature, id);
-  const usable = candidates(signature, trusted).filter(
-    (t) => t.validFromMs <= now.getTime() && now.getTime() < t.validToMs,
-  );
+  const usable = candidates(signature, trusted).filter((t) => signerValidAt(t, now));
   if (usable.length === 0)
     throw new XuaError('untrusted-signer', 'no trusted signing certificate is valid now');
   const signed =
@@ -173,7 +176,7 @@ export function verifyAssertionSignature(
     root.getAttribute('ID') !== id
   )
     throw new XuaError('bad-signature', 'the signed content is not the assertion in wsse:Security');
-  return { assertion: root, signedXml: signed.signedXml, signer: signed.signer.cert };
+  return { assertion: root, signedXml: signed.signedXml, signer: signed.signer };
 }
 
 /** xml-crypto's general reference processing, one fresh SignedXml per pinned signer. */

@@ -26,8 +26,15 @@ import {
   type AssertionView,
 } from './xua-attributes.js';
 import type { ReplayCache } from './replay-cache.js';
+import { signerSetId, VerifiedSignatureCache } from './verified-signatures.js';
 import { XuaError } from './xua-error.js';
-import { trustedSigners, verifyAssertionSignature, type TrustedSigner } from './xua-signature.js';
+import {
+  signerValidAt,
+  trustedSigners,
+  verifyAssertionSignature,
+  type TrustedSigner,
+  type VerifiedSignature,
+} from './xua-signature.js';
 
 /** A policy prepared for repeated use (pinned certificates parsed once). */
 export interface XuaValidator {
@@ -41,23 +48,37 @@ export interface XuaValidator {
   validate(envelope: SoapEnvelope, rawXml: string, now: Date): XuaClaims;
 }
 
+/** Where a validator looks up and stores its signature verifications. */
+interface SharedVerifications {
+  cache: VerifiedSignatureCache;
+  /** signerSetId of the validator's pinned signers. */
+  setId: string;
+}
+
 /**
  * Prepare `policy`. With `replayCache`, an assertion whose Issuer + ID was already accepted by
  * this validator and has not expired is refused (`replayed`, wsse:InvalidSecurity): each listener
  * that validates keeps its own cache, so the broker's one forwarded assertion per request, sent
- * once to each community, is accepted by every community.
+ * once to each community, is accepted by every community. With `verifiedSignatures` (one per
+ * process, shared by the validators of its simulated gateways), an assertion whose exact text was
+ * already verified under the same pinned signers is not verified again (verified-signatures.ts);
+ * every other check (signer validity, wsu:Timestamp, Conditions, audience, attributes, replay)
+ * still runs on each call.
  * @throws Error when a trusted signer PEM cannot be parsed.
  */
 export function createXuaValidator(
   policy: XuaPolicy,
-  opts: { replayCache?: ReplayCache } = {},
+  opts: { replayCache?: ReplayCache; verifiedSignatures?: VerifiedSignatureCache } = {},
 ): XuaValidator {
   const signers = trustedSigners(policy.trustedSigners);
   const replay = opts.replayCache;
+  const shared: SharedVerifications | undefined = opts.verifiedSignatures
+    ? { cache: opts.verifiedSignatures, setId: signerSetId(signers) }
+    : undefined;
   return {
     policy,
     validate: (env, _rawXml, now) => {
-      const claims = validateXua(env, now, policy, signers);
+      const claims = validateXua(env, now, policy, signers, shared);
       // Only after the signature and conditions held: an unsigned ID never takes a place in the cache.
       const until = claims.notOnOrAfter.getTime() + policy.clockSkewMs;
       if (replay && !replay.firstUse(claims.issuer, claims.assertionId, until, now.getTime()))
@@ -181,12 +202,29 @@ function validateXua(
   now: Date,
   p: XuaPolicy,
   signers: readonly TrustedSigner[],
+  shared: SharedVerifications | undefined,
 ): XuaClaims {
   const found = findSecurityHeader(env.headerBlocks, env.document);
   if (!found.ok) throw new XuaError(found.problem, `wsse:Security: ${found.problem.replace(/-/g, ' ')}`);
   checkTimestamp(found.timestamp, now, p.clockSkewMs);
-  const verified = verifyAssertionSignature(found.assertion, verbatimXml(found.assertion), signers, now);
-  return claimsOf(readAssertion(verified.assertion), now, p, verified.signer.subject.replace(/\n/g, ', '));
+  const assertionXml = verbatimXml(found.assertion);
+  const key = shared ? VerifiedSignatureCache.key(assertionXml, shared.setId) : '';
+  // A cached result stands only while its signer's certificate is valid now; else verify afresh.
+  const hit = shared?.cache.get(key, now.getTime());
+  const verified: VerifiedSignature =
+    hit && signerValidAt(hit.signer, now)
+      ? hit
+      : verifyAssertionSignature(found.assertion, assertionXml, signers, now);
+  const claims = claimsOf(
+    readAssertion(verified.assertion),
+    now,
+    p,
+    verified.signer.cert.subject.replace(/\n/g, ', '),
+  );
+  // Stored only after the signature and the claims held, until the assertion expires.
+  if (shared && verified !== hit)
+    shared.cache.set(key, verified, claims.notOnOrAfter.getTime() + p.clockSkewMs, now.getTime());
+  return claims;
 }
 
 /** CX.1 (the id) and CX.4 (the assigning authority, `&oid&ISO`) of an HL7 v2 CX value, trimmed. */
