@@ -142,21 +142,21 @@ function certificateBodies(pem: string): string[] {
   );
 }
 
+/** What is left to do once the digest is known: sign `signedInfo`, then {@link withSignature}. */
+interface PreparedSignature {
+  assertionXml: string;
+  /** ds:SignedInfo in its canonical form (the bytes the RSA signature covers). */
+  signedInfo: string;
+  /** The offset right after saml2:Issuer's end tag, in UTF-16 code units of `assertionXml`. */
+  at: number;
+  key: KeyObject;
+}
+
 /**
- * Sign an assertion (its root must be saml2:Assertion with an `ID`): an enveloped ds:Signature
- * inserted right after saml2:Issuer (SAML 2.0 Core §5.4.1-2: exclusive C14N, the Reference URI
- * names the assertion's ID), RSA-SHA256, SHA-256 digest, X509Certificate in KeyInfo.
- *
- * The signature is built the way XMLDSig Core 1.1 §3.1 describes, for the one shape nir-sim signs:
- * the assertion's text is parsed once (@xmldom/xmldom), canonicalised with xml-crypto's
- * ExclusiveCanonicalization and digested; SignedInfo is written directly in its canonical form
- * (exclusive C14N of a ds:SignedInfo whose only namespace is ds) and signed with node:crypto; the
- * ds:Signature text is inserted after the Issuer's end tag as read by parseXml, so the rest of
- * the text is kept byte for byte. xml-crypto and xmlsec1 verify the result (xua-attacks.test.ts).
- * @throws Error when the key is unusable, or the text is not a saml2:Assertion with a signable
- *   `ID` and a saml2:Issuer child.
+ * Everything before the private-key operation: parse, exclusive C14N, SHA-256 digest, SignedInfo.
+ * @throws Error as {@link signAssertion}.
  */
-export function signAssertion(assertionXml: string, signer: SigningCredential): string {
+function prepareSignature(assertionXml: string, signer: SigningCredential): PreparedSignature {
   // The text to sign is the caller's own, not received input: no structural limit applies to it.
   const root = parseXml(assertionXml, SIGNING_LIMITS).documentElement;
   const id = root?.getAttribute('ID') ?? '';
@@ -167,6 +167,7 @@ export function signAssertion(assertionXml: string, signer: SigningCredential): 
   if (!issuer?.source)
     throw new Error('signAssertion: the text is not a saml2:Assertion with a saml2:Issuer');
   if (!SIGNABLE_ID.test(id)) throw new Error(`signAssertion: the assertion ID '${id}' is not a plain NCName`);
+  const key = privateKeyOf(signer);
   const dom = new DOMParser().parseFromString(assertionXml, 'text/xml').documentElement!;
   const canonical = new ExclusiveCanonicalization().process(dom, {});
   const digest = createHash('sha256').update(canonical).digest('base64');
@@ -179,19 +180,68 @@ export function signAssertion(assertionXml: string, signer: SigningCredential): 
     `<ds:Transform Algorithm="${DsigAlgorithm.excC14n}"></ds:Transform></ds:Transforms>` +
     `<ds:DigestMethod Algorithm="${DsigAlgorithm.sha256}"></ds:DigestMethod>` +
     `<ds:DigestValue>${digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>`;
-  const value = sign('sha256', Buffer.from(signedInfo, 'utf8'), privateKeyOf(signer)).toString('base64');
-  const certs = certificateBodies(signer.certPem)
+  return { assertionXml, signedInfo, at: issuer.source.end, key };
+}
+
+/** The assertion with its ds:Signature (SignatureValue `value`, KeyInfo from `certPem`) after the Issuer. */
+function withSignature(p: PreparedSignature, value: Buffer, certPem: string): string {
+  const certs = certificateBodies(certPem)
     .map((c) => `<ds:X509Certificate>${c}</ds:X509Certificate>`)
     .join('');
   const signature =
-    `<ds:Signature xmlns:ds="${DS}">${signedInfo.replace(` xmlns:ds="${DS}"`, '')}` +
-    `<ds:SignatureValue>${value}</ds:SignatureValue>` +
+    `<ds:Signature xmlns:ds="${DS}">${p.signedInfo.replace(` xmlns:ds="${DS}"`, '')}` +
+    `<ds:SignatureValue>${value.toString('base64')}</ds:SignatureValue>` +
     `<ds:KeyInfo><ds:X509Data>${certs}</ds:X509Data></ds:KeyInfo></ds:Signature>`;
-  const at = issuer.source.end;
-  return assertionXml.slice(0, at) + signature + assertionXml.slice(at);
+  return p.assertionXml.slice(0, p.at) + signature + p.assertionXml.slice(p.at);
+}
+
+/**
+ * Sign an assertion (its root must be saml2:Assertion with an `ID`): an enveloped ds:Signature
+ * inserted right after saml2:Issuer (SAML 2.0 Core §5.4.1-2: exclusive C14N, the Reference URI
+ * names the assertion's ID), RSA-SHA256, SHA-256 digest, X509Certificate in KeyInfo.
+ *
+ * The signature is built the way XMLDSig Core 1.1 §3.1 describes, for the one shape nir-sim signs:
+ * the assertion's text is parsed once (@xmldom/xmldom), canonicalised with xml-crypto's
+ * ExclusiveCanonicalization and digested; SignedInfo is written directly in its canonical form
+ * (exclusive C14N of a ds:SignedInfo whose only namespace is ds) and signed with node:crypto; the
+ * ds:Signature text is inserted after the Issuer's end tag as read by parseXml, so the rest of
+ * the text is kept byte for byte. xml-crypto and xmlsec1 verify the result (xua-attacks.test.ts).
+ * The RSA operation runs on the calling thread; {@link signAssertionAsync} runs it on libuv's
+ * thread pool.
+ * @throws Error when the key is unusable, or the text is not a saml2:Assertion with a signable
+ *   `ID` and a saml2:Issuer child.
+ */
+export function signAssertion(assertionXml: string, signer: SigningCredential): string {
+  const p = prepareSignature(assertionXml, signer);
+  return withSignature(p, sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key), signer.certPem);
+}
+
+/**
+ * {@link signAssertion} with the RSA private-key operation (most of the cost of signing) on
+ * libuv's thread pool (node:crypto `sign` with a callback), so the event loop serves other
+ * requests meanwhile; parsing, C14N and the digest stay on the calling thread. The result is
+ * byte-identical to signAssertion's (RSASSA-PKCS1-v1_5 is deterministic, RFC 8017 §8.2).
+ * @returns a promise of the signed assertion; it never settles in the same turn of the event loop.
+ * @rejects Error as signAssertion throws (unusable key, not a signable saml2:Assertion); never
+ *   throws synchronously.
+ */
+export async function signAssertionAsync(assertionXml: string, signer: SigningCredential): Promise<string> {
+  const p = prepareSignature(assertionXml, signer);
+  const value = await new Promise<Buffer>((resolve, reject) => {
+    sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key, (err, signature) => {
+      if (err) reject(err);
+      else resolve(signature);
+    });
+  });
+  return withSignature(p, value, signer.certPem);
 }
 
 /** Build and sign an assertion in one step. */
 export function issueAssertion(a: AssertionInput, signer: SigningCredential): string {
   return signAssertion(buildAssertionXml(a), signer);
+}
+
+/** Build and sign an assertion, the RSA operation off the event loop ({@link signAssertionAsync}). */
+export function issueAssertionAsync(a: AssertionInput, signer: SigningCredential): Promise<string> {
+  return signAssertionAsync(buildAssertionXml(a), signer);
 }
