@@ -2,10 +2,18 @@
  * Signing off the event loop: signAssertionAsync gives the same bytes as signAssertion (RSASSA-
  * PKCS1-v1_5 is deterministic, RFC 8017 §8.2), hands the RSA operation to libuv's thread pool (the
  * promise cannot settle while the current turn of the event loop runs), and reports every failure
- * as a rejection, never a synchronous throw.
+ * as a rejection, never a synchronous throw. issueAssertion writes the same bytes without parsing
+ * the text it just built.
  */
 import { describe, expect, it } from 'vitest';
-import { buildAssertionXml, signAssertion, signAssertionAsync, type SigningCredential } from './xua-issue.js';
+import {
+  buildAssertionXml,
+  issueAssertion,
+  issueAssertionAsync,
+  signAssertion,
+  signAssertionAsync,
+  type SigningCredential,
+} from './xua-issue.js';
 import { nhsNumberToCx } from '../xca/patient-id.js';
 import { assertionInput, useXuaHarness } from '../../test/helpers/security-fixtures.js';
 
@@ -73,6 +81,40 @@ describe('signAssertionAsync', () => {
       expect(() => (p = signAssertionAsync(xml, supplier()))).not.toThrow();
       await expect(p).rejects.toThrow(new Error(message));
       expect(() => signAssertion(xml, supplier())).toThrow(new Error(message));
+    }
+  });
+});
+
+describe('issueAssertion / issueAssertionAsync', () => {
+  it('write the same bytes as signAssertion over buildAssertionXml (the Issuer found without a parse)', async () => {
+    const now = new Date();
+    const input = {
+      ...assertionInput(CX),
+      issuer: 'urn:a&b<c>"d\'e',
+      organization: 'Ørg\r\n\t😀',
+      now,
+      id: '_built',
+    };
+    const expected = signAssertion(buildAssertionXml(input), supplier());
+    expect(issueAssertion(input, supplier())).toBe(expected);
+    expect(await issueAssertionAsync(input, supplier())).toBe(expected);
+  });
+
+  it('refuse a character XML 1.0 does not allow, and an unsignable ID, as signAssertion does', async () => {
+    const now = new Date();
+    const cases: [object, string][] = [
+      [
+        { subjectId: 'a\u0001b' },
+        'signAssertion: the assertion holds a character XML 1.0 does not allow (§2.2 Char)',
+      ],
+      [{ id: 'has space' }, "signAssertion: the assertion ID 'has space' is not a plain NCName"],
+    ];
+    for (const [change, message] of cases) {
+      const input = { ...assertionInput(CX), now, ...change };
+      expect(() => issueAssertion(input, supplier())).toThrow(new Error(message));
+      let p: Promise<string> | undefined;
+      expect(() => (p = issueAssertionAsync(input, supplier()))).not.toThrow();
+      await expect(p).rejects.toThrow(new Error(message));
     }
   });
 });

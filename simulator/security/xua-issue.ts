@@ -93,6 +93,17 @@ function attribute(name: string, valueXml: string): string {
  * (X509 class), AttributeStatement with the XUA attributes.
  */
 export function buildAssertionXml(a: AssertionInput): string {
+  return assertionText(a).xml;
+}
+
+/** An assertion nir-sim wrote: its text, its `ID`, and the offset just past `</saml2:Issuer>`. */
+interface BuiltAssertion {
+  xml: string;
+  id: string;
+  issuerEnd: number;
+}
+
+function assertionText(a: AssertionInput): BuiltAssertion {
   const id = a.id ?? `_${randomUUID()}`;
   const until = new Date(a.now.getTime() + (a.lifetimeMs ?? 5 * 60_000));
   const attrs = [
@@ -104,10 +115,12 @@ export function buildAssertionXml(a: AssertionInput): string {
     attribute(XuaAttribute.purposeOfUse, ce(a.purposeOfUseElement ?? 'PurposeOfUse', a.purposeOfUse)),
     ...(a.resourceId !== undefined ? [attribute(XuaAttribute.resourceId, esc(a.resourceId))] : []),
   ];
-  return (
+  const head =
     `<saml2:Assertion xmlns:saml2="${SamlNs.saml2}" xmlns:xsi="${SamlNs.xsi}" ID="${esc(id)}" ` +
     `IssueInstant="${iso(a.now)}" Version="2.0">` +
-    `<saml2:Issuer>${esc(a.issuer)}</saml2:Issuer>` +
+    `<saml2:Issuer>${esc(a.issuer)}</saml2:Issuer>`;
+  const xml =
+    head +
     `<saml2:Subject><saml2:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">` +
     `${esc(a.nameId ?? a.subjectId)}</saml2:NameID>` +
     `<saml2:SubjectConfirmation Method="${ConfirmationMethod.bearer}"/></saml2:Subject>` +
@@ -118,8 +131,8 @@ export function buildAssertionXml(a: AssertionInput): string {
     `<saml2:AuthnContextClassRef>${AUTHN_CONTEXT_X509}</saml2:AuthnContextClassRef>` +
     `</saml2:AuthnContext></saml2:AuthnStatement>` +
     `<saml2:AttributeStatement>${attrs.join('')}</saml2:AttributeStatement>` +
-    `</saml2:Assertion>`
-  );
+    `</saml2:Assertion>`;
+  return { xml, id, issuerEnd: head.length };
 }
 
 const DS = SamlNs.ds;
@@ -152,11 +165,15 @@ interface PreparedSignature {
   key: KeyObject;
 }
 
+/** A character XML 1.0 §2.2 does not allow (a Char is #x9 | #xA | #xD | [#x20-#xD7FF] | ...). */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 /**
- * Everything before the private-key operation: parse, exclusive C14N, SHA-256 digest, SignedInfo.
+ * Where to insert the signature in the caller's text: parsed (parseXml), so the root must be a
+ * saml2:Assertion with a saml2:Issuer child and a signable `ID`.
  * @throws Error as {@link signAssertion}.
  */
-function prepareSignature(assertionXml: string, signer: SigningCredential): PreparedSignature {
+function locateIssuer(assertionXml: string): { id: string; at: number } {
   // The text to sign is the caller's own, not received input: no structural limit applies to it.
   const root = parseXml(assertionXml, SIGNING_LIMITS).documentElement;
   const id = root?.getAttribute('ID') ?? '';
@@ -166,7 +183,36 @@ function prepareSignature(assertionXml: string, signer: SigningCredential): Prep
       : undefined;
   if (!issuer?.source)
     throw new Error('signAssertion: the text is not a saml2:Assertion with a saml2:Issuer');
+  checkSignableId(id);
+  return { id, at: issuer.source.end };
+}
+
+function checkSignableId(id: string): void {
   if (!SIGNABLE_ID.test(id)) throw new Error(`signAssertion: the assertion ID '${id}' is not a plain NCName`);
+}
+
+/**
+ * Where to insert the signature in an assertion {@link buildAssertionXml} wrote: known without
+ * parsing it (its shape is fixed); its `ID` must be signable and every character an XML Char.
+ * @throws Error as {@link signAssertion}, or for a character XML 1.0 §2.2 does not allow.
+ */
+function locateBuiltIssuer(b: BuiltAssertion): { id: string; at: number } {
+  checkSignableId(b.id);
+  if (NOT_XML_CHAR.test(b.xml))
+    throw new Error('signAssertion: the assertion holds a character XML 1.0 does not allow (§2.2 Char)');
+  return { id: b.id, at: b.issuerEnd };
+}
+
+/**
+ * Everything before the private-key operation: exclusive C14N, SHA-256 digest, SignedInfo.
+ * @throws Error when the key is unusable.
+ */
+function prepareSignature(
+  assertionXml: string,
+  where: { id: string; at: number },
+  signer: SigningCredential,
+): PreparedSignature {
+  const { id, at } = where;
   const key = privateKeyOf(signer);
   const dom = new DOMParser().parseFromString(assertionXml, 'text/xml').documentElement!;
   const canonical = new ExclusiveCanonicalization().process(dom, {});
@@ -180,7 +226,17 @@ function prepareSignature(assertionXml: string, signer: SigningCredential): Prep
     `<ds:Transform Algorithm="${DsigAlgorithm.excC14n}"></ds:Transform></ds:Transforms>` +
     `<ds:DigestMethod Algorithm="${DsigAlgorithm.sha256}"></ds:DigestMethod>` +
     `<ds:DigestValue>${digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>`;
-  return { assertionXml, signedInfo, at: issuer.source.end, key };
+  return { assertionXml, signedInfo, at, key };
+}
+
+/** The RSA-SHA256 signature of `p.signedInfo`, computed on libuv's thread pool. */
+function signOnThreadPool(p: PreparedSignature): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key, (err, signature) => {
+      if (err) reject(err);
+      else resolve(signature);
+    });
+  });
 }
 
 /** The assertion with its ds:Signature (SignatureValue `value`, KeyInfo from `certPem`) after the Issuer. */
@@ -212,7 +268,7 @@ function withSignature(p: PreparedSignature, value: Buffer, certPem: string): st
  *   `ID` and a saml2:Issuer child.
  */
 export function signAssertion(assertionXml: string, signer: SigningCredential): string {
-  const p = prepareSignature(assertionXml, signer);
+  const p = prepareSignature(assertionXml, locateIssuer(assertionXml), signer);
   return withSignature(p, sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key), signer.certPem);
 }
 
@@ -226,22 +282,27 @@ export function signAssertion(assertionXml: string, signer: SigningCredential): 
  *   throws synchronously.
  */
 export async function signAssertionAsync(assertionXml: string, signer: SigningCredential): Promise<string> {
-  const p = prepareSignature(assertionXml, signer);
-  const value = await new Promise<Buffer>((resolve, reject) => {
-    sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key, (err, signature) => {
-      if (err) reject(err);
-      else resolve(signature);
-    });
-  });
-  return withSignature(p, value, signer.certPem);
+  const p = prepareSignature(assertionXml, locateIssuer(assertionXml), signer);
+  return withSignature(p, await signOnThreadPool(p), signer.certPem);
 }
 
-/** Build and sign an assertion in one step. */
+/**
+ * Build and sign an assertion in one step: the same bytes as signAssertion(buildAssertionXml(a)),
+ * without parsing the text just written to find its Issuer.
+ * @throws Error as signAssertion, or for a character XML 1.0 §2.2 does not allow in `a`.
+ */
 export function issueAssertion(a: AssertionInput, signer: SigningCredential): string {
-  return signAssertion(buildAssertionXml(a), signer);
+  const b = assertionText(a);
+  const p = prepareSignature(b.xml, locateBuiltIssuer(b), signer);
+  return withSignature(p, sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key), signer.certPem);
 }
 
-/** Build and sign an assertion, the RSA operation off the event loop ({@link signAssertionAsync}). */
-export function issueAssertionAsync(a: AssertionInput, signer: SigningCredential): Promise<string> {
-  return signAssertionAsync(buildAssertionXml(a), signer);
+/**
+ * {@link issueAssertion} with the RSA operation off the event loop ({@link signAssertionAsync}).
+ * @rejects Error as issueAssertion throws; never throws synchronously.
+ */
+export async function issueAssertionAsync(a: AssertionInput, signer: SigningCredential): Promise<string> {
+  const b = assertionText(a);
+  const p = prepareSignature(b.xml, locateBuiltIssuer(b), signer);
+  return withSignature(p, await signOnThreadPool(p), signer.certPem);
 }
