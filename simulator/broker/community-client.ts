@@ -52,24 +52,30 @@ export interface LegTransport {
   httpsAgent?: HttpAgent;
   /** Largest response accepted from a community, bytes. */
   maxResponseBytes: number;
-  /** The wsse:Security header each leg carries (the broker-signed XUA assertion), when forwarding. */
-  securityHeader?: () => string;
+  /**
+   * The wsse:Security header each leg carries (the broker-signed XUA assertion), when forwarding:
+   * one promise per request, which every leg awaits (the signature is computed off the event loop).
+   */
+  securityHeader?: () => Promise<string>;
 }
 
 /**
  * The soapCall options every leg shares: the agent for the URL's scheme (`httpsAgent` for
  * https:, mutual TLS when security is on), the response cap, and the forwarded wsse:Security
- * header. Every leg to a community (ITI-38, ITI-39, RAD-75) should use it.
+ * header. Every leg to a community (ITI-38, ITI-39, RAD-75) should use it. The first leg's call
+ * starts the request's signature; the thread pool computes it while the other legs start.
+ * @rejects Error when the forwarded assertion cannot be signed (the leg fails, invalid-response).
  */
-export function legCallOptions(
+export async function legCallOptions(
   url: string,
   t: LegTransport,
-): Pick<SoapCallOptions, 'agent' | 'headersXml' | 'maxResponseBytes'> {
+): Promise<Pick<SoapCallOptions, 'agent' | 'headersXml' | 'maxResponseBytes'>> {
   const agent = url.startsWith('https:') ? t.httpsAgent : t.agent;
+  const headersXml = t.securityHeader ? await t.securityHeader() : undefined;
   return {
     maxResponseBytes: t.maxResponseBytes,
     ...(agent ? { agent } : {}),
-    ...(t.securityHeader ? { headersXml: t.securityHeader() } : {}),
+    ...(headersXml !== undefined ? { headersXml } : {}),
   };
 }
 
@@ -89,7 +95,7 @@ export async function queryCommunity(
     action: SoapAction.CrossGatewayQuery,
     bodyXml,
     signal,
-    ...legCallOptions(url, t),
+    ...(await legCallOptions(url, t)),
   });
   const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };
   return { value: decodeAdhocQueryResponse(res.body), exchange };
@@ -111,7 +117,7 @@ export async function retrieveFromCommunity(
     action: SoapAction.CrossGatewayRetrieve,
     bodyXml,
     signal,
-    ...legCallOptions(url, t),
+    ...(await legCallOptions(url, t)),
   });
   const exchange = {
     httpStatus: res.httpStatus,

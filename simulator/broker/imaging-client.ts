@@ -52,7 +52,7 @@ export async function retrieveImagingFromCommunity(
     signal,
     idleTimeoutMs,
     clock,
-    ...legCallOptions(url, t),
+    ...(await legCallOptions(url, t)),
     maxResponseBytes: Math.min(t.maxResponseBytes, MAX_ROOT_BYTES),
   });
   const partIds = new Map<Buffer, string>();

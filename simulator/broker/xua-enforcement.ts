@@ -12,7 +12,7 @@ import type { XuaClaims } from '../security/saml.js';
 import { XuaError } from '../security/xua-error.js';
 import { checkResourceId, type XuaValidator } from '../security/xua-validate.js';
 import type { BrokerContext } from './context.js';
-import { forwardedSecurityHeader, type AssertionForwarder } from './xua-forward.js';
+import { signForwardedSecurityHeader, type AssertionForwarder } from './xua-forward.js';
 
 /** What a secured listener enforces. */
 export interface BrokerSecurity {
@@ -29,7 +29,8 @@ interface Admission {
   /**
    * The context for this request once the patient is known: checks resource-id against
    * `patientCx` (integration port) and, when forwarding is on, makes every leg carry a
-   * broker-signed assertion (signed once, on the first leg).
+   * broker-signed assertion (signed once, started by the first leg, the RSA operation off the
+   * event loop; every leg awaits the same signature).
    * @throws SoapFaultError wsse:FailedAuthentication when resource-id names another patient.
    */
   contextFor(patientCx: string | undefined): BrokerContext;
@@ -102,9 +103,10 @@ export function admit(
       }
       if (!forward) return bc;
       const audiences = bc.directory.communities.map((c) => c.homeCommunityId);
-      let header: string | undefined;
-      const securityHeader = (): string =>
-        (header ??= forwardedSecurityHeader(forward, bc.clock, audiences, claims, patientCx));
+      // One signature per request, started by the first leg; every leg awaits the same promise.
+      let header: Promise<string> | undefined;
+      const securityHeader = (): Promise<string> =>
+        (header ??= signForwardedSecurityHeader(forward, bc.clock, audiences, claims, patientCx));
       return { ...bc, transport: { ...bc.transport, securityHeader } };
     },
   };

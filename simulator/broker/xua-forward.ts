@@ -7,7 +7,12 @@
  */
 import type { Clock } from '../shared/clock.js';
 import { NIR_SANDBOX_IDENTITY, type CodedValue, type XuaClaims } from '../security/saml.js';
-import { issueAssertion, type SigningCredential } from '../security/xua-issue.js';
+import {
+  issueAssertion,
+  issueAssertionAsync,
+  type AssertionInput,
+  type SigningCredential,
+} from '../security/xua-issue.js';
 import { buildSecurityHeader } from '../security/wss-header.js';
 import { DEFAULT_ROLES, CodeSystem } from '../security/saml.js';
 
@@ -33,20 +38,14 @@ const SANDBOX_PURPOSE: CodedValue = {
   displayName: 'Treatment',
 };
 
-/**
- * A `wsse:Security` header with a freshly signed assertion for the communities `audiences`.
- * @param consumer the validated claims of the consumer (integration port), or undefined for the
- *   sandbox port (then NIR_SANDBOX_IDENTITY, role Medical practitioner, purpose TREATMENT).
- * @param patientCx the queried patient as a CX, else the consumer's own resource-id.
- */
-export function forwardedSecurityHeader(
+/** The assertion the broker vouches with, issued at `now`. */
+function forwardedAssertion(
   f: AssertionForwarder,
-  clock: Clock,
+  now: Date,
   audiences: readonly string[],
   consumer: XuaClaims | undefined,
   patientCx: string | undefined,
-): string {
-  const now = new Date(clock.now());
+): AssertionInput {
   const resourceId = patientCx ?? consumer?.resourceId;
   const who = consumer
     ? {
@@ -66,15 +65,51 @@ export function forwardedSecurityHeader(
         role: SANDBOX_ROLE,
         purposeOfUse: SANDBOX_PURPOSE,
       };
-  const assertion = issueAssertion(
-    {
-      issuer: f.issuer ?? NIR_SANDBOX_IDENTITY.issuer,
-      ...who,
-      ...(resourceId !== undefined ? { resourceId } : {}),
-      audiences,
-      now,
-      lifetimeMs: f.lifetimeMs ?? 5 * 60_000,
-    },
+  return {
+    issuer: f.issuer ?? NIR_SANDBOX_IDENTITY.issuer,
+    ...who,
+    ...(resourceId !== undefined ? { resourceId } : {}),
+    audiences,
+    now,
+    lifetimeMs: f.lifetimeMs ?? 5 * 60_000,
+  };
+}
+
+/**
+ * A `wsse:Security` header with a freshly signed assertion for the communities `audiences`.
+ * @param consumer the validated claims of the consumer (integration port), or undefined for the
+ *   sandbox port (then NIR_SANDBOX_IDENTITY, role Medical practitioner, purpose TREATMENT).
+ * @param patientCx the queried patient as a CX, else the consumer's own resource-id.
+ * @throws Error when the signing key is unusable (security/xua-issue.ts signAssertion).
+ */
+export function forwardedSecurityHeader(
+  f: AssertionForwarder,
+  clock: Clock,
+  audiences: readonly string[],
+  consumer: XuaClaims | undefined,
+  patientCx: string | undefined,
+): string {
+  const now = new Date(clock.now());
+  const assertion = issueAssertion(forwardedAssertion(f, now, audiences, consumer, patientCx), f.signer);
+  return buildSecurityHeader(assertion, now);
+}
+
+/**
+ * {@link forwardedSecurityHeader} with the RSA signature computed on libuv's thread pool
+ * (security/xua-issue.ts signAssertionAsync): the event loop serves other requests and legs
+ * while the key works. The same header text for the same clock reading.
+ * @rejects Error when the signing key is unusable; never throws synchronously.
+ */
+export async function signForwardedSecurityHeader(
+  f: AssertionForwarder,
+  clock: Clock,
+  audiences: readonly string[],
+  consumer: XuaClaims | undefined,
+  patientCx: string | undefined,
+): Promise<string> {
+  const now = new Date(clock.now());
+  const assertion = await issueAssertionAsync(
+    forwardedAssertion(f, now, audiences, consumer, patientCx),
     f.signer,
   );
   return buildSecurityHeader(assertion, now);

@@ -93,6 +93,17 @@ function attribute(name: string, valueXml: string): string {
  * (X509 class), AttributeStatement with the XUA attributes.
  */
 export function buildAssertionXml(a: AssertionInput): string {
+  return assertionText(a).xml;
+}
+
+/** An assertion nir-sim wrote: its text, its `ID`, and the offset just past `</saml2:Issuer>`. */
+interface BuiltAssertion {
+  xml: string;
+  id: string;
+  issuerEnd: number;
+}
+
+function assertionText(a: AssertionInput): BuiltAssertion {
   const id = a.id ?? `_${randomUUID()}`;
   const until = new Date(a.now.getTime() + (a.lifetimeMs ?? 5 * 60_000));
   const attrs = [
@@ -104,10 +115,12 @@ export function buildAssertionXml(a: AssertionInput): string {
     attribute(XuaAttribute.purposeOfUse, ce(a.purposeOfUseElement ?? 'PurposeOfUse', a.purposeOfUse)),
     ...(a.resourceId !== undefined ? [attribute(XuaAttribute.resourceId, esc(a.resourceId))] : []),
   ];
-  return (
+  const head =
     `<saml2:Assertion xmlns:saml2="${SamlNs.saml2}" xmlns:xsi="${SamlNs.xsi}" ID="${esc(id)}" ` +
     `IssueInstant="${iso(a.now)}" Version="2.0">` +
-    `<saml2:Issuer>${esc(a.issuer)}</saml2:Issuer>` +
+    `<saml2:Issuer>${esc(a.issuer)}</saml2:Issuer>`;
+  const xml =
+    head +
     `<saml2:Subject><saml2:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified">` +
     `${esc(a.nameId ?? a.subjectId)}</saml2:NameID>` +
     `<saml2:SubjectConfirmation Method="${ConfirmationMethod.bearer}"/></saml2:Subject>` +
@@ -118,8 +131,8 @@ export function buildAssertionXml(a: AssertionInput): string {
     `<saml2:AuthnContextClassRef>${AUTHN_CONTEXT_X509}</saml2:AuthnContextClassRef>` +
     `</saml2:AuthnContext></saml2:AuthnStatement>` +
     `<saml2:AttributeStatement>${attrs.join('')}</saml2:AttributeStatement>` +
-    `</saml2:Assertion>`
-  );
+    `</saml2:Assertion>`;
+  return { xml, id, issuerEnd: head.length };
 }
 
 const DS = SamlNs.ds;
@@ -142,21 +155,25 @@ function certificateBodies(pem: string): string[] {
   );
 }
 
+/** What is left to do once the digest is known: sign `signedInfo`, then {@link withSignature}. */
+interface PreparedSignature {
+  assertionXml: string;
+  /** ds:SignedInfo in its canonical form (the bytes the RSA signature covers). */
+  signedInfo: string;
+  /** The offset right after saml2:Issuer's end tag, in UTF-16 code units of `assertionXml`. */
+  at: number;
+  key: KeyObject;
+}
+
+/** A character XML 1.0 §2.2 does not allow (a Char is #x9 | #xA | #xD | [#x20-#xD7FF] | ...). */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 /**
- * Sign an assertion (its root must be saml2:Assertion with an `ID`): an enveloped ds:Signature
- * inserted right after saml2:Issuer (SAML 2.0 Core §5.4.1-2: exclusive C14N, the Reference URI
- * names the assertion's ID), RSA-SHA256, SHA-256 digest, X509Certificate in KeyInfo.
- *
- * The signature is built the way XMLDSig Core 1.1 §3.1 describes, for the one shape nir-sim signs:
- * the assertion's text is parsed once (@xmldom/xmldom), canonicalised with xml-crypto's
- * ExclusiveCanonicalization and digested; SignedInfo is written directly in its canonical form
- * (exclusive C14N of a ds:SignedInfo whose only namespace is ds) and signed with node:crypto; the
- * ds:Signature text is inserted after the Issuer's end tag as read by parseXml, so the rest of
- * the text is kept byte for byte. xml-crypto and xmlsec1 verify the result (xua-attacks.test.ts).
- * @throws Error when the key is unusable, or the text is not a saml2:Assertion with a signable
- *   `ID` and a saml2:Issuer child.
+ * Where to insert the signature in the caller's text: parsed (parseXml), so the root must be a
+ * saml2:Assertion with a saml2:Issuer child and a signable `ID`.
+ * @throws Error as {@link signAssertion}.
  */
-export function signAssertion(assertionXml: string, signer: SigningCredential): string {
+function locateIssuer(assertionXml: string): { id: string; at: number } {
   // The text to sign is the caller's own, not received input: no structural limit applies to it.
   const root = parseXml(assertionXml, SIGNING_LIMITS).documentElement;
   const id = root?.getAttribute('ID') ?? '';
@@ -166,7 +183,37 @@ export function signAssertion(assertionXml: string, signer: SigningCredential): 
       : undefined;
   if (!issuer?.source)
     throw new Error('signAssertion: the text is not a saml2:Assertion with a saml2:Issuer');
+  checkSignableId(id);
+  return { id, at: issuer.source.end };
+}
+
+function checkSignableId(id: string): void {
   if (!SIGNABLE_ID.test(id)) throw new Error(`signAssertion: the assertion ID '${id}' is not a plain NCName`);
+}
+
+/**
+ * Where to insert the signature in an assertion {@link buildAssertionXml} wrote: known without
+ * parsing it (its shape is fixed); its `ID` must be signable and every character an XML Char.
+ * @throws Error as {@link signAssertion}, or for a character XML 1.0 §2.2 does not allow.
+ */
+function locateBuiltIssuer(b: BuiltAssertion): { id: string; at: number } {
+  checkSignableId(b.id);
+  if (NOT_XML_CHAR.test(b.xml))
+    throw new Error('signAssertion: the assertion holds a character XML 1.0 does not allow (§2.2 Char)');
+  return { id: b.id, at: b.issuerEnd };
+}
+
+/**
+ * Everything before the private-key operation: exclusive C14N, SHA-256 digest, SignedInfo.
+ * @throws Error when the key is unusable.
+ */
+function prepareSignature(
+  assertionXml: string,
+  where: { id: string; at: number },
+  signer: SigningCredential,
+): PreparedSignature {
+  const { id, at } = where;
+  const key = privateKeyOf(signer);
   const dom = new DOMParser().parseFromString(assertionXml, 'text/xml').documentElement!;
   const canonical = new ExclusiveCanonicalization().process(dom, {});
   const digest = createHash('sha256').update(canonical).digest('base64');
@@ -179,19 +226,83 @@ export function signAssertion(assertionXml: string, signer: SigningCredential): 
     `<ds:Transform Algorithm="${DsigAlgorithm.excC14n}"></ds:Transform></ds:Transforms>` +
     `<ds:DigestMethod Algorithm="${DsigAlgorithm.sha256}"></ds:DigestMethod>` +
     `<ds:DigestValue>${digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>`;
-  const value = sign('sha256', Buffer.from(signedInfo, 'utf8'), privateKeyOf(signer)).toString('base64');
-  const certs = certificateBodies(signer.certPem)
+  return { assertionXml, signedInfo, at, key };
+}
+
+/** The RSA-SHA256 signature of `p.signedInfo`, computed on libuv's thread pool. */
+function signOnThreadPool(p: PreparedSignature): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key, (err, signature) => {
+      if (err) reject(err);
+      else resolve(signature);
+    });
+  });
+}
+
+/** The assertion with its ds:Signature (SignatureValue `value`, KeyInfo from `certPem`) after the Issuer. */
+function withSignature(p: PreparedSignature, value: Buffer, certPem: string): string {
+  const certs = certificateBodies(certPem)
     .map((c) => `<ds:X509Certificate>${c}</ds:X509Certificate>`)
     .join('');
   const signature =
-    `<ds:Signature xmlns:ds="${DS}">${signedInfo.replace(` xmlns:ds="${DS}"`, '')}` +
-    `<ds:SignatureValue>${value}</ds:SignatureValue>` +
+    `<ds:Signature xmlns:ds="${DS}">${p.signedInfo.replace(` xmlns:ds="${DS}"`, '')}` +
+    `<ds:SignatureValue>${value.toString('base64')}</ds:SignatureValue>` +
     `<ds:KeyInfo><ds:X509Data>${certs}</ds:X509Data></ds:KeyInfo></ds:Signature>`;
-  const at = issuer.source.end;
-  return assertionXml.slice(0, at) + signature + assertionXml.slice(at);
+  return p.assertionXml.slice(0, p.at) + signature + p.assertionXml.slice(p.at);
 }
 
-/** Build and sign an assertion in one step. */
+/**
+ * Sign an assertion (its root must be saml2:Assertion with an `ID`): an enveloped ds:Signature
+ * inserted right after saml2:Issuer (SAML 2.0 Core §5.4.1-2: exclusive C14N, the Reference URI
+ * names the assertion's ID), RSA-SHA256, SHA-256 digest, X509Certificate in KeyInfo.
+ *
+ * The signature is built the way XMLDSig Core 1.1 §3.1 describes, for the one shape nir-sim signs:
+ * the assertion's text is parsed once (@xmldom/xmldom), canonicalised with xml-crypto's
+ * ExclusiveCanonicalization and digested; SignedInfo is written directly in its canonical form
+ * (exclusive C14N of a ds:SignedInfo whose only namespace is ds) and signed with node:crypto; the
+ * ds:Signature text is inserted after the Issuer's end tag as read by parseXml, so the rest of
+ * the text is kept byte for byte. xml-crypto and xmlsec1 verify the result (xua-attacks.test.ts).
+ * The RSA operation runs on the calling thread; {@link signAssertionAsync} runs it on libuv's
+ * thread pool.
+ * @throws Error when the key is unusable, or the text is not a saml2:Assertion with a signable
+ *   `ID` and a saml2:Issuer child.
+ */
+export function signAssertion(assertionXml: string, signer: SigningCredential): string {
+  const p = prepareSignature(assertionXml, locateIssuer(assertionXml), signer);
+  return withSignature(p, sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key), signer.certPem);
+}
+
+/**
+ * {@link signAssertion} with the RSA private-key operation (most of the cost of signing) on
+ * libuv's thread pool (node:crypto `sign` with a callback), so the event loop serves other
+ * requests meanwhile; parsing, C14N and the digest stay on the calling thread. The result is
+ * byte-identical to signAssertion's (RSASSA-PKCS1-v1_5 is deterministic, RFC 8017 §8.2).
+ * @returns a promise of the signed assertion; it never settles in the same turn of the event loop.
+ * @rejects Error as signAssertion throws (unusable key, not a signable saml2:Assertion); never
+ *   throws synchronously.
+ */
+export async function signAssertionAsync(assertionXml: string, signer: SigningCredential): Promise<string> {
+  const p = prepareSignature(assertionXml, locateIssuer(assertionXml), signer);
+  return withSignature(p, await signOnThreadPool(p), signer.certPem);
+}
+
+/**
+ * Build and sign an assertion in one step: the same bytes as signAssertion(buildAssertionXml(a)),
+ * without parsing the text just written to find its Issuer.
+ * @throws Error as signAssertion, or for a character XML 1.0 §2.2 does not allow in `a`.
+ */
 export function issueAssertion(a: AssertionInput, signer: SigningCredential): string {
-  return signAssertion(buildAssertionXml(a), signer);
+  const b = assertionText(a);
+  const p = prepareSignature(b.xml, locateBuiltIssuer(b), signer);
+  return withSignature(p, sign('sha256', Buffer.from(p.signedInfo, 'utf8'), p.key), signer.certPem);
+}
+
+/**
+ * {@link issueAssertion} with the RSA operation off the event loop ({@link signAssertionAsync}).
+ * @rejects Error as issueAssertion throws; never throws synchronously.
+ */
+export async function issueAssertionAsync(a: AssertionInput, signer: SigningCredential): Promise<string> {
+  const b = assertionText(a);
+  const p = prepareSignature(b.xml, locateBuiltIssuer(b), signer);
+  return withSignature(p, await signOnThreadPool(p), signer.certPem);
 }
