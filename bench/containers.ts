@@ -1,6 +1,7 @@
 /**
  * `npm run bench:containers [-- --json FILE]` (CONTRIBUTING.md): what the container stack costs against
- * the in-process runtime, same topology (the default pack's 3 communities, deadline 10 s), in two
+ * the in-process runtime doing the same work (every transaction audited to the simulated PARS, info
+ * logs written), same topology (the default pack's 3 communities, deadline 10 s), in two
  * layouts: a gateway container per community (the default for 3) and the three communities in one
  * gateway container (`--communities-per-container 3`). For each: time for `sim up --runtime
  * docker` to be ready, ITI-38 FindDocuments throughput and latency through the broker
@@ -22,7 +23,7 @@ import Docker from 'dockerode';
 import { findDocumentsEnvelope } from '../simulator/cli/example-request.js';
 import { loadDataPack } from '../simulator/data-pack/loader.js';
 import { startInProcess } from '../simulator/runtime/in-process.js';
-import { silentLogger } from '../simulator/shared/logger.js';
+import { pino } from 'pino';
 
 const exec = promisify(execFile);
 const PORT_BASE = 48080;
@@ -94,6 +95,15 @@ console.log(
 );
 
 const rssBefore = process.memoryUsage().rss;
+// The same work as the container stack, as `sim up` does it: every transaction audited (NDJSON file,
+// durable queue, the simulated PARS) and info logs written (to a file here, to the engine's log
+// capture in the containers). Without both, the comparison would charge the containers for work
+// the in-process side skipped.
+const auditDir = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-audit-'));
+const logger = pino(
+  { level: 'info', base: null },
+  pino.destination({ dest: path.join(auditDir, 'sim.log'), sync: false }),
+);
 const running = await startInProcess(
   {
     host: '127.0.0.1',
@@ -101,7 +111,7 @@ const running = await startInProcess(
     maxBodyBytes: 10 * 1024 * 1024,
     communities: pack.communities.map((store) => ({ kind: 'simulated' as const, store, port: 0 })),
   },
-  { logger: silentLogger() },
+  { logger, audit: { dir: auditDir, parsPort: 0 } },
 );
 let inProcess = 0;
 try {
@@ -111,6 +121,7 @@ try {
   recordFigure({ section: SECTION, name: 'in-process RSS growth', value: grew, unit: 'MiB' });
 } finally {
   await running.stop();
+  rmSync(auditDir, { recursive: true, force: true });
 }
 
 /** One container layout: `sim up --runtime docker` with `args`, load, memory, `sim down`. */
