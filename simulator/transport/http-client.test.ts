@@ -33,6 +33,15 @@ afterEach(async () => {
 type AnyServer = http.Server | https.Server;
 
 /** Listen on 127.0.0.1:0; the sockets it accepted are kept (to count and to drop them). */
+/** A CA, a server certificate for 127.0.0.1, a client certificate and an empty CRL, all from that CA. */
+async function transportPki() {
+  const ca = await mintCa({ subject: 'CN=transport test CA' });
+  const server = await mintLeaf({ subject: 'CN=localhost', usage: 'server', issuer: ca, ips: ['127.0.0.1'] });
+  const client = await mintLeaf({ subject: 'CN=client', usage: 'client', issuer: ca });
+  const none = await mintCrl({ issuer: ca, revoked: [] });
+  return { ca, server, client, none };
+}
+
 async function serve<S extends AnyServer>(
   server: S,
 ): Promise<{ server: S; port: number; sockets: net.Socket[] }> {
@@ -111,15 +120,7 @@ describe('HttpAgent: keep-alive pool', () => {
 
 describe('HttpAgent: mutual TLS', () => {
   it('verifies the server against the CRLs in force for each new connection; a socket the server dropped is not reused', async () => {
-    const ca = await mintCa({ subject: 'CN=transport test CA' });
-    const server = await mintLeaf({
-      subject: 'CN=localhost',
-      usage: 'server',
-      issuer: ca,
-      ips: ['127.0.0.1'],
-    });
-    const client = await mintLeaf({ subject: 'CN=client', usage: 'client', issuer: ca });
-    const none = await mintCrl({ issuer: ca, revoked: [] });
+    const { ca, server, client, none } = await transportPki();
     const revoking = await mintCrl({ issuer: ca, revoked: [serialOf(server.certPem)] });
     const seen: string[] = [];
     const s = await serve(
@@ -178,15 +179,7 @@ describe('HttpAgent: mutual TLS', () => {
 
 describe('HttpAgent: TLS session resumption', () => {
   it('resumes per origin (two servers on one host each resume their own session); reloadCrls forgets the sessions', async () => {
-    const ca = await mintCa({ subject: 'CN=transport test CA' });
-    const server = await mintLeaf({
-      subject: 'CN=localhost',
-      usage: 'server',
-      issuer: ca,
-      ips: ['127.0.0.1'],
-    });
-    const client = await mintLeaf({ subject: 'CN=client', usage: 'client', issuer: ca });
-    const none = await mintCrl({ issuer: ca, revoked: [] });
+    const { ca, server, client, none } = await transportPki();
     /** One server answering `Connection: close`, so every request opens a new connection. */
     const closing = async (): Promise<{ url: string; handshakes: string[] }> => {
       const handshakes: string[] = [];
