@@ -54,3 +54,16 @@ export function machineFacts(): MachineFacts {
     loadAverage: os.loadavg(),
   };
 }
+
+/** What `npm run bench -- --json FILE` writes, and `npm run bench:summary` reads. */
+export interface BenchReport {
+  /** ISO 8601. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** The sections run, in order. */
+  readonly sections: readonly string[];
+  /** The machine at the start of the run. */
+  readonly machine: MachineFacts;
+  readonly loadAverageAtEnd: readonly number[];
+  readonly figures: readonly Figure[];
+}

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { auditBench } from './audit.js';
 import { fanOutBench } from './fan-out.js';
-import { machineFacts, recordedFigures } from './figures.js';
+import { machineFacts, recordedFigures, type BenchReport } from './figures.js';
 import { imagingBench } from './imaging.js';
 import { faultsBench } from './faults.js';
 import { securityBench } from './security.js';
@@ -67,7 +67,7 @@ console.log(
 for (const [name, run] of SECTIONS) if (only.includes(name)) await run();
 
 if (values.json) {
-  const report = {
+  const report: BenchReport = {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     sections: only,

@@ -2,24 +2,14 @@
 // run as a Markdown table (figure, measured, goal), with the machine and the date it was measured on,
 // for docs/performance.md ("Measured") and the README.
 import { readFileSync } from 'node:fs';
+import type { BenchReport, Figure } from './figures.js';
 
 const file = process.argv[2];
 if (!file) {
   console.error('usage: npm run bench:summary -- FILE.json   (FILE from npm run bench -- --json FILE)');
   process.exit(2);
 }
-interface Figure {
-  section: string;
-  name: string;
-  value: number;
-  unit: string;
-}
-interface Run {
-  startedAt: string;
-  machine: { cpus: number; cpuModel: string; node: string; loadAverage: number[] };
-  figures: Figure[];
-}
-const run = JSON.parse(readFileSync(file, 'utf8')) as Run;
+const run = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
 const byKey = new Map<string, Figure>(run.figures.map((f) => [`${f.section} | ${f.name}`, f]));
 
 /** The value of a figure, formatted, or "not measured" when the run did not record it. */
