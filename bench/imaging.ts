@@ -266,6 +266,17 @@ async function studyOf(mb: number, p: BenchProcesses): Promise<void> {
 }
 
 /**
+ * Node and V8 options of the broker's process from NIR_SIM_BENCH_BROKER_NODE_FLAGS (separated by
+ * spaces, e.g. `--single-threaded-gc`), to measure what a runtime option does to the broker's
+ * CPU per GB; none by default, as `sim up` and the containers run it.
+ */
+function brokerNodeFlags(): string[] {
+  const flags = process.env['NIR_SIM_BENCH_BROKER_NODE_FLAGS']?.trim();
+  if (flags) console.log(`  broker process started with ${flags}`);
+  return flags ? flags.split(/\s+/) : [];
+}
+
+/**
  * Run the imaging benchmark: 100 MB, then 1 GB unless NIR_SIM_BENCH_IMAGING_1GB=0 (the 1 GB study
  * writes 1 GB to the temporary directory).
  */
@@ -275,7 +286,7 @@ export async function imagingBench(): Promise<void> {
   );
   const p = {
     communities: BenchChild.start('./communities-process.ts', 'gateway process'),
-    broker: BenchChild.start('./broker-process.ts', 'broker process'),
+    broker: BenchChild.start('./broker-process.ts', 'broker process', brokerNodeFlags()),
     relay: BenchChild.start('./imaging-relay-process.ts', 'imaging relay process'),
   };
   try {
