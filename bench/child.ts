@@ -57,11 +57,16 @@ export class BenchChild {
    * Start `module` (a file beside this one, e.g. `broker-process.ts`) as a child process. With
    * `NIR_SIM_BENCH_CPU_PROF=DIR` set, each child writes a V8 CPU profile into DIR when it exits
    * (`node --cpu-prof`; open it in Chrome DevTools or speedscope), one file per process.
+   * `nodeFlags` are added to the child's Node and V8 options (e.g. `--single-threaded-gc`).
    */
-  static start(module: string, name: string): BenchChild {
+  static start(module: string, name: string, nodeFlags: readonly string[] = []): BenchChild {
     const file = new URL(module, import.meta.url);
     const profDir = process.env['NIR_SIM_BENCH_CPU_PROF'];
-    const execArgv = [...process.execArgv, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+    const execArgv = [
+      ...process.execArgv,
+      ...nodeFlags,
+      ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    ];
     const child = fork(file, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new BenchChild(name, child);
   }

@@ -29,9 +29,9 @@ export function withPatientTap(
   const settle = (): void => {
     if (settled) return;
     settled = true;
-    const prefix = Buffer.concat(head);
+    const patient = readDicomPatientId(joined(head, kept));
     head.length = 0;
-    seen(readDicomPatientId(prefix));
+    seen(patient);
   };
   const out = new Readable({
     highWaterMark: body.readableHighWaterMark,
@@ -59,6 +59,23 @@ export function withPatientTap(
     else out.push(null);
   });
   return out;
+}
+
+/**
+ * One scratch buffer for the prefixes that span several chunks: the read is synchronous and keeps
+ * no reference to the bytes (the patient's values are decoded into strings), so one buffer serves
+ * every part and no 64 KiB is allocated per part (external memory that the garbage collector
+ * would have to reclaim).
+ */
+let scratch: Buffer | undefined;
+
+/** The `n` bytes of `pieces` as one Buffer: the first piece itself when it holds them all, else copied into the scratch buffer. */
+function joined(pieces: readonly Buffer[], n: number): Buffer {
+  if (pieces.length === 1 || n === 0) return pieces[0] ?? Buffer.alloc(0);
+  scratch ??= Buffer.allocUnsafe(DICOM_PATIENT_PREFIX_BYTES);
+  let at = 0;
+  for (const p of pieces) at += p.copy(scratch, at);
+  return scratch.subarray(0, at);
 }
 
 /** The patient at the start of a part the broker holds whole (a document a community sent inline). */

@@ -131,6 +131,22 @@ describe('withPatientTap', () => {
     expect(r.seen).toEqual([undefined]);
   });
 
+  it('reads each part from its own bytes when prefixes spanning chunks follow one another', async () => {
+    const inChunks = (b: Buffer, size: number): Buffer[] => {
+      const chunks = [];
+      for (let i = 0; i < b.length; i += size) chunks.push(b.subarray(i, i + size));
+      return chunks;
+    };
+    const cut = implicit.subarray(0, patientIdEnd(implicit, nhs) - 1);
+    const whole = await tap(inChunks(implicit, 1000));
+    const cutOff = await tap(inChunks(cut, 700));
+    const again = await tap(inChunks(explicit, 3000));
+    expect(whole.seen).toEqual([{ patientId: nhs, issuerOfPatientId: NHS_NUMBER_OID }]);
+    expect(cutOff.out.equals(cut)).toBe(true);
+    expect(cutOff.seen).toEqual([undefined]);
+    expect(again.seen).toEqual([{ patientId: nhs, issuerOfPatientId: NHS_NUMBER_OID }]);
+  });
+
   it('reports once, with what arrived, for a part destroyed before its end', async () => {
     const seen: (DicomPatientId | undefined)[] = [];
     const source = new Readable({ read() {} });
