@@ -3,7 +3,8 @@
  * signs its own XUA assertion (IHE ITI TF-2 3.40: the X-Service User towards each responding
  * gateway) carrying the consumer's user, role, organisation and purpose of use, with the
  * communities as audiences and the queried patient as resource-id. One assertion per consumer
- * request, valid for all of its legs.
+ * request, valid for all of its legs, or (with `reuse`) one per claims for a while
+ * (forwarded-assertions.ts).
  */
 import type { Clock } from '../shared/clock.js';
 import { NIR_SANDBOX_IDENTITY, type CodedValue, type XuaClaims } from '../security/saml.js';
@@ -14,6 +15,7 @@ import {
   type SigningCredential,
 } from '../security/xua-issue.js';
 import { buildSecurityHeader } from '../security/wss-header.js';
+import type { ForwardedAssertions } from './forwarded-assertions.js';
 import { DEFAULT_ROLES, CodeSystem } from '../security/saml.js';
 
 /** How the broker signs what it forwards. */
@@ -24,7 +26,15 @@ export interface AssertionForwarder {
   issuer?: string;
   /** Lifetime of a forwarded assertion, ms (default 5 minutes). */
   lifetimeMs?: number;
+  /**
+   * Signed assertions reused across requests with the same claims (the communities must accept
+   * an assertion on several messages); without it, one signature per request.
+   */
+  reuse?: ForwardedAssertions;
 }
+
+/** Default lifetime of a forwarded assertion, ms. */
+export const FORWARDED_LIFETIME_MS = 5 * 60_000;
 
 /** The sandbox port's consumer: unauthenticated, so the broker vouches for a fixed sandbox identity. */
 const SANDBOX_ROLE: CodedValue = {
@@ -71,7 +81,7 @@ function forwardedAssertion(
     ...(resourceId !== undefined ? { resourceId } : {}),
     audiences,
     now,
-    lifetimeMs: f.lifetimeMs ?? 5 * 60_000,
+    lifetimeMs: f.lifetimeMs ?? FORWARDED_LIFETIME_MS,
   };
 }
 
@@ -97,7 +107,8 @@ export function forwardedSecurityHeader(
 /**
  * {@link forwardedSecurityHeader} with the RSA signature computed on libuv's thread pool
  * (security/xua-issue.ts signAssertionAsync): the event loop serves other requests and legs
- * while the key works. The same header text for the same clock reading.
+ * while the key works. With `f.reuse`, an assertion signed earlier for the same claims is reused
+ * while `f.reuse` allows (no signature at all); the wsu:Timestamp is the request's own either way.
  * @rejects Error when the signing key is unusable; never throws synchronously.
  */
 export async function signForwardedSecurityHeader(
@@ -108,9 +119,9 @@ export async function signForwardedSecurityHeader(
   patientCx: string | undefined,
 ): Promise<string> {
   const now = new Date(clock.now());
-  const assertion = await issueAssertionAsync(
-    forwardedAssertion(f, now, audiences, consumer, patientCx),
-    f.signer,
-  );
+  const input = forwardedAssertion(f, now, audiences, consumer, patientCx);
+  const assertion = await (f.reuse
+    ? f.reuse.get(input, (a) => issueAssertionAsync(a, f.signer))
+    : issueAssertionAsync(input, f.signer));
   return buildSecurityHeader(assertion, now);
 }

@@ -11,7 +11,8 @@ import { packageRoot } from '../shared/package-root.js';
 import { xcaEndpoints } from '../shared/xca-endpoints.js';
 import type { BrokerContext } from '../broker/context.js';
 import { createIntegrationApp } from '../broker/integration-app.js';
-import type { AssertionForwarder } from '../broker/xua-forward.js';
+import { ForwardedAssertions } from '../broker/forwarded-assertions.js';
+import { FORWARDED_LIFETIME_MS, type AssertionForwarder } from '../broker/xua-forward.js';
 import type { GatewayTls } from '../gateway/gateway-server.js';
 import { certificatesExist, loadSecurityMaterial, type SecurityMaterial } from '../security/cert-layout.js';
 import { ensureCertificateSet } from '../security/cert-mint.js';
@@ -168,8 +169,10 @@ function legAgent(
 /**
  * A simulated gateway's TLS (its certificates, NIR root + CRL) and XUA policy (audience: itself;
  * trust: NIR signing). `verified`: the signature verifications shared by every gateway of this
- * process (they pin the same NIR signing certificate), so the broker's one forwarded assertion is
- * verified once, not once per community; each gateway keeps its own replay cache.
+ * process (they pin the same NIR signing certificate), so the broker's forwarded assertion is
+ * verified once, not once per community nor once per request that reuses it; each gateway keeps
+ * its own replay cache, which accepts one assertion on several messages but the same message once
+ * (xua-validate.ts `assertionReuse`).
  */
 function gatewaySecurity(
   m: SecurityMaterial,
@@ -196,7 +199,7 @@ function gatewaySecurity(
         requireResourceId: false,
         ...p.skew,
       }),
-      { replayCache: new ReplayCache(), verifiedSignatures: verified },
+      { replayCache: new ReplayCache(), assertionReuse: true, verifiedSignatures: verified },
     ),
   };
 }
@@ -206,7 +209,13 @@ async function startIntegration(
   m: SecurityMaterial,
   s: TopologySecurity,
   p: PolicySettings,
-  where: { context: BrokerContext; host: string; port: number; maxBodyBytes: number },
+  where: {
+    context: BrokerContext;
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    forward: AssertionForwarder;
+  },
 ): Promise<RunningIntegration> {
   const validator = createXuaValidator(
     xuaPolicy({
@@ -223,7 +232,7 @@ async function startIntegration(
     context,
     maxBodyBytes: where.maxBodyBytes,
     security: { validator },
-    forward: { signer: m.nir.signing },
+    forward: where.forward,
   });
   const l: HttpsListener = await listenHttps({
     app,
@@ -295,14 +304,19 @@ export function securityFromDirectory(
   const legs = legAgent(m, s, logger);
   // One per process: shared by the gateways' validators (the integration port's has none).
   const verified = new VerifiedSignatureCache();
+  // One per broker, both ports: an assertion is reused for half its lifetime (forwarded-assertions.ts).
+  const forward: AssertionForwarder = {
+    signer: m.nir.signing,
+    reuse: new ForwardedAssertions(FORWARDED_LIFETIME_MS / 2),
+  };
   return {
     material: m,
     httpsAgent: legs.agent,
-    forward: { signer: m.nir.signing },
+    forward,
     verifiedSignatures: verified,
     gateway: (name, homeCommunityId) => gatewaySecurity(m, s, p, verified, name, homeCommunityId),
     startIntegration: (context, host, port, maxBodyBytes) =>
-      startIntegration(m, s, p, { context, host, port, maxBodyBytes }),
+      startIntegration(m, s, p, { context, host, port, maxBodyBytes, forward }),
     stop: () => {
       legs.unwatch();
       void legs.agent.close();

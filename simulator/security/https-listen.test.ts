@@ -88,3 +88,48 @@ describe('listenHttps: session resumption and CRL updates', () => {
     expect(t.handshakes).toHaveLength(3);
   });
 });
+
+describe('listenHttps: the peer certificate of a connection', () => {
+  it('is read once per connection (the same object on every request of a kept-alive connection); a detailed read still shows the chain', async () => {
+    const ca = await mintCa({ subject: 'CN=listener test CA' });
+    const server = await mintLeaf({
+      subject: 'CN=localhost',
+      usage: 'server',
+      issuer: ca,
+      ips: ['127.0.0.1'],
+    });
+    const client = await mintLeaf({ subject: 'CN=client', usage: 'client', issuer: ca });
+    const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-https-listen-'));
+    closers.push(() => rmSync(dir, { recursive: true, force: true }));
+    const crlFile = path.join(dir, 'ca.crl.pem');
+    writeFileSync(crlFile, await mintCrl({ issuer: ca, revoked: [] }));
+    const seen: { socket: TLSSocket; cert: object; cn: unknown; issuer: unknown }[] = [];
+    const listener = await listenHttps({
+      app: (req, res) => {
+        const socket = req.socket as TLSSocket;
+        const cert = socket.getPeerCertificate();
+        const detailed = socket.getPeerCertificate(true);
+        seen.push({ socket, cert, cn: cert.subject.CN, issuer: detailed.issuerCertificate.subject.CN });
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      },
+      host: '127.0.0.1',
+      port: 0,
+      what: 'test listener',
+      material: { certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem, crlFiles: [crlFile] },
+      logger: silentLogger(),
+    });
+    closers.push(() => listener.close());
+    const agent = new HttpAgent({
+      connections: 1,
+      tls: { caPem: [ca.certPem], certPem: client.certPem, keyPem: client.keyPem },
+    });
+    closers.push(() => agent.close());
+    const url = new URL(`https://127.0.0.1:${listener.port}/`);
+    for (let i = 0; i < 3; i++)
+      expect((await httpExchange({ method: 'GET', url, agent }, 1024)).status).toBe(200);
+    expect(seen.map((s) => [s.cn, s.issuer])).toEqual(Array(3).fill(['client', 'listener test CA']));
+    expect(seen[1]!.socket).toBe(seen[0]!.socket); // one kept-alive connection
+    expect(seen[1]!.cert).toBe(seen[0]!.cert);
+    expect(seen[2]!.cert).toBe(seen[0]!.cert);
+  });
+});

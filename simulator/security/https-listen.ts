@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import {
   applyListenerLimits,
@@ -83,7 +83,10 @@ export async function listenHttps(opts: ListenHttpsOptions): Promise<HttpsListen
   // any request on it is parsed.
   server.prependListener('secureConnection', (socket: TLSSocket) => {
     const check = checkPeer(socket);
-    if (check.ok) return;
+    if (check.ok) {
+      keepPeerCertificate(socket);
+      return;
+    }
     const remoteAddress = socket.remoteAddress;
     opts.logger.warn(
       {
@@ -123,6 +126,23 @@ export async function listenHttps(opts: ListenHttpsOptions): Promise<HttpsListen
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Read the peer's certificate once per connection: node:tls builds a new object from the X.509
+ * certificate on every getPeerCertificate() call, which the SOAP layer makes for each request (a
+ * measurable share of a gateway's CPU per leg). The certificate cannot change while the connection
+ * lasts once renegotiation is refused (TLS 1.2 renegotiation, RFC 5746, could present another
+ * one; TLS 1.3 has none, RFC 8446 §4.1), so the listener refuses it. A detailed read (the chain,
+ * `getPeerCertificate(true)`) still goes to node:tls.
+ */
+function keepPeerCertificate(socket: TLSSocket): void {
+  socket.disableRenegotiation();
+  const read = socket.getPeerCertificate.bind(socket);
+  let plain: PeerCertificate | undefined;
+  const kept = (detailed?: boolean): PeerCertificate | DetailedPeerCertificate =>
+    detailed ? read(true) : (plain ??= read());
+  socket.getPeerCertificate = kept as TLSSocket['getPeerCertificate'];
 }
 
 function portError(err: NodeJS.ErrnoException, port: number, what: string): Error {

@@ -100,8 +100,8 @@ describe('validators sharing verifications', () => {
       certPem: certs.read('nir/signing.pem'),
       keyPem: certs.read('nir/signing.key'),
     });
-  const validate = (v: XuaValidator, assertion: string, now: Date): XuaClaims => {
-    const text = withSecurity(findDocuments(NHS), assertion, now);
+  const validate = (v: XuaValidator, assertion: string, now: Date, messageId?: string): XuaClaims => {
+    const text = withSecurity(findDocuments(NHS, messageId ? { messageId } : {}), assertion, now);
     return v.validate(parseSoapEnvelope(parseXml(text), [], { enforceMustUnderstand: false }), text, now);
   };
   const stats = (): ReturnType<VerifiedSignatureCache['stats']> => security.verifiedSignatures.stats();
@@ -148,17 +148,18 @@ describe('validators sharing verifications', () => {
     ]);
   });
 
-  it('each gateway keeps its own replay cache: a second use at one gateway is refused', () => {
+  it('each gateway keeps its own replay cache: the same message a second time at one gateway is refused, the assertion on a new message accepted', () => {
     const a = forwarded('_shared-3');
-    validate(gatewayA, a, at(1_000));
-    validate(gatewayB, a, at(1_000));
+    validate(gatewayA, a, at(1_000), 'urn:uuid:message-1');
+    validate(gatewayB, a, at(1_000), 'urn:uuid:message-1');
     const before = stats();
-    expect(refusal(() => validate(gatewayA, a, at(1_500)))).toEqual({
+    expect(refusal(() => validate(gatewayA, a, at(1_500), 'urn:uuid:message-1'))).toEqual({
       failure: 'replayed',
       subcode: 'InvalidSecurity',
     });
-    expect(refusal(() => validate(gatewayB, a, at(1_500))).failure).toBe('replayed');
-    expect(stats().hits - before.hits).toBe(2);
+    expect(refusal(() => validate(gatewayB, a, at(1_500), 'urn:uuid:message-1')).failure).toBe('replayed');
+    expect(validate(gatewayA, a, at(1_500), 'urn:uuid:message-2').assertionId).toBe('_shared-3');
+    expect(stats().hits - before.hits).toBe(3);
   });
 
   it('a different signer set does not share entries', () => {

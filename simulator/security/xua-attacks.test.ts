@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { skipWithoutTool } from '../../test/helpers/system-tools.js';
 import { forwardedSecurityHeader } from '../broker/xua-forward.js';
-import { buildAssertionXml } from './xua-issue.js';
+import { buildAssertionXml, issueAssertion } from './xua-issue.js';
 import { checkResourceId } from './xua-validate.js';
 import { nhsNumberToCx } from '../xca/patient-id.js';
 import {
@@ -102,6 +102,27 @@ describe.skipIf(skipWithoutTool('xmlsec1'))(
       ]);
       writeFileSync(file, a.replace('Dr Alex Example<', 'Dr Mallory<'));
       expect(xmlsec(file, ['supplier/root-ca.pem', 'supplier/intermediate-ca.pem']).status).not.toBe(0);
+    });
+
+    it('an issued assertion whose values need every escape (its canonical form written directly) verifies', () => {
+      const file = path.join(xua.certs.dir, 'awkward.xml');
+      const signer = {
+        certPem: xua.certs.read('supplier/signing.pem'),
+        keyPem: xua.certs.read('supplier/signing.key'),
+      };
+      const a = issueAssertion(
+        assertionInput(CX, new Date(), {
+          issuer: 'urn:a&b<c>"d\'e',
+          nameId: 'line\r\nends\u2028and\u0085more',
+          organization: 'Ørg \t😀 & <Co>',
+          role: { code: 'R&<>"\'\t\n\r', codeSystem: 'cs\u2028', displayName: ' a\tb ' },
+          audiences: ['urn:x&y', 'urn:\r'],
+        }),
+        signer,
+      );
+      writeFileSync(file, a);
+      const ok = xmlsec(file, ['supplier/root-ca.pem', 'supplier/intermediate-ca.pem']);
+      expect([ok.status, ok.output]).toEqual([0, expect.stringMatching(/^OK\n/)]);
     });
 
     it("the broker's forwarded assertion, in its wsse:Security header, chained to the NIR root", () => {

@@ -3,11 +3,15 @@
  * PKCS1-v1_5 is deterministic, RFC 8017 §8.2), hands the RSA operation to libuv's thread pool (the
  * promise cannot settle while the current turn of the event loop runs), and reports every failure
  * as a rejection, never a synchronous throw. issueAssertion writes the same bytes without parsing
- * the text it just built.
+ * the text it just built: the canonical form it digests is written directly, and must be what
+ * xml-crypto's exclusive canonicaliser makes of the text (xmlsec1 checks it in xua-attacks.test.ts).
  */
+import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
+import { ExclusiveCanonicalization } from 'xml-crypto';
 import {
   buildAssertionXml,
+  canonicalAssertionXml,
   issueAssertion,
   issueAssertionAsync,
   signAssertion,
@@ -82,6 +86,66 @@ describe('signAssertionAsync', () => {
       await expect(p).rejects.toThrow(new Error(message));
       expect(() => signAssertion(xml, supplier())).toThrow(new Error(message));
     }
+  });
+});
+
+/** Inputs that exercise every escape of the wire and canonical forms, and every optional part. */
+const AWKWARD = {
+  issuer: 'urn:a&b<c>"d\'e',
+  nameId: 'spaced \t\r\n name',
+  organization: 'Ørg\r\n\t😀 & <Co> "q" \'a\'',
+  organizationId: 'urn:oid:1.2.\r3',
+  homeCommunityId: 'urn:oid:2.16.840.1.113883.2.1.3.34.9001',
+  role: { code: 'R&<>"\'\t\n\r', codeSystem: 'cs\r\n', codeSystemName: 'Ø "n"', displayName: ' a\tb ' },
+  purposeOfUse: { code: 'TREATMENT', displayName: ">'<" },
+  purposeOfUseElement: 'PurposeForUse' as const,
+  homeCommunityIdAttribute: 'urn:nhin:names:saml:homeCommunityId' as const,
+  audiences: ['urn:oid:1.2.3.1', 'urn:x&y', 'urn:\u2028\u0085'],
+};
+
+/** xml-crypto's exclusive C14N of `xml` as @xmldom/xmldom parses it (the general signing path). */
+const xmlCryptoCanonical = (xml: string): string =>
+  new ExclusiveCanonicalization().process(
+    new DOMParser().parseFromString(xml, 'text/xml').documentElement!,
+    {},
+  );
+
+describe('canonicalAssertionXml', () => {
+  it("is xml-crypto's exclusive C14N of buildAssertionXml's text: plain, awkward, and without the optional parts", () => {
+    const now = new Date('2026-12-03T08:00:00.123Z');
+    const bare = assertionInput(CX);
+    delete bare.resourceId;
+    const cases = [
+      { ...assertionInput(CX), now, id: '_plain' },
+      { ...assertionInput(CX), ...AWKWARD, now, id: '_awkward' },
+      { ...bare, now, id: '_bare', role: { code: 'x' }, purposeOfUse: { code: 'y' } },
+    ];
+    for (const input of cases) {
+      const canonical = canonicalAssertionXml(input);
+      expect(canonical).toBe(xmlCryptoCanonical(buildAssertionXml(input)));
+      expect(canonical).not.toBe(buildAssertionXml(input));
+    }
+  });
+
+  it('is what the validator reads back: awkward values survive the wire text unchanged', () => {
+    const now = new Date();
+    const { issuer, nameId, organization, organizationId } = AWKWARD;
+    const input = {
+      ...assertionInput(CX),
+      issuer,
+      nameId,
+      organization,
+      organizationId,
+      now,
+      id: '_read-back',
+    };
+    const claims = xua.validate(issueAssertion(input, supplier()), now);
+    expect({
+      issuer: claims.issuer,
+      nameId: claims.nameId,
+      organization: claims.organization,
+      organizationId: claims.organizationId,
+    }).toEqual({ issuer, nameId, organization, organizationId });
   });
 });
 

@@ -59,7 +59,12 @@ interface SharedVerifications {
  * Prepare `policy`. With `replayCache`, an assertion whose Issuer + ID was already accepted by
  * this validator and has not expired is refused (`replayed`, wsse:InvalidSecurity): each listener
  * that validates keeps its own cache, so the broker's one forwarded assertion per request, sent
- * once to each community, is accepted by every community. With `verifiedSignatures` (one per
+ * once to each community, is accepted by every community. With `assertionReuse` as well (the
+ * gateways behind the broker, whose peer mutual TLS has authenticated), one assertion may carry
+ * several messages within its validity (IHE ITI TF-2 3.40.4.2 leaves replay protection to the
+ * X-Service Provider): the cache then remembers Issuer + ID + wsa:MessageID, so the same message
+ * is still refused a second time (a message without a MessageID: Issuer + ID, as without
+ * `assertionReuse`). With `verifiedSignatures` (one per
  * process, shared by the validators of its simulated gateways), an assertion whose exact text was
  * already verified under the same pinned signers is not verified again (verified-signatures.ts);
  * every other check (signer validity, wsu:Timestamp, Conditions, audience, attributes, replay)
@@ -68,7 +73,11 @@ interface SharedVerifications {
  */
 export function createXuaValidator(
   policy: XuaPolicy,
-  opts: { replayCache?: ReplayCache; verifiedSignatures?: VerifiedSignatureCache } = {},
+  opts: {
+    replayCache?: ReplayCache;
+    assertionReuse?: boolean;
+    verifiedSignatures?: VerifiedSignatureCache;
+  } = {},
 ): XuaValidator {
   const signers = trustedSigners(policy.trustedSigners);
   const replay = opts.replayCache;
@@ -81,10 +90,12 @@ export function createXuaValidator(
       const claims = validateXua(env, now, policy, signers, shared);
       // Only after the signature and conditions held: an unsigned ID never takes a place in the cache.
       const until = claims.notOnOrAfter.getTime() + policy.clockSkewMs;
-      if (replay && !replay.firstUse(claims.issuer, claims.assertionId, until, now.getTime()))
+      const messageId = opts.assertionReuse ? env.addressing.messageId : undefined;
+      const used = messageId === undefined ? claims.assertionId : `${claims.assertionId}\n${messageId}`;
+      if (replay && !replay.firstUse(claims.issuer, used, until, now.getTime()))
         throw new XuaError(
           'replayed',
-          `assertion ${claims.assertionId} of ${claims.issuer} was already presented; valid until ${claims.notOnOrAfter.toISOString()}`,
+          `${messageId === undefined ? '' : `message ${messageId} with `}assertion ${claims.assertionId} of ${claims.issuer} was already presented; valid until ${claims.notOnOrAfter.toISOString()}`,
         );
       return claims;
     },

@@ -3,10 +3,12 @@
  * queries cost one full handshake per community (the rest go over the kept-alive connection), a
  * further connection to a community resumes its TLS session, and certificate checks still apply
  * to every full handshake (a re-provisioned gateway is verified again). Counted on the gateways'
- * TLS servers, never timed.
+ * TLS servers, never timed. The broker's signed assertion is reused too: sequential queries for
+ * one patient carry the same assertion, which the gateways verify once and accept on every message.
  */
 import tls from 'node:tls';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { VerifiedSignatureCache } from '../../simulator/security/verified-signatures.js';
 import { ResponseStatus } from '../../simulator/xca/constants.js';
 import { findDocuments } from '../helpers/requests.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
@@ -63,6 +65,14 @@ describe('mTLS legs: kept-alive connections and TLS session resumption', () => {
       });
       expect(handshakes.length).toBeLessThan(10);
     }
+  });
+
+  it('10 sequential ITI-38 for one patient carry one broker assertion: the gateways verify its signature once and accept it on every message', async () => {
+    const verified = vi.spyOn(VerifiedSignatureCache.prototype, 'set');
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push(await query());
+    expect(statuses).toEqual(Array(10).fill(ResponseStatus.Success));
+    expect(verified.mock.calls.length).toBeLessThanOrEqual(1); // 0 when an earlier test's assertion is still reused
   });
 
   it('8 concurrent ITI-38 open more connections per community: every one resumes the session', async () => {
