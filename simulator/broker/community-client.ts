@@ -9,6 +9,7 @@ import { SoapAction } from '../xca/constants.js';
 import { encodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { decodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { XcaDecodeError } from '../xca/decode-error.js';
+import { readRegistryObjectContent } from '../xca/registry-object-content.js';
 import {
   decodeRetrieveDocumentSetResponse,
   encodeRetrieveDocumentSetRequest,
@@ -95,6 +96,7 @@ export async function queryCommunity(
     action: SoapAction.CrossGatewayQuery,
     bodyXml,
     signal,
+    readContent: readRegistryObjectContent,
     ...(await legCallOptions(url, t)),
   });
   const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };

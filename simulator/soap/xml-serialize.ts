@@ -34,7 +34,7 @@ export function qnamePrefix(value: string): string | undefined {
 }
 
 /** Note in `used` the prefixes `el` needs: its own, its attributes' and QName-valued attributes'. */
-function notePrefixes(el: Element, used: Set<string>): void {
+export function notePrefixes(el: Element, used: Set<string>): void {
   used.add(el.prefix ?? '');
   for (const a of el.attributes) {
     if (a.prefix !== null && a.prefix !== 'xmlns') used.add(a.prefix);
@@ -106,6 +106,8 @@ export function serialize(node: Node, opts: { setRootAttribute?: RootAttribute }
   for (;;) {
     if (n.nodeType === ELEMENT_NODE) {
       const el = n as Element;
+      if (el.contentRead)
+        throw new Error(`serialize: the content of <${el.tagName}> was read by a ContentReader, not kept`);
       notePrefixes(el, used);
       if (n === root) {
         s += startTag(el, opts.setRootAttribute);
@@ -139,11 +141,18 @@ export function serialize(node: Node, opts: { setRootAttribute?: RootAttribute }
  * ancestors for the prefixes it uses added at the end of its start tag, exactly as `serialize`
  * adds them (Namespaces in XML 1.0 §6), so the fragment stands alone. An element without a
  * source (not from `parseXml`) is serialised. Costs one walk of the subtree for its prefixes
- * and no string building, for relaying what was received without re-encoding it.
+ * and no string building, for relaying what was received without re-encoding it; for an element
+ * whose content a ContentReader read (`contentRead`), the prefixes the parser noted in that content
+ * stand for the walk, so the result is the same as had the tree been built.
  */
 export function verbatimXml(el: Element): string {
   const src = el.source;
   if (!src) return serialize(el);
+  const { text, start, startTagEnd, end } = src;
+  if (el.contentRead) {
+    const used = el.contentRead.prefixes;
+    return text.slice(start, startTagEnd) + inheritedDeclarations(el, used) + text.slice(startTagEnd, end);
+  }
   const used = new Set<string>();
   let n: Node = el;
   for (;;) {
@@ -161,7 +170,6 @@ export function verbatimXml(el: Element): string {
     if (n === el) break;
     n = n.nextSibling!;
   }
-  const { text, start, startTagEnd, end } = src;
   return text.slice(start, startTagEnd) + inheritedDeclarations(el, used) + text.slice(startTagEnd, end);
 }
 

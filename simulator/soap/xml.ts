@@ -20,14 +20,17 @@ import {
   TEXT_NODE,
   Text,
   type Attr,
+  type ContentReader,
   type Node,
   type ParentNode,
 } from './xml-dom.js';
+import { notePrefixes, qnamePrefix } from './xml-serialize.js';
 import { LIMIT_COUNTS, XML_LIMITS, lineColumn, structurePastLimits, type XmlLimits } from './xml-limits.js';
 
 export type { Document, Element, Node };
 export { XML_LIMITS };
 export { esc, serialize, verbatimXml, type RootAttribute } from './xml-serialize.js';
+export type { ContentReader, ContentTag } from './xml-dom.js';
 
 /**
  * Why a string is not acceptable XML: `doctype`, `not-well-formed`, `empty`, or `limit` (an
@@ -58,18 +61,34 @@ function toAttr(a: SaxesTagNS['attributes'][string]): Attr {
 }
 
 /**
+ * For `parseXml`: called with each element once its start tag is read (attributes set, linked to
+ * its parent and ancestors); a {@link ContentReader} returned reads that element's content in
+ * place of the tree (see `parseXml`), undefined keeps the content as a tree.
+ */
+export type ReadContent = (el: Element) => ContentReader | undefined;
+
+/**
  * Parse `xml` into a {@link Document} whose root element holds elements, text and CDATA sections
  * (comments and processing instructions are dropped; adjacent text is merged into one node).
  * Reading stops at the first limit passed (`limits`, default {@link XML_LIMITS}), so the work done
  * is bounded by the limits whatever follows in the text.
+ *
+ * With `readContent`, an element for which it returns a reader is kept with its attributes,
+ * `source` and `contentRead` but without children: the reader gets the events of its content
+ * instead, in the same single pass, under the same limits and well-formedness and namespace
+ * checks (a decoder that needs a few values from a large subtree builds no nodes for it).
  * @throws XmlParseError `empty` for an empty or all-whitespace string; `doctype` for any
  *   `<!DOCTYPE` / `<!ENTITY` (anywhere, any case); `not-well-formed` with saxes' `line:column:
  *   message` for anything else saxes rejects (mismatched or unclosed tags, unbound prefixes,
  *   undefined entities, more than one root, text outside the root, disallowed characters, …);
  *   `limit` for an element deeper than `maxDepth`, more than `maxElements` elements, or more than
- *   `maxAttributesPerElement` / `maxAttributes` attributes.
+ *   `maxAttributesPerElement` / `maxAttributes` attributes. What a reader throws is thrown as it is.
  */
-export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS): Document {
+export function parseXml(
+  xml: string,
+  limits: Readonly<XmlLimits> = XML_LIMITS,
+  readContent?: ReadContent,
+): Document {
   if (xml.trim() === '') throw new XmlParseError('empty XML document', 'empty');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
     throw new XmlParseError('document type declarations are not allowed', 'doctype');
@@ -96,32 +115,82 @@ export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS):
   let depth = 0;
   let elements = 0;
   let attributes = 0;
+  // While a ContentReader reads the content of `parent`: the reader, the depth below `parent`,
+  // the prefixes the content uses, and the text since the last tag or CDATA section (one Text
+  // node of the tree it replaces, whose QName shape counts as a use of its prefix).
+  let reader: ContentReader | undefined;
+  let readDepth = 0;
+  let prefixes = new Set<string>();
+  let run = '';
+  const endRun = (): void => {
+    if (run === '') return;
+    notePrefix(run);
+    run = '';
+  };
   // saxes emits opentagstart once the name is read, before it reads the attributes and resolves
   // the prefixes (the O(depth) stack walk), so the depth is checked before any deep work.
   // Source offsets of the open elements' `<` (saxes reports `position` just past what it has read).
   const starts: number[] = [];
+  const startTagEnds: number[] = [];
   parser.on('opentagstart', () => {
-    starts.push(xml.lastIndexOf('<', parser.position - 1));
+    if (reader === undefined) starts.push(xml.lastIndexOf('<', parser.position - 1));
     depth += 1;
     elements += 1;
     if (depth > limits.maxDepth) throw over('maxDepth', parser.position);
     if (elements > limits.maxElements) throw over('maxElements', parser.position);
   });
+  const countAttributes = (own: number): void => {
+    attributes += own;
+    if (own > limits.maxAttributesPerElement) throw over('maxAttributesPerElement', parser.position);
+    if (attributes > limits.maxAttributes) throw over('maxAttributes', parser.position);
+  };
+  const notePrefix = (value: string): void => {
+    const q = qnamePrefix(value);
+    if (q !== undefined) prefixes.add(q);
+  };
   parser.on('opentag', (tag) => {
+    if (reader !== undefined) {
+      // In document order, as verbatimXml's walk of a tree notes them (the order of the declarations).
+      endRun();
+      prefixes.add(tag.prefix);
+      let own = 0;
+      for (const name in tag.attributes) {
+        own += 1;
+        const a = tag.attributes[name]!;
+        if (a.prefix !== '' && a.prefix !== 'xmlns') prefixes.add(a.prefix);
+        notePrefix(a.value);
+      }
+      countAttributes(own);
+      readDepth += 1;
+      reader.open(tag, readDepth);
+      return;
+    }
     const attrs: Attr[] = [];
     for (const name in tag.attributes) attrs.push(toAttr(tag.attributes[name]!));
-    attributes += attrs.length;
-    if (attrs.length > limits.maxAttributesPerElement) throw over('maxAttributesPerElement', parser.position);
-    if (attributes > limits.maxAttributes) throw over('maxAttributes', parser.position);
+    countAttributes(attrs.length);
     const ns = tag.uri === '' ? null : tag.uri;
-    parent = parent.appendChild(
+    const el = parent.appendChild(
       new Element(tag.name, ns, tag.prefix === '' ? null : tag.prefix, tag.local, attrs),
     );
+    parent = el;
     startTagEnds.push(parser.position - (tag.isSelfClosing ? 2 : 1));
+    reader = readContent?.(el);
+    if (reader !== undefined) {
+      readDepth = 0;
+      prefixes = new Set();
+      notePrefixes(el, prefixes);
+    }
   });
-  const startTagEnds: number[] = [];
   parser.on('closetag', () => {
     depth -= 1;
+    if (reader !== undefined) {
+      endRun();
+      if (readDepth > 0) {
+        reader.close(readDepth);
+        readDepth -= 1;
+        return;
+      }
+    }
     const el = parent as Element;
     const start = starts.pop()!;
     const startTagEnd = startTagEnds.pop()!;
@@ -133,15 +202,30 @@ export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS):
       xml.startsWith(el.tagName, start + 1)
     )
       el.source = { text: xml, start, startTagEnd, end };
+    if (reader !== undefined) {
+      el.contentRead = { reader, prefixes };
+      reader = undefined;
+    }
     parent = parent.parentNode ?? doc;
   });
   parser.on('text', (data) => {
+    if (reader !== undefined) {
+      run += data;
+      reader.text(data, readDepth);
+      return;
+    }
     if (parent === doc) return; // whitespace around the root (saxes rejects anything else)
     const last = parent.lastChild;
     if (last?.nodeType === TEXT_NODE) (last as Text).data += data;
     else parent.appendChild(new Text(data));
   });
   parser.on('cdata', (data) => {
+    if (reader !== undefined) {
+      endRun();
+      notePrefix(data);
+      reader.text(data, readDepth);
+      return;
+    }
     parent.appendChild(new CDATASection(data));
   });
   parser.write(xml).close();
