@@ -81,7 +81,9 @@ export async function legCallOptions(
 }
 
 /**
- * Send an ITI-38 Cross Gateway Query to `url`.
+ * Send an ITI-38 Cross Gateway Query to `url`. The answer is parsed once, its registry objects
+ * read during the parse with no tree below them (xca/registry-object-content.ts), each kept as the
+ * text the community sent.
  * @throws SoapCallError (transport, fault, malformed) or XcaDecodeError (invalid response body).
  */
 export async function queryCommunity(
