@@ -2,9 +2,10 @@
  * XML parse benchmark: the cost of `parseXml` on the ITI-38 responses the broker reads. Builds one
  * AdhocQueryResponse envelope per community of the default data pack (FindDocuments LeafClass for
  * `examples.inAllCommunities`, as each responding gateway would answer), then times `parseXml`
- * alone, `parseSoapXml` + `decodeAdhocQueryResponse` (what the broker does with each community's
- * answer) and `parseSoapXml` + `decodeAdhocQueryRequest` of the FindDocuments request (what each
- * responding gateway does with the broker's request). Each figure is CPU time per envelope
+ * alone, `parseSoapXml` + `decodeAdhocQueryResponse` with a tree of the whole answer and with the
+ * registry objects read during the parse (`readRegistryObjectContent`: what the broker does with
+ * each community's answer), and `parseSoapXml` + `decodeAdhocQueryRequest` of the FindDocuments
+ * request (what each responding gateway does with the broker's request). Each figure is CPU time per envelope
  * (`process.cpuUsage`, user + system, ms), which a busy machine disturbs far less than wall time;
  * the wall time is printed beside it. Prints and records figures only (`recordFigure`); asserts
  * nothing. Run alone with `npx tsx bench/xml-parse.ts`; `xmlParseBench()` is the entry point for
@@ -21,6 +22,7 @@ import { parseXml } from '../simulator/soap/xml.js';
 import { decodeAdhocQueryRequest } from '../simulator/xca/adhoc-query-request.js';
 import { decodeAdhocQueryResponse, encodeAdhocQueryResponse } from '../simulator/xca/adhoc-query-response.js';
 import { SoapAction } from '../simulator/xca/constants.js';
+import { readRegistryObjectContent } from '../simulator/xca/registry-object-content.js';
 import { recordFigure } from './figures.js';
 
 const WARM_UP_MS = 500;
@@ -79,6 +81,10 @@ export async function xmlParseBench(): Promise<void> {
   const kb = sizes.reduce((a, b) => a + b, 0) / responses.length / 1024;
   const decode = (xml: string): number =>
     decodeAdhocQueryResponse(parseSoapXml(xml, [], { enforceMustUnderstand: false }).body!).objects.length;
+  const decodeReading = (xml: string): number =>
+    decodeAdhocQueryResponse(
+      parseSoapXml(xml, [], { enforceMustUnderstand: false, readContent: readRegistryObjectContent }).body!,
+    ).objects.length;
   const decodeRequest = (xml: string): string =>
     decodeAdhocQueryRequest(parseSoapXml(xml, [], { enforceMustUnderstand: false }).body!).queryId;
   const objects = responses.reduce((n, xml) => n + decode(xml), 0);
@@ -91,6 +97,7 @@ export async function xmlParseBench(): Promise<void> {
   const figures: [name: string, what: string, xmls: readonly string[], fn: (xml: string) => unknown][] = [
     ['parseXml', 'parseXml', responses, parseXml],
     ['ITI-38 answer decode', 'parseSoapXml + decodeAdhocQueryResponse', responses, decode],
+    ['ITI-38 answer decode, objects read', 'the same, no tree below the objects', responses, decodeReading],
     ['ITI-38 request decode', 'parseSoapXml + decodeAdhocQueryRequest', [request], decodeRequest],
   ];
   for (const [name, what, xmls, fn] of figures) {

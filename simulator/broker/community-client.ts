@@ -9,6 +9,7 @@ import { SoapAction } from '../xca/constants.js';
 import { encodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { decodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { XcaDecodeError } from '../xca/decode-error.js';
+import { readRegistryObjectContent } from '../xca/registry-object-content.js';
 import {
   decodeRetrieveDocumentSetResponse,
   encodeRetrieveDocumentSetRequest,
@@ -80,7 +81,9 @@ export async function legCallOptions(
 }
 
 /**
- * Send an ITI-38 Cross Gateway Query to `url`.
+ * Send an ITI-38 Cross Gateway Query to `url`. The answer is parsed once, its registry objects
+ * read during the parse with no tree below them (xca/registry-object-content.ts), each kept as the
+ * text the community sent.
  * @throws SoapCallError (transport, fault, malformed) or XcaDecodeError (invalid response body).
  */
 export async function queryCommunity(
@@ -95,6 +98,7 @@ export async function queryCommunity(
     action: SoapAction.CrossGatewayQuery,
     bodyXml,
     signal,
+    readContent: readRegistryObjectContent,
     ...(await legCallOptions(url, t)),
   });
   const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };

@@ -4,7 +4,7 @@
  */
 import { HttpTransportError, httpPost, readBody, type HttpAgent } from '../transport/http-client.js';
 import { newUrnUuid } from '../shared/ids.js';
-import type { Element } from './xml.js';
+import type { Element, ReadContent } from './xml.js';
 import { SoapFaultError, parseSoapFault, type ParsedSoapFault } from './fault.js';
 import { buildSoapEnvelope, isFaultEnvelope, type SoapEnvelope } from './envelope.js';
 import {
@@ -71,6 +71,8 @@ export interface SoapCallOptions {
   headers?: Record<string, string>;
   /** wsa:MessageID; a fresh `urn:uuid:` when absent. */
   messageId?: string;
+  /** Elements of the response whose content a reader reads as it is parsed (xml.ts `parseXml`). */
+  readContent?: ReadContent;
 }
 
 /** A successful call (2xx with a non-fault SOAP 1.2 envelope). */
@@ -149,13 +151,18 @@ async function post(url: URL, entity: EncodedSoapMessage, opts: SoapCallOptions)
  * Turn a complete HTTP response into a result or a classified error (shared with client-stream.ts).
  * @throws SoapCallError `http-status`, `malformed` or `soap-fault`.
  */
-export function interpret(raw: RawResponse, messageId: string): Omit<SoapCallResult, 'requestXml'> {
+export function interpret(
+  raw: RawResponse,
+  messageId: string,
+  readContent?: ReadContent,
+): Omit<SoapCallResult, 'requestXml'> {
   const ok = raw.status >= 200 && raw.status < 300;
   const httpStatus = raw.status;
   let msg: ReadSoapMessage;
   try {
     msg = readSoapMessage(raw.body, raw.contentType ?? 'application/soap+xml', [], {
       enforceMustUnderstand: false,
+      ...(readContent ? { readContent } : {}),
     });
   } catch (err) {
     if (!(err instanceof SoapFaultError)) throw err;
@@ -202,7 +209,7 @@ export function interpret(raw: RawResponse, messageId: string): Omit<SoapCallRes
  */
 export async function soapCall(opts: SoapCallOptions): Promise<SoapCallResult> {
   const { url, messageId, entity, xml } = prepareRequest(opts, 'soapCall');
-  return { ...interpret(await post(url, entity, opts), messageId), requestXml: xml };
+  return { ...interpret(await post(url, entity, opts), messageId, opts.readContent), requestXml: xml };
 }
 
 /**

@@ -4,7 +4,7 @@
  * MTOM package (`multipart/related`, ITI TF-2 Appendix V). Every failure to read is a Sender
  * SoapFaultError; the client reclassifies it as a malformed response.
  */
-import { XmlParseError, parseXml } from './xml.js';
+import { XML_LIMITS, XmlParseError, parseXml, type ReadContent } from './xml.js';
 import { SoapFaultError } from './fault.js';
 import { parseSoapEnvelope, type ParseEnvelopeOptions, type SoapEnvelope } from './envelope.js';
 import { MtomError, buildMtom, parseMultipartRelated, type Attachments, type MtomPart } from './mtom.js';
@@ -75,6 +75,12 @@ const PARSE_FAULT_REASON: Readonly<Record<XmlParseError['reason'], string>> = {
   limit: 'The XML exceeds the structural limits of this service',
 };
 
+/** How to read an envelope: the envelope checks, and optionally `readContent` for `parseXml`. */
+export interface ReadSoapOptions extends ParseEnvelopeOptions {
+  /** Elements whose content a reader reads during the parse, with no tree built below them (xml.ts `parseXml`). */
+  readContent?: ReadContent;
+}
+
 /**
  * Parse envelope text with the hardened parser (no DTD, no entities; nothing is read from disk)
  * and read it as a SOAP 1.2 envelope.
@@ -86,11 +92,11 @@ const PARSE_FAULT_REASON: Readonly<Record<XmlParseError['reason'], string>> = {
 export function parseSoapXml(
   rawXml: string,
   understood: ReadonlyArray<QName>,
-  opts: ParseEnvelopeOptions = {},
+  opts: ReadSoapOptions = {},
 ): SoapEnvelope {
   let doc;
   try {
-    doc = parseXml(rawXml);
+    doc = parseXml(rawXml, XML_LIMITS, opts.readContent);
   } catch (err) {
     if (!(err instanceof XmlParseError)) throw err;
     const reason = PARSE_FAULT_REASON[err.reason];
@@ -107,7 +113,7 @@ export function readSoapMessage(
   body: Buffer,
   contentType: string | undefined,
   understood: ReadonlyArray<QName>,
-  opts: ParseEnvelopeOptions = {},
+  opts: ReadSoapOptions = {},
 ): ReadSoapMessage {
   const entity = decodeSoapEntity(body, contentType);
   return { ...entity, envelope: parseSoapXml(entity.rawXml, understood, opts) };

@@ -146,10 +146,6 @@ function nextInTree(n: Node, root: Node): Node | null {
   return null;
 }
 
-/**
- * An element (DOM §4.9 Element) with its namespace, qualified name as written (`tagName`,
- * `nodeName`), `prefix` (null when unprefixed), `localName` and `attributes` in document order.
- */
 /** An element's place in the text it was parsed from (offsets in UTF-16 code units). */
 export interface SourceRange {
   readonly text: string;
@@ -158,6 +154,46 @@ export interface SourceRange {
   readonly end: number;
 }
 
+/**
+ * A start tag inside content that a {@link ContentReader} reads, as the parser resolved it
+ * (Namespaces in XML 1.0 §6): `uri` is `''` for no namespace; `attributes` are keyed by qualified
+ * name as written, with normalised values (XML 1.0 §3.3.3).
+ */
+export interface ContentTag {
+  readonly uri: string;
+  readonly local: string;
+  readonly attributes: Readonly<Record<string, { readonly value: string }>>;
+}
+
+/**
+ * Reads an element's content while it is parsed, in place of the tree (`parseXml`'s
+ * `readContent`): the events of everything inside the element, in document order. `depth` is
+ * counted from the element whose content is read (0); its children are at depth 1.
+ */
+export interface ContentReader {
+  /** A start tag at `depth` (1 = a child of the element). */
+  open(tag: ContentTag, depth: number): void;
+  /** Character data (text or a CDATA section, references expanded) directly inside the element open at `depth`. */
+  text(data: string, depth: number): void;
+  /** The end of the element opened at `depth`. */
+  close(depth: number): void;
+}
+
+/**
+ * What a parse kept of an element whose content a {@link ContentReader} read: the reader, and
+ * every namespace prefix the element and its content use (`''` = the default namespace) in element
+ * and attribute names and in attribute values and text that are a whole `p:local` QName, in
+ * document order of first use, for `verbatimXml`.
+ */
+export interface ContentRead {
+  readonly reader: ContentReader;
+  readonly prefixes: ReadonlySet<string>;
+}
+
+/**
+ * An element (DOM §4.9 Element) with its namespace, qualified name as written (`tagName`,
+ * `nodeName`), `prefix` (null when unprefixed), `localName` and `attributes` in document order.
+ */
 export class Element extends ParentNodeBase {
   /**
    * @param tagName Qualified name as written, e.g. `rim:Slot`.
@@ -181,6 +217,11 @@ export class Element extends ParentNodeBase {
    * end tag. Absent for elements built otherwise.
    */
   source?: SourceRange;
+  /**
+   * Set when a {@link ContentReader} read this element's content during the parse: the element
+   * then has no children in the tree (its text is in `source`), and `serialize` refuses it.
+   */
+  contentRead?: ContentRead;
   /** {@link ELEMENT_NODE}. */
   get nodeType(): number {
     return ELEMENT_NODE;

@@ -10,6 +10,9 @@ import {
   serialize,
   textOf,
   verbatimXml,
+  type ContentReader,
+  type ContentTag,
+  type Document,
   type Element,
   type Node,
 } from './xml.js';
@@ -371,5 +374,138 @@ describe('verbatimXml', () => {
     const s = childElements(el)[0]!;
     delete s.source;
     expect(verbatimXml(s)).toBe('<s a="1"/>');
+  });
+});
+
+describe('parseXml with readContent', () => {
+  /** Records every event of the content it reads, as `open ns local depth` / `text "…" depth` / `close depth`. */
+  class Recorder implements ContentReader {
+    readonly events: string[] = [];
+    open(tag: ContentTag, depth: number): void {
+      const attrs = Object.keys(tag.attributes).map((n) => `${n}=${tag.attributes[n]!.value}`);
+      this.events.push(`open {${tag.uri}}${tag.local} ${depth}${attrs.length ? ` ${attrs.join(' ')}` : ''}`);
+    }
+    text(data: string, depth: number): void {
+      this.events.push(`text ${JSON.stringify(data)} ${depth}`);
+    }
+    close(depth: number): void {
+      this.events.push(`close ${depth}`);
+    }
+  }
+  /** Reads the content of every element named `local` (any namespace) with a new Recorder. */
+  const reading = (local: string) => {
+    const readers: Recorder[] = [];
+    const readContent = (el: Element): ContentReader | undefined => {
+      if (el.localName !== local) return undefined;
+      const r = new Recorder();
+      readers.push(r);
+      return r;
+    };
+    return { readers, readContent };
+  };
+  /** Every element named `local` in the tree, in document order. */
+  const named = (doc: Document, local: string): Element[] => doc.getElementsByTagNameNS('*', local);
+
+  it('keeps the element with its attributes and source but no children, and hands its content to the reader in order', () => {
+    const xml =
+      '<r xmlns="urn:d" xmlns:p="urn:p"><O id="1" p:k="v">a&amp;b<p:C x="1"><D/></p:C><![CDATA[<c>]]><!-- no event --></O><After/></r>';
+    const { readers, readContent } = reading('O');
+    const doc = parseXml(xml, XML_LIMITS, readContent);
+    const o = named(doc, 'O')[0]!;
+    expect(o.firstChild).toBeNull();
+    expect(o.attributes.map((a) => `${a.name}=${a.value}`)).toEqual(['id=1', 'p:k=v']);
+    expect(readers).toHaveLength(1);
+    expect(o.contentRead?.reader).toBe(readers[0]);
+    expect(readers[0]!.events).toEqual([
+      'text "a&b" 0',
+      'open {urn:p}C 1 x=1',
+      'open {urn:d}D 2',
+      'close 2',
+      'close 1',
+      'text "<c>" 0',
+    ]);
+    // the elements after the read one are a tree again
+    expect(childElements(doc.documentElement!).map((e) => e.localName)).toEqual(['O', 'After']);
+    expect(verbatimXml(o)).toBe(
+      '<O id="1" p:k="v" xmlns="urn:d" xmlns:p="urn:p">a&amp;b<p:C x="1"><D/></p:C><![CDATA[<c>]]><!-- no event --></O>',
+    );
+  });
+
+  it.each([
+    ['self-closing', '<r xmlns:a="urn:a"><a:O k="1"/></r>'],
+    [
+      'comments, CDATA and references',
+      '<r xmlns:rim="urn:r" xmlns="urn:d"><rim:O id=\'a&apos;1\'><!-- c --><P>T &amp; &#233;</P>\r\n<rim:S/></rim:O></r>',
+    ],
+    ['a QName only in text, across a comment', '<r xmlns:q="urn:q"><O><v>q:<!-- split -->Code</v></O></r>'],
+    [
+      'a QName only in CDATA and in an attribute value',
+      '<r xmlns:q="urn:q" xmlns:t="urn:t"><O><v t="t:x"><![CDATA[q:Code]]></v></O></r>',
+    ],
+    ['a prefix redeclared inside the content', '<r xmlns:a="urn:a1"><O><a:X xmlns:a="urn:a2"/></O></r>'],
+    ['the default namespace undeclared inside', '<r xmlns="urn:d"><O><X xmlns=""><Y/></X></O></r>'],
+    ["unused ancestors' declarations left out", '<r xmlns:u="urn:u" xmlns:a="urn:a"><O a:k="1"/></r>'],
+    ['characters outside the BMP before it', '<r xmlns:a="urn:a">\u{1F600}<O><a:V>\u{1F600}</a:V></O></r>'],
+  ])('gives verbatimXml the same text as the tree would (%s)', (_name, xml) => {
+    const fromTree = named(parseXml(xml), 'O').map(verbatimXml);
+    const doc = parseXml(xml, XML_LIMITS, reading('O').readContent);
+    const read = named(doc, 'O');
+    expect(read.every((o) => o.contentRead !== undefined && o.firstChild === null)).toBe(true);
+    expect(read.map(verbatimXml)).toEqual(fromTree);
+  });
+
+  it('keeps every limit inside the content it reads, at the same place', () => {
+    const deep = `<r><O>${'<a>'.repeat(5)}${'</a>'.repeat(5)}</O></r>`;
+    const limits = {
+      ...XML_LIMITS,
+      maxDepth: 4,
+      maxElements: 3,
+      maxAttributesPerElement: 1,
+      maxAttributes: 2,
+    };
+    const cases = [
+      deep,
+      '<r><O><a/><b/></O></r>',
+      '<r><O><a x="1" y="2"/></O></r>',
+      '<r x="1"><O><a y="1"/><b z="1"/></O></r>',
+    ];
+    for (const xml of cases) {
+      let fromTree: XmlParseError | undefined;
+      try {
+        parseXml(xml, limits);
+      } catch (err) {
+        fromTree = err as XmlParseError;
+      }
+      expect(fromTree).toBeInstanceOf(XmlParseError);
+      expect(() => parseXml(xml, limits, reading('O').readContent)).toThrow(fromTree!.message);
+    }
+  });
+
+  it('refuses malformed content it reads as the tree parse does (saxes checks it all)', () => {
+    for (const xml of [
+      '<r><O><a></b></O></r>',
+      '<r><O><p:a/></O></r>',
+      '<r><O><a x="1" x="2"/></O></r>',
+      '<r><O>&undefined;</O></r>',
+      '<r><O><a>',
+    ]) {
+      const fromTree = parseError(xml);
+      let read: unknown;
+      try {
+        parseXml(xml, XML_LIMITS, reading('O').readContent);
+      } catch (err) {
+        read = err;
+      }
+      expect(read).toBeInstanceOf(XmlParseError);
+      expect((read as XmlParseError).reason).toBe('not-well-formed');
+      expect((read as XmlParseError).message).toBe(fromTree.message);
+    }
+  });
+
+  it('serialize refuses an element whose content was read (its children are not in the tree)', () => {
+    const doc = parseXml('<r><O><a/></O></r>', XML_LIMITS, reading('O').readContent);
+    expect(() => serialize(doc)).toThrow(
+      'serialize: the content of <O> was read by a ContentReader, not kept',
+    );
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Hardened, namespace-aware XML reading and the small writing helpers every codec shares.
+ * Hardened, namespace-aware XML reading, and (re-exported from xml-serialize.ts) the writing
+ * helpers every codec shares.
  *
  * Parsing uses saxes 6 (a strict, conformant, namespace-aware SAX parser: XML 1.0 5th edition and
  * Namespaces in XML 1.0) and builds the minimal DOM of xml-dom.ts from its events. Hardening: any
@@ -18,15 +19,18 @@ import {
   Element,
   TEXT_NODE,
   Text,
-  namespaceDeclaration,
   type Attr,
+  type ContentReader,
   type Node,
   type ParentNode,
 } from './xml-dom.js';
+import { notePrefixes, qnamePrefix } from './xml-serialize.js';
 import { LIMIT_COUNTS, XML_LIMITS, lineColumn, structurePastLimits, type XmlLimits } from './xml-limits.js';
 
 export type { Document, Element, Node };
 export { XML_LIMITS };
+export { esc, serialize, verbatimXml, type RootAttribute } from './xml-serialize.js';
+export type { ContentReader, ContentTag } from './xml-dom.js';
 
 /**
  * Why a string is not acceptable XML: `doctype`, `not-well-formed`, `empty`, or `limit` (an
@@ -57,18 +61,34 @@ function toAttr(a: SaxesTagNS['attributes'][string]): Attr {
 }
 
 /**
+ * For `parseXml`: called with each element once its start tag is read (attributes set, linked to
+ * its parent and ancestors); a {@link ContentReader} returned reads that element's content in
+ * place of the tree (see `parseXml`), undefined keeps the content as a tree.
+ */
+export type ReadContent = (el: Element) => ContentReader | undefined;
+
+/**
  * Parse `xml` into a {@link Document} whose root element holds elements, text and CDATA sections
  * (comments and processing instructions are dropped; adjacent text is merged into one node).
  * Reading stops at the first limit passed (`limits`, default {@link XML_LIMITS}), so the work done
  * is bounded by the limits whatever follows in the text.
+ *
+ * With `readContent`, an element for which it returns a reader is kept with its attributes,
+ * `source` and `contentRead` but without children: the reader gets the events of its content
+ * instead, in the same single pass, under the same limits and well-formedness and namespace
+ * checks (a decoder that needs a few values from a large subtree builds no nodes for it).
  * @throws XmlParseError `empty` for an empty or all-whitespace string; `doctype` for any
  *   `<!DOCTYPE` / `<!ENTITY` (anywhere, any case); `not-well-formed` with saxes' `line:column:
  *   message` for anything else saxes rejects (mismatched or unclosed tags, unbound prefixes,
  *   undefined entities, more than one root, text outside the root, disallowed characters, …);
  *   `limit` for an element deeper than `maxDepth`, more than `maxElements` elements, or more than
- *   `maxAttributesPerElement` / `maxAttributes` attributes.
+ *   `maxAttributesPerElement` / `maxAttributes` attributes. What a reader throws is thrown as it is.
  */
-export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS): Document {
+export function parseXml(
+  xml: string,
+  limits: Readonly<XmlLimits> = XML_LIMITS,
+  readContent?: ReadContent,
+): Document {
   if (xml.trim() === '') throw new XmlParseError('empty XML document', 'empty');
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
     throw new XmlParseError('document type declarations are not allowed', 'doctype');
@@ -95,32 +115,82 @@ export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS):
   let depth = 0;
   let elements = 0;
   let attributes = 0;
+  // While a ContentReader reads the content of `parent`: the reader, the depth below `parent`,
+  // the prefixes the content uses, and the text since the last tag or CDATA section (one Text
+  // node of the tree it replaces, whose QName shape counts as a use of its prefix).
+  let reader: ContentReader | undefined;
+  let readDepth = 0;
+  let prefixes = new Set<string>();
+  let run = '';
+  const endRun = (): void => {
+    if (run === '') return;
+    notePrefix(run);
+    run = '';
+  };
   // saxes emits opentagstart once the name is read, before it reads the attributes and resolves
   // the prefixes (the O(depth) stack walk), so the depth is checked before any deep work.
   // Source offsets of the open elements' `<` (saxes reports `position` just past what it has read).
   const starts: number[] = [];
+  const startTagEnds: number[] = [];
   parser.on('opentagstart', () => {
-    starts.push(xml.lastIndexOf('<', parser.position - 1));
+    if (reader === undefined) starts.push(xml.lastIndexOf('<', parser.position - 1));
     depth += 1;
     elements += 1;
     if (depth > limits.maxDepth) throw over('maxDepth', parser.position);
     if (elements > limits.maxElements) throw over('maxElements', parser.position);
   });
+  const countAttributes = (own: number): void => {
+    attributes += own;
+    if (own > limits.maxAttributesPerElement) throw over('maxAttributesPerElement', parser.position);
+    if (attributes > limits.maxAttributes) throw over('maxAttributes', parser.position);
+  };
+  const notePrefix = (value: string): void => {
+    const q = qnamePrefix(value);
+    if (q !== undefined) prefixes.add(q);
+  };
   parser.on('opentag', (tag) => {
+    if (reader !== undefined) {
+      // In document order, as verbatimXml's walk of a tree notes them (the order of the declarations).
+      endRun();
+      prefixes.add(tag.prefix);
+      let own = 0;
+      for (const name in tag.attributes) {
+        own += 1;
+        const a = tag.attributes[name]!;
+        if (a.prefix !== '' && a.prefix !== 'xmlns') prefixes.add(a.prefix);
+        notePrefix(a.value);
+      }
+      countAttributes(own);
+      readDepth += 1;
+      reader.open(tag, readDepth);
+      return;
+    }
     const attrs: Attr[] = [];
     for (const name in tag.attributes) attrs.push(toAttr(tag.attributes[name]!));
-    attributes += attrs.length;
-    if (attrs.length > limits.maxAttributesPerElement) throw over('maxAttributesPerElement', parser.position);
-    if (attributes > limits.maxAttributes) throw over('maxAttributes', parser.position);
+    countAttributes(attrs.length);
     const ns = tag.uri === '' ? null : tag.uri;
-    parent = parent.appendChild(
+    const el = parent.appendChild(
       new Element(tag.name, ns, tag.prefix === '' ? null : tag.prefix, tag.local, attrs),
     );
+    parent = el;
     startTagEnds.push(parser.position - (tag.isSelfClosing ? 2 : 1));
+    reader = readContent?.(el);
+    if (reader !== undefined) {
+      readDepth = 0;
+      prefixes = new Set();
+      notePrefixes(el, prefixes);
+    }
   });
-  const startTagEnds: number[] = [];
   parser.on('closetag', () => {
     depth -= 1;
+    if (reader !== undefined) {
+      endRun();
+      if (readDepth > 0) {
+        reader.close(readDepth);
+        readDepth -= 1;
+        return;
+      }
+    }
     const el = parent as Element;
     const start = starts.pop()!;
     const startTagEnd = startTagEnds.pop()!;
@@ -132,15 +202,30 @@ export function parseXml(xml: string, limits: Readonly<XmlLimits> = XML_LIMITS):
       xml.startsWith(el.tagName, start + 1)
     )
       el.source = { text: xml, start, startTagEnd, end };
+    if (reader !== undefined) {
+      el.contentRead = { reader, prefixes };
+      reader = undefined;
+    }
     parent = parent.parentNode ?? doc;
   });
   parser.on('text', (data) => {
+    if (reader !== undefined) {
+      run += data;
+      reader.text(data, readDepth);
+      return;
+    }
     if (parent === doc) return; // whitespace around the root (saxes rejects anything else)
     const last = parent.lastChild;
     if (last?.nodeType === TEXT_NODE) (last as Text).data += data;
     else parent.appendChild(new Text(data));
   });
   parser.on('cdata', (data) => {
+    if (reader !== undefined) {
+      endRun();
+      notePrefix(data);
+      reader.text(data, readDepth);
+      return;
+    }
     parent.appendChild(new CDATASection(data));
   });
   parser.write(xml).close();
@@ -184,162 +269,4 @@ export function textOf(el: Element): string {
 /** The value of the attribute with qualified name `name`, or undefined when absent. */
 export function attr(el: Element, name: string): string | undefined {
   return el.getAttribute(name) ?? undefined;
-}
-
-const TEXT_ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
-const ATTR_ESC: Record<string, string> = { ...TEXT_ESC, '"': '&quot;', '\n': '&#10;', '\t': '&#9;' };
-const escText = (s: string): string => s.replace(/[&<>\r]/g, (c) => TEXT_ESC[c]!);
-const escAttr = (s: string): string => s.replace(/[&<>"\r\n\t]/g, (c) => ATTR_ESC[c]!);
-
-/** A whole value shaped like a prefixed QName (`p:local`): its prefix, else undefined. */
-const QNAME_VALUE = /^\s*([^\s:<>&"'=]+):[^\s:]+\s*$/;
-
-/**
- * The prefix of `value` when the whole of it is shaped like a prefixed QName ({@link QNAME_VALUE}),
- * else undefined. Only a value with exactly one `:` can match, so the others (no colon, or a URN
- * such as `urn:uuid:…`, most attribute values of a registry object) skip the RegExp.
- */
-function qnamePrefix(value: string): string | undefined {
-  const colon = value.indexOf(':');
-  if (colon < 1 || value.indexOf(':', colon + 1) >= 0) return undefined;
-  return QNAME_VALUE.exec(value)?.[1];
-}
-
-/** Note in `used` the prefixes `el` needs: its own, its attributes' and QName-valued attributes'. */
-function notePrefixes(el: Element, used: Set<string>): void {
-  used.add(el.prefix ?? '');
-  for (const a of el.attributes) {
-    if (a.prefix !== null && a.prefix !== 'xmlns') used.add(a.prefix);
-    const q = qnamePrefix(a.value);
-    if (q !== undefined) used.add(q);
-  }
-}
-
-/**
- * ` xmlns="…"` / ` xmlns:p="…"` for each prefix in `used` ('' = default) that `root` does not
- * declare itself, bound to the nearest ancestor declaration; unbound or undeclared (`xmlns=""`)
- * prefixes and `xml` are left out.
- */
-function inheritedDeclarations(root: Element, used: ReadonlySet<string>): string {
-  let out = '';
-  for (const prefix of used) {
-    if (prefix === 'xml') continue;
-    for (let e: Element | null = root; e; e = e.parentElement) {
-      const decl = namespaceDeclaration(e, prefix === '' ? null : prefix);
-      if (!decl) continue;
-      if (e !== root && decl.value !== '') out += ` ${decl.name}="${escAttr(decl.value)}"`;
-      break;
-    }
-  }
-  return out;
-}
-
-/**
- * `<name attrs…` of `el` (without the closing `>` / `/>`); with `set`, that unprefixed attribute
- * has `set.value` instead (written first when `el` does not have it; left out when undefined).
- */
-function startTag(el: Element, set?: RootAttribute): string {
-  let s = `<${el.tagName}`;
-  if (set?.value !== undefined && el.getAttribute(set.name) === null)
-    s += ` ${set.name}="${escAttr(set.value)}"`;
-  for (const a of el.attributes)
-    if (set?.name !== a.name) s += ` ${a.name}="${escAttr(a.value)}"`;
-    else if (set.value !== undefined) s += ` ${a.name}="${escAttr(set.value)}"`;
-  return s;
-}
-
-/** An unprefixed attribute {@link serialize} sets on the root it writes (or removes: `value` undefined). */
-export interface RootAttribute {
-  name: string;
-  value: string | undefined;
-}
-
-/**
- * Serialise `node` as standalone XML text (no XML declaration). An element keeps its qualified
- * names, attributes (in order) and text (escaped: `& < >` and CR in text; also `"`, TAB and LF in
- * attributes, so values survive re-parsing, XML 1.0 §3.3.3); CDATA is written as escaped text,
- * empty elements as `<a/>`. The root also declares, after its attributes, each namespace binding
- * in scope from its ancestors that the fragment uses and does not declare itself: the prefixes of
- * element and attribute names, and of attribute values and text that are a whole `p:local` QName
- * (as Exclusive XML Canonicalization 1.0 §3 "visibly utilized", plus QName content), so the
- * fragment parses alone to the same names. A document serialises its root, text its escaped data.
- * With `opts.setRootAttribute` the root is written with that attribute set to that value (replacing
- * its value when present, first when absent; removing it when undefined); the tree is not changed.
- */
-export function serialize(node: Node, opts: { setRootAttribute?: RootAttribute } = {}): string {
-  if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE)
-    return escText((node as Text).data);
-  const root = node.nodeType === ELEMENT_NODE ? (node as Element) : (node as Document).documentElement;
-  if (!root) return '';
-  const used = new Set<string>();
-  let s = '';
-  let rootTagEnd = 0;
-  let n: Node = root;
-  for (;;) {
-    if (n.nodeType === ELEMENT_NODE) {
-      const el = n as Element;
-      notePrefixes(el, used);
-      if (n === root) {
-        s += startTag(el, opts.setRootAttribute);
-        rootTagEnd = s.length;
-      } else s += startTag(el);
-      if (n.firstChild) {
-        s += '>';
-        n = n.firstChild;
-        continue;
-      }
-      s += '/>';
-    } else {
-      const data = (n as Text).data;
-      const q = qnamePrefix(data);
-      if (q !== undefined) used.add(q);
-      s += escText(data);
-    }
-    while (n !== root && !n.nextSibling) {
-      n = n.parentNode!;
-      s += `</${(n as Element).tagName}>`;
-    }
-    if (n === root) break;
-    n = n.nextSibling!;
-  }
-  return s.slice(0, rootTagEnd) + inheritedDeclarations(root, used) + s.slice(rootTagEnd);
-}
-
-/**
- * `el` as it was written in the text it was parsed from (its bytes verbatim, comments and
- * character references included), with the namespace declarations it inherits from its
- * ancestors for the prefixes it uses added at the end of its start tag, exactly as `serialize`
- * adds them (Namespaces in XML 1.0 §6), so the fragment stands alone. An element without a
- * source (not from `parseXml`) is serialised. Costs one walk of the subtree for its prefixes
- * and no string building, for relaying what was received without re-encoding it.
- */
-export function verbatimXml(el: Element): string {
-  const src = el.source;
-  if (!src) return serialize(el);
-  const used = new Set<string>();
-  let n: Node = el;
-  for (;;) {
-    if (n.nodeType === ELEMENT_NODE) {
-      notePrefixes(n as Element, used);
-      if (n.firstChild) {
-        n = n.firstChild;
-        continue;
-      }
-    } else {
-      const q = qnamePrefix((n as Text).data);
-      if (q !== undefined) used.add(q);
-    }
-    while (n !== el && !n.nextSibling) n = n.parentNode!;
-    if (n === el) break;
-    n = n.nextSibling!;
-  }
-  const { text, start, startTagEnd, end } = src;
-  return text.slice(start, startTagEnd) + inheritedDeclarations(el, used) + text.slice(startTagEnd, end);
-}
-
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-/** Escape text or an attribute value for inclusion in XML. */
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESC[c]!);
 }

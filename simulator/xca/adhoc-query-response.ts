@@ -7,6 +7,7 @@ import { attr, childElements, firstChild, verbatimXml, type Element } from '../s
 import { IdentificationScheme, XcaNs } from './constants.js';
 import { XcaDecodeError } from './decode-error.js';
 import { decodeRegistryErrorList, decodeResponseStatus, encodeRegistryErrorList } from './registry-error.js';
+import { DocumentEntryIdsReader } from './registry-object-content.js';
 import { REFERENCE_ID_LIST_SLOT, expectElement, expectOnlyChildren, readSlots } from './rim-xml.js';
 import type { AdhocQueryResponse, DocumentEntryIds, RegistryObjectXml } from './types.js';
 
@@ -36,8 +37,10 @@ export function encodeAdhocQueryResponse(resp: AdhocQueryResponse): string {
  * Decode `el` (a query:AdhocQueryResponse) into `{ status, errors, objects }`. Each child of
  * rim:RegistryObjectList becomes `{ kind: localName, id: @id, home: @home or undefined when absent
  * or empty, xml: the element as received, standalone with the namespace declarations it inherits
- * (soap/xml.ts `verbatimXml`) }`. A missing
- * RegistryObjectList yields no objects (seen in Failure responses of real gateways).
+ * (soap/xml.ts `verbatimXml`) }`, and an ExtrinsicObject its `entryIds`. A missing
+ * RegistryObjectList yields no objects (seen in Failure responses of real gateways). `el` may come
+ * from a parse with registry-object-content.ts `readRegistryObjectContent` (no tree below the
+ * objects; what is decoded is the same).
  * @throws XcaDecodeError when `el` is not query:AdhocQueryResponse; `@status` is absent or not one
  *   of the three ResponseStatusType URNs (ITI TF-3 4.2.4.2; e.g. the bare `Success` of some ITI-18
  *   samples); a child other than rs:ResponseSlotList / rs:RegistryErrorList /
@@ -70,9 +73,21 @@ function decodeRegistryObjectList(list: Element): RegistryObjectXml[] {
     const obj: RegistryObjectXml = { kind: o.localName ?? '', id: id.trim(), xml: verbatimXml(o) };
     const home = attr(o, 'home')?.trim();
     if (home) obj.home = home;
-    if (o.localName === 'ExtrinsicObject') obj.entryIds = documentEntryIds(o);
+    if (o.localName === 'ExtrinsicObject') obj.entryIds = entryIdsOf(o);
     return obj;
   });
+}
+
+/**
+ * The DocumentEntry ids of an ExtrinsicObject: read during the parse when its content was read
+ * by registry-object-content.ts (no tree below it), else from its tree.
+ * @throws TypeError when another ContentReader read its content (its ids are not in the tree).
+ */
+function entryIdsOf(o: Element): DocumentEntryIds {
+  if (!o.contentRead) return documentEntryIds(o);
+  const reader = o.contentRead.reader;
+  if (reader instanceof DocumentEntryIdsReader) return reader.ids();
+  throw new TypeError('rim:ExtrinsicObject: its content was read during the parse without its ids');
 }
 
 /** The DocumentEntry ids of an ExtrinsicObject (types.ts DocumentEntryIds); absent ones stay absent. */
