@@ -7,11 +7,18 @@
  * - `start` {@link BrokerConfig}: stop what runs, then start the broker over `communities`;
  *   resolves with its ITI-38 URL. With `certsDir` its legs go over mutual TLS with the broker's
  *   client certificate and carry the signed assertion it forwards (runtime/security-runtime.ts).
+ *   With `audit` the audit side runs in this process as `sim up` runs it (runtime/audit-stack.ts:
+ *   an AuditEvent per request written to the NDJSON file and the durable queue before the answer,
+ *   forwarded to the simulated PARS, which validates and stores it), in a temporary directory.
  * - `take`: the consumer requests answered since the last `take` ({@link BrokerTake}).
  * - `stop`: stop the broker.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { CommunityEndpoint } from '../simulator/broker/community-directory.js';
 import { SimEvents } from '../simulator/control/events.js';
+import { startAuditStack, type RunningAudit } from '../simulator/runtime/audit-stack.js';
 import { startBrokerSandbox, type BrokerSandbox } from '../simulator/runtime/broker-sandbox.js';
 import { securityFromDirectory, type SecurityRuntime } from '../simulator/runtime/security-runtime.js';
 import { systemClock } from '../simulator/shared/clock.js';
@@ -27,6 +34,8 @@ export interface BrokerConfig {
   deadlineMs: number;
   /** The certificate set of the communities' mutual TLS (they serve https: URLs then). */
   certsDir?: string;
+  /** Run the audit pipeline and the simulated PARS in this process, as `sim up` does. */
+  audit?: boolean;
 }
 
 /** The requests the broker answered since the last `take`. */
@@ -49,6 +58,7 @@ const KEPT = 10_000;
 const logger = silentLogger();
 let sandbox: BrokerSandbox | undefined;
 let security: SecurityRuntime | undefined;
+let audit: { stack: RunningAudit; dir: string } | undefined;
 let take: BrokerTake = empty();
 
 function empty(): BrokerTake {
@@ -61,6 +71,12 @@ async function stop(): Promise<void> {
   await s?.stop();
   security?.stop();
   security = undefined;
+  const a = audit;
+  audit = undefined;
+  if (a) {
+    await a.stack.stop();
+    rmSync(a.dir, { recursive: true, force: true });
+  }
 }
 
 async function start(c: BrokerConfig): Promise<{ iti38Url: string }> {
@@ -86,6 +102,15 @@ async function start(c: BrokerConfig): Promise<{ iti38Url: string }> {
       {},
       logger,
     );
+  if (c.audit) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-bench-audit-'));
+    const stack = await startAuditStack(
+      events,
+      { dir, parsPort: 0 },
+      { host: '127.0.0.1', logger, clock: systemClock },
+    );
+    audit = { stack, dir };
+  }
   const communities: CommunityEndpoint[] = c.communities.map((x) => ({
     name: x.name,
     homeCommunityId: x.homeCommunityId,

@@ -5,9 +5,11 @@
  * XML work, bench/relay-process.ts) and to one community's gateway directly (the communities'
  * process). Each row prints requests/s, p50 / p99 latency and the CPU time per request of the
  * process under test (the broker's beside its throughput) and of the communities' process; then
- * broker / direct and broker / relay. Then the same topology with mutual TLS + XUA on the legs
- * (the runtime's security wiring over a certificate set minted for the run) beside the plain one.
- * Prints and records figures only; asserts nothing.
+ * broker / direct and broker / relay. Then the broker with its audit side on as `sim up` runs it
+ * (an AuditEvent per request to the NDJSON file and the durable queue, forwarded to the simulated
+ * PARS in the broker's process) at AUDIT_CONNECTIONS, and the same topology with mutual TLS + XUA
+ * on the legs (the runtime's security wiring over a certificate set minted for the run) beside the
+ * plain one. Prints and records figures only; asserts nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +29,8 @@ const DURATION_S = 6;
 /** A short load before the first row of each target (JIT, connection pools, TLS sessions). */
 const WARM_UP_S = 1;
 const DEADLINE_MS = 10_000;
+/** Connections of the audit-on row (one row: what audit adds to the broker's CPU per request). */
+const AUDIT_CONNECTIONS = 16;
 
 /** One load run's figures. */
 interface Row {
@@ -110,14 +114,14 @@ function ratio(name: string, connections: number, value: number): string {
 async function startFanOut(
   p: BenchProcesses,
   comms: CommunityAddress[],
-  certsDir?: string,
+  opts: { certsDir?: string; audit?: boolean } = {},
 ): Promise<{ broker: string; relay?: string }> {
   const b = await p.broker.call<{ iti38Url: string }>('start', {
     communities: comms,
     deadlineMs: DEADLINE_MS,
-    ...(certsDir ? { certsDir } : {}),
+    ...opts,
   });
-  if (certsDir) return { broker: b.iti38Url };
+  if (opts.certsDir || opts.audit) return { broker: b.iti38Url };
   const r = await p.relay.call<{ url: string }>('start', { communities: comms, deadlineMs: DEADLINE_MS });
   return { broker: b.iti38Url, relay: r.url };
 }
@@ -166,8 +170,19 @@ export async function throughputBench(): Promise<void> {
             `  ${' '.repeat(31)}${ratio('broker / direct', c, b.reqPerS / rows.get('direct')!.reqPerS)}  ${ratio('broker / relay', c, b.reqPerS / rows.get('relay')!.reqPerS)}  ${ratio('broker / relay p50 latency', c, b.p50Ms / rows.get('relay')!.p50Ms)}`,
           );
         }
+        const audited = await startFanOut(p, plain, { audit: true });
+        await load(audited.broker, body, 4, p.broker, p.communities, WARM_UP_S);
+        const a = await load(audited.broker, body, AUDIT_CONNECTIONS, p.broker, p.communities);
+        record('broker audit on', AUDIT_CONNECTIONS, a, `${what}, audit to NDJSON, queue and PARS`);
+        const plainCpu = plainBroker.get(AUDIT_CONNECTIONS)!.cpuMsPerRequest;
+        print(
+          'broker, audit on',
+          AUDIT_CONNECTIONS,
+          a,
+          `  audit adds ${(a.cpuMsPerRequest - plainCpu).toFixed(2)} ms CPU/req`,
+        );
         const secured = await p.communities.call<CommunityAddress[]>('start', { ...start, certsDir });
-        const mtls = await startFanOut(p, secured, certsDir);
+        const mtls = await startFanOut(p, secured, { certsDir });
         await load(mtls.broker, body, 4, p.broker, p.communities, WARM_UP_S);
         for (const c of CONNECTIONS) {
           const r = await load(mtls.broker, body, c, p.broker, p.communities);

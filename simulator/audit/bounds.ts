@@ -43,16 +43,36 @@ export function boundQuery(xml: string): { xml: string; marker?: string } {
   return { xml: xml.slice(0, MAX_AUDIT_QUERY), marker: truncationMarker(xml) };
 }
 
-/** Every string of `value` bounded by {@link boundString}, except the base64 `query` (bounded apart). */
+/**
+ * Every string of `value` bounded by {@link boundString}, except the base64 `query` (bounded apart).
+ * Only the objects and arrays on the way to a string that was cut are copied: a value with nothing
+ * to cut (nearly every event) is returned as it is, so do not mutate the result.
+ */
 export function boundStrings<T>(value: T): T {
   return walk(value) as T;
 }
 
 function walk(v: unknown, key?: string): unknown {
   if (typeof v === 'string') return key === 'query' ? v : boundString(v);
-  if (Array.isArray(v)) return v.map((x) => walk(x));
-  if (v !== null && typeof v === 'object')
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const w = walk(x);
+      if (w !== x) (out ??= [...(v as unknown[])])[i] = w;
+    }
+    return out ?? v;
+  }
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      const w = walk(x, k);
+      if (w !== x) (out ??= { ...o })[k] = w;
+    }
+    return out ?? v;
+  }
   return v;
 }
 

@@ -50,6 +50,21 @@ describe('DurableQueue', () => {
     expect(DurableQueue.open(dir).depth).toBe(0);
   });
 
+  it('writes acknowledgements within ackIntervalMs, not one by one, and the latest on close', async () => {
+    const dir = tempDir();
+    const q = DurableQueue.open(dir, { ackIntervalMs: 50 });
+    for (let i = 1; i <= 5; i++) q.append(item(i));
+    q.ack();
+    q.ack();
+    expect([q.depth, queueDepthOnDisk(dir)]).toEqual([3, 5]); // not written yet
+    await new Promise((r) => setTimeout(r, 200)); // the 50 ms timer fires first, however busy the machine
+    expect(queueDepthOnDisk(dir)).toBe(3);
+    q.ack();
+    expect(queueDepthOnDisk(dir)).toBe(3);
+    q.close();
+    expect(queueDepthOnDisk(dir)).toBe(2);
+  });
+
   it('cuts off a torn last line (a crash mid-write) and appends after it', () => {
     const dir = tempDir();
     const q = DurableQueue.open(dir);

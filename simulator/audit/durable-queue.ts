@@ -4,8 +4,11 @@
  * atomically by rename). Appends are synchronous (`writeSync`), so an event is on disk before the
  * broker answers; a process that is killed loses nothing it appended. Delivery is in order from
  * the head; an item is acknowledged only once PARS has stored it, so after a crash the head may be
- * sent again (PARS dedupes on the event id: exactly once from its point of view). `fsync: true`
- * also survives power loss, at a cost per append. One process at a time: `queue.lock`.
+ * sent again (PARS dedupes on the event id: exactly once from its point of view). The acknowledged
+ * position is written at most once per `ackIntervalMs` (default 1 s; at once when a segment is
+ * finished, and on close), not once per event: an acknowledgement is four file-system calls, and
+ * one lost in a crash only means those events are sent again. `fsync: true` also survives power
+ * loss, at a cost per append. One process at a time: `queue.lock`.
  */
 import {
   closeSync,
@@ -31,6 +34,12 @@ interface DurableQueueOptions {
   segmentBytes?: number;
   /** fsync every append and acknowledgement (default false: survives a crash, not a power cut). */
   fsync?: boolean;
+  /**
+   * Longest an acknowledgement waits to be written to `ack.json`, ms (default 1,000; 0: each at
+   * once). Until then a reader of the directory (queueDepthOnDisk) and a restart after a crash
+   * count those items as waiting.
+   */
+  ackIntervalMs?: number;
 }
 
 /** The head of the queue. */
@@ -63,6 +72,9 @@ export class DurableQueue {
   private fd: number;
   private appendSize: number;
   private closed = false;
+  /** The latest acknowledged position not yet in `ack.json`, and the timer that writes it. */
+  private ackDue: AckPosition | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly dir: string,
@@ -91,6 +103,7 @@ export class DurableQueue {
       const q = new DurableQueue(abs, live.at(-1) ?? ack.segment, {
         segmentBytes: options.segmentBytes ?? 8 * 1024 * 1024,
         fsync: options.fsync ?? false,
+        ackIntervalMs: options.ackIntervalMs ?? 1_000,
       });
       for (const s of live) q.recover(s, s === ack.segment ? ack.offset : 0);
       return q;
@@ -130,7 +143,7 @@ export class DurableQueue {
     const segmentDone =
       head.segment < this.appendSegment && (next === undefined || next.segment > head.segment);
     if (!segmentDone) {
-      this.writeAck({ segment: head.segment, offset: head.end });
+      this.ackLater({ segment: head.segment, offset: head.end });
       return;
     }
     this.writeAck({ segment: head.segment + 1, offset: 0 });
@@ -164,6 +177,7 @@ export class DurableQueue {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.ackDue) this.writeAck(this.ackDue);
     closeSync(this.fd);
     unlock(this.dir);
   }
@@ -202,7 +216,21 @@ export class DurableQueue {
     }
   }
 
+  /** Write `pos` within `ackIntervalMs` (at once when it is 0); a later position replaces it. */
+  private ackLater(pos: AckPosition): void {
+    if (this.opts.ackIntervalMs === 0) return this.writeAck(pos);
+    this.ackDue = pos;
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = undefined;
+      if (this.ackDue && !this.closed) this.writeAck(this.ackDue);
+    }, this.opts.ackIntervalMs).unref();
+  }
+
+  /** Write `ack.json` now (atomically: a temporary file renamed over it); nothing is left due. */
   private writeAck(pos: AckPosition): void {
+    this.ackDue = undefined;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     const file = path.join(this.dir, 'ack.json');
     const tmp = `${file}.tmp`;
     const fd = openSync(tmp, 'w');

@@ -80,6 +80,22 @@ describe('AdmissionQueue (virtual clock)', () => {
     expect(q.stats().active).toBe(0);
   });
 
+  it('leaves no timer behind a request that waited and was admitted, or was abandoned', async () => {
+    const clock = virtualClock(0);
+    const q = new AdmissionQueue({ ...limits, maxConcurrent: 1 }, clock);
+    const first = await q.enter(0);
+    const waiting = q.enter(0);
+    expect(clock.pending()).toBe(1); // the waiting request's deadline
+    if (first.admitted) first.ticket.release();
+    const second = await waiting;
+    expect([second.admitted, clock.pending()]).toEqual([true, 0]);
+    const gone = new AbortController();
+    const abandoned = q.enter(0, gone.signal);
+    expect(clock.pending()).toBe(1);
+    gone.abort();
+    expect([await abandoned, clock.pending()]).toEqual([{ admitted: false, reason: 'deadline-in-queue' }, 0]);
+  });
+
   it('rejects limits that are not positive integers', () => {
     expect(() => new AdmissionQueue({ ...limits, maxConcurrent: 0 }, virtualClock())).toThrow(
       'maxConcurrent must be an integer >= 1',

@@ -89,24 +89,44 @@ export class AdmissionQueue {
    * away) removes a waiting request; it then resolves as `deadline-in-queue`, to nobody.
    */
   enter(arrivedAt: number, abandoned?: AbortSignal): Promise<Admission> {
+    const now = this.tryEnter(arrivedAt);
+    return now ? Promise.resolve(now) : this.wait(arrivedAt, abandoned);
+  }
+
+  /**
+   * What {@link enter} answers at once, without waiting: admitted (a slot is free and nobody
+   * waits), `deadline-in-queue` (spent on arrival) or `queue-full`; undefined when the request
+   * would wait its turn (then call {@link enter}). Lets a caller prepare what only a wait needs
+   * (e.g. the AbortSignal of a client going away) only when it waits.
+   */
+  tryEnter(arrivedAt: number): Admission | undefined {
     const deadlineAt = arrivedAt + this.limits.requestDeadlineMs;
-    if (deadlineAt <= this.clock.now()) return Promise.resolve(this.refuse('deadline-in-queue'));
-    if (this.active < this.limits.maxConcurrent && this.waiters.length === 0) {
-      return Promise.resolve(this.admit(deadlineAt));
-    }
-    if (this.waiters.length >= this.limits.maxWaiting) return Promise.resolve(this.refuse('queue-full'));
+    if (deadlineAt <= this.clock.now()) return this.refuse('deadline-in-queue');
+    if (this.active < this.limits.maxConcurrent && this.waiters.length === 0) return this.admit(deadlineAt);
+    if (this.waiters.length >= this.limits.maxWaiting) return this.refuse('queue-full');
+    return undefined;
+  }
+
+  /** Wait for a slot until the deadline (its timer dropped once the wait ends) or `abandoned`. */
+  private wait(arrivedAt: number, abandoned: AbortSignal | undefined): Promise<Admission> {
+    const deadlineAt = arrivedAt + this.limits.requestDeadlineMs;
     return new Promise((resolve) => {
-      const expired = this.clock.timeout(deadlineAt - this.clock.now());
+      const expired = this.clock.deadline(deadlineAt - this.clock.now());
+      const stop = (): void => {
+        expired.clear();
+        expired.signal.removeEventListener('abort', giveUp);
+        abandoned?.removeEventListener('abort', giveUp);
+      };
       const giveUp = (): void => {
         const i = this.waiters.indexOf(waiter);
         if (i < 0) return;
         this.waiters.splice(i, 1);
+        stop();
         resolve(this.refuse('deadline-in-queue'));
       };
       const waiter: Waiter = {
         grant: () => {
-          expired.removeEventListener('abort', giveUp);
-          abandoned?.removeEventListener('abort', giveUp);
+          stop();
           if (deadlineAt <= this.clock.now()) {
             resolve(this.refuse('deadline-in-queue'));
             return false;
@@ -115,7 +135,7 @@ export class AdmissionQueue {
           return true;
         },
       };
-      expired.addEventListener('abort', giveUp, { once: true });
+      expired.signal.addEventListener('abort', giveUp, { once: true });
       abandoned?.addEventListener('abort', giveUp, { once: true });
       this.waiters.push(waiter);
     });

@@ -12,7 +12,7 @@ import { WSSE_NS } from '../soap/namespaces.js';
 import { faultHttpResponse } from '../soap/fault.js';
 import {
   createSoapEndpoint,
-  responseEnvelope,
+  responseEnvelopeParts,
   type SoapFaultReport,
   type SoapRequest,
   type SoapResponse,
@@ -114,17 +114,18 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
   ): Promise<R> => {
     const sent = { ...response, messageId: newUrnUuid() };
     if (!bc.recorder) return sent;
-    const responseXml = responseEnvelope(sreq.envelope.addressing.messageId, sent);
+    // Built once: the record holds its text, the server sends its pieces.
+    const envelope = responseEnvelopeParts(sreq.envelope.addressing.messageId, sent);
     const attachments = response.attachments ?? [];
     await record({
       kind: 'transaction',
       event: {
         ...event,
-        responseXml,
+        responseXml: envelope.head + envelope.body + envelope.tail,
         ...(attachments.length > 0 ? { responseAttachments: attachmentRefs(attachments) } : {}),
       },
     });
-    return sent;
+    return { ...sent, envelope };
   };
   /** Records the faults the SOAP endpoint and admission answer at `path` as FaultEvents. */
   const faultRecorder = (transaction: Transaction, path: string) => {

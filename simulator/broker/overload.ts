@@ -9,7 +9,7 @@ import { SoapFaultError, WsaFaultSubcode } from '../soap/fault.js';
 import { sendSoapFault } from '../soap/server.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeadlineClock } from '../shared/clock.js';
-import type { AdmissionQueue, RefusalReason } from './admission.js';
+import type { Admission, AdmissionQueue, RefusalReason } from './admission.js';
 
 /**
  * The overload fault for `reason`: `queue-full` (too many requests in processing and waiting) or
@@ -85,11 +85,9 @@ export function admissionControl(
   const afterBodyRead = async (req: Request, res: Response): Promise<boolean> => {
     const arrived: unknown = res.locals['arrivedAt'];
     const arrivedAt = typeof arrived === 'number' ? arrived : clock.now();
-    const gone = new AbortController();
-    const onClose = (): void => gone.abort();
-    res.once('close', onClose);
-    const a = await queue.enter(arrivedAt, gone.signal);
-    res.off('close', onClose);
+    // Most requests are admitted (or refused) at once: only a waiting one needs to hear of its
+    // client going away, so only it pays for an AbortController and a 'close' listener.
+    const a = queue.tryEnter(arrivedAt) ?? (await waitForSlot(queue, arrivedAt, res));
     if (!a.admitted) {
       void refuse(req, res, a.reason);
       return false;
@@ -104,4 +102,16 @@ export function admissionControl(
     return true;
   };
   return { onArrival, afterBodyRead };
+}
+
+/** Wait for a slot in `queue`; the wait ends (refused) when the client closes the connection. */
+async function waitForSlot(queue: AdmissionQueue, arrivedAt: number, res: Response): Promise<Admission> {
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  res.once('close', onClose);
+  try {
+    return await queue.enter(arrivedAt, gone.signal);
+  } finally {
+    res.off('close', onClose);
+  }
 }

@@ -206,10 +206,17 @@ function coded(v: Element | undefined): CodedValue | undefined {
  */
 export function returnedDocuments(objects: readonly RegistryObjectXml[]): ReturnedDocument[] {
   const out: ReturnedDocument[] = [];
+  // An answer's entries nearly always name one patient: its id is read once, not once per entry.
+  const nhsOf = new Map<string, ReturnType<typeof nhsNumberFromPatientId>>();
+  const nhsNumber = (patientId: string): ReturnType<typeof nhsNumberFromPatientId> => {
+    let r = nhsOf.get(patientId);
+    if (r === undefined) nhsOf.set(patientId, (r = nhsNumberFromPatientId(patientId)));
+    return r;
+  };
   for (const o of objects) {
     const ids = o.kind === 'ExtrinsicObject' ? o.entryIds : undefined;
     if (ids?.uniqueId === undefined) continue;
-    const nhs = ids.patientId === undefined ? undefined : nhsNumberFromPatientId(ids.patientId);
+    const nhs = ids.patientId === undefined ? undefined : nhsNumber(ids.patientId);
     const studyInstanceUids = studyUidsOf(ids.referenceIdList);
     out.push({
       documentUniqueId: ids.uniqueId,

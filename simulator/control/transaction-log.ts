@@ -7,7 +7,9 @@
  * the root part), and every MTOM part by reference (Content-ID as the envelope's xop:Include names
  * it, Content-Type, size in bytes, SHA-256), never the parts' bytes. Bounded: at most `capacity`
  * transactions (default 500), each envelope cut at `maxBodyBytes` (default 256 KiB) with a marker,
- * so at most about capacity x (2 + 2 x legs) x maxBodyBytes.
+ * and the bodies kept in all at most `maxTotalBytes` (default 64 MiB; the oldest transactions are
+ * dropped first, the newest is always kept), so a long session at many communities holds tens of
+ * MiB, not capacity x (2 + 2 x legs) x maxBodyBytes.
  */
 import type { LegEvent, TransactionEvent } from '../events/transaction-events.js';
 import type { SimEvents } from './events.js';
@@ -16,6 +18,8 @@ import type { SimEvents } from './events.js';
 const DEFAULT_LOG_CAPACITY = 500;
 /** Default largest body kept per message, bytes (256 KiB); longer bodies are cut with a marker. */
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+/** Default most body text kept in all, bytes (64 MiB: about 200 FindDocuments of 3 communities, 20 entries). */
+const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
 /** A leg as `GET /transactions` lists it: everything but the SOAP bodies. */
 export type LegSummary = Omit<LegEvent, 'requestXml' | 'responseXml'>;
@@ -43,6 +47,12 @@ export interface TransactionLogOptions {
   capacity?: number;
   /** Largest body kept per message, bytes (default 256 KiB). */
   maxBodyBytes?: number;
+  /**
+   * Most body text kept in all, bytes (default 64 MiB), counted as the bodies' length in UTF-16
+   * code units (what the strings hold; for the ASCII XML of SOAP, their UTF-8 size). The oldest
+   * transactions are dropped until the total fits; the newest is kept whatever its size.
+   */
+  maxTotalBytes?: number;
 }
 
 /**
@@ -50,6 +60,8 @@ export interface TransactionLogOptions {
  * long it was. A string that fits is returned unchanged.
  */
 function truncateBody(xml: string, maxBytes: number): string {
+  // A UTF-16 code unit is 1 to 3 bytes of UTF-8: most bodies are decided without counting.
+  if (xml.length * 3 <= maxBytes) return xml;
   const bytes = Buffer.byteLength(xml, 'utf8');
   if (bytes <= maxBytes) return xml;
   // Decoding a cut buffer may end in U+FFFD for a split character; drop it.
@@ -79,50 +91,70 @@ function summarise(e: TransactionEvent): TransactionSummary {
 
 /** The ring of recent transactions, keyed by TransactionEvent id. */
 export class TransactionLog {
-  private readonly byId = new Map<string, TransactionEvent>();
+  private readonly byId = new Map<string, { event: TransactionEvent; size: number }>();
+  /** The kept bodies' total, UTF-16 code units. */
+  private total = 0;
   readonly capacity: number;
   readonly maxBodyBytes: number;
+  readonly maxTotalBytes: number;
 
   constructor(opts: TransactionLogOptions = {}) {
     this.capacity = Math.max(1, Math.floor(opts.capacity ?? DEFAULT_LOG_CAPACITY));
     this.maxBodyBytes = Math.max(1, Math.floor(opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+    this.maxTotalBytes = Math.max(1, Math.floor(opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES));
   }
 
   /**
    * Record one transaction, its XML bodies and its legs' cut to `maxBodyBytes`, dropping the oldest
-   * beyond capacity.
+   * beyond `capacity` or `maxTotalBytes`.
    */
   record(e: TransactionEvent): void {
+    const sized = { size: 0 };
     const stored: TransactionEvent = {
-      ...this.cutBodies(e),
-      legs: e.legs.map((leg) => this.cutBodies(leg)),
+      ...this.cutBodies(e, sized),
+      legs: e.legs.map((leg) => this.cutBodies(leg, sized)),
     };
-    this.byId.delete(e.id);
-    this.byId.set(e.id, stored);
-    while (this.byId.size > this.capacity) {
+    this.forget(e.id);
+    this.byId.set(e.id, { event: stored, size: sized.size });
+    this.total += sized.size;
+    while (this.byId.size > 1 && (this.byId.size > this.capacity || this.total > this.maxTotalBytes)) {
       const oldest = this.byId.keys().next().value;
       if (oldest === undefined) break;
-      this.byId.delete(oldest);
+      this.forget(oldest);
     }
   }
 
-  /** A copy with every XML body (each string field named `...Xml`) cut to `maxBodyBytes`. */
-  private cutBodies<T extends object>(o: T): T {
+  private forget(id: string): void {
+    const kept = this.byId.get(id);
+    if (!kept) return;
+    this.total -= kept.size;
+    this.byId.delete(id);
+  }
+
+  /**
+   * A copy with every XML body (each string field named `...Xml`) cut to `maxBodyBytes`; their
+   * lengths are added to `sized.size`.
+   */
+  private cutBodies<T extends object>(o: T, sized: { size: number }): T {
     const out = { ...o } as Record<string, unknown>;
     for (const [k, v] of Object.entries(out))
-      if (k.endsWith('Xml') && typeof v === 'string') out[k] = truncateBody(v, this.maxBodyBytes);
+      if (k.endsWith('Xml') && typeof v === 'string') {
+        const kept = truncateBody(v, this.maxBodyBytes);
+        out[k] = kept;
+        sized.size += kept.length;
+      }
     return out as T;
   }
 
   /** The newest `limit` transactions (all kept when omitted), newest first, without bodies. */
   list(limit?: number): TransactionSummary[] {
-    const newestFirst = [...this.byId.values()].reverse();
+    const newestFirst = [...this.byId.values()].map((k) => k.event).reverse();
     return (limit === undefined ? newestFirst : newestFirst.slice(0, limit)).map(summarise);
   }
 
   /** One transaction with its bodies, or undefined when unknown or already dropped. */
   get(id: string): TransactionEvent | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id)?.event;
   }
 
   /** Number of transactions kept. */
@@ -133,6 +165,12 @@ export class TransactionLog {
   /** Forget every transaction. */
   clear(): void {
     this.byId.clear();
+    this.total = 0;
+  }
+
+  /** The kept bodies' total, bytes as `maxTotalBytes` counts them. */
+  get bodyBytes(): number {
+    return this.total;
   }
 
   /**

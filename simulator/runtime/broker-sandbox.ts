@@ -66,7 +66,9 @@ export interface BrokerSandbox {
  * @throws SimError SIM_ERR_PORT_IN_USE when the port is taken.
  */
 export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<BrokerSandbox> {
-  const agent = new HttpAgent({ connections: 64 });
+  // Every leg is an XCA query or retrieve (read-only, safe to resend): a leg whose kept-alive
+  // connection the gateway closed at the moment of reuse goes again on another connection.
+  const agent = new HttpAgent({ connections: 64, resendOnStaleConnection: true });
   const context: BrokerContext = {
     directory: new CommunityDirectory(o.communities, o.consumers ?? {}),
     deadlineMs: o.deadlineMs,

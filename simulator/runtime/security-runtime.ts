@@ -148,6 +148,8 @@ function legAgent(
   const agent = new HttpAgent({
     connections: 64,
     maxCachedSessions: LEG_TLS_SESSIONS,
+    // The legs are XCA queries and retrieves (read-only): resent once after a stale keep-alive connection.
+    resendOnStaleConnection: true,
     tls: {
       certPem: m.nir.brokerClient.certPem,
       keyPem: m.nir.brokerClient.keyPem,

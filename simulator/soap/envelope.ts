@@ -234,6 +234,16 @@ interface BuildEnvelopeInput {
   bodyXml: string;
 }
 
+/** An envelope in three pieces: `head + body + tail` is its text (see {@link buildSoapEnvelopeParts}). */
+export interface SoapEnvelopeParts {
+  /** The XML declaration, env:Envelope start tag, env:Header and the env:Body start tag. */
+  head: string;
+  /** The env:Body content as given, without a leading XML declaration. */
+  body: string;
+  /** `</env:Body></env:Envelope>`. */
+  tail: string;
+}
+
 /**
  * A SOAP 1.2 envelope (Part 1 §5) with WS-Addressing 1.0 headers (SOAP Binding §2.2; ITI TF-2
  * 3.38.4.1.2: wsa:Action mustUnderstand, wsa:MessageID, wsa:ReplyTo anonymous for synchronous
@@ -241,6 +251,16 @@ interface BuildEnvelopeInput {
  * @returns XML text starting with `<?xml version="1.0" encoding="UTF-8"?>`.
  */
 export function buildSoapEnvelope(input: BuildEnvelopeInput): string {
+  const { head, body, tail } = buildSoapEnvelopeParts(input);
+  return head + body + tail;
+}
+
+/**
+ * The envelope of {@link buildSoapEnvelope} in three pieces, so that a large body (a consolidated
+ * AdhocQueryResponse of hundreds of KiB) can be encoded and written as it is, without first
+ * copying it into one string of the whole envelope.
+ */
+export function buildSoapEnvelopeParts(input: BuildEnvelopeInput): SoapEnvelopeParts {
   const h: string[] = [`<wsa:Action env:mustUnderstand="1">${esc(input.action)}</wsa:Action>`];
   h.push(`<wsa:MessageID>${esc(input.messageId ?? newUrnUuid())}</wsa:MessageID>`);
   if (input.relatesTo !== undefined) h.push(`<wsa:RelatesTo>${esc(input.relatesTo)}</wsa:RelatesTo>`);
@@ -248,13 +268,14 @@ export function buildSoapEnvelope(input: BuildEnvelopeInput): string {
     h.push(`<wsa:ReplyTo><wsa:Address>${WSA_ANONYMOUS}</wsa:Address></wsa:ReplyTo>`);
     h.push(`<wsa:To env:mustUnderstand="1">${esc(input.to)}</wsa:To>`);
   }
-  const body = withoutXmlDeclaration(input.bodyXml);
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>' +
-    `<env:Envelope xmlns:env="${SoapNs.soap12}" xmlns:wsa="${SoapNs.wsa}">` +
-    `<env:Header>${h.join('')}${input.headersXml ?? ''}</env:Header>` +
-    `<env:Body>${body}</env:Body></env:Envelope>`
-  );
+  return {
+    head:
+      '<?xml version="1.0" encoding="UTF-8"?>' +
+      `<env:Envelope xmlns:env="${SoapNs.soap12}" xmlns:wsa="${SoapNs.wsa}">` +
+      `<env:Header>${h.join('')}${input.headersXml ?? ''}</env:Header><env:Body>`,
+    body: withoutXmlDeclaration(input.bodyXml),
+    tail: '</env:Body></env:Envelope>',
+  };
 }
 
 /** `true` when the envelope's Body is exactly one env:Fault (SOAP 1.2 Part 1 §5.4). */

@@ -10,7 +10,12 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Logger } from '../shared/logger.js';
 import type { Element } from './xml.js';
 import { SoapFaultError, buildSoapFault, faultHttpResponse } from './fault.js';
-import { buildSoapEnvelope, enforceHeaderBlocks, type SoapEnvelope } from './envelope.js';
+import {
+  buildSoapEnvelopeParts,
+  enforceHeaderBlocks,
+  type SoapEnvelope,
+  type SoapEnvelopeParts,
+} from './envelope.js';
 import { encodeSoapMessage, readSoapMessage, type ReadSoapMessage } from './message-body.js';
 import { parseContentType, soapXmlContentType } from './content-type.js';
 import { WSA_FAULT_ACTION, type QName } from './namespaces.js';
@@ -63,6 +68,12 @@ export interface SoapResponse {
   messageId?: string;
   /** Deliver other than normally (a simulated fault; see transport-directive.ts). */
   delivery?: TransportDirective;
+  /**
+   * The envelope as {@link responseEnvelopeParts} builds it for this answer and the request, when
+   * the handler built it already (to record what is sent, with `messageId` set): the server sends
+   * it as it is instead of building it again.
+   */
+  envelope?: SoapEnvelopeParts;
 }
 
 /** Transport-neutral request handler. Throw SoapFaultError for a fault; any other throw is a Receiver fault. */
@@ -205,7 +216,19 @@ export function responseEnvelope(
   relatesTo: string | undefined,
   answer: Pick<SoapResponse, 'action' | 'bodyXml' | 'headersXml' | 'messageId'>,
 ): string {
-  return buildSoapEnvelope({
+  const { head, body, tail } = responseEnvelopeParts(relatesTo, answer);
+  return head + body + tail;
+}
+
+/**
+ * {@link responseEnvelope} in pieces (envelope.ts buildSoapEnvelopeParts): a handler that records
+ * the envelope hands these to the server as `SoapResponse.envelope`, so it is built once.
+ */
+export function responseEnvelopeParts(
+  relatesTo: string | undefined,
+  answer: Pick<SoapResponse, 'action' | 'bodyXml' | 'headersXml' | 'messageId'>,
+): SoapEnvelopeParts {
+  return buildSoapEnvelopeParts({
     action: answer.action,
     bodyXml: answer.bodyXml,
     ...(answer.messageId === undefined ? {} : { messageId: answer.messageId }),
@@ -242,26 +265,41 @@ async function dispatch(
   const body = env.body;
   if (!body) throw new SoapFaultError('Sender', 'env:Body is empty');
   const answer = await opts.handler(toSoapRequest(req, res, msg, body));
-  await sendAnswer(res, responseEnvelope(env.addressing.messageId, answer), answer, opts.logger);
-}
-
-/** The HTTP entity of `answer` with envelope `xml`: plain SOAP, MTOM held whole, or streamed MTOM. */
-function answerEntity(xml: string, answer: SoapResponse): OutgoingEntity {
-  if (answer.streamedAttachments)
-    return buildStreamedMtom(xml, answer.streamedAttachments, { action: answer.action });
-  const { contentType, chunks } = encodeSoapMessage(xml, answer.action, answer.attachments);
-  return wholeEntity(contentType, chunks);
+  const envelope = answer.envelope ?? responseEnvelopeParts(env.addressing.messageId, answer);
+  await sendAnswer(res, envelope, answer, opts.logger);
 }
 
 /**
- * Deliver `answer` (delivery.ts), then release its streamed parts (closeParts) whatever happened.
+ * The HTTP entity of `answer` with `envelope`: plain SOAP (its three pieces encoded apart, so a
+ * large body is not first copied into one string of the whole envelope), MTOM held whole, or
+ * streamed MTOM.
+ */
+function answerEntity(envelope: SoapEnvelopeParts, answer: SoapResponse): OutgoingEntity {
+  const { head, body, tail } = envelope;
+  if (answer.streamedAttachments)
+    return buildStreamedMtom(head + body + tail, answer.streamedAttachments, { action: answer.action });
+  if (answer.attachments && answer.attachments.length > 0) {
+    const { contentType, chunks } = encodeSoapMessage(head + body + tail, answer.action, answer.attachments);
+    return wholeEntity(contentType, chunks);
+  }
+  const chunks = [Buffer.from(head, 'utf8'), Buffer.from(body, 'utf8'), Buffer.from(tail, 'utf8')];
+  return wholeEntity(soapXmlContentType(answer.action), chunks);
+}
+
+/**
+ * Deliver `answer` with `envelope` (delivery.ts), then release its streamed parts (closeParts) whatever happened.
  * A failure before anything was sent is rethrown (the caller answers a SOAP fault); once the
  * status line is out, the connection is destroyed and the failure logged at warn, since the
  * client can only see an incomplete message.
  */
-async function sendAnswer(res: Response, xml: string, answer: SoapResponse, logger: Logger): Promise<void> {
+async function sendAnswer(
+  res: Response,
+  envelope: SoapEnvelopeParts,
+  answer: SoapResponse,
+  logger: Logger,
+): Promise<void> {
   try {
-    await deliver(res, 200, answerEntity(xml, answer), answer.delivery);
+    await deliver(res, 200, answerEntity(envelope, answer), answer.delivery);
   } catch (err) {
     if (!res.headersSent) throw err;
     if (!res.destroyed) res.destroy();

@@ -35,6 +35,13 @@ export interface HttpAgentOptions {
    * node:tls server does: each `setSecureContext` has new ticket keys).
    */
   maxCachedSessions?: number;
+  /**
+   * Every request through this pool is safe to send twice (idempotent, RFC 9110 §9.2.2: e.g. the
+   * broker's XCA queries and retrieves). A request whose reused keep-alive connection turns out
+   * closed by the server before any response head (the server's keep-alive timeout met the reuse)
+   * is then sent once more (RFC 9112 §9.3.1), see transport/http-client.ts. Default false.
+   */
+  resendOnStaleConnection?: boolean;
 }
 
 /** undici's connector signature (`Agent` option `connect`). */
@@ -49,6 +56,8 @@ type Connect = buildConnector.connector;
 export class HttpAgent {
   /** The undici dispatcher the requests go through. */
   readonly dispatcher: Dispatcher;
+  /** Requests may be sent again after a stale keep-alive connection (HttpAgentOptions). */
+  readonly resendOnStaleConnection: boolean;
   #tls: ClientTls | undefined;
   #secureContext: SecureContext | undefined;
   /** Connector without a session to offer (http:, and https: when nothing is cached). */
@@ -60,6 +69,7 @@ export class HttpAgent {
   constructor(o: HttpAgentOptions) {
     this.#tls = o.tls;
     this.#maxCachedSessions = o.maxCachedSessions ?? 0;
+    this.resendOnStaleConnection = o.resendOnStaleConnection ?? false;
     if (!Number.isInteger(this.#maxCachedSessions) || this.#maxCachedSessions < 0)
       throw new RangeError('maxCachedSessions must be an integer >= 0');
     this.#secureContext = secureContextOf(o.tls);

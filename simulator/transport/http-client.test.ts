@@ -118,6 +118,65 @@ describe('HttpAgent: keep-alive pool', () => {
   });
 });
 
+describe('HttpAgent: a stale keep-alive connection (RFC 9112 §9.3.1)', () => {
+  /**
+   * A server that answers the first request of each connection and treats the second as its
+   * keep-alive timeout would at the moment of reuse: `second` closes the connection unanswered.
+   */
+  async function closingOnReuse(second: (s: net.Socket) => void) {
+    const seen: number[] = [];
+    const served = await serve(
+      http.createServer((req, res) => {
+        const n = served.sockets.indexOf(req.socket);
+        seen.push(n);
+        if (seen.filter((x) => x === n).length > 1) second(req.socket);
+        else echo(req, res);
+      }),
+    );
+    return { url: `http://127.0.0.1:${served.port}/x`, seen };
+  }
+  const fin = (s: net.Socket): void => void s.end();
+  const rst = (s: net.Socket): void => void s.resetAndDestroy();
+
+  it('resends once on a new connection when the pool allows it and the reused connection was closed before any answer', async () => {
+    const { url, seen } = await closingOnReuse(fin);
+    const a = agent({ connections: 1, resendOnStaleConnection: true });
+    expect([await exchange(url, { agent: a }), await exchange(url, { agent: a })]).toEqual([
+      [200, 'got hello'],
+      [200, 'got hello'],
+    ]);
+    // connection 0 answered, then closed on reuse; the request went again on connection 1
+    expect(seen).toEqual([0, 0, 1]);
+  });
+
+  it('does not resend without the pool option, on a new connection closed unanswered, nor after a reset', async () => {
+    const plain = await closingOnReuse(fin);
+    const a = agent({ connections: 1 });
+    await exchange(plain.url, { agent: a });
+    const stale = await failure(post(plain.url, { agent: a }));
+    expect([stale.kind, stale.message, plain.seen]).toEqual([
+      'reset',
+      'connection broken: other side closed',
+      [0, 0],
+    ]);
+
+    const fresh = await serve(http.createServer((req) => fin(req.socket)));
+    const b = agent({ connections: 1, resendOnStaleConnection: true });
+    const closed = await failure(post(`http://127.0.0.1:${fresh.port}/x`, { agent: b }));
+    expect([closed.kind, closed.message, fresh.sockets.length]).toEqual([
+      'reset',
+      'connection broken: other side closed',
+      1,
+    ]);
+
+    const reset = await closingOnReuse(rst);
+    const c = agent({ connections: 1, resendOnStaleConnection: true });
+    await exchange(reset.url, { agent: c });
+    const broken = await failure(post(reset.url, { agent: c }));
+    expect([broken.kind, broken.code, reset.seen]).toEqual(['reset', 'ECONNRESET', [0, 0]]);
+  });
+});
+
 describe('HttpAgent: mutual TLS', () => {
   it('verifies the server against the CRLs in force for each new connection; a socket the server dropped is not reused', async () => {
     const { ca, server, client, none } = await transportPki();

@@ -136,7 +136,9 @@ export async function httpPost(p: HttpPost): Promise<HttpAnswer> {
 
 /**
  * Send one request and resolve with the response head (any status); the body is left to read
- * (readBody, or {@link httpExchange} for both in one call).
+ * (readBody, or {@link httpExchange} for both in one call). Through an agent made with
+ * `resendOnStaleConnection`, a request whose reused keep-alive connection the server had closed
+ * before any response head is sent once more (see staleConnection).
  * @throws HttpTransportError `refused`, `timeout` or `reset` (no response head arrived).
  * @throws TypeError for a URL that is not http: / https:.
  */
@@ -149,8 +151,8 @@ export async function httpRequest(p: HttpRequest): Promise<HttpAnswer> {
   const timer = silence ? setTimeout(() => silence.abort(idleError(idle)), idle) : undefined;
   const signals = [p.signal, silence?.signal].filter((x): x is AbortSignal => x !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-  try {
-    const res = await request(p.url, {
+  const send = () =>
+    request(p.url, {
       method: p.method,
       ...(p.headers ? { headers: p.headers } : {}),
       ...(p.body && p.body.length > 0
@@ -160,6 +162,11 @@ export async function httpRequest(p: HttpRequest): Promise<HttpAnswer> {
       bodyTimeout: 0,
       ...(signal ? { signal } : {}),
       ...(p.agent ? { dispatcher: p.agent.dispatcher } : {}),
+    });
+  try {
+    const res = await send().catch((err: unknown) => {
+      if (!p.agent?.resendOnStaleConnection || !staleConnection(err) || signal?.aborted) throw err;
+      return send();
     });
     // Whoever reads the body sees its errors; destroying it unread (a cap, a close) must not
     // leave an 'error' event without a listener (undici emits one, which would crash the process).
@@ -171,6 +178,24 @@ export async function httpRequest(p: HttpRequest): Promise<HttpAnswer> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * True for undici's failure of a request whose kept-alive connection the server closed (FIN)
+ * before the response head, on a connection that had carried earlier answers (it had read bytes):
+ * the server's keep-alive timeout closed it as the request was written, so the server never
+ * processed the request (RFC 9112 §9.3.1 lets a client resend an idempotent one). A new
+ * connection closed unanswered (bytesRead 0) and a reset (ECONNRESET) are real failures.
+ */
+function staleConnection(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; socket?: { bytesRead?: unknown } };
+  const bytesRead = e.socket?.bytesRead;
+  return (
+    e.code === 'UND_ERR_SOCKET' &&
+    e.message === 'other side closed' &&
+    typeof bytesRead === 'number' &&
+    bytesRead > 0
+  );
 }
 
 /** @throws TypeError for a URL that is not http: / https:. */
