@@ -70,7 +70,7 @@ export function tokenCommand(y: Argv): Argv {
         .option('user', {
           type: 'string',
           default: SUPPLIER_TEST_IDENTITY.subjectId,
-          describe: 'user (subject_name, and sub)',
+          describe: 'user (subject_name; also sub)',
         })
         .option('lifetime', { type: 'number', default: 300, describe: 'validity in seconds from now' })
         .option('audience', {
