@@ -6,28 +6,34 @@
  */
 import { createPrivateKey, verify as cryptoVerify, X509Certificate, webcrypto } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { bearerTokenOf } from './iua-bearer.js';
 import {
   NIR_FHIR_AUDIENCE,
   SUPPLIER_TEST_CLIENT_ID,
   SUPPLIER_TEST_SCOPE,
   iuaPolicy,
+  type IuaClaims,
   type IuaPolicy,
+  type RequesterFacts,
 } from './iua-claims.js';
 import { IuaError, bearerChallenge, type IuaFailure } from './iua-error.js';
 import { accessTokenClaims, issueAccessToken, x5cOf, type AccessTokenInput } from './iua-token.js';
 import { createIuaValidator } from './iua-validate.js';
 import { mintLeaf, type Credential } from './pki.js';
 import { ReplayCache } from './replay-cache.js';
-import { CodeSystem, SUPPLIER_TEST_IDENTITY } from './saml.js';
+import { CodeSystem, SUPPLIER_TEST_IDENTITY, type XuaClaims } from './saml.js';
 import type { SigningCredential } from './xua-issue.js';
 import { nhsNumberFromPatientId, nhsNumberToCx, patientIdProblemText } from '../xca/patient-id.js';
 import { mintCertDir, type CertDir } from '../../test/helpers/security-fixtures.js';
 
 const NHS = '9995649284';
 const CX = nhsNumberToCx(NHS);
-const T0 = new Date('2026-12-03T09:00:00.000Z');
+/**
+ * The time every token is issued and validated at: a whole second (JWT times are seconds) near the
+ * wall clock, since the certificates are minted for the current time; the checks read only this.
+ */
+const T0 = new Date(Math.floor(Date.now() / 1000) * 1000);
 /** iat of tokens issued at T0, in seconds. */
 const IAT = T0.getTime() / 1000;
 
@@ -144,6 +150,11 @@ describe('issue and validate', () => {
       signer: subject,
       algorithm: 'RS256',
     });
+  });
+
+  it('yields RequesterFacts, as a validated XUA assertion does, so the broker reads either alike', () => {
+    expectTypeOf<IuaClaims>().toExtend<RequesterFacts>();
+    expectTypeOf<XuaClaims>().toExtend<RequesterFacts>();
   });
 
   it('writes the IUA claims as ITI TF-2 3.71.4.2.2 shows them: ihe_iua extension, Codings with FHIR system URIs', async () => {
