@@ -4,7 +4,13 @@
  * implementation (node:crypto) verifies the JWS, and every refusal as a whole outcome: the reason,
  * the HTTP status and the RFC 6750 challenge the client sees.
  */
-import { createPrivateKey, verify as cryptoVerify, X509Certificate, webcrypto } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  verify as cryptoVerify,
+  X509Certificate,
+  webcrypto,
+} from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { bearerTokenOf } from './iua-bearer.js';
@@ -212,6 +218,18 @@ describe('issue and validate', () => {
     // An ES256 token whose x5c names the pinned RSA certificate: alg and key disagree.
     const mismatch = signed(accessTokenClaims(input()), { x5c: x5cOf(supplier.certPem) }, ec);
     expect(await refusal(mismatch, { p })).toEqual(invalidToken('unsupported-algorithm'));
+  });
+
+  it('the signer named by x5t#S256 alone (RFC 7515 §4.1.8) is accepted; a header that contradicts itself, or an unexpected typ, is not', async () => {
+    const thumb = createHash('sha256').update(new X509Certificate(supplier.certPem).raw).digest('base64url');
+    const claims = accessTokenClaims(input());
+    const byThumb = await signed(claims, { x5c: undefined, 'x5t#S256': thumb });
+    await expect(createIuaValidator(policy).validate(byThumb, T0)).resolves.toMatchObject({ resourceId: CX });
+    const rogueThumb = createHash('sha256')
+      .update(new X509Certificate(rogue.certPem).raw)
+      .digest('base64url');
+    expect(await refusal(signed(claims, { 'x5t#S256': rogueThumb }))).toEqual(invalidToken('malformed'));
+    expect(await refusal(signed(claims, { typ: 'JOSE' }))).toEqual(invalidToken('malformed'));
   });
 
   it('a single Coding (not an array) and several audiences are read too', async () => {
