@@ -9,7 +9,7 @@
  * Whether `person_id` names the patient a request is about is the caller's check: only it knows
  * the request.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import {
   decodeProtectedHeader,
   errors,
@@ -60,7 +60,10 @@ export function createIuaValidator(
   policy: IuaPolicy,
   opts: { replayCache?: ReplayCache } = {},
 ): IuaValidator {
-  const signers = trustedSigners(policy.trustedSigners);
+  const signers = trustedSigners(policy.trustedSigners).map((signer) => ({
+    signer,
+    thumb: thumbprint(signer.cert.raw),
+  }));
   const replay = opts.replayCache;
   return {
     policy,
@@ -108,13 +111,29 @@ function header(token: string, p: IuaPolicy): ProtectedHeaderParameters & { alg:
 const thumbprint = (der: Buffer): string => createHash('sha256').update(der).digest('base64url');
 const subjectOf = (s: TrustedSigner): string => s.cert.subject.replace(/\n/g, ', ');
 
+/** A pinned signer with its certificate's SHA-256 thumbprint (what `x5t#S256` names, RFC 7515 §4.1.8). */
+interface PinnedSigner {
+  signer: TrustedSigner;
+  thumb: string;
+}
+
+/** The subject of the certificate `x5c` carries, for the log; a placeholder when it does not parse. */
+function x5cSubject(der: Buffer): string {
+  try {
+    return new X509Certificate(der).subject.replace(/\n/g, ', ');
+  } catch {
+    return '(unparsable certificate)';
+  }
+}
+
 /** The pinned signers the header names (`x5c[0]`, `x5t#S256`), or every pinned one when it names none. */
-function candidates(h: ProtectedHeaderParameters, trusted: readonly TrustedSigner[]): TrustedSigner[] {
-  const named: { by: string; thumb: string }[] = [];
+function candidates(h: ProtectedHeaderParameters, pinned: readonly PinnedSigner[]): TrustedSigner[] {
+  const named: { by: string; thumb: string; der?: Buffer }[] = [];
   if (h.x5c !== undefined) {
     if (!Array.isArray(h.x5c) || h.x5c.length === 0 || h.x5c.length > MAX_X5C || typeof h.x5c[0] !== 'string')
       throw new IuaError('malformed', `x5c is not an array of 1 to ${MAX_X5C} base64 certificates`);
-    named.push({ by: 'x5c', thumb: thumbprint(Buffer.from(h.x5c[0], 'base64')) });
+    const der = Buffer.from(h.x5c[0], 'base64');
+    named.push({ by: 'x5c', thumb: thumbprint(der), der });
   }
   const t = h['x5t#S256'];
   if (t !== undefined) {
@@ -123,14 +142,16 @@ function candidates(h: ProtectedHeaderParameters, trusted: readonly TrustedSigne
   }
   if (named.length === 2 && named[0]!.thumb !== named[1]!.thumb)
     throw new IuaError('malformed', 'x5c and x5t#S256 name different certificates');
-  if (named.length === 0) return [...trusted];
-  const pinned = trusted.find((s) => thumbprint(s.cert.raw) === named[0]!.thumb);
-  if (!pinned)
+  const first = named[0];
+  if (!first) return pinned.map((p) => p.signer);
+  const found = pinned.find((p) => p.thumb === first.thumb);
+  if (!found)
     throw new IuaError(
       'untrusted-signer',
-      `${named[0]!.by} names a certificate that is not a trusted signer`,
+      `${first.by} names a certificate that is not a trusted signer` +
+        (first.der ? `: ${x5cSubject(first.der)}` : ''),
     );
-  return [pinned];
+  return [found.signer];
 }
 
 /** Whether `alg` is the algorithm of `signer`'s key (RS256: RSA; ES256: EC P-256). */
@@ -325,10 +346,10 @@ async function validateIua(
   token: string,
   now: Date,
   p: IuaPolicy,
-  trusted: readonly TrustedSigner[],
+  pinned: readonly PinnedSigner[],
 ): Promise<IuaClaims> {
   const h = header(token, p);
-  const named = candidates(h, trusted);
+  const named = candidates(h, pinned);
   const valid = named.filter((s) => signerValidAt(s, now));
   if (valid.length === 0)
     throw new IuaError('untrusted-signer', 'no trusted signing certificate is valid now');
