@@ -70,6 +70,11 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
     load: async () => (await import('./commands/saml.js')).samlCommand,
   },
   {
+    name: 'token',
+    summary: 'issue a signed IUA access token (JWT bearer) for the integration port',
+    load: async () => (await import('./commands/token.js')).tokenCommand,
+  },
+  {
     name: 'serve',
     summary: 'run one role of the container stack (broker, gateway, pars)',
     load: async () => (await import('./commands/serve.js')).serveCommand,
