@@ -9,16 +9,8 @@
  * are contained (document-reference-contained.ts). Whatever cannot be carried either way is in
  * the result's `unmapped`, never dropped silently.
  */
-import type {
-  Attachment,
-  CodeableConcept,
-  DocumentReference,
-  DocumentReferenceRelatesTo,
-  Extension,
-  Identifier,
-  Patient,
-} from 'fhir/r4.js';
-import { DocumentEntryType, EntryStatus, ReferenceIdType } from '../xca/constants.js';
+import type { Attachment, CodeableConcept, DocumentReference, Extension, Patient } from 'fhir/r4.js';
+import { DocumentEntryType, EntryStatus } from '../xca/constants.js';
 import type { DocumentEntry } from '../xca/document-entry-model.js';
 import {
   authorsFromContained,
@@ -30,7 +22,6 @@ import {
 } from './document-reference-contained.js';
 import {
   base64ToHex,
-  components,
   dateTimeToDtm,
   dtmToDateTime,
   fromCoding,
@@ -39,6 +30,16 @@ import {
   type Unmapped,
 } from './document-reference-values.js';
 
+import {
+  identifierToReferenceId,
+  referenceIdToIdentifier,
+  relatesToToRelations,
+  relationsToRelatesTo,
+  URI_SYSTEM,
+  type DocumentRelation,
+} from './document-reference-related.js';
+
+export type { DocumentRelation } from './document-reference-related.js';
 export type { Unmapped } from './document-reference-values.js';
 
 /** MHD 4.2.x's homeCommunityId extension (valueOid), StructureDefinition ihe-HomeCommunityId. */
@@ -49,27 +50,6 @@ const HOME_COMMUNITY_ID_VARIANTS = [
   HOME_COMMUNITY_ID_EXTENSION,
   'https://profiles.ihe.net/ITI/MHD/StructureDefinition/ihe-homeCommunityId',
 ];
-/** RFC 3986 URI identifier system (FHIR R4 identifier registry) for urn:uuid: and urn:oid: values. */
-const URI_SYSTEM = 'urn:ietf:rfc:3986';
-/** HL7 v2 table 0203 (identifier type), for ACSN (accession number). */
-const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
-const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
-/** DICOM "urn:dicom:uid" identifier system for UIDs (FHIR R4 ImagingStudy.identifier). */
-const DICOM_UID_SYSTEM = 'urn:dicom:uid';
-
-/** XDS association types (ITI TF-3 4.2.2) <-> FHIR R4 DocumentRelationshipType. */
-const RELATIONSHIPS = [
-  ['urn:ihe:iti:2007:AssociationType:RPLC', 'replaces'],
-  ['urn:ihe:iti:2007:AssociationType:XFRM', 'transforms'],
-  ['urn:ihe:iti:2007:AssociationType:APND', 'appends'],
-  ['urn:ihe:iti:2007:AssociationType:signs', 'signs'],
-] as const;
-
-/** One association of the entry to an earlier document (ITI TF-3 4.2.2), by its entryUUID. */
-export interface DocumentRelation {
-  associationType: string;
-  targetEntryUUID: string;
-}
 
 /** What {@link toDocumentReference} needs besides the entry. */
 export interface ToDocumentReferenceOptions {
@@ -138,17 +118,8 @@ export function toDocumentReference(
     title: e.title,
     ...(creation !== undefined ? { creation } : {}),
   };
-  const relatesTo: DocumentReferenceRelatesTo[] = [];
-  for (const r of o.relations ?? []) {
-    const code = RELATIONSHIPS.find(([t]) => t === r.associationType)?.[1];
-    if (code)
-      relatesTo.push({ code, target: { identifier: { system: URI_SYSTEM, value: r.targetEntryUUID } } });
-    else
-      unmapped.push({
-        element: 'Association.associationType',
-        reason: `${r.associationType} has no DocumentRelationshipType`,
-      });
-  }
+  const relatesTo = relationsToRelatesTo(o.relations ?? [], unmapped);
+
   const doc: DocumentReference = {
     resourceType: 'DocumentReference',
     id: e.entryUUID.replace(/^urn:uuid:/, ''),
@@ -202,52 +173,6 @@ export function toDocumentReference(
 const concept = (
   c: CodeableConcept['coding'] extends (infer C)[] | undefined ? C : never,
 ): CodeableConcept => ({ coding: [c] });
-
-/**
- * A referenceIdList CXi (`id^^^&oid&ISO^type`, ITI TF-3 4.2.3.2.28) as an Identifier with a type:
- * accession number -> v2-0203 ACSN, system urn:oid:<assigning authority>; Study Instance UID ->
- * DCM 110180, system urn:dicom:uid, value urn:oid:<uid>; any other type -> its URN as a
- * urn:ietf:rfc:3986 coding.
- */
-function referenceIdToIdentifier(cxi: string): Identifier {
-  const c = components(cxi);
-  const value = c[0]?.[0] ?? '';
-  const oid = c[3]?.[1];
-  const type = c[4]?.[0] ?? '';
-  if (type === ReferenceIdType.studyInstanceUid)
-    return {
-      type: { coding: [{ system: DCM, code: '110180', display: 'Study Instance UID' }] },
-      system: DICOM_UID_SYSTEM,
-      value: `urn:oid:${value}`,
-    };
-  const coding =
-    type === ReferenceIdType.accession
-      ? { system: V2_0203, code: 'ACSN', display: 'Accession ID' }
-      : { system: URI_SYSTEM, code: type };
-  return { type: { coding: [coding] }, ...(oid ? { system: `urn:oid:${oid}` } : {}), value };
-}
-
-function identifierToReferenceId(
-  id: Identifier | undefined,
-  element: string,
-  unmapped: Unmapped[],
-): string | undefined {
-  const coding = id?.type?.coding?.[0];
-  if (!id?.value || !coding?.code) {
-    unmapped.push({ element, reason: 'a related item without an identifier value and type' });
-    return undefined;
-  }
-  if (coding.system === DCM && coding.code === '110180')
-    return `${id.value.replace(/^urn:oid:/, '')}^^^^${ReferenceIdType.studyInstanceUid}`;
-  const type = coding.system === V2_0203 && coding.code === 'ACSN' ? ReferenceIdType.accession : coding.code;
-  const authority = id.system?.startsWith('urn:oid:') ? `&${id.system.slice(8)}&ISO` : '';
-  if (id.system !== undefined && authority === '')
-    unmapped.push({
-      element,
-      reason: `identifier system ${id.system} is not an OID: no assigning authority`,
-    });
-  return `${id.value}^^^${authority}^${type}`;
-}
 
 /** What {@link fromDocumentReference} needs besides the resource. */
 export interface FromDocumentReferenceOptions {
@@ -339,17 +264,8 @@ export function fromDocumentReference(
       : undefined;
   const codes = (list: CodeableConcept[] | undefined, element: string) =>
     (list ?? []).flatMap((c, k) => fromCoding(c.coding?.[0], `${element}[${k}]`, unmapped) ?? []);
-  const relations: DocumentRelation[] = [];
-  for (const r of d.relatesTo ?? []) {
-    const t = RELATIONSHIPS.find(([, c]) => c === r.code)?.[0];
-    const target = r.target.identifier?.value;
-    if (t && target) relations.push({ associationType: t, targetEntryUUID: target });
-    else
-      unmapped.push({
-        element: 'DocumentReference.relatesTo',
-        reason: 'a relation whose target is not identified by entryUUID',
-      });
-  }
+  const relations = relatesToToRelations(d.relatesTo ?? [], unmapped);
+
   for (const [element, present] of [
     ['DocumentReference.date', d.date],
     ['DocumentReference.docStatus', d.docStatus],
