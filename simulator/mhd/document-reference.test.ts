@@ -236,4 +236,39 @@ describe('what does not map is reported', () => {
     });
     expect(back.value.relations).toEqual([relations[0]]);
   });
+
+  it('a DocumentReference with almost nothing in it gives no entry and lists every missing element', () => {
+    const bare = { resourceType: 'DocumentReference', status: 'current' } as DocumentReference;
+    const r = fromDocumentReference(bare, { repositoryUniqueId: '1.9', homeCommunityId: 'urn:oid:1.2' });
+    expect(r.value).toEqual({ entry: undefined, relations: [] });
+    expect(r.unmapped.map((u) => u.element)).toEqual([
+      'DocumentReference.identifier (urn:uuid: entryUUID)',
+      'DocumentReference.masterIdentifier',
+      'DocumentReference.subject.identifier',
+      'DocumentReference.category',
+      'DocumentReference.type',
+      'DocumentReference.content.format',
+      'DocumentReference.context.practiceSetting',
+      'DocumentReference.context.facilityType',
+      'DocumentReference.content.attachment.creation',
+      'DocumentReference.content.attachment.contentType',
+      'DocumentReference.content.attachment.size',
+      'DocumentReference.content.attachment.hash',
+    ]);
+    expect(checkComprehensiveDocumentReference(bare).map((p) => p.expression)).toEqual([
+      'DocumentReference.masterIdentifier',
+      'DocumentReference.identifier',
+      'DocumentReference.type',
+      'DocumentReference.category',
+      'DocumentReference.subject',
+      'DocumentReference.securityLabel',
+      'DocumentReference.content.attachment.contentType',
+      'DocumentReference.content.attachment.language',
+      'DocumentReference.content.attachment.creation',
+      'DocumentReference.content.format',
+      'DocumentReference.context.facilityType',
+      'DocumentReference.context.practiceSetting',
+      'DocumentReference.context.sourcePatientInfo',
+    ]);
+  });
 });

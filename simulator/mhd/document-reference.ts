@@ -218,8 +218,10 @@ export function fromDocumentReference(
   const sp = contained.find((r) => `#${r.id ?? ''}` === spRef && r.resourceType === 'Patient') as
     Patient | undefined;
   const source = sp ? fromSourcePatient(sp, unmapped) : { sourcePatientInfo: [] };
-  const content = d.content[0];
-  if (d.content.length > 1)
+  // R4 requires content (1..*), but a resource from elsewhere may lack it: reported below, not a crash.
+  const contents = (d.content as DocumentReference['content'] | undefined) ?? [];
+  const content = contents[0];
+  if (contents.length > 1)
     unmapped.push({
       element: 'DocumentReference.content',
       reason: 'more than one content: only the first is a DocumentEntry',
