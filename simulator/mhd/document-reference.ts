@@ -189,7 +189,11 @@ export interface FromDocumentReference {
   relations: DocumentRelation[];
 }
 
-/** An MHD DocumentReference (e.g. from an MHD community's ITI-67 answer) as a DocumentEntry. */
+/**
+ * An MHD DocumentReference (e.g. from an MHD community's ITI-67 answer) as a DocumentEntry.
+ * Expects a resource that passed the FHIR R4 schema (fhir/bundle.ts `readSearchsetBundle` or
+ * fhir/schema-validator.ts): element types are trusted, missing elements are reported.
+ */
 export function fromDocumentReference(
   d: DocumentReference,
   o: FromDocumentReferenceOptions,

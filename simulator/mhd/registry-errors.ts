@@ -82,6 +82,8 @@ export function registryErrorToIssue(
  * `information` issues are not errors and are reported, not turned into RegistryErrors. The
  * errorCode is the issue's XDS coding when it has one, else chosen by its IssueType
  * (docs/mhd.md); codeContext is `diagnostics`, else `details.text`, else the IssueType.
+ * Expects an outcome that passed the FHIR R4 schema (fhir/schema-validator.ts, or a Bundle read
+ * by fhir/bundle.ts).
  */
 export function operationOutcomeToRegistryErrors(
   outcome: OperationOutcome,
