@@ -10,6 +10,8 @@ const all = [
   'transport',
   'soap',
   'xca',
+  'fhir',
+  'mhd',
   'security',
   'audit',
   'faults',
@@ -37,6 +39,10 @@ const allowed = {
   transport: [],
   soap: ['shared', 'transport'],
   xca: ['shared', 'soap'],
+  // FHIR R4, generic: schema validation, OperationOutcome, searchset Bundle.
+  fhir: ['shared'],
+  // IHE MHD codecs: DocumentEntry <-> DocumentReference, RegistryError <-> OperationOutcome.
+  mhd: ['shared', 'xca', 'fhir'],
   security: ['shared', 'soap'],
   audit: ['shared', 'xca', 'events', 'transport'],
   faults: ['shared', 'xca', 'soap'],
@@ -44,7 +50,7 @@ const allowed = {
   gateway: ['shared', 'soap', 'xca', 'security', 'audit', 'faults', 'data-pack', 'events'],
   broker: ['shared', 'soap', 'xca', 'security', 'audit', 'events', 'transport'],
   // The simulated PARS: FHIR AuditEvent store and search, and its own faults (pars-down, pars-slow).
-  pars: ['shared', 'xca', 'faults'],
+  pars: ['shared', 'xca', 'fhir', 'faults'],
   control: ['shared', 'faults', 'xca', 'events', 'transport'],
   // A description (topology file, scenario topology, flags) -> a Topology over a data pack.
   topology: ['shared', 'broker', 'data-pack', 'faults'],

@@ -1,6 +1,6 @@
 // `npm run build` (also run by `prepare` on `npm install`): compile simulator/ to dist/ with tsc
-// (tsconfig.build.json, incremental), write the prebuilt FHIR AuditEvent validator beside its
-// module (auditEventValidator below) and dist/.build-stamp. bin/nir-sim.js imports
+// (tsconfig.build.json, incremental), write the prebuilt FHIR R4 validators beside their
+// module (fhirValidators below) and dist/.build-stamp. bin/nir-sim.js imports
 // staleReason() and build() from here, so the CLI a developer runs is never older than the sources:
 // when any file under simulator/ or a tsconfig is newer than the stamp, it rebuilds first.
 //
@@ -71,27 +71,30 @@ export function staleReason() {
   return undefined;
 }
 
-/** The compiled FHIR validator module and the ajv standalone validator the build writes beside it. */
-const validatorModule = path.join(root, 'dist', 'simulator', 'pars', 'fhir-validator.js');
-const validatorFile = path.join(path.dirname(validatorModule), 'audit-event-validator.cjs');
+/** The compiled FHIR validator module and the ajv standalone validators the build writes beside it. */
+const validatorModule = path.join(root, 'dist', 'simulator', 'fhir', 'schema-validator.js');
+const validatorFile = path.join(path.dirname(validatorModule), 'fhir-r4-validators.cjs');
 
 /**
- * Write dist/simulator/pars/audit-event-validator.cjs (the FHIR R4 AuditEvent validator as ajv
- * standalone code, from the compiled module's auditEventValidatorSource()) when it is missing or
- * older than that module: compiling the schema takes about 1.5 s of CPU, loading the file about
- * 0.2 s, so the simulated PARS (and `sim up`) no longer compiles it on every start. In a child
+ * Write dist/simulator/fhir/fhir-r4-validators.cjs (the FHIR R4 validators of the resource types
+ * nir-sim emits, AuditEvent, Bundle, DocumentReference, OperationOutcome, CapabilityStatement and
+ * Binary, as one ajv standalone module, from the compiled module's fhirValidatorSource()) when it
+ * is missing or older than that module: compiling the schema takes about 1.5-3 s of CPU, loading
+ * the file about 0.2 s (the same as the AuditEvent validator alone, whose contained resources
+ * already pull in the whole schema), so the simulated PARS (and `sim up`) no longer compiles it
+ * on every start. In a child
  * process, since build() is synchronous; written to a temporary name and renamed, so a process
  * never loads half a file.
  * @returns {number} the child's exit status (0 when the file is current or written).
  */
-function auditEventValidator() {
+function fhirValidators() {
   if (existsSync(validatorFile) && statSync(validatorFile).mtimeMs >= statSync(validatorModule).mtimeMs)
     return 0;
   const tmp = `${validatorFile}.${process.pid}.tmp`;
   const script = [
     `import { writeFileSync } from 'node:fs';`,
     `const m = await import(${JSON.stringify(pathToFileURL(validatorModule).href)});`,
-    `writeFileSync(${JSON.stringify(tmp)}, m.auditEventValidatorSource());`,
+    `writeFileSync(${JSON.stringify(tmp)}, m.fhirValidatorSource());`,
   ].join('\n');
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd: root,
@@ -99,7 +102,7 @@ function auditEventValidator() {
   });
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
-    process.stderr.write('nir-sim: writing the prebuilt FHIR AuditEvent validator failed (above)\n');
+    process.stderr.write('nir-sim: writing the prebuilt FHIR validators failed (above)\n');
     return r.status ?? 1;
   }
   renameSync(tmp, validatorFile);
@@ -163,7 +166,7 @@ export function build(o = {}) {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    const status = r.status === 0 ? auditEventValidator() : (r.status ?? 1);
+    const status = r.status === 0 ? fhirValidators() : (r.status ?? 1);
     // The stamp carries the time the build started: a source saved during the build stays newer.
     if (status === 0) {
       const t = new Date(before);

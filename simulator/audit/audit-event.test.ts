@@ -9,7 +9,7 @@ import type { AuditEvent } from 'fhir/r4.js';
 import { IHE_ACTION_CODES, NIR_ACTION_CODES, parseActionCodes } from './action-codes.js';
 import type { LegEvent, RequesterIdentity, TransactionEvent } from '../events/transaction-events.js';
 import { faultAuditEvent, transactionAuditEvents, type AuditEventConfig } from './audit-event.js';
-import { validateAuditEvent } from '../pars/fhir-validator.js';
+import { validateAuditEvent } from '../fhir/schema-validator.js';
 import { ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 
 /** The whole ITI-38 event below, checked by hand against PARS, BALP and DICOM (research notes 4.4). */

@@ -10,7 +10,7 @@ import { transactionAuditEvents } from './audit-event.js';
 import type { TransactionEvent } from '../events/transaction-events.js';
 import { MAX_AUDIT_EVENT_BYTES, MAX_AUDIT_QUERY } from './bounds.js';
 import { classify } from './pars-client.js';
-import { validateAuditEvent } from '../pars/fhir-validator.js';
+import { validateAuditEvent } from '../fhir/schema-validator.js';
 import { ResponseStatus } from '../xca/constants.js';
 
 const cfg = {

@@ -8,7 +8,7 @@ import type { AuditEvent } from 'fhir/r4.js';
 import type { RequestedStudy, TransactionEvent } from '../events/transaction-events.js';
 import { AuditTrail } from './audit-trail.js';
 import { MemorySink } from './sinks.js';
-import { validateAuditEvent } from '../pars/fhir-validator.js';
+import { validateAuditEvent } from '../fhir/schema-validator.js';
 import { NHS_NUMBER_OID, ResponseStatus } from '../xca/constants.js';
 
 const T0 = Date.UTC(2025, 2, 14, 9, 30, 0, 0);

@@ -19,7 +19,7 @@ import { close, listen } from '../shared/http-listen.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../shared/json-depth.js';
 import type { Logger } from '../shared/logger.js';
 import type { Transaction } from '../xca/constants.js';
-import { validateAuditEvent, warmAuditEventValidator } from './fhir-validator.js';
+import { validateAuditEvent, warmFhirValidators } from '../fhir/schema-validator.js';
 import { ParsStore } from './pars-store.js';
 import { parseAuditEventSearch } from './search.js';
 
@@ -50,9 +50,9 @@ export interface RunningPars {
   stop(): Promise<void>;
 }
 
-/** Start the simulated PARS. Loads the AuditEvent validator first (prebuilt by the build, else compiled: about 1.5 s of CPU, once per process). */
+/** Start the simulated PARS. Loads the FHIR R4 validators first (fhir/schema-validator.ts: prebuilt by the build, else compiled: about 1.5 s of CPU, once per process). */
 export async function startParsService(opts: ParsServiceOptions): Promise<RunningPars> {
-  warmAuditEventValidator();
+  warmFhirValidators();
   const store = new ParsStore(opts.storeFile);
   const app = parsApp(store, opts);
   const first = await listen(app, opts.host, opts.port, 'PARS');

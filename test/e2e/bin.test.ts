@@ -59,10 +59,10 @@ describe('npx nir-sim', () => {
     expect(r.stderr).toContain('Did you mean status?');
   });
 
-  it('the build ships the prebuilt FHIR AuditEvent validator that the compiled PARS loads', () => {
-    const validate = createRequire(import.meta.url)(
-      path.join(repoRoot, 'dist', 'simulator', 'pars', 'audit-event-validator.cjs'),
-    ) as (resource: unknown) => boolean;
+  it('the build ships the prebuilt FHIR validators that the compiled PARS loads', () => {
+    const { AuditEvent: validate } = createRequire(import.meta.url)(
+      path.join(repoRoot, 'dist', 'simulator', 'fhir', 'fhir-r4-validators.cjs'),
+    ) as { AuditEvent: (resource: unknown) => boolean };
     const golden = JSON.parse(
       readFileSync(
         path.join(repoRoot, 'simulator', 'audit', 'test-support', 'iti38-audit-event.golden.json'),

@@ -10,7 +10,7 @@ import type { AuditEvent } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import { defaultParsPort } from '../../simulator/pars/pars-service.js';
-import { validateAuditEvent } from '../../simulator/pars/fhir-validator.js';
+import { validateAuditEvent } from '../../simulator/fhir/schema-validator.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';

@@ -22,7 +22,7 @@ import { CommunityDirectory } from '../../simulator/broker/community-directory.j
 import { SimEvents } from '../../simulator/control/events.js';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import { imageFile, type DataPack } from '../../simulator/data-pack/pack-format.js';
-import { validateAuditEvent } from '../../simulator/pars/fhir-validator.js';
+import { validateAuditEvent } from '../../simulator/fhir/schema-validator.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
 import { systemClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';

@@ -141,7 +141,7 @@ describe('sim up --runtime docker', () => {
     // MiB, a guard against leaks and against the 250-500 MiB each container held under tsx: RSS
     // after the checks depends on when the collector last ran, so the bound leaves room for that.
     // Measured: the broker and the gateways 59-192, PARS about 145 (it holds ajv's compile of HL7's
-    // FHIR R4 schema, pars/fhir-validator.ts). The figures are printed for the record.
+    // FHIR R4 schema, fhir/schema-validator.ts). The figures are printed for the record.
     const bound = 256;
     const used = await containerMemory('io.nir-sim.project=nir-sim', 'io.nir-sim.service');
     const mib = Object.fromEntries(Object.entries(used).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
