@@ -1,0 +1,399 @@
+/**
+ * ITI-67 Find Document References search -> the ITI-38 AdhocQueryRequest the broker fans out
+ * (IHE MHD 1:33.6.2 "XDS on FHIR": an MHD Document Responder grouped with an XCA Initiating
+ * Gateway; ITI TF-2 3.67.4.1.2 -> ITI TF-2 3.18.4.1.2.3.7 FindDocuments,
+ * FindDocumentsByReferenceId, GetDocuments). Pure: the HTTP layer hands in the query string or
+ * the `_search` form body and turns the problems into an OperationOutcome.
+ */
+import { EntryStatus, StoredQueryId } from '../xca/constants.js';
+import { isValidNhsNumber } from '../xca/nhs-number.js';
+import { nhsNumberToCx } from '../xca/patient-id.js';
+import { QueryParam } from '../xca/stored-query-params.js';
+import { codeValueText, encodeStringList, quoteString } from '../xca/slot-value.js';
+import type { CodeFilter, FindDocumentsFilters } from '../xca/stored-query-model.js';
+import type { AdhocQueryRequest, QuerySlot } from '../xca/types.js';
+import {
+  readAuthor,
+  readCodes,
+  readCreation,
+  readIdentifier,
+  readPeriod,
+  readRelated,
+  readTargets,
+  type GetDocumentsIds,
+  type ReadContext,
+} from './find-document-references-filters.js';
+import {
+  groupOccurrences,
+  problem,
+  searchPairs,
+  type Occurrence,
+  type Occurrences,
+  type SearchHandling,
+} from './find-document-references-params.js';
+import {
+  DOCUMENT_REFERENCE_STATUS_SYSTEM,
+  NHS_NUMBER_SYSTEM,
+  type SearchProblem,
+} from './search-parameters.js';
+import { SearchValueError, parseToken } from './search-parameters-values.js';
+
+export { searchHandling, type SearchHandling } from './find-document-references-params.js';
+
+/** The patient of a search: the NHS number and its affinity-domain CX (ITI TF-3 4.2.3.2.16). */
+export interface SearchPatient {
+  nhsNumber: string;
+  patientId: string;
+}
+
+/** A search the broker runs as ITI-38. */
+export interface FindDocumentReferencesQuery {
+  kind: 'query';
+  /** FindDocuments, FindDocumentsByReferenceId or GetDocuments, LeafClass, composed objects. */
+  request: AdhocQueryRequest;
+  patient: SearchPatient;
+  /**
+   * The EntryStatus URNs asked for. For FindDocuments* they are also in `request`; GetDocuments
+   * has no status or patient parameter, so the responder keeps only the entries of `patient`
+   * with one of these statuses.
+   */
+  status: string[];
+  /** MHD 4.2.4 Target Communities: the only homeCommunityIds to ask; absent = every community. */
+  targetCommunityIds?: string[];
+}
+
+/** A well-formed search that can match nothing (answered with an empty searchset, no fan-out). */
+export interface FindDocumentReferencesNoMatch {
+  kind: 'no-match';
+  reason: string;
+  patient: SearchPatient;
+}
+
+/** The outcome: warnings travel with a usable search; any error issue refuses it, all listed. */
+export type FindDocumentReferencesResult =
+  | {
+      ok: true;
+      search: FindDocumentReferencesQuery | FindDocumentReferencesNoMatch;
+      warnings: SearchProblem[];
+    }
+  | { ok: false; problems: SearchProblem[] };
+
+/** The XDS status each DocumentReference.status stands for (MHD DocumentEntry mapping). */
+const STATUS_URN: Readonly<Record<string, string | null>> = {
+  current: EntryStatus.Approved,
+  superseded: EntryStatus.Deprecated,
+  // No XDS availabilityStatus: an entered-in-error entry is deleted from the registry.
+  'entered-in-error': null,
+};
+
+/** Code parameters -> the FindDocumentsFilters key and whether the attribute holds several codes. */
+type CodeKey =
+  | 'classCode'
+  | 'typeCode'
+  | 'practiceSettingCode'
+  | 'healthcareFacilityTypeCode'
+  | 'formatCode'
+  | 'eventCodeList'
+  | 'confidentialityCode';
+const CODE_PARAMS: ReadonlyArray<[string, CodeKey, boolean]> = [
+  ['category', 'classCode', false],
+  ['type', 'typeCode', false],
+  ['setting', 'practiceSettingCode', false],
+  ['facility', 'healthcareFacilityTypeCode', false],
+  ['format', 'formatCode', false],
+  ['event', 'eventCodeList', true],
+  ['security-label', 'confidentialityCode', true],
+];
+
+/** Parameters that filter FindDocuments and so cannot go with `identifier` (GetDocuments). */
+const FILTER_PARAMS = [
+  'creation',
+  'period',
+  'author.given',
+  'author.family',
+  'related',
+  ...CODE_PARAMS.map(([n]) => n),
+];
+
+/**
+ * Parse an ITI-67 search (ITI TF-2 3.67.4.1.2; FHIR R4 "Search").
+ * @param input the GET query string (with or without `?`) or the POST `_search` body
+ *   (application/x-www-form-urlencoded), as text of at most MAX_SEARCH_TEXT characters, or its
+ *   pairs already read.
+ * @param handling of unknown parameters (see SearchHandling; from `searchHandling(Prefer)`).
+ * @returns the AdhocQueryRequest to fan out with its patient, status and target communities; or
+ *   a no-match; or every problem found. Issue codes: `required` (no patient / status),
+ *   `value` (malformed token, date or name; invalid NHS number), `not-supported` (unknown
+ *   parameter under strict handling, unknown modifier, several patients, a combination XDS cannot
+ *   express), `too-long` (over MAX_SEARCH_TEXT / MAX_SEARCH_PARAMS / MAX_VALUE_LENGTH /
+ *   MAX_OR_VALUES). Warnings: ignored unknown parameters (lenient) and empty values.
+ */
+export function parseFindDocumentReferences(
+  input: string | URLSearchParams,
+  handling: SearchHandling = 'strict',
+): FindDocumentReferencesResult {
+  const pairs = searchPairs(input);
+  if (!Array.isArray(pairs)) return { ok: false, problems: [pairs] };
+  const ctx: ReadContext = { problems: [], noMatch: undefined };
+  const occ = groupOccurrences(pairs, handling, ctx.problems);
+  const tooBig = ctx.problems.some((p) => p.severity === 'error' && p.expression.length === 0);
+  const patient = tooBig ? undefined : readPatient(occ, ctx);
+  const status = tooBig ? undefined : readStatus(occ, ctx);
+  const body = tooBig ? undefined : readBody(occ, ctx);
+  const errors = ctx.problems.filter((p) => p.severity === 'error' || p.severity === 'fatal');
+  if (errors.length > 0 || patient === undefined || status === undefined || body === undefined) {
+    return { ok: false, problems: ctx.problems };
+  }
+  const warnings = ctx.problems;
+  if (ctx.noMatch !== undefined)
+    return { ok: true, search: { kind: 'no-match', reason: ctx.noMatch, patient }, warnings };
+  const search: FindDocumentReferencesQuery = {
+    kind: 'query',
+    request: buildRequest(patient, status, body),
+    patient,
+    status,
+  };
+  if (body.targets !== undefined) search.targetCommunityIds = body.targets;
+  return { ok: true, search, warnings };
+}
+
+/** Everything but patient and status, read. */
+interface Body {
+  getDocuments?: GetDocumentsIds;
+  filters: Omit<FindDocumentsFilters, 'patientId' | 'status'>;
+  referenceIdList?: string[];
+  targets?: string[];
+}
+
+function readPatient(occ: Occurrences, ctx: ReadContext): SearchPatient | undefined {
+  const found: { nhs: string; sentName: string }[] = [];
+  const all: Occurrence[] = [...(occ.get('patient') ?? []), ...(occ.get('patient.identifier') ?? [])];
+  if (all.length === 0) {
+    ctx.problems.push({
+      severity: 'error',
+      code: 'required',
+      diagnostics:
+        'patient or patient.identifier is required (ITI TF-2 3.67.4.1.2.1), e.g. patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919',
+      expression: ['http.patient', 'http.patient.identifier'],
+    });
+    return undefined;
+  }
+  let bad = false;
+  for (const o of all) {
+    if (o.items.length > 1) {
+      ctx.problems.push(
+        problem(
+          o.sentName,
+          'not-supported',
+          `${o.sentName} names ${o.items.length} patients; an ITI-67 search through XCA is for one patient ($XDSDocumentEntryPatientId, ITI TF-2 3.18.4.1.2.3.7.1)`,
+        ),
+      );
+      bad = true;
+      continue;
+    }
+    const nhs = nhsFrom(o, ctx);
+    if (nhs === undefined) bad = true;
+    else found.push({ nhs, sentName: o.sentName });
+  }
+  if (bad) return undefined;
+  const first = found[0]!;
+  const other = found.find((f) => f.nhs !== first.nhs);
+  if (other !== undefined) {
+    ctx.problems.push(
+      problem(
+        other.sentName,
+        'not-supported',
+        `${other.sentName} names NHS number ${other.nhs} but ${first.sentName} names ${first.nhs}; one patient per search`,
+      ),
+    );
+    return undefined;
+  }
+  return { nhsNumber: first.nhs, patientId: nhsNumberToCx(first.nhs) };
+}
+
+/** The NHS number of one patient occurrence (reference `Patient/<nhs>` or identifier token). */
+function nhsFrom(o: Occurrence, ctx: ReadContext): string | undefined {
+  const item = o.items[0]!;
+  let value: string;
+  try {
+    if (o.sentName === 'patient') {
+      const ref = parseToken(item).code;
+      const m = /(?:^|\/)Patient\/([^/]+)$/.exec(ref);
+      if (!m) throw new SearchValueError(`'${ref}' is not a Patient reference (Patient/<NHS number>)`);
+      value = m[1]!;
+    } else {
+      const t = parseToken(item);
+      if (
+        t.system === '' ||
+        (t.system !== undefined &&
+          t.system !== NHS_NUMBER_SYSTEM &&
+          t.system !== 'urn:oid:2.16.840.1.113883.2.1.4.1')
+      ) {
+        ctx.problems.push(
+          problem(
+            o.sentName,
+            'not-supported',
+            `${o.sentName}: system '${t.system}' is not the NHS number (${NHS_NUMBER_SYSTEM}), the only patient identifier of this affinity domain`,
+          ),
+        );
+        return undefined;
+      }
+      value = t.code;
+    }
+  } catch (e) {
+    if (!(e instanceof SearchValueError)) throw e;
+    ctx.problems.push(problem(o.sentName, 'value', `${o.sentName}: ${e.message}`));
+    return undefined;
+  }
+  const digits = value.replace(/ /g, '');
+  if (!isValidNhsNumber(digits)) {
+    const why = /^\d{10}$/.test(digits) ? 'fails the Modulus 11 check' : 'is not ten digits';
+    ctx.problems.push(
+      problem(
+        o.sentName,
+        'value',
+        `${o.sentName}: '${value}' is not a valid NHS number: it ${why} (NHS Data Dictionary "NHS NUMBER")`,
+      ),
+    );
+    return undefined;
+  }
+  return digits;
+}
+
+function readStatus(occ: Occurrences, ctx: ReadContext): string[] | undefined {
+  const all = occ.get('status');
+  if (all === undefined) {
+    ctx.problems.push({
+      severity: 'error',
+      code: 'required',
+      diagnostics: 'status is required (ITI TF-2 3.67.4.1.2.1), e.g. status=current',
+      expression: ['http.status'],
+    });
+    return undefined;
+  }
+  const sets: (string | null)[][] = [];
+  for (const o of all) {
+    const set: (string | null)[] = [];
+    for (const item of o.items) {
+      let t;
+      try {
+        t = parseToken(item);
+      } catch (e) {
+        if (!(e instanceof SearchValueError)) throw e;
+        ctx.problems.push(problem(o.sentName, 'value', `status: ${e.message}`));
+        return undefined;
+      }
+      const urn = STATUS_URN[t.code];
+      if ((t.system !== undefined && t.system !== DOCUMENT_REFERENCE_STATUS_SYSTEM) || urn === undefined) {
+        ctx.problems.push(
+          problem(
+            o.sentName,
+            'value',
+            `status: '${item}' is not a DocumentReference status (current, superseded, entered-in-error; system ${DOCUMENT_REFERENCE_STATUS_SYSTEM})`,
+          ),
+        );
+        return undefined;
+      }
+      set.push(urn);
+    }
+    sets.push(set);
+  }
+  const common = sets.reduce((acc, s) => acc.filter((u) => s.includes(u)));
+  const urns = [...new Set(common.filter((u): u is string => u !== null))];
+  if (urns.length === 0) {
+    ctx.noMatch ??=
+      'status: only entered-in-error (or no common status) is asked for; XDS keeps no entered-in-error entries';
+  }
+  return urns;
+}
+
+function readBody(occ: Occurrences, ctx: ReadContext): Body | undefined {
+  const before = ctx.problems.length;
+  const body: Body = { filters: {} };
+  const identifier = occ.get('identifier');
+  if (identifier !== undefined) {
+    for (const name of FILTER_PARAMS) {
+      const o = occ.get(name)?.[0];
+      if (o !== undefined) {
+        ctx.problems.push(
+          problem(
+            o.sentName,
+            'not-supported',
+            `${o.sentName} cannot go with identifier: a search by identifier is a GetDocuments, which takes no other filter (ITI TF-2 3.18.4.1.2.3.7.5)`,
+          ),
+        );
+      }
+    }
+    const ids = readIdentifier(identifier, ctx);
+    if (ids !== undefined) body.getDocuments = ids;
+  }
+  for (const [name, key, multi] of CODE_PARAMS) {
+    const o = occ.get(name);
+    const codes: CodeFilter | undefined = o === undefined ? undefined : readCodes(o, multi, ctx);
+    if (codes !== undefined) body.filters[key] = codes;
+  }
+  const creation = occ.get('creation');
+  const creationTime = creation === undefined ? undefined : readCreation(creation, ctx);
+  if (creationTime !== undefined) body.filters.creationTime = creationTime;
+  const period = occ.get('period');
+  if (period !== undefined) Object.assign(body.filters, readPeriod(period, ctx));
+  const author = readAuthor(occ.get('author.family'), occ.get('author.given'), ctx);
+  if (author !== undefined) body.filters.authorPerson = author;
+  const related = occ.get('related');
+  if (related !== undefined) {
+    const refs = readRelated(related, ctx);
+    if (refs !== undefined) body.referenceIdList = refs;
+  }
+  const targets = occ.get('targetCommunityIdList');
+  if (targets !== undefined) {
+    const ids = readTargets(targets, ctx);
+    if (ids !== undefined) body.targets = ids;
+  }
+  const failed = ctx.problems.slice(before).some((p) => p.severity === 'error');
+  return failed ? undefined : body;
+}
+
+/** The AdhocQueryRequest, slots in the order of ITI TF-2 Table 3.18.4.1.2.3.7.1-1. */
+function buildRequest(patient: SearchPatient, status: string[], body: Body): AdhocQueryRequest {
+  const P = QueryParam;
+  const slots: QuerySlot[] = [];
+  const base = { returnType: 'LeafClass' as const, returnComposedObjects: true };
+  if (body.getDocuments !== undefined) {
+    const name = body.getDocuments.by === 'entryUUID' ? P.entryUUID : P.uniqueId;
+    slots.push({ name, values: [encodeStringList(body.getDocuments.ids)] });
+    return { ...base, queryId: StoredQueryId.GetDocuments, slots };
+  }
+  const f = body.filters;
+  slots.push({ name: P.patientId, values: [quoteString(patient.patientId)] });
+  for (const key of ['classCode', 'typeCode', 'practiceSettingCode'] as const)
+    pushCodes(slots, P[key], f[key]);
+  pushRange(slots, P.creationTimeFrom, P.creationTimeTo, f.creationTime);
+  pushRange(slots, P.serviceStartTimeFrom, P.serviceStartTimeTo, f.serviceStartTime);
+  pushRange(slots, P.serviceStopTimeFrom, P.serviceStopTimeTo, f.serviceStopTime);
+  for (const key of ['healthcareFacilityTypeCode', 'eventCodeList', 'confidentialityCode'] as const) {
+    pushCodes(slots, P[key], f[key]);
+  }
+  if (f.authorPerson !== undefined)
+    slots.push({ name: P.authorPerson, values: [encodeStringList(f.authorPerson)] });
+  pushCodes(slots, P.formatCode, f.formatCode);
+  slots.push({ name: P.status, values: [encodeStringList(status)] });
+  if (body.referenceIdList !== undefined) {
+    slots.push({ name: P.referenceIdList, values: [encodeStringList(body.referenceIdList)] });
+    return { ...base, queryId: StoredQueryId.FindDocumentsByReferenceId, slots };
+  }
+  return { ...base, queryId: StoredQueryId.FindDocuments, slots };
+}
+
+function pushCodes(slots: QuerySlot[], name: string, filter: CodeFilter | undefined): void {
+  for (const or of filter ?? []) slots.push({ name, values: [encodeStringList(or.map(codeValueText))] });
+}
+
+function pushRange(
+  slots: QuerySlot[],
+  fromName: string,
+  toName: string,
+  r: { from?: string; to?: string } | undefined,
+): void {
+  if (r?.from !== undefined) slots.push({ name: fromName, values: [r.from] });
+  if (r?.to !== undefined) slots.push({ name: toName, values: [r.to] });
+}
