@@ -80,13 +80,14 @@ export function searchPairs(input: string | URLSearchParams): [string, string][]
 
 /**
  * Check and group `pairs`: every problem is pushed to `problems` (errors and warnings), the
- * usable occurrences are returned. Over MAX_SEARCH_PARAMS pairs, nothing else is read.
+ * usable occurrences are returned. Over MAX_SEARCH_PARAMS pairs, nothing else is read and the
+ * result is undefined.
  */
 export function groupOccurrences(
   pairs: [string, string][],
   handling: SearchHandling,
   problems: SearchProblem[],
-): Occurrences {
+): Occurrences | undefined {
   const out: Occurrences = new Map();
   if (pairs.length > MAX_SEARCH_PARAMS) {
     problems.push({
@@ -95,7 +96,7 @@ export function groupOccurrences(
       diagnostics: `the search has ${pairs.length} parameters; at most ${MAX_SEARCH_PARAMS} are accepted (MAX_SEARCH_PARAMS)`,
       expression: [],
     });
-    return out;
+    return undefined;
   }
   for (const [sentName, value] of pairs) {
     const colon = sentName.indexOf(':');

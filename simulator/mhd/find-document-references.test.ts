@@ -301,6 +301,25 @@ describe('ITI-67 search -> ITI-38 AdhocQueryRequest -> StoredQuery', () => {
     });
   });
 
+  it('GetDocuments with one target community is routed by AdhocQuery/@home, as XCA routes it', () => {
+    const one = parseFindDocumentReferences(
+      `${BASE}&identifier=urn:oid:1.2.3&targetCommunityIdList=urn:oid:1.9`,
+    );
+    expect(overTheWire(one)).toEqual({
+      returnType: 'LeafClass',
+      returnComposedObjects: true,
+      queryId: StoredQueryId.GetDocuments,
+      home: 'urn:oid:1.9',
+      slots: [{ name: '$XDSDocumentEntryUniqueId', values: ["('1.2.3')"] }],
+    });
+    const two = parseFindDocumentReferences(
+      `${BASE}&identifier=urn:oid:1.2.3&targetCommunityIdList=urn:oid:1.9,urn:oid:1.8`,
+    );
+    expect(two.ok && two.search.kind === 'query' && two.search.request.home).toBeUndefined();
+    const findDocs = parseFindDocumentReferences(`${BASE}&targetCommunityIdList=urn:oid:1.9`);
+    expect(findDocs.ok && findDocs.search.kind === 'query' && findDocs.search.request.home).toBeUndefined();
+  });
+
   it('every request it emits is schema-valid ebRS query:AdhocQueryRequest in a SOAP 1.2 Body', async () => {
     const envelopes = ROUND_TRIPS.map(([name, search]) => {
       const r = parseFindDocumentReferences(search);

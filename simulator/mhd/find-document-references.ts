@@ -136,10 +136,10 @@ export function parseFindDocumentReferences(
   if (!Array.isArray(pairs)) return { ok: false, problems: [pairs] };
   const ctx: ReadContext = { problems: [], noMatch: undefined };
   const occ = groupOccurrences(pairs, handling, ctx.problems);
-  const tooBig = ctx.problems.some((p) => p.severity === 'error' && p.expression.length === 0);
-  const patient = tooBig ? undefined : readPatient(occ, ctx);
-  const status = tooBig ? undefined : readStatus(occ, ctx);
-  const body = tooBig ? undefined : readBody(occ, ctx);
+  if (occ === undefined) return { ok: false, problems: ctx.problems };
+  const patient = readPatient(occ, ctx);
+  const status = readStatus(occ, ctx);
+  const body = readBody(occ, ctx);
   const errors = ctx.problems.filter((p) => p.severity === 'error' || p.severity === 'fatal');
   if (errors.length > 0 || patient === undefined || status === undefined || body === undefined) {
     return { ok: false, problems: ctx.problems };
@@ -361,7 +361,10 @@ function buildRequest(patient: SearchPatient, status: string[], body: Body): Adh
   if (body.getDocuments !== undefined) {
     const name = body.getDocuments.by === 'entryUUID' ? P.entryUUID : P.uniqueId;
     slots.push({ name, values: [encodeStringList(body.getDocuments.ids)] });
-    return { ...base, queryId: StoredQueryId.GetDocuments, slots };
+    // GetDocuments names no patient, so XCA routes it by AdhocQuery/@home (ITI TF-2 3.38.4.1.2.1):
+    // set when exactly one target community is given; otherwise the caller asks each community.
+    const home = body.targets?.length === 1 ? body.targets[0] : undefined;
+    return { ...base, queryId: StoredQueryId.GetDocuments, ...(home === undefined ? {} : { home }), slots };
   }
   const f = body.filters;
   slots.push({ name: P.patientId, values: [quoteString(patient.patientId)] });
