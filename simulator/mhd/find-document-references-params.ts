@@ -14,7 +14,7 @@ import {
   type IssueType,
   type SearchProblem,
 } from './search-parameters.js';
-import { splitOr } from './search-parameters-values.js';
+import { SearchValueError, splitOr } from './search-parameters-values.js';
 
 /**
  * What to do with a parameter the responder does not serve (FHIR R4 "Search" 3.1.1.4): `strict`
@@ -162,4 +162,21 @@ export function groupOccurrences(
     else out.set(key, [occurrence]);
   }
   return out;
+}
+
+/** Where a reader reports: problems, and why the search can match nothing (first reason kept). */
+export interface ReadContext {
+  problems: SearchProblem[];
+  noMatch: string | undefined;
+}
+
+/** Read each item with `f`; a SearchValueError becomes a `value` problem on the occurrence. */
+export function readItems<T>(o: Occurrence, ctx: ReadContext, f: (item: string) => T): T[] | undefined {
+  try {
+    return o.items.map(f);
+  } catch (e) {
+    if (!(e instanceof SearchValueError)) throw e;
+    ctx.problems.push(problem(o.sentName, 'value', `${o.sentName}: ${e.message}`));
+    return undefined;
+  }
 }

@@ -187,7 +187,7 @@ export const CODE_SYSTEM_OIDS: ReadonlyMap<string, string> = new Map([
 /** FHIR R4 OperationOutcome.issue.severity (ValueSet issue-severity). */
 export type IssueSeverity = 'fatal' | 'error' | 'warning' | 'information';
 /** The FHIR R4 OperationOutcome.issue.code values (ValueSet issue-type) a search problem uses. */
-export type IssueType = 'required' | 'value' | 'not-supported' | 'too-long' | 'informational';
+export type IssueType = 'required' | 'value' | 'not-supported' | 'too-long';
 
 /**
  * One problem with an ITI-67 search, plain data for the HTTP layer to turn into an
