@@ -38,6 +38,7 @@ describe('npx nir-sim', () => {
       'audit',
       'certs',
       'saml',
+      'token',
       'serve',
       'compose',
     ])
