@@ -97,21 +97,22 @@ export const ContainerHealthcheck = {
 
 /**
  * Node's flags per role, as NODE_OPTIONS (Node.js CLI docs, "--max-semi-space-size",
- * "--max-old-space-size"; sizes in MiB). Small semi-spaces instead of V8's 16 MiB keep the young
- * generation (3 semi-spaces) small, so each container's RSS drops by tens of MiB; the cost is
- * garbage-collector CPU, measured per role (cgroup CPU time per 3-community FindDocuments and
- * memory after 250 of them over 10 connections, docs/containers.md): the broker spent 37 % of its
- * CPU in the collector at 2 MiB (--cpu-prof) and 23-25 ms per request, 20-22 ms at 4 MiB for 3-5
- * MiB more, 15-18 ms at 16 MiB but 131-135 MiB in all, over the container's 100 MB; a gateway
- * showed no measurable gain at 16 MiB for 30 MiB more, so it and PARS keep 2 MiB. The old-space
- * bound is sized to the role (the gateways hold their data pack, the broker a bounded transaction
- * log, PARS its FHIR validator), with room to spare: without one V8 lets garbage pile up to
- * hundreds of MiB before a full collection (the broker measured 210-355 MiB after 300
- * FindDocuments, 127 with the bound), and past it a process fails loudly instead of growing into
- * the host's memory.
+ * "--max-old-space-size"; sizes in MiB). A semi-space of 2 MiB instead of V8's 16 keeps the young
+ * generation (3 semi-spaces) at 6 MiB, so each container's RSS drops by tens of MiB; the cost is
+ * garbage-collector CPU, measured per role (cgroup CPU time per 3-community FindDocuments against
+ * the gateway container's as a yardstick for the machine's load, and memory after 250 of them
+ * over 10 connections, docs/containers.md): the broker spends 37 % of its CPU in the collector
+ * at 2 MiB (--cpu-prof), yet 4 and 8 MiB measured no less CPU per request (4.1-4.7 times the
+ * gateways' at 2 and 4 MiB alike) for 3-10 MiB more; only 16 MiB cut it, by about 30 %, at
+ * 131-135 MiB, over the container's 100 MB. A gateway gained nothing measurable from 16 MiB for
+ * 30 MiB more. The old-space bound is sized to the role (the gateways hold their data pack, the
+ * broker a bounded transaction log, PARS its FHIR validator), with room to spare: without one V8
+ * lets garbage pile up to hundreds of MiB before a full collection (the broker measured 210-355
+ * MiB after 300 FindDocuments, 127 with the bound), and past it a process fails loudly instead
+ * of growing into the host's memory.
  */
 export const ContainerNodeOptions: Record<ContainerRole, string> = {
-  broker: '--max-semi-space-size=4 --max-old-space-size=160',
+  broker: '--max-semi-space-size=2 --max-old-space-size=160',
   gateway: '--max-semi-space-size=2 --max-old-space-size=256',
   pars: '--max-semi-space-size=2 --max-old-space-size=128',
 };
