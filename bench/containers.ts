@@ -33,8 +33,8 @@ const packDir = path.join(repo, 'data-packs', 'default');
 const SECTION = 'containers';
 const { values: flags } = parseArgs({ options: { json: { type: 'string' } } });
 
-/** Load `url` and print the figures; the mean throughput, req/s. */
-async function load(title: string, url: string, body: string): Promise<number> {
+/** Load `url` and print the figures; the mean throughput (req/s) and the requests answered. */
+async function load(title: string, url: string, body: string): Promise<{ rate: number; answered: number }> {
   const r = await soapLoad(url, body);
   console.log(
     `  ${title.padEnd(34)} ${r.requests.average.toFixed(0).padStart(5)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (${r['2xx']} ok, ${r.non2xx + r.errors} failed)`,
@@ -48,29 +48,56 @@ async function load(title: string, url: string, body: string): Promise<number> {
     detail,
   });
   recordFigure({ section: SECTION, name: `${title} p50 latency`, value: r.latency.p50, unit: 'ms', detail });
-  return r.requests.average;
+  return { rate: r.requests.average, answered: r['2xx'] + r.non2xx };
+}
+
+/** CPU time per answered request, ms, printed and recorded under `name`. */
+function cpuPerRequest(title: string, name: string, cpuMs: number, answered: number): number {
+  const perRequest = answered > 0 ? cpuMs / answered : 0;
+  recordFigure({ section: SECTION, name: `${title} ${name} CPU per request`, value: perRequest, unit: 'ms' });
+  return perRequest;
+}
+
+/** This process's CPU time (user + system) so far, ms (process.cpuUsage). */
+function ownCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 const toMib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 
+/** One container's figures now: memory (MiB) and CPU time used since it started (ms). */
+interface ContainerFigures {
+  service: string;
+  memoryMib: number;
+  cpuMs: number;
+}
+
 /**
- * Each nir-sim container's memory now, MiB, by service: the cgroup's usage less the page cache it
- * may drop (inactive_file on cgroup v2, total_inactive_file on v1), as `docker stats` shows it.
+ * Each nir-sim container's figures now, by service (Docker Engine API `GET /containers/{id}/stats`):
+ * memory is the cgroup's usage less the page cache it may drop (inactive_file on cgroup v2,
+ * total_inactive_file on v1), as `docker stats` shows it; CPU is the cgroup's
+ * cpu_stats.cpu_usage.total_usage (ns), which counts every thread of the container, GC included.
  */
-async function containerMemory(): Promise<[string, number][]> {
+async function containerFigures(): Promise<ContainerFigures[]> {
   const docker = new Docker();
   const list = await docker.listContainers({ filters: { label: ['io.nir-sim.project=nir-sim'] } });
   const rows = await Promise.all(
     list.map(async (c) => {
       const s = (await docker.getContainer(c.Id).stats({ stream: false })) as {
         memory_stats?: { usage?: number; stats?: Record<string, number> };
+        cpu_stats?: { cpu_usage?: { total_usage?: number } };
       };
       const m = s.memory_stats;
       const cache = m?.stats?.['inactive_file'] ?? m?.stats?.['total_inactive_file'] ?? 0;
-      return [c.Labels['io.nir-sim.service'] ?? c.Id, toMib((m?.usage ?? 0) - cache)] as [string, number];
+      return {
+        service: c.Labels['io.nir-sim.service'] ?? c.Id,
+        memoryMib: toMib((m?.usage ?? 0) - cache),
+        cpuMs: (s.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e6,
+      };
     }),
   );
-  return rows.sort(([a], [b]) => a.localeCompare(b));
+  return rows.sort((a, b) => a.service.localeCompare(b.service));
 }
 
 /** Run the CLI; @throws Error with the CLI's own one-line message when it fails. */
@@ -115,7 +142,15 @@ const running = await startInProcess(
 );
 let inProcess = 0;
 try {
-  inProcess = await load('in-process broker', running.broker.endpoints['ITI-38'], body);
+  const cpu0 = ownCpuMs();
+  const r = await load('in-process broker', running.broker.endpoints['ITI-38'], body);
+  inProcess = r.rate;
+  // Broker, gateways, PARS and the load generator share this process: the figure includes autocannon's
+  // own CPU, which the container layouts print apart ("load generator").
+  const perRequest = cpuPerRequest('in-process', 'process', ownCpuMs() - cpu0, r.answered);
+  console.log(
+    `  in-process: CPU per request ${perRequest.toFixed(2)} ms (broker, gateways, PARS and autocannon)`,
+  );
   const grew = toMib(process.memoryUsage().rss - rssBefore);
   console.log(`  in-process: this process's RSS grew by ${grew} MiB for broker + 3 gateways`);
   recordFigure({ section: SECTION, name: 'in-process RSS growth', value: grew, unit: 'MiB' });
@@ -140,11 +175,23 @@ async function layout(title: string, args: string[]): Promise<void> {
     const ready = (performance.now() - t0) / 1000;
     console.log(`  ${title}: sim up --runtime docker ready in ${ready.toFixed(1)} s (image reused)`);
     recordFigure({ section: SECTION, name: `${title} ready`, value: ready, unit: 's' });
-    const rate = await load(`${title} broker`, `http://127.0.0.1:${PORT_BASE}/xca/iti38`, body);
+    const before = new Map((await containerFigures()).map((c) => [c.service, c.cpuMs]));
+    const cpu0 = ownCpuMs();
+    const { rate, answered } = await load(`${title} broker`, `http://127.0.0.1:${PORT_BASE}/xca/iti38`, body);
+    const loadCpu = ownCpuMs() - cpu0;
     const ratio = inProcess > 0 ? rate / inProcess : 0;
     console.log(`  ${title}: ${ratio.toFixed(2)}x the in-process throughput`);
     recordFigure({ section: SECTION, name: `${title} / in-process throughput`, value: ratio, unit: 'ratio' });
-    const memory = await containerMemory();
+    const figures = await containerFigures();
+    const cpu = figures.map((c) => ({
+      service: c.service,
+      ms: cpuPerRequest(title, c.service, c.cpuMs - (before.get(c.service) ?? c.cpuMs), answered),
+    }));
+    cpu.push({ service: 'load generator', ms: cpuPerRequest(title, 'load generator', loadCpu, answered) });
+    console.log(
+      `  ${title}: CPU per request, ms: ${cpu.map((c) => `${c.service} ${c.ms.toFixed(2)}`).join(', ')}`,
+    );
+    const memory = figures.map((c): [string, number] => [c.service, c.memoryMib]);
     const total = memory.reduce((n, [, m]) => n + m, 0);
     console.log(
       `  ${title}: memory after the load, MiB: ${memory.map(([n, m]) => `${n} ${m}`).join(', ')}; total ${total} (${memory.length} containers)`,

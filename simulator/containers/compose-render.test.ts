@@ -60,9 +60,9 @@ describe('renderCompose', () => {
     expect(Object.keys(services)).toEqual(['north', 'south', 'pars', 'broker']);
     const healthcheck = {
       test: ['CMD', 'node', 'compose/healthcheck.mjs'],
-      interval: '2s',
+      interval: '10s',
       timeout: '2s',
-      retries: 15,
+      retries: 3,
       start_period: '30s',
     };
     const common = {

@@ -75,28 +75,41 @@ export const ContainerDefaults = {
 /**
  * The container healthcheck: `compose/healthcheck.mjs` (in the image) GETs the URL in
  * {@link ContainerHealthcheck.urlEnv} and exits 0 on 200, else 1. Durations in ms. Start-up is
- * given `startPeriodMs` (failures then do not count), after which `retries` failures in a row
- * mark the container unhealthy (Compose Specification, services.healthcheck; Docker Engine API
- * HealthConfig takes the same values in ns).
+ * given `startPeriodMs` (failures then do not count) and checked every `startIntervalMs` while
+ * the container is still starting (Docker Engine API v1.44 HealthConfig.StartInterval; the health
+ * pump of scripts/containers does the same on podman), then every `intervalMs`; `retries`
+ * failures in a row mark the container unhealthy, so a stopped service shows in 30 s as before
+ * (Compose Specification, services.healthcheck; the Engine API takes the same values in ns).
+ * Each check starts a Node process in the container: about 110 ms of CPU measured, so a 2 s
+ * interval cost each container 5 % of a core with no traffic at all, taken from the load; at
+ * 10 s (the image's own HEALTHCHECK interval) it is 1 %. `sim up` does not wait on this
+ * interval: it also takes the published `/health` URL answering (docker-health.ts).
  */
 export const ContainerHealthcheck = {
   test: ['CMD', 'node', 'compose/healthcheck.mjs'],
   urlEnv: 'NIR_SIM_HEALTH_URL',
-  intervalMs: 2_000,
+  intervalMs: 10_000,
+  startIntervalMs: 1_000,
   timeoutMs: 2_000,
-  retries: 15,
+  retries: 3,
   startPeriodMs: 30_000,
 } as const;
 
 /**
  * Node's flags per role, as NODE_OPTIONS (Node.js CLI docs, "--max-semi-space-size",
  * "--max-old-space-size"; sizes in MiB). A semi-space of 2 MiB instead of V8's 16 keeps the young
- * generation (3 semi-spaces) at 6 MiB: the roles' garbage is short-lived request data, so
- * scavenges stay cheap while each container's RSS drops by tens of MiB. The old-space bound is
- * sized to the role (the gateways hold their data pack, the broker a bounded transaction log,
- * PARS its FHIR validator), with room to spare: without one V8 lets garbage pile up to hundreds
- * of MiB before a full collection (the broker measured 210-355 MiB after 300 FindDocuments, 127
- * with the bound), and past it a process fails loudly instead of growing into the host's memory.
+ * generation (3 semi-spaces) at 6 MiB, so each container's RSS drops by tens of MiB; the cost is
+ * garbage-collector CPU, measured per role (cgroup CPU time per 3-community FindDocuments against
+ * the gateway container's as a yardstick for the machine's load, and memory after 250 of them
+ * over 10 connections, docs/containers.md): the broker spends 37 % of its CPU in the collector
+ * at 2 MiB (--cpu-prof), yet 4 and 8 MiB measured no less CPU per request (4.1-4.7 times the
+ * gateways' at 2 and 4 MiB alike) for 3-10 MiB more; only 16 MiB cut it, by about 30 %, at
+ * 131-135 MiB, over the container's 100 MB. A gateway gained nothing measurable from 16 MiB for
+ * 30 MiB more. The old-space bound is sized to the role (the gateways hold their data pack, the
+ * broker a bounded transaction log, PARS its FHIR validator), with room to spare: without one V8
+ * lets garbage pile up to hundreds of MiB before a full collection (the broker measured 210-355
+ * MiB after 300 FindDocuments, 127 with the bound), and past it a process fails loudly instead
+ * of growing into the host's memory.
  */
 export const ContainerNodeOptions: Record<ContainerRole, string> = {
   broker: '--max-semi-space-size=2 --max-old-space-size=160',

@@ -29,10 +29,11 @@ const plan = planContainers({
 const service = (name: string) => plan.services.find((s) => s.service === name)!;
 const HEALTHCHECK = {
   Test: ['CMD', 'node', 'compose/healthcheck.mjs'],
-  Interval: 2_000_000_000,
+  Interval: 10_000_000_000,
   Timeout: 2_000_000_000,
   StartPeriod: 30_000_000_000,
-  Retries: 15,
+  StartInterval: 1_000_000_000,
+  Retries: 3,
 };
 
 describe('containerCreateOptions', () => {

@@ -72,6 +72,7 @@ export function containerCreateOptions(plan: ContainerPlan, s: ServicePlan): Con
       Interval: nanos(h.intervalMs),
       Timeout: nanos(h.timeoutMs),
       StartPeriod: nanos(h.startPeriodMs),
+      StartInterval: nanos(h.startIntervalMs),
       Retries: h.retries,
     },
     HostConfig: {

@@ -19,11 +19,7 @@ import type { Logger } from '../shared/logger.js';
 import { startBrokerSandbox, type BrokerSandbox } from '../runtime/broker-sandbox.js';
 import type { RunningRole } from './role.js';
 import type { ExternalCommunity } from '../topology/topology.js';
-import {
-  securityFromDirectory,
-  type RunningIntegration,
-  type SecurityRuntime,
-} from '../runtime/security-runtime.js';
+import type { RunningIntegration, SecurityRuntime } from '../runtime/security-runtime.js';
 
 /** A community simulated in another container: its gateway's base URL and its control API. */
 export interface ContainerCommunity {
@@ -71,11 +67,14 @@ interface BrokerRoleOptions {
 }
 
 /**
- * The broker container's transaction log: the last 50 transactions, each body cut at 64 KiB, so
- * at most about 50 x (2 + 2 x legs) x 64 KiB (25 MiB for 3 communities); the in-process default
- * (500 x 256 KiB) held about 0.8 MiB per 3-community FindDocuments, 400 MiB when full.
+ * The broker container's transaction log: the last 20 transactions, each body cut at 64 KiB, so
+ * at most about 20 x (2 + 2 x legs) x 64 KiB (10 MiB for 3 communities). A 3-community
+ * FindDocuments measured about 0.35 MiB of broker memory per transaction kept (50 kept: 113 MiB
+ * after a load, 10 kept: 99 MiB), which the container's memory bound cannot spare; the
+ * in-process default (500 x 256 KiB) held about 0.8 MiB each, 400 MiB when full.
+ * `serve broker --transaction-log N` keeps more.
  */
-export const CONTAINER_TRANSACTION_LOG = { capacity: 50, maxBodyBytes: 64 * 1024 } as const;
+export const CONTAINER_TRANSACTION_LOG = { capacity: 20, maxBodyBytes: 64 * 1024 } as const;
 
 /** Each community as the broker's directory holds it. */
 function directoryEntries(o: BrokerRoleOptions): CommunityEndpoint[] {
@@ -124,8 +123,10 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
     await audit?.stop();
   };
   try {
+    // Loaded only with a certificate set: a broker without one holds no TLS, XUA or
+    // signature-verification code (about 3 MiB of RSS measured).
     if (o.security)
-      security = securityFromDirectory(
+      security = (await import('../runtime/security-runtime.js')).securityFromDirectory(
         o.security.certsDir,
         o.communities.map((c) => c.name),
         {},

@@ -8,7 +8,6 @@ import { FaultStore } from '../faults/fault-store.js';
 import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
 import type { CommunityStore } from '../gateway/community-store.js';
 import { xcaEndpoints } from '../shared/xca-endpoints.js';
-import { securityFromDirectory } from '../runtime/security-runtime.js';
 import { roleControl, type RoleListen, type RunningRole } from './role.js';
 
 /**
@@ -32,8 +31,16 @@ export async function startGatewayRole(
   // as the in-process runtime's secured gateways (docs/security.md); the control API stays plain HTTP.
   // One security runtime for all the container's communities: their validators share its signature
   // verifications, so the broker's forwarded assertion is verified once here, not once per community.
+  // Loaded only then, so a plain gateway holds no TLS, XUA or signature-verification code.
   const security =
-    where.certsDir === undefined ? undefined : securityFromDirectory(where.certsDir, names, {}, logger);
+    where.certsDir === undefined
+      ? undefined
+      : (await import('../runtime/security-runtime.js')).securityFromDirectory(
+          where.certsDir,
+          names,
+          {},
+          logger,
+        );
   const gateways: RunningGateway[] = [];
   const stopGateways = async (): Promise<void> => {
     await Promise.all(gateways.map((g) => g.stop()));

@@ -49,9 +49,9 @@ describe('compose/docker-compose.yml', () => {
     const doc = parse(committed, { version: '1.1' }) as Record<string, unknown>;
     const healthcheck = {
       test: ['CMD', 'node', 'compose/healthcheck.mjs'],
-      interval: '2s',
+      interval: '10s',
       timeout: '2s',
-      retries: 15,
+      retries: 3,
       start_period: '30s',
     };
     const common = {
@@ -149,7 +149,7 @@ describe('sim compose render', { timeout: 120_000 }, () => {
     const ok = sim('compose', 'render', '--check');
     expect([ok.code, ok.stdout, ok.stderr]).toEqual([0, `${COMPOSE_FILE} is up to date\n`, '']);
     const stale = path.join(work, 'stale.yml');
-    writeFileSync(stale, committed.replace('retries: 15', 'retries: 3'));
+    writeFileSync(stale, committed.replace('retries: 3', 'retries: 15'));
     const bad = sim('compose', 'render', '--check', '--out', stale);
     expect([bad.code, bad.stdout, bad.stderr]).toEqual([
       64,

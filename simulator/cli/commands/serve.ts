@@ -31,7 +31,7 @@ import { createLogger, type Logger } from '../../shared/logger.js';
  * largest body kept per message (bytes); roles/broker-container.ts says why it is smaller than
  * the in-process runtime's. Plain numbers here, so `serve` loads no role before it runs one.
  */
-const CONTAINER_TRANSACTION_LOG_SIZE = 50;
+const CONTAINER_TRANSACTION_LOG_SIZE = 20;
 const MAX_TRANSACTION_LOG = 500;
 const CONTAINER_LOG_BODY_BYTES = 64 * 1024;
 
