@@ -71,6 +71,11 @@ const rows: ReadonlyArray<readonly [string, () => string, string]> = [
     'off the critical path',
   ],
   [
+    'XUA: the forwarded header around a reused assertion, median (the default: one signature per claim set while valid)',
+    () => value('security', 'XUA forwarded header, assertion reused, median', 0),
+    'or reused while valid',
+  ],
+  [
     'RAD-75, 105 MB study: broker / direct MB/s',
     () => value('imaging', '105 MB broker / direct throughput', 2),
     '>= 0.6',
