@@ -116,7 +116,7 @@ describe('renderCompose', () => {
       ],
       environment: {
         NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health',
-        NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=160',
+        NODE_OPTIONS: '--max-semi-space-size=8 --max-old-space-size=160',
       },
       ports: ['127.0.0.1:18080:8080', '127.0.0.1:18090:8090'],
       volumes: ['audit:/var/lib/nir-sim/audit'],
@@ -263,7 +263,7 @@ describe('renderCompose with security', () => {
         volumes: ['audit:/var/lib/nir-sim/audit', certs],
         environment: {
           NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health',
-          NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=160',
+          NODE_OPTIONS: '--max-semi-space-size=8 --max-old-space-size=160',
         },
       },
     });

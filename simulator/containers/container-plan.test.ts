@@ -33,7 +33,7 @@ const input = (over: Partial<ContainerPlanInput> = {}): ContainerPlanInput => ({
 
 /** Node's flags per role (ContainerNodeOptions), by its health port: broker 8080, PARS 8100, else a gateway. */
 const nodeOptions = (port: number) =>
-  `--max-semi-space-size=2 --max-old-space-size=${port === 8080 ? 160 : port === 8100 ? 128 : 256}`;
+  `--max-semi-space-size=${port === 8080 ? 8 : 2} --max-old-space-size=${port === 8080 ? 160 : port === 8100 ? 128 : 256}`;
 
 const health = (port: number) => ({
   environment: { NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health`, NODE_OPTIONS: nodeOptions(port) },

@@ -97,22 +97,23 @@ export const ContainerHealthcheck = {
 
 /**
  * Node's flags per role, as NODE_OPTIONS (Node.js CLI docs, "--max-semi-space-size",
- * "--max-old-space-size"; sizes in MiB). A semi-space of 2 MiB instead of V8's 16 keeps the young
- * generation (3 semi-spaces) at 6 MiB, so each container's RSS drops by tens of MiB; the cost is
- * garbage-collector CPU, measured per role (cgroup CPU time per 3-community FindDocuments against
- * the gateway container's as a yardstick for the machine's load, and memory after 250 of them
- * over 10 connections, docs/containers.md): the broker spends 37 % of its CPU in the collector
- * at 2 MiB (--cpu-prof), yet 4 and 8 MiB measured no less CPU per request (4.1-4.7 times the
- * gateways' at 2 and 4 MiB alike) for 3-10 MiB more; only 16 MiB cut it, by about 30 %, at
- * 131-135 MiB, over the container's 100 MB. A gateway gained nothing measurable from 16 MiB for
- * 30 MiB more. The old-space bound is sized to the role (the gateways hold their data pack, the
- * broker a bounded transaction log, PARS its FHIR validator), with room to spare: without one V8
- * lets garbage pile up to hundreds of MiB before a full collection (the broker measured 210-355
- * MiB after 300 FindDocuments, 127 with the bound), and past it a process fails loudly instead
- * of growing into the host's memory.
+ * "--max-old-space-size"; sizes in MiB). V8's semi-space (16 MiB by default; the young generation
+ * is three of them) trades memory for garbage-collector CPU, measured per role (cgroup CPU time
+ * per 3-community FindDocuments and memory after the load, 10 connections, docs/containers.md).
+ * The broker, which allocates most per request (three parsed community answers), spent 37 % of
+ * its CPU in the collector at 2 MiB; on a quiet machine it used 15.4-16.8 ms of CPU per request
+ * at 2 MiB, 12.6-12.9 at 8 and 11.4-11.7 at 16, holding 122-137, 137-138 and 151-153 MiB after
+ * the load: 8 MiB takes most of the gain for a few MiB. A gateway gained nothing measurable from
+ * 16 MiB for 30 MiB more, so gateways and PARS keep 2 MiB. The old-space bound is sized to the
+ * role (the gateways hold their data pack, the broker a bounded transaction log, PARS its FHIR
+ * validator), with room to spare: without one V8 lets garbage pile up to hundreds of MiB before a
+ * full collection (the broker measured 210-355 MiB after 300 FindDocuments, 127 with the bound),
+ * and past it a process fails loudly instead of growing into the host's memory. Lowering the
+ * broker's bound to 96 MiB did not lower what it held after the load (133-138 MiB): that is
+ * not garbage.
  */
 export const ContainerNodeOptions: Record<ContainerRole, string> = {
-  broker: '--max-semi-space-size=2 --max-old-space-size=160',
+  broker: '--max-semi-space-size=8 --max-old-space-size=160',
   gateway: '--max-semi-space-size=2 --max-old-space-size=256',
   pars: '--max-semi-space-size=2 --max-old-space-size=128',
 };

@@ -65,7 +65,7 @@ describe('compose/docker-compose.yml', () => {
     // NODE_OPTIONS: the role's Node flags (containers/container-plan.ts ContainerNodeOptions).
     const health = (port: number) => ({
       NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health`,
-      NODE_OPTIONS: `--max-semi-space-size=2 --max-old-space-size=${port === 8080 ? 160 : port === 8100 ? 128 : 256}`,
+      NODE_OPTIONS: `--max-semi-space-size=${port === 8080 ? 8 : 2} --max-old-space-size=${port === 8080 ? 160 : port === 8100 ? 128 : 256}`,
     });
     const gateways = Object.fromEntries(
       NAMES.map((name, i) => [
