@@ -18,6 +18,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { parseArgs, promisify } from 'node:util';
 import Docker from 'dockerode';
 import { findDocumentsEnvelope } from '../simulator/cli/example-request.js';
@@ -70,16 +71,26 @@ const toMib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 interface ContainerFigures {
   service: string;
   memoryMib: number;
+  /**
+   * The container's Node process (its PID 1), proc(5) /proc/[pid]/status, MiB; -1 when not read:
+   * `vm` its whole resident set (VmRSS, shared file pages such as the node binary included), `anon`
+   * its own anonymous memory (RssAnon: heap, stacks, buffers).
+   */
+  rssMib: { vm: number; anon: number };
   cpuMs: number;
 }
 
 /**
  * Each nir-sim container's figures now, by service (Docker Engine API `GET /containers/{id}/stats`):
  * memory is the cgroup's usage less the page cache it may drop (inactive_file on cgroup v2,
- * total_inactive_file on v1), as `docker stats` shows it; CPU is the cgroup's
+ * total_inactive_file on v1), as `docker stats` shows it; podman's Docker-compatible API gives no
+ * `stats` breakdown, so there it is the whole usage, page cache of the image and of the files the
+ * container wrote (audit NDJSON, the durable queue) included. The process's own resident set is
+ * read apart, as VmRSS of the container's PID 1 (its Node process, compose/Dockerfile's
+ * ENTRYPOINT) through an exec. CPU is the cgroup's
  * cpu_stats.cpu_usage.total_usage (ns), which counts every thread of the container, GC included.
  */
-async function containerFigures(): Promise<ContainerFigures[]> {
+async function containerFigures(readRss: boolean): Promise<ContainerFigures[]> {
   const docker = new Docker();
   const list = await docker.listContainers({ filters: { label: ['io.nir-sim.project=nir-sim'] } });
   const rows = await Promise.all(
@@ -93,11 +104,36 @@ async function containerFigures(): Promise<ContainerFigures[]> {
       return {
         service: c.Labels['io.nir-sim.service'] ?? c.Id,
         memoryMib: toMib((m?.usage ?? 0) - cache),
+        // After the CPU figure: the exec's own CPU (a Node start) must not fall inside a measurement.
+        rssMib: readRss ? await processRssMib(docker.getContainer(c.Id)) : { vm: -1, anon: -1 },
         cpuMs: (s.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e6,
       };
     }),
   );
   return rows.sort((a, b) => a.service.localeCompare(b.service));
+}
+
+/**
+ * VmRSS and RssAnon of the container's PID 1 (proc(5) /proc/[pid]/status, kB), MiB, read by a
+ * `node -e` exec in the container (the image has Node and no shell tools); -1 for what cannot be
+ * read.
+ */
+async function processRssMib(container: Docker.Container): Promise<{ vm: number; anon: number }> {
+  const code =
+    "const s=require('fs').readFileSync('/proc/1/status','utf8');const f=(k)=>(new RegExp(k+':\\\\s+(\\\\d+)').exec(s)||[0,-1])[1];process.stdout.write(f('VmRSS')+' '+f('RssAnon'))";
+  const exec = await container.exec({ Cmd: ['node', '-e', code], AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  const stdout = new PassThrough().on('data', (c: Buffer) => chunks.push(c));
+  const modem = container.modem as {
+    demuxStream(s: NodeJS.ReadableStream, o: PassThrough, e: PassThrough): void;
+  };
+  modem.demuxStream(stream, stdout, new PassThrough());
+  await new Promise<void>((resolve) => stream.on('end', resolve).on('close', resolve));
+  const [vm, anon] = Buffer.concat(chunks).toString('utf8').trim().split(' ').map(Number);
+  const mib = (kb: number | undefined): number =>
+    kb !== undefined && Number.isFinite(kb) && kb >= 0 ? Math.round(kb / 1024) : -1;
+  return { vm: mib(vm), anon: mib(anon) };
 }
 
 /** Run the CLI; @throws Error with the CLI's own one-line message when it fails. */
@@ -175,14 +211,14 @@ async function layout(title: string, args: string[]): Promise<void> {
     const ready = (performance.now() - t0) / 1000;
     console.log(`  ${title}: sim up --runtime docker ready in ${ready.toFixed(1)} s (image reused)`);
     recordFigure({ section: SECTION, name: `${title} ready`, value: ready, unit: 's' });
-    const before = new Map((await containerFigures()).map((c) => [c.service, c.cpuMs]));
+    const before = new Map((await containerFigures(false)).map((c) => [c.service, c.cpuMs]));
     const cpu0 = ownCpuMs();
     const { rate, answered } = await load(`${title} broker`, `http://127.0.0.1:${PORT_BASE}/xca/iti38`, body);
     const loadCpu = ownCpuMs() - cpu0;
     const ratio = inProcess > 0 ? rate / inProcess : 0;
     console.log(`  ${title}: ${ratio.toFixed(2)}x the in-process throughput`);
     recordFigure({ section: SECTION, name: `${title} / in-process throughput`, value: ratio, unit: 'ratio' });
-    const figures = await containerFigures();
+    const figures = await containerFigures(true);
     const cpu = figures.map((c) => ({
       service: c.service,
       ms: cpuPerRequest(title, c.service, c.cpuMs - (before.get(c.service) ?? c.cpuMs), answered),
@@ -198,6 +234,23 @@ async function layout(title: string, args: string[]): Promise<void> {
     );
     for (const [service, m] of memory)
       recordFigure({ section: SECTION, name: `${title} ${service} memory`, value: m, unit: 'MiB' });
+    console.log(
+      `  ${title}: each container's Node process after the load, VmRSS (RssAnon), MiB: ${figures.map((c) => `${c.service} ${c.rssMib.vm} (${c.rssMib.anon})`).join(', ')}`,
+    );
+    for (const c of figures) {
+      recordFigure({
+        section: SECTION,
+        name: `${title} ${c.service} VmRSS`,
+        value: c.rssMib.vm,
+        unit: 'MiB',
+      });
+      recordFigure({
+        section: SECTION,
+        name: `${title} ${c.service} RssAnon`,
+        value: c.rssMib.anon,
+        unit: 'MiB',
+      });
+    }
     recordFigure({
       section: SECTION,
       name: `${title} total memory`,
