@@ -8,11 +8,11 @@
  * role and purpose of use as FHIR Codings in one-element arrays as IUA's example writes them.
  * Used by `sim token issue` (supplier test keys) and by tests.
  */
-import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { IHE_IUA_EXTENSION, IuaClaim, codingOf, type IuaAlgorithm } from './iua-claims.js';
 import type { CodedValue } from './saml.js';
-import type { SigningCredential } from './xua-issue.js';
+import { privateKeyOf, type SigningCredential } from './xua-issue.js';
 
 /** What a token says. `lifetimeMs` is from `now`. */
 export interface AccessTokenInput {
@@ -43,18 +43,6 @@ export interface AccessTokenInput {
   lifetimeMs?: number;
   /** `jti` (default a UUID URN). */
   tokenId?: string;
-}
-
-/** The private key of each credential, parsed once (as xua-issue.ts does). */
-const parsedKeys = new WeakMap<SigningCredential, KeyObject>();
-
-function privateKeyOf(signer: SigningCredential): KeyObject {
-  let key = parsedKeys.get(signer);
-  if (!key) {
-    key = createPrivateKey(signer.keyPem);
-    parsedKeys.set(signer, key);
-  }
-  return key;
 }
 
 /**

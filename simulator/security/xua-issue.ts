@@ -57,13 +57,16 @@ export interface SigningCredential {
 
 const iso = (d: Date): string => d.toISOString();
 
-/**
- * The private key of each credential, parsed once: reading a PEM key costs about three times the
- * RSA-2048 signature itself, and the broker signs with the same credential for every request.
- */
+/** The private key of each credential, parsed once per process (XUA assertions and IUA tokens alike). */
 const parsedKeys = new WeakMap<SigningCredential, KeyObject>();
 
-function privateKeyOf(signer: SigningCredential): KeyObject {
+/**
+ * The credential's private key, parsed from `keyPem` on first use and kept while the credential
+ * lives: reading a PEM key costs about three times the RSA-2048 signature itself, and the broker
+ * signs with the same credential for every request. @throws what node:crypto `createPrivateKey`
+ * throws for a key it cannot read.
+ */
+export function privateKeyOf(signer: SigningCredential): KeyObject {
   let key = parsedKeys.get(signer);
   if (!key) {
     key = createPrivateKey(signer.keyPem);
