@@ -35,7 +35,7 @@ const all = [
 const allowed = {
   shared: [],
   // Types only: the broker's records (TransactionEvent, FaultEvent) and the AuditRecorder.
-  events: ['xca'],
+  events: ['xca', 'shared'],
   transport: [],
   soap: ['shared', 'transport'],
   xca: ['shared', 'soap'],
@@ -47,8 +47,8 @@ const allowed = {
   audit: ['shared', 'xca', 'events', 'transport'],
   faults: ['shared', 'xca', 'soap'],
   'data-pack': ['shared', 'xca'],
-  gateway: ['shared', 'soap', 'xca', 'security', 'audit', 'faults', 'data-pack', 'events'],
-  broker: ['shared', 'soap', 'xca', 'security', 'audit', 'events', 'transport'],
+  gateway: ['shared', 'soap', 'xca', 'fhir', 'mhd', 'security', 'audit', 'faults', 'data-pack', 'events'],
+  broker: ['shared', 'soap', 'xca', 'fhir', 'mhd', 'security', 'audit', 'events', 'transport'],
   // The simulated PARS: FHIR AuditEvent store and search, and its own faults (pars-down, pars-slow).
   pars: ['shared', 'xca', 'fhir', 'faults'],
   control: ['shared', 'faults', 'xca', 'events', 'transport'],

@@ -346,20 +346,21 @@ describe('SOAP Faults at the broker', () => {
 
 describe('action codes as configuration', () => {
   it("defaults to NIR's mapping and reads overrides, listing every problem", () => {
-    expect(NIR_ACTION_CODES).toEqual({ 'ITI-38': 'R', 'ITI-39': 'E', 'RAD-75': 'R' });
+    const mhdNir = { 'ITI-67': 'R', 'ITI-68': 'E', 'WADO-RS': 'R' };
+    expect(NIR_ACTION_CODES).toEqual({ 'ITI-38': 'R', 'ITI-39': 'E', 'RAD-75': 'R', ...mhdNir });
     expect(parseActionCodes('ihe')).toEqual({
       ok: true,
-      actions: { 'ITI-38': 'E', 'ITI-39': 'R', 'RAD-75': 'R' },
+      actions: { 'ITI-38': 'E', 'ITI-39': 'R', 'RAD-75': 'R', 'ITI-67': 'E', 'ITI-68': 'R', 'WADO-RS': 'R' },
     });
-    expect(parseActionCodes('ITI-39=R')).toEqual({
+    expect(parseActionCodes('ITI-39=R, ITI-68=R')).toEqual({
       ok: true,
-      actions: { 'ITI-38': 'R', 'ITI-39': 'R', 'RAD-75': 'R' },
+      actions: { 'ITI-38': 'R', 'ITI-39': 'R', 'RAD-75': 'R', ...mhdNir, 'ITI-68': 'R' },
     });
     expect(parseActionCodes('ITI-38=X, ITI-40=R')).toEqual({
       ok: false,
       problems: [
         "'ITI-38=X': action must be one of C, R, U, D, E",
-        "'ITI-40=R': expected <ITI-38|ITI-39|RAD-75>=<C|R|U|D|E>, or 'nir' or 'ihe'",
+        "'ITI-40=R': expected <ITI-38|ITI-39|RAD-75|ITI-67|ITI-68|WADO-RS>=<C|R|U|D|E>, or 'nir' or 'ihe'",
       ],
     });
   });

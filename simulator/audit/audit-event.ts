@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditEventEntity } from 'fhir/r4.js';
-import { NHS_NUMBER_OID, type Transaction } from '../xca/constants.js';
+import { NHS_NUMBER_OID } from '../xca/constants.js';
 import { isValidNhsNumber } from '../xca/nhs-number.js';
 import type { ActionCodeMap } from './action-codes.js';
 import type {
@@ -73,7 +73,8 @@ export function transactionAuditEvents(
       boundStrings(baseEvent(tx, cfg, outcome, entity)),
     );
   switch (tx.transaction) {
-    case 'ITI-38': {
+    case 'ITI-38':
+    case 'ITI-67': {
       const fixed = [
         ...common(tx, cfg),
         ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml, tx.storedQuery)] : []),
@@ -85,11 +86,13 @@ export function transactionAuditEvents(
       );
     }
     case 'ITI-39':
+    case 'ITI-68':
       return byPatient(
         tx.documents ?? [],
         (d) => d.patient ?? patientOf(d.documentUniqueId) ?? fallback,
       ).flatMap(([p, docs]) => events(p, common(tx, cfg), docs.map(documentEntity)));
     case 'RAD-75':
+    case 'WADO-RS':
       return byPatient(tx.studies ?? [], (s) => s.patient ?? firstKnown(s, patientOf) ?? fallback).flatMap(
         ([p, studies]) => events(p, common(tx, cfg), studies.map(studyEntity)),
       );
@@ -247,7 +250,7 @@ function baseEvent(
   outcome: Outcome,
   entity: AuditEventEntity[],
 ): AuditEvent {
-  const tx: Transaction = e.transaction;
+  const tx = e.transaction;
   const end = new Date(e.startedAt + e.durationMs).toISOString();
   return {
     resourceType: 'AuditEvent',

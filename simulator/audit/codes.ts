@@ -7,7 +7,7 @@
  * `England-AuditEvent-PARS` (identifier systems, agent and entity slices). Research notes:
  * `../shared/research/nhs-nir.md` section 4.
  */
-import type { Transaction } from '../xca/constants.js';
+import type { BrokerTransaction } from '../events/transaction-events.js';
 
 /** Code systems and identifier systems used in the events. */
 export const AuditSystem = {
@@ -84,7 +84,11 @@ export const IheEventType = {
   'ITI-38': { code: 'ITI-38', display: 'Cross Gateway Query' },
   'ITI-39': { code: 'ITI-39', display: 'Cross Gateway Retrieve' },
   'RAD-75': { code: 'RAD-75', display: 'Cross Gateway Retrieve Imaging Document Set' },
-} as const satisfies Record<Transaction, AuditCode>;
+  'ITI-67': { code: 'ITI-67', display: 'Find Document References' },
+  'ITI-68': { code: 'ITI-68', display: 'Retrieve Document' },
+  // IHE RAD TF-2 4.107 WADO-RS Retrieve (the WIA profile's transaction).
+  'WADO-RS': { code: 'RAD-107', display: 'WADO-RS Retrieve' },
+} as const satisfies Record<BrokerTransaction, AuditCode>;
 export type IheEventType = (typeof IheEventType)[keyof typeof IheEventType];
 
 /** AuditEvent.type per transaction (the DICOM event each IHE transaction audits). */
@@ -92,7 +96,12 @@ export const EventIdFor = {
   'ITI-38': DicomEventId.Query,
   'ITI-39': DicomEventId.Export,
   'RAD-75': DicomEventId.DicomInstancesAccessed,
-} as const satisfies Record<Transaction, AuditCode>;
+  // IHE MHD ITI TF-2 3.67.5 / 3.68.5: the Document Responder audits as a Registry (Query) and a
+  // Repository (Export); RAD TF-2 4.107.5: DICOM Instances Accessed, like RAD-75.
+  'ITI-67': DicomEventId.Query,
+  'ITI-68': DicomEventId.Export,
+  'WADO-RS': DicomEventId.DicomInstancesAccessed,
+} as const satisfies Record<BrokerTransaction, AuditCode>;
 
 /** AuditEvent.action (FHIR R4 AuditEventAction; DICOM EventActionCode). */
 export const AuditEventAction = {
@@ -161,4 +170,8 @@ export const InteractionFor = {
   'ITI-38': 'urn:ihe:iti:2007:CrossGatewayQuery',
   'ITI-39': 'urn:ihe:iti:2007:CrossGatewayRetrieve',
   'RAD-75': 'urn:ihe:rad:2011:CrossGatewayRetrieveImagingDocumentSet',
-} as const satisfies Record<Transaction, string>;
+  // REST has no wsa:Action: the HTTP interaction as MHD / DICOM PS3.18 define it.
+  'ITI-67': 'GET [base]/DocumentReference',
+  'ITI-68': 'GET [attachment.url]',
+  'WADO-RS': 'GET [service]/studies/{studyInstanceUid}',
+} as const satisfies Record<BrokerTransaction, string>;

@@ -11,7 +11,7 @@ import type {
   CodeableConcept,
   Coding,
 } from 'fhir/r4.js';
-import type { Transaction } from '../xca/constants.js';
+import type { BrokerTransaction } from '../events/transaction-events.js';
 import type {
   RequesterIdentity,
   CodedValue,
@@ -192,7 +192,7 @@ export function transactionEntity(messageId: string): AuditEventEntity {
 
 /** The endpoint entity (PARS entity[endpoint]): the broker URL called, the interaction, the product. */
 export function endpointEntity(
-  tx: Transaction,
+  tx: BrokerTransaction,
   url: string | undefined,
   productId: string,
 ): AuditEventEntity {

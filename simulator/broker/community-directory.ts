@@ -3,16 +3,26 @@
  * per-consumer profiles of NIR's functional capabilities: "limit to a subset of the organisations"
  * and "permanently exclude" (nhs-nir.md section 2.2).
  */
-import type { Transaction } from '../xca/constants.js';
+import type { BrokerTransaction, WireProtocol } from '../events/transaction-events.js';
 
-/** One community the broker can reach: a regional imaging network's XCA responding gateway. */
+/**
+ * One community the broker can reach: a regional imaging network's XCA responding gateway, or an
+ * MHD Document Responder (`protocol: 'mhd'`).
+ */
 export interface CommunityEndpoint {
   /** Short name, as `sim status` shows it. */
   name: string;
   /** `urn:oid:...` */
   homeCommunityId: string;
-  /** Endpoint URL per transaction (ITI-38 and ITI-39 at least). */
-  endpoints: Partial<Record<Transaction, string>>;
+  /** What the community speaks; absent: `xca`. */
+  protocol?: WireProtocol;
+  /**
+   * Endpoint URL per transaction: an XCA community ITI-38 and ITI-39 at least (RAD-75 for
+   * imaging); an MHD community ITI-67 (`{fhirBase}/DocumentReference`) and ITI-68.
+   */
+  endpoints: Partial<Record<BrokerTransaction, string>>;
+  /** An MHD community's FHIR base URL (`GET {fhirBase}/metadata`). */
+  fhirBase?: string;
 }
 
 /** A consumer's permanent scope. `include` limits to those homeCommunityIds; `exclude` removes them. */

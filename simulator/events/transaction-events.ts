@@ -5,8 +5,21 @@
  * (docs/architecture.md "Audit pipeline"). Types only: every layer may import this module.
  * Times are epoch ms, durations ms.
  */
+import type { MhdTransaction } from '../shared/fhir-endpoints.js';
 import type { Transaction } from '../xca/constants.js';
 import type { RegistryError } from '../xca/types.js';
+
+/**
+ * A transaction the broker serves or sends: XCA (ITI-38, ITI-39, RAD-75) or MHD / DICOMweb
+ * (ITI-67, ITI-68, WADO-RS).
+ */
+export type BrokerTransaction = Transaction | MhdTransaction;
+
+/**
+ * What a leg or a consumer request spoke on the wire: `xca` (SOAP 1.2) or `mhd` (FHIR R4 REST;
+ * WADO-RS too). Absent means `xca`.
+ */
+export type WireProtocol = 'xca' | 'mhd';
 
 /** One community leg of a consumer request. Times in epoch ms, durations in ms. */
 export interface LegEvent {
@@ -26,6 +39,14 @@ export interface LegEvent {
   responseXml?: string;
   /** The MTOM parts of the response received (ITI-39), by reference. */
   responseAttachments?: AttachmentRef[];
+  /** What the leg spoke; absent: `xca`. */
+  protocol?: WireProtocol;
+  /** The transaction the leg sent (an MHD leg of an ITI-38 request sends ITI-67); absent: the request's. */
+  transaction?: BrokerTransaction;
+  /** MHD legs: the request as sent, `METHOD URL` (ITI-67 with its query string). */
+  requestLine?: string;
+  /** MHD legs: the response body received (FHIR JSON), when it is text; bounded like responseXml. */
+  responseBody?: string;
 }
 
 /**
@@ -43,8 +64,10 @@ export interface AttachmentRef {
 export interface TransactionEvent {
   /** Unique per process, e.g. `tx-42`. */
   id: string;
-  transaction: Transaction;
-  /** The consumer's wsa:MessageID. */
+  transaction: BrokerTransaction;
+  /** What the consumer spoke; absent: `xca`. */
+  protocol?: WireProtocol;
+  /** The consumer's wsa:MessageID (MHD: the `X-Request-Id` header, when sent). */
   messageId?: string;
   consumerId?: string;
   /** NHS number of the query's patient, when it named a valid one. */
@@ -62,6 +85,12 @@ export interface TransactionEvent {
   /** The consumer's request envelope and the response envelope (MTOM: root parts), for the transaction log. */
   requestXml?: string;
   responseXml?: string;
+  /** MHD: the consumer's request, `METHOD URL` (a POST `_search` with its form body after a newline). */
+  requestLine?: string;
+  /** MHD: the response body sent (FHIR JSON: Bundle or OperationOutcome), when it is JSON. */
+  responseBody?: string;
+  /** MHD ITI-67: the search parameters as received, in order (audit: the query entity, BALP). */
+  searchParameters?: [string, string][];
   /** The MTOM parts of the response to the consumer (ITI-39), by reference. */
   responseAttachments?: AttachmentRef[];
   /** The patient id exactly as the request carried it (ITI-38), valid NHS number or not. */
@@ -174,7 +203,7 @@ export interface FaultEvent {
   /** Unique per process. */
   id: string;
   /** The transaction of the endpoint called. */
-  transaction: Transaction;
+  transaction: BrokerTransaction;
   /** The consumer's wsa:MessageID, when the envelope could be read. */
   messageId?: string;
   consumerId?: string;
