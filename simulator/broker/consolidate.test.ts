@@ -417,3 +417,37 @@ describe("consolidateQuery: an MHD community's DocumentReferences (fhir objects)
     ]);
   });
 });
+
+describe("consolidateQuery: an MHD community's failed leg", () => {
+  const M = { name: 'east-mhd', homeCommunityId: 'urn:oid:1.2.826.0.1.9.7', protocol: 'mhd' as const };
+  it('names what the answer should have been for the protocol it spoke', () => {
+    const r = consolidateQuery([
+      {
+        community: M,
+        outcome: 'failed',
+        failure: { reason: 'malformed', detail: 'Unexpected end of JSON input' },
+      },
+      {
+        community: M,
+        outcome: 'failed',
+        failure: { reason: 'http-status', httpStatus: 503, detail: 'Service Unavailable' },
+      },
+      answered(A, [obj('urn:uuid:a1', A.homeCommunityId)]),
+    ]);
+    expect(r.status).toBe(ResponseStatus.PartialSuccess);
+    expect(r.errors).toEqual([
+      {
+        errorCode: 'XDSRegistryError',
+        codeContext: `community ${M.homeCommunityId} (east-mhd) answered with a body that is not FHIR JSON (Unexpected end of JSON input)`,
+        severity: E,
+        location: M.homeCommunityId,
+      },
+      {
+        errorCode: 'XDSUnavailableCommunity',
+        codeContext: `community ${M.homeCommunityId} (east-mhd) answered HTTP 503 (Service Unavailable)`,
+        severity: E,
+        location: M.homeCommunityId,
+      },
+    ]);
+  });
+});

@@ -51,8 +51,12 @@ export async function runLegs<
   settled.forEach((s, i) => {
     const target = targets[i]!;
     const codec = codecs[i]!;
-    const community = { name: target.community.name, homeCommunityId: target.community.homeCommunityId };
     const protocol = protocolOf(target.community);
+    const community = {
+      name: target.community.name,
+      homeCommunityId: target.community.homeCommunityId,
+      ...(protocol !== 'xca' ? { protocol } : {}),
+    };
     const sent = kind === undefined ? transaction : legTransaction(protocol, kind);
     const base = {
       community: community.name,
