@@ -50,7 +50,7 @@ describe('RAD-75 for images at an MHD community', () => {
     answer.parts.close();
     const error = (uid: string) => ({
       errorCode: 'XDSUnavailableCommunity',
-      codeContext: `community ${MHD.homeCommunityId} (east-mhd) speaks mhd, not XCA-I: RAD-75 cannot retrieve image 1.2.3:1.2.3.1:${uid} from it (retrieve its studies with WADO-RS)`,
+      codeContext: `community ${MHD.homeCommunityId} (east-mhd) speaks mhd, not XCA-I: the broker has no RAD-75 leg to it for image 1.2.3:1.2.3.1:${uid}`,
       severity: ErrorSeverity.Error,
       location: MHD.homeCommunityId,
     });
