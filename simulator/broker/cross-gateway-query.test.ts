@@ -12,7 +12,7 @@ import { nhsNumberToCx } from '../xca/patient-id.js';
 import type { AdhocQueryRequest } from '../xca/types.js';
 import { CommunityDirectory, type CommunityEndpoint } from './community-directory.js';
 import type { BrokerContext } from './context.js';
-import { crossGatewayQuery } from './cross-gateway-query.js';
+import { crossGatewayQuery, MAX_TARGET_COMMUNITIES } from './cross-gateway-query.js';
 
 const NOW = Date.UTC(2026, 0, 5, 9, 0, 0);
 const MHD: CommunityEndpoint = {
@@ -127,6 +127,27 @@ describe('the MHD face options, planned before any leg', () => {
           errorCode: 'XDSMissingHomeCommunityId',
           codeContext:
             'AdhocQuery/@home is required for a query without a patient id: set it to the homeCommunityId returned with the object',
+          severity: E,
+        },
+      ],
+      objects: [],
+    });
+    expect(event.legs).toEqual([]);
+  });
+});
+
+describe('target communities, bounded', () => {
+  it(`more than ${MAX_TARGET_COMMUNITIES} distinct ids: Failure with one XDSRegistryError and no leg`, async () => {
+    const ids = Array.from({ length: MAX_TARGET_COMMUNITIES + 1 }, (_, i) => `urn:oid:1.2.826.0.1.9.${i}`);
+    const { response, event } = await crossGatewayQuery(findDocuments, PATIENT, {}, context([MHD]), {
+      targetCommunityIds: [...ids, ...ids],
+    });
+    expect(response).toEqual({
+      status: ResponseStatus.Failure,
+      errors: [
+        {
+          errorCode: 'XDSRegistryError',
+          codeContext: `${MAX_TARGET_COMMUNITIES + 1} target communities named: at most ${MAX_TARGET_COMMUNITIES} per query`,
           severity: E,
         },
       ],
