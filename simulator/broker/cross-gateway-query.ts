@@ -185,8 +185,8 @@ function planQuery(
 }
 
 /**
- * The communities a Target Communities query names (MHD 4.2.4; `ids` distinct), in the order named, and an
- * XDSUnknownCommunity Error located at each one that is unknown or excluded for the consumer.
+ * The communities a Target Communities query names (MHD 4.2.4; `ids` distinct), in the order
+ * named, and an XDSUnknownCommunity Error located at each one unknown or excluded for the consumer.
  */
 function targetCommunities(
   ids: readonly string[],
