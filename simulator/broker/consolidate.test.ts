@@ -420,12 +420,15 @@ describe("consolidateQuery: an MHD community's DocumentReferences (fhir objects)
 
 describe("consolidateQuery: an MHD community's failed leg", () => {
   const M = { name: 'east-mhd', homeCommunityId: 'urn:oid:1.2.826.0.1.9.7', protocol: 'mhd' as const };
-  it('names what the answer should have been for the protocol it spoke', () => {
+  it('is worded for FHIR, not for a SOAP envelope it was never meant to send', () => {
     const r = consolidateQuery([
       {
         community: M,
         outcome: 'failed',
-        failure: { reason: 'malformed', detail: 'Unexpected end of JSON input' },
+        failure: {
+          reason: 'malformed',
+          detail: 'the ITI-67 answer is not FHIR JSON (Unexpected end of JSON input)',
+        },
       },
       {
         community: M,
@@ -438,7 +441,7 @@ describe("consolidateQuery: an MHD community's failed leg", () => {
     expect(r.errors).toEqual([
       {
         errorCode: 'XDSRegistryError',
-        codeContext: `community ${M.homeCommunityId} (east-mhd) answered with a body that is not FHIR JSON (Unexpected end of JSON input)`,
+        codeContext: `community ${M.homeCommunityId} (east-mhd) answered with an unreadable body (the ITI-67 answer is not FHIR JSON (Unexpected end of JSON input))`,
         severity: E,
         location: M.homeCommunityId,
       },

@@ -14,8 +14,9 @@ const who = (c: CommunityRef): string => `community ${c.homeCommunityId} (${c.na
  * The one RegistryError for a leg that produced no usable response. Transport failures (and a
  * community the broker has no codec for) give XDSUnavailableCommunity; an answer that arrived but
  * cannot be used gives `unusableCode` (XDSRegistryError for a query, XDSRepositoryError for a
- * retrieve). What the answer should have been is named for the leg's protocol: a SOAP 1.2
- * envelope (XCA), FHIR JSON (MHD, `c.protocol === 'mhd'`).
+ * retrieve). XCA wording names what the answer should have been (a SOAP 1.2 envelope); for an
+ * MHD leg (`c.protocol === 'mhd'`) the codec's detail says it (e.g. "the ITI-67 answer is not
+ * FHIR JSON (...)"), so the sentence around it names no format.
  */
 export function legFailureError(
   c: CommunityRef,
@@ -73,7 +74,9 @@ export function legFailureError(
     case 'malformed':
       return registryError(
         unusableCode,
-        `${who(c)} answered with a body that is not ${c.protocol === 'mhd' ? 'FHIR JSON' : 'a SOAP 1.2 envelope'} (${f.detail})${tail}`,
+        c.protocol === 'mhd'
+          ? `${who(c)} answered with an unreadable body (${f.detail})${tail}`
+          : `${who(c)} answered with a body that is not a SOAP 1.2 envelope (${f.detail})${tail}`,
         at,
       );
     case 'invalid-response':
