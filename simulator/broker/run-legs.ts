@@ -64,7 +64,7 @@ export async function runLegs<
       startedAt: s.startedAt,
       durationMs: s.durationMs,
       ...(protocol !== 'xca' ? { protocol } : {}),
-      ...(sent !== transaction ? { transaction: sent } : {}),
+      ...(sent !== undefined && sent !== transaction ? { transaction: sent } : {}),
     };
     if (s.ok) {
       legs.push({ community, target, outcome: 'answered', response: s.value.value });
