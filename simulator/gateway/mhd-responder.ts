@@ -27,7 +27,9 @@ import { XcaPath } from '../shared/xca-endpoints.js';
 import { WSSE_NS } from '../soap/namespaces.js';
 import { deliver, wholeEntity } from '../soap/delivery.js';
 import type { SoapRequest } from '../soap/server.js';
+import { ErrorCode } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
+import { registryError } from '../xca/status.js';
 import type { RegistryError } from '../xca/types.js';
 import { chooseFaults, type FaultTarget } from './fault-injection.js';
 import { createImagingEndpoint } from './imaging-endpoint.js';
@@ -247,6 +249,15 @@ export function createMhdResponder(
     }
     if (out.errors.length === 0 && !found.ok && 'deprecated' in found)
       return send(res, 410, FHIR_JSON, outcomeBody([deprecatedIssue(found.deprecated)]), plan);
+    if (out.errors.length === 0)
+      // drop-documents took the one document away: unknown, as ITI-39 would leave it out.
+      out.errors.push(
+        registryError(
+          ErrorCode.XDSDocumentUniqueIdError,
+          `simulated: document ${read.params.uniqueId} dropped by ${c.displayName}`,
+          c.homeCommunityId,
+        ),
+      );
     return send(
       res,
       statusOfErrors(out.errors),
