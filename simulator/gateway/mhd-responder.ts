@@ -168,7 +168,8 @@ export function createMhdResponder(
     const out = applyToItems(docs, found.errors, plan.content, ctx, withHomeExtension);
     if (out.mismatch) return mismatch(res, out.errors, plan);
     const bundle = findDocumentsBundle({
-      self: `${base}${FhirPath.documentReference}?${text.startsWith('?') ? text.slice(1) : text}`,
+      // Re-encoded: a form body may hold characters a uri may not (FHIR R4 uri: no whitespace).
+      self: `${base}${FhirPath.documentReference}?${new URLSearchParams(text).toString()}`,
       base,
       matches: out.items,
       errors: out.errors,
