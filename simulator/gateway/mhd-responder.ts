@@ -31,7 +31,10 @@ import { ErrorCode } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import { registryError } from '../xca/status.js';
 import type { RegistryError } from '../xca/types.js';
+import type { IuaClaims } from '../security/iua-claims.js';
+import type { IuaValidator } from '../security/iua-validate.js';
 import { chooseFaults, type FaultTarget } from './fault-injection.js';
+import { checkAccess, checkPatient, type AccessRefusal } from './mhd-access.js';
 import { createImagingEndpoint } from './imaging-endpoint.js';
 import { documentReferenceOf, findDocuments, findDocumentsBundle, withHomeExtension } from './mhd-find.js';
 import { deprecatedIssue, lookUpDocument, readDocumentRequest, statusOfErrors } from './mhd-retrieve.js';
@@ -79,7 +82,14 @@ function json(resource: object, plan: FaultPlan | undefined): Buffer {
 
 /** An express app serving one community as an MHD Document Responder. */
 export function createMhdResponder(
-  opts: RespondingGatewayOptions & { integration?: boolean },
+  opts: RespondingGatewayOptions & {
+    integration?: boolean;
+    /**
+     * Security on: the IUA validator ITI-67 and ITI-68 requests must pass (mhd-access.ts), read
+     * per request (the server makes it once it knows its URL, the audience); undefined: open.
+     */
+    iua?: () => IuaValidator | undefined;
+  },
 ): express.Express {
   const { community: c, logger, faults } = opts;
   const clock = opts.clock ?? systemClock;
@@ -125,6 +135,27 @@ export function createMhdResponder(
     return { plan, answered: true };
   };
 
+  /** The IUA check (security on); the refusal is sent and undefined returned when it fails. */
+  const access = async (req: Request, res: Response): Promise<{ claims?: IuaClaims } | undefined> => {
+    const validator = opts.iua?.();
+    if (!validator) return {};
+    const r = await checkAccess(validator, req.headers.authorization, new Date(clock.now()), logger, c.name);
+    if (r.ok) return { claims: r.claims };
+    await refuseAccess(res, r.refusal);
+    return undefined;
+  };
+  /** An access refusal (before any fault is chosen): the challenge header and the OperationOutcome. */
+  const refuseAccess = (res: Response, r: AccessRefusal): Promise<void> => {
+    const body = outcomeBody([r.issue]);
+    res.writeHead(r.status, {
+      'Content-Type': FHIR_JSON,
+      'Content-Length': String(body.length),
+      'WWW-Authenticate': r.wwwAuthenticate,
+    });
+    res.end(body);
+    return Promise.resolve();
+  };
+
   app.get('/health', (_req, res) => {
     res.json({ community: c.name, homeCommunityId: c.homeCommunityId, status: 'up', protocol: 'mhd' });
   });
@@ -150,6 +181,8 @@ export function createMhdResponder(
   const find = async (req: Request, res: Response, text: string): Promise<void> => {
     const base = baseOf(req);
     if (base === undefined) return badHost(res);
+    const allowed = await access(req, res);
+    if (!allowed) return;
     const handling = searchHandling(req.get('prefer'));
     const read = readMhdSearch(text, handling, c.homeCommunityId);
     if (!read.ok)
@@ -160,6 +193,8 @@ export function createMhdResponder(
       );
     const search = read.search;
     const nhs = search.patient?.nhsNumber;
+    const other = allowed.claims && checkPatient(allowed.claims, nhs, logger, c.name);
+    if (other) return refuseAccess(res, other);
     const target = { gateway: c.name, transaction: MhdTransaction.Iti67, ...(nhs ? { patient: nhs } : {}) };
     const { plan, answered } = await faultsFor(res, target);
     if (answered) return;
@@ -216,11 +251,15 @@ export function createMhdResponder(
   });
 
   const retrieve = async (req: Request, res: Response, pairs: [string, string][]): Promise<void> => {
+    const allowed = await access(req, res);
+    if (!allowed) return;
     const read = readDocumentRequest(pairs);
     if (!read.ok) return refuse(res, 400, read.issues);
     const entry = c.entries.find((e) => e.uniqueId === read.params.uniqueId);
     const patient = entry === undefined ? undefined : nhsNumberFromPatientId(entry.patientId);
     const nhs = patient?.ok ? patient.nhsNumber : undefined;
+    const other = allowed.claims && checkPatient(allowed.claims, nhs, logger, c.name);
+    if (other) return refuseAccess(res, other);
     const target = { gateway: c.name, transaction: MhdTransaction.Iti68, ...(nhs ? { patient: nhs } : {}) };
     const { plan, answered } = await faultsFor(res, target);
     if (answered) return;
