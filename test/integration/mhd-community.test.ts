@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, CapabilityStatement, DocumentReference, OperationOutcome } from 'fhir/r4.js';
+import { Client } from 'fhir-kit-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import type { CommunityData, DataPack } from '../../simulator/data-pack/pack-format.js';
@@ -128,6 +129,22 @@ describe('a simulated MHD community', () => {
     expect(
       docs.map((d) => d.content[0]!.attachment.url!.startsWith(`${mhd.url}/fhir/document?`)),
     ).not.toContain(false);
+  });
+
+  it('is driven by a FHIR client library the project did not write (fhir-kit-client)', async () => {
+    const client = new Client({ baseUrl: `${mhd.url}/fhir` });
+    const cs = (await client.capabilityStatement()) as unknown as CapabilityStatement;
+    expect(cs.implementation?.url).toBe(`${mhd.url}/fhir`);
+    const b = (await client.search({
+      resourceType: 'DocumentReference',
+      searchParams: { 'patient.identifier': `${NHS}|${nhs}`, status: 'current' },
+    })) as unknown as Bundle;
+    expect(validateFhirResource('Bundle', b)).toEqual({ ok: true });
+    const direct = jsonOf<Bundle>(
+      (await search(`patient.identifier=${encodeURIComponent(`${NHS}|${nhs}`)}&status=current`)).body,
+    );
+    expect(matchesOf(b)).toEqual(matchesOf(direct));
+    expect(matchesOf(b)).toHaveLength(ownEntries(nhs).length);
   });
 
   it('answers POST _search as it answers GET', async () => {
