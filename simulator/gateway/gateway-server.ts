@@ -15,6 +15,10 @@ import { listenHttps } from '../security/https-listen.js';
 import type { MtlsMaterial } from '../security/tls.js';
 import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
+import type { WireProtocol } from '../events/transaction-events.js';
+import type { IuaValidator } from '../security/iua-validate.js';
+import { FhirPath } from '../shared/fhir-endpoints.js';
+import { createMhdResponder } from './mhd-responder.js';
 import { createRespondingGateway, type RespondingGatewayOptions } from './responding-gateway.js';
 
 /** A listening gateway. */
@@ -44,6 +48,18 @@ type GatewayServerOptions = RespondingGatewayOptions & {
   port: number;
   faults?: FaultStore;
   tls?: GatewayTls;
+  /**
+   * What the community speaks: `xca` (default) the XCA responding gateway (responding-gateway.ts),
+   * `mhd` an MHD Document Responder (mhd-responder.ts: ITI-67, ITI-68, metadata, and RAD-75 for
+   * images). Same listener, TLS and provisioning faults either way.
+   */
+  protocol?: WireProtocol;
+  /**
+   * MHD communities with security on: the IUA validator of ITI-67 / ITI-68 bearer tokens
+   * (gateway/mhd-access.ts), made once the listener's URL is known from its FHIR base
+   * (`{url}/fhir`, the audience the broker's leg tokens name). Absent: no token is asked for.
+   */
+  iua?: (fhirBase: string) => IuaValidator;
 };
 
 interface Listening {
@@ -64,7 +80,7 @@ async function open(
   port: number,
   variant: ProvisionedCertificate,
 ): Promise<{ listening: Listening; port: number }> {
-  const what = `responding gateway ${opts.community.name}`;
+  const what = `${opts.protocol === 'mhd' ? 'MHD community' : 'responding gateway'} ${opts.community.name}`;
   if (!opts.tls) {
     const l = await listen(app, opts.host, port, what);
     const noop = (): void => undefined;
@@ -97,7 +113,12 @@ async function open(
  * @throws SimError SIM_ERR_PORT_IN_USE when the port is taken.
  */
 export async function startRespondingGateway(opts: GatewayServerOptions): Promise<RunningGateway> {
-  const app = createRespondingGateway(opts);
+  // Made once the URL (the audience) is known, after the first listen.
+  const access: { iua?: IuaValidator } = {};
+  const app =
+    opts.protocol === 'mhd'
+      ? createMhdResponder({ ...opts, integration: opts.tls !== undefined, iua: () => access.iua })
+      : createRespondingGateway(opts);
   const name = opts.community.name;
   const wanted = (): ProvisionedCertificate =>
     provisionedCertificate(opts.faults?.list().map((s) => s.fault) ?? [], name);
@@ -145,8 +166,10 @@ export async function startRespondingGateway(opts: GatewayServerOptions): Promis
     ? watchCrlFiles(opts.tls.crlFiles, reloadCrls, opts.tls.crlPollMs)
     : () => undefined;
   follow();
+  const url = `${opts.tls ? 'https' : 'http'}://${opts.host}:${port}`;
+  if (opts.iua) access.iua = opts.iua(url + FhirPath.fhirBase);
   return {
-    url: `${opts.tls ? 'https' : 'http'}://${opts.host}:${port}`,
+    url,
     port,
     stop: async () => {
       stopped = true;

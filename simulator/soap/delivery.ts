@@ -3,7 +3,8 @@
  * package held whole, a streamed MTOM package, a SOAP Fault) is written here, normally with
  * backpressure or as a transport directive asks (transport-directive.ts: reset, throttle,
  * truncate, replace, hold). A whole entity is the one-chunk-list case of a streamed one. Only the
- * SOAP server calls this; handlers return data.
+ * SOAP server and the simulated MHD community (gateway/mhd-responder.ts, whose FHIR answers take
+ * the same fault directives) call this; handlers return data.
  */
 import type { Response } from 'express';
 import { Readable } from 'node:stream';
