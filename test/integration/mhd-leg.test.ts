@@ -11,6 +11,12 @@ import { fileURLToPath } from 'node:url';
 import type { DocumentReference, FhirResource, OperationOutcome } from 'fhir/r4.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mhdCodec } from '../../simulator/broker/mhd-community-client.js';
+import type { MhdLegTransport } from '../../simulator/broker/mhd-leg-http.js';
+import { forwardedAccessToken } from '../../simulator/broker/mhd-leg-token.js';
+import { iuaPolicy } from '../../simulator/security/iua-claims.js';
+import { createIuaValidator } from '../../simulator/security/iua-validate.js';
+import { CodeSystem, NIR_SANDBOX_IDENTITY } from '../../simulator/security/saml.js';
+import { fixedClock } from '../../simulator/shared/clock.js';
 import type { CommunityEndpoint } from '../../simulator/broker/community-directory.js';
 import type { LegTransport } from '../../simulator/broker/community-client.js';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
@@ -32,6 +38,7 @@ import type { DocumentEntry } from '../../simulator/xca/document-entry-model.js'
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import type { AdhocQueryRequest } from '../../simulator/xca/types.js';
 import { listenOnPort0, type Listening } from '../helpers/listen.js';
+import { mintCertDir } from '../helpers/security-fixtures.js';
 
 const packDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data-packs/default');
 
@@ -46,6 +53,7 @@ let server: Listening;
 let foreign: Listening;
 let community: CommunityEndpoint;
 let seen: string[];
+let authorizations: (string | undefined)[];
 let foreignHits: number;
 /** Replaces the ITI-67 answer when set (receives the default Bundle's matches). */
 let iti67: ((matches: DocumentReference[]) => Reply) | undefined;
@@ -128,6 +136,7 @@ beforeAll(async () => {
     http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       seen.push(`${req.method} ${url.pathname}${url.search}`);
+      authorizations.push(req.headers.authorization);
       if (url.pathname === '/fhir/DocumentReference') {
         const matches = defaultMatches(url.searchParams);
         return send(res, iti67 ? iti67(matches) : { status: 200, body: bundleOf(matches) });
@@ -170,6 +179,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   seen = [];
+  authorizations = [];
   foreignHits = 0;
   iti67 = undefined;
   iti68 = undefined;
@@ -641,5 +651,81 @@ describe('mhd codec: ITI-39 as ITI-67 by identifier + ITI-68', () => {
 
   it('every DocumentReference the codec receives from the default pack validates (the fixture is real FHIR)', () => {
     for (const e of mine) expect(validateFhirResource('DocumentReference', docRef(e))).toEqual({ ok: true });
+  });
+});
+
+describe('mhd codec: the IUA bearer token of the legs', () => {
+  it('every ITI-67 / ITI-68 GET carries the broker-minted token, valid for the community', async () => {
+    const certs = await mintCertDir([]);
+    try {
+      const signer = { certPem: certs.read('nir/signing.pem'), keyPem: certs.read('nir/signing.key') };
+      const t0 = Math.floor(Date.now() / 1000) * 1000;
+      const clock = fixedClock(t0);
+      const cx = nhsNumberToCx(nhs);
+      let minted = 0;
+      let token: Promise<string> | undefined;
+      const bearer: MhdLegTransport = {
+        ...transport,
+        bearerToken: () => {
+          minted += 1;
+          return (token ??= forwardedAccessToken({ signer }, clock, [community.fhirBase!], undefined, cx));
+        },
+      };
+      await mhdCodec.query(community, findDocuments(), signal(), bearer);
+      await mhdCodec.retrieve(
+        community,
+        {
+          documents: [
+            {
+              homeCommunityId: c.homeCommunityId,
+              repositoryUniqueId: mine[0]!.repositoryUniqueId,
+              documentUniqueId: mine[0]!.uniqueId,
+            },
+          ],
+        },
+        signal(),
+        bearer,
+      );
+      expect(minted).toBe(3);
+      expect(authorizations).toEqual([
+        `Bearer ${await token!}`,
+        `Bearer ${await token!}`,
+        `Bearer ${await token!}`,
+      ]);
+      const validator = createIuaValidator(
+        iuaPolicy({
+          issuers: [NIR_SANDBOX_IDENTITY.issuer],
+          audiences: [community.fhirBase!],
+          trustedSigners: [signer.certPem],
+          personIdProblem: () => undefined,
+        }),
+      );
+      const claims = await validator.validate(await token!, new Date(t0));
+      expect(claims).toMatchObject({
+        issuer: NIR_SANDBOX_IDENTITY.issuer,
+        clientId: NIR_SANDBOX_IDENTITY.issuer,
+        audiences: [community.fhirBase!],
+        scopes: ['ITI-67', 'ITI-68'],
+        subject: NIR_SANDBOX_IDENTITY.subjectId,
+        subjectId: NIR_SANDBOX_IDENTITY.subjectId,
+        organization: NIR_SANDBOX_IDENTITY.organization,
+        organizationId: NIR_SANDBOX_IDENTITY.organizationId,
+        homeCommunityId: NIR_SANDBOX_IDENTITY.homeCommunityId,
+        role: { code: '158965000', codeSystem: CodeSystem.snomedCt, displayName: 'Medical practitioner' },
+        purposeOfUse: { code: 'TREATMENT', codeSystem: CodeSystem.nhinPurpose, displayName: 'Treatment' },
+        resourceId: cx,
+      });
+      await expect(
+        forwardedAccessToken(
+          { signer },
+          clock,
+          Array.from({ length: 17 }, (_, k) => `https://c${k}/fhir`),
+          undefined,
+          cx,
+        ),
+      ).rejects.toThrow('a leg token names at most 16 audiences (MHD communities), not 17');
+    } finally {
+      certs.remove();
+    }
   });
 });
