@@ -30,8 +30,8 @@ export type SearchAnswer =
 
 /**
  * Read an ITI-67 answer from `homeCommunityId`.
- * @throws MhdLegError `malformed`, `http-status`; FhirReadError (invalid-response) for a body that
- *   is JSON but not a valid searchset Bundle.
+ * @throws MhdLegError `malformed`, `invalid-response` (JSON, but not a valid searchset Bundle),
+ *   `http-status`; each with the answer's HTTP status.
  */
 export function readSearchAnswer(a: FhirGetAnswer, homeCommunityId: string): SearchAnswer {
   if (a.status >= 200 && a.status < 300) {
@@ -45,22 +45,28 @@ export function readSearchAnswer(a: FhirGetAnswer, homeCommunityId: string): Sea
         }),
       };
     } catch (err) {
-      if (err instanceof FhirReadError && !isJson(a.body))
-        throw new MhdLegError({
-          reason: 'malformed',
-          detail: `HTTP ${a.status}: the ITI-67 answer is not FHIR JSON (${err.message})`,
-        });
-      throw err;
+      if (!(err instanceof FhirReadError)) throw err;
+      throw new MhdLegError(
+        isJson(a.body)
+          ? { reason: 'invalid-response', detail: `the searchset Bundle is not usable: ${err.message}` }
+          : { reason: 'malformed', detail: `the ITI-67 answer is not FHIR JSON (${err.message})` },
+        a.status,
+      );
     }
   }
   const outcome = operationOutcomeIn(a.body);
   if (a.status >= 400 && a.status < 500 && outcome)
     return { kind: 'refused', errors: operationOutcomeToRegistryErrors(outcome, homeCommunityId).errors };
-  throw new MhdLegError({
-    reason: 'http-status',
-    httpStatus: a.status,
-    detail: `HTTP ${a.status}${outcome ? `: ${outcomeText(outcome)}` : ''}`,
-  });
+  throw new MhdLegError(
+    {
+      reason: 'http-status',
+      httpStatus: a.status,
+      detail: outcome
+        ? outcomeText(outcome)
+        : `the body is not an OperationOutcome (${a.contentType ?? 'no Content-Type'}, ${a.body.byteLength} bytes)`,
+    },
+    a.status,
+  );
 }
 
 /** The body as a valid FHIR R4 OperationOutcome (FHIR R4 "http" 3.1.0.4: errors carry one), else undefined. */

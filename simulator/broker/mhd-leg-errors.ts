@@ -21,8 +21,14 @@ import type { LegFailure } from './leg.js';
 /** A leg whose answer the broker cannot use; `failure` is what the core reports. */
 export class MhdLegError extends Error {
   override readonly name = 'MhdLegError';
-  constructor(readonly failure: Exclude<LegFailure, { reason: 'timeout' | 'soap-fault' }>) {
+  /** The status of the community's answer, when one arrived (the transaction log shows it). */
+  readonly httpStatus?: number;
+  constructor(
+    readonly failure: Exclude<LegFailure, { reason: 'timeout' | 'soap-fault' }>,
+    httpStatus?: number,
+  ) {
     super(failure.detail);
+    if (httpStatus !== undefined) this.httpStatus = httpStatus;
   }
 }
 

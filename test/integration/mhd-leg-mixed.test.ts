@@ -1,11 +1,11 @@
 /**
  * A mixed network through the federation core: two simulated XCA responding gateways of the
- * default pack (real SOAP on port 0) and one MHD community (real FHIR JSON on port 0, the pack's
- * third community as DocumentReferences and ITI-68 bytes). ITI-38 for a patient in all three
- * holds all three communities' documents, the MHD ones encoded as ebRIM for the XCA consumer; ITI-39
- * of an MHD community's document returns its bytes (ITI-67 by identifier + ITI-68).
+ * default pack and the pack's third community as a simulated MHD community
+ * (gateway-server.ts `protocol: 'mhd'`), all real HTTP on port 0. ITI-38 for a patient in all
+ * three holds all three communities' documents, the MHD ones encoded as ebRIM for the XCA
+ * consumer; ITI-39 of an MHD community's document returns its bytes (ITI-67 by identifier +
+ * ITI-68); the MHD community's faults reach the consolidated answer as docs/mhd.md says.
  */
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Codecs from '../../simulator/broker/community-codecs.js';
 import { CommunityDirectory, type CommunityEndpoint } from '../../simulator/broker/community-directory.js';
@@ -14,18 +14,22 @@ import { crossGatewayQuery } from '../../simulator/broker/cross-gateway-query.js
 import { crossGatewayRetrieve } from '../../simulator/broker/cross-gateway-retrieve.js';
 import { ebrimObjects } from '../../simulator/broker/ebrim-objects.js';
 import type { CommunityData } from '../../simulator/data-pack/pack-format.js';
-import { searchsetBundle } from '../../simulator/fhir/bundle.js';
+import { FaultStore } from '../../simulator/faults/fault-store.js';
 import { warmFhirValidators } from '../../simulator/fhir/schema-validator.js';
-import { toDocumentReference } from '../../simulator/mhd/document-reference.js';
+import { startRespondingGateway, type RunningGateway } from '../../simulator/gateway/gateway-server.js';
 import { mhdEndpoints } from '../../simulator/shared/fhir-endpoints.js';
 import { systemClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { HttpAgent } from '../../simulator/transport/http-client.js';
-import { EntryStatus, ResponseStatus, StoredQueryId } from '../../simulator/xca/constants.js';
-import type { DocumentEntry } from '../../simulator/xca/document-entry-model.js';
+import {
+  EntryStatus,
+  ErrorCode,
+  ErrorSeverity,
+  ResponseStatus,
+  StoredQueryId,
+} from '../../simulator/xca/constants.js';
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import type { AdhocQueryRequest } from '../../simulator/xca/types.js';
-import { listenOnPort0, type Listening } from '../helpers/listen.js';
 import { startTestTopology, type TestTopology } from '../helpers/topology.js';
 
 // community-codecs.ts lists the `mhd` codec when the branches are merged (one import line); until
@@ -42,65 +46,26 @@ vi.mock('../../simulator/broker/community-codecs.js', async (original) => {
 
 let topo: TestTopology;
 let mhd: CommunityData;
-let fhir: Listening;
+let gateway: RunningGateway;
+let faults: FaultStore;
 let bc: BrokerContext;
 let nhs: string;
 const agent = new HttpAgent({ connections: 8 });
-
-/** The MHD community: ITI-67 by patient or identifier over `mhd`'s entries; ITI-68 its bytes. */
-function fhirCommunity(c: CommunityData, base: () => string): http.Server {
-  const docRef = (e: DocumentEntry) =>
-    toDocumentReference(e, {
-      attachmentUrl: (x) =>
-        `${base()}/fhir/document?${new URLSearchParams({ homeCommunityId: x.homeCommunityId, repositoryUniqueId: x.repositoryUniqueId, uniqueId: x.uniqueId }).toString()}`,
-    }).value;
-  return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const q = url.searchParams;
-    if (url.pathname === '/fhir/DocumentReference') {
-      const ids = q
-        .get('identifier')
-        ?.split(',')
-        .map((t) => t.replace(/^urn:ietf:rfc:3986\|urn:oid:/, ''));
-      const who = q.get('patient.identifier')?.split('|')[1];
-      const entries = c.entries.filter((e) =>
-        ids
-          ? ids.includes(e.uniqueId)
-          : e.patientId === nhsNumberToCx(who ?? '') && e.availabilityStatus === EntryStatus.Approved,
-      );
-      const body = searchsetBundle({
-        self: `${base()}${req.url ?? ''}`,
-        matches: entries.map((e) => ({
-          fullUrl: `${base()}/fhir/DocumentReference/${e.entryUUID.slice(9)}`,
-          resource: docRef(e),
-        })),
-      });
-      res.writeHead(200, { 'content-type': 'application/fhir+json' });
-      res.end(JSON.stringify(body));
-      return;
-    }
-    const e =
-      url.pathname === '/fhir/document' ? c.entries.find((x) => x.uniqueId === q.get('uniqueId')) : undefined;
-    void (e ? c.readDocument(e.uniqueId) : Promise.resolve(undefined)).then((bytes) => {
-      res.writeHead(bytes ? 200 : 404, { 'content-type': bytes ? e!.mimeType : 'application/fhir+json' });
-      res.end(
-        bytes ??
-          JSON.stringify({
-            resourceType: 'OperationOutcome',
-            issue: [{ severity: 'error', code: 'not-found' }],
-          }),
-      );
-    });
-  });
-}
 
 beforeAll(async () => {
   warmFhirValidators();
   topo = await startTestTopology({ simulated: 2 });
   mhd = topo.pack.communities[2]!;
-  let base = '';
-  fhir = await listenOnPort0(fhirCommunity(mhd, () => base));
-  base = fhir.url;
+  faults = new FaultStore(1, () => [mhd.name]);
+  gateway = await startRespondingGateway({
+    community: mhd,
+    protocol: 'mhd',
+    faults,
+    logger: silentLogger(),
+    maxBodyBytes: 1 << 20,
+    host: '127.0.0.1',
+    port: 0,
+  });
   const ids = topo.pack.communities.slice(0, 3).map((c) => c.homeCommunityId);
   nhs = topo.pack.patients.find((p) => ids.every((id) => p.homeCommunityIds.includes(id)))!.nhsNumber;
   const communities: CommunityEndpoint[] = [
@@ -113,8 +78,8 @@ beforeAll(async () => {
       name: mhd.name,
       homeCommunityId: mhd.homeCommunityId,
       protocol: 'mhd',
-      endpoints: mhdEndpoints(fhir.url),
-      fhirBase: `${fhir.url}/fhir`,
+      endpoints: mhdEndpoints(gateway.url),
+      fhirBase: `${gateway.url}/fhir`,
     },
   ];
   bc = {
@@ -128,7 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await agent.close();
-  await fhir.close();
+  await gateway.stop();
   await topo.running.stop();
 });
 
@@ -172,7 +137,7 @@ describe('a mixed network (2 XCA + 1 MHD) through the federation core', () => {
       transaction: 'ITI-67',
       outcome: 'answered',
       httpStatus: 200,
-      requestLine: `GET ${fhir.url}/fhir/DocumentReference?${new URLSearchParams({ 'patient.identifier': `https://fhir.nhs.uk/Id/nhs-number|${nhs}`, status: 'current' }).toString()}`,
+      requestLine: `GET ${gateway.url}/fhir/DocumentReference?${new URLSearchParams({ 'patient.identifier': `https://fhir.nhs.uk/Id/nhs-number|${nhs}`, status: 'current' }).toString()}`,
     });
   });
 
@@ -208,6 +173,138 @@ describe('a mixed network (2 XCA + 1 MHD) through the federation core', () => {
       protocol: 'mhd',
       transaction: 'ITI-68',
       outcome: 'answered',
+    });
+  });
+});
+
+describe("the MHD community's faults in the consolidated ITI-38 answer", () => {
+  const findDocuments = (): AdhocQueryRequest => ({
+    returnType: 'LeafClass',
+    returnComposedObjects: true,
+    queryId: StoredQueryId.FindDocuments,
+    slots: [
+      { name: '$XDSDocumentEntryPatientId', values: [`'${nhsNumberToCx(nhs)}'`] },
+      { name: '$XDSDocumentEntryStatus', values: [`('${EntryStatus.Approved}')`] },
+    ],
+  });
+  /** ITI-38 with `fault` on the MHD community: status, errors, the MHD documents kept, the MHD leg. */
+  async function withFault(fault: Record<string, unknown>) {
+    const added = faults.add({ name: 'f', gateway: mhd.name, transaction: 'ITI-67', ...fault });
+    expect(added.ok).toBe(true);
+    try {
+      const { response, event } = await crossGatewayQuery(findDocuments(), nhsNumberToCx(nhs), {}, bc);
+      const xcaCount = topo.pack.communities.slice(0, 2).flatMap(approvedOf).length;
+      expect(response.objects.filter((o) => o.form === 'ebrim')).toHaveLength(xcaCount);
+      const leg = event.legs.find((l) => l.homeCommunityId === mhd.homeCommunityId)!;
+      return {
+        status: response.status,
+        errors: response.errors,
+        mhdDocuments: response.objects.filter((o) => o.form === 'fhir').length,
+        leg: { outcome: leg.outcome, httpStatus: leg.httpStatus, failure: leg.failure },
+      };
+    } finally {
+      faults.remove('f');
+    }
+  }
+  const at = (errorCode: string, codeContext: unknown, severity: string = ErrorSeverity.Error) => ({
+    errorCode,
+    codeContext,
+    severity,
+    location: mhd.homeCommunityId,
+  });
+
+  it('malformed-json truncated / not-well-formed: the leg fails `malformed`; the XCA documents stay', async () => {
+    for (const variant of ['truncated', 'not-well-formed']) {
+      const r = await withFault({ kind: 'malformed-json', variant });
+      const detail = r.leg.failure?.detail ?? '';
+      expect(detail).toMatch(/^the ITI-67 answer is not FHIR JSON \(the body is not JSON: /);
+      expect(r).toEqual({
+        status: ResponseStatus.PartialSuccess,
+        errors: [at(ErrorCode.XDSRegistryError, expect.stringContaining(detail))],
+        mhdDocuments: 0,
+        leg: { outcome: 'failed', httpStatus: 200, failure: { reason: 'malformed', detail } },
+      });
+    }
+  });
+
+  it('malformed-json wrong-resource-type: `invalid-response` naming the resource', async () => {
+    const detail =
+      'the searchset Bundle is not usable: Bundle.resourceType: the body is a Parameters, not a Bundle';
+    expect(await withFault({ kind: 'malformed-json', variant: 'wrong-resource-type' })).toEqual({
+      status: ResponseStatus.PartialSuccess,
+      errors: [at(ErrorCode.XDSRegistryError, expect.stringContaining(detail))],
+      mhdDocuments: 0,
+      leg: { outcome: 'failed', httpStatus: 200, failure: { reason: 'invalid-response', detail } },
+    });
+  });
+
+  it('http-status 500 (an OperationOutcome body): XDSUnavailableCommunity', async () => {
+    const r = await withFault({ kind: 'http-status', status: 500 });
+    expect(r).toEqual({
+      status: ResponseStatus.PartialSuccess,
+      errors: [at(ErrorCode.XDSUnavailableCommunity, expect.stringContaining('HTTP 500'))],
+      mhdDocuments: 0,
+      leg: {
+        outcome: 'failed',
+        httpStatus: 500,
+        failure: { reason: 'http-status', detail: 'HTTP 500: error exception: simulated HTTP 500' },
+      },
+    });
+  });
+
+  it('registry-error with documents: the issue located at the community, its documents kept', async () => {
+    expect(
+      await withFault({ kind: 'registry-error', errorCode: 'XDSRegistryBusy', withDocuments: true }),
+    ).toEqual({
+      status: ResponseStatus.PartialSuccess,
+      errors: [at(ErrorCode.XDSRegistryBusy, `simulated XDSRegistryBusy from ${mhd.displayName}`)],
+      mhdDocuments: approvedOf(mhd).length,
+      leg: { outcome: 'answered', httpStatus: 200, failure: undefined },
+    });
+  });
+
+  it('wrong-home: every DocumentReference dropped with an Error; missing-home: kept with a Warning', async () => {
+    const wrong = await withFault({ kind: 'wrong-home', home: 'urn:oid:2.25.1' });
+    expect(wrong.status).toBe(ResponseStatus.PartialSuccess);
+    expect(wrong.mhdDocuments).toBe(0);
+    expect(wrong.errors).toEqual(
+      approvedOf(mhd).map(() =>
+        at(
+          ErrorCode.XDSRegistryError,
+          expect.stringMatching(
+            /with home urn:oid:2\.25\.1; it was dropped because it names another community$/,
+          ),
+        ),
+      ),
+    );
+    const missing = await withFault({ kind: 'missing-home' });
+    expect(missing.status).toBe(ResponseStatus.Success);
+    expect(missing.mhdDocuments).toBe(approvedOf(mhd).length);
+    expect(missing.errors).toEqual(
+      approvedOf(mhd).map(() =>
+        at(
+          ErrorCode.XDSRegistryError,
+          expect.stringMatching(
+            new RegExp(`without home; nir-sim set home to ${mhd.homeCommunityId.replace(/\./g, '\\.')}$`),
+          ),
+          ErrorSeverity.Warning,
+        ),
+      ),
+    );
+  });
+
+  it('connection-reset: `reset`, XDSUnavailableCommunity', async () => {
+    expect(await withFault({ kind: 'connection-reset' })).toEqual({
+      status: ResponseStatus.PartialSuccess,
+      errors: [
+        at(ErrorCode.XDSUnavailableCommunity, expect.stringContaining('connection broken: ECONNRESET')),
+      ],
+      mhdDocuments: 0,
+      leg: {
+        outcome: 'failed',
+        httpStatus: undefined,
+        failure: { reason: 'reset', detail: 'connection broken: ECONNRESET' },
+      },
     });
   });
 });

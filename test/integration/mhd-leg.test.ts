@@ -375,12 +375,16 @@ describe('mhd codec: ITI-67 query over a real HTTP server', () => {
       failure: {
         reason: 'http-status',
         httpStatus: 500,
-        detail: 'HTTP 500: fatal exception: database unavailable',
+        detail: 'fatal exception: database unavailable',
       },
     });
     iti67 = () => ({ status: 400, type: 'text/html', body: '<h1>Bad Request</h1>' });
     expect(await queryLeg()).toEqual({
-      failure: { reason: 'http-status', httpStatus: 400, detail: 'HTTP 400' },
+      failure: {
+        reason: 'http-status',
+        httpStatus: 400,
+        detail: 'the body is not an OperationOutcome (text/html, 20 bytes)',
+      },
     });
   });
 
@@ -390,7 +394,7 @@ describe('mhd codec: ITI-67 query over a real HTTP server', () => {
       failure: {
         reason: 'malformed',
         detail: expect.stringMatching(
-          /^HTTP 200: the ITI-67 answer is not FHIR JSON \(the body is not JSON: /,
+          /^the ITI-67 answer is not FHIR JSON \(the body is not JSON: /,
         ) as string,
       },
     });
