@@ -308,3 +308,53 @@ describe("the MHD community's faults in the consolidated ITI-38 answer", () => {
     });
   });
 });
+
+describe('MHD legs of the MHD face and of retrieves', () => {
+  it("GetDocuments with perLegHome (the MHD face's identifier search) finds the MHD document by identifier alone", async () => {
+    const m = approvedOf(mhd)[0]!;
+    const x = approvedOf(topo.pack.communities[1]!)[0]!;
+    const req: AdhocQueryRequest = {
+      returnType: 'LeafClass',
+      returnComposedObjects: true,
+      queryId: StoredQueryId.GetDocuments,
+      slots: [{ name: '$XDSDocumentEntryUniqueId', values: [`('${m.uniqueId}','${x.uniqueId}')`] }],
+    };
+    const { response } = await crossGatewayQuery(req, undefined, {}, bc, { perLegHome: true });
+    expect(response.status).toBe(ResponseStatus.Success);
+    expect(response.errors).toEqual([]);
+    expect(
+      ebrimObjects(response.objects, 'LeafClass')
+        .map((o) => `${o.home} ${o.entryIds?.uniqueId}`)
+        .sort(),
+    ).toEqual([`${m.homeCommunityId} ${m.uniqueId}`, `${x.homeCommunityId} ${x.uniqueId}`].sort());
+  });
+
+  it('an ITI-68 http-status fault: XDSRepositoryError for the MHD document, the XCA document still returned', async () => {
+    expect(
+      faults.add({ name: 'f68', gateway: mhd.name, transaction: 'ITI-68', kind: 'http-status', status: 503 })
+        .ok,
+    ).toBe(true);
+    try {
+      const m = approvedOf(mhd)[0]!;
+      const x = approvedOf(topo.pack.communities[0]!)[0]!;
+      const asked = [m, x].map((e) => ({
+        homeCommunityId: e.homeCommunityId,
+        repositoryUniqueId: e.repositoryUniqueId,
+        documentUniqueId: e.uniqueId,
+      }));
+      const { response } = await crossGatewayRetrieve({ documents: asked }, {}, bc);
+      expect(response.status).toBe(ResponseStatus.PartialSuccess);
+      expect(response.documents.map((d) => d.documentUniqueId)).toEqual([x.uniqueId]);
+      expect(response.errors).toEqual([
+        {
+          errorCode: ErrorCode.XDSRepositoryError,
+          codeContext: `document ${m.uniqueId}: ITI-68 answered HTTP 503: error transient: simulated HTTP 503`,
+          severity: ErrorSeverity.Error,
+          location: mhd.homeCommunityId,
+        },
+      ]);
+    } finally {
+      faults.remove('f68');
+    }
+  });
+});
