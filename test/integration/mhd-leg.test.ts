@@ -489,6 +489,40 @@ describe('mhd codec: ITI-67 query over a real HTTP server', () => {
     ]);
   });
 
+  it('a paged answer and a match that is not a DocumentReference are Warnings; no ITI-67 endpoint fails the leg', async () => {
+    iti67 = (m) => {
+      const b = JSON.parse(
+        bundleOf([...m, { resourceType: 'Binary', id: 'b1', contentType: 'text/plain' }]),
+      ) as { link: { relation: string; url: string }[] };
+      b.link.push({ relation: 'next', url: `${server.url}/fhir/DocumentReference?page=2` });
+      return { status: 200, body: JSON.stringify(b) };
+    };
+    const { answer } = await queryLeg();
+    expect(answer!.value.objects).toHaveLength(mine.length);
+    expect(answer!.value.errors).toEqual([
+      {
+        errorCode: ErrorCode.XDSRegistryError,
+        codeContext: `the MHD community paged its ITI-67 answer; only the first page (${mine.length + 1} entries) is used, the next page (${server.url}/fhir/DocumentReference?page=2) is not fetched`,
+        severity: ErrorSeverity.Warning,
+        location: c.homeCommunityId,
+      },
+      {
+        errorCode: ErrorCode.XDSRegistryError,
+        codeContext: `Bundle.entry match ${mine.length} is a Binary, not a DocumentReference: left out`,
+        severity: ErrorSeverity.Warning,
+        location: c.homeCommunityId,
+      },
+    ]);
+    const noEndpoint: CommunityEndpoint = { ...community, endpoints: {} };
+    const err = await mhdCodec
+      .query(noEndpoint, findDocuments(), signal(), transport)
+      .catch((e: unknown) => e);
+    expect(mhdCodec.classify(err, false, 5000)).toEqual({
+      reason: 'invalid-response',
+      detail: 'the MHD community mhd-north has no ITI-67 endpoint configured',
+    });
+  });
+
   it('refused, and a deadline that fired, classify as on an XCA leg', async () => {
     const gone = await listenOnPort0(http.createServer());
     await gone.close();
