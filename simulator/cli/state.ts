@@ -16,13 +16,29 @@ interface SimStateCommon {
   pid: number;
   /** ISO 8601. */
   startedAt: string;
-  /** `url` is the sandbox port; `integration` the HTTPS integration port (mTLS + XUA) when security is on. */
+  /**
+   * `url` is the sandbox port; `integration` the HTTPS integration port (mTLS + XUA) when security
+   * is on. `endpoints`: ITI-38, ITI-39, RAD-75, ITI-67, ITI-68, WADO-RS (topology/endpoint-table.ts);
+   * `fhirBase` the MHD face's FHIR base (absent in state files of older versions).
+   */
   broker: {
     url: string;
+    fhirBase?: string;
     endpoints: Record<string, string>;
-    integration?: { url: string; endpoints: Record<string, string> };
+    integration?: { url: string; fhirBase?: string; endpoints: Record<string, string> };
   };
-  communities: { name: string; homeCommunityId: string; kind: string; endpoints: Record<string, string> }[];
+  /**
+   * `protocol` `xca` (endpoints ITI-38, ITI-39, RAD-75) or `mhd` (`fhirBase`, endpoints ITI-67,
+   * ITI-68); absent in state files of older versions: xca.
+   */
+  communities: {
+    name: string;
+    homeCommunityId: string;
+    kind: string;
+    protocol?: string;
+    fhirBase?: string;
+    endpoints: Record<string, string>;
+  }[];
   /** The data pack directory on the host (also for the docker runtime, where a copy may be in the image). */
   dataPackDir?: string;
   /** The control API (docs/faults.md "The control API"); absent only in state files of older versions. */
