@@ -283,9 +283,7 @@ describe('sim up --mhd-gateways', () => {
       '--gateways 3 and --mhd-gateways 198 make 201 communities: at most 200 in all',
     ]);
     expect(() => checkDeadlineAndGateways({ gateways: 100, mhdGateways: 100 })).not.toThrow();
-    const clash = await simError(() =>
-      checkTopologyFlags({ ...base, topology: 't.yaml', mhdGateways: 1 }),
-    );
+    const clash = await simError(() => checkTopologyFlags({ ...base, topology: 't.yaml', mhdGateways: 1 }));
     expect(clash.message).toBe(
       '--topology cannot be combined with --mhd-gateways: set gateways, mhdGateways and dataPack in t.yaml instead',
     );
