@@ -21,6 +21,7 @@ import {
 } from './endpoint-table.js';
 import { loadDataPack, type DataPack } from '../data-pack/loader.js';
 import { SimError } from '../shared/errors.js';
+import { docExample } from '../../test/helpers/docs.js';
 import { defaultPackDir, repoDir } from '../../test/helpers/topology.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nir-sim-mhd-topology-'));
@@ -227,6 +228,21 @@ describe('external MHD responders in a topology file', () => {
       `${p}: external.3.iti38Url: Invalid input: expected string, received undefined`,
       `${p}: external.3.iti39Url: Invalid input: expected string, received undefined`,
       `${p}: external.3: Unrecognized key: "fhirBase"`,
+    ]);
+  });
+});
+
+describe("docs/topology.md's MHD example", () => {
+  it('loads and resolves: 2 XCA, north-west and the third MHD, the external MHD responder', async () => {
+    const p = path.join(tmp, 'topology-mhd.yaml');
+    writeFileSync(p, docExample('docs/topology.md', 'topology-mhd'));
+    const r = await resolveTopology(await loadTopologyFile(p), { ...opts, baseDir: tmp });
+    const names = r.pack.communities.map((c) => c.name);
+    expect(shape(r)).toEqual([
+      [names[0], 19001, 'xca'],
+      ['north-west-imaging-network', 19002, 'mhd'],
+      [names[2], 19003, 'mhd'],
+      { kind: 'external', ...mhdExternal, fhirBase: 'https://mhd.supplier.example/fhir/R4' },
     ]);
   });
 });
