@@ -27,7 +27,9 @@ import { XcaPath } from '../shared/xca-endpoints.js';
 import { WSSE_NS } from '../soap/namespaces.js';
 import { deliver, wholeEntity } from '../soap/delivery.js';
 import type { SoapRequest } from '../soap/server.js';
+import { ErrorCode } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
+import { registryError } from '../xca/status.js';
 import type { RegistryError } from '../xca/types.js';
 import { chooseFaults, type FaultTarget } from './fault-injection.js';
 import { createImagingEndpoint } from './imaging-endpoint.js';
@@ -166,7 +168,8 @@ export function createMhdResponder(
     const out = applyToItems(docs, found.errors, plan.content, ctx, withHomeExtension);
     if (out.mismatch) return mismatch(res, out.errors, plan);
     const bundle = findDocumentsBundle({
-      self: `${base}${FhirPath.documentReference}?${text.startsWith('?') ? text.slice(1) : text}`,
+      // Re-encoded: a form body may hold characters a uri may not (FHIR R4 uri: no whitespace).
+      self: `${base}${FhirPath.documentReference}?${new URLSearchParams(text).toString()}`,
       base,
       matches: out.items,
       errors: out.errors,
@@ -247,6 +250,15 @@ export function createMhdResponder(
     }
     if (out.errors.length === 0 && !found.ok && 'deprecated' in found)
       return send(res, 410, FHIR_JSON, outcomeBody([deprecatedIssue(found.deprecated)]), plan);
+    if (out.errors.length === 0)
+      // drop-documents took the one document away: unknown, as ITI-39 would leave it out.
+      out.errors.push(
+        registryError(
+          ErrorCode.XDSDocumentUniqueIdError,
+          `simulated: document ${read.params.uniqueId} dropped by ${c.displayName}`,
+          c.homeCommunityId,
+        ),
+      );
     return send(
       res,
       statusOfErrors(out.errors),

@@ -115,13 +115,20 @@ function byIdentifierAlone(
   const ctx: ReadContext = { problems: [], noMatch: undefined };
   for (const [sentName] of pairs) {
     const base = sentName.split(':')[0]!;
-    if (!WITHOUT_PATIENT.has(base) && handling === 'strict')
+    if (!WITHOUT_PATIENT.has(base))
       ctx.problems.push(
-        problem(
-          sentName,
-          'not-supported',
-          `${sentName} cannot go with identifier without a patient: such a search is a GetDocuments (ITI TF-2 3.18.4.1.2.3.7.5); send patient or patient.identifier to filter`,
-        ),
+        handling === 'strict'
+          ? problem(
+              sentName,
+              'not-supported',
+              `${sentName} cannot go with identifier without a patient: such a search is a GetDocuments (ITI TF-2 3.18.4.1.2.3.7.5); send patient or patient.identifier to filter`,
+            )
+          : problem(
+              sentName,
+              'not-supported',
+              `${sentName} was ignored: a search by identifier without a patient is a GetDocuments, which takes no other filter`,
+              'warning',
+            ),
       );
   }
   const kept = pairs.filter(([n]) => WITHOUT_PATIENT.has(n.split(':')[0]!));

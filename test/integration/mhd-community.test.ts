@@ -158,6 +158,55 @@ describe('a simulated MHD community', () => {
     }
     const none = jsonOf<Bundle>((await search('identifier=urn:oid:1.2.3.4.5&status=superseded')).body);
     expect(none.total).toBe(0);
+    // Other filters cannot go with it: refused (strict), or ignored with a warning (lenient).
+    const q = `identifier=urn:oid:${e.uniqueId}&category=x`;
+    const strict = await search(q);
+    expect([strict.status, jsonOf(strict.body)]).toEqual([
+      400,
+      {
+        resourceType: 'OperationOutcome',
+        issue: [
+          {
+            severity: 'error',
+            code: 'not-supported',
+            diagnostics:
+              'category cannot go with identifier without a patient: such a search is a GetDocuments (ITI TF-2 3.18.4.1.2.3.7.5); send patient or patient.identifier to filter',
+            expression: ['http.category'],
+          },
+        ],
+      },
+    ]);
+    const lenient = await get(`${mhd.url}${FhirPath.documentReference}?${q}`, { prefer: 'handling=lenient' });
+    const lb = jsonOf<Bundle>(lenient.body);
+    expect(validateFhirResource('Bundle', lb)).toEqual({ ok: true });
+    expect(matchesOf(lb).map((d) => d.masterIdentifier?.value)).toEqual([`urn:oid:${e.uniqueId}`]);
+    expect(lb.entry![0]!.resource).toEqual({
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: 'warning',
+          code: 'not-supported',
+          diagnostics:
+            'category was ignored: a search by identifier without a patient is a GetDocuments, which takes no other filter',
+          expression: ['http.category'],
+        },
+      ],
+    });
+    // A form body with a raw space: the self link is re-encoded, so the Bundle stays valid R4 (uri: no whitespace).
+    const posted = await fetch(mhd.url + FhirPath.search, {
+      method: 'POST',
+      body: `identifier=urn:oid:${e.uniqueId}&_format=fhir json`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(posted.status).toBe(200);
+    const pb = (await posted.json()) as Bundle;
+    expect(validateFhirResource('Bundle', pb)).toEqual({ ok: true });
+    expect(pb.link).toEqual([
+      {
+        relation: 'self',
+        url: `${mhd.url}/fhir/DocumentReference?identifier=urn%3Aoid%3A${e.uniqueId}&_format=fhir+json`,
+      },
+    ]);
   });
 
   it('serves each ITI-68 attachment.url: the bytes hash to the DocumentReference hash', async () => {
