@@ -3,8 +3,9 @@
  * side ITI TF-2 3.39.4.1.3): the DocumentRequests' uniqueIds are found with an ITI-67 search
  * `identifier=urn:ietf:rfc:3986|urn:oid:<uniqueId>` (OR-ed, at most
  * {@link MAX_IDENTIFIERS_PER_SEARCH} per search, without `patient`: docs/mhd.md "MHD communities"),
- * then each document's `content.attachment.url` is fetched (ITI-68), bounded by the leg's
- * `maxResponseBytes`. Per DocumentRequest:
+ * then each document's `content.attachment.url` is fetched (ITI-68), one at a time, all of them
+ * together within the leg's `maxResponseBytes` (a document past what the earlier ones left:
+ * XDSRepositoryError, `too-large`). Per DocumentRequest:
  * - no DocumentReference with that masterIdentifier, or ITI-68 404 / 410:
  *   XDSDocumentUniqueIdError located at the community;
  * - an attachment.url on another origin than the community's configured endpoints (RFC 6454):
@@ -93,11 +94,27 @@ export async function retrieveFromMhdCommunity(
     }
   }
   const origins = communityOrigins(c);
-  const results = await Promise.all(
-    req.documents.map((d) =>
-      retrieveOne(d, byUniqueId.get(d.documentUniqueId), origins, search, signal, t, c),
-    ),
-  );
+  // One GET at a time, each within what the earlier documents left of maxResponseBytes, so the
+  // documents of one leg are bounded together as one XCA leg's answer is, and the outcome does
+  // not depend on which GET finishes first.
+  let budget = t.maxResponseBytes;
+  const results: One[] = [];
+  for (const d of req.documents) {
+    const r = await retrieveOne(
+      d,
+      byUniqueId.get(d.documentUniqueId),
+      origins,
+      search,
+      signal,
+      {
+        ...t,
+        maxResponseBytes: budget,
+      },
+      c,
+    );
+    if ('document' in r) budget -= r.document.content.byteLength;
+    results.push(r);
+  }
   const documents: DocumentResponse[] = [];
   for (const r of results) {
     if (r.line !== undefined) exchange.requestLines.push(r.line);

@@ -656,6 +656,49 @@ describe('mhd codec: ITI-39 as ITI-67 by identifier + ITI-68', () => {
     ]);
   });
 
+  it('the documents of one leg share maxResponseBytes: one past what the earlier left is XDSRepositoryError', async () => {
+    const [a, b] = mine;
+    // Attachments without size and hash, so 6,000-byte bodies pass as the documents.
+    iti67 = (m) => ({
+      status: 200,
+      body: bundleOf(
+        m.map((d) => ({
+          ...d,
+          content: [
+            {
+              ...d.content[0]!,
+              attachment: { ...d.content[0]!.attachment, size: undefined, hash: undefined },
+            },
+          ],
+        })),
+      ),
+    });
+    iti68 = () => ({ status: 200, type: 'application/pdf', body: Buffer.alloc(6000, 0x25) });
+    const small = { ...transport, maxResponseBytes: 10_000 };
+    expect(bundleOf([a!, b!].map(docRef)).length).toBeLessThan(10_000);
+    const r = await mhdCodec.retrieve(community, { documents: [request(a!), request(b!)] }, signal(), small);
+    expect(r.value).toEqual({
+      status: ResponseStatus.PartialSuccess,
+      errors: [
+        {
+          errorCode: ErrorCode.XDSRepositoryError,
+          codeContext: `document ${b!.uniqueId}: ITI-68 GET ${iti68Url(server.url)(b!)} failed: too-large: the response exceeds 4000 bytes`,
+          severity: ErrorSeverity.Error,
+          location: c.homeCommunityId,
+        },
+      ],
+      documents: [
+        {
+          homeCommunityId: c.homeCommunityId,
+          repositoryUniqueId: a!.repositoryUniqueId,
+          documentUniqueId: a!.uniqueId,
+          mimeType: a!.mimeType,
+          content: Buffer.alloc(6000, 0x25),
+        },
+      ],
+    });
+  });
+
   it('an attachment.url on another origin is an error naming it, and nothing is sent there', async () => {
     iti67 = (m) => ({
       status: 200,
