@@ -242,7 +242,7 @@ describe('sim fault against a detached sim started from a topology file', () => 
     const r = simF('up', '--topology', topologyFile, '--gateways', '3', '--port-base', '0');
     expect([r.code, r.stderr]).toEqual([
       64,
-      `nir-sim: --topology cannot be combined with --gateways: set gateways and dataPack in ${topologyFile} instead`,
+      `nir-sim: --topology cannot be combined with --gateways: set gateways, mhdGateways and dataPack in ${topologyFile} instead`,
     ]);
   });
 });
