@@ -106,7 +106,8 @@ export async function findDocumentReferences(
     search.request,
     search.request.queryId === StoredQueryId.GetDocuments ? undefined : search.patient.patientId,
     rc,
-    bc,
+    // With forwarding on, every leg carries the broker-signed assertion for this patient.
+    r.admission.contextFor(search.patient.patientId),
     {
       transaction: MhdTransaction.Iti67,
       ...(search.targetCommunityIds !== undefined ? { targetCommunityIds: search.targetCommunityIds } : {}),
