@@ -188,6 +188,9 @@ describe('ITI-67 on the sandbox port, every community up', () => {
     expect(tx.legs.map((l) => [l.homeCommunityId, l.outcome])).toEqual(
       t.pack.communities.map((c) => [c.homeCommunityId, 'answered']),
     );
+    expect(tx.returnedDocuments!.map((d) => [d.documentUniqueId, d.homeCommunityId, d.patient])).toEqual(
+      docsOf(r.json as Bundle).map((d) => [...fromFhir(d).slice(0, 2), nhs]),
+    );
   });
 
   it('POST _search answers what GET answers, and records the form body', async () => {
