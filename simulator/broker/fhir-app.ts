@@ -51,7 +51,12 @@ export interface FhirRouterOptions {
 /** The media type of every answer (FHIR R4 HTTP 3.1.0.6). */
 const FHIR_JSON = 'application/fhir+json';
 /** `_format` values meaning JSON (FHIR R4 HTTP 3.1.0.6: `json`, and the two JSON MIME types). */
-const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
+/**
+ * The JSON media type of FHIR DSTU2 (`application/json+fhir`), still the default `Accept` of some
+ * FHIR client libraries: answered as JSON rather than refused.
+ */
+const LEGACY_FHIR_JSON = 'application/json+fhir';
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', LEGACY_FHIR_JSON]);
 /** Largest `_search` body read, bytes: the parser's bound on text, with room for UTF-8. */
 const MAX_SEARCH_BODY_BYTES = MAX_SEARCH_TEXT * 4;
 
@@ -83,7 +88,10 @@ function notJson(req: Request, format: string | null): string | undefined {
       ? undefined
       : `_format ${format.slice(0, 64)} is not served: this server answers JSON only (_format=json or application/fhir+json)`;
   }
-  if (req.headers.accept === undefined || req.accepts([FHIR_JSON, 'application/json']) !== false)
+  if (
+    req.headers.accept === undefined ||
+    req.accepts([FHIR_JSON, 'application/json', LEGACY_FHIR_JSON]) !== false
+  )
     return undefined;
   return `Accept ${req.headers.accept.slice(0, 128)} is not served: this server answers ${FHIR_JSON} only`;
 }

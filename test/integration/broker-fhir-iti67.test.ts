@@ -317,6 +317,9 @@ describe('ITI-67 on the sandbox port, every community up', () => {
         '_format xml is not served: this server answers JSON only (_format=json or application/fhir+json)',
       ),
     );
+    // JSON under any of its names is served, the DSTU2 one included (older client libraries send it).
+    for (const accept of ['application/fhir+json', 'application/json', 'application/json+fhir', '*/*'])
+      expect((await fhir(q, { headers: { Accept: accept } })).status, accept).toBe(200);
     const meta = await fhir(`${base}/metadata`, { headers: { Accept: 'application/xml' } });
     expect(meta.status).toBe(406);
     expect(faults.at(-1)).toMatchObject({ httpStatus: 406, code: 'not-supported' });
