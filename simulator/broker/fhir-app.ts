@@ -15,18 +15,12 @@
  * written (a recorder that rejects turns it into 500, fail closed); every refusal (4xx, 503, 500)
  * a FaultEvent, sent even when recording it fails.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
-import type { Resource } from 'fhir/r4.js';
 import type { BrokerRecord, RequesterIdentity } from '../events/transaction-events.js';
-import { issue, operationOutcome, type IssueType } from '../fhir/operation-outcome.js';
+import { issue, operationOutcome } from '../fhir/operation-outcome.js';
 import { documentResponderCapabilityStatement } from '../mhd/capability-statement.js';
 import { searchHandling } from '../mhd/find-document-references.js';
-import { MAX_SEARCH_TEXT } from '../mhd/search-parameters.js';
 import { FhirPath, MhdTransaction } from '../shared/fhir-endpoints.js';
-import { packageRoot } from '../shared/package-root.js';
-import type { Admission } from './admission.js';
 import { forRequest, type BrokerContext, type RequestContext } from './context.js';
 import {
   fhirFaultEvent,
@@ -36,7 +30,16 @@ import {
 } from './fhir-record.js';
 import { findDocumentReferences } from './find-document-references.js';
 import { FhirRefusal, admitBearer, unverifiedRequester, type FhirSecurity } from './iua-enforcement.js';
-import { overloadFault } from './overload.js';
+import {
+  bodyOf,
+  enterAdmission,
+  notJson,
+  overloaded,
+  readForm,
+  sendJson,
+  softwareVersion,
+  type Refusal,
+} from './fhir-http.js';
 import type { AssertionForwarder } from './xua-forward.js';
 
 /** What the FHIR router serves with. */
@@ -46,117 +49,6 @@ export interface FhirRouterOptions {
   security?: FhirSecurity;
   /** Make every community leg carry a broker-signed XUA assertion (when the communities require one). */
   forward?: AssertionForwarder;
-}
-
-/** The media type of every answer (FHIR R4 HTTP 3.1.0.6). */
-const FHIR_JSON = 'application/fhir+json';
-/** `_format` values meaning JSON (FHIR R4 HTTP 3.1.0.6: `json`, and the two JSON MIME types). */
-/**
- * The JSON media type of FHIR DSTU2 (`application/json+fhir`), still the default `Accept` of some
- * FHIR client libraries: answered as JSON rather than refused.
- */
-const LEGACY_FHIR_JSON = 'application/json+fhir';
-const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', LEGACY_FHIR_JSON]);
-/** Largest `_search` body read, bytes: the parser's bound on text, with room for UTF-8. */
-const MAX_SEARCH_BODY_BYTES = MAX_SEARCH_TEXT * 4;
-
-/** A refusal answered with one issue. */
-interface Refusal {
-  httpStatus: number;
-  code: IssueType;
-  diagnostics: string;
-  headers?: Record<string, string>;
-}
-
-let version: string | undefined;
-/** nir-sim's version, from its package.json (read once). */
-function softwareVersion(): string {
-  if (version === undefined) {
-    const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
-      version?: string;
-    };
-    version = pkg.version ?? '0.0.0';
-  }
-  return version;
-}
-
-/** Why the request cannot be answered in JSON, or undefined when it can. */
-function notJson(req: Request, format: string | null): string | undefined {
-  if (format !== null) {
-    const f = format.split(';')[0]!.trim().toLowerCase();
-    return JSON_FORMATS.has(f)
-      ? undefined
-      : `_format ${format.slice(0, 64)} is not served: this server answers JSON only (_format=json or application/fhir+json)`;
-  }
-  if (
-    req.headers.accept === undefined ||
-    req.accepts([FHIR_JSON, 'application/json', LEGACY_FHIR_JSON]) !== false
-  )
-    return undefined;
-  return `Accept ${req.headers.accept.slice(0, 128)} is not served: this server answers ${FHIR_JSON} only`;
-}
-
-/** The body of `res`'s resource: pretty with `_pretty=true` (FHIR R4 HTTP 3.1.0.1.7). */
-const bodyOf = (resource: Resource, pretty: boolean): string =>
-  pretty ? JSON.stringify(resource, null, 2) : JSON.stringify(resource);
-
-function sendJson(res: Response, status: number, body: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  res.status(status).set(headers).type(`${FHIR_JSON}; charset=utf-8`).send(body);
-}
-
-/** Read a `_search` body, bounded: its text, or the refusal to answer (415, 413). */
-async function readForm(req: Request): Promise<string | Refusal> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded')
-    return {
-      httpStatus: 415,
-      code: 'not-supported',
-      diagnostics: `a _search body must be application/x-www-form-urlencoded (FHIR R4 Search 3.1.1.3), not ${type === '' ? 'absent' : type.slice(0, 64)}`,
-    };
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > MAX_SEARCH_BODY_BYTES) {
-      req.destroy();
-      return {
-        httpStatus: 413,
-        code: 'too-long',
-        diagnostics: `the _search body is over ${MAX_SEARCH_BODY_BYTES} bytes; a search is at most ${MAX_SEARCH_TEXT} characters`,
-      };
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Wait for a processing slot (the client's going away ends the wait, refused). */
-async function enter(bc: BrokerContext, arrivedAt: number, res: Response): Promise<Admission | undefined> {
-  const queue = bc.admission;
-  if (!queue) return undefined;
-  const now = queue.tryEnter(arrivedAt);
-  if (now) return now;
-  const gone = new AbortController();
-  const onClose = (): void => gone.abort();
-  res.once('close', onClose);
-  try {
-    return await queue.enter(arrivedAt, gone.signal);
-  } finally {
-    res.off('close', onClose);
-  }
-}
-
-/** The 503 of an overloaded broker: the SOAP endpoints' text and Retry-After (overload.ts). */
-function overloaded(bc: BrokerContext, reason: 'queue-full' | 'deadline-in-queue'): Refusal {
-  const limits = bc.admission!.limits;
-  const fault = overloadFault(reason, limits);
-  return {
-    httpStatus: 503,
-    code: reason === 'queue-full' ? 'throttled' : 'timeout',
-    diagnostics: fault.reason,
-    headers: { 'Retry-After': String(Math.max(1, Math.ceil(limits.retryAfterMs / 1000))) },
-  };
 }
 
 /** The router (mount it at `FhirPath.fhirBase`). */
@@ -266,7 +158,7 @@ export function fhirRouter(opts: FhirRouterOptions): Router {
             pretty,
           );
       }
-      const admitted = await enter(bc, startedAt, res);
+      const admitted = await enterAdmission(bc, startedAt, res);
       if (admitted && !admitted.admitted) {
         bc.logger.warn({ reason: admitted.reason, path: req.path }, 'request refused: broker overloaded');
         return refuse(res, facts, overloaded(bc, admitted.reason), requester, startedAt, pretty);
@@ -303,7 +195,7 @@ export function fhirRouter(opts: FhirRouterOptions): Router {
             facts,
             {
               httpStatus: answer.httpStatus,
-              code: answer.code as IssueType,
+              code: answer.code,
               diagnostics: answer.diagnostics,
             },
             body,

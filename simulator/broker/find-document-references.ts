@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, FhirResource, OperationOutcome, OperationOutcomeIssue } from 'fhir/r4.js';
 import type { TransactionEvent } from '../events/transaction-events.js';
 import { searchsetBundle } from '../fhir/bundle.js';
-import { issue, operationOutcome } from '../fhir/operation-outcome.js';
+import { issue, operationOutcome, type IssueType } from '../fhir/operation-outcome.js';
 import {
   parseFindDocumentReferences,
   type FindDocumentReferencesQuery,
@@ -58,7 +58,7 @@ export type Iti67Answer =
       httpStatus: 400 | 403;
       body: OperationOutcome;
       /** The first error issue's code and diagnostics (FaultEvent code and reason). */
-      code: string;
+      code: IssueType;
       diagnostics: string;
     };
 

@@ -210,6 +210,41 @@ describe('ITI-67 on the sandbox port, every community up', () => {
     expect(t.transactions[before]!.requestLine).toBe(`POST ${base}/DocumentReference/_search\n${form}`);
   });
 
+  it('a _search body that is too long (413) or not a form (415): refused with an OperationOutcome', async () => {
+    const nhs = t.pack.manifest.examples.inAllCommunities!;
+    const url = `${base}/DocumentReference/_search`;
+    const huge = await fhir(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `patient=Patient/${nhs}&status=current&x=${'a'.repeat(70_000)}`,
+    });
+    expect([huge.status, huge.json]).toEqual([
+      413,
+      outcomeIssue(
+        'error',
+        'too-long',
+        'the _search body is over 65536 bytes; a search is at most 16384 characters',
+      ),
+    ]);
+    const json = await fhir(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patient: nhs }),
+    });
+    expect([json.status, json.json]).toEqual([
+      415,
+      outcomeIssue(
+        'error',
+        'not-supported',
+        'a _search body must be application/x-www-form-urlencoded (FHIR R4 Search 3.1.1.3), not application/json',
+      ),
+    ]);
+    expect(faults.slice(-2).map((f) => [f.httpStatus, f.code])).toEqual([
+      [413, 'too-long'],
+      [415, 'not-supported'],
+    ]);
+  });
+
   it('an invalid NHS number: 400 with the OperationOutcome, recorded as a fault, no community asked', async () => {
     const before = t.transactions.length;
     const r = await fhir(
