@@ -1,5 +1,5 @@
 /**
- * The broker's ITI-68 route (broker/retrieve-document.ts) on an
+ * The broker's ITI-68 and WADO-RS routes (broker/retrieve-document.ts, broker/wado-rs.ts) on an
  * express app of their own, port 0, over a started test topology's communities: a BrokerContext
  * like the sandbox's (runtime/broker-sandbox.ts), with a recorder that keeps every record.
  */
@@ -8,11 +8,13 @@ import express from 'express';
 import type { BrokerContext } from '../../simulator/broker/context.js';
 import { CommunityDirectory, type ConsumerProfile } from '../../simulator/broker/community-directory.js';
 import { retrieveDocumentHandler } from '../../simulator/broker/retrieve-document.js';
+import { wadoRsRouter } from '../../simulator/broker/wado-rs.js';
 import type {
   BrokerRecord,
   FaultEvent,
   TransactionEvent,
 } from '../../simulator/events/transaction-events.js';
+import type { IuaValidator } from '../../simulator/security/iua-validate.js';
 import type { DeadlineClock } from '../../simulator/shared/clock.js';
 import { FhirPath } from '../../simulator/shared/fhir-endpoints.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
@@ -37,6 +39,7 @@ export async function startRetrieveBroker(
     clock: DeadlineClock;
     deadlineMs: number;
     consumers?: Record<string, ConsumerProfile>;
+    iua?: IuaValidator;
   },
 ): Promise<RetrieveBroker> {
   const records: BrokerRecord[] = [];
@@ -63,6 +66,7 @@ export async function startRetrieveBroker(
   };
   const app = express();
   app.get(FhirPath.iti68, retrieveDocumentHandler({ context }));
+  app.use(FhirPath.wadoRs, wadoRsRouter({ context, ...(opts.iua ? { iua: opts.iua } : {}) }));
   const listening = await listenOnPort0(http.createServer(app));
   return {
     url: listening.url,
