@@ -26,7 +26,7 @@ import type { LegEvent, TransactionEvent } from '../events/transaction-events.js
 import { issue, operationOutcome } from '../fhir/operation-outcome.js';
 import { registryErrorToIssue } from '../mhd/registry-errors.js';
 import { MhdTransaction } from '../shared/fhir-endpoints.js';
-import { EntryStatus, StoredQueryId, Transaction } from '../xca/constants.js';
+import { EntryStatus, StoredQueryId } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import { QueryParam } from '../xca/stored-query-params.js';
 import { encodeStringList } from '../xca/slot-value.js';
@@ -106,7 +106,7 @@ async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response)
   const rc = requestContextOf(req, sandboxRequester(consumerId));
   const startedAt = bc.clock.now();
   const [query, retrieve] = await Promise.all([
-    crossGatewayQuery(getDocumentsByUniqueId(target), undefined, rc, bc),
+    crossGatewayQuery(getDocumentsByUniqueId(target), undefined, rc, bc, { transaction: ITI68 }),
     crossGatewayRetrieve(
       {
         documents: [
@@ -119,6 +119,7 @@ async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response)
       },
       rc,
       bc,
+      { transaction: ITI68 },
     ),
   ]);
   const entry = documentEntriesOf(query.response.objects, bc.logger).find(
@@ -127,10 +128,8 @@ async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response)
   const nhs = entry ? nhsNumberFromPatientId(entry.patientId) : undefined;
   const patient = nhs?.ok ? nhs.nhsNumber : undefined;
   const doc = retrieve.response.documents.find((d) => d.documentUniqueId === target.uniqueId);
-  const legs: LegEvent[] = [
-    ...retrieve.event.legs.map((l) => ({ ...l, transaction: Transaction.Iti39 })),
-    ...query.event.legs.map((l) => ({ ...l, transaction: Transaction.Iti38 })),
-  ];
+  // Each leg names what it sent (the core sets ITI-39 / ITI-38 on XCA legs, ITI-68 / ITI-67 on MHD ones).
+  const legs: LegEvent[] = [...retrieve.event.legs, ...query.event.legs];
   const event: TransactionEvent = {
     ...retrieve.event,
     transaction: ITI68,

@@ -190,8 +190,11 @@ async function retrieveStudy(opts: WadoRsOptions, tag: string, req: Request, res
     token.patientCx,
     rc,
     bc,
+    {
+      transaction: WADO,
+    },
   );
-  legs.push(...query.event.legs.map((l) => ({ ...l, transaction: Transaction.Iti38 })));
+  legs.push(...query.event.legs);
   const head: TransactionEvent = { ...query.event, ...own };
   const manifest = documentEntriesOf(query.response.objects, bc.logger).find(
     (e) => e.formatCode.code === KOS_SOP_CLASS || e.mimeType === 'application/dicom',
@@ -210,8 +213,8 @@ async function retrieveStudy(opts: WadoRsOptions, tag: string, req: Request, res
     repositoryUniqueId: manifest.repositoryUniqueId,
     documentUniqueId: manifest.uniqueId,
   };
-  const kos = await crossGatewayRetrieve({ documents: [kosRequest] }, rc, bc);
-  legs.push(...kos.event.legs.map((l) => ({ ...l, transaction: Transaction.Iti39 })));
+  const kos = await crossGatewayRetrieve({ documents: [kosRequest] }, rc, bc, { transaction: WADO });
+  legs.push(...kos.event.legs);
   const kosEvent: TransactionEvent = { ...head, status: kos.event.status, errors: kos.event.errors };
   const kosDoc = kos.response.documents.find((d) => d.documentUniqueId === manifest.uniqueId);
   if (!kosDoc)
