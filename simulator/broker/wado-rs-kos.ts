@@ -38,11 +38,20 @@ export class KosManifestError extends Error {
 /**
  * The series and images the manifest `bytes` references for `studyInstanceUid` (other studies of
  * the manifest are left out; a series referenced twice is merged).
+ * @param limits most series and images read (default the RAD-75 request bounds,
+ *   MAX_IMAGING_SERIES and MAX_IMAGING_DOCUMENT_REQUESTS: the images become one RAD-75 request).
  * @throws KosManifestError when the bytes are over MAX_KOS_BYTES, not DICOM Part 10, not a KOS
- *   (SOP Class UID 0008,0016), or reference more than MAX_IMAGING_SERIES series or
- *   MAX_IMAGING_DOCUMENT_REQUESTS images, or a series without a retrieve location or UID.
+ *   (SOP Class UID 0008,0016), or reference more series or images than `limits`, or a series
+ *   without a valid Series Instance UID or retrieve location.
  */
-export function readKosManifest(bytes: Buffer, studyInstanceUid: string): KosSeries[] {
+export function readKosManifest(
+  bytes: Buffer,
+  studyInstanceUid: string,
+  limits: { maxSeries: number; maxImages: number } = {
+    maxSeries: MAX_IMAGING_SERIES,
+    maxImages: MAX_IMAGING_DOCUMENT_REQUESTS,
+  },
+): KosSeries[] {
   if (bytes.length > MAX_KOS_BYTES)
     throw new KosManifestError(`the manifest is ${bytes.length} bytes, more than the ${MAX_KOS_BYTES} read`);
   let ds: dicomParser.DataSet;
@@ -75,8 +84,8 @@ export function readKosManifest(bytes: Buffer, studyInstanceUid: string): KosSer
         );
       let s = bySeries.get(seriesUid);
       if (!s) {
-        if (bySeries.size >= MAX_IMAGING_SERIES)
-          throw new KosManifestError(`the manifest references more than ${MAX_IMAGING_SERIES} series`);
+        if (bySeries.size >= limits.maxSeries)
+          throw new KosManifestError(`the manifest references more than ${limits.maxSeries} series`);
         s = {
           seriesInstanceUid: seriesUid,
           repositoryUniqueId: repository,
@@ -88,10 +97,8 @@ export function readKosManifest(bytes: Buffer, studyInstanceUid: string): KosSer
       for (const sop of se.elements['x00081199']?.items ?? []) {
         const uid = sop.dataSet?.string('x00081155');
         if (uid === undefined || !isOid(uid)) continue;
-        if (++images > MAX_IMAGING_DOCUMENT_REQUESTS)
-          throw new KosManifestError(
-            `the manifest references more than ${MAX_IMAGING_DOCUMENT_REQUESTS} images`,
-          );
+        if (++images > limits.maxImages)
+          throw new KosManifestError(`the manifest references more than ${limits.maxImages} images`);
         s.sopInstanceUids.push(uid);
       }
     }

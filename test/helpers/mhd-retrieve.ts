@@ -40,6 +40,8 @@ export async function startRetrieveBroker(
     deadlineMs: number;
     consumers?: Record<string, ConsumerProfile>;
     iua?: IuaValidator;
+    /** Called before the record is kept (a test may hold or fail it); default: keep it at once. */
+    beforeRecord?: (r: BrokerRecord) => Promise<void>;
   },
 ): Promise<RetrieveBroker> {
   const records: BrokerRecord[] = [];
@@ -58,9 +60,9 @@ export async function startRetrieveBroker(
     logger: silentLogger(),
     transport: { agent, maxResponseBytes: 64 * 1024 * 1024 },
     recorder: {
-      record: (r) => {
+      record: async (r) => {
+        await opts.beforeRecord?.(r);
         records.push(r);
-        return Promise.resolve();
       },
     },
   };

@@ -79,7 +79,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
     await hole.close();
   });
 
-  it("serves every document of a patient in every community: bytes hashing to the DocumentEntry's hash, recorded first", async () => {
+  it("serves every document of a patient in every community: bytes hashing to the DocumentEntry's hash, each recorded", async () => {
     const docs = t.pack.communities.flatMap((c) =>
       c.entries.filter((e) => e.patientId.startsWith(`${PATIENT}^`) && e !== deprecated),
     );
@@ -310,5 +310,64 @@ describe('ITI-68 Retrieve Document on the broker', () => {
       ['ITI-39', 'failed', 'timeout'],
       ['ITI-38', 'failed', 'timeout'],
     ]);
+  });
+
+  describe('with a recorder that holds or fails', () => {
+    let gate: { held: Promise<void>; release: () => void; fail?: Error } | undefined;
+    let b2: RetrieveBroker;
+    let called: () => void = () => undefined;
+    beforeAll(async () => {
+      b2 = await startRetrieveBroker(t.running, {
+        clock,
+        deadlineMs: 300,
+        beforeRecord: async () => {
+          called();
+          if (!gate) return;
+          await gate.held;
+          if (gate.fail) throw gate.fail;
+        },
+      });
+    });
+    afterAll(() => b2.close());
+
+    it('sends nothing until the record is kept, and a 500 OperationOutcome instead of the bytes when it cannot be', async () => {
+      const d = t.pack.communities[0]!.entries[0]!;
+      const url = documentUrl(b2.url, d.homeCommunityId, d.repositoryUniqueId, d.uniqueId);
+      let release = (): void => undefined;
+      gate = { held: new Promise<void>((r) => (release = r)), release: () => release() };
+      const recording = new Promise<void>((r) => (called = r));
+      let answered = false;
+      const pending = fetch(url).then((res) => {
+        answered = true;
+        return res;
+      });
+      await recording;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(answered).toBe(false);
+      gate.release();
+      const ok = await pending;
+      expect(ok.status).toBe(200);
+      expect(
+        createHash('sha1')
+          .update(Buffer.from(await ok.arrayBuffer()))
+          .digest('hex'),
+      ).toBe(d.hash);
+
+      gate = { held: Promise.resolve(), release: () => undefined, fail: new Error('audit disk full') };
+      const failed = await fetch(url);
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toEqual({
+        resourceType: 'OperationOutcome',
+        issue: [
+          {
+            severity: 'error',
+            code: 'exception',
+            diagnostics:
+              'the broker could not record this request in its audit trail, so it does not answer it: try again later',
+          },
+        ],
+      });
+      gate = undefined;
+    });
   });
 });

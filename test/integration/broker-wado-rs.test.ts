@@ -80,7 +80,7 @@ describe('WADO-RS Retrieve Study on the broker', () => {
     await t.running.stop();
   });
 
-  it("answers the study's instances as multipart/related parts, byte for byte, recorded before the first byte", async () => {
+  it("answers the study's instances as multipart/related parts, byte for byte, and records the transaction with its three kinds of legs", async () => {
     const res = await fetch(studyUrl(c.homeCommunityId, study.studyInstanceUid), {
       headers: { Accept: DICOM, Authorization: `Bearer ${token}` },
     });
