@@ -1,27 +1,25 @@
 /**
  * The HTTP side the broker's ITI-68 (retrieve-document.ts) and WADO-RS (wado-rs.ts) endpoints
- * share: what a request tells of itself (requestLine, endpoint, consumer), answering with an
+ * share, beside the ITI-67 face's (fhir-record.ts: the request's facts and the FaultEvent, reused
+ * here): the core's RequestContext of a request, answering with an
  * OperationOutcome (FHIR R4 `application/fhir+json`; IHE MHD ITI TF-2 3.68.4.2.3: errors as an
  * OperationOutcome), and recording a refusal as a FaultEvent before its answer leaves
  * (docs/architecture.md "Audit pipeline": no answer without its record).
  */
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4.js';
-import type {
-  BrokerTransaction,
-  FaultEvent,
-  RequesterIdentity,
-  TransactionEvent,
-} from '../events/transaction-events.js';
+import type { OperationOutcome } from 'fhir/r4.js';
+import type { BrokerTransaction, RequesterIdentity, TransactionEvent } from '../events/transaction-events.js';
 import { issue, operationOutcome, type IssueType } from '../fhir/operation-outcome.js';
 import type { BrokerContext, RequestContext } from './context.js';
-
-/**
- * The consumer-profile header of the sandbox port (broker.ts CONSUMER_HEADER; not imported from
- * there: broker.ts mounts the FHIR routes, and the import would be a cycle).
- */
-const CONSUMER_HEADER = 'x-nir-consumer';
+import { fhirFaultEvent, type FhirRequestFacts } from './fhir-record.js';
+import {
+  FhirRefusal,
+  admitBearer,
+  unverifiedRequester,
+  type FhirAdmission,
+  type FhirSecurity,
+} from './iua-enforcement.js';
+import type { AssertionForwarder } from './xua-forward.js';
 
 /** FHIR R4 JSON media type (FHIR R4 http.html#mime-type). */
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -45,48 +43,19 @@ export function arrivedAt(bc: BrokerContext, res: Response): number {
   return typeof v === 'number' ? v : bc.clock.now();
 }
 
-/** The consumer's profile key: the `X-NIR-Consumer` header, when non-empty. */
-export function consumerIdOf(req: Request): string | undefined {
-  const v = req.headers[CONSUMER_HEADER];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-/** The request as the transaction log shows it: `GET <path and query>`. */
-export function requestLineOf(req: Request): string {
-  return `${req.method} ${req.originalUrl}`;
-}
-
-/** The URL the consumer called, without its query string, e.g. `http://127.0.0.1:8080/fhir/document`. */
-export function endpointOf(req: Request): string | undefined {
-  const host = req.headers.host;
-  if (host === undefined) return undefined;
-  return `${req.protocol}://${host}${req.originalUrl.split('?')[0] ?? ''}`;
-}
-
-/** The request's X-Request-Id (FHIR R4 http.html#custom), when sent: the event's `messageId`. */
-function requestIdOf(req: Request): string | undefined {
-  const v = req.headers['x-request-id'];
-  return typeof v === 'string' && v !== '' && v.length <= 200 ? v : undefined;
-}
-
-/** The sandbox requester: the `X-NIR-Consumer` header as the calling system, unverified. */
-export function sandboxRequester(consumerId: string | undefined): RequesterIdentity {
-  return consumerId === undefined
-    ? { assurance: 'unknown' }
-    : { assurance: 'unverified', callingSystem: { id: consumerId, source: 'x-nir-consumer-header' } };
-}
-
-/** What the federation core is told of this request (RequestContext). */
-export function requestContextOf(req: Request, requester: RequesterIdentity): RequestContext {
-  const consumerId = consumerIdOf(req);
-  const messageId = requestIdOf(req);
-  const endpoint = endpointOf(req);
+/** What the federation core is told of this request (RequestContext), from its HTTP facts. */
+export function requestContextOf(
+  facts: FhirRequestFacts,
+  requester: RequesterIdentity,
+  deadlineAt?: number,
+): RequestContext {
   return {
-    ...(messageId !== undefined ? { messageId } : {}),
-    ...(consumerId !== undefined ? { consumerId } : {}),
+    ...(facts.messageId !== undefined ? { messageId: facts.messageId } : {}),
+    ...(facts.consumerId !== undefined ? { consumerId: facts.consumerId } : {}),
     requester,
-    ...(endpoint !== undefined ? { endpoint } : {}),
-    ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}),
+    endpoint: facts.endpoint,
+    ...(facts.remoteAddress !== undefined ? { remoteAddress: facts.remoteAddress } : {}),
+    ...(deadlineAt !== undefined ? { deadlineAt } : {}),
   };
 }
 
@@ -112,61 +81,39 @@ export function sendOutcome(
 }
 
 /**
- * The FaultEvent of a request refused before any community was asked: the HTTP status and the
- * first issue's code and diagnostics (FaultEvent `code`, `reason`), ending now.
- */
-export function refusalEvent(
-  bc: BrokerContext,
-  req: Request,
-  res: Response,
-  transaction: BrokerTransaction,
-  httpStatus: number,
-  first: OperationOutcomeIssue,
-  requester?: RequesterIdentity,
-): FaultEvent {
-  const startedAt = arrivedAt(bc, res);
-  const rc = requestContextOf(req, requester ?? sandboxRequester(consumerIdOf(req)));
-  return {
-    id: randomUUID(),
-    transaction,
-    ...(rc.messageId !== undefined ? { messageId: rc.messageId } : {}),
-    ...(rc.consumerId !== undefined ? { consumerId: rc.consumerId } : {}),
-    ...(rc.requester !== undefined ? { requester: rc.requester } : {}),
-    ...(rc.endpoint !== undefined ? { endpoint: rc.endpoint } : {}),
-    ...(rc.remoteAddress !== undefined ? { remoteAddress: rc.remoteAddress } : {}),
-    startedAt,
-    durationMs: bc.clock.now() - startedAt,
-    httpStatus,
-    code: first.code,
-    ...(first.diagnostics !== undefined ? { reason: first.diagnostics } : {}),
-  };
-}
-
-/**
  * Refuse the request: record its FaultEvent (awaited), then answer `status` with `outcome`. A
  * recorder that rejects turns the answer into a 500 OperationOutcome (no answer without its
  * record).
  */
 export async function refuse(
   bc: BrokerContext,
-  req: Request,
+  facts: FhirRequestFacts,
   res: Response,
   transaction: BrokerTransaction,
   status: number,
   outcome: OperationOutcome,
-  opts: { headers?: Record<string, string>; requester?: RequesterIdentity } = {},
+  requester: RequesterIdentity,
+  headers: Record<string, string> = {},
 ): Promise<void> {
+  const first = outcome.issue[0]!;
   try {
     await bc.recorder?.record({
       kind: 'fault',
-      event: refusalEvent(bc, req, res, transaction, status, outcome.issue[0]!, opts.requester),
+      event: fhirFaultEvent(
+        transaction,
+        facts,
+        { httpStatus: status, code: first.code, diagnostics: first.diagnostics ?? '' },
+        requester,
+        arrivedAt(bc, res),
+        bc.clock,
+      ),
     });
   } catch (err) {
     bc.logger.error({ err }, 'could not record a refused FHIR request');
     sendOutcome(res, 500, unrecordedOutcome());
     return;
   }
-  sendOutcome(res, status, outcome, opts.headers);
+  sendOutcome(res, status, outcome, headers);
 }
 
 /**
@@ -193,4 +140,40 @@ function unrecordedOutcome(): OperationOutcome {
     'exception',
     'the broker could not record this request in its audit trail, so it does not answer it: try again later',
   );
+}
+
+/** The OperationOutcome and headers of an IUA refusal (RFC 6750 §3: no detail of the check). */
+export function refusalAnswer(r: FhirRefusal): {
+  outcome: OperationOutcome;
+  headers: Record<string, string>;
+} {
+  return {
+    outcome: errorOutcome(r.issueCode, r.diagnostics),
+    headers: r.wwwAuthenticate !== undefined ? { 'WWW-Authenticate': r.wwwAuthenticate } : {},
+  };
+}
+
+/**
+ * Admit the request as the ITI-67 face does (iua-enforcement.ts `admitBearer`: on the integration
+ * port mutual TLS and a valid IUA token, on the sandbox port everyone, the requester read
+ * unverified), or refuse it (recorded, answered) and return undefined.
+ */
+export async function admitOrRefuse(
+  bc: BrokerContext,
+  req: Request,
+  res: Response,
+  facts: FhirRequestFacts,
+  transaction: BrokerTransaction,
+  security: FhirSecurity | undefined,
+  forward: AssertionForwarder | undefined,
+): Promise<FhirAdmission | undefined> {
+  try {
+    return await admitBearer(req, facts.consumerId, bc, security, forward);
+  } catch (err) {
+    if (!(err instanceof FhirRefusal)) throw err;
+    const a = refusalAnswer(err);
+    const requester = unverifiedRequester(facts.consumerId, req.headers.authorization);
+    await refuse(bc, facts, res, transaction, err.status, a.outcome, requester, a.headers);
+    return undefined;
+  }
 }

@@ -37,16 +37,23 @@ import { crossGatewayRetrieve } from './cross-gateway-retrieve.js';
 import { documentEntriesOf } from './retrieve-document-entry.js';
 import {
   MAX_RETRIEVE_URL_CHARS,
-  consumerIdOf,
+  admitOrRefuse,
   errorOutcome,
   noteArrival,
   recordTransaction,
+  refusalAnswer,
   refuse,
   requestContextOf,
-  requestLineOf,
-  sandboxRequester,
   sendOutcome,
 } from './retrieve-document-http.js';
+import { fhirRequestFacts, fhirTransactionEvent } from './fhir-record.js';
+import {
+  FhirRefusal,
+  unverifiedRequester,
+  type FhirAdmission,
+  type FhirSecurity,
+} from './iua-enforcement.js';
+import type { AssertionForwarder } from './xua-forward.js';
 import { retrieveFailure } from './retrieve-document-outcome.js';
 import { readRetrieveDocumentRequest, type RetrieveDocumentTarget } from './retrieve-document-request.js';
 import { resolveTarget } from './targets.js';
@@ -54,6 +61,14 @@ import { resolveTarget } from './targets.js';
 /** Options of {@link retrieveDocumentHandler}. */
 export interface RetrieveDocumentOptions {
   context: BrokerContext;
+  /**
+   * The integration port: mutual TLS and a valid IUA token (iua-enforcement.ts), and the token's
+   * patient must be the document's (read from the GetDocuments answer), else 403; absent: the
+   * open sandbox port.
+   */
+  security?: FhirSecurity;
+  /** Make every leg carry a broker-signed XUA assertion (when the communities require one). */
+  forward?: AssertionForwarder;
 }
 
 /**
@@ -62,7 +77,7 @@ export interface RetrieveDocumentOptions {
  */
 export function retrieveDocumentHandler(opts: RetrieveDocumentOptions): RequestHandler {
   return (req, res, next) => {
-    retrieveDocument(opts.context, req, res).catch(next);
+    retrieveDocument(opts, req, res).catch(next);
   };
 }
 
@@ -79,34 +94,36 @@ export function getDocumentsByUniqueId(t: RetrieveDocumentTarget): AdhocQueryReq
 
 const ITI68 = MhdTransaction.Iti68;
 
-async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response): Promise<void> {
-  noteArrival(bc0, res);
-  const bc = forRequest(bc0);
+async function retrieveDocument(opts: RetrieveDocumentOptions, req: Request, res: Response): Promise<void> {
+  noteArrival(opts.context, res);
+  const bc = forRequest(opts.context);
+  const facts = fhirRequestFacts(req);
+  const unverified = unverifiedRequester(facts.consumerId, req.headers.authorization);
   if (req.originalUrl.length > MAX_RETRIEVE_URL_CHARS) {
-    return refuse(
-      bc,
-      req,
-      res,
-      ITI68,
-      414,
-      errorOutcome('too-long', `the request URL is longer than ${MAX_RETRIEVE_URL_CHARS} characters`),
+    const tooLong = errorOutcome(
+      'too-long',
+      `the request URL is longer than ${MAX_RETRIEVE_URL_CHARS} characters`,
     );
+    return refuse(bc, facts, res, ITI68, 414, tooLong, unverified);
   }
   const parsed = readRetrieveDocumentRequest(req.originalUrl.split('?')[1] ?? '');
-  if (!parsed.ok) return refuse(bc, req, res, ITI68, 400, operationOutcome(parsed.issues));
+  if (!parsed.ok) return refuse(bc, facts, res, ITI68, 400, operationOutcome(parsed.issues), unverified);
   const target = parsed.target;
-  const consumerId = consumerIdOf(req);
-  const routed = resolveTarget(bc.directory, consumerId, target.homeCommunityId);
+  const admission = await admitOrRefuse(bc, req, res, facts, ITI68, opts.security, opts.forward);
+  if (!admission) return;
+  const routed = resolveTarget(bc.directory, facts.consumerId, target.homeCommunityId);
   if ('error' in routed) {
     const unknown = operationOutcome([
       registryErrorToIssue({ ...routed.error, location: target.homeCommunityId }),
     ]);
-    return refuse(bc, req, res, ITI68, 404, unknown);
+    return refuse(bc, facts, res, ITI68, 404, unknown, admission.requester);
   }
-  const rc = requestContextOf(req, sandboxRequester(consumerId));
+  const rc = requestContextOf(facts, admission.requester);
+  // The request names no patient: legs carry none (as the SOAP ITI-39 endpoint's do).
+  const ctx = admission.contextFor(undefined);
   const startedAt = bc.clock.now();
   const [query, retrieve] = await Promise.all([
-    crossGatewayQuery(getDocumentsByUniqueId(target), undefined, rc, bc, { transaction: ITI68 }),
+    crossGatewayQuery(getDocumentsByUniqueId(target), undefined, rc, ctx, { transaction: ITI68 }),
     crossGatewayRetrieve(
       {
         documents: [
@@ -118,7 +135,7 @@ async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response)
         ],
       },
       rc,
-      bc,
+      ctx,
       { transaction: ITI68 },
     ),
   ]);
@@ -133,8 +150,6 @@ async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response)
   const event: TransactionEvent = {
     ...retrieve.event,
     transaction: ITI68,
-    protocol: 'mhd',
-    requestLine: requestLineOf(req),
     startedAt,
     durationMs: bc.clock.now() - startedAt,
     legs,
@@ -149,14 +164,19 @@ async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response)
     ...(patient !== undefined ? { patient } : {}),
     ...(entry ? { patientId: entry.patientId } : {}),
   };
-  const answer = decide(req, target, entry?.availabilityStatus, doc, retrieve.response.errors, legs);
+  const answer =
+    permitted(opts.security, admission, entry?.patientId) ??
+    decide(req, target, entry?.availabilityStatus, doc, retrieve.response.errors, legs);
   if ('outcome' in answer) {
     const body = JSON.stringify(answer.outcome);
-    const recorded = await recordTransaction(bc, res, { ...event, resultCount: 0, responseBody: body });
-    if (recorded) sendOutcome(res, answer.status, answer.outcome);
+    const failed = fhirTransactionEvent({ ...event, resultCount: 0 }, facts, { responseBody: body });
+    if (await recordTransaction(bc, res, failed))
+      sendOutcome(res, answer.status, answer.outcome, answer.headers);
     return;
   }
-  if (!(await recordTransaction(bc, res, event))) return;
+  const served = fhirTransactionEvent(event, facts, { responseBody: '' });
+  delete served.responseBody; // the body is the document, not JSON (TransactionEvent.responseBody)
+  if (!(await recordTransaction(bc, res, served))) return;
   res
     .status(200)
     .set({
@@ -167,6 +187,26 @@ async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response)
     .end(answer.doc.content);
 }
 
+/**
+ * On the integration port, the token's patient must be the document's (default deny: a document
+ * whose DocumentEntry did not come back cannot be shown to be the patient's, so it is refused
+ * too); undefined when permitted (and always on the sandbox port).
+ */
+function permitted(
+  security: FhirSecurity | undefined,
+  admission: FhirAdmission,
+  patientId: string | undefined,
+): { status: number; outcome: OperationOutcome; headers: Record<string, string> } | undefined {
+  if (!security) return undefined;
+  try {
+    admission.checkPatient(patientId ?? '');
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof FhirRefusal)) throw err;
+    return { status: err.status, ...refusalAnswer(err) };
+  }
+}
+
 /** The answer: the document, or the status and OperationOutcome that say why not. */
 function decide(
   req: Request,
@@ -175,7 +215,9 @@ function decide(
   doc: DocumentResponse | undefined,
   errors: TransactionEvent['errors'],
   legs: readonly LegEvent[],
-): { doc: DocumentResponse } | { status: number; outcome: OperationOutcome } {
+):
+  | { doc: DocumentResponse }
+  | { status: number; outcome: OperationOutcome; headers?: Record<string, string> } {
   const named = `document ${target.uniqueId} in repository ${target.repositoryUniqueId} of ${target.homeCommunityId}`;
   if (availabilityStatus === EntryStatus.Deprecated) {
     return {

@@ -4,20 +4,20 @@
  * 3.71.4.2.2.1, an NHS number CX as XUA's resource-id). A WADO-RS URL names a study, never a
  * patient, and the broker stores nothing: it asks the study's community for the patient's KOS
  * manifest, so the patient must come with the request.
- * - Integration port (`validator` given): the token is validated (security/iua-validate.ts:
- *   signature against the supplier's pinned certificate, issuer, audience, expiry, replay); a
- *   refusal is RFC 6750 §3 minimal (status, WWW-Authenticate, no detail in the body).
- * - Sandbox port: the token is read unverified (like an XUA assertion there), only for its patient.
+ * - Integration port: the request was admitted by iua-enforcement.ts (mutual TLS, the token
+ *   validated against the supplier's pinned certificate, issuer, audience, expiry, replay): its
+ *   validated `person_id`.
+ * - Sandbox port: the token is read unverified (like an XUA assertion there), only for its patient;
+ *   no token is a 401 saying how to get one.
  */
 import type { Request } from 'express';
 import type { OperationOutcome } from 'fhir/r4.js';
 import { decodeJwt } from 'jose';
-import type { RequesterIdentity } from '../events/transaction-events.js';
-import { IHE_IUA_EXTENSION, IuaClaim, type IuaClaims } from '../security/iua-claims.js';
+import { IHE_IUA_EXTENSION, IuaClaim } from '../security/iua-claims.js';
 import { bearerTokenOf } from '../security/iua-bearer.js';
 import { IuaError } from '../security/iua-error.js';
-import type { IuaValidator } from '../security/iua-validate.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
+import type { FhirAdmission } from './iua-enforcement.js';
 import { errorOutcome } from './retrieve-document-http.js';
 
 /** Largest token read on the sandbox port, bytes (the IUA policy default, iua-claims.ts). */
@@ -27,30 +27,23 @@ const SANDBOX_MAX_TOKEN_BYTES = 8_192;
 const HOW_TO_GET_ONE =
   'send Authorization: Bearer <IUA access token> naming the patient (extensions.ihe_iua.person_id); mint one with `sim token issue --patient <NHS number>`';
 
-/** The token's patient and who asked, or the refusal to send. */
+/** The token's patient, or the refusal to send. */
 export type TokenPatient =
-  | { ok: true; patientCx: string; nhsNumber: string; requester: RequesterIdentity }
-  | { ok: false; status: 400 | 401 | 403; outcome: OperationOutcome; headers: Record<string, string> };
+  | { ok: true; patientCx: string; nhsNumber: string }
+  | { ok: false; status: 400 | 401; outcome: OperationOutcome; headers: Record<string, string> };
 
 /**
- * Read the patient of `req`'s bearer token (see the module comment).
- * @param now the broker clock's time, for validation.
+ * The patient of an admitted request (see the module comment): the validated token's `person_id`
+ * on the integration port (`admission.claims`, iua-enforcement.ts; its validator requires it and
+ * checks it is an NHS number CX), else the bearer token's claim read unverified.
  */
-export async function tokenPatient(
-  req: Request,
-  requester: RequesterIdentity,
-  validator: IuaValidator | undefined,
-  now: Date,
-): Promise<TokenPatient> {
+export function tokenPatient(req: Request, admission: FhirAdmission): TokenPatient {
+  if (admission.claims) return withPatient(admission.claims.resourceId);
   let token: string;
   try {
-    token = bearerTokenOf(
-      req.headers.authorization,
-      validator?.policy.maxTokenBytes ?? SANDBOX_MAX_TOKEN_BYTES,
-    );
+    token = bearerTokenOf(req.headers.authorization, SANDBOX_MAX_TOKEN_BYTES);
   } catch (err) {
     if (!(err instanceof IuaError)) throw err;
-    if (validator) return refusal(err);
     const missing = err.failure === 'no-token';
     return {
       ok: false,
@@ -61,15 +54,6 @@ export async function tokenPatient(
       ),
       headers: missing ? { 'WWW-Authenticate': 'Bearer' } : {},
     };
-  }
-  if (validator) {
-    try {
-      const claims = await validator.validate(token, now);
-      return withPatient(claims.resourceId, validatedRequester(requester, claims));
-    } catch (err) {
-      if (err instanceof IuaError) return refusal(err);
-      throw err;
-    }
   }
   let personId: unknown;
   try {
@@ -86,10 +70,10 @@ export async function tokenPatient(
   } catch {
     return invalid(`the bearer token is not a JWT: ${HOW_TO_GET_ONE}`);
   }
-  return withPatient(typeof personId === 'string' ? personId : undefined, requester);
+  return withPatient(typeof personId === 'string' ? personId : undefined);
 }
 
-function withPatient(personId: string | undefined, requester: RequesterIdentity): TokenPatient {
+function withPatient(personId: string | undefined): TokenPatient {
   if (personId === undefined || personId === '')
     return invalid(`the access token names no patient: ${HOW_TO_GET_ONE}`);
   const nhs = nhsNumberFromPatientId(personId);
@@ -97,38 +81,9 @@ function withPatient(personId: string | undefined, requester: RequesterIdentity)
     return invalid(
       `the access token's patient '${personId.slice(0, 80)}' is not an NHS number CX (<10 digits>^^^&2.16.840.1.113883.2.1.4.1&ISO): ${HOW_TO_GET_ONE}`,
     );
-  return {
-    ok: true,
-    patientCx: personId,
-    nhsNumber: nhs.nhsNumber,
-    requester: { ...requester, patientId: personId },
-  };
+  return { ok: true, patientCx: personId, nhsNumber: nhs.nhsNumber };
 }
 
 function invalid(diagnostics: string): TokenPatient {
   return { ok: false, status: 400, outcome: errorOutcome('invalid', diagnostics), headers: {} };
-}
-
-/** RFC 6750 §3: the challenge's status and header, its one-line message; no detail of the check. */
-function refusal(err: IuaError): TokenPatient {
-  const c = err.challenge();
-  return {
-    ok: false,
-    status: c.status,
-    outcome: errorOutcome(c.status === 403 ? 'forbidden' : c.status === 400 ? 'invalid' : 'login', c.message),
-    headers: { 'WWW-Authenticate': c.wwwAuthenticate },
-  };
-}
-
-/** The requester a validated token names (the XUA attributes it carries, iua-claims.ts RequesterFacts). */
-function validatedRequester(base: RequesterIdentity, c: IuaClaims): RequesterIdentity {
-  return {
-    ...base,
-    assurance: 'validated',
-    user: { id: c.subjectId, issuer: c.issuer },
-    organisation: { id: c.organizationId, display: c.organization },
-    role: c.role,
-    purposeOfUse: c.purposeOfUse,
-    homeCommunityId: c.homeCommunityId,
-  };
 }

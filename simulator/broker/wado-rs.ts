@@ -22,7 +22,6 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { LegEvent, RequestedStudy, TransactionEvent } from '../events/transaction-events.js';
 import { operationOutcome } from '../fhir/operation-outcome.js';
 import { registryErrorToIssue } from '../mhd/registry-errors.js';
-import type { IuaValidator } from '../security/iua-validate.js';
 import { MhdTransaction } from '../shared/fhir-endpoints.js';
 import { isHomeCommunityId, isOid } from '../shared/ids.js';
 import { deliver } from '../soap/delivery.js';
@@ -39,17 +38,18 @@ import {
   crossGatewayRetrieveImagingDocumentSet,
 } from './cross-gateway-retrieve-imaging.js';
 import { documentEntriesOf } from './retrieve-document-entry.js';
+import { fhirRequestFacts } from './fhir-record.js';
+import { unverifiedRequester, type FhirSecurity } from './iua-enforcement.js';
 import {
-  consumerIdOf,
+  admitOrRefuse,
   errorOutcome,
   noteArrival,
   recordTransaction,
   refuse,
   requestContextOf,
-  requestLineOf,
-  sandboxRequester,
   sendOutcome,
 } from './retrieve-document-http.js';
+import type { AssertionForwarder } from './xua-forward.js';
 import { retrieveFailure, type RetrieveFailure } from './retrieve-document-outcome.js';
 import { resolveTarget } from './targets.js';
 import { readDicomAccept, type AcceptedDicom } from './wado-rs-accept.js';
@@ -60,8 +60,13 @@ import { tokenPatient } from './wado-rs-token.js';
 /** Options of {@link wadoRsRouter}. */
 export interface WadoRsOptions {
   context: BrokerContext;
-  /** The integration port: validate the IUA token (absent: the sandbox, read it unverified). */
-  iua?: IuaValidator;
+  /**
+   * The integration port: mutual TLS and a valid IUA token (iua-enforcement.ts), whose patient the
+   * study is looked up for; absent: the open sandbox port (the token read unverified).
+   */
+  security?: FhirSecurity;
+  /** Make every leg carry a broker-signed XUA assertion naming the patient (secured communities). */
+  forward?: AssertionForwarder;
   /** How long a community's DICOM parts may stall once its root part is in, ms (default 5 minutes). */
   imagingIdleTimeoutMs?: number;
 }
@@ -109,62 +114,59 @@ export function studyManifestQuery(
 async function retrieveStudy(opts: WadoRsOptions, tag: string, req: Request, res: Response): Promise<void> {
   noteArrival(opts.context, res);
   const bc = forRequest(opts.context);
+  const facts = fhirRequestFacts(req);
+  const unverified = unverifiedRequester(facts.consumerId, req.headers.authorization);
   const rawHome = String(req.params.homeCommunityId ?? '');
   const home = rawHome.startsWith('urn:oid:') ? rawHome : `urn:oid:${rawHome}`;
   const study = String(req.params.studyInstanceUid ?? '');
-  if (!isHomeCommunityId(home))
-    return refuse(
-      bc,
-      req,
-      res,
-      WADO,
-      400,
-      errorOutcome(
-        'invalid',
-        `'${rawHome.slice(0, 80)}' is not a homeCommunityId: expected urn:oid:<OID>, at most 64 characters`,
-        'homeCommunityId',
-      ),
+  if (!isHomeCommunityId(home)) {
+    const bad = errorOutcome(
+      'invalid',
+      `'${rawHome.slice(0, 80)}' is not a homeCommunityId: expected urn:oid:<OID>, at most 64 characters`,
+      'homeCommunityId',
     );
-  if (!isOid(study))
-    return refuse(
-      bc,
-      req,
-      res,
-      WADO,
-      400,
-      errorOutcome(
-        'invalid',
-        `'${study.slice(0, 80)}' is not a Study Instance UID: dotted digits, at most 64 characters (DICOM PS3.5 9.1)`,
-        'studyInstanceUid',
-      ),
+    return refuse(bc, facts, res, WADO, 400, bad, unverified);
+  }
+  if (!isOid(study)) {
+    const bad = errorOutcome(
+      'invalid',
+      `'${study.slice(0, 80)}' is not a Study Instance UID: dotted digits, at most 64 characters (DICOM PS3.5 9.1)`,
+      'studyInstanceUid',
     );
+    return refuse(bc, facts, res, WADO, 400, bad, unverified);
+  }
   const accepted = readDicomAccept(req.headers.accept);
   if ('notAcceptable' in accepted)
-    return refuse(bc, req, res, WADO, 406, errorOutcome('not-supported', accepted.notAcceptable));
-  const consumerId = consumerIdOf(req);
-  const token = await tokenPatient(req, sandboxRequester(consumerId), opts.iua, new Date(bc.clock.now()));
-  if (!token.ok) return refuse(bc, req, res, WADO, token.status, token.outcome, { headers: token.headers });
-  const routed = resolveTarget(bc.directory, consumerId, home);
-  if ('error' in routed)
     return refuse(
       bc,
-      req,
+      facts,
       res,
       WADO,
-      404,
-      operationOutcome([registryErrorToIssue({ ...routed.error, location: home })]),
-      {
-        requester: token.requester,
-      },
+      406,
+      errorOutcome('not-supported', accepted.notAcceptable),
+      unverified,
     );
-  const rc = requestContextOf(req, token.requester);
+  const admission = await admitOrRefuse(bc, req, res, facts, WADO, opts.security, opts.forward);
+  if (!admission) return;
+  const requester = admission.requester;
+  const token = tokenPatient(req, admission);
+  if (!token.ok) return refuse(bc, facts, res, WADO, token.status, token.outcome, requester, token.headers);
+  const routed = resolveTarget(bc.directory, facts.consumerId, home);
+  if ('error' in routed) {
+    const unknown = operationOutcome([registryErrorToIssue({ ...routed.error, location: home })]);
+    return refuse(bc, facts, res, WADO, 404, unknown, requester);
+  }
+  const rc = requestContextOf(facts, requester);
+  // Every leg about the token's patient (the broker-signed assertion names it when forwarding).
+  const ctx = admission.contextFor(token.patientCx);
   const startedAt = bc.clock.now();
   const legs: LegEvent[] = [];
   /** What this request's event says whatever the core's events say (the MHD request's own facts). */
   const own = {
     transaction: WADO,
     protocol: 'mhd' as const,
-    requestLine: requestLineOf(req),
+    endpoint: facts.endpoint,
+    requestLine: facts.requestLine,
     patient: token.nhsNumber,
     patientId: token.patientCx,
     startedAt,
@@ -189,10 +191,8 @@ async function retrieveStudy(opts: WadoRsOptions, tag: string, req: Request, res
     studyManifestQuery(token.patientCx, study, home),
     token.patientCx,
     rc,
-    bc,
-    {
-      transaction: WADO,
-    },
+    ctx,
+    { transaction: WADO },
   );
   legs.push(...query.event.legs);
   const head: TransactionEvent = { ...query.event, ...own };
@@ -213,7 +213,7 @@ async function retrieveStudy(opts: WadoRsOptions, tag: string, req: Request, res
     repositoryUniqueId: manifest.repositoryUniqueId,
     documentUniqueId: manifest.uniqueId,
   };
-  const kos = await crossGatewayRetrieve({ documents: [kosRequest] }, rc, bc, { transaction: WADO });
+  const kos = await crossGatewayRetrieve({ documents: [kosRequest] }, rc, ctx, { transaction: WADO });
   legs.push(...kos.event.legs);
   const kosEvent: TransactionEvent = { ...head, status: kos.event.status, errors: kos.event.errors };
   const kosDoc = kos.response.documents.find((d) => d.documentUniqueId === manifest.uniqueId);
@@ -247,7 +247,7 @@ async function retrieveStudy(opts: WadoRsOptions, tag: string, req: Request, res
 
   // 3. The images, streamed.
   const imaging = imagingRequest(study, series, home, accepted);
-  const result = await crossGatewayRetrieveImagingDocumentSet(imaging.request, rc, bc, {
+  const result = await crossGatewayRetrieveImagingDocumentSet(imaging.request, rc, ctx, {
     idleTimeoutMs: opts.imagingIdleTimeoutMs ?? DEFAULT_IMAGING_IDLE_TIMEOUT_MS,
     messageTag: tag,
   });

@@ -4,6 +4,7 @@
  * like the sandbox's (runtime/broker-sandbox.ts), with a recorder that keeps every record.
  */
 import http from 'node:http';
+import https from 'node:https';
 import express from 'express';
 import type { BrokerContext } from '../../simulator/broker/context.js';
 import { CommunityDirectory, type ConsumerProfile } from '../../simulator/broker/community-directory.js';
@@ -14,7 +15,7 @@ import type {
   FaultEvent,
   TransactionEvent,
 } from '../../simulator/events/transaction-events.js';
-import type { IuaValidator } from '../../simulator/security/iua-validate.js';
+import type { FhirSecurity } from '../../simulator/broker/iua-enforcement.js';
 import type { DeadlineClock } from '../../simulator/shared/clock.js';
 import { FhirPath } from '../../simulator/shared/fhir-endpoints.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
@@ -24,7 +25,7 @@ import { listenOnPort0 } from './listen.js';
 
 /** A listening app with the two routes and what it recorded. */
 export interface RetrieveBroker {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT` (`https:` with `security`). */
   url: string;
   records: BrokerRecord[];
   transactions(): TransactionEvent[];
@@ -39,7 +40,11 @@ export async function startRetrieveBroker(
     clock: DeadlineClock;
     deadlineMs: number;
     consumers?: Record<string, ConsumerProfile>;
-    iua?: IuaValidator;
+    /**
+     * The integration port: serve over HTTPS requiring a client certificate (`tls`: the server's
+     * certificate and key, the CAs client certificates must chain to) and admit with `fhir`.
+     */
+    security?: { fhir: FhirSecurity; tls: { cert: string; key: string; ca: string[] } };
     /** Called before the record is kept (a test may hold or fail it); default: keep it at once. */
     beforeRecord?: (r: BrokerRecord) => Promise<void>;
   },
@@ -67,9 +72,13 @@ export async function startRetrieveBroker(
     },
   };
   const app = express();
-  app.get(FhirPath.iti68, retrieveDocumentHandler({ context }));
-  app.use(FhirPath.wadoRs, wadoRsRouter({ context, ...(opts.iua ? { iua: opts.iua } : {}) }));
-  const listening = await listenOnPort0(http.createServer(app));
+  const security = opts.security ? { security: opts.security.fhir } : {};
+  app.get(FhirPath.iti68, retrieveDocumentHandler({ context, ...security }));
+  app.use(FhirPath.wadoRs, wadoRsRouter({ context, ...security }));
+  const server = opts.security
+    ? https.createServer({ ...opts.security.tls, requestCert: true, rejectUnauthorized: true }, app)
+    : http.createServer(app);
+  const listening = await listenOnPort0(server);
   return {
     url: listening.url,
     records,

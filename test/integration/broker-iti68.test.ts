@@ -102,7 +102,8 @@ describe('ITI-68 Retrieve Document on the broker', () => {
       expect(e).toMatchObject({
         transaction: 'ITI-68',
         protocol: 'mhd',
-        requestLine: `GET ${documentUrl('', d.homeCommunityId, d.repositoryUniqueId, d.uniqueId)}`,
+        requestLine: `GET ${documentUrl(b.url, d.homeCommunityId, d.repositoryUniqueId, d.uniqueId)}`,
+        endpoint: `${b.url}${FhirPath.iti68}`,
         status: ResponseStatus.Success,
         errors: [],
         resultCount: 1,

@@ -116,13 +116,14 @@ describe('WADO-RS Retrieve Study on the broker', () => {
     expect(e).toMatchObject({
       transaction: 'WADO-RS',
       protocol: 'mhd',
-      requestLine: `GET ${FhirPath.wadoRs}/${c.homeCommunityId}/studies/${study.studyInstanceUid}`,
+      requestLine: `GET ${studyUrl(c.homeCommunityId, study.studyInstanceUid)}`,
+      endpoint: studyUrl(c.homeCommunityId, study.studyInstanceUid),
       status: ResponseStatus.Success,
       errors: [],
       resultCount: expected.length,
       patient: study.patientId,
       patientId: nhsNumberToCx(study.patientId),
-      requester: { assurance: 'unknown', patientId: nhsNumberToCx(study.patientId) },
+      requester: { assurance: 'unverified', patientId: nhsNumberToCx(study.patientId) },
       studies: [
         {
           studyInstanceUid: study.studyInstanceUid,
