@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateFhirResource, warmFhirValidators } from '../../simulator/fhir/schema-validator.js';
 import { XDS_ERROR_CODE_SYSTEM } from '../../simulator/mhd/registry-errors.js';
 import { HOME_COMMUNITY_ID_EXTENSION } from '../../simulator/mhd/document-reference.js';
 import { virtualClock } from '../../simulator/shared/clock.js';
@@ -45,6 +46,14 @@ const xdsIssue = (
   diagnostics,
 });
 
+/** The OperationOutcome answered, checked against the FHIR R4 schema and its content type. */
+async function outcomeOf(res: Response): Promise<unknown> {
+  expect(res.headers.get('content-type')).toBe('application/fhir+json; charset=utf-8');
+  const body: unknown = await res.json();
+  expect(validateFhirResource('OperationOutcome', body)).toEqual({ ok: true });
+  return body;
+}
+
 describe('ITI-68 Retrieve Document on the broker', () => {
   let t: TestTopology;
   let b: RetrieveBroker;
@@ -53,6 +62,8 @@ describe('ITI-68 Retrieve Document on the broker', () => {
   // Deadlines on virtual time: the hung community's legs run out only when a test moves time on.
   const clock = virtualClock(Date.parse('2025-01-01T00:00:00Z'));
   beforeAll(async () => {
+    // Compiled now, not mid-test: a compile (without dist/) holds the event loop for seconds.
+    warmFhirValidators();
     hole = await blackHole();
     t = await startTestTopology({
       clock,
@@ -132,7 +143,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
     );
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe(FHIR_JSON);
-    expect(await res.json()).toEqual({
+    expect(await outcomeOf(res)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         {
@@ -181,7 +192,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
     const e = c.entries[0]!;
     const unknown = await fetch(documentUrl(b.url, UNKNOWN, c.repositoryUniqueId, e.uniqueId));
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({
+    expect(await outcomeOf(unknown)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         xdsIssue(
@@ -196,7 +207,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
       headers: { 'X-NIR-Consumer': 'no-north-east' },
     });
     expect(excluded.status).toBe(404);
-    expect(await excluded.json()).toEqual({
+    expect(await outcomeOf(excluded)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         xdsIssue(
@@ -217,7 +228,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
     const c = t.pack.communities[0]!;
     const res = await fetch(documentUrl(b.url, c.homeCommunityId, c.repositoryUniqueId, '1.2.3.4.5.6'));
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({
+    expect(await outcomeOf(res)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         xdsIssue(
@@ -237,7 +248,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
     const d = deprecated;
     const res = await fetch(documentUrl(b.url, d.homeCommunityId, d.repositoryUniqueId, d.uniqueId));
     expect(res.status).toBe(410);
-    expect(await res.json()).toEqual({
+    expect(await outcomeOf(res)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         {
@@ -259,7 +270,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
     const url = documentUrl(b.url, d.homeCommunityId, d.repositoryUniqueId, d.uniqueId);
     const res = await fetch(url, { headers: { Accept: 'application/fhir+json, application/dicom' } });
     expect(res.status).toBe(406);
-    expect(await res.json()).toEqual({
+    expect(await outcomeOf(res)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         {
@@ -276,7 +287,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
   it('502 when the community refuses the connection, 504 when it does not answer before its deadline', async () => {
     const down = await fetch(documentUrl(b.url, DOWN, '1.2.3', '1.2.3.4'));
     expect(down.status).toBe(502);
-    const downBody = (await down.json()) as {
+    const downBody = (await outcomeOf(down)) as {
       issue: { code: string; details: unknown; diagnostics: string }[];
     };
     expect(downBody.issue).toHaveLength(1);
@@ -295,7 +306,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
     clock.advance(300);
     const hung = await pending;
     expect(hung.status).toBe(504);
-    expect(await hung.json()).toEqual({
+    expect(await outcomeOf(hung)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         xdsIssue(
@@ -357,7 +368,7 @@ describe('ITI-68 Retrieve Document on the broker', () => {
       gate = { held: Promise.resolve(), release: () => undefined, fail: new Error('audit disk full') };
       const failed = await fetch(url);
       expect(failed.status).toBe(500);
-      expect(await failed.json()).toEqual({
+      expect(await outcomeOf(failed)).toEqual({
         resourceType: 'OperationOutcome',
         issue: [
           {

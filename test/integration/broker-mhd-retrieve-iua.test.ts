@@ -7,6 +7,7 @@
 import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateFhirResource, warmFhirValidators } from '../../simulator/fhir/schema-validator.js';
 import { brokerIuaValidator } from '../../simulator/broker/iua-enforcement.js';
 import {
   NIR_FHIR_AUDIENCE,
@@ -83,6 +84,7 @@ describe('ITI-68 and WADO-RS with IUA tokens over mutual TLS (integration port)'
     );
   const studyPath = () => `${FhirPath.wadoRs}/${c.homeCommunityId}/studies/${study.studyInstanceUid}`;
   beforeAll(async () => {
+    warmFhirValidators();
     certs = await mintCertDir([]);
     supplier = { certPem: certs.read('supplier/signing.pem'), keyPem: certs.read('supplier/signing.key') };
     t = await startTestTopology({ simulated: 1 });
@@ -145,7 +147,7 @@ describe('ITI-68 and WADO-RS with IUA tokens over mutual TLS (integration port)'
         resourceType: string;
         issue: { code: string; diagnostics: string }[];
       };
-      expect(body.resourceType).toBe('OperationOutcome');
+      expect(validateFhirResource('OperationOutcome', body)).toEqual({ ok: true });
       expect(body.issue).toHaveLength(1);
       expect(body.issue[0]!.code).toBe('login');
       expect(body.issue[0]!.diagnostics).not.toMatch(/audience|elsewhere/);
@@ -180,6 +182,9 @@ describe('ITI-68 and WADO-RS with IUA tokens over mutual TLS (integration port)'
         ],
       },
     ]);
+    expect(validateFhirResource('OperationOutcome', JSON.parse(denied.body.toString()))).toEqual({
+      ok: true,
+    });
     expect(b.transactions().at(-1)).toMatchObject({
       transaction: 'ITI-68',
       resultCount: 0,

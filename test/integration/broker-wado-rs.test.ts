@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateFhirResource, warmFhirValidators } from '../../simulator/fhir/schema-validator.js';
 import { XDS_ERROR_CODE_SYSTEM } from '../../simulator/mhd/registry-errors.js';
 import { HOME_COMMUNITY_ID_EXTENSION } from '../../simulator/mhd/document-reference.js';
 import { systemClock } from '../../simulator/shared/clock.js';
@@ -59,6 +60,14 @@ function multipartParts(body: Buffer, contentType: string): { headers: string; b
   }
 }
 
+/** The OperationOutcome answered, checked against the FHIR R4 schema and its content type. */
+async function outcomeOf(res: Response): Promise<unknown> {
+  expect(res.headers.get('content-type')).toBe('application/fhir+json; charset=utf-8');
+  const body: unknown = await res.json();
+  expect(validateFhirResource('OperationOutcome', body)).toEqual({ ok: true });
+  return body;
+}
+
 describe('WADO-RS Retrieve Study on the broker', () => {
   let t: TestTopology;
   let b: RetrieveBroker;
@@ -67,6 +76,8 @@ describe('WADO-RS Retrieve Study on the broker', () => {
   let token: string;
   const studyUrl = (home: string, uid: string) => `${b.url}${FhirPath.wadoRs}/${home}/studies/${uid}`;
   beforeAll(async () => {
+    // Compiled now, not mid-test: a compile (without dist/) holds the event loop for seconds.
+    warmFhirValidators();
     t = await startTestTopology({
       externals: [external('down-network', DOWN.slice(8), await refusingUrl())],
     });
@@ -170,7 +181,7 @@ describe('WADO-RS Retrieve Study on the broker', () => {
       headers: { Accept: 'application/dicom+json', Authorization: `Bearer ${token}` },
     });
     expect(json.status).toBe(406);
-    expect(await json.json()).toEqual({
+    expect(await outcomeOf(json)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         {
@@ -189,7 +200,7 @@ describe('WADO-RS Retrieve Study on the broker', () => {
       headers: { Accept: `${DICOM}; transfer-syntax=${jpeg}`, Authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(406);
-    const body = (await res.json()) as { issue: Record<string, unknown>[] };
+    const body = (await outcomeOf(res)) as { issue: Record<string, unknown>[] };
     const images = study.series.flatMap((s) =>
       s.instances.map((i) => [s.seriesInstanceUid, i.sopInstanceUid]),
     );
@@ -218,7 +229,7 @@ describe('WADO-RS Retrieve Study on the broker', () => {
       headers: { Accept: DICOM, Authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({
+    expect(await outcomeOf(res)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         {
@@ -232,7 +243,7 @@ describe('WADO-RS Retrieve Study on the broker', () => {
       headers: { Accept: DICOM, Authorization: `Bearer ${token}` },
     });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({
+    expect(await outcomeOf(unknown)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         {
@@ -255,7 +266,7 @@ describe('WADO-RS Retrieve Study on the broker', () => {
     });
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
-    expect(await none.json()).toEqual({
+    expect(await outcomeOf(none)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         {
@@ -270,7 +281,7 @@ describe('WADO-RS Retrieve Study on the broker', () => {
       headers: { Accept: DICOM, Authorization: 'Bearer abc.def' },
     });
     expect(notJwt.status).toBe(400);
-    expect(await notJwt.json()).toEqual({
+    expect(await outcomeOf(notJwt)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
         {
@@ -287,7 +298,7 @@ describe('WADO-RS Retrieve Study on the broker', () => {
       headers: { Accept: DICOM, Authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(502);
-    const body = (await res.json()) as { issue: { diagnostics: string }[] };
+    const body = (await outcomeOf(res)) as { issue: { diagnostics: string }[] };
     expect(body.issue).toHaveLength(1);
     expect(body.issue[0]).toMatchObject({
       severity: 'error',
