@@ -5,7 +5,9 @@
  * OperationOutcome; every answer recorded (TransactionEvent or FaultEvent) before it left.
  */
 import { createHash } from 'node:crypto';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import { validateFhirResource, warmFhirValidators } from '../../simulator/fhir/schema-validator.js';
 import { XDS_ERROR_CODE_SYSTEM } from '../../simulator/mhd/registry-errors.js';
 import { HOME_COMMUNITY_ID_EXTENSION } from '../../simulator/mhd/document-reference.js';
@@ -322,6 +324,31 @@ describe('ITI-68 Retrieve Document on the broker', () => {
       ['ITI-39', 'failed', 'timeout'],
       ['ITI-38', 'failed', 'timeout'],
     ]);
+  });
+
+  it("WADO-RS: 504 when the study's community does not answer before its deadline", async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const token = await new SignJWT({ extensions: { ihe_iua: { person_id: nhsNumberToCx(PATIENT) } } })
+      .setProtectedHeader({ alg: 'ES256' })
+      .sign(privateKey);
+    const pending = fetch(`${b.url}${FhirPath.wadoRs}/${HUNG}/studies/1.2.3.4`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    await timersAre(clock, [300]); // the ITI-38 leg for the manifest
+    clock.advance(300);
+    const res = await pending;
+    expect(res.status).toBe(504);
+    expect(await outcomeOf(res)).toEqual({
+      resourceType: 'OperationOutcome',
+      issue: [
+        xdsIssue(
+          'timeout',
+          'XDSUnavailableCommunity',
+          `community ${HUNG} (hung-network) did not answer within 300 ms`,
+          HUNG,
+        ),
+      ],
+    });
   });
 
   describe('with a recorder that holds or fails', () => {

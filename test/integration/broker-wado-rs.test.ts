@@ -316,4 +316,36 @@ describe('WADO-RS Retrieve Study on the broker', () => {
         .legs.map((l) => [l.transaction, l.outcome]),
     ).toEqual([['ITI-38', 'failed']]);
   });
+
+  it('206 with the instances that came when the community cannot give one of them', async () => {
+    const s0 = study.series[0]!;
+    const missing = s0.instances[0]!.sopInstanceUid;
+    const findImage = c.findImage.bind(c);
+    // The community's gateway reads its images through this store: one image is now gone.
+    c.findImage = (st, se, sop) => (sop === missing ? undefined : findImage(st, se, sop));
+    try {
+      const res = await fetch(studyUrl(c.homeCommunityId, study.studyInstanceUid), {
+        headers: { Accept: DICOM, Authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(206);
+      const parts = multipartParts(Buffer.from(await res.arrayBuffer()), res.headers.get('content-type')!);
+      const sent = parts.map((p) => identity(parseDicom(p.bytes)).sopInstanceUid);
+      const all = study.series.flatMap((s) => s.instances.map((i) => i.sopInstanceUid));
+      expect(sent).toEqual(all.filter((uid) => uid !== missing));
+      expect(b.transactions().at(-1)).toMatchObject({
+        transaction: 'WADO-RS',
+        status: ResponseStatus.PartialSuccess,
+        resultCount: all.length - 1,
+        errors: [
+          {
+            errorCode: 'XDSDocumentUniqueIdError',
+            codeContext: `no image matching study:series:instance [${study.studyInstanceUid}:${s0.seriesInstanceUid}:${missing}] in repository ${c.repositoryUniqueId}`,
+            location: c.homeCommunityId,
+          },
+        ],
+      });
+    } finally {
+      c.findImage = findImage;
+    }
+  });
 });
