@@ -28,6 +28,7 @@ import { crossGatewayQuery } from './cross-gateway-query.js';
 import { documentReferences, type DocumentMatch } from './document-references.js';
 import type { FhirAdmission } from './iua-enforcement.js';
 import { searchOutcome } from './search-outcome.js';
+import { returnedDocuments } from './transaction-record.js';
 
 /** One ITI-67 request, as the HTTP layer read it. */
 export interface Iti67Request {
@@ -127,6 +128,13 @@ export async function findDocumentReferences(
     patientId: search.patient.patientId,
     resultCount: outcome.httpStatus === 200 ? matches.length : 0,
   };
+  if (outcome.httpStatus === 200 && matches.length > 0) {
+    // The entries sent, by id, so that a later ITI-68 of one is linked to its patient (audit).
+    const sent = new Set(matches.map((m) => m.entry.entryUUID));
+    recorded.returnedDocuments = returnedDocuments(
+      response.objects.filter((o) => sent.has(o.form === 'fhir' ? o.id : o.object.id)),
+    );
+  }
   return {
     kind: 'answer',
     httpStatus: outcome.httpStatus,

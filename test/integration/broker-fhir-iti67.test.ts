@@ -14,6 +14,7 @@ import type {
   OperationOutcome,
   OperationOutcomeIssue,
 } from 'fhir/r4.js';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultEvent } from '../../simulator/events/transaction-events.js';
 import { validateFhirResource, type FhirResourceType } from '../../simulator/fhir/schema-validator.js';
@@ -25,13 +26,7 @@ import { parseXml } from '../../simulator/soap/xml.js';
 import { decodeExtrinsicObject } from '../../simulator/xca/document-entry.js';
 import { findDocuments } from '../helpers/requests.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
-import {
-  blackHole,
-  external,
-  refusingUrl,
-  startTestTopology,
-  type TestTopology,
-} from '../helpers/topology.js';
+import { external, refusingUrl, startTestTopology, type TestTopology } from '../helpers/topology.js';
 
 const NHS_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -193,6 +188,9 @@ describe('ITI-67 on the sandbox port, every community up', () => {
     expect(tx.legs.map((l) => [l.homeCommunityId, l.outcome])).toEqual(
       t.pack.communities.map((c) => [c.homeCommunityId, 'answered']),
     );
+    expect(tx.returnedDocuments!.map((d) => [d.documentUniqueId, d.homeCommunityId, d.patient])).toEqual(
+      docsOf(r.json as Bundle).map((d) => [...fromFhir(d).slice(0, 2), nhs]),
+    );
   });
 
   it('POST _search answers what GET answers, and records the form body', async () => {
@@ -307,6 +305,60 @@ describe('ITI-67 on the sandbox port, every community up', () => {
     expect(faults.at(-1)).toMatchObject({ httpStatus: 406, code: 'not-supported' });
   });
 
+  it("identifier (GetDocuments by uniqueId, no home): each community asked with its own home, only the patient's entry kept", async () => {
+    const nhs = t.pack.manifest.examples.inAllCommunities!;
+    const c = t.pack.communities[2]!;
+    const mine = c.entries.find(
+      (e) => e.patientId.startsWith(`${nhs}^`) && e.availabilityStatus.endsWith('Approved'),
+    )!;
+    const theirs = c.entries.find((e) => !e.patientId.startsWith(`${nhs}^`))!;
+    const before = t.transactions.length;
+    const q = (uniqueId: string) =>
+      `${base}/DocumentReference?patient=Patient/${nhs}&status=current&identifier=${encodeURIComponent(`urn:ietf:rfc:3986|urn:oid:${uniqueId}`)}`;
+    const r = await fhir(q(mine.uniqueId));
+    expect(r.status).toBe(200);
+    expectValid(r.json);
+    expect(docsOf(r.json as Bundle).map(fromFhir)).toEqual([[mine.uniqueId, c.homeCommunityId, mine.hash]]);
+    expect(t.transactions[before]!.legs.map((l) => [l.homeCommunityId, l.outcome])).toEqual(
+      t.pack.communities.map((x) => [x.homeCommunityId, 'answered']),
+    );
+    // Another patient's document is never shown, though its community found it by uniqueId.
+    const other = await fhir(q(theirs.uniqueId));
+    expect([other.status, (other.json as Bundle).total, docsOf(other.json as Bundle)]).toEqual([200, 0, []]);
+  });
+
+  it('a bearer token on the sandbox port is read unverified for the requester', async () => {
+    const nhs = t.pack.manifest.examples.inAllCommunities!;
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${b64({ alg: 'RS256', typ: 'at+jwt' })}.${b64({
+      iss: 'urn:example:idp',
+      sub: 'u1',
+      jti: 'tok-1',
+      extensions: {
+        ihe_iua: {
+          subject_name: 'Dr Who',
+          subject_organization_id: 'urn:oid:1.2.3',
+          person_id: `${nhs}^^^&2.16.840.1.113883.2.1.4.1&ISO`,
+          purpose_of_use: { system: 'urn:oid:2.16.840.1.113883.3.18.7.1', code: 'TREATMENT' },
+        },
+      },
+    })}.c2ln`;
+    const before = t.transactions.length;
+    const r = await fhir(`${base}/DocumentReference?patient=Patient/${nhs}&status=current`, {
+      headers: { Authorization: `Bearer ${jwt}`, 'X-NIR-Consumer': 'pacs-1' },
+    });
+    expect(r.status).toBe(200);
+    expect(t.transactions[before]!.requester).toEqual({
+      assurance: 'unverified',
+      callingSystem: { id: 'pacs-1', source: 'x-nir-consumer-header' },
+      user: { id: 'Dr Who', issuer: 'urn:example:idp' },
+      organisation: { id: 'urn:oid:1.2.3' },
+      purposeOfUse: { code: 'TREATMENT', codeSystem: '2.16.840.1.113883.3.18.7.1' },
+      patientId: `${nhs}^^^&2.16.840.1.113883.2.1.4.1&ISO`,
+      assertionId: 'tok-1',
+    });
+  });
+
   it('a recorder that rejects: 500 with an OperationOutcome, never the unrecorded answer', async () => {
     const nhs = t.pack.manifest.examples.inAllCommunities!;
     const stop = t.running.events.subscribe({
@@ -329,17 +381,49 @@ describe('ITI-67 on the sandbox port, every community up', () => {
   });
 });
 
+/** A community that accepts connections and never answers; `requests()` resolves when the next request arrives. */
+async function watchedBlackHole(): Promise<{
+  url: string;
+  requests: () => Promise<void>;
+  close: () => Promise<void>;
+}> {
+  const sockets = new Set<Socket>();
+  let waiters: (() => void)[] = [];
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+    // A request arriving (not a connection alone: a pool may open one ahead) wakes the waiters.
+    s.once('data', () => {
+      const w = waiters;
+      waiters = [];
+      for (const f of w) f();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/xca`,
+    requests: () => new Promise<void>((r) => waiters.push(r)),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 const homeFromIssue = (i: OperationOutcomeIssue) =>
   i.extension?.find((x) => x.url === HOME_COMMUNITY_ID_EXTENSION)?.valueOid;
 
 describe('ITI-67 with communities down', () => {
   let t: TestTopology;
   let base: string;
-  let hang: Awaited<ReturnType<typeof blackHole>>;
+  let hang: Awaited<ReturnType<typeof watchedBlackHole>>;
   const DOWN = 'urn:oid:1.2.826.0.1.99.1';
   const HANG = 'urn:oid:1.2.826.0.1.99.2';
   beforeAll(async () => {
-    hang = await blackHole();
+    hang = await watchedBlackHole();
     t = await startTestTopology({
       deadlineMs: 3_000,
       externals: [
@@ -347,6 +431,7 @@ describe('ITI-67 with communities down', () => {
         external('hang', HANG.slice(8), hang.url),
       ],
       consumers: { 'only-down': { include: [DOWN] }, 'only-hang': { include: [HANG] } },
+      admission: { maxConcurrent: 1, maxWaiting: 0, retryAfterMs: 2_000 },
     });
     base = `${t.running.broker.url}/fhir`;
   });
@@ -405,5 +490,27 @@ describe('ITI-67 with communities down', () => {
         ),
       ],
     });
+  });
+
+  it('overloaded (the one slot taken): 503 with Retry-After and an OperationOutcome, recorded as a fault', async () => {
+    const nhs = t.pack.manifest.examples.inAllCommunities!;
+    const faults: FaultEvent[] = [];
+    t.running.events.on('fault', (e) => faults.push(e));
+    const url = `${base}/DocumentReference?patient=Patient/${nhs}&status=current`;
+    const arrived = hang.requests();
+    const first = fhir(url, { headers: { 'X-NIR-Consumer': 'only-hang' } });
+    await arrived; // its leg has reached the hanging community: the slot is held until it times out
+    const r = await fhir(url);
+    expect([r.status, r.headers.get('retry-after'), r.json]).toEqual([
+      503,
+      '2',
+      outcomeIssue(
+        'error',
+        'throttled',
+        'The service is busy: too many requests are in progress; retry after 2 s',
+      ),
+    ]);
+    expect(faults).toMatchObject([{ transaction: 'ITI-67', httpStatus: 503, code: 'throttled' }]);
+    expect((await first).status).toBe(504);
   });
 });
