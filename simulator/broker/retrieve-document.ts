@@ -232,6 +232,18 @@ function decide(
     };
   }
   if (!doc) return retrieveFailure(errors, legs, `${named} was not returned by its community`);
+  if (!isMediaType(doc.mimeType)) {
+    return {
+      status: 502,
+      outcome: operationOutcome([
+        issue({
+          severity: 'error',
+          code: 'processing',
+          diagnostics: `${target.homeCommunityId} returned ${named} with mimeType '${doc.mimeType.slice(0, 100)}', which is not a media type (RFC 9110 §8.3.1): the broker cannot send it as Content-Type`,
+        }),
+      ]),
+    };
+  }
   if (req.accepts(doc.mimeType) === false) {
     return {
       status: 406,
@@ -245,4 +257,17 @@ function decide(
     };
   }
   return { doc };
+}
+
+/** RFC 9110 §5.6.2 token characters. */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+/** `type/subtype` with optional `; name=value` parameters, printable ASCII only (RFC 9110 §8.3.1). */
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"[\\x20-\\x7e]*"))*$`);
+
+/**
+ * True when a community's mimeType can be sent as the Content-Type of the answer: a media type of
+ * at most 256 characters (a community's value is never written into a header unchecked).
+ */
+export function isMediaType(v: string): boolean {
+  return v.length <= 256 && MEDIA_TYPE.test(v);
 }
