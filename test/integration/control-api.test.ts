@@ -42,7 +42,19 @@ describe('control API', () => {
   });
 
   it('GET /health and GET /topology describe the running topology', async () => {
-    expect(await req('GET', '/health')).toMatchObject({ status: 200, json: { status: 'up' } });
+    const health = await req('GET', '/health');
+    const bytes = expect.any(Number) as unknown;
+    expect(health).toMatchObject({
+      status: 200,
+      json: {
+        status: 'up',
+        memory: { rss: bytes, heapTotal: bytes, heapUsed: bytes, external: bytes, arrayBuffers: bytes },
+      },
+    });
+    const m = (health.json as { memory: Record<string, number> }).memory;
+    // The heap in use fits in the heap, which fits in the resident set.
+    expect(m['heapUsed']).toBeLessThanOrEqual(m['heapTotal']!);
+    expect(m['heapTotal']).toBeLessThan(m['rss']!);
     const t = await req('GET', '/topology');
     expect(t.status).toBe(200);
     expect(t.json).toEqual({
