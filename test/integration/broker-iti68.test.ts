@@ -5,6 +5,7 @@
  * OperationOutcome; every answer recorded (TransactionEvent or FaultEvent) before it left.
  */
 import { createHash } from 'node:crypto';
+import { Client } from 'fhir-kit-client';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
@@ -348,6 +349,45 @@ describe('ITI-68 Retrieve Document on the broker', () => {
           HUNG,
         ),
       ],
+    });
+  });
+
+  it('a FHIR client the project did not write (fhir-kit-client) reads the OperationOutcome of a refused ITI-68', async () => {
+    // fhir-kit-client parses every body as JSON, so it cannot carry a document's bytes; it sends
+    // Accept: application/fhir+json, which a PDF does not satisfy (406), and reads a 404 as a FHIR error.
+    const client = new Client({ baseUrl: `${b.url}${FhirPath.fhirBase}` });
+    const c = t.pack.communities[0]!;
+    const pdf = c.entries.find((e) => e.mimeType === 'application/pdf')!;
+    const ask = (uniqueId: string) =>
+      client
+        .request(
+          `document?${new URLSearchParams({ homeCommunityId: c.homeCommunityId, repositoryUniqueId: c.repositoryUniqueId, uniqueId }).toString()}`,
+        )
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+    expect(await ask('1.2.3.4.5.7')).toMatchObject({
+      response: {
+        status: 404,
+        data: {
+          resourceType: 'OperationOutcome',
+          issue: [
+            xdsIssue(
+              'not-found',
+              'XDSDocumentUniqueIdError',
+              `document 1.2.3.4.5.7 is not in repository ${c.repositoryUniqueId}`,
+              c.homeCommunityId,
+            ),
+          ],
+        },
+      },
+    });
+    expect(await ask(pdf.uniqueId)).toMatchObject({
+      response: {
+        status: 406,
+        data: { resourceType: 'OperationOutcome', issue: [{ code: 'not-supported' }] },
+      },
     });
   });
 
