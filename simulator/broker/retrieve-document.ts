@@ -26,7 +26,7 @@ import type { LegEvent, TransactionEvent } from '../events/transaction-events.js
 import { issue, operationOutcome } from '../fhir/operation-outcome.js';
 import { registryErrorToIssue } from '../mhd/registry-errors.js';
 import { MhdTransaction } from '../shared/fhir-endpoints.js';
-import { EntryStatus, StoredQueryId } from '../xca/constants.js';
+import { EntryStatus, ErrorCode, StoredQueryId } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import { QueryParam } from '../xca/stored-query-params.js';
 import { encodeStringList } from '../xca/slot-value.js';
@@ -164,9 +164,17 @@ async function retrieveDocument(opts: RetrieveDocumentOptions, req: Request, res
     ...(patient !== undefined ? { patient } : {}),
     ...(entry ? { patientId: entry.patientId } : {}),
   };
-  const answer =
-    permitted(opts.security, admission, entry?.patientId) ??
-    decide(req, target, entry?.availabilityStatus, doc, retrieve.response.errors, legs);
+  // Integration port, entry unknown because its community failed: that failure, not a 403.
+  const queryFailed =
+    opts.security !== undefined &&
+    !entry &&
+    query.response.errors.some((e) => e.errorCode === ErrorCode.XDSUnavailableCommunity);
+  const answer:
+    | { doc: DocumentResponse }
+    | { status: number; outcome: OperationOutcome; headers?: Record<string, string> } = queryFailed
+    ? retrieveFailure(query.response.errors, legs, `the entry of ${target.uniqueId} was not returned`)
+    : (permitted(opts.security, admission, entry?.patientId) ??
+      decide(req, target, entry?.availabilityStatus, doc, retrieve.response.errors, legs));
   if ('outcome' in answer) {
     const body = JSON.stringify(answer.outcome);
     const failed = fhirTransactionEvent({ ...event, resultCount: 0 }, facts, { responseBody: body });
@@ -190,7 +198,8 @@ async function retrieveDocument(opts: RetrieveDocumentOptions, req: Request, res
 /**
  * On the integration port, the token's patient must be the document's (default deny: a document
  * whose DocumentEntry did not come back cannot be shown to be the patient's, so it is refused
- * too); undefined when permitted (and always on the sandbox port).
+ * too, unless its community failed: then that 502 / 504, which tells nothing of the document);
+ * undefined when permitted (and always on the sandbox port).
  */
 function permitted(
   security: FhirSecurity | undefined,

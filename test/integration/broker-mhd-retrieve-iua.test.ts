@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateFhirResource, warmFhirValidators } from '../../simulator/fhir/schema-validator.js';
 import { brokerIuaValidator } from '../../simulator/broker/iua-enforcement.js';
+import { XDS_ERROR_CODE_SYSTEM } from '../../simulator/mhd/registry-errors.js';
 import {
   NIR_FHIR_AUDIENCE,
   SUPPLIER_TEST_CLIENT_ID,
@@ -23,10 +24,11 @@ import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import type { CommunityData, ImagingStudy } from '../../simulator/data-pack/pack-format.js';
 import { startRetrieveBroker, type RetrieveBroker } from '../helpers/mhd-retrieve.js';
 import { mintCertDir, type CertDir } from '../helpers/security-fixtures.js';
-import { startTestTopology, type TestTopology } from '../helpers/topology.js';
+import { external, refusingUrl, startTestTopology, type TestTopology } from '../helpers/topology.js';
 
 const DICOM = 'multipart/related; type="application/dicom"';
 const OTHER = '9995649306';
+const DOWN = 'urn:oid:2.25.143717819127266221728204988935439350416.99.3';
 
 describe('ITI-68 and WADO-RS with IUA tokens over mutual TLS (integration port)', () => {
   let t: TestTopology;
@@ -87,7 +89,10 @@ describe('ITI-68 and WADO-RS with IUA tokens over mutual TLS (integration port)'
     warmFhirValidators();
     certs = await mintCertDir([]);
     supplier = { certPem: certs.read('supplier/signing.pem'), keyPem: certs.read('supplier/signing.key') };
-    t = await startTestTopology({ simulated: 1 });
+    t = await startTestTopology({
+      simulated: 1,
+      externals: [external('down-network', DOWN.slice(8), await refusingUrl())],
+    });
     c = t.pack.communities[0]!;
     study = c.imaging[0]!;
     const validator = brokerIuaValidator(
@@ -190,5 +195,22 @@ describe('ITI-68 and WADO-RS with IUA tokens over mutual TLS (integration port)'
       resultCount: 0,
       patient: study.patientId,
     });
+  });
+
+  it("ITI-68 answers a down community's 502, not 403, when the document's entry could not be read", async () => {
+    const path = `${FhirPath.iti68}?${new URLSearchParams({ homeCommunityId: DOWN, repositoryUniqueId: '1.2.3', uniqueId: '1.2.3.4' }).toString()}`;
+    const res = await get(path, { Authorization: `Bearer ${await token()}` });
+    expect(res.status).toBe(502);
+    const body = JSON.parse(res.body.toString()) as { issue: { code: string; details: unknown }[] };
+    expect(validateFhirResource('OperationOutcome', body)).toEqual({ ok: true });
+    expect(body.issue.map((i) => [i.code, i.details])).toEqual([
+      [
+        'transient',
+        {
+          coding: [{ system: XDS_ERROR_CODE_SYSTEM, code: 'XDSUnavailableCommunity' }],
+          text: 'XDSUnavailableCommunity',
+        },
+      ],
+    ]);
   });
 });
