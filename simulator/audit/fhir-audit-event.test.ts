@@ -237,6 +237,34 @@ describe('ITI-67 Find Document References', () => {
     });
   });
 
+  it('bounds a huge search: the query cut at 64 KiB with a truncated detail, the description at 1,024 characters', () => {
+    const long = 'x'.repeat(100_000);
+    const line = `GET ${BASE}/fhir/DocumentReference?patient=${NHS}&status=current&type=${long}`;
+    const [e, ...more] = transactionAuditEvents(
+      search({
+        requestLine: line,
+        searchParameters: [
+          ['patient', NHS],
+          ['status', 'current'],
+          ['type', long],
+        ],
+      }),
+      config(),
+    );
+    expectValid([e!]);
+    expect(more).toEqual([]);
+    const q = byRole(e!, '24')[0]!;
+    expect([decoded(e!), q.description!.length]).toEqual([line.slice(0, 64 * 1024), 1024]);
+    expect(q.detail).toEqual([
+      {
+        type: 'truncated',
+        valueString: expect.stringMatching(
+          /^…\[truncated: 100\d{3} characters, sha256 [0-9a-f]{64}\]$/,
+        ) as string,
+      },
+    ]);
+  });
+
   it('rebuilds the request from the search parameters when no request line was recorded', () => {
     const [e] = transactionAuditEvents(search({ requestLine: undefined }), config());
     expect(decoded(e!)).toBe(
