@@ -11,6 +11,14 @@
  *   the DICOM parts have been relayed, one more event per patient their Patient ID (0010,0020)
  *   named that the first events did not ({@link relayedPatientAuditEvents}).
  * - A SOAP Fault: the endpoint's transaction, outcome 8 or 12, no patient (none could be read).
+ * - The FHIR requests (fhir-request-parts.ts), as IHE MHD 4.2.x's Document Responder grouped with an
+ *   XCA Initiating Gateway: ITI-67 as ITI TF-2 3.67.5 / BALP PatientQuery (DCM 110112 Query,
+ *   subtypes ITI-67 and restful-interaction `search`, the raw search base64 in the query entity),
+ *   ITI-68 as 3.68.5 (DCM 110106 Export, one document entity per document), WADO-RS as RAD-75's
+ *   "Study Used" (DCM 110103, subtype RAD-107); each with the broker as BALP server agent (DCM
+ *   110152), the user agent typed UserOauthAgent (IUA), and one entity per community leg, whatever
+ *   the leg spoke. A refused FHIR request: outcome 8 (4xx) or 12 (5xx), in HTTP and
+ *   OperationOutcome terms.
  * Every event fits PARS's 2 MiB: values from the request are bounded as bounds.ts describes.
  */
 import { randomUUID } from 'node:crypto';
@@ -24,7 +32,7 @@ import type {
   RequestedStudy,
   TransactionEvent,
 } from '../events/transaction-events.js';
-import { AuditSystem, EventIdFor, IheEventType, ObjectRole } from './codes.js';
+import { AuditSystem, EventIdFor, IheEventType, ObjectRole, RestfulInteractionFor } from './codes.js';
 import { boundStrings, withinEventBound } from './bounds.js';
 import {
   auditSource,
@@ -39,7 +47,14 @@ import {
   transactionEntity,
   type AuditObserver,
 } from './fhir-parts.js';
-import { faultOutcome, transactionOutcome, type Outcome } from './outcome.js';
+import {
+  fhirInteraction,
+  isFhirRequest,
+  legEntity,
+  responderAgent,
+  searchQueryEntity,
+} from './fhir-request-parts.js';
+import { faultOutcome, refusalOutcome, transactionOutcome, type Outcome } from './outcome.js';
 
 /** How events are written. */
 export interface AuditEventConfig {
@@ -69,16 +84,21 @@ export function transactionAuditEvents(
   const outcome = transactionOutcome(tx);
   const fallback = validNhs(tx.requester?.patientId);
   const events = (p: PatientRef, fixed: AuditEventEntity[], spread: AuditEventEntity[]): AuditEvent[] =>
-    withinEventBound(boundStrings([...patientEntities(p), ...fixed]), boundStrings(spread), (entity) =>
-      boundStrings(baseEvent(tx, cfg, outcome, entity)),
+    withinEventBound(
+      boundStrings([...patientEntities(p), ...fixed, ...legs(tx)]),
+      boundStrings(spread),
+      (entity) => boundStrings(baseEvent(tx, cfg, outcome, entity)),
     );
   switch (tx.transaction) {
     case 'ITI-38':
     case 'ITI-67': {
-      const fixed = [
-        ...common(tx, cfg),
-        ...(tx.queryXml !== undefined ? [queryEntity(tx.queryXml, tx.storedQuery)] : []),
-      ];
+      const query =
+        tx.transaction === 'ITI-67'
+          ? searchQueryEntity(tx)
+          : tx.queryXml !== undefined
+            ? queryEntity(tx.queryXml, tx.storedQuery)
+            : undefined;
+      const fixed = [...common(tx, cfg), ...(query !== undefined ? [query] : [])];
       if (tx.patient !== undefined || tx.patientId !== undefined)
         return queryPatients(tx).flatMap((p) => events(p, fixed, []));
       return returnedByPatient(tx, patientOf, fallback).flatMap(([p, entities]) =>
@@ -121,7 +141,7 @@ export function relayedPatientAuditEvents(
     if (alreadyNamed.has(patientKey(patient))) return [];
     const studies = (tx.studies ?? []).filter((s) => rp.studyInstanceUids.includes(s.studyInstanceUid));
     return withinEventBound(
-      boundStrings([patient, ...common(tx, cfg)]),
+      boundStrings([patient, ...common(tx, cfg), ...legs(tx)]),
       boundStrings(studies.map(studyEntity)),
       (entity) => boundStrings(baseEvent(tx, cfg, outcome, entity)),
     );
@@ -157,12 +177,20 @@ export function namedPatients(events: readonly AuditEvent[]): Set<string> {
   );
 }
 
-/** The AuditEvent of a request answered with a SOAP Fault (outcome 8, or 12 for env:Receiver). */
+/**
+ * The AuditEvent of a request the broker refused: a SOAP Fault (outcome 8, or 12 for env:Receiver)
+ * or, for a FHIR request (ITI-67, ITI-68, WADO-RS), an HTTP error with an OperationOutcome
+ * (outcome 8, or 12 for a 5xx; `code` is the issue code, `reason` its diagnostics).
+ */
 export function faultAuditEvent(f: FaultEvent, cfg: AuditEventConfig): AuditEvent {
+  const t = f.transaction;
+  const fhir = isFhirRequest(t);
   return boundStrings(
-    baseEvent(f, cfg, faultOutcome(f), [
+    baseEvent(f, cfg, fhir ? refusalOutcome(f) : faultOutcome(f), [
       ...(f.messageId !== undefined ? [transactionEntity(f.messageId)] : []),
-      endpointEntity(f.transaction, f.endpoint, cfg.productId),
+      isFhirRequest(t)
+        ? endpointEntity(t, f.endpoint, cfg.productId, fhirInteraction(t, undefined))
+        : endpointEntity(t, f.endpoint, cfg.productId),
     ]),
   );
 }
@@ -233,14 +261,28 @@ function patientEntities(p: PatientRef): AuditEventEntity[] {
   return p === undefined ? [] : [patientEntity(p)];
 }
 
+/** The entities every event of a transaction has: transaction (wsa:MessageID / X-Request-Id), endpoint. */
 function common(tx: TransactionEvent, cfg: AuditEventConfig): AuditEventEntity[] {
+  const t = tx.transaction;
   return [
     ...(tx.messageId !== undefined ? [transactionEntity(tx.messageId)] : []),
-    endpointEntity(tx.transaction, tx.endpoint, cfg.productId),
+    isFhirRequest(t)
+      ? endpointEntity(t, tx.endpoint, cfg.productId, fhirInteraction(t, tx.requestLine))
+      : endpointEntity(t, tx.endpoint, cfg.productId),
   ];
 }
 
-/** The fields every event has: id, type, subtype, action, period, recorded, outcome, agents, source. */
+/** A FHIR request's community legs, one entity each (fhir-request-parts.ts legEntity); none for XCA. */
+function legs(tx: TransactionEvent): AuditEventEntity[] {
+  const t = tx.transaction;
+  return isFhirRequest(t) ? tx.legs.map((leg) => legEntity(leg, t)) : [];
+}
+
+/**
+ * The fields every event has: id, type, subtype, action, period, recorded, outcome, agents, source.
+ * A FHIR request also has the FHIR interaction as a second subtype (BALP), its requester known from
+ * an IUA token (BALP UserOauthAgent), and the broker as server agent (BALP / MHD: Destination Role ID).
+ */
 function baseEvent(
   e: Pick<
     TransactionEvent,
@@ -251,18 +293,26 @@ function baseEvent(
   entity: AuditEventEntity[],
 ): AuditEvent {
   const tx = e.transaction;
+  const fhir = isFhirRequest(tx);
+  const interaction = tx === 'ITI-67' ? RestfulInteractionFor[tx] : undefined;
   const end = new Date(e.startedAt + e.durationMs).toISOString();
   return {
     resourceType: 'AuditEvent',
     id: (cfg.newId ?? randomUUID)(),
     type: coding(AuditSystem.dicom, EventIdFor[tx]),
-    subtype: [coding(AuditSystem.iheEventType, IheEventType[tx])],
+    subtype: [
+      coding(AuditSystem.iheEventType, IheEventType[tx]),
+      ...(interaction !== undefined ? [coding(AuditSystem.restfulInteraction, interaction)] : []),
+    ],
     action: cfg.actions[tx],
     period: { start: new Date(e.startedAt).toISOString(), end },
     recorded: end,
     outcome: outcome.outcome,
     outcomeDesc: outcome.description,
-    agent: requesterAgents(e.requester, e.consumerId, e.remoteAddress),
+    agent: [
+      ...requesterAgents(e.requester, e.consumerId, e.remoteAddress, fhir ? 'iua' : 'xua'),
+      ...(fhir ? [responderAgent(tx, e.endpoint)] : []),
+    ],
     source: auditSource(cfg.observer, siteOf(e.endpoint)),
     entity,
   };

@@ -95,7 +95,7 @@ export class AuditTrail implements AuditRecorder {
       this.cfg,
       (id) => this.index.patientOf(id) ?? this.index.patientOfStudy(id) ?? this.index.patientOfEntry(id),
     );
-    if (tx.transaction === 'RAD-75' && tx.id !== undefined) {
+    if ((tx.transaction === 'RAD-75' || tx.transaction === 'WADO-RS') && tx.id !== undefined) {
       this.relaying.set(tx.id, namedPatients(events));
       if (this.relaying.size > PENDING_RELAYS) this.relaying.delete(this.relaying.keys().next().value!);
     }

@@ -5,8 +5,8 @@
  *   {@link MAX_AUDIT_STRING} characters: a longer one keeps its first characters followed by a
  *   marker giving its full length and the SHA-256 (hex, of its UTF-8 bytes) of the whole value,
  *   so a privacy officer can still match it against the request as sent;
- * - the ITI-38 query entity (DICOM PS3.15 A.5.3 Query, base64) at most {@link MAX_AUDIT_QUERY}
- *   characters of XML, marked the same way in an entity detail;
+ * - the ITI-38 and ITI-67 query entity (DICOM PS3.15 A.5.3 Query, base64) at most {@link MAX_AUDIT_QUERY}
+ *   characters (XML; ITI-67: the request line), marked the same way in an entity detail;
  * - the whole event at most {@link MAX_AUDIT_EVENT_BYTES} bytes of JSON: the document / study
  *   entities of a larger one are spread over several events (each with the same patient,
  *   transaction and endpoint entities), and an entity's detail list too long on its own is cut with

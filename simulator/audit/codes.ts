@@ -27,7 +27,9 @@ export const AuditSystem = {
   roleClass: 'http://terminology.hl7.org/CodeSystem/v3-RoleClass',
   /** BALP entity types (XrequestId: the transaction entity). */
   balpEntityType: 'https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType',
-  /** BALP agent types (UserSamlAgent: a user known from a SAML assertion). */
+  /** FHIR R4 RestfulInteraction (BALP: the FHIR interaction as a second AuditEvent.subtype). */
+  restfulInteraction: 'http://hl7.org/fhir/restful-interaction',
+  /** BALP agent types (UserSamlAgent / UserOauthAgent: a user known from a SAML assertion / an OAuth token). */
   balpAgentType: 'https://profiles.ihe.net/ITI/BALP/CodeSystem/UserAgentTypes',
   /** NHS number (PARS entity[patient]). */
   nhsNumber: 'https://fhir.nhs.uk/Id/nhs-number',
@@ -103,6 +105,23 @@ export const EventIdFor = {
   'WADO-RS': DicomEventId.DicomInstancesAccessed,
 } as const satisfies Record<BrokerTransaction, AuditCode>;
 
+/**
+ * The FHIR interaction of each FHIR request, as BALP's RESTful patterns add it to AuditEvent.subtype
+ * (FHIR R4 RestfulInteraction; IHE BALP `IHE.BasicAudit.PatientQuery`: `search`). ITI-68 and
+ * WADO-RS are plain HTTP GETs of a URL (MHD ITI TF-2 3.68.4.1; DICOM PS3.18 10.4), no FHIR
+ * interaction: they have none.
+ */
+export const RestfulInteractionFor = {
+  'ITI-67': { code: 'search', display: 'search' },
+} as const satisfies Partial<Record<BrokerTransaction, AuditCode>>;
+
+/** BALP UserAgentTypes: how the user agent's identity was learnt (BALP SAML / OAuth access token use). */
+export const UserAgentType = {
+  Saml: { code: 'UserSamlAgent', display: 'User SAML Agent' },
+  Oauth: { code: 'UserOauthAgent', display: 'User OAuth Agent' },
+} as const satisfies Record<string, AuditCode>;
+export type UserAgentType = (typeof UserAgentType)[keyof typeof UserAgentType];
+
 /** AuditEvent.action (FHIR R4 AuditEventAction; DICOM EventActionCode). */
 export const AuditEventAction = {
   Create: 'C',
@@ -153,6 +172,11 @@ export const EntityDetailType = {
   interactionIdentifier: 'interactionIdentifier',
   /** PARS entity[endpoint].detail[productIdentifier]. */
   productIdentifier: 'productIdentifier',
+  /** A community leg of a FHIR request: what it spoke (`xca` or `mhd`) and the transaction it sent. */
+  protocol: 'protocol',
+  transaction: 'transaction',
+  /** A community leg: the IHE errorCode of each RegistryError (or OperationOutcome issue) it returned. */
+  errorCode: 'errorCode',
 } as const;
 export type EntityDetailType = (typeof EntityDetailType)[keyof typeof EntityDetailType];
 
@@ -162,7 +186,7 @@ export const SecuritySourceType = {
 } as const satisfies Record<string, AuditCode>;
 
 /** AuditEvent.agent.network.type (FHIR R4 AuditEventAgentNetworkType). */
-export const NetworkType = { MachineName: '1', IpAddress: '2' } as const;
+export const NetworkType = { MachineName: '1', IpAddress: '2', Uri: '5' } as const;
 export type NetworkType = (typeof NetworkType)[keyof typeof NetworkType];
 
 /** The SOAP wsa:Action of each transaction's request (the PARS interactionIdentifier). */

@@ -30,6 +30,7 @@ import {
   NetworkType,
   ObjectRole,
   SecuritySourceType,
+  UserAgentType,
   type AuditCode,
 } from './codes.js';
 import { boundQuery, TRUNCATED_DETAIL } from './bounds.js';
@@ -71,6 +72,13 @@ function assuranceExtension(assurance: RequesterIdentity['assurance']): AuditEve
 }
 
 /**
+ * What carried the requester's identity: an XUA SAML assertion (XCA, IHE ITI-40) or an IUA OAuth
+ * access token (MHD and WADO-RS, IHE ITI-72); BALP types the user agent UserSamlAgent or
+ * UserOauthAgent accordingly.
+ */
+export type RequesterCredential = 'xua' | 'iua';
+
+/**
  * The requester's agents, PARS-style: organisation (always, requestor), user and userRole (when
  * the assertion names them), device (the calling system, DICOM Source Role ID, with the network
  * address). Each carries how far the identity was checked (`identity-assurance`: unverified until
@@ -80,6 +88,7 @@ export function requesterAgents(
   requester: RequesterIdentity | undefined,
   consumerId: string | undefined,
   remoteAddress: string | undefined,
+  credential: RequesterCredential = 'xua',
 ): AuditEventAgent[] {
   const r: RequesterIdentity = requester ?? {
     assurance: consumerId !== undefined ? 'unverified' : 'unknown',
@@ -96,7 +105,11 @@ export function requesterAgents(
       who: {
         type: 'Organization',
         ...(org?.id !== undefined ? { identifier: organisationIdentifier(org.id) } : {}),
-        display: org?.display ?? (org?.id !== undefined ? org.id : 'unknown organisation (no XUA assertion)'),
+        display:
+          org?.display ??
+          (org?.id !== undefined
+            ? org.id
+            : `unknown organisation (no ${credential === 'iua' ? 'IUA access token' : 'XUA assertion'})`),
       },
       requestor: true,
     },
@@ -105,7 +118,9 @@ export function requesterAgents(
     agents.push({
       extension: ext,
       type: {
-        coding: [{ system: AuditSystem.balpAgentType, code: 'UserSamlAgent', display: 'User SAML Agent' }],
+        coding: [
+          coding(AuditSystem.balpAgentType, credential === 'iua' ? UserAgentType.Oauth : UserAgentType.Saml),
+        ],
       },
       who: {
         type: 'Practitioner',
@@ -161,8 +176,9 @@ export function auditSource(observer: AuditObserver, site: string | undefined): 
 
 /**
  * The patient entity: an NHS number (PARS entity[patient]), or, when the id sent is not one, the
- * id as sent: its CX ID component (HL7 v2 CX.1, what a search by patient finds) as the identifier
- * value and the whole CX (with its assigning authority) as `what.display`.
+ * id as sent: its CX ID component (HL7 v2 CX.1, what a search by patient finds), or the value of
+ * a FHIR token `system|value` (an ITI-67 `patient.identifier`), as the identifier value and the
+ * whole id as sent (with its assigning authority or system) as `what.display`.
  */
 export function patientEntity(patient: { nhsNumber: string } | { rawId: string }): AuditEventEntity {
   const base = {
@@ -171,7 +187,8 @@ export function patientEntity(patient: { nhsNumber: string } | { rawId: string }
   };
   if ('nhsNumber' in patient)
     return { what: { identifier: { system: AuditSystem.nhsNumber, value: patient.nhsNumber } }, ...base };
-  const id = patient.rawId.split('^')[0]!.trim();
+  const raw = patient.rawId;
+  const id = (raw.includes('^') ? raw.split('^')[0]! : raw.slice(raw.lastIndexOf('|') + 1)).trim();
   return {
     what: {
       identifier: { value: id === '' ? patient.rawId : id },
@@ -190,11 +207,15 @@ export function transactionEntity(messageId: string): AuditEventEntity {
   };
 }
 
-/** The endpoint entity (PARS entity[endpoint]): the broker URL called, the interaction, the product. */
+/**
+ * The endpoint entity (PARS entity[endpoint]): the broker URL called, the interaction (the SOAP
+ * wsa:Action; a FHIR request's HTTP interaction), the product.
+ */
 export function endpointEntity(
   tx: BrokerTransaction,
   url: string | undefined,
   productId: string,
+  interaction: string = InteractionFor[tx],
 ): AuditEventEntity {
   return {
     ...(url !== undefined ? { what: { identifier: { value: url } } } : {}),
@@ -202,7 +223,7 @@ export function endpointEntity(
     role: coding(AuditSystem.objectRole, ObjectRole.DataRepository),
     name: `${tx} ${IheEventType[tx].display}`,
     detail: [
-      { type: EntityDetailType.interactionIdentifier, valueString: InteractionFor[tx] },
+      { type: EntityDetailType.interactionIdentifier, valueString: interaction },
       { type: EntityDetailType.productIdentifier, valueString: productId },
     ],
   };

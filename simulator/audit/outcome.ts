@@ -8,6 +8,9 @@
  *   community) -> 8 (serious failure: the action was terminated);
  * - SOAP Fault: env:Receiver (NIR's own failure) -> 12; any other code (the request could not be
  *   processed) -> 8.
+ * - A refused FHIR request (ITI-67, ITI-68, WADO-RS answered with an HTTP error and an
+ *   OperationOutcome, FHIR R4 3.1.0.4 / http.html): a 5xx (NIR's own failure) -> 12; a 4xx (401
+ *   no valid access token, 400 bad parameters, 406, ...) -> 8.
  */
 import { ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import type { RegistryError } from '../xca/types.js';
@@ -54,6 +57,20 @@ export function faultOutcome(f: Pick<FaultEvent, 'code' | 'subcode' | 'reason' |
   return {
     outcome: code === 'Receiver' ? AuditEventOutcome.MajorFailure : AuditEventOutcome.SeriousFailure,
     description: `SOAP Fault env:${code}${sub}${reason} (HTTP ${f.httpStatus})`,
+  };
+}
+
+/**
+ * The outcome of a FHIR request refused with an HTTP error (FaultEvent of ITI-67, ITI-68, WADO-RS:
+ * `code` the OperationOutcome issue code, `reason` its diagnostics), e.g.
+ * `HTTP 401 OperationOutcome issue login: the access token has expired`.
+ */
+export function refusalOutcome(f: Pick<FaultEvent, 'code' | 'reason' | 'httpStatus'>): Outcome {
+  const issue = f.code !== undefined ? ` OperationOutcome issue ${f.code}` : '';
+  const reason = f.reason !== undefined ? `: ${f.reason}` : '';
+  return {
+    outcome: f.httpStatus >= 500 ? AuditEventOutcome.MajorFailure : AuditEventOutcome.SeriousFailure,
+    description: `HTTP ${f.httpStatus}${issue}${reason}`,
   };
 }
 

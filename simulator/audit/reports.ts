@@ -5,13 +5,18 @@
  * accessed. Pure functions over FHIR R4 AuditEvents; reading them is the caller's job.
  */
 import type { AuditEvent, AuditEventAgent } from 'fhir/r4.js';
-import { AuditSystem, DicomObjectIdType, ObjectRole } from './codes.js';
+import { AuditSystem, DicomObjectIdType, DicomRoleId, IheEventType, ObjectRole } from './codes.js';
+
+/** The transaction of each AuditEvent.subtype code (WADO-RS is audited as RAD-107). */
+const TRANSACTION_OF_SUBTYPE: ReadonlyMap<string, string> = new Map(
+  Object.entries(IheEventType).map(([tx, c]) => [c.code, tx]),
+);
 
 /** One access, as both reports list it. Times are ISO 8601 UTC. */
 export interface AccessRecord {
   id: string;
   recorded: string;
-  /** ITI-38, ITI-39 or RAD-75. */
+  /** ITI-38, ITI-39, RAD-75, ITI-67, ITI-68 or WADO-RS. */
   transaction: string;
   /** AuditEvent.action (C R U D E). */
   action: string;
@@ -37,11 +42,13 @@ export interface AccessRecord {
   via?: 'document';
 }
 
-/** A report: what it is about and the accesses, oldest first. */
+/** A report: what it is about, the accesses (oldest first) and how many per transaction. */
 export interface AccessReport {
   kind: 'patient' | 'user';
   subject: string;
   accesses: AccessRecord[];
+  /** Accesses per transaction (ITI-38, ..., ITI-67, ITI-68, WADO-RS), in order of first access. */
+  byTransaction: Record<string, number>;
 }
 
 /** Flatten one AuditEvent into an access record. */
@@ -50,7 +57,12 @@ export function accessRecord(e: AuditEvent): AccessRecord {
   const ident = (a: AuditEventAgent | undefined): string | undefined => a?.who?.identifier?.value;
   const user = whoType('Practitioner');
   const org = whoType('Organization');
-  const device = whoType('Endpoint');
+  // The calling system; not the broker's own server agent (Destination Role ID, FHIR requests).
+  const device = e.agent.find(
+    (a) =>
+      a.who?.type === 'Endpoint' &&
+      !(a.type?.coding ?? []).some((c) => c.code === DicomRoleId.Destination.code),
+  );
   const role = whoType('PractitionerRole');
   const entities = e.entity ?? [];
   const patient = entities.find((x) => x.role?.code === ObjectRole.Patient.code)?.what?.identifier?.value;
@@ -72,7 +84,7 @@ export function accessRecord(e: AuditEvent): AccessRecord {
   return {
     id: e.id ?? '',
     recorded: e.recorded,
-    transaction: e.subtype?.[0]?.code ?? '',
+    transaction: TRANSACTION_OF_SUBTYPE.get(e.subtype?.[0]?.code ?? '') ?? e.subtype?.[0]?.code ?? '',
     action: e.action ?? '',
     outcome: e.outcome ?? '',
     ...(e.outcomeDesc !== undefined ? { outcomeDesc: e.outcomeDesc } : {}),
@@ -104,7 +116,7 @@ export function patientAccessReport(
   const linked = records
     .filter((r) => r.patient === undefined && r.documents.some((d) => known.has(d)))
     .map((r) => ({ ...r, via: 'document' as const }));
-  return { kind: 'patient', subject: nhsNumber, accesses: byTime([...mine, ...linked]) };
+  return report('patient', nhsNumber, byTime([...mine, ...linked]));
 }
 
 /**
@@ -113,7 +125,13 @@ export function patientAccessReport(
  */
 export function userAccessReport(events: readonly AuditEvent[], userId: string): AccessReport {
   const accesses = events.map(accessRecord).filter((r) => r.user === userId || r.callingSystem === userId);
-  return { kind: 'user', subject: userId, accesses: byTime(accesses) };
+  return report('user', userId, byTime(accesses));
+}
+
+function report(kind: AccessReport['kind'], subject: string, accesses: AccessRecord[]): AccessReport {
+  const byTransaction: Record<string, number> = {};
+  for (const a of accesses) byTransaction[a.transaction] = (byTransaction[a.transaction] ?? 0) + 1;
+  return { kind, subject, accesses, byTransaction };
 }
 
 function byTime(rs: AccessRecord[]): AccessRecord[] {

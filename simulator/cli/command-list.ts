@@ -55,6 +55,11 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
     load: async () => (await import('./commands/scenario.js')).scenarioCommand,
   },
   {
+    name: 'tx',
+    summary: "the broker's transaction log: XCA and FHIR requests with their legs",
+    load: async () => (await import('./commands/tx.js')).txCommand,
+  },
+  {
     name: 'audit',
     summary: 'Patient and User Access Reports from PARS or an audit file',
     load: async () => (await import('./commands/audit.js')).auditCommand,

@@ -19,6 +19,7 @@ import type { BrokerSettingsValue } from './broker-settings.js';
 import { BROKER_SETTINGS_PATH } from './broker-settings-path.js';
 import type { TopologyResponse } from './control-api.js';
 import type { ControlError } from './json-http.js';
+import type { BrokerTransaction, TransactionEvent } from '../events/transaction-events.js';
 import type { TransactionSummary } from './transaction-log.js';
 
 /** How long one control API call may take, ms. */
@@ -89,8 +90,31 @@ export class ControlClient {
 
   /** `GET /transactions?limit=N`, newest first. */
   async transactions(limit?: number): Promise<TransactionSummary[]> {
-    const q = limit === undefined ? '' : `?limit=${limit}`;
-    return (await this.json<{ transactions: TransactionSummary[] }>('GET', `/transactions${q}`)).transactions;
+    return (await this.transactionLog({ ...(limit !== undefined ? { limit } : {}) })).transactions;
+  }
+
+  /**
+   * `GET /transactions?limit=N&transaction=T`: the newest N transactions (of T), newest first, and
+   * how many the log holds per transaction (`counts`; absent from a simulator of an older version).
+   * @throws SimError SIM_ERR_BAD_ARGUMENT listing every problem when the API refuses the query.
+   */
+  async transactionLog(q: { limit?: number; transaction?: BrokerTransaction }): Promise<{
+    transactions: TransactionSummary[];
+    counts?: Partial<Record<BrokerTransaction, number>>;
+  }> {
+    const params = new URLSearchParams();
+    if (q.limit !== undefined) params.set('limit', String(q.limit));
+    if (q.transaction !== undefined) params.set('transaction', q.transaction);
+    const query = params.size > 0 ? `?${params.toString()}` : '';
+    return this.json('GET', `/transactions${query}`);
+  }
+
+  /**
+   * `GET /transactions/:id`: one transaction with its bodies.
+   * @throws SimError SIM_ERR_BAD_ARGUMENT when the log has no such transaction (any more).
+   */
+  async transaction(id: string): Promise<TransactionEvent> {
+    return this.json<TransactionEvent>('GET', `/transactions/${encodeURIComponent(id)}`);
   }
 
   private async json<T>(method: HttpRequest['method'], path: string, body?: unknown): Promise<T> {

@@ -1,6 +1,9 @@
 /**
  * The control API's transaction log: the last N consumer requests the broker answered, each with
  * its per-community legs and, on request, the SOAP bodies (`GET /transactions`, docs/faults.md).
+ * FHIR requests (ITI-67, ITI-68, WADO-RS) and MHD legs have a request line (`METHOD URL`, a POST
+ * `_search` with its form body after a newline) and a response body (FHIR JSON) instead of SOAP
+ * envelopes; they are kept and bounded the same way.
  * A bounded in-memory ring filled with the broker's `transaction` records (it subscribes to SimEvents). What is kept reproduces
  * and schema-validates each exchange: the consumer's request and response envelopes and each leg's
  * request and response envelopes (whole SOAP 1.2 envelopes with their WS-Addressing headers; MTOM:
@@ -11,7 +14,7 @@
  * dropped first, the newest is always kept), so a long session at many communities holds tens of
  * MiB, not capacity x (2 + 2 x legs) x maxBodyBytes.
  */
-import type { LegEvent, TransactionEvent } from '../events/transaction-events.js';
+import type { BrokerTransaction, LegEvent, TransactionEvent } from '../events/transaction-events.js';
 import type { SimEvents } from './events.js';
 
 /** Default number of transactions kept (oldest dropped first). */
@@ -21,13 +24,20 @@ const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 /** Default most body text kept in all, bytes (64 MiB: about 200 FindDocuments of 3 communities, 20 entries). */
 const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
 
-/** A leg as `GET /transactions` lists it: everything but the SOAP bodies. */
-export type LegSummary = Omit<LegEvent, 'requestXml' | 'responseXml'>;
+/**
+ * A leg as `GET /transactions` lists it: everything but the bodies (SOAP envelopes, FHIR JSON); an
+ * MHD leg's request line is its first line only (`METHOD URL`).
+ */
+export type LegSummary = Omit<LegEvent, 'requestXml' | 'responseXml' | 'responseBody'>;
 
 /** A transaction as `GET /transactions` lists it: no bodies, legs without bodies, no document list. */
 export interface TransactionSummary {
   id: string;
   transaction: TransactionEvent['transaction'];
+  /** What the consumer spoke, when not XCA (`mhd`: FHIR R4 REST, WADO-RS too). */
+  protocol?: TransactionEvent['protocol'];
+  /** A FHIR request's first line, `METHOD URL` (a POST `_search`'s form body is left to the full record). */
+  requestLine?: string;
   messageId?: string;
   consumerId?: string;
   patient?: string;
@@ -55,11 +65,15 @@ export interface TransactionLogOptions {
   maxTotalBytes?: number;
 }
 
+/** The fields of a TransactionEvent or LegEvent that hold a message body, cut to `maxBodyBytes`. */
+const isBodyField = (k: string): boolean => k.endsWith('Xml') || k === 'requestLine' || k === 'responseBody';
+
 /**
- * Cut `xml` to at most `maxBytes` bytes of UTF-8 and append a marker (an XML comment) saying how
- * long it was. A string that fits is returned unchanged.
+ * Cut a body to at most `maxBytes` bytes of UTF-8 and append a marker saying how long it was: an
+ * XML comment after XML (`...Xml` fields), a bracketed line after FHIR JSON or a request line (so
+ * the kept text is never taken for a whole JSON document). A string that fits is returned unchanged.
  */
-function truncateBody(xml: string, maxBytes: number): string {
+function truncateBody(xml: string, maxBytes: number, xmlBody = true): string {
   // A UTF-16 code unit is 1 to 3 bytes of UTF-8: most bodies are decided without counting.
   if (xml.length * 3 <= maxBytes) return xml;
   const bytes = Buffer.byteLength(xml, 'utf8');
@@ -69,14 +83,20 @@ function truncateBody(xml: string, maxBytes: number): string {
     .subarray(0, maxBytes)
     .toString('utf8')
     .replace(/\uFFFD$/, '');
-  return `${kept}\n<!-- nir-sim: body truncated: ${bytes} bytes, the first ${maxBytes} kept -->`;
+  const note = `nir-sim: body truncated: ${bytes} bytes, the first ${maxBytes} kept`;
+  return xmlBody ? `${kept}\n<!-- ${note} -->` : `${kept}\n[${note}]`;
 }
+
+/** The first line of a request line (`METHOD URL`), without a POST's form body. */
+const firstLine = (line: string): string => line.split('\n', 1)[0]!;
 
 /** A transaction without any body, for listings. */
 function summarise(e: TransactionEvent): TransactionSummary {
   return {
     id: e.id,
     transaction: e.transaction,
+    ...(e.protocol !== undefined ? { protocol: e.protocol } : {}),
+    ...(e.requestLine !== undefined ? { requestLine: firstLine(e.requestLine) } : {}),
     ...(e.messageId !== undefined ? { messageId: e.messageId } : {}),
     ...(e.consumerId !== undefined ? { consumerId: e.consumerId } : {}),
     ...(e.patient !== undefined ? { patient: e.patient } : {}),
@@ -85,7 +105,9 @@ function summarise(e: TransactionEvent): TransactionSummary {
     status: e.status,
     errors: e.errors,
     resultCount: e.resultCount,
-    legs: e.legs.map(({ requestXml: _q, responseXml: _r, ...leg }) => leg),
+    legs: e.legs.map(({ requestXml: _q, responseXml: _r, responseBody: _b, ...leg }) =>
+      leg.requestLine !== undefined ? { ...leg, requestLine: firstLine(leg.requestLine) } : leg,
+    ),
   };
 }
 
@@ -132,24 +154,37 @@ export class TransactionLog {
   }
 
   /**
-   * A copy with every XML body (each string field named `...Xml`) cut to `maxBodyBytes`; their
-   * lengths are added to `sized.size`.
+   * A copy with every body (each string field named `...Xml`, `requestLine`, `responseBody`) cut
+   * to `maxBodyBytes`; their lengths are added to `sized.size`.
    */
   private cutBodies<T extends object>(o: T, sized: { size: number }): T {
     const out = { ...o } as Record<string, unknown>;
     for (const [k, v] of Object.entries(out))
-      if (k.endsWith('Xml') && typeof v === 'string') {
-        const kept = truncateBody(v, this.maxBodyBytes);
+      if (isBodyField(k) && typeof v === 'string') {
+        const kept = truncateBody(v, this.maxBodyBytes, k.endsWith('Xml'));
         out[k] = kept;
         sized.size += kept.length;
       }
     return out as T;
   }
 
-  /** The newest `limit` transactions (all kept when omitted), newest first, without bodies. */
-  list(limit?: number): TransactionSummary[] {
-    const newestFirst = [...this.byId.values()].map((k) => k.event).reverse();
+  /**
+   * The newest `limit` transactions (all kept when omitted), newest first, without bodies; with
+   * `transaction`, only those of that transaction (ITI-38, ..., ITI-67, ITI-68, WADO-RS).
+   */
+  list(limit?: number, filter: { transaction?: BrokerTransaction } = {}): TransactionSummary[] {
+    const newestFirst = [...this.byId.values()]
+      .map((k) => k.event)
+      .filter((e) => filter.transaction === undefined || e.transaction === filter.transaction)
+      .reverse();
     return (limit === undefined ? newestFirst : newestFirst.slice(0, limit)).map(summarise);
+  }
+
+  /** How many transactions the log holds, per transaction (those with none are left out). */
+  counts(): Partial<Record<BrokerTransaction, number>> {
+    const out: Partial<Record<BrokerTransaction, number>> = {};
+    for (const { event } of this.byId.values()) out[event.transaction] = (out[event.transaction] ?? 0) + 1;
+    return out;
   }
 
   /** One transaction with its bodies, or undefined when unknown or already dropped. */

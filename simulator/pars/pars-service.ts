@@ -18,6 +18,7 @@ import type { DeadlineClock } from '../shared/clock.js';
 import { close, listen } from '../shared/http-listen.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../shared/json-depth.js';
 import type { Logger } from '../shared/logger.js';
+import type { MhdTransaction } from '../shared/fhir-endpoints.js';
 import type { Transaction } from '../xca/constants.js';
 import { validateAuditEvent, warmFhirValidators } from '../fhir/schema-validator.js';
 import { ParsStore } from './pars-store.js';
@@ -188,10 +189,15 @@ async function create(
   send(res, r.created ? 201 : 200, r.resource);
 }
 
-/** The IHE transaction an AuditEvent audits (its subtype), for fault selection. */
-function transactionOf(e: AuditEvent | undefined): Transaction | undefined {
+/**
+ * The transaction an AuditEvent audits, from its subtype (`urn:ihe:event-type-code`), for fault
+ * selection: ITI-38, ITI-39, RAD-75, ITI-67, ITI-68, or WADO-RS (audited as RAD-107, IHE RAD TF-2
+ * 4.107).
+ */
+function transactionOf(e: AuditEvent | undefined): Transaction | MhdTransaction | undefined {
   const codes = (e?.subtype ?? []).map((c) => c.code);
-  return (['ITI-38', 'ITI-39', 'RAD-75'] as const).find((t) => codes.includes(t));
+  if (codes.includes('RAD-107')) return 'WADO-RS';
+  return (['ITI-38', 'ITI-39', 'RAD-75', 'ITI-67', 'ITI-68'] as const).find((t) => codes.includes(t));
 }
 
 function patientOf(e: AuditEvent | undefined): { patient?: string } {

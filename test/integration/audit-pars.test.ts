@@ -357,6 +357,54 @@ describe('PARS on a virtual clock', () => {
   });
 });
 
+describe('PARS faults on the audit of FHIR requests', () => {
+  it('pars-slow holds the POST of an ITI-67 and of a WADO-RS (RAD-107) event like that of an XCA one', async () => {
+    const clock = virtualClock(NOW);
+    const slowFaults = new FaultStore(1, () => []);
+    const slow = await startParsService({
+      host: '127.0.0.1',
+      port: 0,
+      logger: silentLogger(),
+      clock,
+      faults: slowFaults,
+    });
+    try {
+      expect(slowFaults.add({ name: 'slow', gateway: 'pars', kind: 'pars-slow', latencyMs: 300 }).ok).toBe(
+        true,
+      );
+      const fhir = (['ITI-67', 'WADO-RS'] as const).map(
+        (transaction, i) =>
+          transactionAuditEvents(
+            {
+              id: `tx-fhir-${i}`,
+              transaction,
+              protocol: 'mhd',
+              patient: '9995649284',
+              startedAt: NOW,
+              durationMs: 5,
+              status: ResponseStatus.Success,
+              errors: [],
+              resultCount: 1,
+              legs: [],
+              requestLine: 'GET http://127.0.0.1:8080/fhir/DocumentReference?patient=9995649284',
+              endpoint: 'http://127.0.0.1:8080/fhir/DocumentReference',
+            },
+            { actions: NIR_ACTION_CODES, observer: { id: 'nir-sim', display: 'NIR' }, productId: 'nir-sim' },
+          )[0]!,
+      );
+      expect(fhir.map((e) => e.subtype?.[0]?.code)).toEqual(['ITI-67', 'RAD-107']);
+      const answers = fhir.map((e) => post(slow.url, e));
+      await timersAre(clock, [300, 300]);
+      expect(slow.store.all()).toEqual([]);
+      clock.advance(300);
+      expect((await Promise.all(answers)).map((a) => a.status)).toEqual([201, 201]);
+      expect(slow.store.all().map((x) => x.id)).toEqual(fhir.map((e) => e.id));
+    } finally {
+      await slow.stop();
+    }
+  });
+});
+
 async function answers(url: string): Promise<boolean> {
   try {
     return (await fetch(`${url}/health`)).ok;

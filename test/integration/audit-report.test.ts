@@ -171,10 +171,12 @@ describe('audit reports for a scripted sequence', () => {
           p1Docs.map((d) => d.documentUniqueId),
         ),
       ],
+      byTransaction: { 'ITI-38': 1, 'ITI-39': 1 },
     });
     expect(renderReport(report, 'file x')).toBe(
       [
         'Patient Access Report for 999 564 9284: 2 accesses (from file x)',
+        'by transaction: ITI-38 1, ITI-39 1',
         `when (UTC)               transaction  action  outcome  ${'who'.padEnd(37)}  organisation  role                   documents`,
         '2025-03-14 09:30:00.000  ITI-38       R       0        UID-555123 via acme-pacs (unverified)  RRK           Clinical Practitioner  -',
         `2025-03-14 09:30:00.000  ITI-39       E       0        UID-555123 via acme-pacs (unverified)  RRK           Clinical Practitioner  ${p1Docs.map((d) => d.documentUniqueId).join(' ')}`,
@@ -199,6 +201,7 @@ describe('audit reports for a scripted sequence', () => {
         ),
         access(5, 'ITI-39', P2, drSmith, [p2Doc.documentUniqueId]),
       ],
+      byTransaction: { 'ITI-38': 1, 'ITI-39': 2 },
     });
     expect(userAccessReport(events, 'gp-viewer')).toEqual({
       kind: 'user',
@@ -215,6 +218,7 @@ describe('audit reports for a scripted sequence', () => {
         ),
         access(4, 'ITI-38', '9999999991', gpViewer, [], 'Failure: XDSUnknownPatientId'),
       ],
+      byTransaction: { 'ITI-38': 2 },
     });
   });
 

@@ -247,7 +247,12 @@ export function renderReport(r: AccessReport, from: string): string {
     r.kind === 'patient'
       ? `Patient Access Report for ${formatNhsNumber(r.subject)}`
       : `User Access Report for ${r.subject}`;
-  const head = `${title}: ${r.accesses.length} access${r.accesses.length === 1 ? '' : 'es'} (from ${from})\n`;
+  const counts = Object.entries(r.byTransaction)
+    .map(([tx, n]) => `${tx} ${n}`)
+    .join(', ');
+  const head =
+    `${title}: ${r.accesses.length} access${r.accesses.length === 1 ? '' : 'es'} (from ${from})\n` +
+    (counts !== '' ? `by transaction: ${counts}\n` : '');
   if (r.accesses.length === 0) return head;
   const who = (a: AccessRecord): string =>
     [a.user, a.callingSystem && a.user !== a.callingSystem ? `via ${a.callingSystem}` : undefined]
