@@ -75,14 +75,14 @@ steps:
         'line 10: steps.0.patient: a role (known-to-all, known-to-one, known-to-none, invalid-nhs-number), { role, community }, { nhsNumber } or { patientId }',
         'line 11: steps.0.expext: unknown field (check its spelling and place)',
         'line 13: steps.0.expect.status: Invalid option: expected one of "Success"|"PartialSuccess"|"Failure"',
-        "line 15: steps.1.from: 'nowhere' is not the id of an earlier query step",
+        "line 15: steps.1.from: 'nowhere' is not the id of an earlier query or find-document-references step",
         'line 16: steps.1.expect: expect needs `status` (and its exact `errors`, none when left out) or `soapFault`',
         'line 17: steps.2: GetDocuments needs exactly one of `documents` (from an earlier step) or `uniqueIds`',
         "line 18: steps.2.id: step id 'find' is already used by step 1",
         'line 20: steps.2.patient: GetDocuments has no patient: pick documents with `documents` or `uniqueIds`',
         'line 23: steps.2.expect.documents: a SOAP Fault carries no documents: leave it out or drop soapFault',
         "line 25: steps.3.names.1: no fault named 'not-there' is active before this step",
-        "line 26: steps.4.kind: Invalid discriminator value. Expected 'query' | 'retrieve' | 'add-faults' | 'clear-faults' | 'wait'",
+        "line 26: steps.4.kind: Invalid discriminator value. Expected 'query' | 'retrieve' | 'find-document-references' | 'retrieve-document' | 'add-faults' | 'clear-faults' | 'wait'",
       ],
     });
   });
