@@ -156,7 +156,7 @@ describe('runLegs under the request deadline', () => {
       Transaction.Iti38,
       { deadlineAt: clock.now() + 700 },
       bc,
-      (_url, signal) =>
+      (_codec, _target, signal) =>
         new Promise<never>((_resolve, reject) =>
           signal.addEventListener('abort', () => reject(new Error('aborted', { cause: signal.reason }))),
         ),

@@ -30,6 +30,7 @@ import { decodeBody, retrieveResponseParts } from '../xca/soap-binding.js';
 import { forRequest, type BrokerContext, type RequestContext } from './context.js';
 import { crossGatewayQuery } from './cross-gateway-query.js';
 import { crossGatewayRetrieve } from './cross-gateway-retrieve.js';
+import { ebrimObjects } from './ebrim-objects.js';
 import {
   DEFAULT_IMAGING_IDLE_TIMEOUT_MS,
   crossGatewayRetrieveImagingDocumentSet,
@@ -181,15 +182,16 @@ export function createBrokerApp(opts: BrokerAppOptions): express.Express {
       const ctx = admission.contextFor(patientId);
       const rc = requestContext(sreq, XcaPath.iti38, admission.requester);
       const { response, event } = await crossGatewayQuery(req, patientId, rc, ctx);
-      const bodyXml = encodeAdhocQueryResponse(response);
+      const objects = ebrimObjects(response.objects, req.returnType);
+      const bodyXml = encodeAdhocQueryResponse({ ...response, objects });
       return answer(
         sreq,
         {
           ...event,
           queryXml: serialize(sreq.body),
           storedQuery: { id: req.queryId, ...(req.home ? { home: req.home } : {}) },
-          returnedDocuments: returnedDocuments(response.objects),
-          returnedObjectRefs: returnedObjectRefs(response.objects),
+          returnedDocuments: returnedDocuments(response.objects, req.returnType),
+          returnedObjectRefs: returnedObjectRefs(response.objects, req.returnType),
         },
         { action: SoapAction.CrossGatewayQueryResponse, bodyXml },
       );

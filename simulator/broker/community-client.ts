@@ -1,11 +1,14 @@
 /**
- * The broker's initiating-gateway calls to one community (ITI-38 / ITI-39 over SOAP 1.2), and the
- * classification of a failed call into a LegFailure.
+ * The `xca` CommunityCodec (community-codec.ts): the broker's initiating-gateway calls to one XCA
+ * community (ITI-38 / ITI-39 over SOAP 1.2, ITI TF-2 3.38 / 3.39), and the classification of a
+ * failed call into a LegFailure. Each registry object of an ITI-38 answer becomes an `ebrim`
+ * FederatedObject holding the text the community sent: nothing is decoded beyond what the parse
+ * already read (xca/registry-object-content.ts), so the XCA path costs what it did before codecs.
  */
 import type { HttpAgent } from '../transport/http-client.js';
 import { soapCall, SoapCallError, type SoapCallOptions } from '../soap/client.js';
 import { resolveXopContent } from '../soap/mtom.js';
-import { SoapAction } from '../xca/constants.js';
+import { SoapAction, Transaction } from '../xca/constants.js';
 import { encodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { decodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { XcaDecodeError } from '../xca/decode-error.js';
@@ -17,23 +20,34 @@ import {
 import type {
   AdhocQueryRequest,
   AdhocQueryResponse,
+  RegistryObjectXml,
   RetrieveDocumentSetRequest,
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
 import type { AttachmentRef } from '../events/transaction-events.js';
+import type { CommunityCodec } from './community-codec.js';
+import type { CommunityEndpoint } from './community-directory.js';
+import type { CommunityQueryAnswer, EbrimObject } from './federated-object.js';
 import type { LegFailure } from './leg.js';
 import { certificateLegFailure } from './leg-certificate.js';
 import { attachmentRefs } from './transaction-record.js';
 
-/** What went over the wire on one leg (for the transaction log). */
+/**
+ * What went over the wire on one leg (for the transaction log, events/transaction-events.ts
+ * LegEvent): an XCA leg's envelopes, an MHD leg's request line and JSON body.
+ */
 export interface LegExchange {
   httpStatus: number;
-  /** The request envelope as sent. */
-  requestXml: string;
-  /** The response envelope (MTOM root part). */
-  responseXml: string;
-  /** The response's MTOM parts, by reference. */
+  /** XCA: the request envelope as sent. */
+  requestXml?: string;
+  /** XCA: the response envelope (MTOM root part). */
+  responseXml?: string;
+  /** XCA: the response's MTOM parts, by reference. */
   responseAttachments?: AttachmentRef[];
+  /** MHD: the request as sent, `METHOD URL` (ITI-67 with its query string). */
+  requestLine?: string;
+  /** MHD: the response body received (FHIR JSON), when it is text; bounded like `responseXml`. */
+  responseBody?: string;
 }
 
 /** A decoded answer and its exchange. */
@@ -140,6 +154,40 @@ export async function retrieveFromCommunity(
     exchange,
   };
 }
+
+/**
+ * The community's endpoint for `transaction`.
+ * @throws Error `no <transaction> endpoint configured` (a misconfigured directory: the leg fails,
+ *   invalid-response, and the others go on).
+ */
+export function endpointOf(community: CommunityEndpoint, transaction: Transaction): string {
+  const url = community.endpoints[transaction];
+  if (url === undefined) throw new Error(`no ${transaction} endpoint configured`);
+  return url;
+}
+
+/** An XCA registry object as the federation core carries it: verbatim. */
+const ebrim = (object: RegistryObjectXml): EbrimObject => ({ form: 'ebrim', object });
+
+/**
+ * The `xca` codec: ITI-38 to `endpoints['ITI-38']`, ITI-39 to `endpoints['ITI-39']`, each
+ * registry object kept as sent (`ebrim`); errors classified by {@link classifyLegError}.
+ */
+export const xcaCodec: CommunityCodec = {
+  protocol: 'xca',
+  async query(community, req, signal, t) {
+    const answer = await queryCommunity(endpointOf(community, Transaction.Iti38), req, signal, t);
+    const value: CommunityQueryAnswer = {
+      errors: answer.value.errors,
+      objects: answer.value.objects.map(ebrim),
+    };
+    return { value, exchange: answer.exchange };
+  },
+  retrieve(community, req, signal, t) {
+    return retrieveFromCommunity(endpointOf(community, Transaction.Iti39), req, signal, t);
+  },
+  classify: classifyLegError,
+};
 
 /** Map whatever a leg threw to a LegFailure; `timedOut` wins over the error's own kind. */
 export function classifyLegError(error: unknown, timedOut: boolean, deadlineMs: number): LegFailure {

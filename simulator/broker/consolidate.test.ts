@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consolidateQuery, consolidateRetrieve } from './consolidate.js';
+import type { FederatedObject } from './federated-object.js';
 import type { LegFailure, QueryLeg, RetrieveLeg } from './leg.js';
 import { childElements, parseXml } from '../soap/xml.js';
 import { ErrorSeverity, ResponseStatus } from '../xca/constants.js';
@@ -19,9 +20,15 @@ const obj = (id: string, home: string | undefined): RegistryObjectXml => ({
 const answered = (c: typeof A, objects: RegistryObjectXml[], errors: RegistryError[] = []): QueryLeg => ({
   community: c,
   outcome: 'answered',
-  // The community's own @status is deliberately wrong: consolidate must ignore it.
-  response: { status: ResponseStatus.Success, errors, objects },
+  // A codec passes no community @status on: the status is derived from errors and objects.
+  response: { errors, objects: objects.map(ebrim) },
 });
+const ebrim = (object: RegistryObjectXml): FederatedObject => ({ form: 'ebrim', object });
+/** The rim element of a consolidated `ebrim` object. */
+const rimOf = (o: FederatedObject): RegistryObjectXml => {
+  if (o.form !== 'ebrim') throw new Error(`expected an ebrim object, got ${o.form}`);
+  return o.object;
+};
 const failed = (c: typeof A, failure: LegFailure): QueryLeg => ({ community: c, outcome: 'failed', failure });
 
 describe('consolidateQuery', () => {
@@ -193,16 +200,16 @@ describe('consolidateQuery', () => {
     const r = consolidateQuery(legs);
     expect(r.status).toBe(status);
     expect(r.errors).toEqual(errors);
-    expect(r.objects.map((o) => o.id)).toEqual(ids);
-    for (const o of r.objects) expect(o.xml).toContain(`home="${o.home}"`);
+    expect(r.objects.map((o) => rimOf(o).id)).toEqual(ids);
+    for (const o of r.objects.map(rimOf)) expect(o.xml).toContain(`home="${o.home}"`);
   });
 
   it('sets home on an object whose home is blank, keeping one well-formed home attribute', () => {
     const rim = 'urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0';
     const xml = `<rim:ExtrinsicObject xmlns:rim="${rim}" id="urn:uuid:a1" home=" " mimeType="a&gt;b"><rim:Name/></rim:ExtrinsicObject>`;
     const r = consolidateQuery([answered(A, [{ kind: 'ExtrinsicObject', id: 'urn:uuid:a1', xml }])]);
-    expect(r.objects.map((o) => o.home)).toEqual([A.homeCommunityId]);
-    const root = parseXml(r.objects[0]!.xml).documentElement!;
+    expect(r.objects.map((o) => rimOf(o).home)).toEqual([A.homeCommunityId]);
+    const root = parseXml(rimOf(r.objects[0]!).xml).documentElement!;
     expect(root.attributes.map((a) => [a.name, a.value])).toEqual([
       ['xmlns:rim', rim],
       ['id', 'urn:uuid:a1'],

@@ -4,38 +4,44 @@
  * status is derived from what came back, never from a community's own `@status` (ihe-xca.md section
  * 5).
  *
- * Rules (docs/concepts.md's error-consolidation table is the user-facing form):
+ * Rules (docs/concepts.md's error-consolidation table is the user-facing form), the same for an
+ * XCA community's `ebrim` objects and an MHD community's `fhir` DocumentReferences
+ * (federated-object.ts):
  * - objects/documents from every answered leg are merged in community order, each keeping `home`;
  * - a community's own RegistryErrors are forwarded with `location` = its homeCommunityId, an
  *   XDSUnknownPatientId Error as a Warning (the community simply has nothing for the patient);
  * - a failed leg adds one error (see leg-errors.ts);
- * - an object without `home` gets the answering community's id and a Warning; an object whose
- *   `home` names another community is dropped with an Error (it could never be retrieved);
+ * - an object without `home` gets the answering community's id and a Warning (an `ebrim` object in
+ *   its @home, an `fhir` one in `home`, its DocumentEntry's homeCommunityId and its
+ *   ihe-HomeCommunityId extension); an object whose `home` names another community is dropped
+ *   with an Error (it could never be retrieved);
  * - status: no Error → Success; some Error and something useful → PartialSuccess; else Failure.
  */
+import { HOME_COMMUNITY_ID_EXTENSION } from '../mhd/document-reference.js';
 import { withRootAttribute } from '../soap/xml-fragment.js';
 import { ErrorCode, ErrorSeverity } from '../xca/constants.js';
 import { deriveStatus, registryError, registryWarning } from '../xca/status.js';
 import type {
-  AdhocQueryResponse,
   DocumentResponse,
   RegistryError,
   RegistryObjectXml,
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
+import type { FederatedObject, FederatedQueryResponse, FhirDocument } from './federated-object.js';
 import type { CommunityRef, QueryLeg, RetrieveLeg } from './leg.js';
 import { describeCommunity, forwardedError, legFailureError } from './leg-errors.js';
 
 /**
- * Consolidate ITI-38 legs. `brokerErrors` are the broker's own (e.g. an excluded community).
+ * Consolidate stored-query legs (ITI-38 for an XCA consumer, ITI-67 for an MHD one, whatever each
+ * community spoke). `brokerErrors` are the broker's own (e.g. an excluded community).
  * "Something useful" is any object, or any community that answered without an Error.
  */
 export function consolidateQuery(
   legs: readonly QueryLeg[],
   brokerErrors: readonly RegistryError[] = [],
-): AdhocQueryResponse {
+): FederatedQueryResponse {
   const errors: RegistryError[] = [...brokerErrors];
-  const objects: RegistryObjectXml[] = [];
+  const objects: FederatedObject[] = [];
   let cleanAnswer = false;
   for (const leg of legs) {
     if (leg.outcome === 'failed') {
@@ -106,20 +112,47 @@ function foreignHome(c: CommunityRef, kind: string, id: string, home: string): R
   );
 }
 
-function checkHome(
-  c: CommunityRef,
-  o: RegistryObjectXml,
-): { object?: RegistryObjectXml; error?: RegistryError } {
-  if (o.home === c.homeCommunityId) return { object: o };
-  if (o.home !== undefined) return { error: foreignHome(c, o.kind, o.id, o.home) };
+function checkHome(c: CommunityRef, o: FederatedObject): { object?: FederatedObject; error?: RegistryError } {
+  const home = o.form === 'ebrim' ? o.object.home : o.home;
+  if (home === c.homeCommunityId) return { object: o };
+  const kind = o.form === 'ebrim' ? o.object.kind : 'DocumentReference';
+  const id = o.form === 'ebrim' ? o.object.id : o.id;
+  if (home !== undefined) return { error: foreignHome(c, kind, id, home) };
   return {
-    // Set on the parsed fragment and written again (soap/xml-fragment.ts), never by editing the text;
-    // only objects a community sent without home take this path.
-    object: { ...o, home: c.homeCommunityId, xml: withRootAttribute(o.xml, 'home', c.homeCommunityId) },
+    object:
+      o.form === 'ebrim' ? ebrimWithHome(o.object, c.homeCommunityId) : fhirWithHome(o, c.homeCommunityId),
     error: registryWarning(
       ErrorCode.XDSRegistryError,
-      `${describeCommunity(c)} returned ${o.kind} ${o.id} without home; nir-sim set home to ${c.homeCommunityId}`,
+      `${describeCommunity(c)} returned ${kind} ${id} without home; nir-sim set home to ${c.homeCommunityId}`,
       c.homeCommunityId,
     ),
+  };
+}
+
+/**
+ * An `ebrim` object with @home set on its parsed fragment and written again
+ * (soap/xml-fragment.ts), never by editing the text; only objects a community sent without home
+ * take this path.
+ */
+function ebrimWithHome(o: RegistryObjectXml, home: string): FederatedObject {
+  return { form: 'ebrim', object: { ...o, home, xml: withRootAttribute(o.xml, 'home', home) } };
+}
+
+/** The ihe-HomeCommunityId extension URL, lower case (some senders spell it ihe-homeCommunityId). */
+const HOME_EXTENSION_LOWER = HOME_COMMUNITY_ID_EXTENSION.toLowerCase();
+
+/**
+ * An `fhir` object with its home set in all three places a face reads it: `home`, the
+ * DocumentEntry's homeCommunityId (the XCA face's @home) and the DocumentReference's
+ * ihe-HomeCommunityId extension (MHD 4.2.x; any other spelling of it replaced). Copies: the
+ * community's answer is not changed.
+ */
+function fhirWithHome(o: FhirDocument, home: string): FhirDocument {
+  const others = (o.resource.extension ?? []).filter((e) => e.url.toLowerCase() !== HOME_EXTENSION_LOWER);
+  return {
+    ...o,
+    home,
+    entry: { ...o.entry, homeCommunityId: home },
+    resource: { ...o.resource, extension: [{ url: HOME_COMMUNITY_ID_EXTENSION, valueOid: home }, ...others] },
   };
 }

@@ -29,6 +29,8 @@ import type { RegistryError, RetrieveDocumentSetResponse } from '../xca/types.js
 import type { CommunityEndpoint } from './community-directory.js';
 import { consolidateRetrieve } from './consolidate.js';
 import type { BrokerContext, RequestContext } from './context.js';
+import { endpointOf } from './community-client.js';
+import { protocolOf } from './community-codecs.js';
 import { retrieveImagingFromCommunity } from './imaging-client.js';
 import type { RetrieveLeg } from './leg.js';
 import { describeCommunity } from './leg-errors.js';
@@ -58,7 +60,14 @@ interface ImagingRetrieveAnswer {
   event: TransactionEvent;
 }
 
-/** Split by HomeCommunityId: missing -> XDSMissingHomeCommunityId, unknown/excluded -> XDSUnknownCommunity. */
+/**
+ * Split by HomeCommunityId: missing -> XDSMissingHomeCommunityId, unknown/excluded ->
+ * XDSUnknownCommunity, a community that does not speak XCA -> XDSUnavailableCommunity (no leg:
+ * RAD-75 is an XCA-I transaction, RAD TF-3 4.75; the id is known, so "unknown" would tell the
+ * consumer its HomeCommunityId is wrong, while "unavailable" says the community cannot be
+ * reached by this request, as a failed leg does; an MHD community's images are served over
+ * WADO-RS).
+ */
 function split(
   req: RetrieveImagingDocumentSetRequest,
   rc: RequestContext,
@@ -81,6 +90,7 @@ function split(
     if (communities.has(hcid)) continue;
     const t = resolveTarget(bc.directory, rc.consumerId, hcid);
     if ('error' in t) errors.push({ ...t.error, codeContext: `${t.error.codeContext} (image ${image})` });
+    else if (protocolOf(t.community) !== 'xca') errors.push(notXcaError(t.community, image));
     else communities.set(hcid, t.community);
   }
   const groups = [...communities].map(([hcid, community]) => ({
@@ -88,6 +98,15 @@ function split(
     request: filterImagingRequest(req, (r) => r.document.homeCommunityId?.trim() === hcid),
   }));
   return { groups, errors };
+}
+
+/** The error for an image whose community does not speak XCA-I (see split): located at it. */
+function notXcaError(c: CommunityEndpoint, image: string): RegistryError {
+  return registryError(
+    ErrorCode.XDSUnavailableCommunity,
+    `${describeCommunity(c)} speaks ${protocolOf(c)}, not XCA-I: RAD-75 cannot retrieve image ${image} from it (retrieve its studies with WADO-RS)`,
+    c.homeCommunityId,
+  );
 }
 
 /**
@@ -137,8 +156,16 @@ export async function crossGatewayRetrieveImagingDocumentSet(
 ): Promise<ImagingRetrieveAnswer> {
   const startedAt = bc.clock.now();
   const { groups, errors } = split(req, rc, bc);
-  const { legs, events } = await runLegs(groups, Transaction.Rad75, rc, bc, (url, signal, g) =>
-    retrieveImagingFromCommunity(url, g.request, signal, bc.transport, opts.idleTimeoutMs, bc.clock),
+  // Only `xca` communities are in `groups` (split): their codec classifies what the call threw.
+  const { legs, events } = await runLegs(groups, Transaction.Rad75, rc, bc, (_codec, g, signal) =>
+    retrieveImagingFromCommunity(
+      endpointOf(g.community, Transaction.Rad75),
+      g.request,
+      signal,
+      bc.transport,
+      opts.idleTimeoutMs,
+      bc.clock,
+    ),
   );
   const retrieveLegs: RetrieveLeg[] = legs.map((l) => ({
     ...l,

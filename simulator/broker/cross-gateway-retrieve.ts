@@ -1,6 +1,7 @@
 /**
- * The broker's ITI-39 Cross Gateway Retrieve: split the DocumentRequests by HomeCommunityId,
- * retrieve from each community in parallel, merge into one response (ITI TF-2 3.39.4.1.3).
+ * The federated document retrieve, for both consumer faces (ITI-39; MHD ITI-68 mapped to one
+ * DocumentRequest): split the DocumentRequests by HomeCommunityId, retrieve from each community in
+ * parallel through its codec (ITI-39 or ITI-68 legs), merge into one response (ITI TF-2 3.39.4.1.3).
  */
 import { ErrorCode, Transaction } from '../xca/constants.js';
 import { registryError } from '../xca/status.js';
@@ -10,7 +11,6 @@ import type {
   RetrieveDocumentSetRequest,
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
-import { retrieveFromCommunity } from './community-client.js';
 import type { CommunityEndpoint } from './community-directory.js';
 import { consolidateRetrieve } from './consolidate.js';
 import type { BrokerContext, RequestContext } from './context.js';
@@ -18,7 +18,7 @@ import type { RetrieveLeg } from './leg.js';
 import { runLegs } from './run-legs.js';
 import { resolveTarget } from './targets.js';
 import { transactionEvent } from './transaction-record.js';
-import type { TransactionEvent } from '../events/transaction-events.js';
+import type { BrokerTransaction, TransactionEvent } from '../events/transaction-events.js';
 
 interface Group {
   community: CommunityEndpoint;
@@ -27,18 +27,27 @@ interface Group {
 
 /**
  * Answer one RetrieveDocumentSetRequest. DocumentRequests without HomeCommunityId get
- * XDSMissingHomeCommunityId, unknown ones XDSUnknownCommunity; the rest are retrieved. Also
- * returns the transaction's event for the caller to emit.
+ * XDSMissingHomeCommunityId, unknown or excluded ones XDSUnknownCommunity; the rest are
+ * retrieved, one leg per community. Also returns the transaction's event for the caller to emit;
+ * `opts.transaction` names the consumer's transaction in it (default ITI-39; the MHD face: ITI-68).
+ * @throws SoapFaultError Receiver / wsa:EndpointUnavailable when no time is left to start the legs.
  */
 export async function crossGatewayRetrieve(
   req: RetrieveDocumentSetRequest,
   rc: RequestContext,
   bc: BrokerContext,
+  opts: { transaction?: BrokerTransaction } = {},
 ): Promise<{ response: RetrieveDocumentSetResponse; event: TransactionEvent }> {
   const startedAt = bc.clock.now();
+  const transaction = opts.transaction ?? Transaction.Iti39;
   const { groups, errors } = split(req.documents, rc, bc);
-  const { legs, events } = await runLegs(groups, Transaction.Iti39, rc, bc, (url, signal, g) =>
-    retrieveFromCommunity(url, { documents: g.documents }, signal, bc.transport),
+  const { legs, events } = await runLegs(
+    groups,
+    transaction,
+    rc,
+    bc,
+    (codec, g, signal) => codec.retrieve(g.community, { documents: g.documents }, signal, bc.transport),
+    'retrieve',
   );
   const retrieveLegs: RetrieveLeg[] = legs.map((l) => ({
     ...l,
@@ -52,7 +61,7 @@ export async function crossGatewayRetrieve(
   }));
   const event = transactionEvent(
     {
-      transaction: Transaction.Iti39,
+      transaction,
       response,
       resultCount: response.documents.length,
       legs: events,

@@ -8,11 +8,23 @@
 import express from 'express';
 import type { TLSSocket } from 'node:tls';
 import { XcaPath } from '../shared/xca-endpoints.js';
+import { FhirPath } from '../shared/fhir-endpoints.js';
+import { fhirRouter } from './fhir-app.js';
+import { brokerIuaValidator } from './iua-enforcement.js';
 import { createBrokerApp, type BrokerAppOptions } from './broker.js';
 import type { BrokerSecurity } from './xua-enforcement.js';
 
 /** Paths served on the integration port: each one's handler calls `admit()` first. */
-const INTEGRATION_PATHS: readonly string[] = [XcaPath.iti38, XcaPath.iti39, XcaPath.rad75, '/health'];
+const INTEGRATION_PATHS: readonly string[] = [
+  XcaPath.iti38,
+  XcaPath.iti39,
+  XcaPath.rad75,
+  '/health',
+  // fhir-app.ts: each search admits a request only with a valid IUA token (iua-enforcement.ts).
+  FhirPath.metadata,
+  FhirPath.documentReference,
+  FhirPath.search,
+];
 
 /** The integration port's express app: `createBrokerApp` with `security`, behind the checks above. */
 export function createIntegrationApp(
@@ -37,6 +49,14 @@ export function createIntegrationApp(
     }
     next();
   });
+  app.use(
+    FhirPath.fhirBase,
+    fhirRouter({
+      context: opts.context,
+      security: { validator: brokerIuaValidator(opts.security.validator.policy) },
+      ...(opts.forward ? { forward: opts.forward } : {}),
+    }),
+  );
   app.use(broker);
   return app;
 }

@@ -78,6 +78,12 @@ export function legFailureError(
         `${who(c)} answered with an invalid response (${f.detail})${tail}`,
         at,
       );
+    case 'unsupported':
+      return registryError(
+        ErrorCode.XDSUnavailableCommunity,
+        `${who(c)} cannot be asked: ${f.detail}${tail}`,
+        at,
+      );
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * What one community leg of a fan-out produced, as data for `consolidate*()`.
+ * What one community leg of a fan-out produced, as data for `consolidate*()`, whatever protocol
+ * the leg spoke (community-codec.ts).
  */
-import type { AdhocQueryResponse, RetrieveDocumentSetResponse } from '../xca/types.js';
+import type { RetrieveDocumentSetResponse } from '../xca/types.js';
+import type { CommunityQueryAnswer } from './federated-object.js';
 
 /** The community a leg went to. */
 export interface CommunityRef {
@@ -18,12 +20,14 @@ export type LegFailure =
   | { reason: 'http-status'; httpStatus: number; detail: string }
   | { reason: 'soap-fault'; faultCode: string; faultReason: string }
   | { reason: 'malformed'; detail: string }
-  | { reason: 'invalid-response'; detail: string };
+  | { reason: 'invalid-response'; detail: string }
+  /** The broker has no codec for the protocol the community speaks (community-codecs.ts). */
+  | { reason: 'unsupported'; detail: string };
 
 /** A settled leg: the community's decoded response, or why there is none. */
 export type Leg<R> = { community: CommunityRef } & (
   { outcome: 'answered'; response: R } | { outcome: 'failed'; failure: LegFailure }
 );
 
-export type QueryLeg = Leg<AdhocQueryResponse>;
+export type QueryLeg = Leg<CommunityQueryAnswer>;
 export type RetrieveLeg = Leg<RetrieveDocumentSetResponse> & { requestedDocumentIds: readonly string[] };

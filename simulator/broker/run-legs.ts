@@ -1,21 +1,29 @@
 /**
- * Fan a request out to communities and turn each settled call into a Leg (for consolidate) and a
- * LegEvent (for the transaction log).
+ * Fan a request out to communities, each through the codec of the protocol it speaks
+ * (community-codecs.ts), and turn each settled call into a Leg (for consolidate) and a LegEvent
+ * (for the transaction log). Protocol-neutral: the codec sends, decodes and classifies.
  */
-import type { LegEvent } from '../events/transaction-events.js';
-import type { Transaction } from '../xca/constants.js';
+import type { BrokerTransaction, LegEvent } from '../events/transaction-events.js';
+import type { LegAnswer } from './community-client.js';
+import type { CommunityCodec } from './community-codec.js';
+import { codecFor, legTransaction, protocolOf } from './community-codecs.js';
 import type { CommunityEndpoint } from './community-directory.js';
-import { classifyLegError, type LegAnswer } from './community-client.js';
 import type { BrokerContext, RequestContext } from './context.js';
 import { fanOut } from './fan-out.js';
 import { overloadFault } from './overload.js';
 import type { Leg, LegFailure } from './leg.js';
-import { SoapCallError } from '../soap/client.js';
+
+/** A leg's call: what to send `target` through `codec` (its community's), under `signal`. */
+export type LegCall<T, R> = (codec: CommunityCodec, target: T, signal: AbortSignal) => Promise<LegAnswer<R>>;
 
 /**
  * Call every target in parallel with the broker's per-leg deadline, cut to the time left before
  * the request's overall deadline (`rc.deadlineAt`, admission.ts) so the answer is never late.
- * A community without an endpoint for `transaction` is reported as refused (misconfiguration).
+ * `transaction` is the consumer's (ITI-38, ITI-67, ...); `kind` names what each leg sends, so its
+ * LegEvent carries the leg's own transaction when it differs (an MHD leg of ITI-38 sends ITI-67)
+ * and its `protocol` when not `xca`; without `kind` (RAD-75) a leg sends `transaction`.
+ * A community whose protocol has no codec fails its leg (`unsupported`) without a call; a
+ * community without the endpoint its codec needs fails its leg too (the codec throws).
  * @throws SoapFaultError Receiver / wsa:EndpointUnavailable (HTTP 503, overload.ts) when no time
  *   is left to start the legs: no leg is started, so none is reported as timed out.
  */
@@ -24,31 +32,35 @@ export async function runLegs<
   R extends { errors: { errorCode: string }[] },
 >(
   targets: readonly T[],
-  transaction: Transaction,
+  transaction: BrokerTransaction,
   rc: RequestContext,
   bc: BrokerContext,
-  call: (url: string, signal: AbortSignal, target: T) => Promise<LegAnswer<R>>,
+  call: LegCall<T, R>,
+  kind?: 'query' | 'retrieve',
 ): Promise<{ legs: (Leg<R> & { target: T })[]; events: LegEvent[] }> {
   const deadlineMs = legDeadlineMs(bc, rc);
+  const codecs = targets.map((t) => codecFor(t.community));
   const settled = await fanOut(
-    targets,
-    (t, signal) => {
-      const url = t.community.endpoints[transaction];
-      if (url === undefined) throw new Error(`no ${transaction} endpoint configured`);
-      return call(url, signal, t);
-    },
+    targets.map((target, i) => ({ target, codec: codecs[i]! })),
+    ({ target, codec }, signal) =>
+      'protocol' in codec ? call(codec, target, signal) : Promise.reject(new NoCodec(codec)),
     { deadlineMs, clock: bc.clock, ...(rc.signal ? { parent: rc.signal } : {}) },
   );
   const legs: (Leg<R> & { target: T })[] = [];
   const events: LegEvent[] = [];
   settled.forEach((s, i) => {
     const target = targets[i]!;
+    const codec = codecs[i]!;
     const community = { name: target.community.name, homeCommunityId: target.community.homeCommunityId };
+    const protocol = protocolOf(target.community);
+    const sent = kind === undefined ? transaction : legTransaction(protocol, kind);
     const base = {
       community: community.name,
       homeCommunityId: community.homeCommunityId,
       startedAt: s.startedAt,
       durationMs: s.durationMs,
+      ...(protocol !== 'xca' ? { protocol } : {}),
+      ...(sent !== transaction ? { transaction: sent } : {}),
     };
     if (s.ok) {
       legs.push({ community, target, outcome: 'answered', response: s.value.value });
@@ -59,9 +71,12 @@ export async function runLegs<
         errorCodes: s.value.value.errors.map((e) => e.errorCode),
       });
     } else {
-      const failure = classifyLegError(s.error, s.timedOut, deadlineMs);
+      const failure =
+        s.error instanceof NoCodec
+          ? s.error.failure
+          : (codec as CommunityCodec).classify(s.error, s.timedOut, deadlineMs);
       legs.push({ community, target, outcome: 'failed', failure });
-      const httpStatus = s.error instanceof SoapCallError ? s.error.httpStatus : undefined;
+      const httpStatus = httpStatusOf(s.error);
       events.push({
         ...base,
         outcome: 'failed',
@@ -72,10 +87,26 @@ export async function runLegs<
     }
   });
   for (const e of events) {
-    const { requestXml: _q, responseXml: _r, ...leg } = e;
+    const { requestXml: _q, responseXml: _r, responseBody: _b, ...leg } = e;
     bc.logger.info({ leg, transaction }, 'community leg settled');
   }
   return { legs, events };
+}
+
+/**
+ * The HTTP status an error carries (`httpStatus`, a number: SoapCallError, or any codec's error
+ * that sets it), when the community's answer arrived.
+ */
+function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('httpStatus' in error)) return undefined;
+  return typeof error.httpStatus === 'number' ? error.httpStatus : undefined;
+}
+
+/** A leg that has no codec: its failure, carried through the fan-out like any leg's error. */
+class NoCodec extends Error {
+  constructor(readonly failure: LegFailure) {
+    super('detail' in failure ? failure.detail : failure.reason);
+  }
 }
 
 /** The per-leg deadline, ms: the broker's, or the time left before `rc.deadlineAt` when less. */
@@ -104,6 +135,7 @@ function failureDetail(f: LegFailure): string {
     case 'too-large':
     case 'malformed':
     case 'invalid-response':
+    case 'unsupported':
       return f.detail;
   }
 }

@@ -26,7 +26,8 @@ const answer = `<query:AdhocQueryResponse xmlns:query="urn:oasis:names:tc:ebxml-
 
 describe('the returned entries of an ITI-38 answer', () => {
   it('are read from the ids decoded with each ExtrinsicObject, escapes resolved', () => {
-    const { objects } = decodeAdhocQueryResponse(parseXml(answer).documentElement!);
+    const { objects: rim } = decodeAdhocQueryResponse(parseXml(answer).documentElement!);
+    const objects = rim.map((object) => ({ form: 'ebrim' as const, object }));
     expect(returnedDocuments(objects)).toEqual([
       {
         documentUniqueId: '2.25.1&2',

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type {
   AttachmentRef,
+  BrokerTransaction,
   CodedValue,
   FaultEvent,
   LegEvent,
@@ -21,10 +22,11 @@ import type { SoapEnvelope } from '../soap/envelope.js';
 import { faultSubcodeText, type SoapFaultError } from '../soap/fault.js';
 import { WSSE_NS } from '../soap/namespaces.js';
 import { attr, childElements, firstChild, textOf, type Element } from '../soap/xml.js';
-import { ReferenceIdType, type Transaction } from '../xca/constants.js';
+import { ReferenceIdType } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
-import type { RegistryError, RegistryObjectXml } from '../xca/types.js';
+import type { DocumentEntryIds, RegistryError } from '../xca/types.js';
 import type { RequestContext } from './context.js';
+import type { FederatedObject } from './federated-object.js';
 
 /** MTOM parts by reference for the transaction log: Content-ID, Content-Type, size, SHA-256. */
 export function attachmentRefs(
@@ -40,7 +42,7 @@ export function attachmentRefs(
 
 /** What a broker transaction came to, for {@link transactionEvent}. Times in epoch ms. */
 export interface TransactionOutcome {
-  transaction: Transaction;
+  transaction: BrokerTransaction;
   /** The consolidated answer's status URN and RegistryErrors. */
   response: { status: string; errors: readonly RegistryError[] };
   /** Documents (ITI-39, RAD-75) or registry objects (ITI-38) returned. */
@@ -96,7 +98,7 @@ export interface HttpFacts {
 export function faultEvent(
   report: { fault: SoapFaultError; httpStatus: number; envelope?: SoapEnvelope },
   http: HttpFacts,
-  transaction: Transaction,
+  transaction: BrokerTransaction,
   startedAt: number,
   clock: Clock,
 ): FaultEvent {
@@ -199,12 +201,17 @@ function coded(v: Element | undefined): CodedValue | undefined {
 }
 
 /**
- * The DocumentEntries among an ITI-38 answer's objects (ids only: uniqueId, entryUUID,
+ * The DocumentEntries among a federated query's answer (ids only: uniqueId, entryUUID,
  * repositoryUniqueId, home, the patient's NHS number, the Study Instance UIDs of its
- * referenceIdList), from the ids read when each ExtrinsicObject was decoded (RegistryObjectXml
- * `entryIds`); an entry without a uniqueId is left out.
+ * referenceIdList), from the ids read when each object was decoded: an `ebrim` ExtrinsicObject's
+ * `entryIds`, an `fhir` DocumentReference's `entryIds`. An entry without a uniqueId is left out.
+ * `returnType` is what the consumer was sent: with `ObjectRef` (ITI-38 returnType ObjectRef) an
+ * `fhir` object went out as an ObjectRef ({@link returnedObjectRefs}), not as an entry.
  */
-export function returnedDocuments(objects: readonly RegistryObjectXml[]): ReturnedDocument[] {
+export function returnedDocuments(
+  objects: readonly FederatedObject[],
+  returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass',
+): ReturnedDocument[] {
   const out: ReturnedDocument[] = [];
   // An answer's entries nearly always name one patient: its id is read once, not once per entry.
   const nhsOf = new Map<string, ReturnType<typeof nhsNumberFromPatientId>>();
@@ -213,9 +220,10 @@ export function returnedDocuments(objects: readonly RegistryObjectXml[]): Return
     if (r === undefined) nhsOf.set(patientId, (r = nhsNumberFromPatientId(patientId)));
     return r;
   };
-  for (const o of objects) {
-    const ids = o.kind === 'ExtrinsicObject' ? o.entryIds : undefined;
-    if (ids?.uniqueId === undefined) continue;
+  for (const f of objects) {
+    const o = entryOf(f, returnType);
+    const ids = o?.ids;
+    if (o === undefined || ids?.uniqueId === undefined) continue;
     const nhs = ids.patientId === undefined ? undefined : nhsNumber(ids.patientId);
     const studyInstanceUids = studyUidsOf(ids.referenceIdList);
     out.push({
@@ -230,13 +238,35 @@ export function returnedDocuments(objects: readonly RegistryObjectXml[]): Return
   return out;
 }
 
-/** The ObjectRefs among an ITI-38 answer's objects (returnType ObjectRef): entryUUID and home. */
-export function returnedObjectRefs(objects: readonly RegistryObjectXml[]): ReturnedObjectRef[] {
-  return objects.flatMap((o) =>
-    o.kind === 'ObjectRef' && o.id !== ''
-      ? [{ entryUuid: o.id, ...(o.home !== undefined ? { homeCommunityId: o.home } : {}) }]
-      : [],
-  );
+/**
+ * The ObjectRefs among a federated query's answer (ITI-38 returnType ObjectRef): entryUUID and
+ * home of each `ebrim` ObjectRef, and, when `returnType` is `ObjectRef`, of each `fhir` object
+ * (the XCA face sent it as an ObjectRef, ebrim-objects.ts).
+ */
+export function returnedObjectRefs(
+  objects: readonly FederatedObject[],
+  returnType: 'LeafClass' | 'ObjectRef' = 'LeafClass',
+): ReturnedObjectRef[] {
+  const out: ReturnedObjectRef[] = [];
+  for (const f of objects) {
+    const asRef = f.form === 'ebrim' ? f.object.kind === 'ObjectRef' : returnType === 'ObjectRef';
+    const id = f.form === 'ebrim' ? f.object.id : f.id;
+    const home = f.form === 'ebrim' ? f.object.home : f.home;
+    if (asRef && id !== '')
+      out.push({ entryUuid: id, ...(home !== undefined ? { homeCommunityId: home } : {}) });
+  }
+  return out;
+}
+
+/** An object's entry ids, id and home when it went to the consumer as a DocumentEntry. */
+function entryOf(
+  f: FederatedObject,
+  returnType: 'LeafClass' | 'ObjectRef',
+): { id: string; home: string | undefined; ids: DocumentEntryIds | undefined } | undefined {
+  if (f.form === 'fhir')
+    return returnType === 'LeafClass' ? { id: f.id, home: f.home, ids: f.entryIds } : undefined;
+  const o = f.object;
+  return o.kind === 'ExtrinsicObject' ? { id: o.id, home: o.home, ids: o.entryIds } : undefined;
 }
 
 /**

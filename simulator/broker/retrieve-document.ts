@@ -1,0 +1,206 @@
+/**
+ * The broker's ITI-68 Retrieve Document (IHE MHD 4.2.x, ITI TF-2 3.68), served by XCA as IHE's
+ * "XDS on FHIR" grouping does (MHD 1:33.6.2: an MHD Document Responder grouped with an XCA
+ * Initiating Gateway): `GET {FhirPath.iti68}?homeCommunityId=&repositoryUniqueId=&uniqueId=` is
+ * routed by homeCommunityId through the federation core's ITI-39 (`crossGatewayRetrieve`, the
+ * same legs, deadlines and consolidation as an XCA consumer's retrieve).
+ *
+ * Deprecated documents (MHD ITI TF-2 3.68.4.2.3: 410 Gone): ITI-39 carries no availabilityStatus,
+ * so the broker asks the same community an ITI-38 GetDocuments by uniqueId (AdhocQuery/@home =
+ * that community, ITI TF-2 3.18.4.1.2.3.7.5) in parallel with the ITI-39. Cost: one more leg per
+ * ITI-68 to the same community, no added latency beyond the slower of the two (both run under
+ * the same per-community deadline). The query also names the document's patient for the audit.
+ * Its failure does not fail the retrieve: the bytes are served if ITI-39 returned them.
+ *
+ * Answers: 200 the bytes with their mimeType, Content-Length, ETag (the SHA-1 of the bytes, the
+ * DocumentEntry hash, ITI TF-3 4.2.3.2.12); 400 a bad request (OperationOutcome naming the
+ * parameter); 404 unknown document or community (XDSUnknownCommunity coding for an unknown or
+ * excluded homeCommunityId); 410 a Deprecated entry; 406 when Accept excludes the mimeType; 502 /
+ * 504 a failed or timed-out community. Every answer is recorded before its first byte: a
+ * TransactionEvent (transaction ITI-68, protocol mhd) once legs ran, a FaultEvent for a refusal.
+ */
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { OperationOutcome } from 'fhir/r4.js';
+import type { LegEvent, TransactionEvent } from '../events/transaction-events.js';
+import { issue, operationOutcome } from '../fhir/operation-outcome.js';
+import { registryErrorToIssue } from '../mhd/registry-errors.js';
+import { MhdTransaction } from '../shared/fhir-endpoints.js';
+import { EntryStatus, StoredQueryId } from '../xca/constants.js';
+import { nhsNumberFromPatientId } from '../xca/patient-id.js';
+import { QueryParam } from '../xca/stored-query-params.js';
+import { encodeStringList } from '../xca/slot-value.js';
+import type { AdhocQueryRequest, DocumentResponse } from '../xca/types.js';
+import { forRequest, type BrokerContext } from './context.js';
+import { crossGatewayQuery } from './cross-gateway-query.js';
+import { crossGatewayRetrieve } from './cross-gateway-retrieve.js';
+import { documentEntriesOf } from './retrieve-document-entry.js';
+import {
+  MAX_RETRIEVE_URL_CHARS,
+  consumerIdOf,
+  errorOutcome,
+  noteArrival,
+  recordTransaction,
+  refuse,
+  requestContextOf,
+  requestLineOf,
+  sandboxRequester,
+  sendOutcome,
+} from './retrieve-document-http.js';
+import { retrieveFailure } from './retrieve-document-outcome.js';
+import { readRetrieveDocumentRequest, type RetrieveDocumentTarget } from './retrieve-document-request.js';
+import { resolveTarget } from './targets.js';
+
+/** Options of {@link retrieveDocumentHandler}. */
+export interface RetrieveDocumentOptions {
+  context: BrokerContext;
+}
+
+/**
+ * The `GET {FhirPath.iti68}` handler (mount it at `FhirPath.iti68`). Never throws to express for a
+ * protocol problem: each is an OperationOutcome; an unexpected error goes to `next`.
+ */
+export function retrieveDocumentHandler(opts: RetrieveDocumentOptions): RequestHandler {
+  return (req, res, next) => {
+    retrieveDocument(opts.context, req, res).catch(next);
+  };
+}
+
+/** The ITI-38 GetDocuments of one uniqueId at its home (LeafClass: the entry's status and patient). */
+export function getDocumentsByUniqueId(t: RetrieveDocumentTarget): AdhocQueryRequest {
+  return {
+    returnType: 'LeafClass',
+    returnComposedObjects: true,
+    queryId: StoredQueryId.GetDocuments,
+    home: t.homeCommunityId,
+    slots: [{ name: QueryParam.uniqueId, values: [encodeStringList([t.uniqueId])] }],
+  };
+}
+
+const ITI68 = MhdTransaction.Iti68;
+
+async function retrieveDocument(bc0: BrokerContext, req: Request, res: Response): Promise<void> {
+  noteArrival(bc0, res);
+  const bc = forRequest(bc0);
+  if (req.originalUrl.length > MAX_RETRIEVE_URL_CHARS) {
+    return refuse(
+      bc,
+      req,
+      res,
+      ITI68,
+      414,
+      errorOutcome('too-long', `the request URL is longer than ${MAX_RETRIEVE_URL_CHARS} characters`),
+    );
+  }
+  const parsed = readRetrieveDocumentRequest(req.originalUrl.split('?')[1] ?? '');
+  if (!parsed.ok) return refuse(bc, req, res, ITI68, 400, operationOutcome(parsed.issues));
+  const target = parsed.target;
+  const consumerId = consumerIdOf(req);
+  const routed = resolveTarget(bc.directory, consumerId, target.homeCommunityId);
+  if ('error' in routed) {
+    const unknown = operationOutcome([
+      registryErrorToIssue({ ...routed.error, location: target.homeCommunityId }),
+    ]);
+    return refuse(bc, req, res, ITI68, 404, unknown);
+  }
+  const rc = requestContextOf(req, sandboxRequester(consumerId));
+  const startedAt = bc.clock.now();
+  const [query, retrieve] = await Promise.all([
+    crossGatewayQuery(getDocumentsByUniqueId(target), undefined, rc, bc, { transaction: ITI68 }),
+    crossGatewayRetrieve(
+      {
+        documents: [
+          {
+            homeCommunityId: target.homeCommunityId,
+            repositoryUniqueId: target.repositoryUniqueId,
+            documentUniqueId: target.uniqueId,
+          },
+        ],
+      },
+      rc,
+      bc,
+      { transaction: ITI68 },
+    ),
+  ]);
+  const entry = documentEntriesOf(query.response.objects, bc.logger).find(
+    (e) => e.uniqueId === target.uniqueId,
+  );
+  const nhs = entry ? nhsNumberFromPatientId(entry.patientId) : undefined;
+  const patient = nhs?.ok ? nhs.nhsNumber : undefined;
+  const doc = retrieve.response.documents.find((d) => d.documentUniqueId === target.uniqueId);
+  // Each leg names what it sent (the core sets ITI-39 / ITI-38 on XCA legs, ITI-68 / ITI-67 on MHD ones).
+  const legs: LegEvent[] = [...retrieve.event.legs, ...query.event.legs];
+  const event: TransactionEvent = {
+    ...retrieve.event,
+    transaction: ITI68,
+    protocol: 'mhd',
+    requestLine: requestLineOf(req),
+    startedAt,
+    durationMs: bc.clock.now() - startedAt,
+    legs,
+    documents: [
+      {
+        homeCommunityId: target.homeCommunityId,
+        repositoryUniqueId: target.repositoryUniqueId,
+        documentUniqueId: target.uniqueId,
+        ...(patient !== undefined ? { patient } : {}),
+      },
+    ],
+    ...(patient !== undefined ? { patient } : {}),
+    ...(entry ? { patientId: entry.patientId } : {}),
+  };
+  const answer = decide(req, target, entry?.availabilityStatus, doc, retrieve.response.errors, legs);
+  if ('outcome' in answer) {
+    const body = JSON.stringify(answer.outcome);
+    const recorded = await recordTransaction(bc, res, { ...event, resultCount: 0, responseBody: body });
+    if (recorded) sendOutcome(res, answer.status, answer.outcome);
+    return;
+  }
+  if (!(await recordTransaction(bc, res, event))) return;
+  res
+    .status(200)
+    .set({
+      'Content-Type': answer.doc.mimeType,
+      'Content-Length': String(answer.doc.content.length),
+      ETag: `"${createHash('sha1').update(answer.doc.content).digest('hex')}"`,
+    })
+    .end(answer.doc.content);
+}
+
+/** The answer: the document, or the status and OperationOutcome that say why not. */
+function decide(
+  req: Request,
+  target: RetrieveDocumentTarget,
+  availabilityStatus: string | undefined,
+  doc: DocumentResponse | undefined,
+  errors: TransactionEvent['errors'],
+  legs: readonly LegEvent[],
+): { doc: DocumentResponse } | { status: number; outcome: OperationOutcome } {
+  const named = `document ${target.uniqueId} in repository ${target.repositoryUniqueId} of ${target.homeCommunityId}`;
+  if (availabilityStatus === EntryStatus.Deprecated) {
+    return {
+      status: 410,
+      outcome: operationOutcome([
+        issue({
+          severity: 'error',
+          code: 'deleted',
+          diagnostics: `${named} is Deprecated (DocumentReference.status superseded): search ITI-67 with status=current for its replacement`,
+        }),
+      ]),
+    };
+  }
+  if (!doc) return retrieveFailure(errors, legs, `${named} was not returned by its community`);
+  if (req.accepts(doc.mimeType) === false) {
+    return {
+      status: 406,
+      outcome: operationOutcome([
+        issue({
+          severity: 'error',
+          code: 'not-supported',
+          diagnostics: `${named} is ${doc.mimeType}, which the Accept header '${String(req.headers.accept).slice(0, 200)}' excludes: accept ${doc.mimeType} (or */*)`,
+        }),
+      ]),
+    };
+  }
+  return { doc };
+}
