@@ -101,7 +101,7 @@ async function configuredFaults(running: RunningTopology, pack: DataPack): Promi
   const patient = pack.patients[0]!.nhsNumber;
   const other = pack.patients.find((p) => p.nhsNumber !== patient)!.nhsNumber;
   const gateway = running.communities[0]!;
-  const url = gateway.endpoints['ITI-38'];
+  const url = gateway.endpoints['ITI-38']!;
   const body = findDocumentsEnvelope(patient);
   const faults = Array.from({ length: FAULTS }, (_, i) => ({
     name: `other-patient-${i}`,

@@ -26,12 +26,11 @@ export function printBanner(s: SimState, activeFaults?: number, containers?: Ban
   out.push(...headerLines(s, containers));
   out.push('');
   out.push(`Broker (sandbox port, open access): ${s.broker.url}`);
-  for (const [t, url] of Object.entries(s.broker.endpoints)) out.push(`  ${t.padEnd(7)} POST ${url}`);
+  out.push(...endpointLines(s.broker));
   out.push(...integrationLines(s));
   out.push('');
-  out.push('Communities (simulated XCA responding gateways):');
-  for (const c of s.communities)
-    out.push(`  ${c.name.padEnd(34)} ${c.homeCommunityId.padEnd(40)} ${c.endpoints['ITI-38'] ?? ''}`);
+  out.push('Communities (XCA responding gateways, MHD Document Responders):');
+  for (const c of s.communities) out.push(communityLine(c));
   if (s.control !== undefined) {
     out.push('');
     out.push(`Control API (faults, transactions log): ${s.control.url}`);
@@ -87,6 +86,37 @@ function headerLines(s: SimState, containers: BannerContainer[] | undefined): st
 }
 
 /**
+ * How each broker transaction is called (ITI TF-2 3.38/3.39 and RAD TF-3 4.75: SOAP POST; IHE MHD
+ * 3.67/3.68: GET, ITI-67 also POST `_search`; DICOM PS3.18 10.4.1: GET per study).
+ */
+const CALLS: Record<string, (url: string) => string> = {
+  'ITI-67': (url) => `GET  ${url}?patient.identifier=...&status=current (or POST ${url}/_search)`,
+  'ITI-68': (url) => `GET  ${url}?homeCommunityId=..&repositoryUniqueId=..&uniqueId=.. (attachment.url)`,
+  'WADO-RS': (url) => `GET  ${url}/{homeCommunityId}/studies/{studyInstanceUid}`,
+};
+
+/** One line per endpoint of a broker port, with its FHIR base when it has one. */
+function endpointLines(port: { fhirBase?: string; endpoints: Record<string, string> }): string[] {
+  return [
+    ...Object.entries(port.endpoints).map(
+      ([t, url]) => `  ${t.padEnd(7)} ${CALLS[t]?.(url) ?? `POST ${url}`}`,
+    ),
+    ...(port.fhirBase !== undefined
+      ? [`  FHIR base (MHD, GET ${port.fhirBase}/metadata): ${port.fhirBase}`]
+      : []),
+  ];
+}
+
+/** A community: name, homeCommunityId, and its ITI-38 URL (XCA) or FHIR base (MHD). */
+function communityLine(c: SimState['communities'][number]): string {
+  const at =
+    c.protocol === 'mhd'
+      ? `MHD ${c.fhirBase ?? c.endpoints['ITI-67'] ?? ''}`
+      : `XCA ${c.endpoints['ITI-38'] ?? ''}`;
+  return `  ${c.name.padEnd(34)} ${c.homeCommunityId.padEnd(40)} ${at}`;
+}
+
+/**
  * The integration port (mTLS + signed XUA, docs/security.md) and what to present to it; or how to
  * turn it on.
  */
@@ -100,9 +130,10 @@ function integrationLines(s: SimState): string[] {
     return ['Broker integration port: off (npm run sim certs generate, then start again: mTLS + signed XUA)'];
   return [
     `Broker (integration port, mutual TLS + signed XUA assertion): ${i.url}`,
-    ...Object.entries(i.endpoints).map(([t, url]) => `  ${t.padEnd(7)} POST ${url}`),
+    ...endpointLines(i),
     '  present certs/out/supplier/client.pem + client.key, trust certs/out/nir/root-ca.pem;',
     '  wsse:Security header: npm run sim saml issue -- --patient <nhs number> --header (docs/security.md)',
+    '  FHIR (ITI-67, ITI-68, WADO-RS): Authorization: Bearer <npm run sim token issue -- --patient <nhs number>>',
   ];
 }
 

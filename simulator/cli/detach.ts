@@ -97,10 +97,15 @@ export function takeHandedSpec(): DescribedTopology | undefined {
 
 async function allAnswer(s: SimState): Promise<boolean> {
   const urls = [
-    s.broker.url,
-    ...s.communities.map((c) => new URL(c.endpoints['ITI-38'] ?? s.broker.url).origin),
+    `${s.broker.url}/health`,
+    ...s.communities.map((c) =>
+      // An MHD community answers its CapabilityStatement (FHIR R4 `capabilities`), an XCA one /health.
+      c.fhirBase !== undefined
+        ? `${c.fhirBase}/metadata`
+        : `${new URL(c.endpoints['ITI-38'] ?? s.broker.url).origin}/health`,
+    ),
   ].filter((u) => u.startsWith('http:')); // https gateways (security on) require NIR's client certificate
-  const status = await Promise.all(urls.map((u) => httpProbe(`${u}/health`, 2_000)));
+  const status = await Promise.all(urls.map((u) => httpProbe(u, 2_000)));
   return status.every((s) => s !== undefined && s >= 200 && s < 300);
 }
 

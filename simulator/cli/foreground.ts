@@ -14,7 +14,7 @@ import { specFromOptions, type UpOptions } from '../topology/topology-from-optio
 import type { Topology } from '../topology/topology.js';
 import { printBanner } from './banner.js';
 import { takeHandedSpec } from './detach.js';
-import { auditDir, clearState, parsState, writeState, type SimState } from './state.js';
+import { auditDir, clearState, inProcessState, writeState } from './state.js';
 import { SimErrorCode } from '../shared/errors.js';
 
 /** `topology` with security forced on (`--security`): its own settings kept, `security: false` overridden. */
@@ -62,19 +62,13 @@ export async function runForeground(opts: UpOptions, security: boolean): Promise
     control: { port: defaultControlPort(opts.portBase), seed: spec.seed },
     audit: { dir: auditDir(), parsPort: defaultParsPort(opts.portBase) },
   });
-  const state: SimState = {
+  const state = inProcessState(running, {
     pid: process.pid,
     startedAt: new Date().toISOString(),
-    runtime: 'in-process',
-    broker: running.broker,
-    communities: running.communities,
-    ...(running.dataPackDir !== undefined ? { dataPackDir: running.dataPackDir } : {}),
-    ...(running.control ? { control: running.control } : {}),
-    ...parsState(running),
     seed: spec.seed,
     ...(opts.topology !== undefined ? { topologyFile: path.resolve(opts.topology) } : {}),
     ...(process.env['NIR_SIM_LOG_FILE'] ? { logFile: process.env['NIR_SIM_LOG_FILE'] } : {}),
-  };
+  });
   writeState(state);
   printBanner(state, faults.list().length);
   await new Promise<void>((resolve) => {

@@ -59,6 +59,51 @@ describe('serve broker option values', () => {
     ]);
   });
 
+  it('--community protocol=mhd: a simulated MHD community; any other protocol is one line', () => {
+    expect(
+      parseCommunities([
+        'name=south,homeCommunityId=urn:oid:1.2.4,url=http://south:9001,control=http://south:9090,protocol=mhd',
+      ]),
+    ).toEqual([
+      {
+        name: 'south',
+        homeCommunityId: 'urn:oid:1.2.4',
+        url: 'http://south:9001',
+        controlUrl: 'http://south:9090',
+        protocol: 'mhd',
+      },
+    ]);
+    expect(
+      threw(() =>
+        parseCommunities([
+          'name=s,homeCommunityId=urn:oid:1.2.4,url=http://s:1,control=http://s:2,protocol=fhir',
+        ]),
+      ).message,
+    ).toBe(
+      '--community name=s,homeCommunityId=urn:oid:1.2.4,url=http://s:1,control=http://s:2,protocol=fhir: protocol: protocol must be xca or mhd',
+    );
+  });
+
+  it('--external protocol=mhd: a supplier MHD responder by its FHIR base; XCA URLs are refused there', () => {
+    expect(
+      parseExternal(['name=sup,homeCommunityId=urn:oid:1.9,protocol=mhd,fhirBase=https://s/fhir']),
+    ).toEqual([
+      {
+        kind: 'external',
+        name: 'sup',
+        homeCommunityId: 'urn:oid:1.9',
+        protocol: 'mhd',
+        fhirBase: 'https://s/fhir',
+      },
+    ]);
+    expect(
+      threw(() => parseExternal(['name=sup,homeCommunityId=urn:oid:1.9,protocol=mhd,iti38Url=https://s/q']))
+        .message,
+    ).toBe(
+      '--external name=sup,homeCommunityId=urn:oid:1.9,protocol=mhd,iti38Url=https://s/q: fhirBase: the MHD responder\'s FHIR base URL (http(s)://host[:port]/path, ITI-67 at {fhirBase}/DocumentReference); value: Unrecognized key: "iti38Url"',
+    );
+  });
+
   it('--consumers: JSON of profiles by homeCommunityId; bad JSON and bad ids are one line each', () => {
     expect(parseConsumers('{"pacs":{"include":["urn:oid:1.2.3"]}}')).toEqual({
       pacs: { include: ['urn:oid:1.2.3'] },

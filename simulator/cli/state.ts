@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { stateHome } from '../shared/sim-paths.js';
+import type { RunningTopology } from '../runtime/in-process.js';
 
 /** What both runtimes' state files hold. URLs are absolute, as the host reaches them. */
 interface SimStateCommon {
@@ -16,13 +17,29 @@ interface SimStateCommon {
   pid: number;
   /** ISO 8601. */
   startedAt: string;
-  /** `url` is the sandbox port; `integration` the HTTPS integration port (mTLS + XUA) when security is on. */
+  /**
+   * `url` is the sandbox port; `integration` the HTTPS integration port (mTLS + XUA) when security
+   * is on. `endpoints`: ITI-38, ITI-39, RAD-75, ITI-67, ITI-68, WADO-RS (topology/endpoint-table.ts);
+   * `fhirBase` the MHD face's FHIR base (absent in state files of older versions).
+   */
   broker: {
     url: string;
+    fhirBase?: string;
     endpoints: Record<string, string>;
-    integration?: { url: string; endpoints: Record<string, string> };
+    integration?: { url: string; fhirBase?: string; endpoints: Record<string, string> };
   };
-  communities: { name: string; homeCommunityId: string; kind: string; endpoints: Record<string, string> }[];
+  /**
+   * `protocol` `xca` (endpoints ITI-38, ITI-39, RAD-75) or `mhd` (`fhirBase`, endpoints ITI-67,
+   * ITI-68); absent in state files of older versions: xca.
+   */
+  communities: {
+    name: string;
+    homeCommunityId: string;
+    kind: string;
+    protocol?: string;
+    fhirBase?: string;
+    endpoints: Record<string, string>;
+  }[];
   /** The data pack directory on the host (also for the docker runtime, where a copy may be in the image). */
   dataPackDir?: string;
   /** The control API (docs/faults.md "The control API"); absent only in state files of older versions. */
@@ -64,6 +81,29 @@ export interface DockerState extends SimStateCommon {
 
 /** What `sim status --json` prints: one runtime's state. */
 export type SimState = InProcessState | DockerState;
+
+/**
+ * The state of an in-process run: its broker (both ports, XCA and MHD endpoints, FHIR base), its
+ * communities (protocol and endpoints each), pack, control API and PARS, as `sim up` writes it.
+ */
+export function inProcessState(
+  running: Pick<RunningTopology, 'broker' | 'communities' | 'dataPackDir' | 'control' | 'pars' | 'audit'>,
+  o: { pid: number; startedAt: string; seed: number; topologyFile?: string; logFile?: string },
+): InProcessState {
+  return {
+    pid: o.pid,
+    startedAt: o.startedAt,
+    runtime: 'in-process',
+    broker: running.broker,
+    communities: running.communities,
+    ...(running.dataPackDir !== undefined ? { dataPackDir: running.dataPackDir } : {}),
+    ...(running.control ? { control: running.control } : {}),
+    ...parsState(running),
+    seed: o.seed,
+    ...(o.topologyFile !== undefined ? { topologyFile: o.topologyFile } : {}),
+    ...(o.logFile !== undefined ? { logFile: o.logFile } : {}),
+  };
+}
 
 /** Where `sim up` keeps audit files, the PARS queue and the simulated PARS's records. */
 export function auditDir(): string {

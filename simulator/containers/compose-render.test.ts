@@ -164,6 +164,7 @@ describe('renderCompose', () => {
     expect(text).toContain(
       [
         '#   broker  http://127.0.0.1:18080 (/xca/iti38, /xca/iti39, /xcai/rad75)',
+        '#           FHIR base http://127.0.0.1:18080/fhir (MHD ITI-67 /fhir/DocumentReference, ITI-68 /fhir/document; WADO-RS /wado-rs)',
         '#           control API http://127.0.0.1:18090',
         '#   pars    http://127.0.0.1:18100',
         '#   north   http://127.0.0.1:19001  urn:oid:1.2.3.1',
@@ -295,6 +296,7 @@ describe('renderCompose with security', () => {
     expect(text).toContain(
       [
         '#   broker  http://127.0.0.1:18080 (/xca/iti38, /xca/iti39, /xcai/rad75)',
+        '#           FHIR base http://127.0.0.1:18080/fhir (MHD ITI-67 /fhir/DocumentReference, ITI-68 /fhir/document; WADO-RS /wado-rs)',
         '#           integration port https://127.0.0.1:18443 (mutual TLS + signed XUA assertion)',
         '#           control API http://127.0.0.1:18090',
         '#   pars    http://127.0.0.1:18100',

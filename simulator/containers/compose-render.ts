@@ -172,16 +172,27 @@ function header(plan: ContainerPlan, opts: ComposeRenderOptions): string {
     ` Services (image ${plan.image}, network ${plan.network}) and their URLs on this machine:`,
     row(
       'broker',
-      `${p.broker.url} (${Object.values(p.broker.endpoints)
-        .map((u) => new URL(u).pathname)
+      `${p.broker.url} (${(['ITI-38', 'ITI-39', 'RAD-75'] as const)
+        .map((t) => new URL(p.broker.endpoints[t]).pathname)
         .join(', ')})`,
+    ),
+    row(
+      '',
+      `FHIR base ${p.broker.fhirBase} (MHD ITI-67 ${new URL(p.broker.endpoints['ITI-67']).pathname}, ITI-68 ${new URL(p.broker.endpoints['ITI-68']).pathname}; WADO-RS ${new URL(p.broker.endpoints['WADO-RS']).pathname})`,
     ),
     ...(p.broker.integration !== undefined
       ? [row('', `integration port ${p.broker.integration.url} (mutual TLS + signed XUA assertion)`)]
       : []),
     row('', `control API ${p.control.url}`),
     row('pars', p.pars.url),
-    ...simulated.map((c) => row(c.name, `${new URL(c.endpoints['ITI-38']).origin}  ${c.homeCommunityId}`)),
+    ...simulated.map((c) =>
+      row(
+        c.name,
+        c.protocol === 'mhd'
+          ? `${c.fhirBase}  ${c.homeCommunityId}  (MHD: ITI-67, ITI-68)`
+          : `${new URL(c.endpoints['ITI-38']).origin}  ${c.homeCommunityId}`,
+      ),
+    ),
     ...external.map((c) => `   external community ${c.name} (${c.homeCommunityId}) at its own URLs`),
     ` Another container on network ${plan.network} reaches the broker at http://broker:8080` +
       (p.broker.integration !== undefined ? ' and https://broker:8443.' : '.'),

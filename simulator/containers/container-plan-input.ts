@@ -1,6 +1,6 @@
 /**
  * The container plan input of a resolved topology (docs/containers.md), one rule for `sim compose render`
- * and `sim up --runtime docker`: its simulated communities in order, its external communities,
+ * and `sim up --runtime docker`: its simulated communities in order (with what each speaks), its external communities,
  * deadline, fault seed and ports; the committed default pack is used from the image (the only pack
  * compose/Dockerfile copies, see .dockerignore), any other is bind-mounted read-only from the host.
  */
@@ -32,7 +32,15 @@ export function containerPlanInput(
   const dir = path.resolve(topology.dataPackDir ?? defaultDataPackDir);
   return {
     communities: topology.communities.flatMap((c) =>
-      c.kind === 'simulated' ? [{ name: c.store.name, homeCommunityId: c.store.homeCommunityId }] : [],
+      c.kind === 'simulated'
+        ? [
+            {
+              name: c.store.name,
+              homeCommunityId: c.store.homeCommunityId,
+              ...(c.protocol === 'mhd' ? { protocol: c.protocol } : {}),
+            },
+          ]
+        : [],
     ),
     external: topology.communities.filter((c) => c.kind === 'external'),
     dataPack: dir === path.resolve(IMAGE_PACK.hostDir) ? { inImage: IMAGE_PACK.inImage } : { hostDir: dir },

@@ -118,10 +118,14 @@ describe('planContainers', () => {
       published: {
         broker: {
           url: 'http://127.0.0.1:8080',
+          fhirBase: 'http://127.0.0.1:8080/fhir',
           endpoints: {
             'ITI-38': 'http://127.0.0.1:8080/xca/iti38',
             'ITI-39': 'http://127.0.0.1:8080/xca/iti39',
             'RAD-75': 'http://127.0.0.1:8080/xcai/rad75',
+            'ITI-67': 'http://127.0.0.1:8080/fhir/DocumentReference',
+            'ITI-68': 'http://127.0.0.1:8080/fhir/document',
+            'WADO-RS': 'http://127.0.0.1:8080/wado-rs',
           },
         },
         control: { url: 'http://127.0.0.1:8090' },
@@ -130,6 +134,7 @@ describe('planContainers', () => {
           {
             ...north,
             kind: 'simulated',
+            protocol: 'xca',
             endpoints: {
               'ITI-38': 'http://127.0.0.1:9001/xca/iti38',
               'ITI-39': 'http://127.0.0.1:9001/xca/iti39',
@@ -139,6 +144,7 @@ describe('planContainers', () => {
           {
             ...south,
             kind: 'simulated',
+            protocol: 'xca',
             endpoints: {
               'ITI-38': 'http://127.0.0.1:9002/xca/iti38',
               'ITI-39': 'http://127.0.0.1:9002/xca/iti39',
@@ -149,6 +155,7 @@ describe('planContainers', () => {
             name: 'supplier-gw',
             homeCommunityId: 'urn:oid:1.2.9',
             kind: 'external',
+            protocol: 'xca',
             endpoints: {
               'ITI-38': 'https://gw.example.test/xca/query',
               'ITI-39': 'https://gw.example.test/xca/retrieve',
@@ -434,21 +441,28 @@ describe('planContainers with security', () => {
       'ITI-39': `${base}${prefix}/iti39`,
       'RAD-75': `${base}/xcai/rad75`,
     });
-    expect(plan.published).toEqual({
-      broker: {
-        url: 'http://127.0.0.1:18080',
-        endpoints: paths('http://127.0.0.1:18080'),
-        integration: { url: 'https://127.0.0.1:18443', endpoints: paths('https://127.0.0.1:18443') },
+    const broker = (base: string) => ({
+      url: base,
+      fhirBase: `${base}/fhir`,
+      endpoints: {
+        ...paths(base),
+        'ITI-67': `${base}/fhir/DocumentReference`,
+        'ITI-68': `${base}/fhir/document`,
+        'WADO-RS': `${base}/wado-rs`,
       },
+    });
+    expect(plan.published).toEqual({
+      broker: { ...broker('http://127.0.0.1:18080'), integration: broker('https://127.0.0.1:18443') },
       control: { url: 'http://127.0.0.1:18090' },
       pars: { url: 'http://127.0.0.1:18100' },
       communities: [
-        { ...north, kind: 'simulated', endpoints: paths('https://127.0.0.1:19001') },
-        { ...south, kind: 'simulated', endpoints: paths('https://127.0.0.1:19002') },
+        { ...north, kind: 'simulated', protocol: 'xca', endpoints: paths('https://127.0.0.1:19001') },
+        { ...south, kind: 'simulated', protocol: 'xca', endpoints: paths('https://127.0.0.1:19002') },
         {
           name: 'supplier-gw',
           homeCommunityId: 'urn:oid:1.2.9',
           kind: 'external',
+          protocol: 'xca',
           endpoints: {
             'ITI-38': 'https://gw.example.test/xca/query',
             'ITI-39': 'https://gw.example.test/xca/retrieve',

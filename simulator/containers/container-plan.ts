@@ -28,6 +28,7 @@ import {
 } from './container-published.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { ContainerPorts } from './container-ports.js';
+import { FhirPath } from '../shared/fhir-endpoints.js';
 import {
   DEFAULT_GATEWAY_CONTAINERS,
   MAX_COMMUNITIES_PER_CONTAINER,
@@ -148,9 +149,13 @@ export function planContainers(input: ContainerPlanInput): ContainerPlan {
   const gatewayHealthPort = input.security ? ContainerPorts.gatewayControl : ContainerPorts.gateway;
   const gateways = gatewayGroups(input).map((group) =>
     service(group.service, 'gateway', gatewayHealthPort, {
+      healthPath: gatewayHealthPath(input, group),
       command: [
         ...['serve', 'gateway', '--data-pack', pack.path],
         ...group.members.flatMap((m) => ['--community', m.community.name]),
+        ...group.members.flatMap((m) =>
+          m.community.protocol === 'mhd' ? ['--mhd-community', m.community.name] : [],
+        ),
         ...['--seed', seed],
         ...sec.args,
       ],
@@ -167,6 +172,7 @@ export function planContainers(input: ContainerPlanInput): ContainerPlan {
       communities: group.members.map((m) => ({
         name: m.community.name,
         homeCommunityId: m.community.homeCommunityId,
+        ...(m.community.protocol === 'mhd' ? { protocol: 'mhd' as const } : {}),
       })),
       ...(group.service === group.members[0]!.community.name
         ? {}
@@ -210,15 +216,23 @@ export function planContainers(input: ContainerPlanInput): ContainerPlan {
   };
 }
 
-/** One service whose healthcheck GETs `/health` on its main port inside the container. */
+/**
+ * One service whose healthcheck GETs `healthPath` (default `/health`) on `port` inside the
+ * container.
+ */
 function service(
   name: string,
   role: ContainerRole,
   port: number,
-  rest: Pick<ServicePlan, 'command' | 'ports' | 'dependsOn' | 'mounts' | 'communities' | 'aliases' | 'user'>,
+  rest: Pick<
+    ServicePlan,
+    'command' | 'ports' | 'dependsOn' | 'mounts' | 'communities' | 'aliases' | 'user'
+  > & {
+    healthPath?: string;
+  },
 ): ServicePlan {
-  const healthUrl = `http://127.0.0.1:${port}/health`;
-  const { command, ...others } = rest;
+  const { command, healthPath = '/health', ...others } = rest;
+  const healthUrl = `http://127.0.0.1:${port}${healthPath}`;
   return {
     service: name,
     role,
@@ -265,6 +279,17 @@ function packLocation(p: ContainerPlanInput['dataPack']): { path: string; mounts
 }
 
 /**
+ * What a gateway container's healthcheck GETs: with security, `/health` on its plain-HTTP control
+ * port; else on its first community's port, `/health` for an XCA responding gateway and
+ * `/fhir/metadata` (the CapabilityStatement, FHIR R4 `capabilities` interaction) for an MHD
+ * Document Responder.
+ */
+function gatewayHealthPath(input: ContainerPlanInput, group: GatewayGroup): string {
+  if (input.security !== undefined) return '/health';
+  return group.members[0]!.community.protocol === 'mhd' ? FhirPath.metadata : '/health';
+}
+
+/**
  * `serve broker ...`: every simulated community by its service name (`https:` with security), every
  * external by its URLs; with security the certificate directory and the integration port.
  */
@@ -274,16 +299,19 @@ function brokerCommand(input: ContainerPlanInput, hostIp: string): string[] {
     group.members.flatMap((m) => {
       const url = `${scheme}://${m.community.name}:${m.port}`;
       const control = `http://${m.community.name}:${ContainerPorts.gatewayControl}`;
+      const protocol = m.community.protocol === 'mhd' ? ',protocol=mhd' : '';
       return [
         '--community',
-        `name=${m.community.name},homeCommunityId=${m.community.homeCommunityId},url=${url},control=${control}`,
+        `name=${m.community.name},homeCommunityId=${m.community.homeCommunityId},url=${url},control=${control}${protocol}`,
       ];
     }),
   );
   const external = input.external.flatMap((e) => [
     '--external',
-    `name=${e.name},homeCommunityId=${e.homeCommunityId},iti38Url=${e.iti38Url},iti39Url=${e.iti39Url}` +
-      (e.rad75Url !== undefined ? `,rad75Url=${e.rad75Url}` : ''),
+    e.protocol === 'mhd'
+      ? `name=${e.name},homeCommunityId=${e.homeCommunityId},protocol=mhd,fhirBase=${e.fhirBase}`
+      : `name=${e.name},homeCommunityId=${e.homeCommunityId},iti38Url=${e.iti38Url},iti39Url=${e.iti39Url}` +
+        (e.rad75Url !== undefined ? `,rad75Url=${e.rad75Url}` : ''),
   ]);
   return [
     ...['serve', 'broker', '--deadline-ms', String(input.deadlineMs), '--seed', String(input.seed)],
@@ -309,7 +337,7 @@ function brokerCommand(input: ContainerPlanInput, hostIp: string): string[] {
 interface GatewayGroup {
   service: string;
   members: {
-    community: { name: string; homeCommunityId: string };
+    community: ContainerPlanInput['communities'][number];
     /** Index among all simulated communities (its host port follows from it). */
     index: number;
     /** Its listener inside the container: 9001 + its place in the group. */

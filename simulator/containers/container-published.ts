@@ -5,12 +5,17 @@
  * I/O. container-plan.ts builds the plan from these.
  */
 import { defaultControlPort } from '../control/control-api.js';
-import { xcaEndpoints } from '../shared/xca-endpoints.js';
 import { defaultParsPort } from '../pars/pars-service.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import type { ContainerPlanInput, PublishedEndpoints } from './container-types.js';
 import { INTEGRATION_PORT_OFFSET } from '../runtime/security-runtime.js';
 import { TopologyDefaults } from '../topology/topology.js';
+import {
+  brokerEndpoints,
+  communityView,
+  externalCommunityEndpoint,
+  simulatedCommunityEndpoint,
+} from '../topology/endpoint-table.js';
 
 /** Host port offsets from the broker's (`portBase`): gateway i is on portBase + 921 + i. */
 const GATEWAY_HOST_OFFSET = TopologyDefaults.gatewayPortBase - TopologyDefaults.brokerPort;
@@ -29,8 +34,9 @@ export function integrationHostPort(portBase: number): number {
 }
 
 /**
- * The host URLs: the same paths as the in-process runtime; external communities keep theirs.
- * With security, the simulated gateways are `https:` and the broker has `integration`.
+ * The host URLs: the same paths as the in-process runtime (topology/endpoint-table.ts); external
+ * communities keep theirs. With security, the simulated gateways are `https:` and the broker has
+ * `integration`.
  */
 export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): PublishedEndpoints {
   const at = (port: number, scheme = 'http'): string => `${scheme}://${hostIp}:${port}`;
@@ -40,28 +46,23 @@ export function publishedEndpoints(input: ContainerPlanInput, hostIp: string): P
   return {
     broker: {
       url: broker,
-      endpoints: xcaEndpoints(broker),
-      ...(secure ? { integration: { url: integration, endpoints: xcaEndpoints(integration) } } : {}),
+      ...brokerEndpoints(broker),
+      ...(secure ? { integration: { url: integration, ...brokerEndpoints(integration) } } : {}),
     },
     control: { url: at(defaultControlPort(input.portBase)) },
     pars: { url: at(defaultParsPort(input.portBase)) },
     communities: [
-      ...input.communities.map((c, i) => ({
-        name: c.name,
-        homeCommunityId: c.homeCommunityId,
-        kind: 'simulated' as const,
-        endpoints: xcaEndpoints(at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http')),
-      })),
-      ...input.external.map((e) => ({
-        name: e.name,
-        homeCommunityId: e.homeCommunityId,
-        kind: 'external' as const,
-        endpoints: {
-          'ITI-38': e.iti38Url,
-          'ITI-39': e.iti39Url,
-          ...(e.rad75Url !== undefined ? { 'RAD-75': e.rad75Url } : {}),
-        },
-      })),
+      ...input.communities.map((c, i) =>
+        communityView(
+          simulatedCommunityEndpoint(
+            c,
+            c.protocol ?? 'xca',
+            at(gatewayHostPort(input.portBase, i), secure ? 'https' : 'http'),
+          ),
+          'simulated',
+        ),
+      ),
+      ...input.external.map((e) => communityView(externalCommunityEndpoint(e), 'external')),
     ],
   };
 }

@@ -3,7 +3,10 @@
  * {@link ContainerPlanInput}, what compose-render.ts writes as a compose file and what the docker
  * runtime sends to the engine. Types only; container-plan.ts re-exports them.
  */
-import type { ExternalCommunity } from '../topology/topology.js';
+import type { CommunityProtocol, ExternalCommunity } from '../topology/topology.js';
+import type { BrokerEndpoints, CommunityView } from '../topology/endpoint-table.js';
+
+export type { BrokerEndpoints } from '../topology/endpoint-table.js';
 
 /** Most communities one gateway container hosts: their ports 9001.. stay below the control port 9090. */
 export const MAX_COMMUNITIES_PER_CONTAINER = 64;
@@ -52,7 +55,7 @@ export interface ServicePlan {
    * 9001 + j (ContainerPorts.gateway) and is reached in the network by its own name, a network
    * alias of the container ({@link ServicePlan.aliases}).
    */
-  communities?: { name: string; homeCommunityId: string }[];
+  communities?: { name: string; homeCommunityId: string; protocol?: CommunityProtocol }[];
   /** More DNS names of this container in the network besides `service` (its communities' names). */
   aliases?: string[];
   /**
@@ -71,21 +74,14 @@ export interface PublishedEndpoints {
    */
   broker: {
     url: string;
+    fhirBase: string;
     endpoints: BrokerEndpoints;
-    integration?: { url: string; endpoints: BrokerEndpoints };
+    integration?: { url: string; fhirBase: string; endpoints: BrokerEndpoints };
   };
   control: { url: string };
   pars: { url: string };
-  communities: {
-    name: string;
-    homeCommunityId: string;
-    kind: 'simulated' | 'external';
-    endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75'?: string };
-  }[];
+  communities: CommunityView[];
 }
-
-/** The broker's transaction URLs on one of its ports. */
-export type BrokerEndpoints = { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string };
 
 /** A topology as containers. */
 export interface ContainerPlan {
@@ -103,8 +99,11 @@ export interface ContainerPlan {
 
 /** What a plan is made from: the resolved topology's parts that matter to containers. */
 export interface ContainerPlanInput {
-  /** Simulated communities, in order (gateway i is published on portBase + 921 + i). */
-  communities: { name: string; homeCommunityId: string }[];
+  /**
+   * Simulated communities, in order (gateway i is published on portBase + 921 + i), with what
+   * each speaks (absent: `xca`; `mhd`: an MHD Document Responder, IHE MHD ITI-67/ITI-68).
+   */
+  communities: { name: string; homeCommunityId: string; protocol?: CommunityProtocol }[];
   /**
    * How many communities one gateway container hosts (one process, one listener each), 1 to
    * {@link MAX_COMMUNITIES_PER_CONTAINER}. Default: as few as keep the gateway containers at most

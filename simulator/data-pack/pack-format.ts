@@ -56,6 +56,11 @@ export interface CommunityManifest {
   /** OID the community's accession numbers are assigned under (CXi assigning authority). */
   organisationOid: string;
   unknownPatientPolicy: UnknownPatientPolicy;
+  /**
+   * What the community's simulated gateway speaks: `xca` (ITI-38/ITI-39/RAD-75) or `mhd` (IHE MHD
+   * ITI-67/ITI-68); absent: `xca`. A topology may say otherwise (docs/topology.md).
+   */
+  protocol?: 'xca' | 'mhd';
 }
 
 /** How many patients fall in each spread class (exclusive classes; with one community, "all" wins). */

@@ -40,6 +40,9 @@ function checkCommunity(c: unknown, i: number, problems: string[]): void {
   if (!UNKNOWN_PATIENT_POLICIES.includes(c['unknownPatientPolicy'] as UnknownPatientPolicy)) {
     problems.push(`${where}: unknownPatientPolicy must be one of ${UNKNOWN_PATIENT_POLICIES.join(', ')}`);
   }
+  if (c['protocol'] !== undefined && c['protocol'] !== 'xca' && c['protocol'] !== 'mhd') {
+    problems.push(`${where}: protocol must be xca or mhd (or absent: xca)`);
+  }
 }
 
 /** Names and homeCommunityIds must be unique across the pack. */
@@ -126,5 +129,6 @@ export function communityFields(c: CommunityManifest): CommunityManifest {
     organisationName: c.organisationName,
     organisationOid: c.organisationOid,
     unknownPatientPolicy: c.unknownPatientPolicy,
+    ...(c.protocol !== undefined ? { protocol: c.protocol } : {}),
   };
 }

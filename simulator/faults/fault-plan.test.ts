@@ -78,4 +78,52 @@ describe('planFaults', () => {
     expect(p.provisioning.map((x) => x.kind)).toEqual(['cert-revoked']);
     expect(p.applied).toEqual(['c', 'l']);
   });
+
+  it('on an MHD community, replacement bodies are FHIR JSON and malformed-* variants map across formats', () => {
+    const json = 'application/fhir+json; charset=utf-8';
+    expect(planFaults([f({ kind: 'http-status', status: 503 })], 'mhd').delivery).toEqual({
+      kind: 'replace',
+      status: 503,
+      contentType: json,
+      body: Buffer.from(
+        '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"transient","diagnostics":"simulated HTTP 503"}]}',
+      ),
+    });
+    // A body of one's own is sent as given, on either protocol.
+    expect(
+      planFaults(
+        [f({ kind: 'http-status', status: 502, contentType: 'text/plain', body: 'bad gateway' })],
+        'mhd',
+      ).delivery,
+    ).toEqual({ kind: 'replace', status: 502, contentType: 'text/plain', body: Buffer.from('bad gateway') });
+    expect(planFaults([f({ kind: 'empty-body', status: 200 })], 'mhd').delivery).toEqual({
+      kind: 'replace',
+      status: 200,
+      contentType: json,
+      body: Buffer.alloc(0),
+    });
+    const notJson = planFaults([f({ kind: 'malformed-json', variant: 'not-well-formed' })], 'mhd').delivery;
+    expect(notJson).toMatchObject({ kind: 'replace', status: 200, contentType: json });
+    expect(() => void JSON.parse((notJson as { body: Buffer }).body.toString())).toThrow(SyntaxError);
+    expect(planFaults([f({ kind: 'malformed-xml', variant: 'not-well-formed' })], 'mhd').delivery).toEqual(
+      notJson,
+    );
+    expect(planFaults([f({ kind: 'malformed-json' })], 'mhd').delivery).toEqual({
+      kind: 'truncate',
+      fraction: 0.5,
+    });
+    expect(
+      planFaults([f({ kind: 'malformed-json', variant: 'wrong-resource-type' })], 'mhd').wrongNamespace,
+    ).toBe(true);
+    expect(planFaults([f({ kind: 'malformed-xml', variant: 'wrong-namespace' })], 'mhd').wrongNamespace).toBe(
+      true,
+    );
+    // malformed-json on an XCA community: its XML counterpart.
+    expect(planFaults([f({ kind: 'malformed-json', variant: 'not-well-formed' })]).delivery).toEqual(
+      planFaults([f({ kind: 'malformed-xml', variant: 'not-well-formed' })]).delivery,
+    );
+    expect(planFaults([f({ kind: 'malformed-json', variant: 'wrong-resource-type' })]).wrongNamespace).toBe(
+      true,
+    );
+  });
 });

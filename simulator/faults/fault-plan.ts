@@ -6,7 +6,13 @@
  */
 import type { TransportDirective } from '../soap/transport-directive.js';
 import type { AppliedFault } from './fault-store.js';
-import type { FaultSpec } from './fault-spec.js';
+import { HTTP_STATUS_DEFAULT_BODY, HTTP_STATUS_DEFAULT_CONTENT_TYPE, type FaultSpec } from './fault-spec.js';
+
+/**
+ * What the community speaks (events/transaction-events.ts WireProtocol): `xca` (SOAP 1.2) or
+ * `mhd` (FHIR R4 JSON). It picks the bodies a fault sends in place of the answer.
+ */
+export type FaultProtocol = 'xca' | 'mhd';
 
 /** Faults that change the typed response. */
 export type ContentFault = Extract<
@@ -30,7 +36,10 @@ export interface FaultPlan {
   soapFault?: { code: 'Sender' | 'Receiver'; reason: string };
   /** Replace or alter the delivery (timeout, reset, slow body, raw bytes, truncation). */
   delivery?: TransportDirective;
-  /** Put the response body's namespace wrong (malformed-xml `wrong-namespace`). */
+  /**
+   * Put the response body's namespace wrong (malformed-xml `wrong-namespace`, malformed-json
+   * `wrong-resource-type`); on an MHD community, the answer's resourceType.
+   */
   wrongNamespace: boolean;
   /** Content changes, in the order the faults were added. */
   content: ContentFault[];
@@ -45,12 +54,61 @@ const NOT_WELL_FORMED = Buffer.from(
   '<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body><broken></env:Body></env:Envelope>',
 );
 
+/** A body that is not JSON (an unclosed array), for malformed-* `not-well-formed` on an MHD community. */
+const NOT_JSON = Buffer.from('{"resourceType":"Bundle","type":"searchset","entry":[}');
+
+/** Content-Type of each protocol's answers. */
+const CONTENT_TYPE: Record<FaultProtocol, string> = {
+  xca: 'application/soap+xml; charset=UTF-8',
+  mhd: 'application/fhir+json; charset=utf-8',
+};
+
+/**
+ * An OperationOutcome (FHIR R4) of one error issue, as JSON: an MHD community's body for an
+ * `http-status` fault with the default body, and for a `soap-fault` (issue code by status).
+ */
+export function operationOutcomeJson(code: string, diagnostics: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] }),
+  );
+}
+
+/** The IssueType (FHIR R4) an HTTP error status stands for. */
+function issueCodeOf(status: number): string {
+  if (status === 503 || status === 429) return status === 429 ? 'throttled' : 'transient';
+  if (status === 504 || status === 408) return 'timeout';
+  if (status === 404) return 'not-found';
+  if (status === 401 || status === 403) return 'security';
+  if (status >= 500) return 'exception';
+  return status >= 400 ? 'processing' : 'informational';
+}
+
+/** The `replace` directive of an `http-status` fault: its own body, or on MHD an OperationOutcome for the default one. */
+function httpStatusBody(
+  f: Extract<FaultSpec, { kind: 'http-status' }>,
+  protocol: FaultProtocol,
+): TransportDirective {
+  if (
+    protocol === 'mhd' &&
+    f.body === HTTP_STATUS_DEFAULT_BODY &&
+    f.contentType === HTTP_STATUS_DEFAULT_CONTENT_TYPE
+  )
+    return {
+      kind: 'replace',
+      status: f.status,
+      contentType: CONTENT_TYPE.mhd,
+      body: operationOutcomeJson(issueCodeOf(f.status), `simulated HTTP ${f.status}`),
+    };
+  return { kind: 'replace', status: f.status, contentType: f.contentType, body: Buffer.from(f.body) };
+}
+
 /**
  * Fold the applied faults, in order, into a plan. The first fault that replaces the answer (SOAP
  * Fault, timeout, reset, refuse, HTTP status, empty or malformed body) wins over later ones;
- * latencies add up; content faults all apply.
+ * latencies add up; content faults all apply. `protocol` picks the replacement bodies: SOAP /
+ * XML for `xca`, FHIR JSON for `mhd` (docs/faults.md "MHD communities").
  */
-export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
+export function planFaults(applied: readonly AppliedFault[], protocol: FaultProtocol = 'xca'): FaultPlan {
   const plan: FaultPlan = { delayMs: 0, wrongNamespace: false, content: [], provisioning: [], applied: [] };
   for (const { fault: f, draw } of applied) {
     plan.applied.push(f.name);
@@ -63,13 +121,7 @@ export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
         if (!replaced) plan.soapFault = { code: f.code, reason: f.reason };
         break;
       case 'http-status':
-        if (!replaced)
-          plan.delivery = {
-            kind: 'replace',
-            status: f.status,
-            contentType: f.contentType,
-            body: Buffer.from(f.body),
-          };
+        if (!replaced) plan.delivery = httpStatusBody(f, protocol);
         break;
       case 'timeout':
         if (!replaced) plan.delivery = { kind: 'no-response' };
@@ -89,12 +141,15 @@ export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
           plan.delivery = {
             kind: 'replace',
             status: f.status,
-            contentType: 'application/soap+xml; charset=UTF-8',
+            contentType: CONTENT_TYPE[protocol],
             body: Buffer.alloc(0),
           };
         break;
       case 'malformed-xml':
-        if (f.variant === 'wrong-namespace') plan.wrongNamespace = true;
+      case 'malformed-json':
+        // The variants of either kind in the community's own format (docs/faults.md).
+        if (f.variant === 'wrong-namespace' || f.variant === 'wrong-resource-type')
+          plan.wrongNamespace = true;
         else if (!replaced) {
           plan.delivery =
             f.variant === 'truncated'
@@ -102,8 +157,8 @@ export function planFaults(applied: readonly AppliedFault[]): FaultPlan {
               : {
                   kind: 'replace',
                   status: 200,
-                  contentType: 'application/soap+xml; charset=UTF-8',
-                  body: NOT_WELL_FORMED,
+                  contentType: CONTENT_TYPE[protocol],
+                  body: protocol === 'mhd' ? NOT_JSON : NOT_WELL_FORMED,
                 };
         }
         break;

@@ -17,8 +17,11 @@ const envelope = {
   name,
   /** The community's name, as `sim status` shows it. */
   gateway: z.string().min(1),
-  /** Only requests of this transaction. */
-  transaction: z.enum(['ITI-38', 'ITI-39', 'RAD-75']).optional(),
+  /**
+   * Only requests of this transaction: an XCA community's ITI-38, ITI-39, RAD-75; an MHD
+   * community's ITI-67, ITI-68 (and RAD-75, which it serves for images too).
+   */
+  transaction: z.enum(['ITI-38', 'ITI-39', 'RAD-75', 'ITI-67', 'ITI-68']).optional(),
   /** Only requests about this patient (10-digit NHS number). */
   patient: z
     .string()
@@ -50,6 +53,14 @@ const fieldValue = z
     message:
       'an HTTP header value (RFC 9110 §5.5): visible characters, with spaces or tabs only between them (no CR, LF or other control characters)',
   });
+
+/** An `http-status` fault's Content-Type when none is given. */
+export const HTTP_STATUS_DEFAULT_CONTENT_TYPE = 'text/html; charset=utf-8';
+/**
+ * An `http-status` fault's body when none is given. On an MHD community a fault that leaves both
+ * defaults sends an OperationOutcome instead (faults/fault-plan.ts).
+ */
+export const HTTP_STATUS_DEFAULT_BODY = '<html><body><h1>503 Service Unavailable</h1></body></html>';
 
 const kinds = [
   z.object({ ...envelope, kind: z.literal('latency'), latencyMs: ms, jitterMs: ms.default(0) }),
@@ -87,8 +98,8 @@ const kinds = [
     kind: z.literal('http-status'),
     status: z.number().int().min(200).max(599).default(503),
     /** Sent as the Content-Type header value. */
-    contentType: fieldValue.default('text/html; charset=utf-8'),
-    body: z.string().default('<html><body><h1>503 Service Unavailable</h1></body></html>'),
+    contentType: fieldValue.default(HTTP_STATUS_DEFAULT_CONTENT_TYPE),
+    body: z.string().default(HTTP_STATUS_DEFAULT_BODY),
   }),
   z.object({
     ...envelope,
@@ -108,6 +119,17 @@ const kinds = [
     ...envelope,
     kind: z.literal('malformed-xml'),
     variant: z.enum(['truncated', 'not-well-formed', 'wrong-namespace']).default('truncated'),
+  }),
+  /**
+   * The JSON counterpart of malformed-xml, for MHD communities (FHIR R4 JSON): cut in half, not
+   * JSON, or valid JSON of the wrong resourceType. On an XCA community each variant acts as its
+   * malformed-xml counterpart (truncated, not-well-formed, wrong-namespace), and malformed-xml on
+   * an MHD community as its JSON one (docs/faults.md).
+   */
+  z.object({
+    ...envelope,
+    kind: z.literal('malformed-json'),
+    variant: z.enum(['truncated', 'not-well-formed', 'wrong-resource-type']).default('truncated'),
   }),
   z.object({
     ...envelope,

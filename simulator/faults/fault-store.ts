@@ -5,6 +5,7 @@
  * same seed and the same request order.
  */
 import { EventEmitter } from 'node:events';
+import type { MhdTransaction } from '../shared/fhir-endpoints.js';
 import type { Transaction } from '../xca/constants.js';
 import { SERVICE_FAULT_KINDS, parseFaultSpec, type FaultSpec } from './fault-spec.js';
 import { faultPrng, type Prng } from './prng.js';
@@ -12,7 +13,7 @@ import { faultPrng, type Prng } from './prng.js';
 /** What a gateway knows about a request when it asks which faults apply. */
 interface FaultContext {
   gateway: string;
-  transaction: Transaction;
+  transaction: Transaction | MhdTransaction;
   /** NHS number of the request's patient, when the request names one. */
   patient?: string;
 }

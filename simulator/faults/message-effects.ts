@@ -58,6 +58,41 @@ export function applyToRetrieveResponse(
   return out;
 }
 
+/** What content faults leave of an MHD answer (ITI-67 matches, or the one ITI-68 document). */
+export interface ContentOutcome<T> {
+  items: T[];
+  /** The community's RegistryErrors, each located at it (MHD: OperationOutcome issues). */
+  errors: RegistryError[];
+  /** A `status-mismatch` applied: the errors claim success (MHD: HTTP 200 with no Bundle). */
+  mismatch: boolean;
+}
+
+/**
+ * Apply content faults, in order, to any protocol's answer (an MHD community's DocumentReferences
+ * or document): the same effects as on ITI-38 / ITI-39, with `withHome(item, home)` removing
+ * (`undefined`) or replacing the item's homeCommunityId.
+ */
+export function applyToItems<T>(
+  items: readonly T[],
+  errors: readonly RegistryError[],
+  faults: readonly ContentFault[],
+  ctx: EffectContext,
+  withHome: (item: T, home: string | undefined) => T,
+): ContentOutcome<T> {
+  let out: ContentOutcome<T> = { items: [...items], errors: [...errors], mismatch: false };
+  for (const f of faults) {
+    const step = common(f, ctx, out.items, out.errors);
+    const moved =
+      f.kind === 'missing-home'
+        ? step.items.map((i) => withHome(i, undefined))
+        : f.kind === 'wrong-home'
+          ? step.items.map((i) => withHome(i, f.home))
+          : step.items;
+    out = { items: moved, errors: step.errors, mismatch: out.mismatch || f.kind === 'status-mismatch' };
+  }
+  return out;
+}
+
 /** The effect shared by both transactions: which items stay, which errors are added, any forced status. */
 function common<T>(
   f: ContentFault,

@@ -4,25 +4,45 @@
  * directive, or the normal answer with its content changed.
  */
 import type { FaultStore } from '../faults/fault-store.js';
-import { planFaults, type FaultPlan } from '../faults/fault-plan.js';
+import { planFaults, type FaultPlan, type FaultProtocol } from '../faults/fault-plan.js';
 import { SoapFaultError } from '../soap/fault.js';
 import type { SoapResponse } from '../soap/server.js';
 import type { DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { MhdTransaction } from '../shared/fhir-endpoints.js';
 import type { Transaction } from '../xca/constants.js';
 import { XcaNs } from '../xca/constants.js';
 
 /** Who is asking, for fault selection. */
-interface FaultTarget {
+export interface FaultTarget {
   gateway: string;
-  transaction: Transaction;
+  transaction: Transaction | MhdTransaction;
   patient?: string;
 }
 
 /**
- * Choose and start carrying out the faults for one request: waits out any latency (ms of `clock`'s
- * time, so a test on a virtual clock moves past it exactly), throws the SOAP Fault if one applies,
- * and returns the plan for the content and delivery effects.
+ * Choose the faults for one request and wait out any latency (ms of `clock`'s time, so a test on
+ * a virtual clock moves past it exactly); the plan says what else to do. Shared by the XCA
+ * endpoints (`beginFaults`) and the MHD community (mhd-responder.ts), which answers a
+ * `soap-fault` in its own protocol. `protocol` picks the bodies of `empty-body`, `http-status`
+ * and `malformed-*` (faults/fault-plan.ts).
+ */
+export async function chooseFaults(
+  store: FaultStore | undefined,
+  target: FaultTarget,
+  logger: Logger,
+  clock: DeadlineClock,
+  protocol: FaultProtocol = 'xca',
+): Promise<FaultPlan> {
+  const plan = planFaults(store?.select(target) ?? [], protocol);
+  if (plan.applied.length > 0) logger.info({ faults: plan.applied, ...target }, 'faults applied');
+  if (plan.delayMs > 0) await clock.sleep(plan.delayMs);
+  return plan;
+}
+
+/**
+ * Choose and start carrying out the faults for one XCA request: waits out any latency, throws
+ * the SOAP Fault if one applies, and returns the plan for the content and delivery effects.
  * @throws SoapFaultError when a `soap-fault` applies.
  */
 export async function beginFaults(
@@ -31,9 +51,7 @@ export async function beginFaults(
   logger: Logger,
   clock: DeadlineClock,
 ): Promise<FaultPlan> {
-  const plan = planFaults(store?.select(target) ?? []);
-  if (plan.applied.length > 0) logger.info({ faults: plan.applied, ...target }, 'faults applied');
-  if (plan.delayMs > 0) await clock.sleep(plan.delayMs);
+  const plan = await chooseFaults(store, target, logger, clock);
   if (plan.soapFault)
     throw new SoapFaultError(plan.soapFault.code, plan.soapFault.reason, { logDetail: 'simulated fault' });
   return plan;

@@ -15,6 +15,8 @@ import { listenHttps } from '../security/https-listen.js';
 import type { MtlsMaterial } from '../security/tls.js';
 import { close, listen } from '../shared/http-listen.js';
 import type { Logger } from '../shared/logger.js';
+import type { WireProtocol } from '../events/transaction-events.js';
+import { createMhdResponder } from './mhd-responder.js';
 import { createRespondingGateway, type RespondingGatewayOptions } from './responding-gateway.js';
 
 /** A listening gateway. */
@@ -44,6 +46,12 @@ type GatewayServerOptions = RespondingGatewayOptions & {
   port: number;
   faults?: FaultStore;
   tls?: GatewayTls;
+  /**
+   * What the community speaks: `xca` (default) the XCA responding gateway (responding-gateway.ts),
+   * `mhd` an MHD Document Responder (mhd-responder.ts: ITI-67, ITI-68, metadata, and RAD-75 for
+   * images). Same listener, TLS and provisioning faults either way.
+   */
+  protocol?: WireProtocol;
 };
 
 interface Listening {
@@ -64,7 +72,7 @@ async function open(
   port: number,
   variant: ProvisionedCertificate,
 ): Promise<{ listening: Listening; port: number }> {
-  const what = `responding gateway ${opts.community.name}`;
+  const what = `${opts.protocol === 'mhd' ? 'MHD community' : 'responding gateway'} ${opts.community.name}`;
   if (!opts.tls) {
     const l = await listen(app, opts.host, port, what);
     const noop = (): void => undefined;
@@ -97,7 +105,10 @@ async function open(
  * @throws SimError SIM_ERR_PORT_IN_USE when the port is taken.
  */
 export async function startRespondingGateway(opts: GatewayServerOptions): Promise<RunningGateway> {
-  const app = createRespondingGateway(opts);
+  const app =
+    opts.protocol === 'mhd'
+      ? createMhdResponder({ ...opts, integration: opts.tls !== undefined })
+      : createRespondingGateway(opts);
   const name = opts.community.name;
   const wanted = (): ProvisionedCertificate =>
     provisionedCertificate(opts.faults?.list().map((s) => s.fault) ?? [], name);

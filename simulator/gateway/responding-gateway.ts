@@ -54,7 +54,7 @@ export interface RespondingGatewayOptions {
  * Run an XUA check (validation, or the resource-id rule) for `sreq`; its XuaError becomes the fault.
  * @throws SoapFaultError Sender with the wsse subcode when it fails.
  */
-function xuaCheck<T>(sreq: SoapRequest, logger: Logger, check: () => T): T {
+export function xuaCheck<T>(sreq: SoapRequest, logger: Logger, check: () => T): T {
   try {
     return check();
   } catch (err) {

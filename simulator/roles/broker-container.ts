@@ -11,14 +11,19 @@ import { startControlApi, type ControlCommunity, type RunningControlApi } from '
 import { BrokerSettingsStore } from '../control/broker-settings.js';
 import { SimEvents } from '../control/events.js';
 import { federatedFaults } from '../control/federated-faults.js';
-import { xcaEndpoints } from '../shared/xca-endpoints.js';
 import { startAuditStack, type RunningAudit } from '../runtime/audit-stack.js';
 import { PARS_TARGET } from '../pars/pars-service.js';
 import { systemClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { startBrokerSandbox, type BrokerSandbox } from '../runtime/broker-sandbox.js';
 import type { RunningRole } from './role.js';
-import type { ExternalCommunity } from '../topology/topology.js';
+import type { CommunityProtocol, ExternalCommunity } from '../topology/topology.js';
+import {
+  brokerEndpoints,
+  communityView,
+  externalCommunityEndpoint,
+  simulatedCommunityEndpoint,
+} from '../topology/endpoint-table.js';
 import type { RunningIntegration, SecurityRuntime } from '../runtime/security-runtime.js';
 
 /** A community simulated in another container: its gateway's base URL and its control API. */
@@ -29,6 +34,8 @@ export interface ContainerCommunity {
   url: string;
   /** Base URL of its control API, e.g. `http://north-east-imaging-network:9090`. */
   controlUrl: string;
+  /** What its gateway speaks; absent: `xca` (`mhd`: an MHD Document Responder at `{url}/fhir`). */
+  protocol?: CommunityProtocol;
 }
 
 /** What the broker container runs. Ports are TCP ports; 0 picks a free one. */
@@ -76,23 +83,11 @@ interface BrokerRoleOptions {
  */
 export const CONTAINER_TRANSACTION_LOG = { capacity: 20, maxBodyBytes: 64 * 1024 } as const;
 
-/** Each community as the broker's directory holds it. */
+/** Each community as the broker's directory holds it (topology/endpoint-table.ts). */
 function directoryEntries(o: BrokerRoleOptions): CommunityEndpoint[] {
   return [
-    ...o.communities.map((c) => ({
-      name: c.name,
-      homeCommunityId: c.homeCommunityId,
-      endpoints: xcaEndpoints(c.url),
-    })),
-    ...o.external.map((e) => ({
-      name: e.name,
-      homeCommunityId: e.homeCommunityId,
-      endpoints: {
-        'ITI-38': e.iti38Url,
-        'ITI-39': e.iti39Url,
-        ...(e.rad75Url !== undefined ? { 'RAD-75': e.rad75Url } : {}),
-      },
-    })),
+    ...o.communities.map((c) => simulatedCommunityEndpoint(c, c.protocol ?? 'xca', c.url)),
+    ...o.external.map(externalCommunityEndpoint),
   ];
 }
 
@@ -161,19 +156,16 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       o.logger.info({ url: integration.url }, 'broker integration port (mTLS + XUA) ready');
     }
     const publicUrl = o.publicUrl ?? sandbox.url;
-    const communities: ControlCommunity[] = entries.map((e, i) => ({
-      name: e.name,
-      homeCommunityId: e.homeCommunityId,
-      kind: i < o.communities.length ? 'simulated' : 'external',
-      endpoints: e.endpoints,
-    }));
+    const communities: ControlCommunity[] = entries.map((e, i) =>
+      communityView(e, i < o.communities.length ? 'simulated' : 'external'),
+    );
     control = await startControlApi({
       host: o.host,
       port: o.controlPort,
       faults,
       events,
       topology: () => ({
-        broker: { url: publicUrl, endpoints: xcaEndpoints(publicUrl) },
+        broker: { url: publicUrl, ...brokerEndpoints(publicUrl) },
         communities,
         seed: o.seed,
       }),

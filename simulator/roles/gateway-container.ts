@@ -7,7 +7,8 @@
 import { FaultStore } from '../faults/fault-store.js';
 import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-server.js';
 import type { CommunityStore } from '../gateway/community-store.js';
-import { xcaEndpoints } from '../shared/xca-endpoints.js';
+import { communityView, simulatedCommunityEndpoint } from '../topology/endpoint-table.js';
+import type { CommunityProtocol } from '../topology/topology.js';
 import { roleControl, type RoleListen, type RunningRole } from './role.js';
 
 /**
@@ -16,14 +17,16 @@ import { roleControl, type RoleListen, type RunningRole } from './role.js';
  * `gateway` is one of them. With `certsDir` (a certificate set as `sim certs generate` mints it,
  * certs/README.md) each gateway serves HTTPS with mutual TLS under its own community's certificate
  * and requires the broker's signed XUA assertion; the control API, plain HTTP, is then the health URL.
- * `url` of the running role is the first community's gateway.
+ * Those named in `mhd` serve as MHD Document Responders instead (IHE MHD ITI-67/ITI-68 under
+ * `/fhir`, shared/fhir-endpoints.ts). `url` of the running role is the first community's gateway.
  * @throws SimError SIM_ERR_PORT_IN_USE when a port is taken; Error when `communities` is empty.
  */
 export async function startGatewayRole(
   communities: readonly CommunityStore[],
-  where: RoleListen & { maxBodyBytes: number; certsDir?: string },
+  where: RoleListen & { maxBodyBytes: number; certsDir?: string; mhd?: readonly string[] },
 ): Promise<RunningRole> {
   if (communities.length === 0) throw new Error('startGatewayRole: no community to serve');
+  const protocolOf = (c: CommunityStore): CommunityProtocol => (where.mhd?.includes(c.name) ? 'mhd' : 'xca');
   const names = communities.map((c) => c.name);
   const faults = new FaultStore(where.seed, () => names);
   const logger = where.logger.child({ component: 'gateways' });
@@ -48,9 +51,11 @@ export async function startGatewayRole(
   try {
     // One after the other: a port clash names the first community that could not listen.
     for (const [j, community] of communities.entries()) {
+      const protocol = protocolOf(community);
       gateways.push(
         await startRespondingGateway({
           community,
+          ...(protocol === 'mhd' ? { protocol } : {}),
           logger: where.logger.child({ community: community.name }),
           maxBodyBytes: where.maxBodyBytes,
           host: where.host,
@@ -65,12 +70,9 @@ export async function startGatewayRole(
     await stopGateways();
     throw err;
   }
-  const selves = communities.map((c, j) => ({
-    name: c.name,
-    homeCommunityId: c.homeCommunityId,
-    kind: 'simulated' as const,
-    endpoints: xcaEndpoints(gateways[j]!.url),
-  }));
+  const selves = communities.map((c, j) =>
+    communityView(simulatedCommunityEndpoint(c, protocolOf(c), gateways[j]!.url), 'simulated'),
+  );
   const control = await roleControl(faults, where, () => selves, logger).catch(async (err: unknown) => {
     security?.stop();
     await stopGateways();

@@ -1,6 +1,6 @@
 /**
- * The embedded default runtime: the broker and every simulated responding gateway as HTTP
- * servers in this process, sharing one fault store and one event bus. Used by `sim up`, the
+ * The embedded default runtime: the broker and every simulated community (an XCA responding
+ * gateway or an MHD Document Responder) as HTTP servers in this process, sharing one fault store and one event bus. Used by `sim up`, the
  * scenario runner and the integration tests (with port 0).
  */
 import type { CommunityEndpoint } from '../broker/community-directory.js';
@@ -17,28 +17,33 @@ import { startAuditStack, type AuditRuntimeOptions, type RunningAudit } from './
 import { startBrokerSandbox, type BrokerSandbox } from './broker-sandbox.js';
 import type { Topology } from '../topology/topology.js';
 import type { RunningIntegration, SecurityRuntime } from './security-runtime.js';
-import { xcaEndpoints } from '../shared/xca-endpoints.js';
+import {
+  brokerEndpoints,
+  communityView,
+  externalCommunityEndpoint,
+  simulatedCommunityEndpoint,
+  type BrokerEndpoints,
+  type CommunityView,
+} from '../topology/endpoint-table.js';
 
-/** A community as a running topology reports it. */
-export interface RunningCommunity {
-  name: string;
-  homeCommunityId: string;
-  kind: 'simulated' | 'external';
-  /** RAD-75 only for simulated communities (an external one has no imaging endpoint configured). */
-  endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75'?: string };
+/** A community as a running topology reports it (topology/endpoint-table.ts CommunityView). */
+export type RunningCommunity = CommunityView;
+
+/** The broker on one of its ports: base URL, FHIR base (`{url}/fhir`) and URL per transaction. */
+export interface RunningBrokerPort {
+  url: string;
+  /** The MHD face's FHIR base (`GET {fhirBase}/metadata`, IHE MHD 4.2.x). */
+  fhirBase: string;
+  endpoints: BrokerEndpoints;
 }
 
 /** A running topology, with every URL a user or test needs. */
 export interface RunningTopology {
-  broker: {
-    url: string;
-    endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string };
-    /**
-     * The integration port (HTTPS, mTLS + XUA), when security is on (docs/security.md). `url` stays
-     * the sandbox port.
-     */
-    integration?: { url: string; endpoints: { 'ITI-38': string; 'ITI-39': string; 'RAD-75': string } };
-  };
+  /**
+   * The sandbox port; `integration` the integration port (HTTPS, mTLS + XUA/IUA), when security is
+   * on (docs/security.md).
+   */
+  broker: RunningBrokerPort & { integration?: RunningBrokerPort };
   communities: RunningCommunity[];
   dataPackDir?: string;
   /** Every answered consumer request is emitted here. */
@@ -123,33 +128,21 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
     // Every simulated community's listener at once (each waits on its own bind), in topology order.
     const started = await Promise.allSettled(
       topology.communities.map(async (c): Promise<CommunityEndpoint> => {
-        if (c.kind === 'external') {
-          return {
-            name: c.name,
-            homeCommunityId: c.homeCommunityId,
-            endpoints: {
-              'ITI-38': c.iti38Url,
-              'ITI-39': c.iti39Url,
-              ...(c.rad75Url !== undefined ? { 'RAD-75': c.rad75Url } : {}),
-            },
-          };
-        }
+        if (c.kind === 'external') return externalCommunityEndpoint(c);
+        const protocol = c.protocol ?? 'xca';
         const g = await startRespondingGateway({
           community: c.store,
           logger: deps.logger.child({ community: c.store.name }),
           maxBodyBytes: topology.maxBodyBytes,
           host: topology.host,
           port: c.port,
+          ...(protocol === 'mhd' ? { protocol } : {}),
           ...(faults ? { faults } : {}),
           ...(security ? security.gateway(c.store.name, c.store.homeCommunityId) : {}),
           clock: deps.clock ?? systemClock,
         });
         gateways.push(g);
-        return {
-          name: c.store.name,
-          homeCommunityId: c.store.homeCommunityId,
-          endpoints: xcaEndpoints(g.url),
-        };
+        return simulatedCommunityEndpoint(c.store, protocol, g.url);
       }),
     );
     const failed = started.find((r) => r.status === 'rejected');
@@ -196,19 +189,12 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
     const view = {
       broker: {
         url,
-        endpoints: xcaEndpoints(url),
-        ...(integration ? { integration: { url: integration.url, endpoints: integration.endpoints } } : {}),
+        ...brokerEndpoints(url),
+        ...(integration
+          ? { integration: { url: integration.url, ...brokerEndpoints(integration.url) } }
+          : {}),
       },
-      communities: endpoints.map((e, i) => ({
-        name: e.name,
-        homeCommunityId: e.homeCommunityId,
-        kind: topology.communities[i]!.kind,
-        endpoints: {
-          'ITI-38': e.endpoints['ITI-38']!,
-          'ITI-39': e.endpoints['ITI-39']!,
-          ...(e.endpoints['RAD-75'] !== undefined ? { 'RAD-75': e.endpoints['RAD-75'] } : {}),
-        },
-      })),
+      communities: endpoints.map((e, i) => communityView(e, topology.communities[i]!.kind)),
       ...(topology.dataPackDir !== undefined ? { dataPackDir: topology.dataPackDir } : {}),
     };
     if (deps.control && faults) {

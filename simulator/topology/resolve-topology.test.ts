@@ -314,7 +314,7 @@ describe('sim up flags to a spec', () => {
       specFromOptions({ topology: p, gateways: 2, seed: 3, portBase: 0, host: '127.0.0.1' }),
     );
     expect(err.message).toBe(
-      `--topology cannot be combined with --gateways, --seed: set gateways and dataPack in ${p} instead`,
+      `--topology cannot be combined with --gateways, --seed: set gateways, mhdGateways and dataPack in ${p} instead`,
     );
     const { spec: s, baseDir } = await specFromOptions({
       topology: p,

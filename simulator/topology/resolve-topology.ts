@@ -1,7 +1,8 @@
 /**
  * From a TopologySpec (a topology file, a scenario's `topology`, or `sim up` flags) to what the
  * runtime starts: the data pack (a directory, or generated into the `.nir-sim` cache), the first
- * `gateways` communities as simulated responding gateways, the external communities, consumer
+ * `gateways` + `mhdGateways` communities as simulated communities (XCA responding gateways or MHD
+ * Document Responders, simulatedProtocols), the external communities, consumer
  * profiles by homeCommunityId, and the fault store with the spec's faults. The one path from a
  * description to a Topology.
  */
@@ -11,8 +12,9 @@ import type { ConsumerProfile } from '../broker/community-directory.js';
 import { generateDataPack } from '../data-pack/generator.js';
 import { loadDataPack, type DataPack } from '../data-pack/loader.js';
 import { FaultStore } from '../faults/fault-store.js';
-import type { TopologySpec } from './topology-spec.js';
-import { TopologyDefaults, type ExternalCommunity, type Topology } from './topology.js';
+import { toExternalCommunity, type TopologySpec } from './topology-spec.js';
+import { TopologyDefaults, type CommunityProtocol, type Topology } from './topology.js';
+import type { CommunityData } from '../data-pack/pack-format.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { defaultDataPackDir, stateHome } from '../shared/sim-paths.js';
 import { specFromOptions, type DescribedTopology, type UpOptions } from './topology-from-options.js';
@@ -39,21 +41,24 @@ export interface ResolvedTopology {
 /**
  * Resolve `spec` into a runtime Topology.
  * @throws SimError SIM_ERR_DATA_PACK_MISSING / _INVALID from the loader; SIM_ERR_BAD_ARGUMENT
- *   when `gateways` exceeds the pack, the topology has no community, a consumer profile names an
+ *   when `gateways` + `mhdGateways` exceeds the pack, `communities` names a community not simulated, the topology has no community, a consumer profile names an
  *   unknown community, or faults are invalid (every problem in one message).
  */
 export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions): Promise<ResolvedTopology> {
   const dir = await packDir(spec, opts.baseDir);
   const pack = await loadDataPack(dir);
-  const n = spec.gateways ?? pack.communities.length;
-  if (n > pack.communities.length) {
+  const mhd = spec.mhdGateways ?? 0;
+  const n = spec.gateways ?? Math.max(0, pack.communities.length - mhd);
+  if (n + mhd > pack.communities.length) {
+    const what = mhd > 0 ? `gateways + mhdGateways (${n} + ${mhd})` : 'gateways';
     throw new SimError(
       SimErrorCode.BadArgument,
-      `data pack ${dir} has ${pack.communities.length} communities, so gateways must be at most ${pack.communities.length} (or use a generated pack with that many communities)`,
+      `data pack ${dir} has ${pack.communities.length} communities, so ${what} must be at most ${pack.communities.length} (or use a generated pack with that many communities)`,
     );
   }
-  const simulated = pack.communities.slice(0, n);
-  const external: ExternalCommunity[] = spec.external.map((e) => ({ kind: 'external', ...e }));
+  const simulated = pack.communities.slice(0, n + mhd);
+  const protocols = simulatedProtocols(spec, simulated, n);
+  const external = spec.external.map(toExternalCommunity);
   if (simulated.length + external.length === 0) {
     throw new SimError(
       SimErrorCode.BadArgument,
@@ -86,11 +91,42 @@ export async function resolveTopology(spec: TopologySpec, opts: ResolveOptions):
         kind: 'simulated' as const,
         store,
         port: opts.portBase === 0 ? 0 : opts.portBase + GATEWAY_PORT_OFFSET + i,
+        protocol: protocols[i]!,
       })),
       ...external,
     ],
   };
   return { topology, pack, faults };
+}
+
+/**
+ * What each simulated community speaks: `communities.<name or homeCommunityId>.protocol` when the
+ * spec says, else `mhd` for the `mhdGateways` after the first `xcaCount`, else what the pack's
+ * manifest says (`protocol`), else `xca`.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT naming every `communities` key that is not a simulated
+ *   community.
+ */
+function simulatedProtocols(
+  spec: TopologySpec,
+  simulated: readonly CommunityData[],
+  xcaCount: number,
+): CommunityProtocol[] {
+  const given = spec.communities ?? {};
+  const unknown = Object.keys(given).filter(
+    (ref) => !simulated.some((c) => c.name === ref || c.homeCommunityId === ref),
+  );
+  if (unknown.length > 0) {
+    const known = simulated.map((c) => c.name).join(', ') || '(none)';
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `${unknown.map((ref) => `communities.${ref}: no simulated community named or with homeCommunityId '${ref}'`).join('; ')} (simulated: ${known}; raise gateways or mhdGateways to simulate more of the pack)`,
+    );
+  }
+  return simulated.map(
+    (c, i) =>
+      (given[c.name] ?? given[c.homeCommunityId])?.protocol ??
+      (i >= xcaCount ? 'mhd' : (c.protocol ?? 'xca')),
+  );
 }
 
 /**

@@ -12,9 +12,12 @@ import { loadTopologyFile } from './topology-file.js';
 
 /** `sim up` options that shape the topology. */
 export interface UpOptions {
-  /** A topology file (YAML); excludes gateways, dataPack and seed. */
+  /** A topology file (YAML); excludes gateways, mhdGateways, dataPack and seed. */
   topology?: string;
+  /** Simulated XCA communities (default 3, or all of a given pack). */
   gateways?: number;
+  /** Simulated MHD communities, after the XCA ones in the pack (default 0). */
+  mhdGateways?: number;
   dataPack?: string;
   /** Seed of a generated data pack. */
   seed?: number;
@@ -62,23 +65,28 @@ export function checkTopologyFlags(o: UpOptions): void {
   if (o.topology === undefined) return;
   const clash = [
     o.gateways !== undefined ? '--gateways' : undefined,
+    o.mhdGateways !== undefined ? '--mhd-gateways' : undefined,
     o.dataPack !== undefined ? '--data-pack' : undefined,
     o.seed !== undefined ? '--seed' : undefined,
   ].filter((f) => f !== undefined);
   if (clash.length > 0) {
     throw new SimError(
       SimErrorCode.BadArgument,
-      `--topology cannot be combined with ${clash.join(', ')}: set gateways and dataPack in ${o.topology} instead`,
+      `--topology cannot be combined with ${clash.join(', ')}: set gateways, mhdGateways and dataPack in ${o.topology} instead`,
     );
   }
 }
 
 /**
- * `--deadline-ms` is a positive whole number of ms and `--gateways` 1..200, when given (`sim up`
- * and `sim compose render` take both).
+ * `--deadline-ms` is a positive whole number of ms, `--gateways` 1..200 and `--mhd-gateways`
+ * 0..200 (together at most 200), when given (`sim up` and `sim compose render` take them all).
  * @throws SimError SIM_ERR_BAD_ARGUMENT naming the flag and what it must be.
  */
-export function checkDeadlineAndGateways(o: { deadlineMs?: number; gateways?: number }): void {
+export function checkDeadlineAndGateways(o: {
+  deadlineMs?: number;
+  gateways?: number;
+  mhdGateways?: number;
+}): void {
   if (o.deadlineMs !== undefined && (!Number.isInteger(o.deadlineMs) || o.deadlineMs <= 0)) {
     throw new SimError(
       SimErrorCode.BadArgument,
@@ -91,21 +99,42 @@ export function checkDeadlineAndGateways(o: { deadlineMs?: number; gateways?: nu
       `--gateways ${o.gateways} must be a whole number from 1 to 200`,
     );
   }
+  const mhd = o.mhdGateways;
+  if (mhd !== undefined && (!Number.isInteger(mhd) || mhd < 0 || mhd > 200)) {
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--mhd-gateways ${mhd} must be a whole number from 0 to 200`,
+    );
+  }
+  if (mhd !== undefined && (o.gateways ?? DEFAULT_GATEWAYS) + mhd > 200) {
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--gateways ${o.gateways ?? DEFAULT_GATEWAYS} and --mhd-gateways ${mhd} make ${(o.gateways ?? DEFAULT_GATEWAYS) + mhd} communities: at most 200 in all`,
+    );
+  }
 }
 
-/** The spec of `--gateways`, `--data-pack`, `--seed` and `--deadline-ms` (no faults, fault seed 1). */
+/**
+ * The spec of `--gateways`, `--mhd-gateways`, `--data-pack`, `--seed` and `--deadline-ms` (no
+ * faults, fault seed 1). `--mhd-gateways N` adds N simulated MHD communities after the XCA ones
+ * (`--gateways`, default 3; all of a given `--data-pack` but N), so the pack must hold both: the
+ * default pack (3 communities) when they fit, else one generated with that many.
+ */
 export function specFromFlags(o: Omit<UpOptions, 'topology'>): TopologySpec {
+  const mhd = o.mhdGateways ?? 0;
+  const xca = o.gateways ?? (o.dataPack === undefined && mhd > 0 ? DEFAULT_GATEWAYS : undefined);
   const spec: TopologySpec = {
     schemaVersion: 1,
     seed: 1,
     broker: { deadlineMs: o.deadlineMs ?? TopologyDefaults.deadlineMs, consumers: {} },
     external: [],
     faults: [],
-    ...(o.gateways !== undefined ? { gateways: o.gateways } : {}),
+    ...(xca !== undefined ? { gateways: xca } : {}),
+    ...(mhd > 0 ? { mhdGateways: mhd } : {}),
   };
   if (o.dataPack !== undefined) return { ...spec, dataPack: o.dataPack };
   const seed = o.seed ?? DEFAULT_SEED;
-  const gateways = o.gateways ?? DEFAULT_GATEWAYS;
-  if (seed === DEFAULT_SEED && gateways <= DEFAULT_GATEWAYS) return spec;
-  return { ...spec, dataPack: { seed, communities: gateways, patients: 60 } };
+  const total = (xca ?? DEFAULT_GATEWAYS) + mhd;
+  if (seed === DEFAULT_SEED && total <= DEFAULT_GATEWAYS) return spec;
+  return { ...spec, dataPack: { seed, communities: total, patients: 60 } };
 }

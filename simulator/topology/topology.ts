@@ -1,10 +1,18 @@
 /**
  * The Topology: what a runtime starts. A broker and its communities, each either simulated
- * in-process from a data pack, or external (a supplier's own responding gateway).
+ * in-process from a data pack, or external (a supplier's own responding gateway or MHD Document
+ * Responder), each speaking XCA or MHD.
  */
 import type { AdmissionLimits } from '../broker/admission.js';
 import type { ConsumerProfile } from '../broker/community-directory.js';
 import type { CommunityData } from '../data-pack/pack-format.js';
+
+/**
+ * What a community speaks: `xca`, an XCA responding gateway (ITI TF-2 3.38/3.39, RAD TF-3 4.75,
+ * SOAP 1.2), or `mhd`, an MHD Document Responder (IHE MHD 4.2.x ITI-67/ITI-68, FHIR R4). The same
+ * values as the broker's WireProtocol (events/transaction-events.ts).
+ */
+export type CommunityProtocol = 'xca' | 'mhd';
 
 /** A community simulated by nir-sim from a data pack. */
 export interface SimulatedCommunity {
@@ -13,11 +21,15 @@ export interface SimulatedCommunity {
   store: CommunityData;
   /** Port for its responding gateway; 0 picks a free one. */
   port: number;
+  /** What its simulated gateway speaks; absent: `xca`. */
+  protocol?: CommunityProtocol;
 }
 
-/** A supplier's own responding gateway, reached at its URLs. */
-export interface ExternalCommunity {
+/** A supplier's own XCA responding gateway, reached at its URLs. */
+export interface ExternalXcaCommunity {
   kind: 'external';
+  /** Absent: `xca`. */
+  protocol?: 'xca';
   name: string;
   homeCommunityId: string;
   iti38Url: string;
@@ -25,6 +37,22 @@ export interface ExternalCommunity {
   /** Its RAD-75 endpoint (RAD TF-3 4.75), when it serves imaging; absent: RAD-75 never routed there. */
   rad75Url?: string | undefined;
 }
+
+/**
+ * A supplier's own MHD Document Responder (IHE MHD 4.2.x), reached at its FHIR base URL: ITI-67 at
+ * `{fhirBase}/DocumentReference`; ITI-68 at each DocumentReference's attachment.url.
+ */
+export interface ExternalMhdCommunity {
+  kind: 'external';
+  protocol: 'mhd';
+  name: string;
+  homeCommunityId: string;
+  /** `http(s)://host[:port]/path`, no trailing slash needed. */
+  fhirBase: string;
+}
+
+/** A supplier's own community: an XCA responding gateway or an MHD Document Responder. */
+export type ExternalCommunity = ExternalXcaCommunity | ExternalMhdCommunity;
 
 /** Everything the in-process runtime needs. Ports are TCP ports; 0 picks a free one. */
 export interface Topology {

@@ -54,7 +54,14 @@ describe('sim CLI', () => {
       dataPackDir: string;
       pars: { url: string; fhirBaseUrl: string };
     };
-    expect(Object.keys(s.broker.endpoints)).toEqual(['ITI-38', 'ITI-39', 'RAD-75']);
+    expect(Object.keys(s.broker.endpoints)).toEqual([
+      'ITI-38',
+      'ITI-39',
+      'RAD-75',
+      'ITI-67',
+      'ITI-68',
+      'WADO-RS',
+    ]);
     expect([s.broker.deadlineMs, s.broker.consumers]).toEqual([DEADLINE_MS, {}]);
     expect(s.pars.fhirBaseUrl).toBe(`${s.pars.url}/FHIR/R4`);
     expect(s.pars.fhirBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/FHIR\/R4$/);

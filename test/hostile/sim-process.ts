@@ -50,7 +50,7 @@ const urls: SimProcessUrls = {
   endpoints: running.broker.endpoints,
   control: running.control!.url,
   pars: running.pars!.url,
-  gateways: running.communities.map((c) => new URL(c.endpoints['ITI-38']).origin),
+  gateways: running.communities.map((c) => new URL(c.endpoints['ITI-38']!).origin),
   auditDir: dir,
 };
 process.stdout.write(`${JSON.stringify(urls)}\n`);

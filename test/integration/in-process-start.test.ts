@@ -36,7 +36,7 @@ describe('startInProcess', () => {
     const running = await startInProcess(topology([0, 0, 0]), { logger: silentLogger() });
     try {
       expect(running.communities.map((c) => c.name)).toEqual(pack.communities.map((c) => c.name));
-      const origins = running.communities.map((c) => new URL(c.endpoints['ITI-38']).origin);
+      const origins = running.communities.map((c) => new URL(c.endpoints['ITI-38']!).origin);
       expect(new Set(origins).size).toBe(3);
       for (const o of origins) expect((await fetch(`${o}/health`)).status).toBe(200);
     } finally {

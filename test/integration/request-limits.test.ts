@@ -191,7 +191,7 @@ describe('a community answering deeply nested XML', () => {
         await post(t.running.broker.endpoints['ITI-38'], findDocuments(nhs)),
       );
       const direct = readQueryResponse(
-        await post(t.running.communities[0]!.endpoints['ITI-38'], findDocuments(nhs)),
+        await post(t.running.communities[0]!.endpoints['ITI-38']!, findDocuments(nhs)),
       ).response;
       expect(direct.objects.length).toBeGreaterThan(0);
       expect(response).toEqual({

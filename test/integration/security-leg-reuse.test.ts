@@ -24,7 +24,7 @@ afterEach(() => {
 /** Handshakes completed on each community's gateway, by community name: `full` or `resumed`. */
 function countHandshakes(): Map<string, string[]> {
   const byPort = new Map(
-    t.running.communities.map((c) => [Number(new URL(c.endpoints['ITI-38']).port), c.name]),
+    t.running.communities.map((c) => [Number(new URL(c.endpoints['ITI-38']!).port), c.name]),
   );
   const seen = new Map<string, string[]>(t.running.communities.map((c) => [c.name, []]));
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the server as this

@@ -36,7 +36,7 @@ describe('integration port: mutual TLS', () => {
   it('reports its URL beside the sandbox port, which stays plain HTTP', () => {
     expect(t.running.broker.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(t.running.broker.integration!.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const gateways = t.running.communities.map((c) => c.endpoints['ITI-38']);
+    const gateways = t.running.communities.map((c) => c.endpoints['ITI-38']!);
     expect(gateways.filter((u) => /^https:\/\/127\.0\.0\.1:\d+\/xca\/iti38$/.test(u))).toEqual(gateways);
     expect(gateways).toHaveLength(3);
   });
@@ -97,7 +97,7 @@ describe('integration port: mutual TLS', () => {
   });
 
   it("a gateway refuses a supplier's certificate, and NIR's without an assertion", async () => {
-    const gw = t.running.communities[0]!.endpoints['ITI-38'];
+    const gw = t.running.communities[0]!.endpoints['ITI-38']!;
     const ca = `communities/${t.running.communities[0]!.name}/ca.pem`;
     expect(await postTls(t.certs, gw, findDocuments(NHS), { ca })).toEqual({ error: 'ECONNRESET' });
     const r = await postTls(t.certs, gw, findDocuments(NHS), { ca, client: 'nir/broker-client' });

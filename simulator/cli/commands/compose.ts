@@ -59,7 +59,11 @@ export function composeCommand(y: Argv): Argv {
         .option('topology', { type: 'string', describe: 'topology file (YAML), as for sim up' })
         .option('gateways', {
           coerce: numberFlag('--gateways'),
-          describe: 'number of simulated communities (default 3)',
+          describe: 'number of simulated XCA communities (default 3)',
+        })
+        .option('mhd-gateways', {
+          coerce: numberFlag('--mhd-gateways'),
+          describe: 'number of simulated MHD communities after the XCA ones (default 0)',
         })
         .option('data-pack', {
           type: 'string',
@@ -104,6 +108,7 @@ export function composeCommand(y: Argv): Argv {
         portBase: argv['port-base'],
         ...(argv.topology !== undefined ? { topology: argv.topology } : {}),
         ...(argv.gateways !== undefined ? { gateways: argv.gateways } : {}),
+        ...(argv['mhd-gateways'] !== undefined ? { mhdGateways: argv['mhd-gateways'] } : {}),
         ...(argv['data-pack'] !== undefined ? { dataPack: argv['data-pack'] } : {}),
         ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
         ...(argv['deadline-ms'] !== undefined ? { deadlineMs: argv['deadline-ms'] } : {}),
@@ -162,6 +167,7 @@ function regenerateCommand(o: ComposeOptions): string {
   const flags: [string, string | number | true | undefined][] = [
     ['--topology', o.topology],
     ['--gateways', o.gateways],
+    ['--mhd-gateways', o.mhdGateways],
     ['--data-pack', o.dataPack],
     ['--seed', o.seed],
     ['--port-base', o.portBase === TopologyDefaults.brokerPort ? undefined : o.portBase],

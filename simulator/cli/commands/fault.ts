@@ -224,7 +224,7 @@ function addOptions(b: Argv) {
     .option('gateway', str("the community's name, as sim status shows it"))
     .option('kind', str(`one of ${FAULT_KINDS.join(', ')}`))
     .option('name', str('unique name (default: <kind>-<gateway>)'))
-    .option('transaction', str('only requests of ITI-38, ITI-39 or RAD-75'))
+    .option('transaction', str('only requests of ITI-38, ITI-39, RAD-75 (XCA) or ITI-67, ITI-68 (MHD)'))
     .option('patient', str('only requests about this NHS number'))
     .option('probability', num('chance per matching request, 0..1 (default 1; seeded)'))
     .option('times', num('apply to at most n matching requests'))
@@ -242,7 +242,12 @@ function addOptions(b: Argv) {
     .option('status', num('http-status / empty-body: the HTTP status'))
     .option('bytes-per-second', num('slow-body: rate'))
     .option('after-bytes', num('connection-reset: bytes sent before the reset'))
-    .option('variant', str('malformed-xml: truncated, not-well-formed or wrong-namespace'))
+    .option(
+      'variant',
+      str(
+        'malformed-xml: truncated, not-well-formed or wrong-namespace; malformed-json: truncated, not-well-formed or wrong-resource-type',
+      ),
+    )
     .option('json', str('the fault (or an array) as JSON, instead of the flags above'));
 }
 

@@ -2,9 +2,10 @@
  * `sim serve <role>`: what a container of the docker-compose stack runs (docs/containers.md). One role per
  * process, in the foreground until SIGTERM/SIGINT (a container's PID 1 gets no default handlers):
  *
- * - `serve gateway --data-pack <dir> --community <name> [--community <name> ...]`: the responding
- *   gateways of those communities in one process (the j-th on `--port` + j) and one control API
- *   (faults for them);
+ * - `serve gateway --data-pack <dir> --community <name> [--community <name> ...] [--mhd-community
+ *   <name> ...]`: the responding gateways of those communities in one process (the j-th on
+ *   `--port` + j; an `--mhd-community` an MHD Document Responder, the others XCA) and one control
+ *   API (faults for them);
  * - `serve pars`: the simulated PARS and its control API (`pars-down` / `pars-slow`);
  * - `serve broker --community name=..,homeCommunityId=..,url=..,control=.. [--external ...]`: the
  *   broker's sandbox port, the audit trail sent to PARS, and the control API users talk to.
@@ -19,7 +20,11 @@ import { z } from 'zod';
 import type { ConsumerProfile } from '../../broker/community-directory.js';
 import type { ContainerCommunity } from '../../roles/broker-container.js';
 import type { RunningRole } from '../../roles/role.js';
-import { ExternalCommunitySpecSchema } from '../../topology/topology-spec.js';
+import {
+  CommunityProtocolSchema,
+  ExternalCommunitySpecSchema,
+  toExternalCommunity,
+} from '../../topology/topology-spec.js';
 import { TopologyDefaults, type ExternalCommunity } from '../../topology/topology.js';
 import { ContainerPorts } from '../../containers/container-ports.js';
 import { MAX_COMMUNITIES_PER_CONTAINER } from '../../containers/container-types.js';
@@ -41,6 +46,7 @@ const ContainerCommunitySchema = z
     homeCommunityId: z.string().regex(/^urn:oid:[0-2](\.(0|[1-9]\d*))+$/, 'urn:oid:<OID>'),
     url: z.url({ protocol: /^https?$/ }),
     control: z.url({ protocol: /^https?$/ }),
+    protocol: CommunityProtocolSchema.optional(),
   })
   .strict();
 
@@ -71,13 +77,19 @@ function parseWith<T>(flag: string, text: string, schema: z.ZodType<T>): T {
 export function parseCommunities(values: readonly string[]): ContainerCommunity[] {
   return values.map((v) => {
     const c = parseWith('community', v, ContainerCommunitySchema);
-    return { name: c.name, homeCommunityId: c.homeCommunityId, url: c.url, controlUrl: c.control };
+    return {
+      name: c.name,
+      homeCommunityId: c.homeCommunityId,
+      url: c.url,
+      controlUrl: c.control,
+      ...(c.protocol !== undefined ? { protocol: c.protocol } : {}),
+    };
   });
 }
 
 /** `--external` values as external communities. */
 export function parseExternal(values: readonly string[]): ExternalCommunity[] {
-  return values.map((v) => ({ kind: 'external', ...parseWith('external', v, ExternalCommunitySpecSchema) }));
+  return values.map((v) => toExternalCommunity(parseWith('external', v, ExternalCommunitySpecSchema)));
 }
 
 const ConsumersSchema = z.record(
@@ -141,6 +153,13 @@ export function serveCommand(y: Argv): Argv {
               demandOption: true,
               describe: `community name in the pack (repeat, at most ${MAX_COMMUNITIES_PER_CONTAINER})`,
             })
+            .option('mhd-community', {
+              type: 'string',
+              array: true,
+              default: [] as string[],
+              describe:
+                'a --community that serves as an MHD Document Responder (ITI-67/ITI-68 under /fhir) instead of XCA (repeat)',
+            })
             .option('certs-dir', {
               type: 'string',
               describe: 'certificate set (sim certs generate): HTTPS with mutual TLS and XUA on --port',
@@ -156,6 +175,13 @@ export function serveCommand(y: Argv): Argv {
           const twice = wanted.find((n, i) => wanted.indexOf(n) !== i);
           if (twice !== undefined)
             throw new SimError(SimErrorCode.BadArgument, `--community ${twice}: given twice`);
+          const mhd = argv['mhd-community'];
+          const stray = mhd.find((n) => !wanted.includes(n));
+          if (stray !== undefined)
+            throw new SimError(
+              SimErrorCode.BadArgument,
+              `--mhd-community ${stray}: not among the --community values (give it as --community ${stray} too)`,
+            );
           const controlPort = argv['control-port'];
           if (argv.port !== 0 && argv.port <= controlPort && controlPort < argv.port + wanted.length)
             throw new SimError(
@@ -186,6 +212,7 @@ export function serveCommand(y: Argv): Argv {
             logger,
             maxBodyBytes: TopologyDefaults.maxBodyBytes,
             ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
+            ...(mhd.length > 0 ? { mhd } : {}),
           });
           await serveUntilSignal(`gateways ${wanted.join(', ')}`, role, logger);
         },
@@ -227,13 +254,14 @@ export function serveCommand(y: Argv): Argv {
               type: 'string',
               array: true,
               default: [] as string[],
-              describe: 'name=..,homeCommunityId=..,url=..,control=.. (repeat)',
+              describe: 'name=..,homeCommunityId=..,url=..,control=..[,protocol=mhd] (repeat)',
             })
             .option('external', {
               type: 'string',
               array: true,
               default: [] as string[],
-              describe: 'name=..,homeCommunityId=..,iti38Url=..,iti39Url=..[,rad75Url=..] (repeat)',
+              describe:
+                'name=..,homeCommunityId=..,iti38Url=..,iti39Url=..[,rad75Url=..] or name=..,homeCommunityId=..,protocol=mhd,fhirBase=.. (repeat)',
             })
             .option('consumers', {
               type: 'string',

@@ -30,11 +30,16 @@ export function upCommand(y: Argv): Argv {
         .option('topology', {
           type: 'string',
           describe:
-            'topology file (YAML): data pack, gateways, deadline, consumer profiles, external communities, faults',
+            'topology file (YAML): data pack, gateways (XCA or MHD), deadline, consumer profiles, external communities, faults',
         })
         .option('gateways', {
           coerce: numberFlag('--gateways'),
-          describe: 'number of simulated communities (default: all in the pack, 3)',
+          describe: 'number of simulated XCA communities (default: all in the pack, 3)',
+        })
+        .option('mhd-gateways', {
+          coerce: numberFlag('--mhd-gateways'),
+          describe:
+            'number of simulated MHD communities (ITI-67/ITI-68, FHIR R4) after the XCA ones (default 0)',
         })
         .option('data-pack', {
           type: 'string',
@@ -89,6 +94,7 @@ export function upCommand(y: Argv): Argv {
         ...(argv.topology !== undefined ? { topology: argv.topology } : {}),
         ...(argv['deadline-ms'] !== undefined ? { deadlineMs: argv['deadline-ms'] } : {}),
         ...(argv.gateways !== undefined ? { gateways: argv.gateways } : {}),
+        ...(argv['mhd-gateways'] !== undefined ? { mhdGateways: argv['mhd-gateways'] } : {}),
         ...(argv['data-pack'] !== undefined ? { dataPack: argv['data-pack'] } : {}),
         ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
       };
