@@ -49,7 +49,7 @@ const SANDBOX_PURPOSE: CodedValue = {
 };
 
 /** The assertion the broker vouches with, issued at `now`. */
-function forwardedAssertion(
+export function forwardedAssertion(
   f: AssertionForwarder,
   now: Date,
   audiences: readonly string[],
