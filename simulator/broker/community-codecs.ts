@@ -39,7 +39,14 @@ const LEG_TRANSACTION: Readonly<Record<WireProtocol, Record<'query' | 'retrieve'
   mhd: { query: MhdTransaction.Iti67, retrieve: MhdTransaction.Iti68 },
 };
 
-/** The transaction a `kind` leg to a community speaking `protocol` sends (ITI-38, ITI-67, ...). */
-export function legTransaction(protocol: WireProtocol, kind: 'query' | 'retrieve'): BrokerTransaction {
-  return LEG_TRANSACTION[protocol][kind];
+/**
+ * The transaction a `kind` leg to a community speaking `protocol` sends (ITI-38, ITI-67, ...);
+ * undefined for a protocol the broker does not know (a directory written for a newer broker:
+ * its legs fail `unsupported`, they never throw here).
+ */
+export function legTransaction(
+  protocol: WireProtocol,
+  kind: 'query' | 'retrieve',
+): BrokerTransaction | undefined {
+  return (LEG_TRANSACTION as Partial<typeof LEG_TRANSACTION>)[protocol]?.[kind];
 }

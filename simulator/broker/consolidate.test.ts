@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { consolidateQuery, consolidateRetrieve } from './consolidate.js';
 import type { FederatedObject } from './federated-object.js';
+import { HOME_COMMUNITY_ID_EXTENSION } from '../mhd/document-reference.js';
+import { fhirDocument } from './test-support/fhir-documents.js';
 import type { LegFailure, QueryLeg, RetrieveLeg } from './leg.js';
 import { childElements, parseXml } from '../soap/xml.js';
 import { ErrorSeverity, ResponseStatus } from '../xca/constants.js';
@@ -321,6 +323,133 @@ describe('consolidateQuery: unknown patient', () => {
           'patient X is not known to North (community does not know the patient; nir-sim reports this as a Warning)',
         severity: W,
         location: A.homeCommunityId,
+      },
+    ]);
+  });
+});
+
+describe("consolidateQuery: an MHD community's DocumentReferences (fhir objects)", () => {
+  const fhirLeg = (c: typeof A, objects: FederatedObject[]): QueryLeg => ({
+    community: c,
+    outcome: 'answered',
+    response: { errors: [], objects },
+  });
+
+  it('keeps its own, sets a missing home in home, entry and extension with a Warning, drops a foreign one with an Error', () => {
+    const own = fhirDocument(1, A.homeCommunityId);
+    const homeless = fhirDocument(2, undefined);
+    const foreign = fhirDocument(3, B.homeCommunityId);
+    const sent = structuredClone(homeless);
+    const r = consolidateQuery([
+      fhirLeg(A, [own, homeless, foreign]),
+      answered(B, [obj('urn:uuid:b1', B.homeCommunityId)]),
+    ]);
+    expect(r).toEqual({
+      status: ResponseStatus.PartialSuccess,
+      errors: [
+        {
+          errorCode: 'XDSRegistryError',
+          codeContext: `community ${A.homeCommunityId} (north) returned DocumentReference ${homeless.id} without home; nir-sim set home to ${A.homeCommunityId}`,
+          severity: W,
+          location: A.homeCommunityId,
+        },
+        {
+          errorCode: 'XDSRegistryError',
+          codeContext: `community ${A.homeCommunityId} (north) returned DocumentReference ${foreign.id} with home ${B.homeCommunityId}; it was dropped because it names another community`,
+          severity: E,
+          location: A.homeCommunityId,
+        },
+      ],
+      objects: [
+        own,
+        {
+          ...homeless,
+          home: A.homeCommunityId,
+          entry: { ...homeless.entry, homeCommunityId: A.homeCommunityId },
+          resource: {
+            ...homeless.resource,
+            extension: [{ url: HOME_COMMUNITY_ID_EXTENSION, valueOid: A.homeCommunityId }],
+          },
+        },
+        ebrim(obj('urn:uuid:b1', B.homeCommunityId)),
+      ],
+    });
+    // The community's answer is not changed: consolidation copies what it sets.
+    expect(homeless).toEqual(sent);
+  });
+
+  it("replaces an empty extension of another spelling and keeps the resource's other extensions", () => {
+    const homeless = fhirDocument(4, undefined);
+    const other = { url: 'https://fhir.nhs.uk/StructureDefinition/Extension-Example', valueString: 'kept' };
+    homeless.resource.extension = [
+      { url: 'https://profiles.ihe.net/ITI/MHD/StructureDefinition/ihe-homeCommunityId', valueOid: '' },
+      other,
+    ];
+    const r = consolidateQuery([fhirLeg(A, [homeless])]);
+    expect(r.status).toBe(ResponseStatus.Success);
+    const o = r.objects[0]!;
+    expect(o.form === 'fhir' && o.resource.extension).toEqual([
+      { url: HOME_COMMUNITY_ID_EXTENSION, valueOid: A.homeCommunityId },
+      other,
+    ]);
+  });
+
+  it("an MHD community's RegistryErrors are located at it like an XCA community's", () => {
+    const r = consolidateQuery([
+      {
+        community: A,
+        outcome: 'answered',
+        response: {
+          errors: [{ errorCode: 'XDSRegistryError', codeContext: 'OperationOutcome error', severity: E }],
+          objects: [],
+        },
+      },
+      fhirLeg(B, [fhirDocument(5, B.homeCommunityId)]),
+    ]);
+    expect(r.status).toBe(ResponseStatus.PartialSuccess);
+    expect(r.errors).toEqual([
+      {
+        errorCode: 'XDSRegistryError',
+        codeContext: 'OperationOutcome error',
+        severity: E,
+        location: A.homeCommunityId,
+      },
+    ]);
+  });
+});
+
+describe("consolidateQuery: an MHD community's failed leg", () => {
+  const M = { name: 'east-mhd', homeCommunityId: 'urn:oid:1.2.826.0.1.9.7', protocol: 'mhd' as const };
+  it('is worded for FHIR, not for a SOAP envelope it was never meant to send', () => {
+    const r = consolidateQuery([
+      {
+        community: M,
+        outcome: 'failed',
+        failure: {
+          reason: 'malformed',
+          detail: 'the ITI-67 answer is not FHIR JSON (Unexpected end of JSON input)',
+        },
+      },
+      {
+        community: M,
+        outcome: 'failed',
+        failure: { reason: 'http-status', httpStatus: 503, detail: 'Service Unavailable' },
+      },
+      answered(A, [obj('urn:uuid:a1', A.homeCommunityId)]),
+    ]);
+    expect(r.status).toBe(ResponseStatus.PartialSuccess);
+    expect(r.errors).toEqual([
+      {
+        errorCode: 'XDSRegistryError',
+        codeContext: `community ${M.homeCommunityId} (east-mhd) answered with an unreadable body (the ITI-67 answer is not FHIR JSON (Unexpected end of JSON input))`,
+        severity: E,
+        location: M.homeCommunityId,
+      },
+      {
+        errorCode: 'XDSUnavailableCommunity',
+        codeContext: `community ${M.homeCommunityId} (east-mhd) answered HTTP 503 (Service Unavailable)`,
+        severity: E,
+        location: M.homeCommunityId,
       },
     ]);
   });

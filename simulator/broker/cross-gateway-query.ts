@@ -18,6 +18,13 @@ import { resolveTarget } from './targets.js';
 import { transactionEvent } from './transaction-record.js';
 import type { BrokerTransaction, TransactionEvent } from '../events/transaction-events.js';
 
+/**
+ * Most distinct homeCommunityIds one query may name as target communities: far above any real
+ * network (NIR federates a few tens of regional networks), so a longer list is a broken request,
+ * not a wide one. A face may check it first and answer its own 4xx.
+ */
+export const MAX_TARGET_COMMUNITIES = 256;
+
 /** How a consumer face asks the federation core (defaults: the ITI-38 face). */
 export interface CrossGatewayQueryOptions {
   /** The consumer's transaction, as the TransactionEvent names it: ITI-38 (default) or ITI-67. */
@@ -26,7 +33,8 @@ export interface CrossGatewayQueryOptions {
    * MHD Target Communities option (IHE MHD 4.2.4): ask only these homeCommunityIds (duplicates
    * ignored) instead of every community in the consumer's scope. Each one unknown or excluded
    * for the consumer gets an XDSUnknownCommunity Error located at it; the others are still
-   * asked. Ignored when the query names its community (AdhocQuery/@home).
+   * asked. More than MAX_TARGET_COMMUNITIES distinct ids: Failure, one XDSRegistryError, no leg.
+   * Ignored when the query names its community (AdhocQuery/@home).
    */
   targetCommunityIds?: readonly string[];
   /**
@@ -151,7 +159,17 @@ function planQuery(
     );
   }
   if (opts.targetCommunityIds !== undefined) {
-    return withPatient({ ...targetCommunities(opts.targetCommunityIds, rc, bc), perLegHome });
+    const ids = new Set(opts.targetCommunityIds);
+    if (ids.size > MAX_TARGET_COMMUNITIES)
+      return withPatient({
+        errors: [
+          registryError(
+            ErrorCode.XDSRegistryError,
+            `${ids.size} target communities named: at most ${MAX_TARGET_COMMUNITIES} per query`,
+          ),
+        ],
+      });
+    return withPatient({ ...targetCommunities([...ids], rc, bc), perLegHome });
   }
   const targets = bc.directory.inScope(rc.consumerId);
   const brokerErrors =
@@ -167,8 +185,8 @@ function planQuery(
 }
 
 /**
- * The communities a Target Communities query names (MHD 4.2.4), in the order named, and an
- * XDSUnknownCommunity Error located at each one that is unknown or excluded for the consumer.
+ * The communities a Target Communities query names (MHD 4.2.4; `ids` distinct), in the order
+ * named, and an XDSUnknownCommunity Error located at each one unknown or excluded for the consumer.
  */
 function targetCommunities(
   ids: readonly string[],
@@ -177,7 +195,7 @@ function targetCommunities(
 ): { targets: CommunityEndpoint[]; brokerErrors: RegistryError[] } {
   const targets: CommunityEndpoint[] = [];
   const brokerErrors: RegistryError[] = [];
-  for (const id of new Set(ids)) {
+  for (const id of ids) {
     const t = resolveTarget(bc.directory, rc.consumerId, id);
     if ('error' in t) brokerErrors.push({ ...t.error, location: id });
     else targets.push(t.community);

@@ -65,8 +65,8 @@ interface ImagingRetrieveAnswer {
  * XDSUnknownCommunity, a community that does not speak XCA -> XDSUnavailableCommunity (no leg:
  * RAD-75 is an XCA-I transaction, RAD TF-3 4.75; the id is known, so "unknown" would tell the
  * consumer its HomeCommunityId is wrong, while "unavailable" says the community cannot be
- * reached by this request, as a failed leg does; an MHD community's images are served over
- * WADO-RS).
+ * reached by this request, as a failed leg does; an MHD community offers documents over ITI-68,
+ * not images).
  */
 function split(
   req: RetrieveImagingDocumentSetRequest,
@@ -104,7 +104,7 @@ function split(
 function notXcaError(c: CommunityEndpoint, image: string): RegistryError {
   return registryError(
     ErrorCode.XDSUnavailableCommunity,
-    `${describeCommunity(c)} speaks ${protocolOf(c)}, not XCA-I: RAD-75 cannot retrieve image ${image} from it (retrieve its studies with WADO-RS)`,
+    `${describeCommunity(c)} speaks ${protocolOf(c)}, not XCA-I: the broker has no RAD-75 leg to it for image ${image}`,
     c.homeCommunityId,
   );
 }

@@ -11,9 +11,12 @@ import { certificateContext, isCertificateFailure } from './leg-certificate.js';
 const who = (c: CommunityRef): string => `community ${c.homeCommunityId} (${c.name})`;
 
 /**
- * The one RegistryError for a leg that produced no usable response. Transport failures give
- * XDSUnavailableCommunity; an answer that arrived but cannot be used gives `unusableCode`
- * (XDSRegistryError for ITI-38, XDSRepositoryError for ITI-39).
+ * The one RegistryError for a leg that produced no usable response. Transport failures (and a
+ * community the broker has no codec for) give XDSUnavailableCommunity; an answer that arrived but
+ * cannot be used gives `unusableCode` (XDSRegistryError for a query, XDSRepositoryError for a
+ * retrieve). XCA wording names what the answer should have been (a SOAP 1.2 envelope); for an
+ * MHD leg (`c.protocol === 'mhd'`) the codec's detail says it (e.g. "the ITI-67 answer is not
+ * FHIR JSON (...)"), so the sentence around it names no format.
  */
 export function legFailureError(
   c: CommunityRef,
@@ -57,7 +60,9 @@ export function legFailureError(
     case 'http-status':
       return registryError(
         ErrorCode.XDSUnavailableCommunity,
-        `${who(c)} answered HTTP ${f.httpStatus} without a SOAP envelope${tail}`,
+        c.protocol === 'mhd'
+          ? `${who(c)} answered HTTP ${f.httpStatus} (${f.detail})${tail}`
+          : `${who(c)} answered HTTP ${f.httpStatus} without a SOAP envelope${tail}`,
         at,
       );
     case 'soap-fault':
@@ -69,7 +74,9 @@ export function legFailureError(
     case 'malformed':
       return registryError(
         unusableCode,
-        `${who(c)} answered with a body that is not a SOAP 1.2 envelope (${f.detail})${tail}`,
+        c.protocol === 'mhd'
+          ? `${who(c)} answered with an unreadable body (${f.detail})${tail}`
+          : `${who(c)} answered with a body that is not a SOAP 1.2 envelope (${f.detail})${tail}`,
         at,
       );
     case 'invalid-response':

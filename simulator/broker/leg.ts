@@ -2,6 +2,7 @@
  * What one community leg of a fan-out produced, as data for `consolidate*()`, whatever protocol
  * the leg spoke (community-codec.ts).
  */
+import type { WireProtocol } from '../events/transaction-events.js';
 import type { RetrieveDocumentSetResponse } from '../xca/types.js';
 import type { CommunityQueryAnswer } from './federated-object.js';
 
@@ -9,6 +10,8 @@ import type { CommunityQueryAnswer } from './federated-object.js';
 export interface CommunityRef {
   name: string;
   homeCommunityId: string;
+  /** What the leg spoke, when not `xca` (the errors about it are worded for that protocol). */
+  protocol?: WireProtocol;
 }
 
 /** Why a leg produced no usable response. */

@@ -51,8 +51,12 @@ export async function runLegs<
   settled.forEach((s, i) => {
     const target = targets[i]!;
     const codec = codecs[i]!;
-    const community = { name: target.community.name, homeCommunityId: target.community.homeCommunityId };
     const protocol = protocolOf(target.community);
+    const community = {
+      name: target.community.name,
+      homeCommunityId: target.community.homeCommunityId,
+      ...(protocol !== 'xca' ? { protocol } : {}),
+    };
     const sent = kind === undefined ? transaction : legTransaction(protocol, kind);
     const base = {
       community: community.name,
@@ -60,7 +64,7 @@ export async function runLegs<
       startedAt: s.startedAt,
       durationMs: s.durationMs,
       ...(protocol !== 'xca' ? { protocol } : {}),
-      ...(sent !== transaction ? { transaction: sent } : {}),
+      ...(sent !== undefined && sent !== transaction ? { transaction: sent } : {}),
     };
     if (s.ok) {
       legs.push({ community, target, outcome: 'answered', response: s.value.value });

@@ -3,6 +3,7 @@ import { returnedDocuments, returnedObjectRefs } from './transaction-record.js';
 import { parseXml } from '../soap/xml.js';
 import { decodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { IdentificationScheme, ResponseStatus } from '../xca/constants.js';
+import { fhirDocument } from './test-support/fhir-documents.js';
 
 const HOME = 'urn:oid:1.2.826.0.1.9.1';
 const STUDY = '1.2.826.0.1.999.5.1';
@@ -39,5 +40,27 @@ describe('the returned entries of an ITI-38 answer', () => {
       },
     ]);
     expect(returnedObjectRefs(objects)).toEqual([{ entryUuid: 'urn:uuid:r1', homeCommunityId: HOME }]);
+  });
+});
+
+describe("the returned entries of an answer holding an MHD community's DocumentReferences", () => {
+  const fhir = fhirDocument(7, HOME);
+  const entry = {
+    documentUniqueId: fhir.entry.uniqueId,
+    entryUuid: fhir.id,
+    homeCommunityId: HOME,
+    repositoryUniqueId: fhir.entry.repositoryUniqueId,
+    patient: '9434765919',
+    studyInstanceUids: ['1.2.826.0.1.3680043.10.4.7'],
+  };
+
+  it('are read from the ids its leg read, as entries when the consumer got entries', () => {
+    expect(returnedDocuments([fhir])).toEqual([entry]);
+    expect(returnedObjectRefs([fhir])).toEqual([]);
+  });
+
+  it('are ObjectRefs when the XCA consumer asked ObjectRef', () => {
+    expect(returnedDocuments([fhir], 'ObjectRef')).toEqual([]);
+    expect(returnedObjectRefs([fhir], 'ObjectRef')).toEqual([{ entryUuid: fhir.id, homeCommunityId: HOME }]);
   });
 });
