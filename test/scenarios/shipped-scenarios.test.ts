@@ -57,6 +57,7 @@ const REQUIRED = [
   'mhd-invalid-nhs-number',
   'mhd-target-communities',
   'mhd-retrieve-community-down',
+  'mixed-network-mhd-malformed-json',
 ];
 
 describe('the shipped scenario library', () => {
