@@ -151,8 +151,9 @@ export async function connectTargetEnvironment(
   }
   return {
     brokerEndpoints: { 'ITI-38': iti38, 'ITI-39': iti39 },
-    // A simulator that lists its FHIR base says where it is; otherwise the broker serves it at FhirPath.
-    fhirBase: t.broker.endpoints['fhirBase'] ?? t.broker.url + FhirPath.fhirBase,
+    // GET /topology names the broker's FHIR base where the simulator has one; the broker serves it at
+    // FhirPath.fhirBase under its URL either way (shared/fhir-endpoints.ts).
+    fhirBase: (t.broker as { fhirBase?: string }).fhirBase ?? t.broker.url + FhirPath.fhirBase,
     communities: t.communities.map((c) => ({
       name: c.name,
       homeCommunityId: c.homeCommunityId,
