@@ -143,4 +143,51 @@ steps:
       ],
     });
   });
+
+  it('checks the MHD steps: where ITI-68 documents come from, what each answer can carry, community names', () => {
+    const text = `schemaVersion: 1
+name: mhd
+description: MHD steps broken on purpose
+steps:
+  - kind: wait
+    id: pause
+    ms: 1
+  - kind: find-document-references
+    id: find
+    patient: known-to-all
+    creation: {}
+    targetCommunities: [north-east-imaging-network, urn:oid:1.2.3, avalon]
+    expect:
+      contentType: application/pdf
+      issues:
+        - { severity: error, code: timeout, community: lyonesse }
+  - kind: retrieve-document
+    expect: { httpStatus: 404 }
+  - kind: retrieve-document
+    from: pause
+    pick: { community: camelot }
+    expect:
+      documents: 1
+  - kind: retrieve-document
+    from: find
+    expect: { httpStatus: 200, contentType: application/dicom }
+`;
+    const r = parseScenarioText(text, undefined, {
+      communityNames: ['north-east-imaging-network', 'north-west-imaging-network'],
+    });
+    const known = '(known: north-east-imaging-network, north-west-imaging-network)';
+    expect(r).toEqual({
+      ok: false,
+      problems: [
+        'line 11: steps.1.creation: give `ge`, `lt` or both',
+        `line 12: steps.1.targetCommunities.2: no community named 'avalon' in the topology ${known}`,
+        'line 14: steps.1.expect.contentType: an ITI-67 answer is a searchset Bundle: expect documents, not a contentType',
+        `line 16: steps.1.expect.issues.0.community: no community named 'lyonesse' in the topology ${known}`,
+        'line 17: steps.2: a retrieve-document step needs `from` (an earlier query or find-document-references step) or `extra`',
+        "line 20: steps.3.from: 'pause' is not the id of an earlier query or find-document-references step",
+        `line 21: steps.3.pick.community: no community named 'camelot' in the topology ${known}`,
+        'line 23: steps.3.expect.documents: an ITI-68 answer is one document: documents belongs to find-document-references',
+      ],
+    });
+  });
 });
