@@ -87,6 +87,8 @@ const allowed = {
     'events',
     'soap',
     'xca',
+    'fhir',
+    'mhd',
     'faults',
     'data-pack',
     'control',

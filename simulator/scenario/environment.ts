@@ -41,6 +41,11 @@ export interface EnvironmentFaults {
 export interface ScenarioEnvironment {
   /** The broker's consumer-facing URLs (sandbox port). */
   brokerEndpoints: { 'ITI-38': string; 'ITI-39': string };
+  /**
+   * The broker's FHIR base on the sandbox port (`http://host:port/fhir`, shared/fhir-endpoints.ts):
+   * ITI-67 at `{fhirBase}/DocumentReference`, ITI-68 at `{fhirBase}/document`.
+   */
+  fhirBase: string;
   communities: EnvironmentCommunity[];
   patients: EnvironmentPatient[];
   faults: EnvironmentFaults;

@@ -13,6 +13,7 @@ import type { ScenarioEnvironment, EnvironmentFaults, FaultAddResult } from './e
 import { checkCommunityNames } from './scenario-check.js';
 import type { ScenarioSpec } from './scenario-spec.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
+import { FhirPath } from '../shared/fhir-endpoints.js';
 import type { Logger } from '../shared/logger.js';
 import { ControlClient } from '../control/control-client.js';
 import { resolveTopology } from '../topology/resolve-topology.js';
@@ -77,6 +78,7 @@ export async function startInProcessEnvironment(
   const view = packView(pack);
   return {
     brokerEndpoints: running.broker.endpoints,
+    fhirBase: running.broker.url + FhirPath.fhirBase,
     communities: running.communities.map((c) => ({
       name: c.name,
       homeCommunityId: c.homeCommunityId,
@@ -149,6 +151,9 @@ export async function connectTargetEnvironment(
   }
   return {
     brokerEndpoints: { 'ITI-38': iti38, 'ITI-39': iti39 },
+    // GET /topology names the broker's FHIR base where the simulator has one; the broker serves it at
+    // FhirPath.fhirBase under its URL either way (shared/fhir-endpoints.ts).
+    fhirBase: (t.broker as { fhirBase?: string }).fhirBase ?? t.broker.url + FhirPath.fhirBase,
     communities: t.communities.map((c) => ({
       name: c.name,
       homeCommunityId: c.homeCommunityId,

@@ -189,7 +189,14 @@ function queryItem(o: RegistryObjectXml): ReturnedItem {
   try {
     const e = decodeExtrinsicObject(parseXml(o.xml).documentElement!);
     if (e.uniqueId !== '' && e.repositoryUniqueId !== '')
-      item.document = { uniqueId: e.uniqueId, repositoryUniqueId: e.repositoryUniqueId, home: o.home ?? '' };
+      item.document = {
+        uniqueId: e.uniqueId,
+        repositoryUniqueId: e.repositoryUniqueId,
+        home: o.home ?? '',
+        ...(/^[0-9a-f]{40}$/i.test(e.hash) ? { sha1Hex: e.hash.toLowerCase() } : {}),
+        ...(Number.isSafeInteger(e.size) ? { size: e.size } : {}),
+        ...(e.mimeType !== '' ? { mimeType: e.mimeType } : {}),
+      };
   } catch {
     // An entry that does not decode is still counted; it just cannot be picked for a retrieve.
   }

@@ -10,6 +10,7 @@ import { ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import type { RegistryError } from '../xca/types.js';
 import type { EnvironmentCommunity } from './environment.js';
 import type { StepOutcome } from './exchange.js';
+import { multisetDifference } from './multiset.js';
 import { communityNameOf, homeCommunityIdOf } from './requests.js';
 import type { ErrorExpectationSpec, ExpectationSpec } from './scenario-spec.js';
 
@@ -125,9 +126,8 @@ function matches(
 }
 
 /**
- * The exact error list, order-insensitive: each entry stands for `count` errors; a maximum
- * bipartite matching between them and the returned errors (so a loose entry never steals the error
- * a stricter one needs), then one line per expected entry left unmatched (with how many times)
+ * The exact error list, order-insensitive: each entry stands for `count` errors, matched as a
+ * multiset (multiset.ts), then one line per expected entry left unmatched (with how many times)
  * and per returned error left over.
  */
 export function compareErrors(
@@ -135,32 +135,23 @@ export function compareErrors(
   actual: readonly RegistryError[],
   communities: readonly EnvironmentCommunity[],
 ): string[] {
-  const expected = wanted.flatMap((e) => Array.from({ length: e.count }, () => e));
-  const owner: (number | undefined)[] = actual.map(() => undefined);
-  const tryAssign = (w: number, seen: Set<number>): boolean => {
-    for (let a = 0; a < actual.length; a++) {
-      if (seen.has(a) || !matches(expected[w]!, actual[a]!, communities)) continue;
-      seen.add(a);
-      const prev = owner[a];
-      if (prev === undefined || tryAssign(prev, seen)) {
-        owner[a] = w;
-        return true;
-      }
-    }
-    return false;
-  };
-  const missing = new Map<string, number>();
-  for (const [w, e] of expected.entries()) {
-    if (tryAssign(w, new Set())) continue;
+  const d = multisetDifference(
+    wanted,
+    actual,
+    (e) => e.count,
+    (w, a) => matches(w, a, communities),
+  );
+  const out: string[] = [];
+  const lines = new Map<string, number>();
+  for (const { entry: e, times } of d.missing) {
     const ctx = e.contextIncludes === undefined ? '' : ` with codeContext including "${e.contextIncludes}"`;
     const line = `errors: missing ${e.errorCode} (${e.severity}) at ${e.location}${ctx}`;
-    missing.set(line, (missing.get(line) ?? 0) + 1);
+    lines.set(line, (lines.get(line) ?? 0) + times);
   }
-  const out = [...missing].map(([line, n]) => (n > 1 ? `${line} (${n} times)` : line));
-  actual.forEach((e, a) => {
-    if (owner[a] !== undefined) return;
+  for (const [line, n] of lines) out.push(n > 1 ? `${line} (${n} times)` : line);
+  for (const e of d.unexpected) {
     const at = e.location === undefined ? 'none' : communityNameOf(e.location, communities);
     out.push(`errors: unexpected ${e.errorCode} (${shortSeverity(e.severity)}) at ${at}: "${e.codeContext}"`);
-  });
+  }
   return out;
 }

@@ -23,19 +23,23 @@ describe('choosePatient', () => {
   it('takes the first patient of the pack that fits the role, against the topology', () => {
     expect(choosePatient('known-to-all', patients, communities)).toEqual({
       patientId: cx('9990000026'),
+      nhsNumber: '9990000026',
       label: '9990000026 (known-to-all)',
     });
     expect(choosePatient('known-to-one', patients, communities)).toEqual({
       patientId: cx('9990000018'),
+      nhsNumber: '9990000018',
       label: '9990000018 (known-to-one)',
     });
     expect(choosePatient({ role: 'known-to-one', community: 'a' }, patients, communities)).toEqual({
       patientId: cx('9990000042'),
+      nhsNumber: '9990000042',
       label: '9990000042 (known-to-one a)',
     });
     // known only to a community outside the topology counts as known to none of it
     expect(choosePatient('known-to-none', patients, communities)).toEqual({
       patientId: cx('9990000034'),
+      nhsNumber: '9990000034',
       label: '9990000034 (known-to-none)',
     });
   });
@@ -44,10 +48,12 @@ describe('choosePatient', () => {
     expect(isValidNhsNumber(INVALID_NHS_NUMBER)).toBe(false);
     expect(choosePatient('invalid-nhs-number', patients, communities)).toEqual({
       patientId: cx(INVALID_NHS_NUMBER),
+      nhsNumber: INVALID_NHS_NUMBER,
       label: `${INVALID_NHS_NUMBER} (invalid-nhs-number)`,
     });
     expect(choosePatient({ nhsNumber: '9990000018' }, [], [])).toEqual({
       patientId: cx('9990000018'),
+      nhsNumber: '9990000018',
       label: '9990000018',
     });
     expect(choosePatient({ patientId: 'x^^^&1.2&ISO' }, [], [])).toEqual({

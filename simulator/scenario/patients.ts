@@ -13,8 +13,11 @@ import type { PatientSpec } from './scenario-spec.js';
  */
 export const INVALID_NHS_NUMBER = '9999999991';
 
-/** The patient id to send and how to describe it. */
-type ChosenPatient = { patientId: string; label: string } | { problem: string };
+/**
+ * The patient id to send (a CX), the NHS number when the patient is one (ITI-67 sends it as a
+ * token), and how to describe it.
+ */
+type ChosenPatient = { patientId: string; nhsNumber?: string; label: string } | { problem: string };
 
 /**
  * The patient for a query step.
@@ -32,10 +35,12 @@ export function choosePatient(
 ): ChosenPatient {
   const p = typeof spec === 'string' ? { role: spec } : spec;
   if ('patientId' in p) return { patientId: p.patientId, label: `patient id '${p.patientId}'` };
-  if ('nhsNumber' in p) return { patientId: nhsNumberToCx(p.nhsNumber), label: p.nhsNumber };
+  if ('nhsNumber' in p)
+    return { patientId: nhsNumberToCx(p.nhsNumber), nhsNumber: p.nhsNumber, label: p.nhsNumber };
   if (p.role === 'invalid-nhs-number')
     return {
       patientId: nhsNumberToCx(INVALID_NHS_NUMBER),
+      nhsNumber: INVALID_NHS_NUMBER,
       label: `${INVALID_NHS_NUMBER} (invalid-nhs-number)`,
     };
   const ids = communities.map((c) => c.homeCommunityId);
@@ -51,5 +56,9 @@ export function choosePatient(
   const found = patients.find(fits);
   const role = only ? `${p.role} ${only.name}` : p.role;
   if (!found) return { problem: `no patient in the data pack is ${role} of the topology's communities` };
-  return { patientId: nhsNumberToCx(found.nhsNumber), label: `${found.nhsNumber} (${role})` };
+  return {
+    patientId: nhsNumberToCx(found.nhsNumber),
+    nhsNumber: found.nhsNumber,
+    label: `${found.nhsNumber} (${role})`,
+  };
 }

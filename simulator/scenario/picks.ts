@@ -11,6 +11,15 @@ export interface FoundDocument {
   repositoryUniqueId: string;
   /** homeCommunityId (`@home`). */
   home: string;
+  /**
+   * What ITI-68 is checked against, when the answer said it: the DocumentReference's
+   * `content.attachment.url` (FHIR R4 Attachment), the SHA-1 of the bytes in lower-case hex
+   * (DocumentEntry.hash; base64 in attachment.hash), the size in bytes and the mimeType.
+   */
+  url?: string;
+  sha1Hex?: string;
+  size?: number;
+  mimeType?: string;
 }
 
 /** Picked documents, or why the pick cannot be made. */

@@ -21,6 +21,8 @@ export interface RequestContext {
   timeoutMs: number;
   /** Sees every envelope sent and received (tests validate them against the IHE schemas). */
   onMessage?: (m: { direction: 'sent' | 'received'; xml: string }) => void;
+  /** Sees every FHIR JSON body received (tests validate them against the FHIR R4 schema). */
+  onFhirMessage?: (m: { transaction: 'ITI-67' | 'ITI-68'; json: string }) => void;
 }
 
 /** The outcome of one request step. */

@@ -3,7 +3,8 @@
  * are wall-clock ms, for information (and the `maxResponseMs` check); nothing else depends on them.
  */
 import type { ActualSummary } from './expectations.js';
-import type { ExpectationSpec, StepSpec } from './scenario-spec.js';
+import type { FhirActualSummary } from './fhir-expectations.js';
+import type { ExpectationSpec, FhirExpectationSpec, StepSpec } from './scenario-spec.js';
 
 /** One step's outcome. */
 export interface StepResult {
@@ -17,9 +18,12 @@ export interface StepResult {
   /** Actual vs expected, one readable line each; empty when the step passed. */
   differences: string[];
   durationMs: number;
-  /** For request steps: what was expected and what came back. */
-  expected?: ExpectationSpec;
-  actual?: ActualSummary;
+  /**
+   * For request steps: what was expected and what came back (ITI-68: one summary per document
+   * asked for).
+   */
+  expected?: ExpectationSpec | FhirExpectationSpec;
+  actual?: ActualSummary | FhirActualSummary | { requests: FhirActualSummary[] };
 }
 
 /** One scenario's outcome. */

@@ -13,6 +13,7 @@ import {
   type RequestContext,
   type RequestStepOutcome,
 } from './request-steps.js';
+import { runFindDocumentReferencesStep, runRetrieveDocumentStep } from './fhir-steps.js';
 import type { ScenarioResult, StepResult } from './result.js';
 import { stepIdOf, type ScenarioSpec, type StepSpec } from './scenario-spec.js';
 
@@ -26,6 +27,8 @@ interface RunOptions {
   onStep?: (r: StepResult) => void;
   /** Sees every SOAP envelope sent to and received from the broker. */
   onMessage?: RequestContext['onMessage'];
+  /** Sees every FHIR JSON body received from the broker. */
+  onFhirMessage?: RequestContext['onFhirMessage'];
 }
 
 /**
@@ -44,6 +47,7 @@ export async function runScenario(
     found: new Map(),
     timeoutMs: opts.requestTimeoutMs ?? 120_000,
     ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
+    ...(opts.onFhirMessage ? { onFhirMessage: opts.onFhirMessage } : {}),
   };
   const steps: StepResult[] = [];
   for (const [i, step] of scenario.steps.entries()) {
@@ -86,6 +90,23 @@ async function runStep(step: StepSpec, i: number, ctx: RequestContext): Promise<
       const o: RequestStepOutcome =
         step.kind === 'query' ? await runQueryStep(step, ctx) : await runRetrieveStep(step, ctx);
       if (step.kind === 'query') ctx.found.set(id, o.documents);
+      return {
+        ...base,
+        title: o.title,
+        passed: o.differences.length === 0,
+        differences: o.differences,
+        durationMs: o.durationMs,
+        expected: step.expect,
+        ...(o.actual ? { actual: o.actual } : {}),
+      };
+    }
+    case 'find-document-references':
+    case 'retrieve-document': {
+      const o =
+        step.kind === 'find-document-references'
+          ? await runFindDocumentReferencesStep(step, ctx)
+          : await runRetrieveDocumentStep(step, ctx);
+      if (step.kind === 'find-document-references') ctx.found.set(id, o.documents);
       return {
         ...base,
         title: o.title,

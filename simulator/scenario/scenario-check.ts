@@ -4,7 +4,13 @@
  * cleared, and (once the topology is known) that every community named exists. Every problem is
  * returned, each with the path of the value at fault.
  */
-import { stepIdOf, type ExpectationSpec, type ScenarioSpec, type StepSpec } from './scenario-spec.js';
+import {
+  stepIdOf,
+  type ExpectationSpec,
+  type FhirExpectationSpec,
+  type ScenarioSpec,
+  type StepSpec,
+} from './scenario-spec.js';
 
 /** One problem in a scenario, at a path into the file (`['steps', 2, 'from']`). */
 export interface ScenarioProblem {
@@ -23,7 +29,7 @@ export interface UnparsedStep {
   id?: string;
   /** Its `kind` as written, when it was a string. */
   writtenKind?: string;
-  /** Its `from` (retrieve) or `documents.from` (query) as written, when it was a string. */
+  /** Its `from` (retrieve, retrieve-document) or `documents.from` (query) as written, when it was a string. */
   writtenFrom?: string;
 }
 
@@ -55,7 +61,10 @@ export function checkScenario(s: ScenarioSpec | PartialScenario): ScenarioProble
     ids.set(id, i);
     const from = (ref: string, where: (string | number)[]): void => {
       if (!queryIds.has(ref))
-        problems.push({ path: where, message: `'${ref}' is not the id of an earlier query step` });
+        problems.push({
+          path: where,
+          message: `'${ref}' is not the id of an earlier query or find-document-references step`,
+        });
     };
     switch (step.kind) {
       case 'query':
@@ -72,6 +81,22 @@ export function checkScenario(s: ScenarioSpec | PartialScenario): ScenarioProble
             message: 'a retrieve step needs `from` (an earlier query step) or `extra`',
           });
         problems.push(...checkExpectation(step.expect, at('expect')));
+        break;
+      case 'find-document-references':
+        if (step.creation && step.creation.ge === undefined && step.creation.lt === undefined)
+          problems.push({ path: at('creation'), message: 'give `ge`, `lt` or both' });
+        problems.push(...checkFhirExpectation(step.expect, 'ITI-67', at('expect')));
+        queryIds.add(id);
+        break;
+      case 'retrieve-document':
+        if (step.from !== undefined) from(step.from, at('from'));
+        if (step.from === undefined && step.extra === undefined)
+          problems.push({
+            path: at(),
+            message:
+              'a retrieve-document step needs `from` (an earlier query or find-document-references step) or `extra`',
+          });
+        problems.push(...checkFhirExpectation(step.expect, 'ITI-68', at('expect')));
         break;
       case 'add-faults':
         step.faults.forEach((f, j) => {
@@ -96,7 +121,7 @@ export function checkScenario(s: ScenarioSpec | PartialScenario): ScenarioProble
       case 'unparsed':
         if (step.writtenFrom !== undefined)
           from(step.writtenFrom, step.writtenKind === 'query' ? at('documents', 'from') : at('from'));
-        if (step.writtenKind === 'query') queryIds.add(id);
+        if (step.writtenKind === 'query' || step.writtenKind === 'find-document-references') queryIds.add(id);
         if (step.writtenKind === 'add-faults' || step.writtenKind === 'clear-faults') active = undefined;
         break;
       case 'wait':
@@ -164,6 +189,25 @@ function checkExpectation(e: ExpectationSpec, path: (string | number)[]): Scenar
   return out;
 }
 
+/** ITI-67 answers carry DocumentReferences, ITI-68 answers a document with a media type. */
+function checkFhirExpectation(
+  e: FhirExpectationSpec,
+  transaction: 'ITI-67' | 'ITI-68',
+  path: (string | number)[],
+): ScenarioProblem[] {
+  const keys =
+    transaction === 'ITI-67' ? (['contentType'] as const) : (['documents', 'documentsPerCommunity'] as const);
+  return keys
+    .filter((key) => e[key] !== undefined)
+    .map((key) => ({
+      path: [...path, key],
+      message:
+        transaction === 'ITI-67'
+          ? 'an ITI-67 answer is a searchset Bundle: expect documents, not a contentType'
+          : `an ITI-68 answer is one document: ${key} belongs to find-document-references`,
+    }));
+}
+
 /**
  * Check that every community the scenario names exists in the topology (by name, or by
  * homeCommunityId where one is allowed). `names` are the topology's community names.
@@ -211,6 +255,29 @@ export function checkCommunityNames(s: ScenarioSpec, names: readonly string[]): 
           need(x.community, at('extra', j, 'community'), { oid: true, none: true }),
         );
         break;
+      case 'find-document-references':
+      case 'retrieve-document':
+        if (step.kind === 'find-document-references') {
+          step.targetCommunities?.forEach((c, j) => need(c, at('targetCommunities', j), { oid: true }));
+          if (
+            typeof step.patient === 'object' &&
+            'role' in step.patient &&
+            step.patient.community !== undefined
+          )
+            need(step.patient.community, at('patient', 'community'));
+        } else {
+          if (typeof step.pick === 'object') need(step.pick.community, at('pick', 'community'));
+          step.extra?.forEach((x, j) =>
+            need(x.community, at('extra', j, 'community'), { oid: true, none: true }),
+          );
+        }
+        step.expect.issues?.forEach((e, j) => {
+          if (e.community !== undefined)
+            need(e.community, at('expect', 'issues', j, 'community'), { oid: true });
+        });
+        for (const name of Object.keys(step.expect.documentsPerCommunity ?? {}))
+          need(name, at('expect', 'documentsPerCommunity', name));
+        return;
       case 'add-faults':
         step.faults.forEach((f, j) => need(f.gateway, at('faults', j, 'gateway')));
         return;

@@ -75,14 +75,14 @@ steps:
         'line 10: steps.0.patient: a role (known-to-all, known-to-one, known-to-none, invalid-nhs-number), { role, community }, { nhsNumber } or { patientId }',
         'line 11: steps.0.expext: unknown field (check its spelling and place)',
         'line 13: steps.0.expect.status: Invalid option: expected one of "Success"|"PartialSuccess"|"Failure"',
-        "line 15: steps.1.from: 'nowhere' is not the id of an earlier query step",
+        "line 15: steps.1.from: 'nowhere' is not the id of an earlier query or find-document-references step",
         'line 16: steps.1.expect: expect needs `status` (and its exact `errors`, none when left out) or `soapFault`',
         'line 17: steps.2: GetDocuments needs exactly one of `documents` (from an earlier step) or `uniqueIds`',
         "line 18: steps.2.id: step id 'find' is already used by step 1",
         'line 20: steps.2.patient: GetDocuments has no patient: pick documents with `documents` or `uniqueIds`',
         'line 23: steps.2.expect.documents: a SOAP Fault carries no documents: leave it out or drop soapFault',
         "line 25: steps.3.names.1: no fault named 'not-there' is active before this step",
-        "line 26: steps.4.kind: Invalid discriminator value. Expected 'query' | 'retrieve' | 'add-faults' | 'clear-faults' | 'wait'",
+        "line 26: steps.4.kind: Invalid discriminator value. Expected 'query' | 'retrieve' | 'find-document-references' | 'retrieve-document' | 'add-faults' | 'clear-faults' | 'wait'",
       ],
     });
   });
@@ -140,6 +140,53 @@ steps:
         `line 15: steps.0.expect.errors.0.location: no community named 'lyonesse' in the topology ${known}`,
         `line 17: steps.0.expect.documentsPerCommunity.avalon: no community named 'avalon' in the topology ${known}`,
         `line 20: steps.1.pick.community: no community named 'camelot' in the topology ${known}`,
+      ],
+    });
+  });
+
+  it('checks the MHD steps: where ITI-68 documents come from, what each answer can carry, community names', () => {
+    const text = `schemaVersion: 1
+name: mhd
+description: MHD steps broken on purpose
+steps:
+  - kind: wait
+    id: pause
+    ms: 1
+  - kind: find-document-references
+    id: find
+    patient: known-to-all
+    creation: {}
+    targetCommunities: [north-east-imaging-network, urn:oid:1.2.3, avalon]
+    expect:
+      contentType: application/pdf
+      issues:
+        - { severity: error, code: timeout, community: lyonesse }
+  - kind: retrieve-document
+    expect: { httpStatus: 404 }
+  - kind: retrieve-document
+    from: pause
+    pick: { community: camelot }
+    expect:
+      documents: 1
+  - kind: retrieve-document
+    from: find
+    expect: { httpStatus: 200, contentType: application/dicom }
+`;
+    const r = parseScenarioText(text, undefined, {
+      communityNames: ['north-east-imaging-network', 'north-west-imaging-network'],
+    });
+    const known = '(known: north-east-imaging-network, north-west-imaging-network)';
+    expect(r).toEqual({
+      ok: false,
+      problems: [
+        'line 11: steps.1.creation: give `ge`, `lt` or both',
+        `line 12: steps.1.targetCommunities.2: no community named 'avalon' in the topology ${known}`,
+        'line 14: steps.1.expect.contentType: an ITI-67 answer is a searchset Bundle: expect documents, not a contentType',
+        `line 16: steps.1.expect.issues.0.community: no community named 'lyonesse' in the topology ${known}`,
+        'line 17: steps.2: a retrieve-document step needs `from` (an earlier query or find-document-references step) or `extra`',
+        "line 20: steps.3.from: 'pause' is not the id of an earlier query or find-document-references step",
+        `line 21: steps.3.pick.community: no community named 'camelot' in the topology ${known}`,
+        'line 23: steps.3.expect.documents: an ITI-68 answer is one document: documents belongs to find-document-references',
       ],
     });
   });

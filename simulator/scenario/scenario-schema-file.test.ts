@@ -26,6 +26,8 @@ describe('scenarios/scenario.schema.json', () => {
     expect(schema.properties.steps.items.oneOf.map((s) => s.properties.kind.const)).toEqual([
       'query',
       'retrieve',
+      'find-document-references',
+      'retrieve-document',
       'add-faults',
       'clear-faults',
       'wait',

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { FaultSpecSchema } from '../faults/fault-spec.js';
+import { ISSUE_SEVERITIES, ISSUE_TYPES } from '../fhir/operation-outcome.js';
 import { TopologySpecSchema } from '../topology/topology-spec.js';
 
 /** A step id: letters, digits, `-`, `_` (referenced by `from`). */
@@ -234,6 +235,172 @@ export const RetrieveStepSchema = z
   })
   .strict();
 
+/** A FHIR search token `system|code` (FHIR R4 Search 3.1.1.4.8). */
+const token = z
+  .string()
+  .regex(
+    /^[^|,\s]+\|[^|,\s]+$/,
+    "a token 'system|code' (FHIR R4 search), e.g. 'http://snomed.info/sct|4201000179104'",
+  );
+
+/** A FHIR date or dateTime as ITI-67 `creation` takes it (FHIR R4 Search 3.1.1.4.2). */
+const fhirDate = z
+  .string()
+  .regex(
+    /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2}))?)?)?$/,
+    'a FHIR date YYYY[-MM[-DD[Thh:mm[:ss]Z]]]',
+  );
+
+/**
+ * One expected OperationOutcome issue (FHIR R4 OperationOutcome; the MHD partial-answer mapping,
+ * docs/mhd.md "RegistryError <-> OperationOutcome issue"). The list is compared order-insensitively
+ * and exactly: an element left out must be absent from the issue.
+ */
+export const IssueExpectationSchema = z
+  .object({
+    severity: z.enum(ISSUE_SEVERITIES),
+    /** The IssueType (FHIR R4 valueset-issue-type). */
+    code: z.enum(ISSUE_TYPES).describe('The IssueType (FHIR R4 valueset-issue-type), e.g. timeout, value.'),
+    errorCode: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an IHE errorCode such as XDSUnavailableCommunity')
+      .optional()
+      .describe(
+        'The IHE errorCode carried as a details.coding (ITI TF-3 Table 4.2.4.1-2); left out: the issue has none.',
+      ),
+    community: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The community (name or homeCommunityId) in the issue's ihe-HomeCommunityId extension; left out: the issue names none.",
+      ),
+    diagnosticsIncludes: z.string().min(1).optional().describe('A substring the diagnostics must contain.'),
+    count: z
+      .number()
+      .int()
+      .positive()
+      .default(1)
+      .describe('How many returned issues this entry stands for; default 1.'),
+  })
+  .strict();
+
+/** What an MHD step (ITI-67, ITI-68) must get back. */
+export const FhirExpectationSchema = z
+  .object({
+    httpStatus: z
+      .number()
+      .int()
+      .min(100)
+      .max(599)
+      .default(200)
+      .describe(
+        'The HTTP status (ITI-67: 200 searchset, 4xx/5xx OperationOutcome; ITI-68: 200, 404, 410, 406, 5xx); default 200.',
+      ),
+    issues: z
+      .array(IssueExpectationSchema)
+      .optional()
+      .describe(
+        "The exact OperationOutcome issues, in any order: a searchset's outcome entries (search.mode outcome) or an error answer's OperationOutcome; left out: none at all.",
+      ),
+    documents: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('ITI-67: DocumentReferences (search.mode match) in total.'),
+    documentsPerCommunity: z
+      .record(z.string().min(1), z.number().int().min(0))
+      .optional()
+      .describe('ITI-67: per community name (ihe-HomeCommunityId); communities left out must return none.'),
+    contentType: z
+      .string()
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, 'a media type such as application/dicom')
+      .optional()
+      .describe(
+        "ITI-68: the answer's media type (without parameters); a 200 answer is always checked against the DocumentReference's size and SHA-1 hash.",
+      ),
+    maxResponseMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "Response-time ceiling in ms, by the runner's wall clock (for deployed systems; shipped scenarios do not use it).",
+      ),
+  })
+  .strict();
+
+/** Send ITI-67 Find Document References to the broker's FHIR face (IHE MHD 4.2.x, ITI TF-2 3.67). */
+export const FindDocumentReferencesStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('find-document-references'),
+    method: z
+      .enum(['GET', 'POST'])
+      .default('GET')
+      .describe('GET [base]/DocumentReference?... or POST [base]/DocumentReference/_search (form body).'),
+    patient: PatientSpecSchema.optional().describe(
+      'Sent as patient.identifier=https://fhir.nhs.uk/Id/nhs-number|<nhs> (a { patientId } verbatim); left out: no patient parameter.',
+    ),
+    status: z
+      .array(z.enum(['current', 'superseded', 'entered-in-error']))
+      .min(1)
+      .default(['current'])
+      .describe('The status parameter, OR-ed; default current.'),
+    creation: z
+      .object({ ge: fhirDate.optional(), lt: fhirDate.optional() })
+      .strict()
+      .optional()
+      .describe('creation=ge<date> and / or creation=lt<date>.'),
+    category: z.array(token).min(1).optional().describe('category tokens (classCode), OR-ed.'),
+    type: z.array(token).min(1).optional().describe('type tokens (typeCode), OR-ed.'),
+    related: z
+      .array(token)
+      .min(1)
+      .optional()
+      .describe('related Identifier tokens (accession number, Study Instance UID), OR-ed.'),
+    targetCommunities: z
+      .array(communityRef)
+      .min(1)
+      .optional()
+      .describe('MHD Target Communities (targetCommunityIdList): community names or homeCommunityIds.'),
+    parameters: z
+      .array(z.object({ name: z.string().min(1).max(200), value: z.string().max(2048) }).strict())
+      .min(1)
+      .optional()
+      .describe('More search parameters, sent as written (e.g. an unknown one).'),
+    prefer: z
+      .enum(['strict', 'lenient'])
+      .optional()
+      .describe('The Prefer: handling= header (FHIR R4 Search 3.1.1.4).'),
+    consumer: z.string().min(1).optional().describe('The `X-NIR-Consumer` header (consumer profile).'),
+    expect: FhirExpectationSchema,
+  })
+  .strict();
+
+/** ITI-68 Retrieve Document from the broker (IHE MHD 4.2.x, ITI TF-2 3.68): one GET per document. */
+export const RetrieveDocumentStepSchema = z
+  .object({
+    ...stepBase,
+    kind: z.literal('retrieve-document'),
+    from: stepId
+      .optional()
+      .describe(
+        "An earlier find-document-references step (GET each DocumentReference's attachment.url) or query step (the broker's ITI-68 URL of each document).",
+      ),
+    pick: PickSchema.default('first').describe('Which documents of `from` to retrieve; default first.'),
+    extra: z
+      .array(ExtraDocumentRequestSchema)
+      .min(1)
+      .optional()
+      .describe("More documents by their ids, sent to the broker's ITI-68 URL (e.g. an unknown document)."),
+    accept: z.string().min(1).max(200).optional().describe('The Accept header (default: none sent).'),
+    consumer: z.string().min(1).optional(),
+    expect: FhirExpectationSchema,
+  })
+  .strict();
+
 /** Add faults to the running topology (the fault catalogue's schema). */
 const AddFaultsStepSchema = z
   .object({ ...stepBase, kind: z.literal('add-faults'), faults: z.array(FaultSpecSchema).min(1) })
@@ -257,6 +424,8 @@ const WaitStepSchema = z
 export const StepSchema = z.discriminatedUnion('kind', [
   QueryStepSchema,
   RetrieveStepSchema,
+  FindDocumentReferencesStepSchema,
+  RetrieveDocumentStepSchema,
   AddFaultsStepSchema,
   ClearFaultsStepSchema,
   WaitStepSchema,
@@ -290,6 +459,14 @@ export type StepSpec = ScenarioSpec['steps'][number];
 export type QueryStepSpec = z.output<typeof QueryStepSchema>;
 /** A validated ITI-39 step. */
 export type RetrieveStepSpec = z.output<typeof RetrieveStepSchema>;
+/** A validated ITI-67 step. */
+export type FindDocumentReferencesStepSpec = z.output<typeof FindDocumentReferencesStepSchema>;
+/** A validated ITI-68 step. */
+export type RetrieveDocumentStepSpec = z.output<typeof RetrieveDocumentStepSchema>;
+/** A validated `expect` of an MHD step. */
+export type FhirExpectationSpec = z.output<typeof FhirExpectationSchema>;
+/** One expected OperationOutcome issue. */
+export type IssueExpectationSpec = z.output<typeof IssueExpectationSchema>;
 /** A validated `expect`. */
 export type ExpectationSpec = z.output<typeof ExpectationSchema>;
 /** One expected RegistryError. */

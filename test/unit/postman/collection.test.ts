@@ -51,7 +51,7 @@ const code = (events: Script[] | undefined, listen: Script['listen']): string =>
     .join('\n');
 
 describe('nir-sim.postman_collection.json', () => {
-  it('is a v2.1 collection with its five folders, in run order', () => {
+  it('is a v2.1 collection with its six folders, in run order', () => {
     expect(collection.info.schema).toBe(
       'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
     );
@@ -62,6 +62,7 @@ describe('nir-sim.postman_collection.json', () => {
       'Retrieve',
       'Errors',
       'Degraded modes',
+      'MHD',
       'Integration',
     ]);
     for (const f of folders) {
@@ -91,6 +92,15 @@ describe('nir-sim.postman_collection.json', () => {
       'Degraded modes / Control API: reset',
       'Degraded modes / Control API: no fault left',
       'Degraded modes / FindDocuments: Success again',
+      "MHD / Metadata: the broker's CapabilityStatement",
+      'MHD / ITI-67 GET: patient known to all networks',
+      'MHD / ITI-67 POST _search: the same search as a form body',
+      "MHD / ITI-68: the first DocumentReference's attachment.url",
+      'MHD / ITI-67: invalid NHS number',
+      'MHD / Control API: reset (start clean)',
+      'MHD / Control API: add a timeout fault on one community',
+      'MHD / ITI-67: 200 with the other documents and an OperationOutcome naming the hung community',
+      'MHD / Control API: reset',
       'Integration / FindDocuments: patient known to all networks (signed assertion)',
       'Integration / Retrieve: a document it found (signed assertion)',
       'Integration / FindDocuments: assertion for another patient (refused)',
@@ -113,7 +123,69 @@ describe('nir-sim.postman_collection.json', () => {
     ).toEqual([]);
   });
 
-  it.each(requests.map(({ folder, item }) => [`${folder} / ${item.name}`, item] as const))(
+  /** MHD's requests to the broker's FHIR face; ITI-68's URL is the attachment.url an answer gave. */
+  const mhd = requests.filter(
+    (r) =>
+      r.folder === 'MHD' &&
+      typeof r.item.request!.url === 'object' &&
+      r.item.request!.url.raw.startsWith('{{brokerUrl}}'),
+  );
+  const soapOrControl = requests.filter((r) => !mhd.includes(r) && typeof r.item.request!.url === 'object');
+
+  it.each(mhd.map(({ item }) => [item.name, item] as const))(
+    "MHD / %s asks the broker's FHIR face for FHIR JSON, and tests the answer",
+    (_name, item) => {
+      const r = item.request!;
+      const url = r.url as Request['url'] & { query?: { key: string; value: string }[] };
+      expect(url.host).toEqual(['{{brokerUrl}}']);
+      expect(url.path[0]).toBe('fhir');
+      const query = (url.query ?? []).map((q) => `${q.key}=${q.value}`).join('&');
+      expect(url.raw).toBe(`{{brokerUrl}}/${url.path.join('/')}${query ? `?${query}` : ''}`);
+      expect(r.header).toContainEqual({ key: 'Accept', value: 'application/fhir+json', type: 'text' });
+      expect(r.description).toBeTruthy();
+      expect(code(item.event, 'test')).toMatch(/pm\.test\('HTTP (200|400) with FHIR JSON'/);
+      if (r.method === 'POST') {
+        expect(url.path).toEqual(['fhir', 'DocumentReference', '_search']);
+        expect(r.header).toContainEqual({
+          key: 'Content-Type',
+          value: 'application/x-www-form-urlencoded',
+          type: 'text',
+        });
+        const form = (r.body as unknown as { mode: string; urlencoded: { key: string; value: string }[] })
+          .urlencoded;
+        expect(r.body?.mode).toBe('urlencoded');
+        // The same search as the GET's query string, unescaped (Postman encodes the form body).
+        const get = mhd.find((x) => x.item.name.startsWith('ITI-67 GET'))!.item.request!.url as unknown as {
+          query: { key: string; value: string }[];
+        };
+        expect(form.map((f) => `${f.key}=${f.value}`)).toEqual(
+          get.query.map((q) => `${q.key}=${decodeURIComponent(q.value)}`),
+        );
+      } else {
+        expect(r.method).toBe('GET');
+        expect(r.body).toBeUndefined();
+      }
+    },
+  );
+
+  it('retrieves with ITI-68 the attachment.url an ITI-67 answer gave, and checks size and SHA-1', () => {
+    const folder = folders.find((f) => f.name === 'MHD')!;
+    const names = folder.item!.map((i) => i.name);
+    const iti68 = folder.item!.find((i) => i.name.startsWith('ITI-68'))!;
+    expect(names.indexOf(iti68.name)).toBeGreaterThan(
+      names.indexOf('ITI-67 GET: patient known to all networks'),
+    );
+    // A string URL: Newman sends it exactly as the broker wrote it (a host/path object gains a `/`).
+    expect(iti68.request!.url as unknown).toBe('{{mhdAttachmentUrl}}');
+    expect(code(iti68.event, 'test')).toContain(
+      'CryptoJS.enc.Base64.stringify(CryptoJS.SHA1(CryptoJS.lib.WordArray.create(bytes)))',
+    );
+    expect(code(folder.item!.find((i) => i.name.startsWith('ITI-67 GET'))!.event, 'test')).toContain(
+      "pm.collectionVariables.set('mhdAttachmentUrl', a.url);",
+    );
+  });
+
+  it.each(soapOrControl.map(({ folder, item }) => [`${folder} / ${item.name}`, item] as const))(
     '%s has a method, a URL, a body when it sends one, and pm.test assertions',
     (_name, item) => {
       const r = item.request!;
@@ -222,7 +294,7 @@ describe('nir-sim.postman_collection.json', () => {
       return outcome;
     };
     const sandboxFolders = folders.map((f) => f.name).filter((n) => n !== 'Integration');
-    expect(sandboxFolders).toEqual(['Discover', 'Retrieve', 'Errors', 'Degraded modes']);
+    expect(sandboxFolders).toEqual(['Discover', 'Retrieve', 'Errors', 'Degraded modes', 'MHD']);
     for (const f of sandboxFolders) {
       expect(runFolder(f, sandbox), f).toEqual({ skipped: false, failedTests: [] });
       expect(runFolder(f, integration, { samlHeader: '<wsse:Security/>' }), f).toEqual({
