@@ -10,13 +10,15 @@ import { xcaCodec } from './community-client.js';
 import type { CommunityCodec } from './community-codec.js';
 import type { CommunityEndpoint } from './community-directory.js';
 import type { LegFailure } from './leg.js';
+import { mhdCodec } from './mhd-community-client.js';
 
 /**
- * The codecs the broker has, by protocol. The `mhd` codec is broker/mhd-community-client.ts
- * (`mhdCodec`); until it is listed here an `mhd` community's legs fail ('unsupported').
+ * The codecs the broker has, by protocol: `xca` (community-client.ts) and `mhd`
+ * (mhd-community-client.ts). A protocol without one here fails its legs ('unsupported').
  */
 const CODECS: Readonly<Partial<Record<WireProtocol, CommunityCodec>>> = {
   xca: xcaCodec,
+  mhd: mhdCodec,
 };
 
 /** What a community speaks: its `protocol`, `xca` when absent. */

@@ -8,23 +8,13 @@
 import express from 'express';
 import type { TLSSocket } from 'node:tls';
 import { XcaPath } from '../shared/xca-endpoints.js';
-import { FhirPath } from '../shared/fhir-endpoints.js';
-import { fhirRouter } from './fhir-app.js';
+import { fhirFace, isFhirFacePath } from './fhir-face.js';
 import { brokerIuaValidator } from './iua-enforcement.js';
 import { createBrokerApp, type BrokerAppOptions } from './broker.js';
 import type { BrokerSecurity } from './xua-enforcement.js';
 
 /** Paths served on the integration port: each one's handler calls `admit()` first. */
-const INTEGRATION_PATHS: readonly string[] = [
-  XcaPath.iti38,
-  XcaPath.iti39,
-  XcaPath.rad75,
-  '/health',
-  // fhir-app.ts: each search admits a request only with a valid IUA token (iua-enforcement.ts).
-  FhirPath.metadata,
-  FhirPath.documentReference,
-  FhirPath.search,
-];
+const INTEGRATION_PATHS: readonly string[] = [XcaPath.iti38, XcaPath.iti39, XcaPath.rad75, '/health'];
 
 /** The integration port's express app: `createBrokerApp` with `security`, behind the checks above. */
 export function createIntegrationApp(
@@ -43,18 +33,19 @@ export function createIntegrationApp(
       req.socket.destroy();
       return;
     }
-    if (!INTEGRATION_PATHS.includes(req.path)) {
+    // fhir-face.ts: each FHIR request but metadata is admitted only with a valid IUA token.
+    if (!INTEGRATION_PATHS.includes(req.path) && !isFhirFacePath(req.path)) {
       res.status(404).type('text/plain').send('not found\n');
       return;
     }
     next();
   });
   app.use(
-    FhirPath.fhirBase,
-    fhirRouter({
+    fhirFace({
       context: opts.context,
       security: { validator: brokerIuaValidator(opts.security.validator.policy) },
       ...(opts.forward ? { forward: opts.forward } : {}),
+      ...(opts.imagingIdleTimeoutMs !== undefined ? { imagingIdleTimeoutMs: opts.imagingIdleTimeoutMs } : {}),
     }),
   );
   app.use(broker);

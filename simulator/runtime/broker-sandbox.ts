@@ -5,8 +5,7 @@
 import type { Server } from 'node:http';
 import { HttpAgent } from '../transport/http-client.js';
 import { createBrokerApp } from '../broker/broker.js';
-import { fhirRouter } from '../broker/fhir-app.js';
-import { FhirPath } from '../shared/fhir-endpoints.js';
+import { fhirFace } from '../broker/fhir-face.js';
 import {
   CommunityDirectory,
   type CommunityEndpoint,
@@ -97,7 +96,7 @@ export async function startBrokerSandbox(o: BrokerSandboxOptions): Promise<Broke
     context,
     ...(o.forward ? { forward: o.forward } : {}),
   });
-  app.use(FhirPath.fhirBase, fhirRouter({ context, ...(o.forward ? { forward: o.forward } : {}) }));
+  app.use(fhirFace({ context, ...(o.forward ? { forward: o.forward } : {}) }));
   let server: Server;
   let port: number;
   try {
