@@ -84,7 +84,7 @@ describe('sim scenario', () => {
         `nir-sim: ${file}: 4 problems; fix them and run it again:`,
         '  line 5: steps.0.patient: FindDocuments needs a patient',
         '  line 6: steps.0.expect: expect needs `status` (and its exact `errors`, none when left out) or `soapFault`',
-        "  line 8: steps.1.from: 'nope' is not the id of an earlier query step",
+        "  line 8: steps.1.from: 'nope' is not the id of an earlier query or find-document-references step",
         '  line 9: steps.1.expect.status: Invalid option: expected one of "Success"|"PartialSuccess"|"Failure"',
       ]);
     }
