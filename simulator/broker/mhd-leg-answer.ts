@@ -4,7 +4,10 @@
  * "MHD communities"):
  * - 2xx: a searchset Bundle, read bounded and validated (fhir/bundle.ts readSearchsetBundle).
  *   A body that is not JSON (or not UTF-8, or cut short) is `malformed`; valid JSON that is not a
- *   valid searchset Bundle is `invalid-response`.
+ *   valid searchset Bundle is `invalid-response`, except a valid OperationOutcome holding an
+ *   `error` or `fatal` issue: the success status is not trusted and the outcome's issues are the
+ *   answer, as RegistryErrors (the FHIR form of an XCA `status="Success"` with an Error entry,
+ *   ITI TF-3 4.2.4.2, whose Error the broker forwards too).
  * - 4xx with an OperationOutcome body: the community refused the search and said why (unknown
  *   patient, a parameter it does not serve): an answer whose issues are RegistryErrors located at
  *   the community (mhd/registry-errors.ts), as an XCA community's RegistryErrorList would be.
@@ -24,7 +27,7 @@ import { MhdLegError } from './mhd-leg-errors.js';
 /** Most entries read from one searchset (fhir/bundle.ts DEFAULT_BUNDLE_READ_LIMITS). */
 export const MAX_SEARCHSET_ENTRIES = 5000;
 
-/** A 2xx searchset, or a 4xx refusal as RegistryErrors. */
+/** A 2xx searchset, or a refusal as RegistryErrors (a 4xx, or a 2xx, with an OperationOutcome). */
 export type SearchAnswer =
   { kind: 'searchset'; read: ReadSearchset } | { kind: 'refused'; errors: RegistryError[] };
 
@@ -46,6 +49,9 @@ export function readSearchAnswer(a: FhirGetAnswer, homeCommunityId: string): Sea
       };
     } catch (err) {
       if (!(err instanceof FhirReadError)) throw err;
+      const outcome = operationOutcomeIn(a.body);
+      if (outcome?.issue.some((i) => i.severity === 'error' || i.severity === 'fatal'))
+        return { kind: 'refused', errors: operationOutcomeToRegistryErrors(outcome, homeCommunityId).errors };
       throw new MhdLegError(
         isJson(a.body)
           ? { reason: 'invalid-response', detail: `the searchset Bundle is not usable: ${err.message}` }
