@@ -39,12 +39,21 @@ export function defaultControlPort(brokerPort: number): number {
   return brokerPort === 0 ? 0 : brokerPort + CONTROL_PORT_OFFSET;
 }
 
-/** A community as the runtime describes it to the control API. */
+/**
+ * A community as the runtime describes it to the control API (topology/endpoint-table.ts
+ * `communityView`, which also carries `protocol`, `xca` or `mhd`, and an MHD community's
+ * `fhirBase`; `GET /topology` sends them as they are).
+ */
 export interface ControlCommunity {
   name: string;
   homeCommunityId: string;
   kind: 'simulated' | 'external';
-  /** URL per transaction (`ITI-38`, `ITI-39`). */
+  /**
+   * URL per transaction: an XCA community's `ITI-38`, `ITI-39` (IHE ITI TF-2 3.38, 3.39) and, when
+   * it serves images, `RAD-75` (IHE RAD TF-2 4.75); an MHD community's `ITI-67` (its
+   * `DocumentReference` search) and, when it has one, `ITI-68` (its document URL; IHE ITI TF-2
+   * 3.67, 3.68).
+   */
   endpoints: Record<string, string>;
 }
 

@@ -124,4 +124,33 @@ describe('ControlClient', () => {
       `the control API at ${url} answered GET /transactions?limit=5 with more than 16777216 bytes`,
     ]);
   });
+
+  it("a POST /faults after the connection sat idle past the server's keep-alive timeout is answered, sent once", async () => {
+    // A control API whose keep-alive timeout (3 s, no Keep-Alive hint) is checked when the next
+    // request arrives, as a server whose idle timer fires just as the request is read: it closes
+    // the connection unanswered. The client must not reuse a connection idle that long.
+    const lastAnswer = new Map<net.Socket, number>();
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      const last = lastAnswer.get(req.socket);
+      if (last !== undefined && performance.now() - last >= 3_000) return void req.socket.end();
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url} ${Buffer.concat(chunks).toString('utf8')}`.trimEnd());
+        const body = req.method === 'POST' ? { faults: [{ name: 'slow' }] } : { faults: [] };
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(body), () => lastAnswer.set(req.socket, performance.now()));
+      });
+    });
+    server.keepAliveTimeout = 0;
+    const { url, close } = await listenOnPort0(server);
+    closers.push(close);
+    const c = new ControlClient(url);
+    expect(await c.listFaults()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 3_800));
+    expect(await c.addFaults({ name: 'slow' })).toEqual([{ name: 'slow' }]);
+    expect(seen).toEqual(['GET /faults', 'POST /faults {"name":"slow"}']);
+  }, 15_000);
 });

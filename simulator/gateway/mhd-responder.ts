@@ -168,13 +168,8 @@ export function createMhdResponder(
       date: started,
       version,
       integration: opts.integration ?? false,
+      community: { displayName: c.displayName, homeCommunityId: c.homeCommunityId },
     });
-    cs.software = { name: 'nir-sim simulated MHD community', version };
-    cs.implementation = {
-      description: `${c.displayName} (${c.homeCommunityId}): a simulated MHD Document Responder over its data pack. ITI-67 also accepts identifier (or _id) without patient, beyond what MHD asks of a consumer.`,
-      url: base + FhirPath.fhirBase,
-    };
-    if (cs.rest?.[0]) cs.rest[0].documentation = `MHD Document Responder of ${c.displayName}.`;
     send(res, 200, FHIR_JSON, Buffer.from(JSON.stringify(cs))).catch(next);
   });
 

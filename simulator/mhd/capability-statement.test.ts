@@ -59,6 +59,38 @@ describe('the MHD Document Responder CapabilityStatement', () => {
     });
   });
 
+  it("a simulated community's statement describes that community's documents, not the broker's fan-out", () => {
+    const community = { displayName: 'North Imaging', homeCommunityId: 'urn:oid:1.2.826.0.1.3680043.10.1' };
+    const who = 'North Imaging (urn:oid:1.2.826.0.1.3680043.10.1)';
+    const cs = documentResponderCapabilityStatement({ ...options, integration: false, community });
+    expect(validateFhirResource('CapabilityStatement', cs)).toEqual({ ok: true });
+    const [docRef, binary] = cs.rest![0]!.resource!;
+    const texts = {
+      software: cs.software?.name,
+      implementation: cs.implementation?.description,
+      rest: cs.rest![0]!.documentation,
+      iti67: docRef!.interaction![0]!.documentation!,
+      iti68: binary!.interaction![0]!.documentation!,
+    };
+    expect({
+      ...texts,
+      iti67: texts.iti67.includes(`answered from the registry of ${who} alone`),
+      iti68: texts.iti68.includes(`the document bytes from the repository of ${who}`),
+    }).toEqual({
+      software: 'nir-sim simulated MHD community',
+      implementation: `${who}: a simulated MHD Document Responder over its data pack.`,
+      rest: `MHD Document Responder of ${who}, a simulated community over its data pack.`,
+      iti67: true,
+      iti68: true,
+    });
+    for (const t of Object.values(texts)) expect(t).not.toMatch(/ITI-38|ITI-39|RAD-75|WADO|every community/);
+    // The broker's statement still describes the fan-out.
+    const broker = documentResponderCapabilityStatement({ ...options, integration: false });
+    expect(broker.rest![0]!.resource![0]!.interaction![0]!.documentation).toContain(
+      'ITI-38 Cross Gateway Query',
+    );
+  });
+
   it('the integration port declares mutual TLS and an IUA bearer token', () => {
     const cs = documentResponderCapabilityStatement({ ...options, integration: true });
     expect(cs.rest![0]!.security).toMatchObject({

@@ -1,8 +1,9 @@
 /**
- * The CapabilityStatement of the broker's MHD Document Responder (FHIR R4 CapabilityStatement;
- * IHE MHD 4.2.x Document Responder, grouped with the XCA Initiating Gateway, MHD 1:33.6.2), what
- * `GET {fhirBase}/metadata` answers (FHIR R4 "HTTP" 3.1.0.13 capabilities). The search
- * parameters come from the one table the ITI-67 parser reads (`search-parameters.ts`).
+ * The CapabilityStatement of an MHD Document Responder (FHIR R4 CapabilityStatement; IHE MHD 4.2.x
+ * Document Responder), what `GET {fhirBase}/metadata` answers (FHIR R4 "HTTP" 3.1.0.13
+ * capabilities): the broker's (grouped with the XCA Initiating Gateway, MHD 1:33.6.2) or a
+ * simulated MHD community's (over its own documents). The search parameters come from the one
+ * table the ITI-67 parser reads (`search-parameters.ts`).
  */
 import type {
   CapabilityStatement,
@@ -28,6 +29,12 @@ export interface DocumentResponderCapabilityOptions {
    * required, and `rest.security` says so. The sandbox port has open access.
    */
   integration: boolean;
+  /**
+   * The statement of a simulated MHD community rather than the broker's: its display name and
+   * homeCommunityId. Its interactions then say that they answer from the community's own
+   * registry and repository, and the broker's fan-out and WADO-RS are not mentioned.
+   */
+  community?: { displayName: string; homeCommunityId: string };
 }
 
 const ITI67_DOC =
@@ -51,25 +58,53 @@ const WADO_DOC =
   'with Accept: multipart/related; type="application/dicom", is served by RAD-75 Cross Gateway ' +
   'Retrieve Imaging Document Set to the community that holds the study, streamed.';
 
+/** The ITI-67 and ITI-68 texts of a simulated MHD community `c`. */
+function communityDocs(c: { displayName: string; homeCommunityId: string }): {
+  iti67: string;
+  iti68: string;
+} {
+  const who = `${c.displayName} (${c.homeCommunityId})`;
+  return {
+    iti67:
+      'ITI-67 Find Document References (ITI TF-2 3.67): GET [base]/DocumentReference?[parameters] or ' +
+      'POST [base]/DocumentReference/_search with an application/x-www-form-urlencoded body; answered ' +
+      `from the registry of ${who} alone, as a searchset Bundle of its DocumentReferences (each with ` +
+      'its ihe-HomeCommunityId), warnings and errors as one OperationOutcome (search.mode = outcome). ' +
+      'patient (or patient.identifier) and status are required; identifier (or _id) is also accepted ' +
+      'without patient, beyond what MHD asks of a consumer. targetCommunityIdList (MHD 4.2.4) naming ' +
+      'another community is an error issue for it. Unknown parameters are refused (strict handling) ' +
+      'unless the request has Prefer: handling=lenient.',
+    iti68:
+      'ITI-68 Retrieve Document (ITI TF-2 3.68): GET the DocumentReference.content.attachment.url ' +
+      `answers the document bytes from the repository of ${who} with its mimeType (a KOS manifest as ` +
+      'application/dicom): 404 unknown, 410 deprecated, 406 unacceptable Accept.',
+  };
+}
+
 /**
  * The CapabilityStatement (FHIR R4, kind `instance`, fhirVersion 4.0.1, JSON) of the MHD Document
  * Responder at `options.fhirBase`: `instantiates` the MHD Document Responder CapabilityStatement;
  * DocumentReference with the `search-type` interaction and every served search parameter (name,
  * definition, type, documentation giving its XDS mapping); Binary `read` for ITI-68. The WADO-RS
  * retrieve is not a FHIR interaction: `implementation.description` and `rest.documentation` say
- * where it is.
+ * where it is. With `options.community`, the statement of that simulated community (see
+ * DocumentResponderCapabilityOptions).
  */
 export function documentResponderCapabilityStatement(
   options: DocumentResponderCapabilityOptions,
 ): CapabilityStatement {
+  const c = options.community;
+  const docs = c ? communityDocs(c) : { iti67: ITI67_DOC, iti68: ITI68_DOC };
   const rest: CapabilityStatementRest = {
     mode: 'server',
-    documentation: `MHD Document Responder grouped with the NIR XCA Initiating Gateway (MHD 1:33.6.2). ${WADO_DOC}`,
+    documentation: c
+      ? `MHD Document Responder of ${c.displayName} (${c.homeCommunityId}), a simulated community over its data pack.`
+      : `MHD Document Responder grouped with the NIR XCA Initiating Gateway (MHD 1:33.6.2). ${WADO_DOC}`,
     resource: [
       {
         type: 'DocumentReference',
         profile: MHD_COMPREHENSIVE_DOCUMENT_REFERENCE,
-        interaction: [{ code: 'search-type', documentation: ITI67_DOC }],
+        interaction: [{ code: 'search-type', documentation: docs.iti67 }],
         searchParam: SEARCH_PARAMETERS.map((p): CapabilityStatementRestResourceSearchParam => ({
           name: p.name,
           definition: p.definition,
@@ -79,7 +114,7 @@ export function documentResponderCapabilityStatement(
       },
       {
         type: 'Binary',
-        interaction: [{ code: 'read', documentation: ITI68_DOC }],
+        interaction: [{ code: 'read', documentation: docs.iti68 }],
       },
     ],
   };
@@ -108,9 +143,14 @@ export function documentResponderCapabilityStatement(
     publisher: 'nir-sim',
     kind: 'instance',
     instantiates: [MHD_DOCUMENT_RESPONDER_CAPABILITY],
-    software: { name: 'nir-sim NIR broker', version: options.version },
+    software: {
+      name: c ? 'nir-sim simulated MHD community' : 'nir-sim NIR broker',
+      version: options.version,
+    },
     implementation: {
-      description: `NIR broker MHD Document Responder (XDS on FHIR over the federated XCA network). ${ITI68_DOC} ${WADO_DOC}`,
+      description: c
+        ? `${c.displayName} (${c.homeCommunityId}): a simulated MHD Document Responder over its data pack.`
+        : `NIR broker MHD Document Responder (XDS on FHIR over the federated XCA network). ${ITI68_DOC} ${WADO_DOC}`,
       url: options.fhirBase,
     },
     fhirVersion: '4.0.1',

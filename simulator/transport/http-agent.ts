@@ -1,7 +1,8 @@
 /**
  * The connection pools of the HTTP client (transport/http-client.ts): an undici `Agent` with
- * keep-alive connections per origin, mutual TLS over one TLS context (rebuilt only when the CRLs
- * change), and TLS session resumption per origin (RFC 8446 §2.2).
+ * keep-alive connections per origin (an idle one let go before the server would close it, RFC 9112
+ * §9.3), mutual TLS over one TLS context (rebuilt only when the CRLs change), and TLS session
+ * resumption per origin (RFC 8446 §2.2).
  */
 import type { EventEmitter } from 'node:events';
 import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls';
@@ -20,10 +21,26 @@ export interface ClientTls {
   minVersion?: SecureVersion;
 }
 
+/**
+ * Longest a pooled connection stays idle before the client closes it, ms (2 s). A server closes an
+ * idle keep-alive connection on its own timer (5 s for every nir-sim listener and Node's default;
+ * docs/limits.md), and a request written as that timer fires is lost with "other side closed"
+ * (RFC 9112 §9.3.1). undici keeps a connection 4 s when the server sends no `Keep-Alive: timeout`
+ * hint and the hint minus 2 s when it does; this bound applies to both, so the client lets go
+ * first with a margin of 3 s against a 5 s server.
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 2_000;
+
 /** Options of {@link HttpAgent}. */
 export interface HttpAgentOptions {
-  /** Most sockets per origin (scheme, host, port). */
-  connections: number;
+  /** Most sockets per origin (scheme, host, port); absent: no limit. */
+  connections?: number;
+  /**
+   * Longest idle time of a pooled connection, ms (an integer >= 1); a server's `Keep-Alive:
+   * timeout` hint shortens it (to the hint minus 2 s) but never lengthens it. Keep it well below
+   * the servers' keep-alive timeout. Default {@link DEFAULT_KEEP_ALIVE_TIMEOUT_MS}.
+   */
+  keepAliveTimeoutMs?: number;
   /** TLS for https: origins; without it the platform's CAs are trusted and no client certificate is sent. */
   tls?: ClientTls;
   /**
@@ -36,10 +53,11 @@ export interface HttpAgentOptions {
    */
   maxCachedSessions?: number;
   /**
-   * Every request through this pool is safe to send twice (idempotent, RFC 9110 §9.2.2: e.g. the
+   * Every request through this pool (POST included) is safe to send twice (idempotent, RFC 9110 §9.2.2: e.g. the
    * broker's XCA queries and retrieves). A request whose reused keep-alive connection turns out
    * closed by the server before any response head (the server's keep-alive timeout met the reuse)
-   * is then sent once more (RFC 9112 §9.3.1), see transport/http-client.ts. Default false.
+   * is then sent once more (RFC 9112 §9.3.1), see transport/http-client.ts. Default false: only
+   * GET requests are sent again then (a safe method, RFC 9110 §9.2.1).
    */
   resendOnStaleConnection?: boolean;
 }
@@ -72,10 +90,16 @@ export class HttpAgent {
     this.resendOnStaleConnection = o.resendOnStaleConnection ?? false;
     if (!Number.isInteger(this.#maxCachedSessions) || this.#maxCachedSessions < 0)
       throw new RangeError('maxCachedSessions must be an integer >= 0');
+    const keepAlive = o.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+    if (!Number.isInteger(keepAlive) || keepAlive < 1)
+      throw new RangeError('keepAliveTimeoutMs must be an integer >= 1');
     this.#secureContext = secureContextOf(o.tls);
     this.#connect = this.#connector();
     this.dispatcher = new Agent({
-      connections: o.connections,
+      connections: o.connections ?? null,
+      // Without a hint: keepAliveTimeout. With one: min(hint - 2 s threshold, keepAliveMaxTimeout).
+      keepAliveTimeout: keepAlive,
+      keepAliveMaxTimeout: keepAlive,
       connect: (opts, callback) => this.#connectTo(opts, callback),
     });
   }

@@ -149,6 +149,21 @@ describe('HttpAgent: a stale keep-alive connection (RFC 9112 §9.3.1)', () => {
     expect(seen).toEqual([0, 0, 1]);
   });
 
+  it('resends a GET (a safe method) once without the pool option; the POST after it is not resent', async () => {
+    const { url, seen } = await closingOnReuse(fin);
+    const a = agent({ connections: 1 });
+    const get = (): Promise<number> =>
+      httpExchange({ method: 'GET', url: new URL(url), agent: a }, 1024).then((r) => r.status);
+    expect([await get(), await get()]).toEqual([200, 200]);
+    const stale = await failure(post(url, { agent: a }));
+    // connection 0 answered then closed on reuse; the GET went again on 1, which closed the POST
+    expect([stale.kind, stale.message, seen]).toEqual([
+      'reset',
+      'connection broken: other side closed',
+      [0, 0, 1, 1],
+    ]);
+  });
+
   it('does not resend without the pool option, on a new connection closed unanswered, nor after a reset', async () => {
     const plain = await closingOnReuse(fin);
     const a = agent({ connections: 1 });
@@ -175,6 +190,48 @@ describe('HttpAgent: a stale keep-alive connection (RFC 9112 §9.3.1)', () => {
     const broken = await failure(post(reset.url, { agent: c }));
     expect([broken.kind, broken.code, reset.seen]).toEqual(['reset', 'ECONNRESET', [0, 0]]);
   });
+});
+
+describe('keep-alive: the client lets an idle connection go before the server does', () => {
+  /**
+   * A server without a Keep-Alive hint whose keep-alive timeout is `idleMs`, checked when the next
+   * request arrives (as a server whose idle timer fires just as the request is read): a request on a
+   * connection idle that long is read and the connection closed (FIN) unanswered. Each request's
+   * connection is recorded.
+   */
+  async function lazyKeepAlive(idleMs: number) {
+    const lastAnswer = new Map<net.Socket, number>();
+    const seen: number[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(served.sockets.indexOf(req.socket));
+      const last = lastAnswer.get(req.socket);
+      if (last !== undefined && performance.now() - last >= idleMs) return void req.socket.end();
+      req.resume();
+      req.on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"faults":[]}', () => lastAnswer.set(req.socket, performance.now())),
+      );
+    });
+    // Node's own idle timer (and its Keep-Alive hint) off: the check above is the server's timeout.
+    server.keepAliveTimeout = 0;
+    const served = await serve(server);
+    return { url: new URL(`http://127.0.0.1:${served.port}/faults`), seen };
+  }
+
+  it("a POST after an idle gap longer than the server's keep-alive timeout goes on a new connection, sent once", async () => {
+    // Server timeout 3 s, gap 3.8 s; undici's own default (4 s) would reuse the connection; the client's (DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 2 s) is below it.
+    const { url, seen } = await lazyKeepAlive(3_000);
+    const first = await httpExchange({ method: 'GET', url }, 1024);
+    await new Promise((r) => setTimeout(r, 3_800));
+    const second = await httpExchange({ method: 'POST', url, ...jsonBody({ name: 'slow' }) }, 1024);
+    expect([first.status, second.status, second.body.toString('utf8'), seen]).toEqual([
+      200,
+      200,
+      '{"faults":[]}',
+      [0, 1],
+    ]);
+  }, 15_000);
 });
 
 describe('HttpAgent: mutual TLS', () => {

@@ -5,7 +5,10 @@
  * keep-alive pools per origin, mutual TLS through the connector (one TLS context until the CRLs
  * change; TLS sessions resumed per origin when asked), AbortSignal deadlines, and an idle
  * keep-alive socket is checked for a pending FIN / RST before it is reused (so a peer that closed
- * it, e.g. a gateway re-provisioned with another certificate, costs no failed call).
+ * it, e.g. a gateway re-provisioned with another certificate, costs no failed call). An idle
+ * connection is let go before the server's keep-alive timeout would close it
+ * (DEFAULT_KEEP_ALIVE_TIMEOUT_MS), so a request is not written into a connection the server is
+ * closing; a request without an agent goes through one process-wide pool with the same bound.
  *
  * It knows HTTP and nothing above it: failures are classified into the few kinds a caller needs
  * (HttpTransportError), the protocol on top (soap/client.ts, audit/pars-client.ts) decides what a
@@ -13,9 +16,26 @@
  */
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import type { HttpAgent } from './http-agent.js';
+import { HttpAgent } from './http-agent.js';
 
-export { HttpAgent, type ClientTls, type HttpAgentOptions } from './http-agent.js';
+export {
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  HttpAgent,
+  type ClientTls,
+  type HttpAgentOptions,
+} from './http-agent.js';
+
+/**
+ * The pool of requests made without an agent (control API client, scenario runner, CLI, health
+ * probes): no connection limit, idle connections let go after DEFAULT_KEEP_ALIVE_TIMEOUT_MS (undici's
+ * own global dispatcher keeps them 4 s, too close to a 5 s server). Made on first use; its idle
+ * sockets do not keep the process alive (undici unrefs them).
+ */
+let sharedAgent: HttpAgent | undefined;
+function defaultAgent(): HttpAgent {
+  sharedAgent ??= new HttpAgent({});
+  return sharedAgent;
+}
 
 /**
  * How an exchange failed below HTTP:
@@ -56,7 +76,7 @@ export interface HttpRequest {
   body?: readonly Buffer[];
   /** Aborting it ends the exchange, also while the response body is read. */
   signal?: AbortSignal;
-  /** The pool; the process-wide default dispatcher when absent. */
+  /** The pool; when absent, one process-wide pool (no connection limit, the default keep-alive bound). */
   agent?: HttpAgent;
   /** Longest wait for the response head, ms; absent or 0: none (the signal is the deadline). */
   idleTimeoutMs?: number;
@@ -136,9 +156,10 @@ export async function httpPost(p: HttpPost): Promise<HttpAnswer> {
 
 /**
  * Send one request and resolve with the response head (any status); the body is left to read
- * (readBody, or {@link httpExchange} for both in one call). Through an agent made with
- * `resendOnStaleConnection`, a request whose reused keep-alive connection the server had closed
- * before any response head is sent once more (see staleConnection).
+ * (readBody, or {@link httpExchange} for both in one call). A GET, or any request through an agent
+ * made with `resendOnStaleConnection`, whose reused keep-alive connection the server had closed
+ * before any response head is sent once more (see staleConnection); any other request (a POST may
+ * have been received) fails then with `reset`, never sent twice.
  * @throws HttpTransportError `refused`, `timeout` or `reset` (no response head arrived).
  * @throws TypeError for a URL that is not http: / https:.
  */
@@ -151,6 +172,9 @@ export async function httpRequest(p: HttpRequest): Promise<HttpAnswer> {
   const timer = silence ? setTimeout(() => silence.abort(idleError(idle)), idle) : undefined;
   const signals = [p.signal, silence?.signal].filter((x): x is AbortSignal => x !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const agent = p.agent ?? defaultAgent();
+  // GET is safe (RFC 9110 §9.2.1); other methods only when the pool says its requests are.
+  const resend = p.method === 'GET' || agent.resendOnStaleConnection;
   const send = () =>
     request(p.url, {
       method: p.method,
@@ -161,11 +185,11 @@ export async function httpRequest(p: HttpRequest): Promise<HttpAnswer> {
       headersTimeout: 0,
       bodyTimeout: 0,
       ...(signal ? { signal } : {}),
-      ...(p.agent ? { dispatcher: p.agent.dispatcher } : {}),
+      dispatcher: agent.dispatcher,
     });
   try {
     const res = await send().catch((err: unknown) => {
-      if (!p.agent?.resendOnStaleConnection || !staleConnection(err) || signal?.aborted) throw err;
+      if (!resend || !staleConnection(err) || signal?.aborted) throw err;
       return send();
     });
     // Whoever reads the body sees its errors; destroying it unread (a cap, a close) must not

@@ -93,6 +93,23 @@ describe('a simulated MHD community', () => {
     expect(cs.implementation?.url).toBe(`${mhd.url}/fhir`);
     expect(cs.software?.name).toBe('nir-sim simulated MHD community');
     expect(cs.rest?.[0]?.resource?.map((x) => x.type)).toEqual(['DocumentReference', 'Binary']);
+    // Every text describes this community's own documents, none the broker's fan-out.
+    const who = `${c.displayName} (${c.homeCommunityId})`;
+    const texts = [
+      cs.implementation?.description ?? '',
+      cs.rest?.[0]?.documentation ?? '',
+      ...(cs.rest?.[0]?.resource ?? []).flatMap((x) =>
+        (x.interaction ?? []).map((i) => i.documentation ?? ''),
+      ),
+    ];
+    expect(
+      texts.map((t) => [t.includes(who), /ITI-38|ITI-39|RAD-75|WADO|fan-out|every community/.test(t)]),
+    ).toEqual([
+      [true, false],
+      [true, false],
+      [true, false],
+      [true, false],
+    ]);
   });
 
   it('answers ITI-67 with a valid searchset holding exactly what its ITI-38 returns', async () => {
