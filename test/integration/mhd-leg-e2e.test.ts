@@ -5,9 +5,7 @@
  * ones as ebRIM, same uniqueIds and hashes as the pack), the ITI-39 of an MHD document returns its
  * bytes, and the transaction log shows the MHD legs as ITI-67 / ITI-68 with their request lines.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CommunityEndpoint } from '../../simulator/broker/community-directory.js';
-import type * as Codecs from '../../simulator/broker/community-codecs.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import type { CommunityData, DataPack } from '../../simulator/data-pack/pack-format.js';
 import type { TransactionEvent } from '../../simulator/events/transaction-events.js';
@@ -19,18 +17,6 @@ import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import { findDocuments, retrieve } from '../helpers/requests.js';
 import { post, readQueryResponse, readRetrieveResponse } from '../helpers/soap-http.js';
 import { defaultPackDir } from '../helpers/topology.js';
-
-// community-codecs.ts lists the `mhd` codec when the branches are merged (one import line); until
-// then this file lists it the same way, so the broker reaches the MHD community through mhdCodec.
-vi.mock('../../simulator/broker/community-codecs.js', async (original) => {
-  const real = await original<typeof Codecs>();
-  const { mhdCodec } = await import('../../simulator/broker/mhd-community-client.js');
-  return {
-    ...real,
-    codecFor: (c: CommunityEndpoint): ReturnType<typeof real.codecFor> =>
-      c.protocol === 'mhd' ? mhdCodec : real.codecFor(c),
-  };
-});
 
 let pack: DataPack;
 let running: RunningTopology;

@@ -6,8 +6,7 @@
  * consumer; ITI-39 of an MHD community's document returns its bytes (ITI-67 by identifier +
  * ITI-68); the MHD community's faults reach the consolidated answer as docs/mhd.md says.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type * as Codecs from '../../simulator/broker/community-codecs.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommunityDirectory, type CommunityEndpoint } from '../../simulator/broker/community-directory.js';
 import type { BrokerContext } from '../../simulator/broker/context.js';
 import { crossGatewayQuery } from '../../simulator/broker/cross-gateway-query.js';
@@ -31,18 +30,6 @@ import {
 import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
 import type { AdhocQueryRequest } from '../../simulator/xca/types.js';
 import { startTestTopology, type TestTopology } from '../helpers/topology.js';
-
-// community-codecs.ts lists the `mhd` codec when the branches are merged (one import line); until
-// then this file lists it the same way, so the core reaches the MHD community through mhdCodec.
-vi.mock('../../simulator/broker/community-codecs.js', async (original) => {
-  const real = await original<typeof Codecs>();
-  const { mhdCodec } = await import('../../simulator/broker/mhd-community-client.js');
-  return {
-    ...real,
-    codecFor: (c: CommunityEndpoint): ReturnType<typeof real.codecFor> =>
-      c.protocol === 'mhd' ? mhdCodec : real.codecFor(c),
-  };
-});
 
 let topo: TestTopology;
 let mhd: CommunityData;
