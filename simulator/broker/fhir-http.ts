@@ -138,7 +138,7 @@ export function readForm(req: Request): Promise<string | Refusal> {
 }
 
 /** Wait for a processing slot (the client's going away ends the wait, refused). */
-export async function enterAdmission(
+async function enterAdmission(
   bc: BrokerContext,
   arrivedAt: number,
   res: Response,
