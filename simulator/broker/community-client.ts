@@ -72,6 +72,12 @@ export interface LegTransport {
    * one promise per request, which every leg awaits (the signature is computed off the event loop).
    */
   securityHeader?: () => Promise<string>;
+  /**
+   * The IUA access token (IHE ITI TF-2 3.71.4.2.2, JWT Option; RFC 6750 bearer) an MHD leg to
+   * `url` carries, when forwarding: one promise per consumer request (per group of 16 MHD
+   * communities above that, mhd-leg-token.ts legBearerToken), which every MHD leg awaits.
+   */
+  bearerToken?: (url: URL) => Promise<string>;
 }
 
 /**

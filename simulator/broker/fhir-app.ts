@@ -32,7 +32,7 @@ import { findDocumentReferences } from './find-document-references.js';
 import { FhirRefusal, admitBearer, unverifiedRequester, type FhirSecurity } from './iua-enforcement.js';
 import {
   bodyOf,
-  enterAdmission,
+  holdSlot,
   notJson,
   overloaded,
   readForm,
@@ -158,18 +158,11 @@ export function fhirRouter(opts: FhirRouterOptions): Router {
             pretty,
           );
       }
-      const admitted = await enterAdmission(bc, startedAt, res);
-      if (admitted && !admitted.admitted) {
-        bc.logger.warn({ reason: admitted.reason, path: req.path }, 'request refused: broker overloaded');
-        return refuse(res, facts, overloaded(bc, admitted.reason), requester, startedAt, pretty);
-      }
-      if (admitted) {
-        const { ticket } = admitted;
-        if (res.destroyed || res.writableEnded) {
-          ticket.release();
-          return;
-        }
-        res.once('close', () => ticket.release());
+      const slot = await holdSlot(bc, startedAt, res);
+      if (slot === undefined) return;
+      if ('httpStatus' in slot) {
+        bc.logger.warn({ code: slot.code, path: req.path }, 'request refused: broker overloaded');
+        return refuse(res, facts, slot, requester, startedAt, pretty);
       }
       try {
         const ctx = forRequest(bc);
@@ -178,7 +171,7 @@ export function fhirRouter(opts: FhirRouterOptions): Router {
         const rc: RequestContext = {
           ...(facts.messageId !== undefined ? { messageId: facts.messageId } : {}),
           ...(consumerId !== undefined ? { consumerId } : {}),
-          ...(admitted ? { deadlineAt: admitted.ticket.deadlineAt } : {}),
+          ...(slot.deadlineAt !== undefined ? { deadlineAt: slot.deadlineAt } : {}),
           requester,
           endpoint: facts.endpoint,
           ...(facts.remoteAddress !== undefined ? { remoteAddress: facts.remoteAddress } : {}),

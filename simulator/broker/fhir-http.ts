@@ -138,7 +138,7 @@ export function readForm(req: Request): Promise<string | Refusal> {
 }
 
 /** Wait for a processing slot (the client's going away ends the wait, refused). */
-export async function enterAdmission(
+async function enterAdmission(
   bc: BrokerContext,
   arrivedAt: number,
   res: Response,
@@ -155,6 +155,31 @@ export async function enterAdmission(
   } finally {
     res.off('close', onClose);
   }
+}
+
+/**
+ * Take a processing slot for a FHIR request that arrived at `arrivedAt` (the broker clock's epoch
+ * ms), held until the response closes: what every FHIR endpoint of the broker (ITI-67, ITI-68,
+ * WADO-RS) does before its work, so the broker's concurrency bound covers them all (admission.ts).
+ * @returns `{ deadlineAt }` (epoch ms; undefined when the broker has no admission queue), or the
+ *   503 Refusal ({@link overloaded}: queue full, or the deadline passed while waiting); undefined
+ *   when the client went away while waiting (nothing to answer).
+ */
+export async function holdSlot(
+  bc: BrokerContext,
+  arrivedAt: number,
+  res: Response,
+): Promise<{ deadlineAt?: number } | Refusal | undefined> {
+  const admitted = await enterAdmission(bc, arrivedAt, res);
+  if (!admitted) return {};
+  if (!admitted.admitted) return overloaded(bc, admitted.reason);
+  const { ticket } = admitted;
+  if (res.destroyed || res.writableEnded) {
+    ticket.release();
+    return undefined;
+  }
+  res.once('close', () => ticket.release());
+  return { deadlineAt: ticket.deadlineAt };
 }
 
 /** The 503 of an overloaded broker: the SOAP endpoints' text and Retry-After (overload.ts). */

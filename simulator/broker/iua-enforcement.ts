@@ -30,6 +30,7 @@ import { ReplayCache } from '../security/replay-cache.js';
 import { SUPPLIER_TEST_IDENTITY, XuaAttribute, type XuaClaims, type XuaPolicy } from '../security/saml.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import type { BrokerContext } from './context.js';
+import { legBearerToken } from './mhd-leg-token.js';
 import { signForwardedSecurityHeader, type AssertionForwarder } from './xua-forward.js';
 
 /** What the FHIR endpoints of a secured listener enforce. */
@@ -140,7 +141,10 @@ function asXuaClaims(c: IuaClaims): XuaClaims {
   };
 }
 
-/** `bc` for a request of `consumer` (undefined: the sandbox port) about `patientCx`, legs signed when `forward`. */
+/**
+ * `bc` for a request of `consumer` (undefined: the sandbox port) about `patientCx`, legs signed when
+ * `forward`: an XUA assertion on XCA legs, an IUA bearer token on MHD legs (mhd-leg-token.ts).
+ */
 function legContext(
   bc: BrokerContext,
   forward: AssertionForwarder | undefined,
@@ -154,7 +158,9 @@ function legContext(
   let header: Promise<string> | undefined;
   const securityHeader = (): Promise<string> =>
     (header ??= signForwardedSecurityHeader(forward, bc.clock, audiences, claims, patientCx));
-  return { ...bc, transport: { ...bc.transport, securityHeader } };
+  // MHD communities: one IUA token per request (mhd-leg-token.ts), minted by the first MHD leg.
+  const bearerToken = legBearerToken(forward, bc.clock, bc.directory.communities, claims, patientCx);
+  return { ...bc, transport: { ...bc.transport, securityHeader, ...(bearerToken ? { bearerToken } : {}) } };
 }
 
 function refusalOf(err: IuaError): FhirRefusal {

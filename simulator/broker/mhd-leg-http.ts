@@ -13,11 +13,11 @@ import type { LegTransport } from './community-client.js';
 export const FHIR_JSON = 'application/fhir+json';
 
 /**
- * The leg transport with the bearer token an MHD leg may carry: a broker-minted IUA access token
- * (IHE ITI TF-2 3.71.4.2.2), one promise per consumer request, as `securityHeader` carries the
- * forwarded XUA assertion to XCA communities.
+ * The leg transport of an MHD leg: its `bearerToken` is the broker-minted IUA access token
+ * (IHE ITI TF-2 3.71.4.2.2), as `securityHeader` carries the forwarded XUA assertion to XCA
+ * communities.
  */
-export type MhdLegTransport = LegTransport & { bearerToken?: () => Promise<string> };
+export type MhdLegTransport = LegTransport;
 
 /** An answer read whole. */
 export interface FhirGetAnswer {
@@ -41,7 +41,7 @@ export async function fhirGet(
   t: MhdLegTransport,
 ): Promise<FhirGetAnswer> {
   const agent = url.protocol === 'https:' ? t.httpsAgent : t.agent;
-  const token = t.bearerToken ? await t.bearerToken() : undefined;
+  const token = t.bearerToken ? await t.bearerToken(url) : undefined;
   const a = await httpRequest({
     method: 'GET',
     url,

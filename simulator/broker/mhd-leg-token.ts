@@ -5,12 +5,13 @@
  * the consumer's user, role, organisation and purpose of use (or the sandbox identity), with the
  * queried patient as `person_id`. Audiences: the MHD communities' FHIR bases (what a resource
  * server names itself by, RFC 9068 section 4), at most {@link MAX_TOKEN_AUDIENCES}.
- * Wire it as `MhdLegTransport.bearerToken` (mhd-leg-http.ts): one token per consumer request,
- * every MHD leg of it awaiting the same promise.
+ * Wired as `LegTransport.bearerToken` (community-client.ts) by {@link legBearerToken}: one token
+ * per consumer request, every MHD leg of it awaiting the same promise.
  */
 import { issueAccessToken } from '../security/iua-token.js';
 import type { XuaClaims } from '../security/saml.js';
 import type { Clock } from '../shared/clock.js';
+import type { CommunityEndpoint } from './community-directory.js';
 import { forwardedAssertion, type AssertionForwarder } from './xua-forward.js';
 
 /** The scope of the broker's leg tokens: the MHD transactions its legs send (ITI-67, ITI-68). */
@@ -57,4 +58,43 @@ export async function forwardedAccessToken(
     },
     f.signer,
   );
+}
+
+/**
+ * The `bearerToken` of one consumer request's legs (LegTransport, community-client.ts), or
+ * undefined when `communities` holds no MHD community (an all-XCA network mints no token).
+ * Audiences: the FHIR bases of the MHD communities, in directory order. Up to
+ * {@link MAX_TOKEN_AUDIENCES} of them: one token for the request, signed by the first leg that
+ * asks, every leg awaiting the same promise. Above it (a directory of more than 16 MHD
+ * communities): the communities are taken in groups of 16 in directory order and each group gets
+ * its own token, minted when the first leg to one of its communities asks, so no token names more
+ * than 16 audiences and a community receives only a token naming it. A URL under no MHD
+ * community's FHIR base gets the first group's token (the community then refuses it: wrong audience).
+ * @param consumer the consumer's validated claims (integration port), else the sandbox identity.
+ * @param patientCx the patient the request is about (`person_id`), absent for a retrieve.
+ */
+export function legBearerToken(
+  f: AssertionForwarder,
+  clock: Clock,
+  communities: readonly CommunityEndpoint[],
+  consumer: XuaClaims | undefined,
+  patientCx: string | undefined,
+): ((url: URL) => Promise<string>) | undefined {
+  const bases = communities.flatMap((c) =>
+    c.protocol === 'mhd' && c.fhirBase !== undefined ? [c.fhirBase.replace(/\/+$/, '')] : [],
+  );
+  if (bases.length === 0) return undefined;
+  const tokens = new Map<number, Promise<string>>();
+  return (url) => {
+    const href = url.href;
+    const at = bases.findIndex((b) => href === b || href.startsWith(`${b}/`) || href.startsWith(`${b}?`));
+    const group = Math.floor(Math.max(0, at) / MAX_TOKEN_AUDIENCES);
+    let token = tokens.get(group);
+    if (token === undefined) {
+      const audiences = bases.slice(group * MAX_TOKEN_AUDIENCES, (group + 1) * MAX_TOKEN_AUDIENCES);
+      token = forwardedAccessToken(f, clock, audiences, consumer, patientCx);
+      tokens.set(group, token);
+    }
+    return token;
+  };
 }

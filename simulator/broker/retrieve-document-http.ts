@@ -11,6 +11,7 @@ import type { OperationOutcome } from 'fhir/r4.js';
 import type { BrokerTransaction, RequesterIdentity, TransactionEvent } from '../events/transaction-events.js';
 import { issue, operationOutcome, type IssueType } from '../fhir/operation-outcome.js';
 import type { BrokerContext, RequestContext } from './context.js';
+import { holdSlot } from './fhir-http.js';
 import { fhirFaultEvent, type FhirRequestFacts } from './fhir-record.js';
 import {
   FhirRefusal,
@@ -154,9 +155,13 @@ export function refusalAnswer(r: FhirRefusal): {
 }
 
 /**
- * Admit the request as the ITI-67 face does (iua-enforcement.ts `admitBearer`: on the integration
- * port mutual TLS and a valid IUA token, on the sandbox port everyone, the requester read
- * unverified), or refuse it (recorded, answered) and return undefined.
+ * Admit the request as the ITI-67 face does: first a slot of the broker's admission queue
+ * (fhir-http.ts `holdSlot`, held until the response closes; 503 + Retry-After when the queue is
+ * full or the request's deadline passed while it waited), then iua-enforcement.ts `admitBearer`
+ * (on the integration port mutual TLS and a valid IUA token, on the sandbox port everyone, the
+ * requester read unverified); or refuse it (recorded as a FaultEvent, answered with an
+ * OperationOutcome) and return undefined.
+ * @returns the admission and `deadlineAt` (epoch ms) when the answer is due, for the legs.
  */
 export async function admitOrRefuse(
   bc: BrokerContext,
@@ -166,9 +171,22 @@ export async function admitOrRefuse(
   transaction: BrokerTransaction,
   security: FhirSecurity | undefined,
   forward: AssertionForwarder | undefined,
-): Promise<FhirAdmission | undefined> {
+): Promise<(FhirAdmission & { deadlineAt?: number }) | undefined> {
+  const slot = await holdSlot(bc, arrivedAt(bc, res), res);
+  if (slot === undefined) return undefined;
+  if ('httpStatus' in slot) {
+    bc.logger.warn(
+      { path: req.path, transaction, ...bc.admission?.stats() },
+      'request refused: broker overloaded',
+    );
+    const requester = unverifiedRequester(facts.consumerId, req.headers.authorization);
+    const outcome = errorOutcome(slot.code, slot.diagnostics);
+    await refuse(bc, facts, res, transaction, slot.httpStatus, outcome, requester, slot.headers);
+    return undefined;
+  }
   try {
-    return await admitBearer(req, facts.consumerId, bc, security, forward);
+    const admission = await admitBearer(req, facts.consumerId, bc, security, forward);
+    return slot.deadlineAt !== undefined ? { ...admission, deadlineAt: slot.deadlineAt } : admission;
   } catch (err) {
     if (!(err instanceof FhirRefusal)) throw err;
     const a = refusalAnswer(err);

@@ -118,7 +118,7 @@ async function retrieveDocument(opts: RetrieveDocumentOptions, req: Request, res
     ]);
     return refuse(bc, facts, res, ITI68, 404, unknown, admission.requester);
   }
-  const rc = requestContextOf(facts, admission.requester);
+  const rc = requestContextOf(facts, admission.requester, admission.deadlineAt);
   // The request names no patient: legs carry none (as the SOAP ITI-39 endpoint's do).
   const ctx = admission.contextFor(undefined);
   const startedAt = bc.clock.now();

@@ -156,7 +156,7 @@ async function retrieveStudy(opts: WadoRsOptions, tag: string, req: Request, res
     const unknown = operationOutcome([registryErrorToIssue({ ...routed.error, location: home })]);
     return refuse(bc, facts, res, WADO, 404, unknown, requester);
   }
-  const rc = requestContextOf(facts, requester);
+  const rc = requestContextOf(facts, requester, admission.deadlineAt);
   // Every leg about the token's patient (the broker-signed assertion names it when forwarding).
   const ctx = admission.contextFor(token.patientCx);
   const startedAt = bc.clock.now();

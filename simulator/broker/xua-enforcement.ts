@@ -12,6 +12,7 @@ import type { XuaClaims } from '../security/saml.js';
 import { XuaError } from '../security/xua-error.js';
 import { checkResourceId, type XuaValidator } from '../security/xua-validate.js';
 import type { BrokerContext } from './context.js';
+import { legBearerToken } from './mhd-leg-token.js';
 import { signForwardedSecurityHeader, type AssertionForwarder } from './xua-forward.js';
 
 /** What a secured listener enforces. */
@@ -30,7 +31,8 @@ interface Admission {
    * The context for this request once the patient is known: checks resource-id against
    * `patientCx` (integration port) and, when forwarding is on, makes every leg carry a
    * broker-signed assertion (signed once, started by the first leg, the RSA operation off the
-   * event loop; every leg awaits the same signature).
+   * event loop; every leg awaits the same signature), and every leg to an MHD community a
+   * broker-signed IUA access token (mhd-leg-token.ts), minted once per request the same way.
    * @throws SoapFaultError wsse:FailedAuthentication when resource-id names another patient.
    */
   contextFor(patientCx: string | undefined): BrokerContext;
@@ -107,7 +109,12 @@ export function admit(
       let header: Promise<string> | undefined;
       const securityHeader = (): Promise<string> =>
         (header ??= signForwardedSecurityHeader(forward, bc.clock, audiences, claims, patientCx));
-      return { ...bc, transport: { ...bc.transport, securityHeader } };
+      // MHD communities: one IUA token per request (mhd-leg-token.ts), minted by the first MHD leg.
+      const bearerToken = legBearerToken(forward, bc.clock, bc.directory.communities, claims, patientCx);
+      return {
+        ...bc,
+        transport: { ...bc.transport, securityHeader, ...(bearerToken ? { bearerToken } : {}) },
+      };
     },
   };
 }

@@ -36,6 +36,16 @@ function refusal(err: IuaError, logger: Logger, community: string): AccessRefusa
 }
 
 /**
+ * Why `personId` (an IUA token's `person_id`) cannot name a patient of this community: it is not
+ * an NHS number CX (the form the broker's leg tokens carry, ITI TF-2 3.71.4.2.2); undefined when
+ * it can. The `personIdProblem` of a community's IUA policy (security/iua-claims.ts).
+ */
+export function personIdProblem(personId: string): string | undefined {
+  const r = nhsNumberFromPatientId(personId);
+  return r.ok ? undefined : `not an NHS number CX (${r.reason})`;
+}
+
+/**
  * Check the request's bearer token.
  * @returns the validated claims, or the refusal to send.
  */

@@ -12,11 +12,24 @@ import type { CommunityProtocol } from '../topology/topology.js';
 import { roleControl, type RoleListen, type RunningRole } from './role.js';
 
 /**
+ * The FHIR base the broker knows an MHD community of this container by: `fhirBase` (the
+ * listener's own, `https://0.0.0.0:port/fhir`) on the host named after the community (the
+ * container network alias, containers/container-plan.ts brokerCommand), the audience of the
+ * broker's leg tokens (broker/mhd-leg-token.ts).
+ */
+function serviceFhirBase(fhirBase: string, community: string): string {
+  const u = new URL(fhirBase);
+  u.hostname = community;
+  return u.href.replace(/\/+$/, '');
+}
+
+/**
  * Start the responding gateways (ITI-38, ITI-39, RAD-75 as in-process) of `communities`, the j-th
  * on port `where.port + j` (0: a free port each), and one control API, which accepts faults whose
  * `gateway` is one of them. With `certsDir` (a certificate set as `sim certs generate` mints it,
  * certs/README.md) each gateway serves HTTPS with mutual TLS under its own community's certificate
- * and requires the broker's signed XUA assertion; the control API, plain HTTP, is then the health URL.
+ * and requires the broker's signed XUA assertion (an MHD community: its IUA leg token, audience
+ * its FHIR base under the community's name or the listener's address); the control API, plain HTTP, is then the health URL.
  * Those named in `mhd` serve as MHD Document Responders instead (IHE MHD ITI-67/ITI-68 under
  * `/fhir`, shared/fhir-endpoints.ts). `url` of the running role is the first community's gateway.
  * @throws SimError SIM_ERR_PORT_IN_USE when a port is taken; Error when `communities` is empty.
@@ -61,7 +74,11 @@ export async function startGatewayRole(
           host: where.host,
           port: where.port === 0 ? 0 : where.port + j,
           faults,
-          ...(security ? security.gateway(community.name, community.homeCommunityId) : {}),
+          ...(security
+            ? security.gateway(community.name, community.homeCommunityId, (fhirBase) => [
+                serviceFhirBase(fhirBase, community.name),
+              ])
+            : {}),
         }),
       );
     }

@@ -14,14 +14,18 @@ import { createIntegrationApp } from '../broker/integration-app.js';
 import { ForwardedAssertions } from '../broker/forwarded-assertions.js';
 import { FORWARDED_LIFETIME_MS, type AssertionForwarder } from '../broker/xua-forward.js';
 import type { GatewayTls } from '../gateway/gateway-server.js';
+import { personIdProblem } from '../gateway/mhd-access.js';
 import { certificatesExist, loadSecurityMaterial, type SecurityMaterial } from '../security/cert-layout.js';
 import { ensureCertificateSet } from '../security/cert-mint.js';
 import { watchCrlFiles, type Unwatch } from '../security/crl-watch.js';
 import { listenHttps, type HttpsListener } from '../security/https-listen.js';
+import { iuaPolicy } from '../security/iua-claims.js';
+import { createIuaValidator, type IuaValidator } from '../security/iua-validate.js';
 import {
   DEFAULT_PURPOSES,
   DEFAULT_ROLES,
   NIR_BROKER_AUDIENCE,
+  NIR_SANDBOX_IDENTITY,
   xuaPolicy,
   type CodeRule,
 } from '../security/saml.js';
@@ -70,8 +74,12 @@ export interface SecurityRuntime {
   forward: AssertionForwarder;
   /** The signature verifications the gateways' XUA validators of this process share (counters for status and tests). */
   verifiedSignatures: VerifiedSignatureCache;
-  /** HTTPS and XUA settings of one simulated gateway. */
-  gateway(name: string, homeCommunityId: string): { tls: GatewayTls; xua: XuaValidator };
+  /**
+   * HTTPS and XUA settings of one simulated gateway, and the IUA validator an MHD community checks
+   * the broker's leg tokens with (gateway-server.ts `iua`). `aliases`: other FHIR bases the
+   * community is known by (a container's, by its service name), accepted as audiences too.
+   */
+  gateway(name: string, homeCommunityId: string, aliases?: (fhirBase: string) => string[]): GatewaySecurity;
   /** Start the integration listener over `context` (the broker's). */
   startIntegration(
     context: BrokerContext,
@@ -168,9 +176,39 @@ function legAgent(
   return { agent, unwatch };
 }
 
+/** What a simulated gateway enforces: TLS, XUA (XCA), IUA (MHD, made once its FHIR base is known). */
+export interface GatewaySecurity {
+  tls: GatewayTls;
+  xua: XuaValidator;
+  /**
+   * The IUA validator of an MHD community at `fhirBase` (IHE ITI TF-2 3.72, JWT Option): issuer
+   * NIR's forwarding identity, audience that FHIR base, trust NIR's signing certificate, roles and
+   * purposes as the XUA gateways, `person_id` optional (an ITI-68 names no patient) but an NHS
+   * number CX when present; no replay cache (the broker's token of one request is sent on every
+   * MHD leg of it, several ITI-68 GETs to one community among them).
+   */
+  iua: (fhirBase: string) => IuaValidator;
+}
+
+/** The IUA validator of an MHD community; see {@link GatewaySecurity.iua}. */
+function mhdCommunityIua(m: SecurityMaterial, p: PolicySettings, audiences: readonly string[]): IuaValidator {
+  return createIuaValidator(
+    iuaPolicy({
+      issuers: [NIR_SANDBOX_IDENTITY.issuer],
+      audiences: [...new Set(audiences)],
+      trustedSigners: [m.nir.signing.certPem],
+      allowedRoles: [...p.roles, ...SANDBOX_FORWARDED.roles],
+      allowedPurposes: [...p.purposes, ...SANDBOX_FORWARDED.purposes],
+      requirePersonId: false,
+      personIdProblem,
+      ...p.skew,
+    }),
+  );
+}
+
 /**
  * A simulated gateway's TLS (its certificates, NIR root + CRL) and XUA policy (audience: itself;
- * trust: NIR signing). `verified`: the signature verifications shared by every gateway of this
+ * trust: NIR signing); an MHD community's IUA policy (audience: its FHIR base; trust: NIR signing). `verified`: the signature verifications shared by every gateway of this
  * process (they pin the same NIR signing certificate), so the broker's forwarded assertion is
  * verified once, not once per community nor once per request that reuses it; each gateway keeps
  * its own replay cache, which accepts one assertion on several messages but the same message once
@@ -183,9 +221,11 @@ function gatewaySecurity(
   verified: VerifiedSignatureCache,
   name: string,
   homeCommunityId: string,
-): { tls: GatewayTls; xua: XuaValidator } {
+  aliases: (fhirBase: string) => string[] = () => [],
+): GatewaySecurity {
   const c = m.communities.get(name)!;
   return {
+    iua: (fhirBase) => mhdCommunityIua(m, p, [fhirBase, ...aliases(fhirBase)]),
     tls: {
       server: c.server,
       clientCaPem: m.nir.rootCaPem,
@@ -316,7 +356,8 @@ export function securityFromDirectory(
     httpsAgent: legs.agent,
     forward,
     verifiedSignatures: verified,
-    gateway: (name, homeCommunityId) => gatewaySecurity(m, s, p, verified, name, homeCommunityId),
+    gateway: (name, homeCommunityId, aliases) =>
+      gatewaySecurity(m, s, p, verified, name, homeCommunityId, aliases),
     startIntegration: (context, host, port, maxBodyBytes) =>
       startIntegration(m, s, p, { context, host, port, maxBodyBytes, forward }),
     stop: () => {
