@@ -167,7 +167,8 @@ export async function startRespondingGateway(opts: GatewayServerOptions): Promis
     : () => undefined;
   follow();
   const url = `${opts.tls ? 'https' : 'http'}://${opts.host}:${port}`;
-  if (opts.iua) access.iua = opts.iua(url + FhirPath.fhirBase);
+  // Only an MHD community takes bearer tokens: an XCA gateway never builds the validator.
+  if (opts.iua && opts.protocol === 'mhd') access.iua = opts.iua(url + FhirPath.fhirBase);
   return {
     url,
     port,
