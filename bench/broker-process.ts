@@ -5,7 +5,8 @@
  * no control API). Operations:
  *
  * - `start` {@link BrokerConfig}: stop what runs, then start the broker over `communities`;
- *   resolves with its ITI-38 URL. With `certsDir` its legs go over mutual TLS with the broker's
+ *   resolves with its ITI-38 and ITI-67 URLs (shared/fhir-endpoints.ts); an MHD community is a leg
+ *   of the MHD codec (topology/endpoint-table.ts, as the runtime lists it). With `certsDir` its legs go over mutual TLS with the broker's
  *   client certificate and carry the signed assertion it forwards (runtime/security-runtime.ts).
  *   With `audit` the audit side runs in this process as `sim up` runs it (runtime/audit-stack.ts:
  *   an AuditEvent per request written to the NDJSON file and the durable queue before the answer,
@@ -23,7 +24,9 @@ import { startBrokerSandbox, type BrokerSandbox } from '../simulator/runtime/bro
 import { securityFromDirectory, type SecurityRuntime } from '../simulator/runtime/security-runtime.js';
 import { systemClock } from '../simulator/shared/clock.js';
 import { silentLogger } from '../simulator/shared/logger.js';
+import { mhdEndpoints } from '../simulator/shared/fhir-endpoints.js';
 import { xcaEndpoints } from '../simulator/shared/xca-endpoints.js';
+import { simulatedCommunityEndpoint } from '../simulator/topology/endpoint-table.js';
 import { serveOperations } from './child.js';
 import type { CommunityAddress } from './communities-process.js';
 
@@ -79,7 +82,15 @@ async function stop(): Promise<void> {
   }
 }
 
-async function start(c: BrokerConfig): Promise<{ iti38Url: string }> {
+/** The started broker's consumer-facing URLs. */
+export interface BrokerUrls {
+  /** ITI-38 Cross Gateway Query (SOAP 1.2 POST). */
+  iti38Url: string;
+  /** ITI-67 Find Document References (`GET {fhirBase}/DocumentReference?...`). */
+  iti67Url: string;
+}
+
+async function start(c: BrokerConfig): Promise<BrokerUrls> {
   await stop();
   const events = new SimEvents();
   events.on('transaction', (e) => {
@@ -111,11 +122,9 @@ async function start(c: BrokerConfig): Promise<{ iti38Url: string }> {
     );
     audit = { stack, dir };
   }
-  const communities: CommunityEndpoint[] = c.communities.map((x) => ({
-    name: x.name,
-    homeCommunityId: x.homeCommunityId,
-    endpoints: xcaEndpoints(x.url),
-  }));
+  const communities: CommunityEndpoint[] = c.communities.map((x) =>
+    simulatedCommunityEndpoint(x, x.protocol ?? 'xca', x.url),
+  );
   sandbox = await startBrokerSandbox({
     communities,
     deadlineMs: c.deadlineMs,
@@ -128,7 +137,7 @@ async function start(c: BrokerConfig): Promise<{ iti38Url: string }> {
     ...(security ? { httpsAgent: security.httpsAgent, forward: security.forward } : {}),
   });
   take = empty();
-  return { iti38Url: xcaEndpoints(sandbox.url)['ITI-38'] };
+  return { iti38Url: xcaEndpoints(sandbox.url)['ITI-38'], iti67Url: mhdEndpoints(sandbox.url)['ITI-67'] };
 }
 
 serveOperations(

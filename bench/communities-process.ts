@@ -7,7 +7,8 @@
  *   the pack; resolves with their {@link CommunityAddress}es. With `delayMs` > 0 every gateway
  *   answers after that pause (bench/delayed-gateway.ts, plain HTTP); with 0 they are the
  *   runtime's own gateways (gateway/gateway-server.ts), over mutual TLS + XUA when `certsDir`
- *   names a certificate set (docs/security.md), as `sim up` runs them.
+ *   names a certificate set (docs/security.md), as `sim up` runs them. The first `mhd` of them
+ *   speak MHD (an MHD Document Responder, gateway/mhd-responder.ts), the rest XCA.
  * - `stop`: stop them.
  */
 import type { Server } from 'node:http';
@@ -31,13 +32,19 @@ export interface CommunitiesConfig {
   delayMs: number;
   /** A certificate set (security/cert-layout.ts) for mutual TLS + XUA; only with `delayMs` 0. */
   certsDir?: string;
+  /** How many of them, from the first, speak MHD (default 0: all XCA); only without `certsDir`. */
+  mhd?: number;
 }
 
-/** A started community: its name, homeCommunityId and base URL (`http(s)://127.0.0.1:port`). */
+/**
+ * A started community: its name, homeCommunityId, base URL (`http(s)://127.0.0.1:port`) and what
+ * it speaks (absent: XCA).
+ */
 export interface CommunityAddress {
   name: string;
   homeCommunityId: string;
   url: string;
+  protocol?: 'xca' | 'mhd';
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -60,6 +67,8 @@ async function start(c: CommunitiesConfig): Promise<CommunityAddress[]> {
   const stores = pack.communities.slice(0, c.count);
   if (stores.length < c.count) throw new Error(`the pack has ${pack.communities.length} communities`);
   if (c.certsDir && c.delayMs > 0) throw new Error('delayed gateways serve plain HTTP only');
+  const mhd = c.mhd ?? 0;
+  if (c.certsDir && mhd > 0) throw new Error('the bench runs MHD communities over plain HTTP only');
   if (c.certsDir)
     security = securityFromDirectory(
       c.certsDir,
@@ -69,10 +78,11 @@ async function start(c: CommunitiesConfig): Promise<CommunityAddress[]> {
     );
   const sec = security;
   return Promise.all(
-    stores.map(async (store): Promise<CommunityAddress> => {
-      const at = { name: store.name, homeCommunityId: store.homeCommunityId };
+    stores.map(async (store, i): Promise<CommunityAddress> => {
+      const protocol: 'xca' | 'mhd' = i < mhd ? 'mhd' : 'xca';
+      const at = { name: store.name, homeCommunityId: store.homeCommunityId, protocol };
       if (c.delayMs > 0) {
-        const g: { url: string; server: Server } = await startDelayedGateway(store, c.delayMs);
+        const g: { url: string; server: Server } = await startDelayedGateway(store, c.delayMs, protocol);
         stops.push(() => close(g.server));
         return { ...at, url: g.url };
       }
@@ -83,6 +93,7 @@ async function start(c: CommunitiesConfig): Promise<CommunityAddress[]> {
         host: '127.0.0.1',
         port: 0,
         clock: systemClock,
+        protocol,
         ...(sec ? sec.gateway(store.name, store.homeCommunityId) : {}),
       });
       stops.push(() => g.stop());

@@ -31,7 +31,7 @@ const samplesAt = (n: number): number => (n >= 200 ? 20 : 40);
 const DEADLINE_MS = 10_000;
 
 /** One side's figures at one N. */
-interface Side {
+export interface Side {
   medianMs: number;
   p90Ms: number;
   /**
@@ -55,21 +55,29 @@ interface Answered {
   failures: string;
 }
 
-/** One side under test: its URL, its process and how it reports each request's slowest leg. */
-interface Target {
+/**
+ * One side under test: its URL, its process, how it reports each request's slowest leg, and how
+ * one request is sent (default: POST the SOAP body to `url`).
+ */
+export interface Target {
   url: string;
   process: BenchChild;
   take: () => Promise<Answered>;
+  exchange?: () => Promise<{ ms: number }>;
+}
+
+function send(t: Target, body: string): Promise<{ ms: number }> {
+  return t.exchange ? t.exchange() : timeExchange(t.url, body);
 }
 
 /** Time `samples` sequential requests to each target in turn (after `WARM_UP` each). */
-async function sample(targets: readonly Target[], body: string, samples: number): Promise<Side[]> {
-  for (let i = 0; i < WARM_UP; i++) for (const t of targets) await timeExchange(t.url, body);
+export async function sample(targets: readonly Target[], body: string, samples: number): Promise<Side[]> {
+  for (let i = 0; i < WARM_UP; i++) for (const t of targets) await send(t, body);
   for (const t of targets) await t.take();
   const before = await Promise.all(targets.map((t) => t.process.usage()));
   const times: number[][] = targets.map(() => []);
   for (let i = 0; i < samples; i++)
-    for (const [k, t] of targets.entries()) times[k]!.push((await timeExchange(t.url, body)).ms);
+    for (const [k, t] of targets.entries()) times[k]!.push((await send(t, body)).ms);
   const after = await Promise.all(targets.map((t) => t.process.usage()));
   return Promise.all(
     targets.map(async (t, k): Promise<Side> => {
@@ -109,10 +117,16 @@ function record(n: number, who: 'broker' | 'relay', s: Side): void {
 
 const fmt = (v: number, width: number, digits = 1): string => v.toFixed(digits).padStart(width);
 
-function brokerTarget(url: string, broker: BenchChild): Target {
+/** The broker at `url` (its own process) as a side; `exchange` as in {@link Target}. */
+export function brokerTarget(
+  url: string,
+  broker: BenchChild,
+  exchange?: () => Promise<{ ms: number }>,
+): Target {
   return {
     url,
     process: broker,
+    ...(exchange ? { exchange } : {}),
     take: async () => {
       const t = await broker.call<BrokerTake>('take');
       return {
@@ -139,7 +153,8 @@ function relayTarget(url: string, relay: BenchChild): Target {
   };
 }
 
-function incomplete(who: string, s: Side): string | undefined {
+/** A line saying how many requests were not answered by every community, or undefined. */
+export function incomplete(who: string, s: Side): string | undefined {
   return s.complete === s.samples
     ? undefined
     : `        ${who}: ${s.complete} of ${s.samples} requests answered by every community (${s.failures})`;

@@ -70,3 +70,31 @@ export function soapLoad(
     ...(tlsOptions ? { tlsOptions } : {}),
   });
 }
+
+/** The media type of a FHIR R4 JSON answer (FHIR R4 HTTP 3.1.0.1.10), sent as `Accept`. */
+const FHIR_JSON = 'application/fhir+json';
+
+/**
+ * GET `url` asking for FHIR JSON (an ITI-67 search, IHE ITI TF-2 3.67), read the answer whole, and
+ * resolve with the round-trip time (ms) and the HTTP status.
+ */
+export async function timeFhirGet(url: string): Promise<{ ms: number; status: number }> {
+  const t0 = performance.now();
+  const res = await fetch(url, { headers: { accept: FHIR_JSON } });
+  await res.arrayBuffer();
+  return { ms: performance.now() - t0, status: res.status };
+}
+
+/**
+ * GET `url` asking for FHIR JSON from `shape.connections` connections for `shape.durationS`
+ * seconds (autocannon, in this process), like {@link soapLoad}.
+ */
+export function fhirLoad(url: string, shape: LoadShape = {}): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    method: 'GET',
+    headers: { accept: FHIR_JSON },
+    connections: shape.connections ?? LOAD_CONNECTIONS,
+    duration: shape.durationS ?? LOAD_DURATION_S,
+  });
+}

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: prints the broker's figures (fan-out, throughput, XML parsing, faults, audit,
- * security, RAD-75 imaging). Benchmarks print; they never assert on time (tests do not either).
+ * security, RAD-75 imaging, MHD: ITI-67 beside ITI-38 and a mixed XCA + MHD network's fan-out). Benchmarks print; they never assert on time (tests do not either).
  * Fan-out and throughput run the broker, the communities and the relay in child processes
  * (bench/child.ts). Numbers depend on the machine: compare runs on the same machine, not across
  * machines (docs/performance.md).
@@ -15,6 +15,7 @@ import { auditBench } from './audit.js';
 import { fanOutBench } from './fan-out.js';
 import { machineFacts, recordedFigures, type BenchReport } from './figures.js';
 import { imagingBench } from './imaging.js';
+import { mhdBench } from './mhd.js';
 import { faultsBench } from './faults.js';
 import { securityBench } from './security.js';
 import { startupBench } from './startup.js';
@@ -32,6 +33,7 @@ const SECTIONS: ReadonlyArray<readonly [string, () => unknown]> = [
   ['audit', auditBench],
   ['security', securityBench],
   ['imaging', imagingBench],
+  ['mhd', mhdBench],
   ['start-up', startupBench],
 ];
 

@@ -4,6 +4,8 @@
  * failed call into a LegFailure. Each registry object of an ITI-38 answer becomes an `ebrim`
  * FederatedObject holding the text the community sent: nothing is decoded beyond what the parse
  * already read (xca/registry-object-content.ts), so the XCA path costs what it did before codecs.
+ * When the face asks for DocumentEntries (the MHD face, ITI-67), the answer is parsed once with its
+ * tree and each ExtrinsicObject decoded from it, instead of each object's text being parsed again.
  */
 import type { HttpAgent } from '../transport/http-client.js';
 import { soapCall, SoapCallError, type SoapCallOptions } from '../soap/client.js';
@@ -12,6 +14,9 @@ import { SoapAction, Transaction } from '../xca/constants.js';
 import { encodeAdhocQueryRequest } from '../xca/adhoc-query-request.js';
 import { decodeAdhocQueryResponse } from '../xca/adhoc-query-response.js';
 import { XcaDecodeError } from '../xca/decode-error.js';
+import { decodeExtrinsicObject } from '../xca/document-entry.js';
+import { childElements, firstChild, type Element } from '../soap/xml.js';
+import { XcaNs } from '../xca/constants.js';
 import { readRegistryObjectContent } from '../xca/registry-object-content.js';
 import {
   decodeRetrieveDocumentSetResponse,
@@ -25,7 +30,7 @@ import type {
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
 import type { AttachmentRef } from '../events/transaction-events.js';
-import type { CommunityCodec } from './community-codec.js';
+import type { CommunityCodec, QueryNeeds } from './community-codec.js';
 import type { CommunityEndpoint } from './community-directory.js';
 import type { CommunityQueryAnswer, EbrimObject } from './federated-object.js';
 import type { LegFailure } from './leg.js';
@@ -103,7 +108,9 @@ export async function legCallOptions(
 /**
  * Send an ITI-38 Cross Gateway Query to `url`. The answer is parsed once, its registry objects
  * read during the parse with no tree below them (xca/registry-object-content.ts), each kept as the
- * text the community sent.
+ * text the community sent. With `needs.documentEntries` the parse keeps the objects' trees and
+ * `decoded` holds, per registry object in order, its DocumentEntry (an ExtrinsicObject, ITI TF-3
+ * 4.2.3.2), the error its decode threw, or undefined (another kind of object).
  * @throws SoapCallError (transport, fault, malformed) or XcaDecodeError (invalid response body).
  */
 export async function queryCommunity(
@@ -111,18 +118,36 @@ export async function queryCommunity(
   req: AdhocQueryRequest,
   signal: AbortSignal,
   t: LegTransport,
-): Promise<LegAnswer<AdhocQueryResponse>> {
+  needs: QueryNeeds = {},
+): Promise<LegAnswer<AdhocQueryResponse> & { decoded?: EbrimObject['decoded'][] }> {
   const bodyXml = encodeAdhocQueryRequest(req);
   const res = await soapCall({
     url,
     action: SoapAction.CrossGatewayQuery,
     bodyXml,
     signal,
-    readContent: readRegistryObjectContent,
+    ...(needs.documentEntries ? {} : { readContent: readRegistryObjectContent }),
     ...(await legCallOptions(url, t)),
   });
   const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };
-  return { value: decodeAdhocQueryResponse(res.body), exchange };
+  const value = decodeAdhocQueryResponse(res.body);
+  return needs.documentEntries ? { value, exchange, decoded: decodeEntries(res.body) } : { value, exchange };
+}
+
+/**
+ * Per child of the response's rim:RegistryObjectList (the order decodeAdhocQueryResponse keeps):
+ * an ExtrinsicObject's DocumentEntry or the error its decode threw; undefined for another object.
+ */
+function decodeEntries(response: Element): EbrimObject['decoded'][] {
+  const list = firstChild(response, XcaNs.rim, 'RegistryObjectList');
+  return (list ? childElements(list) : []).map((o) => {
+    if (o.localName !== 'ExtrinsicObject') return undefined;
+    try {
+      return { entry: decodeExtrinsicObject(o) };
+    } catch (err) {
+      return { error: err instanceof Error ? err : new Error(String(err)) };
+    }
+  });
 }
 
 /**
@@ -181,11 +206,15 @@ const ebrim = (object: RegistryObjectXml): EbrimObject => ({ form: 'ebrim', obje
  */
 export const xcaCodec: CommunityCodec = {
   protocol: 'xca',
-  async query(community, req, signal, t) {
-    const answer = await queryCommunity(endpointOf(community, Transaction.Iti38), req, signal, t);
+  async query(community, req, signal, t, needs) {
+    const answer = await queryCommunity(endpointOf(community, Transaction.Iti38), req, signal, t, needs);
+    const decoded = answer.decoded;
     const value: CommunityQueryAnswer = {
       errors: answer.value.errors,
-      objects: answer.value.objects.map(ebrim),
+      objects: answer.value.objects.map((object, i) => {
+        const d = decoded?.[i];
+        return d ? { ...ebrim(object), decoded: d } : ebrim(object);
+      }),
     };
     return { value, exchange: answer.exchange };
   },

@@ -19,11 +19,22 @@ import type { CommunityEndpoint } from './community-directory.js';
 import type { CommunityQueryAnswer } from './federated-object.js';
 import type { LegFailure } from './leg.js';
 
+/** What the consumer's face will need of a query's answer, beyond the objects as sent. */
+export interface QueryNeeds {
+  /**
+   * Each DocumentEntry as decoded (xca/document-entry-model.ts): the MHD face (ITI-67) maps every
+   * one to a DocumentReference, so a codec that parses the entries anyway gives them from that one
+   * parse. The XCA face (ITI-38) relays the objects as sent and leaves it false.
+   */
+  documentEntries?: boolean;
+}
+
 export interface CommunityCodec {
   readonly protocol: WireProtocol;
   /**
    * Ask `community` the stored query `req` (FindDocuments and the other ITI-18 queries; a codec
    * that cannot carry one answers a RegistryError, XDSUnknownStoredQuery, rather than throwing).
+   * `needs`: what the consumer's face will read of the answer (default: nothing more).
    * @throws whatever the exchange threw; `classify` turns it into a LegFailure.
    */
   query(
@@ -31,6 +42,7 @@ export interface CommunityCodec {
     req: AdhocQueryRequest,
     signal: AbortSignal,
     t: LegTransport,
+    needs?: QueryNeeds,
   ): Promise<LegAnswer<CommunityQueryAnswer>>;
   /** Retrieve `req`'s documents (all at `community`). @throws as query. */
   retrieve(

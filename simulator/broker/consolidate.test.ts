@@ -221,6 +221,29 @@ describe('consolidateQuery', () => {
     expect(childElements(root, rim, 'Name')).toHaveLength(1);
   });
 
+  it("sets home in the DocumentEntry the leg decoded too (a copy), and keeps a decode's error", () => {
+    const entry = { ...fhirDocument(1, undefined).entry, homeCommunityId: '' };
+    const error = new Error('rim:ExtrinsicObject: @id is missing');
+    const r = consolidateQuery([
+      {
+        community: A,
+        outcome: 'answered',
+        response: {
+          errors: [],
+          objects: [
+            { form: 'ebrim', object: obj('urn:uuid:a1', undefined), decoded: { entry } },
+            { form: 'ebrim', object: obj('urn:uuid:a2', undefined), decoded: { error } },
+          ],
+        },
+      },
+    ]);
+    expect(r.objects.map((o) => (o.form === 'ebrim' ? [o.object.home, o.decoded] : o.form))).toEqual([
+      [A.homeCommunityId, { entry: { ...entry, homeCommunityId: A.homeCommunityId } }],
+      [A.homeCommunityId, { error }],
+    ]);
+    expect(entry.homeCommunityId).toBe('');
+  });
+
   it('broker errors alone give Failure', () => {
     const err: RegistryError = { errorCode: 'XDSUnknownPatientId', codeContext: 'bad', severity: E };
     expect(consolidateQuery([], [err])).toEqual({

@@ -21,13 +21,13 @@ import { HOME_COMMUNITY_ID_EXTENSION } from '../mhd/document-reference.js';
 import { withRootAttribute } from '../soap/xml-fragment.js';
 import { ErrorCode, ErrorSeverity } from '../xca/constants.js';
 import { deriveStatus, registryError, registryWarning } from '../xca/status.js';
+import type { DocumentResponse, RegistryError, RetrieveDocumentSetResponse } from '../xca/types.js';
 import type {
-  DocumentResponse,
-  RegistryError,
-  RegistryObjectXml,
-  RetrieveDocumentSetResponse,
-} from '../xca/types.js';
-import type { FederatedObject, FederatedQueryResponse, FhirDocument } from './federated-object.js';
+  EbrimObject,
+  FederatedObject,
+  FederatedQueryResponse,
+  FhirDocument,
+} from './federated-object.js';
 import type { CommunityRef, QueryLeg, RetrieveLeg } from './leg.js';
 import { describeCommunity, forwardedError, legFailureError } from './leg-errors.js';
 
@@ -119,8 +119,7 @@ function checkHome(c: CommunityRef, o: FederatedObject): { object?: FederatedObj
   const id = o.form === 'ebrim' ? o.object.id : o.id;
   if (home !== undefined) return { error: foreignHome(c, kind, id, home) };
   return {
-    object:
-      o.form === 'ebrim' ? ebrimWithHome(o.object, c.homeCommunityId) : fhirWithHome(o, c.homeCommunityId),
+    object: o.form === 'ebrim' ? ebrimWithHome(o, c.homeCommunityId) : fhirWithHome(o, c.homeCommunityId),
     error: registryWarning(
       ErrorCode.XDSRegistryError,
       `${describeCommunity(c)} returned ${kind} ${id} without home; nir-sim set home to ${c.homeCommunityId}`,
@@ -132,10 +131,18 @@ function checkHome(c: CommunityRef, o: FederatedObject): { object?: FederatedObj
 /**
  * An `ebrim` object with @home set on its parsed fragment and written again
  * (soap/xml-fragment.ts), never by editing the text; only objects a community sent without home
- * take this path.
+ * take this path. A DocumentEntry the leg decoded gets the same homeCommunityId (copies: the
+ * community's answer is not changed).
  */
-function ebrimWithHome(o: RegistryObjectXml, home: string): FederatedObject {
-  return { form: 'ebrim', object: { ...o, home, xml: withRootAttribute(o.xml, 'home', home) } };
+function ebrimWithHome(o: EbrimObject, home: string): EbrimObject {
+  const object = { ...o.object, home, xml: withRootAttribute(o.object.xml, 'home', home) };
+  const d = o.decoded;
+  if (d === undefined) return { form: 'ebrim', object };
+  return {
+    form: 'ebrim',
+    object,
+    decoded: 'entry' in d ? { entry: { ...d.entry, homeCommunityId: home } } : d,
+  };
 }
 
 /** The ihe-HomeCommunityId extension URL, lower case (some senders spell it ihe-homeCommunityId). */

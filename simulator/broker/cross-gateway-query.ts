@@ -4,6 +4,7 @@
  * consolidate (ITI TF-2 3.38.4.1.3; NIR functional capabilities: all communities or a subset,
  * exclusions; MHD 4.2.4 Target Communities).
  */
+import { MhdTransaction } from '../shared/fhir-endpoints.js';
 import { ErrorCode, Transaction } from '../xca/constants.js';
 import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import { registryError, registryWarning } from '../xca/status.js';
@@ -91,6 +92,8 @@ export async function crossGatewayQuery(
         perLeg ? { ...req, home: community.homeCommunityId } : req,
         signal,
         bc.transport,
+        // The MHD face maps every DocumentEntry to a DocumentReference (document-references.ts).
+        { documentEntries: transaction === MhdTransaction.Iti67 },
       ),
     'query',
   );

@@ -166,6 +166,46 @@ describe('documentReferences', () => {
     ]);
   });
 
+  it("maps the DocumentEntry the XCA leg decoded from its own parse, and reports that decode's error, without parsing the text again", () => {
+    const [e, f] = pack.communities[0]!.entries;
+    // Text that decodes to nothing: the result can only come from `decoded`.
+    const unreadable = '<not-xml';
+    const given: FederatedObject = {
+      form: 'ebrim',
+      object: { ...encodeDocumentEntry(e!, 'LeafClass'), xml: unreadable },
+      decoded: { entry: e! },
+    };
+    const failed: FederatedObject = {
+      form: 'ebrim',
+      object: { ...encodeDocumentEntry(f!, 'LeafClass'), xml: unreadable },
+      decoded: { error: new Error('rim:ExtrinsicObject: the classCode Classification is missing') },
+    };
+    const r = documentReferences([given, failed], ORIGIN);
+    expect(r.matches).toEqual(documentReferences([ebrim(e!)], ORIGIN).matches);
+    expect(r.issues).toEqual([
+      {
+        severity: 'warning',
+        code: 'structure',
+        extension: [{ url: HOME_COMMUNITY_ID_EXTENSION, valueOid: f!.homeCommunityId }],
+        diagnostics: `DocumentEntry ${f!.entryUUID} cannot be read (rim:ExtrinsicObject: the classCode Classification is missing): left out`,
+      },
+    ]);
+    // The leg's entry is not changed by the mapping.
+    expect(r.matches[0]!.entry).not.toBe(e);
+  });
+
+  it('gives a home-less decoded entry the home consolidation set', () => {
+    const e = { ...pack.communities[0]!.entries[0]!, homeCommunityId: '' };
+    const o: FederatedObject = {
+      form: 'ebrim',
+      object: { ...encodeDocumentEntry(e, 'LeafClass'), home: 'urn:oid:1.2.3' },
+      decoded: { entry: e },
+    };
+    const [m] = documentReferences([o], ORIGIN).matches;
+    expect(m!.entry.homeCommunityId).toBe('urn:oid:1.2.3');
+    expect(e.homeCommunityId).toBe('');
+  });
+
   it('percent-encodes every value of the ITI-68 URL', () => {
     expect(
       iti68Url('http://127.0.0.1:8080', {

@@ -22,7 +22,7 @@ import { FhirPath } from '../shared/fhir-endpoints.js';
 import { parseXml } from '../soap/xml.js';
 import { decodeExtrinsicObject } from '../xca/document-entry.js';
 import type { DocumentEntry } from '../xca/document-entry-model.js';
-import type { FederatedObject } from './federated-object.js';
+import type { EbrimObject, FederatedObject } from './federated-object.js';
 
 /** One DocumentReference of the answer, with the DocumentEntry it stands for. */
 export interface DocumentMatch {
@@ -93,7 +93,7 @@ export function documentReferences(objects: readonly FederatedObject[], origin: 
     }
     let entry: DocumentEntry;
     try {
-      entry = decodeExtrinsicObject(parseXml(object.xml).documentElement!);
+      entry = decodedEntry(o);
     } catch (err) {
       issues.push(
         issue({
@@ -120,6 +120,18 @@ export function documentReferences(objects: readonly FederatedObject[], origin: 
     matches.push({ fullUrl: fullUrlOf(entry.entryUUID), resource: mapped.value, entry });
   }
   return { matches, issues };
+}
+
+/**
+ * The DocumentEntry of an ebRIM ExtrinsicObject: the one the leg decoded from its own parse
+ * (community-client.ts, asked for by the MHD face), else decoded from the object's text.
+ * @throws XcaDecodeError (or the XML parse's error) when it is no valid DocumentEntry.
+ */
+function decodedEntry(o: EbrimObject): DocumentEntry {
+  if (o.decoded === undefined) return decodeExtrinsicObject(parseXml(o.object.xml).documentElement!);
+  if ('error' in o.decoded) throw o.decoded.error;
+  // A copy: the caller fills in the home, and the leg's answer stays as it came.
+  return { ...o.decoded.entry };
 }
 
 /** An MHD community's DocumentReference as received, its attachments at the broker's ITI-68. */

@@ -19,6 +19,12 @@ import type { ResponseStatus } from '../xca/constants.js';
 export interface EbrimObject {
   form: 'ebrim';
   object: RegistryObjectXml;
+  /**
+   * For an ExtrinsicObject, when the face asked for DocumentEntries (community-codec.ts
+   * QueryNeeds): the DocumentEntry decoded from the leg's own parse
+   * (xca/document-entry-decode.ts), or the error that decode threw. Absent: decode `object.xml`.
+   */
+  decoded?: { entry: DocumentEntry } | { error: Error };
 }
 
 /** An MHD community's DocumentReference, as it sent it, and what it maps to. */
