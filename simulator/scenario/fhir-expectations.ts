@@ -11,6 +11,7 @@ import type { OperationOutcomeIssue } from 'fhir/r4.js';
 import { HOME_COMMUNITY_ID_EXTENSION } from '../mhd/document-reference.js';
 import { XDS_ERROR_CODE_SYSTEM } from '../mhd/registry-errors.js';
 import type { EnvironmentCommunity } from './environment.js';
+import { compareDocumentCounts, compareResponseTime } from './expectations.js';
 import type { FhirOutcome } from './fhir-exchange.js';
 import { multisetDifference } from './multiset.js';
 import type { FoundDocument } from './picks.js';
@@ -96,26 +97,11 @@ export function compareFhirOutcome(
     out.push(`httpStatus: expected ${expect.httpStatus}, got ${o.httpStatus}${firstIssue(actual)}`);
   if (o.httpStatus !== undefined && o.problem === undefined)
     out.push(...compareIssues(expect.issues ?? [], o.issues, communities));
-  if (expect.documents !== undefined && actual.documents !== expect.documents)
-    out.push(`documents: expected ${expect.documents}, got ${actual.documents}`);
-  if (expect.documentsPerCommunity !== undefined) {
-    const names = new Set([
-      ...Object.keys(expect.documentsPerCommunity),
-      ...Object.keys(actual.documentsPerCommunity),
-    ]);
-    for (const name of names) {
-      const want = expect.documentsPerCommunity[name] ?? 0;
-      const got = actual.documentsPerCommunity[name] ?? 0;
-      if (want !== got) out.push(`documentsPerCommunity.${name}: expected ${want}, got ${got}`);
-    }
-  }
+  out.push(...compareDocumentCounts(expect, actual));
   if (expect.contentType !== undefined && o.httpStatus !== undefined && o.contentType !== expect.contentType)
     out.push(`contentType: expected ${expect.contentType}, got ${o.contentType ?? '(none)'}`);
   if (o.bytes !== undefined && document !== undefined) out.push(...compareBytes(o.bytes, document));
-  if (expect.maxResponseMs !== undefined && o.durationMs > expect.maxResponseMs)
-    out.push(
-      `response time: ${o.durationMs} ms, over the ceiling of ${expect.maxResponseMs} ms (maxResponseMs)`,
-    );
+  out.push(...compareResponseTime(expect, o.durationMs));
   return out;
 }
 
