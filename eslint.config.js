@@ -25,6 +25,7 @@ const all = [
   'roles',
   'containers',
   'scenario',
+  'conformance',
   'cli',
 ];
 /**
@@ -68,8 +69,20 @@ const allowed = {
     'pars',
     'topology',
     'transport',
+    'conformance',
   ],
-  roles: ['shared', 'events', 'gateway', 'broker', 'faults', 'control', 'pars', 'runtime', 'topology'],
+  roles: [
+    'shared',
+    'events',
+    'gateway',
+    'broker',
+    'faults',
+    'control',
+    'pars',
+    'runtime',
+    'topology',
+    'conformance',
+  ],
   containers: [
     'shared',
     'security',
@@ -95,6 +108,22 @@ const allowed = {
     'topology',
     'runtime',
     'transport',
+  ],
+  // The technical conformance kit: NIR's initiating side against a supplier's responding gateway
+  // (provider mode), verdicts on a supplier consumer's requests from the broker's records
+  // (consumer mode), test data from the data pack, reports and the evidence bundle.
+  conformance: [
+    'shared',
+    'events',
+    'transport',
+    'soap',
+    'xca',
+    'fhir',
+    'mhd',
+    'security',
+    'audit',
+    'data-pack',
+    'control',
   ],
   cli: all,
 };
