@@ -87,6 +87,8 @@ describe('renderCompose', () => {
       environment: {
         NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9001/health',
         NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=256',
+        MALLOC_ARENA_MAX: '2',
+        MALLOC_MMAP_THRESHOLD_: '131072',
       },
       ports: ['127.0.0.1:19002:9001'],
       volumes: ['../.nir-sim/data-packs/seed-7-communities-2:/var/lib/nir-sim-pack:ro'],
@@ -117,6 +119,8 @@ describe('renderCompose', () => {
       environment: {
         NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health',
         NODE_OPTIONS: '--max-semi-space-size=8 --max-old-space-size=160',
+        MALLOC_ARENA_MAX: '2',
+        MALLOC_MMAP_THRESHOLD_: '131072',
       },
       ports: ['127.0.0.1:18080:8080', '127.0.0.1:18090:8090'],
       volumes: ['audit:/var/lib/nir-sim/audit'],
@@ -247,6 +251,8 @@ describe('renderCompose with security', () => {
     const gatewayHealth = {
       NIR_SIM_HEALTH_URL: 'http://127.0.0.1:9090/health',
       NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=256',
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
     };
     expect(Object.fromEntries(Object.entries(services).map(([k, s]) => [k, pick(s)]))).toEqual({
       north: { user: COMPOSE_USER, volumes: [pack, certs], environment: gatewayHealth },
@@ -257,6 +263,8 @@ describe('renderCompose with security', () => {
         environment: {
           NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8100/health',
           NODE_OPTIONS: '--max-semi-space-size=2 --max-old-space-size=128',
+          MALLOC_ARENA_MAX: '2',
+          MALLOC_MMAP_THRESHOLD_: '131072',
         },
       },
       broker: {
@@ -265,6 +273,8 @@ describe('renderCompose with security', () => {
         environment: {
           NIR_SIM_HEALTH_URL: 'http://127.0.0.1:8080/health',
           NODE_OPTIONS: '--max-semi-space-size=8 --max-old-space-size=160',
+          MALLOC_ARENA_MAX: '2',
+          MALLOC_MMAP_THRESHOLD_: '131072',
         },
       },
     });

@@ -36,7 +36,13 @@ const nodeOptions = (port: number) =>
   `--max-semi-space-size=${port === 8080 ? 8 : 2} --max-old-space-size=${port === 8080 ? 160 : port === 8100 ? 128 : 256}`;
 
 const health = (port: number) => ({
-  environment: { NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health`, NODE_OPTIONS: nodeOptions(port) },
+  environment: {
+    NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health`,
+    NODE_OPTIONS: nodeOptions(port),
+    // glibc malloc: two arenas, fixed 128 KiB mmap threshold (ContainerMallocEnv).
+    MALLOC_ARENA_MAX: '2',
+    MALLOC_MMAP_THRESHOLD_: '131072',
+  },
   healthUrl: `http://127.0.0.1:${port}/health`,
 });
 

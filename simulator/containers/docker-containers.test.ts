@@ -46,6 +46,8 @@ describe('containerCreateOptions', () => {
       Env: [
         'NIR_SIM_HEALTH_URL=http://127.0.0.1:9001/health',
         'NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=256',
+        'MALLOC_ARENA_MAX=2',
+        'MALLOC_MMAP_THRESHOLD_=131072',
       ],
       Labels: { 'io.nir-sim.project': 'nir-sim', 'io.nir-sim.role': 'gateway', 'io.nir-sim.service': NE },
       ExposedPorts: { '9001/tcp': {} },
@@ -134,6 +136,8 @@ describe('containerCreateOptions with security', () => {
       [
         'NIR_SIM_HEALTH_URL=http://127.0.0.1:9090/health',
         'NODE_OPTIONS=--max-semi-space-size=2 --max-old-space-size=256',
+        'MALLOC_ARENA_MAX=2',
+        'MALLOC_MMAP_THRESHOLD_=131072',
       ],
       [certs],
     ]);

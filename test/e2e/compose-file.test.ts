@@ -62,10 +62,13 @@ describe('compose/docker-compose.yml', () => {
       restart: 'no',
       stop_grace_period: '10s',
     };
-    // NODE_OPTIONS: the role's Node flags (containers/container-plan.ts ContainerNodeOptions).
+    // NODE_OPTIONS: the role's Node flags (containers/container-plan.ts ContainerNodeOptions);
+    // MALLOC_*: glibc malloc tunables of every container (ContainerMallocEnv).
     const health = (port: number) => ({
       NIR_SIM_HEALTH_URL: `http://127.0.0.1:${port}/health`,
       NODE_OPTIONS: `--max-semi-space-size=${port === 8080 ? 8 : 2} --max-old-space-size=${port === 8080 ? 160 : port === 8100 ? 128 : 256}`,
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
     });
     const gateways = Object.fromEntries(
       NAMES.map((name, i) => [
