@@ -3,7 +3,7 @@
  * tables, one preformatted block), so that summary.md (report-markdown.ts) and summary.html
  * (report-html.ts) say exactly the same thing.
  */
-import type { CheckOutcome } from './check.js';
+import type { CheckOutcome, CheckResult } from './check.js';
 import { pasteText } from './report-paste.js';
 import { countsText, targetText, tallyRun, verdict } from './report-tally.js';
 import type { ConformanceRun } from './run-model.js';
@@ -35,6 +35,15 @@ export function exchangeLink(name: string): Link {
 }
 
 const n = (x: number): string => String(x);
+
+/** A result's figures as one cell: `took 12 ms; p50Ms 8, p95Ms 11` (names as the check gives them), or `none`. */
+export function measurementsText(r: Pick<CheckResult, 'durationMs' | 'measurements'>): string {
+  const parts: string[] = [];
+  if (r.durationMs !== undefined) parts.push(`took ${r.durationMs} ms`);
+  const m = Object.entries(r.measurements ?? {});
+  if (m.length > 0) parts.push(m.map(([k, v]) => `${k} ${v}`).join(', '));
+  return parts.join('; ') || 'none';
+}
 
 /** The blocks of the summary, in order: verdict and facts, tallies, latency, checks, definitions, paste text. */
 export function reportDocument(run: ConformanceRun): Block[] {
@@ -103,13 +112,14 @@ export function reportDocument(run: ConformanceRun): Block[] {
     { kind: 'heading', level: 2, text: 'Checks' },
     {
       kind: 'table',
-      head: ['Outcome', 'Check', 'Title', 'Message', 'Exchanges'],
+      head: ['Outcome', 'Check', 'Title', 'Message', 'Measurements', 'Exchanges'],
       outcomeColumn: 0,
       rows: tally.rows.map(({ definition, result }) => [
         result.outcome,
         result.id,
         definition.title,
         result.message,
+        measurementsText(result),
         result.exchanges.map(exchangeLink),
       ]),
     },

@@ -189,7 +189,7 @@ describe('summary.md and summary.html', () => {
     );
     expect(md).not.toContain('<script>');
     expect(md).toContain(
-      '| failed | ITI38-STATUS | Status agrees with errors | expected status Success, got Failure \\| \\<script\\>alert(1)\\</script\\> \\& "quotes" second line: RegistryError location | [ITI38-STATUS-01-find-documents](exchanges/ITI38-STATUS-01-find-documents.json) |',
+      '| failed | ITI38-STATUS | Status agrees with errors | expected status Success, got Failure \\| \\<script\\>alert(1)\\</script\\> \\& "quotes" second line: RegistryError location | took 1500 ms | [ITI38-STATUS-01-find-documents](exchanges/ITI38-STATUS-01-find-documents.json) |',
     );
   });
 
@@ -203,6 +203,9 @@ describe('summary.md and summary.html', () => {
     expect(html).toContain('<td class="outcome failed">failed</td>');
     expect(html).toContain('<td class="outcome skipped">skipped</td>');
     expect(html).toContain('<a href="exchanges/ITI39-ONE-01-retrieve.json">ITI39-ONE-01-retrieve</a>');
+    // A result's duration and measurements; none for a result without.
+    expect(html).toContain('<td>took 12 ms; objects 4, p95Ms 12</td>');
+    expect(html).toContain('<td>size 256 and SHA-1 match</td><td>none</td>');
     // Every table is named by the heading before it.
     for (const [, label] of html.matchAll(/<table aria-labelledby="([^"]+)">/g)) {
       expect(html).toMatch(new RegExp(`<h[12] id="${label}">`));
