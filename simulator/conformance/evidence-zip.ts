@@ -1,13 +1,16 @@
 /**
- * The evidence bundle's zip: every file of a directory, deflated with fflate and streamed to disk a
- * chunk at a time (never the whole zip in memory), entries in path order with one fixed timestamp so
- * that the same directory gives the same bytes. The onboarding portal takes one upload smaller than
+ * The evidence bundle's zip: every file of a directory, deflated by Node's zlib as it is read and
+ * framed by fflate's streaming Zip, written to disk a chunk at a time (never the whole zip in
+ * memory), entries in path order with one fixed timestamp so that the same directory gives the same
+ * bytes. The onboarding portal takes one upload smaller than
  * 250 MB (NHS England Digital Onboarding Service, stage 3); a zip that would be larger is refused.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Zip, ZipDeflate } from 'fflate';
+import { pipeline } from 'node:stream/promises';
+import { crc32, createDeflateRaw } from 'node:zlib';
+import { Zip, type ZipInputFile } from 'fflate';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 
 /** The portal's upload limit, bytes (250 MB, decimal: the stricter reading). */
@@ -15,6 +18,51 @@ export const EVIDENCE_ZIP_MAX_BYTES = 250_000_000;
 
 /** Bytes read from a file per step. */
 const CHUNK_BYTES = 64 * 1024;
+
+/** The deflate level (zlib's default: the usual size/time balance). */
+const DEFLATE_LEVEL = 6;
+
+/**
+ * Adds the file at `file` to `zip` as `entry`, deflated (APPNOTE 4.4.5 method 8) by Node's zlib
+ * as it is read (a chunk at a time, off the main thread), its CRC-32 computed on the way; fflate
+ * writes the headers and the data descriptor (a {@link ZipInputFile} of our own, as fflate's
+ * documentation describes for custom compression). Stops reading once `stop()` says so.
+ */
+async function addDeflated(
+  zip: Zip,
+  entry: string,
+  file: string,
+  mtime: Date,
+  stop: () => boolean,
+): Promise<void> {
+  const input: ZipInputFile = { filename: entry, size: 0, crc: 0, compression: 8, mtime };
+  zip.add(input);
+  const emit = (data: Uint8Array<ArrayBuffer>, final: boolean): void => input.ondata!(null, data, final);
+  const stopped = new Error('stopped');
+  try {
+    await pipeline(
+      createReadStream(file, { highWaterMark: CHUNK_BYTES }),
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          input.crc = crc32(chunk, input.crc);
+          input.size += chunk.length;
+          yield chunk;
+        }
+      },
+      createDeflateRaw({ level: DEFLATE_LEVEL }),
+      async function (source: AsyncIterable<Buffer<ArrayBuffer>>) {
+        for await (const out of source) {
+          emit(out, false);
+          if (stop()) throw stopped;
+        }
+      },
+    );
+  } catch (err) {
+    if (err !== stopped) throw err;
+    return;
+  }
+  emit(new Uint8Array(0), true);
+}
 
 /** Every regular file under `dir`, `/`-separated paths relative to it, sorted by code unit. */
 export async function listFiles(dir: string): Promise<string[]> {
@@ -90,24 +138,10 @@ export async function zipDirectory(
     }
     writeSync(fd, data);
   });
-  const buf = Buffer.alloc(CHUNK_BYTES);
   let done = false;
   try {
     for (const entry of entries) {
-      const file = new ZipDeflate(entry, { level: 6 });
-      file.mtime = mtime;
-      zip.add(file);
-      const handle = await open(path.join(dir, entry), 'r');
-      try {
-        for (;;) {
-          const { bytesRead } = await handle.read(buf, 0, CHUNK_BYTES);
-          // A copy: fflate may keep the chunk until it has a whole block to deflate.
-          file.push(buf.subarray(0, bytesRead).slice(), bytesRead === 0);
-          if (bytesRead === 0 || over || failure) break;
-        }
-      } finally {
-        await handle.close();
-      }
+      await addDeflated(zip, entry, path.join(dir, entry), mtime, () => over || failure !== undefined);
       if (over || failure) break;
     }
     if (!over && !failure) zip.end();

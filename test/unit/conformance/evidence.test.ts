@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evidenceFiles, writeEvidence } from '../../../simulator/conformance/evidence.js';
@@ -24,6 +25,22 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
+
+/** Each entry's CRC-32 as the zip's central directory records it (APPNOTE 4.3.12), by name. */
+function centralCrcs(zip: Buffer): Map<string, number> {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const out = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    expect(zip.readUInt32LE(at)).toBe(0x02014b50);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    out.set(name, zip.readUInt32LE(at + 16));
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return out;
+}
 
 const FILES = [
   'audit-events.ndjson',
@@ -135,6 +152,8 @@ describe('writeEvidence', () => {
     expect(Object.keys(entries).sort()).toEqual(FILES);
     for (const f of FILES)
       expect(Buffer.from(entries[f]!).equals(readFileSync(path.join(dir, f))), f).toBe(true);
+    // Each entry's CRC-32 in the central directory (APPNOTE 4.3.12) is that of the file's bytes.
+    expect(centralCrcs(zip)).toEqual(new Map(FILES.map((f) => [f, crc32(readFileSync(path.join(dir, f)))])));
     // The first local file header's MS-DOS time and date (APPNOTE 4.3.7) are the run's finishedAt, UTC.
     expect(zip.readUInt32LE(0)).toBe(0x04034b50);
     const time = zip.readUInt16LE(10);
@@ -147,6 +166,15 @@ describe('writeEvidence', () => {
       (time >> 5) & 63,
       (time & 31) * 2,
     ]).toEqual([2026, 12, 3, 14, 0, 4]);
+  });
+
+  it('zips an empty file (a run without AuditEvents) as an empty entry', async () => {
+    const run = craftedRun();
+    run.auditEvents = [];
+    const written = await writeEvidence(run, path.join(work, 'no-audit'));
+    const entries = unzipSync(readFileSync(written.zipPath));
+    expect(entries['audit-events.ndjson']).toEqual(new Uint8Array(0));
+    expect(centralCrcs(readFileSync(written.zipPath)).get('audit-events.ndjson')).toBe(0);
   });
 
   it('writes the same bytes for the same run, the zip included', async () => {
