@@ -266,15 +266,16 @@ const metadata = iti38Check(
         problems.push(...found.map((f) => `document ${doc.uniqueId}: ${f}`));
       }
     }
-    if (inspected === 0 && problems.length === 0)
-      problems.push('no expected DocumentEntry came back to inspect');
+    if (inspected === 0) problems.push('no expected DocumentEntry came back to inspect');
     const shown =
       problems.length > 8 ? [...problems.slice(0, 8), `and ${problems.length - 8} more`] : problems;
     return verdict(
       id,
       shown,
       `All ${inspected} DocumentEntries returned carry complete NIR metadata equal to the test data.`,
-      `${incomplete} of ${inspected} DocumentEntries fall short of NIR's metadata`,
+      inspected > 0
+        ? `${incomplete} of ${inspected} DocumentEntries fall short of NIR's metadata`
+        : "NIR's DocumentEntry metadata could not be checked",
       exchanges,
     );
   },
