@@ -10,9 +10,11 @@ import { ErrorCode } from '../xca/constants.js';
 import type { DocumentRequest } from '../xca/types.js';
 import { result, type CheckDefinition, type CheckResult } from './check.js';
 import {
+  check,
   completeProblem,
   refusalProblem,
   sendRetrieve,
+  verdict,
   type RetrieveExchange,
 } from './iti39-exchange.js';
 import { mtomProblems } from './iti39-mtom.js';
@@ -45,27 +47,8 @@ function retrieve(
   });
 }
 
-/** A check whose run gets the definition's id and is timed on the run's clock. */
-function check(
-  definition: CheckDefinition,
-  run: (ctx: ProviderContext, id: string) => Promise<CheckResult>,
-): ProviderCheck {
-  return {
-    definition,
-    async run(ctx) {
-      const started = ctx.clock.now();
-      const r = await run(ctx, definition.id);
-      return { ...r, durationMs: ctx.clock.now() - started };
-    },
-  };
-}
-
 const noDocuments = (id: string, what: string): CheckResult =>
   result(id, 'skipped', `the test data has ${what}; give --patient with a patient who has documents`);
-
-/** passed/failed from a problem (undefined: passed with `ok`). */
-const verdict = (id: string, ex: RetrieveExchange, problem: string | undefined, ok: string): CheckResult =>
-  result(id, problem === undefined ? 'passed' : 'failed', problem ?? ok, [ex.sent.record.name]);
 
 const oneDocument = check(
   {

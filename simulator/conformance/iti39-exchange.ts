@@ -11,8 +11,9 @@ import { MtomError, resolveXopContent } from '../soap/mtom.js';
 import { ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import { decodeRetrieveDocumentSetResponse } from '../xca/retrieve-document-set.js';
 import type { DocumentResponse, RegistryError, RetrieveDocumentSetResponse } from '../xca/types.js';
+import { result, type CheckDefinition, type CheckResult } from './check.js';
 import type { InitiatedTransaction, SentExchange } from './initiator.js';
-import type { ProviderContext } from './provider-check.js';
+import type { ProviderCheck, ProviderContext } from './provider-check.js';
 
 /** A retrieve sent and read. */
 export interface RetrieveExchange {
@@ -136,3 +137,27 @@ export function completeProblem(ex: RetrieveExchange, requested: readonly string
 export function resolvedDocuments(ex: RetrieveExchange): DocumentResponse[] {
   return (ex.response?.documents ?? []).filter((_, i) => !ex.unresolved.has(i));
 }
+
+/** A check whose run gets the definition's id and is timed on the run's clock. */
+export function check(
+  definition: CheckDefinition,
+  run: (ctx: ProviderContext, id: string) => Promise<CheckResult>,
+): ProviderCheck {
+  return {
+    definition,
+    async run(ctx) {
+      const started = ctx.clock.now();
+      const r = await run(ctx, definition.id);
+      return { ...r, durationMs: ctx.clock.now() - started };
+    },
+  };
+}
+
+/** passed/failed from a problem (undefined: passed with `ok`). */
+export const verdict = (
+  id: string,
+  ex: RetrieveExchange,
+  problem: string | undefined,
+  ok: string,
+): CheckResult =>
+  result(id, problem === undefined ? 'passed' : 'failed', problem ?? ok, [ex.sent.record.name]);

@@ -37,6 +37,7 @@ export function mtomProblems(ex: RetrieveExchange): string[] {
   const body = message.envelope.body;
   const responses = body ? childElements(body, XcaNs.xdsb, 'DocumentResponse') : [];
   if (responses.length === 0) problems.push('the answer has no xdsb:DocumentResponse to check');
+  const unresolved: string[] = [];
   responses.forEach((r, i) => {
     const where = `xdsb:DocumentResponse[${i + 1}]/xdsb:Document`;
     const doc = firstChild(r, XcaNs.xdsb, 'Document');
@@ -44,13 +45,14 @@ export function mtomProblems(ex: RetrieveExchange): string[] {
     try {
       const cid = xopIncludeContentId(doc);
       if (cid === undefined) problems.push(`${where} holds inline base64, not an xop:Include`);
-      else if (!message.attachments.has(cid))
-        problems.push(
-          `${where} xop:Include href cid:${cid} names no MIME part (Content-IDs: ${[...message.attachments.keys()].join(', ') || 'none'})`,
-        );
+      else if (!message.attachments.has(cid)) unresolved.push(`${where} href cid:${cid}`);
     } catch (err) {
       problems.push(`${where}: ${err instanceof MtomError ? err.reason : String(err)}`);
     }
   });
+  if (unresolved.length > 0)
+    problems.push(
+      `xop:Include names no MIME part: ${unresolved.join(', ')} (the parts' Content-IDs: ${[...message.attachments.keys()].join(', ') || 'none'})`,
+    );
   return problems;
 }
