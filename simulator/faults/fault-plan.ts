@@ -27,7 +27,11 @@ export type ContentFault = Extract<
       | 'status-mismatch'
       | 'drop-slot'
       | 'wrong-slot'
-      | 'registry-error-location';
+      | 'registry-error-location'
+      | 'corrupt-document'
+      | 'swap-documents'
+      | 'not-part10'
+      | 'rewrite-error';
   }
 >;
 
@@ -44,6 +48,8 @@ export interface FaultPlan {
    * `wrong-resource-type`); on an MHD community, the answer's resourceType.
    */
   wrongNamespace: boolean;
+  /** Give each MTOM part a Content-ID its xop:Include does not name (`mtom-wrong-content-id`). */
+  wrongContentId?: true;
   /** Content changes, in the order the faults were added. */
   content: ContentFault[];
   /** Provisioning faults seen (they act on certificates, not on requests). */
@@ -184,6 +190,15 @@ export function planFaults(applied: readonly AppliedFault[], protocol: FaultProt
       case 'pars-down':
       case 'pars-slow':
         break; // faults of the simulated PARS (docs/audit.md), applied there, never on a gateway
+      case 'corrupt-document':
+      case 'swap-documents':
+      case 'not-part10':
+      case 'rewrite-error':
+        plan.content.push(f);
+        break;
+      case 'mtom-wrong-content-id':
+        plan.wrongContentId = true;
+        break;
     }
   }
   return plan;

@@ -176,6 +176,32 @@ const kinds = [
     kind: z.literal('registry-error-location'),
     location: z.string().min(1).max(256).optional(),
   }),
+  // Retrieve content faults (ITI-39, RAD-75): what the conformance kit's retrieve checks must catch.
+  /** One byte of every returned document flipped (its size stays, its SHA-1 changes); bytes held in memory only. */
+  z.object({ ...envelope, kind: z.literal('corrupt-document') }),
+  /** Each DocumentResponse carries the bytes of the next one (rotation; no effect on a single document). */
+  z.object({ ...envelope, kind: z.literal('swap-documents') }),
+  /** Every returned document's bytes replaced by a short text that is no DICOM Part 10 file (PS3.10 §7.1). */
+  z.object({ ...envelope, kind: z.literal('not-part10') }),
+  /**
+   * Each RegistryError whose errorCode is `from` (every one when absent) gets `errorCode` and/or
+   * `location` instead: a wrong code or location for an error the gateway otherwise gets right.
+   */
+  z.object({
+    ...envelope,
+    kind: z.literal('rewrite-error'),
+    from: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an IHE errorCode such as XDSDocumentUniqueIdError')
+      .optional(),
+    errorCode: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an IHE errorCode such as XDSRepositoryError')
+      .optional(),
+    location: z.string().min(1).max(256).optional(),
+  }),
+  /** Each MTOM part's Content-ID differs from the xop:Include href that refers to it (XOP 1.0 §3.2). */
+  z.object({ ...envelope, kind: z.literal('mtom-wrong-content-id') }),
 ] as const;
 
 /** The schema of one fault (input: defaults may be omitted). */

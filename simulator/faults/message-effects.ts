@@ -9,6 +9,7 @@ import { ErrorCode, ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import { deriveStatus } from '../xca/status.js';
 import type {
   AdhocQueryResponse,
+  DocumentResponse,
   RegistryError,
   RegistryObjectXml,
   RetrieveDocumentSetResponse,
@@ -51,13 +52,52 @@ export function applyToRetrieveResponse(
   for (const f of faults) {
     const step = common(f, ctx, out.documents, out.errors);
     const home = f.kind === 'missing-home' ? '' : f.kind === 'wrong-home' ? f.home : undefined;
+    const documents =
+      home === undefined ? step.items : step.items.map((d) => ({ ...d, homeCommunityId: home }));
     out = {
       status: step.status ?? deriveStatus(step.errors, step.items.length > 0),
       errors: step.errors,
-      documents: home === undefined ? step.items : step.items.map((d) => ({ ...d, homeCommunityId: home })),
+      documents: contentEffect(f, documents),
     };
   }
   return out;
+}
+
+/** The bytes a `not-part10` fault sends: text, with no 128-byte preamble and no `DICM` (DICOM PS3.10 §7.1). */
+export const NOT_PART10_TEXT = 'nir-sim not-part10 fault: these bytes are not a DICOM Part 10 file\n';
+
+/**
+ * What the retrieve content faults do to the documents' bytes: `corrupt-document` flips the middle
+ * byte of each (documents held in memory; RAD-75 images, streamed from disk behind an empty
+ * placeholder, are left alone), `swap-documents` gives each the next one's bytes, `not-part10`
+ * replaces them with {@link NOT_PART10_TEXT}.
+ */
+function contentEffect(f: ContentFault, docs: DocumentResponse[]): DocumentResponse[] {
+  switch (f.kind) {
+    case 'corrupt-document':
+      return docs.map((d) => {
+        if (d.content.length === 0) return d;
+        const content = Buffer.from(d.content);
+        const at = Math.floor(content.length / 2);
+        content[at] = content[at]! ^ 0xff;
+        return { ...d, content };
+      });
+    case 'swap-documents':
+      return docs.map((d, i) => ({ ...d, content: docs[(i + 1) % docs.length]!.content }));
+    case 'not-part10':
+      return docs.map((d) => ({ ...d, content: Buffer.from(NOT_PART10_TEXT, 'utf8') }));
+    case 'registry-error':
+    case 'unknown-patient':
+    case 'drop-documents':
+    case 'missing-home':
+    case 'wrong-home':
+    case 'status-mismatch':
+    case 'drop-slot':
+    case 'wrong-slot':
+    case 'registry-error-location':
+    case 'rewrite-error':
+      return docs;
+  }
 }
 
 /** What content faults leave of an MHD answer (ITI-67 matches, or the one ITI-68 document). */
@@ -148,6 +188,24 @@ function common<T>(
           const { location: _location, ...rest } = e;
           return f.location === undefined ? rest : { ...rest, location: f.location };
         }),
+      };
+    case 'corrupt-document':
+    case 'swap-documents':
+    case 'not-part10':
+      // Bytes only: applyToRetrieveResponse (contentEffect) changes them.
+      return { items: [...items], errors: [...errors] };
+    case 'rewrite-error':
+      return {
+        items: [...items],
+        errors: errors.map((e) =>
+          f.from !== undefined && e.errorCode !== f.from
+            ? e
+            : {
+                ...e,
+                ...(f.errorCode !== undefined ? { errorCode: f.errorCode } : {}),
+                ...(f.location !== undefined ? { location: f.location } : {}),
+              },
+        ),
       };
   }
 }
