@@ -9,7 +9,7 @@ import { result, type CheckDefinition, type CheckResult } from './check.js';
 import type { ProviderCheck, ProviderContext, ProviderSecurity } from './provider-check.js';
 import { mintExpiredNirClient, mintUntrustedClient } from './security-material.js';
 import { sendProbe, type ProbeOverrides } from './security-request.js';
-import { securityVerdict, serverCertSkip } from './security-verdict.js';
+import { isWssFault, securityVerdict, serverCertSkip } from './security-verdict.js';
 
 const ATNA = 'IHE ITI TF-2 3.19.6.1 (ATNA Authenticate Node, mutual TLS); ITI TF-1 9';
 
@@ -128,7 +128,15 @@ const valid: ProviderCheck = {
       case 'accepted':
         return result(id, 'passed', `accepted NIR's valid client certificate: ${v.what}`, ex);
       case 'refused':
-        return result(id, 'failed', `refused NIR's valid client certificate and assertion: ${v.how}`, ex);
+        // A WS-Security fault comes from the SOAP layer: TLS let NIR in, XUA refused (SEC-XUA-VALID).
+        if (v.fault && isWssFault(v.fault))
+          return result(
+            id,
+            'passed',
+            `accepted NIR's valid client certificate: the request reached the SOAP layer, which answered ${v.how} (see SEC-XUA-VALID)`,
+            ex,
+          );
+        return result(id, 'failed', `refused NIR's valid client certificate: ${v.how}`, ex);
       case 'server-cert':
         return result(id, 'skipped', serverCertSkip(v), ex);
       case 'inconclusive':
