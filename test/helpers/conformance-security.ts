@@ -18,13 +18,14 @@ import type { CommunityData } from '../../simulator/data-pack/pack-format.js';
 import { createRespondingGateway } from '../../simulator/gateway/responding-gateway.js';
 import type { PemPair } from '../../simulator/security/cert-layout.js';
 import { findSecurityHeader } from '../../simulator/security/wss-header.js';
+import { SamlNs, type XuaPolicy } from '../../simulator/security/saml.js';
 import { XuaError } from '../../simulator/security/xua-error.js';
 import { signAssertion, type SigningCredential } from '../../simulator/security/xua-issue.js';
-import type { XuaValidator } from '../../simulator/security/xua-validate.js';
+import { createXuaValidator, type XuaValidator } from '../../simulator/security/xua-validate.js';
 import { systemClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { parseSoapEnvelope } from '../../simulator/soap/envelope.js';
-import { parseXml, verbatimXml } from '../../simulator/soap/xml.js';
+import { parseXml, textOf, verbatimXml } from '../../simulator/soap/xml.js';
 
 /** A provider context for `target` (with NIR's material when `security` is given) and its initiator. */
 export function providerContext(
@@ -92,6 +93,39 @@ export function signatureBlind(real: XuaValidator, signer: SigningCredential): X
         const resigned = rawXml.replace(text, signAssertion(bare, signer));
         const again = parseSoapEnvelope(parseXml(resigned), [], { enforceMustUnderstand: false });
         return real.validate(again, resigned, now);
+      }
+    },
+  };
+}
+
+/** `real`'s policy with `over` applied (a gateway configured too leniently, e.g. hours of clock skew). */
+export function withPolicy(real: XuaValidator, over: Partial<XuaPolicy>): XuaValidator {
+  return createXuaValidator({ ...real.policy, ...over });
+}
+
+/**
+ * A misbehaving X-Service Provider that does not check AudienceRestriction (SAML 2.0 Core
+ * §2.5.1.4): an assertion refused as `wrong-audience` is validated again under a policy that
+ * also answers to the audiences it names; every other check stays `real`'s.
+ */
+export function audienceBlind(real: XuaValidator): XuaValidator {
+  return {
+    policy: real.policy,
+    validate(env, rawXml, now) {
+      try {
+        return real.validate(env, rawXml, now);
+      } catch (err) {
+        if (!(err instanceof XuaError) || err.failure !== 'wrong-audience') throw err;
+        const found = findSecurityHeader(env.headerBlocks, env.document);
+        if (!found.ok) throw err;
+        const named = [...found.assertion.getElementsByTagNameNS(SamlNs.saml2, 'Audience')].map((a) =>
+          textOf(a),
+        );
+        return withPolicy(real, { audiences: [...real.policy.audiences, ...named] }).validate(
+          env,
+          rawXml,
+          now,
+        );
       }
     },
   };

@@ -23,11 +23,13 @@ import { systemClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { xcaEndpoints } from '../../simulator/shared/xca-endpoints.js';
 import {
+  audienceBlind,
   outcomes,
   providerContext,
   runChecks,
   signatureBlind,
   startGatewayWithoutClientAuth,
+  withPolicy,
   type BareGateway,
 } from '../helpers/conformance-security.js';
 import {
@@ -306,9 +308,119 @@ describe('security checks against a misbehaving gateway', () => {
     });
   });
 
+  /** A gateway over the first community, changed by `over`, for one test. */
+  async function misbehaving(
+    over: (
+      g: ReturnType<SecurityRuntime['gateway']>,
+    ) => Partial<Parameters<typeof startRespondingGateway>[0]>,
+  ): Promise<RunningGateway> {
+    const c = topo.pack.communities[0]!;
+    const g = sec.gateway(c.name, c.homeCommunityId);
+    return startRespondingGateway({
+      community: c,
+      logger: silentLogger(),
+      maxBodyBytes: 1 << 20,
+      host: '127.0.0.1',
+      port: 0,
+      tls: g.tls,
+      xua: g.xua,
+      ...over(g),
+    });
+  }
+
+  const accepted = (what: string): string =>
+    `accepted ${what}: HTTP 200 with AdhocQueryResponse; it must answer a SOAP Fault (wsse:InvalidSecurity or wsse:FailedAuthentication)`;
+
+  it('a gateway tolerating hours of clock skew fails SEC-XUA-EXPIRED and SEC-XUA-NOT-YET-VALID only', async () => {
+    const g = await misbehaving((s) => ({ xua: withPolicy(s.xua, { clockSkewMs: 3 * 3_600_000 }) }));
+    try {
+      const results = await runChecks(securityChecks, providerContext(at(g.url), testData, security));
+      expect(outcomes(results)).toEqual(
+        allPassedBut({ 'SEC-XUA-EXPIRED': 'failed', 'SEC-XUA-NOT-YET-VALID': 'failed' }),
+      );
+      expect(byId(results, 'SEC-XUA-EXPIRED')).toEqual({
+        id: 'SEC-XUA-EXPIRED',
+        outcome: 'failed',
+        message: accepted('an expired assertion'),
+        exchanges: ['SEC-XUA-EXPIRED-01-expired-assertion'],
+      });
+      expect(byId(results, 'SEC-XUA-NOT-YET-VALID')).toEqual({
+        id: 'SEC-XUA-NOT-YET-VALID',
+        outcome: 'failed',
+        message: accepted('an assertion that is not yet valid'),
+        exchanges: ['SEC-XUA-NOT-YET-VALID-01-not-yet-valid-assertion'],
+      });
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('a gateway that does not check the audience fails SEC-XUA-WRONG-AUDIENCE only', async () => {
+    const g = await misbehaving((s) => ({ xua: audienceBlind(s.xua) }));
+    try {
+      const results = await runChecks(securityChecks, providerContext(at(g.url), testData, security));
+      expect(outcomes(results)).toEqual(allPassedBut({ 'SEC-XUA-WRONG-AUDIENCE': 'failed' }));
+      expect(byId(results, 'SEC-XUA-WRONG-AUDIENCE')).toEqual({
+        id: 'SEC-XUA-WRONG-AUDIENCE',
+        outcome: 'failed',
+        message: accepted('an assertion for another audience'),
+        exchanges: ['SEC-XUA-WRONG-AUDIENCE-01-wrong-audience'],
+      });
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('a gateway that does not trust NIR signing certificate fails SEC-XUA-VALID only', async () => {
+    const supplierSigner = certs.read('supplier/signing.pem');
+    const g = await misbehaving((s) => ({ xua: withPolicy(s.xua, { trustedSigners: [supplierSigner] }) }));
+    try {
+      const results = await runChecks(securityChecks, providerContext(at(g.url), testData, security));
+      expect(outcomes(results)).toEqual(allPassedBut({ 'SEC-XUA-VALID': 'failed' }));
+      expect(byId(results, 'SEC-XUA-VALID')).toEqual({
+        id: 'SEC-XUA-VALID',
+        outcome: 'failed',
+        message: `refused NIR's valid signed assertion: HTTP 400 with a SOAP Fault (${FAILED_AUTH.replace('HTTP 400, ', '')})`,
+        exchanges: ['SEC-XUA-VALID-01-valid-assertion'],
+      });
+      expect(byId(results, 'SEC-TLS-VALID').message).toBe(
+        `accepted NIR's valid client certificate: the request reached the SOAP layer, which answered HTTP 400 with a SOAP Fault (${FAILED_AUTH.replace('HTTP 400, ', '')}) (see SEC-XUA-VALID)`,
+      );
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it("a gateway that does not trust NIR's root fails SEC-TLS-VALID, and no XUA check can be shown", async () => {
+    const supplierRoot = certs.read('supplier/root-ca.pem');
+    const g = await misbehaving((s) => ({ tls: { ...s.tls, clientCaPem: supplierRoot } }));
+    try {
+      const results = await runChecks(securityChecks, providerContext(at(g.url), testData, security));
+      expect(outcomes(results)).toEqual(
+        Object.fromEntries(
+          IDS.map((id) => [id, id === 'SEC-TLS-VALID' || id.startsWith('SEC-XUA-') ? 'failed' : 'passed']),
+        ),
+      );
+      expect(byId(results, 'SEC-TLS-VALID')).toEqual({
+        id: 'SEC-TLS-VALID',
+        outcome: 'failed',
+        message: expect.stringMatching(
+          /^refused NIR's valid client certificate: the gateway closed the connection before any HTTP answer \(.+\)$/,
+        ) as string,
+        exchanges: ['SEC-TLS-VALID-01-valid-client-certificate'],
+      });
+      expect(byId(results, 'SEC-XUA-UNSIGNED').message).toMatch(
+        /^refused an unsigned assertion with the gateway closed the connection before any HTTP answer \(.+\), not with a SOAP Fault carrying a WS-Security fault code$/,
+      );
+    } finally {
+      await g.stop();
+    }
+  });
+
   it.each([
     ['cert-expired', 'CERT_HAS_EXPIRED'],
     ['cert-untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    ['cert-revoked', 'CERT_REVOKED'],
   ])(
     'the %s fault (the gateway own certificate) fails SEC-TLS-SERVER-CERT; the rest cannot run',
     async (kind, code) => {
