@@ -10,6 +10,7 @@ import { buildSecurityHeader } from '../security/wss-header.js';
 import { XuaAttribute } from '../security/saml.js';
 import { buildAssertionXml, issueAssertionAsync, type AssertionInput } from '../security/xua-issue.js';
 import { result, type CheckDefinition, type CheckResult } from './check.js';
+import type { ParsedSoapFault } from '../soap/fault.js';
 import type { SentExchange } from './initiator.js';
 import type { ProviderCheck, ProviderContext, ProviderSecurity } from './provider-check.js';
 import { KIT_ASSERTION_LIFETIME_MS, KIT_IDENTITY, kitAssertionInput } from './security-material.js';
@@ -61,9 +62,9 @@ function faultCheck(definition: CheckDefinition, what: string, variants: readonl
       for (const v of variants) {
         const s = await sendProbe(ctx, id, v.label, { securityHeaderXml: await v.header(ctx.security, ctx) });
         sent.push(s);
-        const failed = judge(id, `${what}${variants.length > 1 ? ` (${v.label})` : ''}`, s, sent);
-        if (failed) return failed;
-        seen.push(`HTTP ${s.record.response!.status}, ${describeFault(securityVerdictFault(s))}`);
+        const j = judge(id, `${what}${variants.length > 1 ? ` (${v.label})` : ''}`, s, sent);
+        if ('result' in j) return j.result;
+        seen.push(`HTTP ${j.status}, ${describeFault(j.fault)}`);
       }
       return result(
         id,
@@ -75,56 +76,45 @@ function faultCheck(definition: CheckDefinition, what: string, variants: readonl
   };
 }
 
-function securityVerdictFault(s: SentExchange): Parameters<typeof describeFault>[0] {
-  const v = securityVerdict(s);
-  if (v.kind !== 'refused' || !v.fault) throw new Error('judge() let a non-fault through');
-  return v.fault;
-}
-
-/** The failed or skipped result for `s`, or undefined when it is a WS-Security SOAP Fault. */
+/** The failed or skipped result for `s`, or the WS-Security SOAP Fault (and HTTP status) it is. */
 function judge(
   id: string,
   what: string,
   s: SentExchange,
   all: readonly SentExchange[],
-): CheckResult | undefined {
+): { result: CheckResult } | { fault: ParsedSoapFault; status: number } {
   const ex = all.map((x) => x.record.name);
   const v = securityVerdict(s);
+  const r = (outcome: 'failed' | 'skipped', message: string) => ({
+    result: result(id, outcome, message, ex),
+  });
   switch (v.kind) {
     case 'server-cert':
-      return result(id, 'skipped', serverCertSkip(v), ex);
+      return r('skipped', serverCertSkip(v));
     case 'accepted':
-      return result(
-        id,
+      return r(
         'failed',
         `accepted ${what}: ${v.what}; it must answer a SOAP Fault (wsse:InvalidSecurity or wsse:FailedAuthentication)`,
-        ex,
       );
     case 'inconclusive':
-      return result(id, 'failed', `sent ${what} and got ${v.why}, not a SOAP Fault`, ex);
+      return r('failed', `sent ${what} and got ${v.why}, not a SOAP Fault`);
     case 'refused':
       if (!v.fault)
-        return result(
-          id,
+        return r(
           'failed',
           `refused ${what} with ${v.how}, not with a SOAP Fault carrying a WS-Security fault code`,
-          ex,
         );
       if (!isWssFault(v.fault))
-        return result(
-          id,
+        return r(
           'failed',
           `refused ${what} with ${describeFault(v.fault)}: expected env:Sender with a wsse: subcode of WSS 1.1 §12 (e.g. wsse:InvalidSecurity, wsse:FailedAuthentication)`,
-          ex,
         );
-      if (v.status !== undefined && v.status >= 200 && v.status < 300)
-        return result(
-          id,
+      if (v.status === undefined || (v.status >= 200 && v.status < 300))
+        return r(
           'failed',
           `the SOAP Fault for ${what} came with HTTP ${v.status}; SOAP 1.2 Part 2 §7.5.2 sends a fault with 400 or 500`,
-          ex,
         );
-      return undefined;
+      return { fault: v.fault, status: v.status };
   }
 }
 
