@@ -80,7 +80,16 @@ export interface ProviderSecurityOptions {
   serverCaPem?: string[];
   /** CRLs (PEM) of those CAs; default the set's community CRLs when `serverCaPem` is absent. */
   serverCrlPem?: string[];
+  /**
+   * After NIR's CRL was re-issued to list the new revoked certificate, wait this long (ms) so that
+   * gateways following the CRL file have re-read it before SEC-TLS-REVOKED runs; default
+   * {@link CRL_SETTLE_MS}. Not waited when the set already had the certificate.
+   */
+  crlSettleMs?: number;
 }
+
+/** Default wait after NIR's CRL changed, ms: twice the sim's default CRL poll interval (1 s, security/crl-watch.ts). */
+export const CRL_SETTLE_MS = 2_000;
 
 /**
  * Load NIR's material from the certificate set at `dir`, minting the revoked NIR client
@@ -114,7 +123,8 @@ export async function loadProviderSecurity(
     keyPem: read(NirFiles.brokerClientKey),
   };
   const signer = { certPem: read(NirFiles.signing), keyPem: read(NirFiles.signingKey) };
-  const revokedClient = await ensureRevokedClient(dir, nirCa);
+  const { pair: revokedClient, minted } = await ensureRevokedClient(dir, nirCa);
+  if (minted) await new Promise((resolve) => setTimeout(resolve, o.crlSettleMs ?? CRL_SETTLE_MS));
   return {
     tls,
     signer,
@@ -128,15 +138,21 @@ export async function loadProviderSecurity(
   };
 }
 
-/** The revoked NIR client pair of the set at `dir`, minted (and put on NIR's CRL) when absent. */
+/**
+ * The revoked NIR client pair of the set at `dir`, minted (and put on NIR's CRL) when absent.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when the set cannot be written (a read-only mount).
+ */
 async function ensureRevokedClient(
   dir: string,
   nirCa: { certPem: string; keyPem: string },
-): Promise<{ certPem: string; keyPem: string }> {
+): Promise<{ pair: { certPem: string; keyPem: string }; minted: boolean }> {
   const cert = path.join(dir, RevokedNirClientFiles.cert);
   const key = path.join(dir, RevokedNirClientFiles.key);
   if (existsSync(cert) && existsSync(key))
-    return { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') };
+    return {
+      pair: { certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') },
+      minted: false,
+    };
   const issuer = await loadCredential(nirCa.certPem, nirCa.keyPem);
   const leaf = await mintLeaf({
     subject: `CN=nir-broker (revoked, conformance kit), ${O}`,
@@ -144,12 +160,20 @@ async function ensureRevokedClient(
     issuer,
     notBefore: new Date(Date.now() - DAY_MS),
   });
-  writeFileSync(key, leaf.keyPem, { mode: 0o600 });
-  writeFileSync(cert, leaf.certPem, { mode: 0o644 });
-  await reissueCrl(dir, { cert: NirFiles.rootCa, key: NirFiles.rootCaKey, crl: NirFiles.rootCrl }, [
-    serialOf(leaf.certPem),
-  ]);
-  return { certPem: leaf.certPem, keyPem: leaf.keyPem };
+  try {
+    // The CRL first: a certificate file present means it is on NIR's CRL.
+    await reissueCrl(dir, { cert: NirFiles.rootCa, key: NirFiles.rootCaKey, crl: NirFiles.rootCrl }, [
+      serialOf(leaf.certPem),
+    ]);
+    writeFileSync(key, leaf.keyPem, { mode: 0o600 });
+    writeFileSync(cert, leaf.certPem, { mode: 0o644 });
+  } catch (err) {
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `cannot add a revoked NIR client certificate to the certificate set at ${dir} (${err instanceof Error ? err.message : String(err)}): make the directory writable once, or run the kit against a copy of it`,
+    );
+  }
+  return { pair: { certPem: leaf.certPem, keyPem: leaf.keyPem }, minted: true };
 }
 
 /**

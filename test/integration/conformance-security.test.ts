@@ -5,6 +5,8 @@
  * certificate expired or from an untrusted root) fails exactly the checks that describe it, with a
  * message that says what was seen.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../simulator/conformance/check.js';
 import type { ProviderSecurity, ProviderTarget } from '../../simulator/conformance/provider-check.js';
@@ -20,6 +22,7 @@ import { securityFromDirectory, type SecurityRuntime } from '../../simulator/run
 import { NirFiles } from '../../simulator/security/cert-layout.js';
 import { crlSerials, serialOf } from '../../simulator/security/pki.js';
 import { systemClock } from '../../simulator/shared/clock.js';
+import { SimError, SimErrorCode } from '../../simulator/shared/errors.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { xcaEndpoints } from '../../simulator/shared/xca-endpoints.js';
 import {
@@ -112,6 +115,27 @@ describe('NIR security material', () => {
     });
     expect(again.revokedClient).toEqual(security.revokedClient);
     expect(again.tls).toEqual(security.tls);
+  });
+
+  it('says what to do when the set cannot be written', async () => {
+    const copy = await mintCertDir();
+    try {
+      mkdirSync(path.join(copy.dir, RevokedNirClientFiles.key));
+      await expect(
+        loadProviderSecurity(copy.dir, {
+          homeCommunityId: target.homeCommunityId,
+          clock: systemClock,
+          crlSettleMs: 0,
+        }),
+      ).rejects.toThrow(
+        new SimError(
+          SimErrorCode.BadArgument,
+          `cannot add a revoked NIR client certificate to the certificate set at ${copy.dir} (EISDIR: illegal operation on a directory, open '${path.join(copy.dir, RevokedNirClientFiles.key)}'): make the directory writable once, or run the kit against a copy of it`,
+        ),
+      );
+    } finally {
+      copy.remove();
+    }
   });
 });
 
