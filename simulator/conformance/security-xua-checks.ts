@@ -211,7 +211,7 @@ const unsigned = faultCheck(
   def({
     id: 'SEC-XUA-UNSIGNED',
     title: 'Refuses an unsigned assertion',
-    given: 'an assertion identical to NIR’s but without its ds:Signature',
+    given: "an assertion identical to NIR's but without its ds:Signature",
     when: 'NIR sends an ITI-38 query carrying it',
     then: 'the gateway answers a SOAP Fault with a WS-Security fault code (wsse:FailedAuthentication) and no data',
     source: `${XUA}; WSS SAML Token Profile 1.1 §3.5; SAML 2.0 Core §5`,
@@ -243,7 +243,7 @@ const tampered = faultCheck(
   def({
     id: 'SEC-XUA-TAMPERED',
     title: 'Refuses an assertion altered after signing',
-    given: 'NIR’s signed assertion with its subject-id attribute value changed afterwards',
+    given: "NIR's signed assertion with its subject-id attribute value changed afterwards",
     when: 'NIR sends an ITI-38 query carrying it',
     then: 'the gateway answers a SOAP Fault with a WS-Security fault code (wsse:FailedAuthentication or wsse:FailedCheck) and no data',
     source: `${XUA}; XML Signature 1.1 §3.2.1 (reference validation)`,
