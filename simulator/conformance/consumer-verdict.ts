@@ -8,11 +8,40 @@ export function verdict(id: string, outcome: CheckOutcome, message: string): Con
   return { id, outcome, message };
 }
 
+/**
+ * WS-Security fault subcodes (OASIS WSS SOAP Message Security 1.1 §12, Tables 1 and 2), by local
+ * name: the broker's XUA refusals carry one of them.
+ */
+const WSS_SUBCODES: ReadonlySet<string> = new Set([
+  'UnsupportedSecurityToken',
+  'UnsupportedAlgorithm',
+  'InvalidSecurity',
+  'InvalidSecurityToken',
+  'FailedAuthentication',
+  'FailedCheck',
+  'SecurityTokenUnavailable',
+  'MessageExpired',
+]);
+
+/** The local name of a subcode written `prefix:local`. */
+const localName = (qname: string): string => qname.slice(qname.indexOf(':') + 1);
+
+/** True when the request was refused with a WS-Security fault (a XUA refusal). */
+export function refusedBySecurity(r: ConsumerRequest): boolean {
+  const s = r.refusal?.subcode;
+  return s !== undefined && WSS_SUBCODES.has(localName(s));
+}
+
+/** A subcode as the report shows it: WS-Security ones as `wsse:<local>` whatever prefix the fault used. */
+const subcodeText = (s: string): string => (WSS_SUBCODES.has(localName(s)) ? `wsse:${localName(s)}` : s);
+
 /** `, refused by the broker: Sender wsse:InvalidSecurity "..."` for a refused request, else ''. */
 export function refusalNote(r: ConsumerRequest): string {
   const f = r.refusal;
   if (!f) return '';
-  const what = [f.code, f.subcode].filter((s) => s !== undefined).join(' ');
+  const what = [f.code, f.subcode === undefined ? undefined : subcodeText(f.subcode)]
+    .filter((s) => s !== undefined)
+    .join(' ');
   return ` (the broker refused the request: HTTP ${f.httpStatus}${what ? ` ${what}` : ''}${
     f.reason !== undefined ? ` "${f.reason}"` : ''
   })`;

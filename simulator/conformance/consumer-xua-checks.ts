@@ -21,7 +21,7 @@ import { nhsNumberFromPatientId, patientIdProblemText } from '../xca/patient-id.
 import type { ConsumerCheck } from './consumer-check.js';
 import { cxKey, queryPatient } from './consumer-patient.js';
 import type { ConsumerRequest } from './consumer-request.js';
-import { refusalNote, verdict, withoutEnvelope } from './consumer-verdict.js';
+import { refusalNote, refusedBySecurity, verdict, withoutEnvelope } from './consumer-verdict.js';
 
 /** Clock skew tolerated on NotBefore / NotOnOrAfter, ms (the broker's default, security/saml.ts xuaPolicy). */
 const SKEW_MS = 60_000;
@@ -187,7 +187,7 @@ const valid: ConsumerCheck = {
         'passed',
         'the broker validated the assertion: signature by a trusted signer, audience and validity window',
       );
-    if (r.refusal?.subcode?.startsWith('wsse:') === true) {
+    if (refusedBySecurity(r)) {
       // A refusal another check explains (missing attributes, wrong resource-id) says nothing of the signature.
       const explained =
         missingAttributes(v).length > 0
@@ -208,6 +208,12 @@ const valid: ConsumerCheck = {
         `the broker refused the assertion${window ? `: ${window}` : ': check its signature (a signing certificate NIR trusts), audience and that it is not replayed'}${refusalNote(r)}`,
       );
     }
+    if (r.refusal)
+      return verdict(
+        ID.valid,
+        'skipped',
+        `the broker refused the request before validating the assertion${refusalNote(r)}`,
+      );
     if (childElements(assertionOf(r)!, SamlNs.ds, 'Signature').length === 0)
       return verdict(ID.valid, 'failed', 'the assertion is not signed (no ds:Signature)');
     const window = windowProblem(v, r.startedAt);
