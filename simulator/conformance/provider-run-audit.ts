@@ -127,18 +127,16 @@ function readRequest(r: ExchangeRecord): { messageId?: string; about: About } {
       );
       return { ...base, about: { documents } };
     }
-    const studies: RequestedStudy[] = decodeRetrieveImagingDocumentSetRequest(env.body).studies.map(
-      (s) => {
-        const docs = s.series.flatMap((x) => x.documents);
-        return {
-          studyInstanceUid: s.studyInstanceUid,
-          seriesInstanceUids: s.series.map((x) => x.seriesInstanceUid),
-          documentUniqueIds: docs.map((d) => d.documentUniqueId),
-          ...(docs[0]?.homeCommunityId !== undefined ? { homeCommunityId: docs[0].homeCommunityId } : {}),
-          ...(docs[0] !== undefined ? { repositoryUniqueId: docs[0].repositoryUniqueId } : {}),
-        };
-      },
-    );
+    const studies: RequestedStudy[] = decodeRetrieveImagingDocumentSetRequest(env.body).studies.map((s) => {
+      const docs = s.series.flatMap((x) => x.documents);
+      return {
+        studyInstanceUid: s.studyInstanceUid,
+        seriesInstanceUids: s.series.map((x) => x.seriesInstanceUid),
+        documentUniqueIds: docs.map((d) => d.documentUniqueId),
+        ...(docs[0]?.homeCommunityId !== undefined ? { homeCommunityId: docs[0].homeCommunityId } : {}),
+        ...(docs[0] !== undefined ? { repositoryUniqueId: docs[0].repositoryUniqueId } : {}),
+      };
+    });
     return { ...base, about: { studies } };
   } catch {
     return { ...base, about: {} };

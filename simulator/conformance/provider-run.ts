@@ -18,12 +18,12 @@ import { deterministicUrnUuid } from '../shared/ids.js';
 import { packageRoot } from '../shared/package-root.js';
 import { defaultDataPackDir } from '../shared/sim-paths.js';
 import { result, type CheckResult } from './check.js';
-import type { ExchangeRecord } from './exchange-record.js';
 import { DEFAULT_EXCHANGE_TIMEOUT_MS, Initiator } from './initiator.js';
 import type { ProviderCheck, ProviderContext, ProviderSecurity, ProviderTarget } from './provider-check.js';
 import { providerChecks } from './provider-checks.js';
 import { exchangeAuditEvents } from './provider-run-audit.js';
-import type { ConformanceRun, LatencySummary } from './run-model.js';
+import { latencySummary } from './provider-run-latency.js';
+import type { ConformanceRun } from './run-model.js';
 import { buildTestData } from './test-data-build.js';
 import type { ConformanceTestData } from './test-data.js';
 
@@ -120,8 +120,7 @@ export async function runProvider(options: ProviderRunOptions): Promise<Conforma
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? DEFAULT_SEED;
   const deadlineMs = options.deadlineMs ?? DEFAULT_PROVIDER_DEADLINE_MS;
-  const testData =
-    options.testData ?? (await providerTestData(options.target.homeCommunityId, options.pack));
+  const testData = options.testData ?? (await providerTestData(options.target.homeCommunityId, options.pack));
   const checks = options.checks ?? providerChecks;
   const startedAt = new Date(clock.now()).toISOString();
   const initiator = new Initiator({
@@ -192,32 +191,4 @@ async function runOne(check: ProviderCheck, ctx: ProviderContext): Promise<Check
   }
   if (r.id !== id) r = { ...r, id };
   return { ...r, durationMs: r.durationMs ?? ctx.clock.now() - started };
-}
-
-/**
- * p50/p95/max (nearest rank, ms) and count of the exchanges that got an HTTP answer, or undefined
- * when none did.
- */
-export function latencySummary(
-  exchanges: readonly Pick<ExchangeRecord, 'durationMs' | 'response'>[],
-  deadlineMs: number,
-): LatencySummary | undefined {
-  const ms = exchanges
-    .filter((e) => e.response !== undefined)
-    .map((e) => e.durationMs)
-    .sort((a, b) => a - b);
-  if (ms.length === 0) return undefined;
-  return {
-    count: ms.length,
-    p50Ms: percentile(ms, 50),
-    p95Ms: percentile(ms, 95),
-    maxMs: ms[ms.length - 1]!,
-    deadlineMs,
-  };
-}
-
-/** Nearest-rank percentile of ascending `sorted` (at least one value). */
-export function percentile(sorted: readonly number[], p: number): number {
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
 }
