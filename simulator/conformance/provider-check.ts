@@ -32,6 +32,8 @@ export interface ProviderSecurity {
   tls: ClientTls;
   signer: { certPem: string; keyPem: string };
   nirCa: { certPem: string; keyPem: string };
+  /** A NIR client certificate and key that NIR's CRL lists (RFC 5280 §5.3.1), for SEC-TLS-REVOKED. */
+  revokedClient?: { certPem: string; keyPem: string };
   securityHeader(req: { patientCx?: string; audience: string }): Promise<string>;
 }
 
