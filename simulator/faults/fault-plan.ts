@@ -24,7 +24,10 @@ export type ContentFault = Extract<
       | 'drop-documents'
       | 'missing-home'
       | 'wrong-home'
-      | 'status-mismatch';
+      | 'status-mismatch'
+      | 'drop-slot'
+      | 'wrong-slot'
+      | 'registry-error-location';
   }
 >;
 
@@ -168,6 +171,9 @@ export function planFaults(applied: readonly AppliedFault[], protocol: FaultProt
       case 'missing-home':
       case 'wrong-home':
       case 'status-mismatch':
+      case 'drop-slot':
+      case 'wrong-slot':
+      case 'registry-error-location':
         plan.content.push(f);
         break;
       case 'cert-expired':

@@ -40,6 +40,9 @@ const envelope = {
 
 const ms = z.number().int().min(0).max(600_000);
 
+/** A rim:Slot `@name` (ebRIM 3.0 rim.xsd LongName: at most 256 characters). */
+const slotName = z.string().min(1).max(256);
+
 /**
  * An HTTP field value (RFC 9110 §5.5): visible ASCII, obs-text (0x80-0xFF), spaces and tabs
  * inside, nothing else; CR, LF and NUL could never be sent (Node refuses them with
@@ -150,6 +153,28 @@ const kinds = [
     kind: z.literal('pars-slow'),
     latencyMs: ms,
     jitterMs: ms.default(0),
+  }),
+  /**
+   * Every DocumentEntry (rim:ExtrinsicObject) of an ITI-38 response without its rim:Slot `slot`
+   * (e.g. `hash`, `size`, `creationTime`, `repositoryUniqueId`, or
+   * `urn:ihe:iti:xds:2013:referenceIdList`; ITI TF-3 4.2.3.2): incomplete metadata.
+   */
+  z.object({ ...envelope, kind: z.literal('drop-slot'), slot: slotName }),
+  /** The same Slot kept with the one value `value` instead of its own (a wrong hash, a wrong size). */
+  z.object({
+    ...envelope,
+    kind: z.literal('wrong-slot'),
+    slot: slotName,
+    value: z.string().min(1).max(1024),
+  }),
+  /**
+   * Every RegistryError of the response with `@location` removed (no `location`) or set to
+   * `location`, where ITI TF-2 3.38.4.1.3 / 3.39.4.1.3 want the community's homeCommunityId.
+   */
+  z.object({
+    ...envelope,
+    kind: z.literal('registry-error-location'),
+    location: z.string().min(1).max(256).optional(),
   }),
 ] as const;
 

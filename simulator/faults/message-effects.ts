@@ -1,7 +1,8 @@
 /**
  * Content faults applied to a gateway's typed response: the community's own errors, an unknown
  * patient, dropped documents, missing or wrong `home`, and status Success over Error entries (as
- * real gateways send: ihe-xca.md section 5). Pure functions over xca types.
+ * real gateways send: ihe-xca.md section 5); a DocumentEntry Slot dropped or wrong, and
+ * RegistryErrors without or with a wrong `location`. Pure functions over xca types.
  */
 import { withRootAttribute } from '../soap/xml-fragment.js';
 import { ErrorCode, ErrorSeverity, ResponseStatus } from '../xca/constants.js';
@@ -13,6 +14,7 @@ import type {
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
 import type { ContentFault } from './fault-plan.js';
+import { withSlot } from './slot-effects.js';
 
 /** The community the response comes from. */
 interface EffectContext {
@@ -33,7 +35,7 @@ export function applyToQueryResponse(
     out = {
       status: step.status ?? deriveStatus(step.errors, step.items.length > 0),
       errors: step.errors,
-      objects: step.items.map((o) => homeEffect(f, o)),
+      objects: step.items.map((o) => slotEffect(f, homeEffect(f, o))),
     };
   }
   return out;
@@ -136,8 +138,25 @@ function common<T>(
       };
     case 'missing-home':
     case 'wrong-home':
+    case 'drop-slot':
+    case 'wrong-slot':
       return { items: [...items], errors: [...errors] };
+    case 'registry-error-location':
+      return {
+        items: [...items],
+        errors: errors.map((e) => {
+          const { location: _location, ...rest } = e;
+          return f.location === undefined ? rest : { ...rest, location: f.location };
+        }),
+      };
   }
+}
+
+/** `drop-slot` / `wrong-slot` on an ITI-38 registry object (slot-effects.ts). */
+function slotEffect(f: ContentFault, o: RegistryObjectXml): RegistryObjectXml {
+  if (f.kind === 'drop-slot') return withSlot(o, f.slot, undefined);
+  if (f.kind === 'wrong-slot') return withSlot(o, f.slot, f.value);
+  return o;
 }
 
 /**
