@@ -14,10 +14,11 @@
  * | (containers) | 502 `{ error, problems }` when the container owning a fault does not answer |
  * | `GET`/`PUT`/`PATCH /broker/settings` | the broker's deadline and consumer profiles (broker-settings-routes.ts) |
  * | `GET /transactions?limit=N`, `/transactions/:id[/request|/response]`, `/transactions/:id/legs/:i/request|response` | the transaction log |
+ * | (`routes`) | what the runtime adds, e.g. `GET /conformance/consumer` (conformance/consumer-routes.ts) |
  *
  * Unknown routes answer 404 JSON; nothing answers HTML.
  */
-import express from 'express';
+import express, { type Router } from 'express';
 import type { Server } from 'node:http';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { close, listen } from '../shared/http-listen.js';
@@ -89,6 +90,12 @@ interface ControlApiOptions {
   log?: TransactionLogOptions;
   /** The broker's runtime settings (`/broker/settings`); the routes answer 404 without. */
   brokerSettings?: BrokerSettingsStore;
+  /**
+   * Further routes the runtime mounts (after the built-in ones, before the 404), for modules the
+   * control API may not import (e.g. the conformance kit's `GET /conformance/consumer`). They
+   * answer JSON errors as `{ error, problems? }` (json-http.ts) like the rest of the API.
+   */
+  routes?: readonly Router[];
 }
 
 /** The express app of the control API; `controlUrl()` is read on every `GET /topology`. */
@@ -121,6 +128,7 @@ function createControlApp(
   if (opts.brokerSettings)
     app.use(brokerSettingsRoutes(opts.brokerSettings, () => opts.topology().communities, opts.logger));
   app.use(transactionRoutes(opts.log));
+  for (const r of opts.routes ?? []) app.use(r);
   app.use((req, res) => sendError(res, 404, `no route ${req.method} ${req.path}`));
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     if (err instanceof SimError && err.code === SimErrorCode.NotRunning)
