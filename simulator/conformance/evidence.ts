@@ -18,8 +18,16 @@ import { renderMarkdown } from './report-markdown.js';
 import { pasteText } from './report-paste.js';
 import type { ConformanceRun } from './run-model.js';
 
-/** The file that marks a directory as an evidence bundle (so a rerun may replace it). */
-const MARKER = 'run.json';
+/** What a bundle's directory holds at its top level: a directory holding only these may be rewritten. */
+const BUNDLE_ENTRIES: ReadonlySet<string> = new Set([
+  'summary.md',
+  'summary.html',
+  'paste.txt',
+  'junit.xml',
+  'run.json',
+  'audit-events.ndjson',
+  'exchanges',
+]);
 
 /** Options of {@link writeEvidence}. */
 export interface EvidenceOptions {
@@ -53,8 +61,8 @@ export function evidenceFiles(run: ConformanceRun): BundleFile[] {
 }
 
 /**
- * Makes `dir` ready: created when absent; emptied when it holds an earlier bundle (it has
- * run.json); refused when it holds anything else.
+ * Makes `dir` ready: created when absent; an earlier bundle in it removed (a directory holding
+ * nothing but a bundle's entries); refused when it holds anything else, which is never deleted.
  */
 async function prepare(dir: string): Promise<void> {
   let names: string[];
@@ -64,21 +72,20 @@ async function prepare(dir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     names = [];
   }
-  if (names.length > 0) {
-    if (!names.includes(MARKER)) {
-      throw new SimError(
-        SimErrorCode.BadArgument,
-        `${dir} is not empty and holds no earlier evidence bundle (no ${MARKER}): choose another --out directory`,
-      );
-    }
-    await rm(dir, { recursive: true, force: true });
+  const foreign = names.filter((n) => !BUNDLE_ENTRIES.has(n)).sort();
+  if (foreign.length > 0) {
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `${dir} holds ${foreign.length === 1 ? 'a file' : 'files'} an evidence bundle does not (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}): choose an empty or new --out directory`,
+    );
   }
+  for (const n of names) await rm(path.join(dir, n), { recursive: true, force: true });
   await mkdir(path.join(dir, 'exchanges'), { recursive: true });
 }
 
 /**
  * Writes the evidence bundle of `run` to `dir` and zips it to `<dir>.zip`.
- * @throws SimError `SIM_ERR_BAD_ARGUMENT` when `dir` holds other files, or when the zip would be
+ * @throws SimError `SIM_ERR_BAD_ARGUMENT` when `dir` holds files a bundle does not, or when the zip would be
  *   larger than `maxZipBytes` (the directory stays; no zip is left); `SIM_ERR_INTERNAL` for an
  *   exchange name that is not a safe file name.
  */

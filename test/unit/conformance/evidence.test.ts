@@ -221,10 +221,15 @@ describe('writeEvidence', () => {
     await expect(writeEvidence(craftedRun(), foreign)).rejects.toThrow(
       new SimError(
         'SIM_ERR_BAD_ARGUMENT',
-        `${foreign} is not empty and holds no earlier evidence bundle (no run.json): choose another --out directory`,
+        `${foreign} holds a file an evidence bundle does not (notes.txt): choose an empty or new --out directory`,
       ),
     );
-    expect(readdirSync(foreign)).toEqual(['notes.txt']);
+    // A bundle's run.json beside other files does not make them the kit's to delete.
+    writeFileSync(path.join(foreign, 'run.json'), '{}');
+    await expect(writeEvidence(craftedRun(), foreign)).rejects.toThrow(
+      /holds a file an evidence bundle does not/,
+    );
+    expect(readdirSync(foreign).sort()).toEqual(['notes.txt', 'run.json']);
   });
 
   it('refuses an exchange name that is not a safe file name, or one used twice', () => {
