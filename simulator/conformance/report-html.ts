@@ -15,7 +15,7 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bott
 table { border-collapse: collapse; margin: 0.5rem 0; }
 th, td { border: 1px solid #b1b4b6; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #f3f2f1; }
-td.outcome { font-weight: bold; white-space: nowrap; }
+td:first-child { white-space: nowrap; } td.outcome { font-weight: bold; }
 td.passed { color: #00703c; } td.failed { color: #d4351c; } td.skipped { color: #505a5f; }
 pre { background: #f3f2f1; padding: 0.75rem; white-space: pre-wrap; overflow-wrap: anywhere; border: 1px solid #b1b4b6; }
 a { color: #1d70b8; } a:focus, .scroll:focus { outline: 3px solid #fd0; }
