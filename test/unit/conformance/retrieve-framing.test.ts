@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RetrieveExchange } from '../../../simulator/conformance/iti39-exchange.js';
+import { listed, type RetrieveExchange } from '../../../simulator/conformance/iti39-exchange.js';
 import { mtomProblems } from '../../../simulator/conformance/iti39-mtom.js';
 import { dcmtkVerdict, metaProblems, readPart10 } from '../../../simulator/conformance/rad75-dicom.js';
 import { loadDataPack } from '../../../simulator/data-pack/loader.js';
@@ -157,4 +157,12 @@ describe('Part 10 reading', () => {
       expect(verdict.problems).toHaveLength(2);
     },
   );
+});
+
+describe('listed', () => {
+  it('lists at most 10 problems and counts the rest, so a study of thousands of images gives a readable message', () => {
+    const items = Array.from({ length: 12 }, (_, i) => `p${i}`);
+    expect(listed(items)).toBe('p0; p1; p2; p3; p4; p5; p6; p7; p8; p9; and 2 more');
+    expect(listed(items.slice(0, 3), ', ')).toBe('p0, p1, p2');
+  });
 });
