@@ -12,6 +12,7 @@ import { result, type CheckDefinition, type CheckResult } from './check.js';
 import {
   check,
   completeProblem,
+  listed,
   refusalProblem,
   sendRetrieve,
   verdict,
@@ -155,9 +156,7 @@ const content = check(
     return verdict(
       id,
       ex,
-      problems.length > 0
-        ? `the returned bytes differ from the test data: ${problems.join('; ')}`
-        : undefined,
+      problems.length > 0 ? `the returned bytes differ from the test data: ${listed(problems)}` : undefined,
       `${checked.length} document(s) match their size, SHA-1 and mimeType`,
     );
   },
@@ -200,7 +199,7 @@ const echoIds = check(
     return verdict(
       id,
       ex,
-      problems.length > 0 ? problems.join('; ') : undefined,
+      problems.length > 0 ? listed(problems) : undefined,
       `${ex.response.documents.length} DocumentResponse(s) name ${home}, the requested repository and document`,
     );
   },
@@ -229,7 +228,7 @@ const mtom = check(
     return verdict(
       id,
       ex,
-      problems.length > 0 ? `MTOM/XOP framing: ${problems.join('; ')}` : undefined,
+      problems.length > 0 ? `MTOM/XOP framing: ${listed(problems)}` : undefined,
       `multipart/related with application/xop+xml root; ${ex.response?.documents.length ?? 0} xop:Include(s) each name a MIME part`,
     );
   },

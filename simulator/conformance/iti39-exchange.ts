@@ -68,6 +68,15 @@ export async function sendRetrieve(
   }
 }
 
+/** Most problems a message lists; the rest are counted (a study may have thousands of images). */
+export const MAX_LISTED = 10;
+
+/** `items` joined with `sep`, at most {@link MAX_LISTED} of them, then "and n more". */
+export function listed(items: readonly string[], sep = '; '): string {
+  const shown = items.slice(0, MAX_LISTED).join(sep);
+  return items.length > MAX_LISTED ? `${shown}${sep}and ${items.length - MAX_LISTED} more` : shown;
+}
+
 /** A RegistryError as a supplier reads it in a message. */
 export function describeError(e: RegistryError): string {
   const severity = e.severity.slice(e.severity.lastIndexOf(':') + 1);
@@ -92,7 +101,7 @@ export function refusalProblem(
 ): string | undefined {
   if (!ex.response) return ex.problem;
   const r = ex.response;
-  const errors = r.errors.map(describeError).join('; ') || 'none';
+  const errors = listed(r.errors.map(describeError)) || 'none';
   const wrong = r.errors.filter(
     (e) => e.errorCode !== errorCode || e.severity !== ErrorSeverity.Error || e.location !== home,
   );
@@ -127,9 +136,9 @@ export function completeProblem(ex: RetrieveExchange, requested: readonly string
     `status ${statusName(r.status)}`,
     `${got.length} of ${requested.length} DocumentResponse(s)`,
   ];
-  if (missing.length > 0) parts.push(`missing ${missing.join(', ')}`);
-  if (extra.length > 0) parts.push(`unrequested or repeated ${extra.join(', ')}`);
-  if (r.errors.length > 0) parts.push(`errors: ${r.errors.map(describeError).join('; ')}`);
+  if (missing.length > 0) parts.push(`missing ${listed(missing, ', ')}`);
+  if (extra.length > 0) parts.push(`unrequested or repeated ${listed(extra, ', ')}`);
+  if (r.errors.length > 0) parts.push(`errors: ${listed(r.errors.map(describeError))}`);
   return `expected status Success, no RegistryError and one DocumentResponse per requested document (${requested.length}); got ${parts.join(', ')}`;
 }
 

@@ -12,6 +12,7 @@ import { result, type CheckDefinition, type CheckResult } from './check.js';
 import {
   check,
   completeProblem,
+  listed,
   refusalProblem,
   resolvedDocuments,
   sendRetrieve,
@@ -257,7 +258,7 @@ const part10 = rad75Check(
     return verdict(
       id,
       ex,
-      problems.length > 0 ? `not valid DICOM Part 10: ${problems.join('; ')}` : undefined,
+      problems.length > 0 ? `not valid DICOM Part 10: ${listed(problems)}` : undefined,
       `${got.length} image(s) are valid Part 10 files of the requested instances, checked with dicom-parser${tools}`,
     );
   },
@@ -311,7 +312,7 @@ const inStudy = rad75Check(
     return verdict(
       id,
       ex,
-      problems.length > 0 ? `images do not match the request: ${problems.join('; ')}` : undefined,
+      problems.length > 0 ? `images do not match the request: ${listed(problems)}` : undefined,
       `${checked} image(s) of ${studies.length} studies carry the requested Study, Series and SOP Instance UIDs`,
     );
   },
