@@ -80,11 +80,6 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
     load: async () => (await import('./commands/token.js')).tokenCommand,
   },
   {
-    name: 'conformance',
-    summary: "technical conformance kit: judge a supplier's consumer system (consumer)",
-    load: async () => (await import('./commands/conformance-consumer.js')).conformanceCommand,
-  },
-  {
     name: 'serve',
     summary: 'run one role of the container stack (broker, gateway, pars)',
     load: async () => (await import('./commands/serve.js')).serveCommand,

@@ -117,16 +117,6 @@ export class ControlClient {
     return this.json<TransactionEvent>('GET', `/transactions/${encodeURIComponent(id)}`);
   }
 
-  /**
-   * `GET path` of a route the runtime mounted beside the built-in ones (control-api.ts `routes`,
-   * e.g. `/conformance/consumer?since=...`): its JSON answer, unchecked (the caller knows its shape).
-   * @throws SimError SIM_ERR_BAD_ARGUMENT for a 400 (its problems listed), SIM_ERR_NOT_RUNNING
-   *   when the API does not answer, as the other calls.
-   */
-  async getJson(path: string): Promise<unknown> {
-    return this.json<unknown>('GET', path);
-  }
-
   private async json<T>(method: HttpRequest['method'], path: string, body?: unknown): Promise<T> {
     const res = await this.call(method, path, body);
     this.expectOk(res);
