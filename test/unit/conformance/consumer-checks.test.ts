@@ -439,7 +439,7 @@ describe('consumerReport', () => {
     for (const id of ['a', 'b']) log.add(answered(envelope(), { id }));
     const first = consumerReport(log.records(), consumerChecks, { deadlineMs: 6_000, memo: log.verdicts });
     expect([...log.verdicts.keys()]).toEqual(['a@6000', 'b@6000']);
-    const marked = { ...first.requests[0]!, verdicts: [] };
+    const marked = { ...first.requests[0]!, durationMs: 999 };
     log.verdicts.set('a@6000', marked);
     const again = consumerReport(log.records(), consumerChecks, { deadlineMs: 6_000, memo: log.verdicts });
     expect(again.requests[0]).toBe(marked);
