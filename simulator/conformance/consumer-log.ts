@@ -7,6 +7,7 @@
  * first, the newest always kept. Envelopes are kept whole (a cut envelope could not be re-read).
  */
 import type { SimEvents } from '../control/events.js';
+import type { ConsumerRequestReport } from './consumer-report.js';
 import type { ConsumerRecord } from './consumer-request.js';
 
 const DEFAULT_CAPACITY = 500;
@@ -37,6 +38,11 @@ function slim(r: ConsumerRecord): ConsumerRecord {
 export class ConsumerRecordLog {
   private readonly kept: { record: ConsumerRecord; size: number }[] = [];
   private total = 0;
+  /**
+   * The verdicts computed so far, by `<id>@<deadlineMs>` (consumer-report.ts `memo`), forgotten
+   * with their record; bounded by the records kept times the deadlines asked for.
+   */
+  readonly verdicts = new Map<string, ConsumerRequestReport>();
   readonly capacity: number;
   readonly maxTotalBytes: number;
 
@@ -50,8 +56,12 @@ export class ConsumerRecordLog {
     const size = record.event.requestXml?.length ?? 0;
     this.kept.push({ record: slim(record), size });
     this.total += size;
-    while (this.kept.length > 1 && (this.kept.length > this.capacity || this.total > this.maxTotalBytes))
-      this.total -= this.kept.shift()!.size;
+    while (this.kept.length > 1 && (this.kept.length > this.capacity || this.total > this.maxTotalBytes)) {
+      const dropped = this.kept.shift()!;
+      this.total -= dropped.size;
+      const prefix = `${dropped.record.event.id}@`;
+      for (const k of this.verdicts.keys()) if (k.startsWith(prefix)) this.verdicts.delete(k);
+    }
   }
 
   /** The records kept, oldest first. */

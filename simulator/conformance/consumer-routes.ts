@@ -42,6 +42,7 @@ export function consumerConformanceRoutes(log: ConsumerRecordLog, deadlineMs: ()
     if (problems.length > 0) return sendError(res, 400, 'invalid query', problems);
     const body: ConsumerReport = consumerReport(log.records(), consumerChecks, {
       deadlineMs: deadlineMs(),
+      memo: log.verdicts,
       ...(sinceMs !== undefined ? { since: sinceMs } : {}),
       ...(typeof consumer === 'string' ? { consumer } : {}),
     });

@@ -11,10 +11,10 @@
  * | `POST /faults` | 201 `{ faults }`; 400 `{ error: 'invalid fault', problems }`, nothing added |
  * | `DELETE /faults/:name` | 204; 404 |
  * | `POST /reset` | 204, every fault removed |
+ * | (`routes`) | what the runtime adds, e.g. `GET /conformance/consumer` (conformance/consumer-routes.ts) |
  * | (containers) | 502 `{ error, problems }` when the container owning a fault does not answer |
  * | `GET`/`PUT`/`PATCH /broker/settings` | the broker's deadline and consumer profiles (broker-settings-routes.ts) |
  * | `GET /transactions?limit=N`, `/transactions/:id[/request|/response]`, `/transactions/:id/legs/:i/request|response` | the transaction log |
- * | (`routes`) | what the runtime adds, e.g. `GET /conformance/consumer` (conformance/consumer-routes.ts) |
  *
  * Unknown routes answer 404 JSON; nothing answers HTML.
  */
@@ -88,14 +88,14 @@ interface ControlApiOptions {
   logger: Logger;
   /** Transaction log sizing (default 500 transactions, 256 KiB per body). */
   log?: TransactionLogOptions;
-  /** The broker's runtime settings (`/broker/settings`); the routes answer 404 without. */
-  brokerSettings?: BrokerSettingsStore;
   /**
    * Further routes the runtime mounts (after the built-in ones, before the 404), for modules the
    * control API may not import (e.g. the conformance kit's `GET /conformance/consumer`). They
    * answer JSON errors as `{ error, problems? }` (json-http.ts) like the rest of the API.
    */
   routes?: readonly Router[];
+  /** The broker's runtime settings (`/broker/settings`); the routes answer 404 without. */
+  brokerSettings?: BrokerSettingsStore;
 }
 
 /** The express app of the control API; `controlUrl()` is read on every `GET /topology`. */

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumerCheck } from '../../../simulator/conformance/consumer-check.js';
 import { consumerChecks } from '../../../simulator/conformance/consumer-checks.js';
+import { ConsumerRecordLog } from '../../../simulator/conformance/consumer-log.js';
 import { consumerReport } from '../../../simulator/conformance/consumer-report.js';
 import { readConsumerRequest, type ConsumerRecord } from '../../../simulator/conformance/consumer-request.js';
 import type { FaultEvent, TransactionEvent } from '../../../simulator/events/transaction-events.js';
@@ -431,5 +432,21 @@ describe('consumerReport', () => {
         (r) => r.transactionId,
       ),
     ).toEqual(['b']);
+  });
+
+  it('judges a record once: a memo entry is read back, and the record log forgets it with its record', () => {
+    const log = new ConsumerRecordLog({ capacity: 2 });
+    for (const id of ['a', 'b']) log.add(answered(envelope(), { id }));
+    const first = consumerReport(log.records(), consumerChecks, { deadlineMs: 6_000, memo: log.verdicts });
+    expect([...log.verdicts.keys()]).toEqual(['a@6000', 'b@6000']);
+    const marked = { ...first.requests[0]!, durationMs: 999 };
+    log.verdicts.set('a@6000', marked);
+    const again = consumerReport(log.records(), consumerChecks, { deadlineMs: 6_000, memo: log.verdicts });
+    expect(again.requests[0]).toBe(marked);
+    log.add(answered(envelope(), { id: 'c' }));
+    expect([log.records().map((r) => r.event.id), [...log.verdicts.keys()]]).toEqual([
+      ['b', 'c'],
+      ['b@6000'],
+    ]);
   });
 });
