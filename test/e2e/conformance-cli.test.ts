@@ -17,7 +17,17 @@ import { formatCsvField, formatPatientsCsv } from '../../simulator/data-pack/csv
 import { buildTestData } from '../../simulator/conformance/test-data-build.js';
 import { DOCUMENTS_CSV_HEADER } from '../../simulator/conformance/test-data-write.js';
 import type { SimRun } from '../helpers/sim-cli.js';
-import { repoDir, startTestTopology, type TestTopology } from '../helpers/topology.js';
+import { consumerChecks } from '../../simulator/conformance/consumer-checks.js';
+import { loadDataPack } from '../../simulator/data-pack/loader.js';
+import { FaultStore } from '../../simulator/faults/fault-store.js';
+import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
+import { silentLogger } from '../../simulator/shared/logger.js';
+import { buildSoapEnvelope } from '../../simulator/soap/envelope.js';
+import { encodeAdhocQueryRequest } from '../../simulator/xca/adhoc-query-request.js';
+import { EntryStatus, SoapAction, StoredQueryId } from '../../simulator/xca/constants.js';
+import { nhsNumberToCx } from '../../simulator/xca/patient-id.js';
+import { post } from '../helpers/soap-http.js';
+import { defaultPackDir, repoDir, startTestTopology, type TestTopology } from '../helpers/topology.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nir-sim-conformance-'));
 const tsx = pathToFileURL(path.join(repoDir, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -300,4 +310,100 @@ describe('sim conformance test-data', () => {
       expect(unknown.stderr).toMatch(/^nir-sim: no community atlantis in the data pack at .*: use one of /);
     },
   );
+});
+
+describe('sim conformance consumer', () => {
+  let sim2: RunningTopology;
+  beforeAll(async () => {
+    const pack = await loadDataPack(defaultPackDir);
+    const store = pack.communities[0]!;
+    sim2 = await startInProcess(
+      {
+        host: '127.0.0.1',
+        broker: { port: 0, deadlineMs: 5_000 },
+        maxBodyBytes: 10 * 1024 * 1024,
+        dataPackDir: pack.dir,
+        communities: [{ kind: 'simulated' as const, store, port: 0 }],
+      },
+      {
+        logger: silentLogger(),
+        faults: new FaultStore(1, () => [store.name]),
+        control: { port: 0, seed: 1 },
+      },
+    );
+  });
+  afterAll(async () => {
+    await sim2.stop();
+  });
+
+  it(
+    'prints the verdicts on what a consumer sent, exit 1 when a check failed',
+    { timeout: 120_000 },
+    async () => {
+      const since = new Date().toISOString();
+      const cx = nhsNumberToCx('9995649284');
+      const url = sim2.broker.endpoints['ITI-38'];
+      const answer = await post(
+        url,
+        buildSoapEnvelope({
+          action: SoapAction.CrossGatewayQuery,
+          to: url,
+          bodyXml: encodeAdhocQueryRequest({
+            returnType: 'LeafClass',
+            returnComposedObjects: true,
+            queryId: StoredQueryId.FindDocuments,
+            slots: [
+              { name: '$XDSDocumentEntryPatientId', values: [`'${cx}'`] },
+              { name: '$XDSDocumentEntryStatus', values: [`('${EntryStatus.Approved}')`] },
+            ],
+          }),
+        }),
+        undefined,
+        { 'x-nir-consumer': 'supplier-pacs' },
+      );
+      expect(answer.status).toBe(200);
+      const out = path.join(tmp, 'consumer');
+      const r = await sim(
+        'conformance',
+        'consumer',
+        '--control-url',
+        sim2.control!.url,
+        '--since',
+        since,
+        '--consumer',
+        'supplier-pacs',
+        '--out',
+        out,
+        '--json',
+      );
+      const run = JSON.parse(r.stdout) as {
+        passed: boolean;
+        mode: string;
+        target: { brokerUrl: string; consumer: string; since: string };
+        results: { id: string; outcome: string }[];
+        requests: { transactionId: string; transaction: string }[];
+      };
+      expect(r.code, r.stderr).toBe(run.passed ? 0 : 1);
+      expect(run.mode).toBe('consumer');
+      expect(run.target).toEqual({ brokerUrl: sim2.broker.url, consumer: 'supplier-pacs', since });
+      expect(run.results.map((x) => x.id)).toEqual(consumerChecks.map((c) => c.definition.id));
+      expect(run.requests.map((x) => x.transaction)).toEqual(['ITI-38']);
+      expect(existsSync(path.join(out, 'run.json'))).toBe(true);
+    },
+  );
+
+  it('refuses a --since that is not a time with exit 64', { timeout: 60_000 }, async () => {
+    const r = await sim(
+      'conformance',
+      'consumer',
+      '--control-url',
+      sim2.control!.url,
+      '--since',
+      'yesterday',
+    );
+    expect([r.code, r.stderr]).toEqual([
+      64,
+      'nir-sim: --since "yesterday" is not a time: give ISO 8601, e.g. --since 2026-01-31T09:00:00Z',
+    ]);
+  });
 });

@@ -24,9 +24,9 @@ import { systemClock } from '../../shared/clock.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { isHomeCommunityId } from '../../shared/ids.js';
 import { defaultDataPackDir } from '../../shared/sim-paths.js';
-import { HttpTransportError, httpExchange, parseJsonBody } from '../../transport/http-client.js';
 import { isValidNhsNumber } from '../../xca/nhs-number.js';
 import { numberFlag } from '../number-flag.js';
+import { consumerRun } from './conformance-consumer.js';
 import { client } from './fault.js';
 
 /** Largest NIR deadline `--deadline-ms` accepts, ms (10 minutes). */
@@ -318,6 +318,10 @@ export function conformanceCommand(y: Argv): Argv {
                 describe: "control API URL (default: the running simulator's, as sim status shows it)",
               })
               .option('since', { type: 'string', describe: 'only requests from this time on (ISO 8601)' })
+              .option('consumer', {
+                type: 'string',
+                describe: "only this consumer's requests: its X-NIR-Consumer id or TLS client certificate CN",
+              })
               .option('out', {
                 type: 'string',
                 describe: 'evidence directory (default reports/conformance/consumer-<time>)',
@@ -334,44 +338,13 @@ export function conformanceCommand(y: Argv): Argv {
                 );
               since = new Date(t).toISOString();
             }
-            const run = await consumerRun(client(argv['control-url']).baseUrl, since);
+            const run = await consumerRun(client(argv['control-url']), {
+              ...(since !== undefined ? { since } : {}),
+              ...(argv.consumer !== undefined ? { consumer: argv.consumer } : {}),
+            });
             await finish(run, argv.out, argv.json);
           },
         )
         .demandCommand(1, 'name a conformance command: provider, test-data, consumer'),
   );
-}
-
-/**
- * `GET /conformance/consumer[?since=ISO]` of the control API at `baseUrl`: the consumer-mode run.
- * @throws SimError SIM_ERR_NOT_RUNNING when the API does not answer or does not serve the report.
- */
-async function consumerRun(baseUrl: string, since: string | undefined): Promise<ConformanceRun> {
-  const url = new URL(`${baseUrl}/conformance/consumer${since ? `?since=${encodeURIComponent(since)}` : ''}`);
-  let res;
-  try {
-    res = await httpExchange({ method: 'GET', url, signal: AbortSignal.timeout(30_000) }, 64 * 1024 * 1024);
-  } catch (err) {
-    if (err instanceof HttpTransportError)
-      throw new SimError(
-        SimErrorCode.NotRunning,
-        `the control API at ${baseUrl} did not answer (${err.message}): is the sim running? (npm run sim status)`,
-      );
-    throw err;
-  }
-  if (res.status === 404)
-    throw new SimError(
-      SimErrorCode.NotRunning,
-      `the running sim at ${baseUrl} does not serve GET /conformance/consumer: restart it with this version (npm run sim down, then npm run sim up)`,
-    );
-  if (res.status !== 200) {
-    const body = res.body.toString('utf8').slice(0, 500);
-    throw new SimError(
-      SimErrorCode.BadArgument,
-      `GET /conformance/consumer answered HTTP ${res.status}: ${body}`,
-    );
-  }
-  const run = parseJsonBody(res) as ConformanceRun;
-  // Consumer verdicts point at the broker's transactions (`requests`), not at exchanges of bytes.
-  return { ...run, exchanges: [] };
 }
