@@ -93,10 +93,11 @@ export interface HttpFacts {
  * The FaultEvent of a request answered with a SOAP Fault (SOAP 1.2 Part 1 §5.4), ending now: the
  * fault as sent (code, first subcode as written, reason; HTTP status) and whatever had been read of
  * the request (`envelope`: its wsa:MessageID and the requester; absent when it could not be read,
- * and then the fault's own `requestMessageId` if any).
+ * and then the fault's own `requestMessageId` if any; `rawXml`: the envelope text, kept as
+ * `requestXml` so that a refused request can still be judged, e.g. by the conformance kit).
  */
 export function faultEvent(
-  report: { fault: SoapFaultError; httpStatus: number; envelope?: SoapEnvelope },
+  report: { fault: SoapFaultError; httpStatus: number; envelope?: SoapEnvelope; rawXml?: string },
   http: HttpFacts,
   transaction: BrokerTransaction,
   startedAt: number,
@@ -113,6 +114,7 @@ export function faultEvent(
     requester: requesterFromRequest(http.consumerId, envelope?.headerBlocks ?? []),
     ...(http.endpoint !== undefined ? { endpoint: http.endpoint } : {}),
     ...(http.remoteAddress !== undefined ? { remoteAddress: http.remoteAddress } : {}),
+    ...(envelope && report.rawXml !== undefined ? { requestXml: report.rawXml } : {}),
     startedAt,
     durationMs: clock.now() - startedAt,
     httpStatus: report.httpStatus,

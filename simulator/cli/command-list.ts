@@ -65,6 +65,11 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
     load: async () => (await import('./commands/audit.js')).auditCommand,
   },
   {
+    name: 'conformance',
+    summary: "technical conformance kit: test a supplier's gateway (provider) or consumer, test data",
+    load: async () => (await import('./commands/conformance.js')).conformanceCommand,
+  },
+  {
     name: 'certs',
     summary: 'mint the certificates for mutual TLS and signed XUA assertions',
     load: async () => (await import('./commands/certs.js')).certsCommand,

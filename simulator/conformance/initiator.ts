@@ -51,6 +51,11 @@ export interface InitiatorOptions {
   /** Response cap, bytes; default {@link DEFAULT_MAX_RESPONSE_BYTES}. */
   maxResponseBytes?: number;
   security?: InitiatorSecurity;
+  /**
+   * The wsa:MessageID of each envelope built (WS-Addressing 1.0 Core §3.2); default a random
+   * `urn:uuid:`. A run passes ids derived from its seed, so that runs repeat exactly.
+   */
+  newMessageId?: () => string;
 }
 
 /** One request to send. */
@@ -171,6 +176,7 @@ export class Initiator {
       action,
       to: req.url,
       bodyXml: req.bodyXml,
+      ...(this.opts.newMessageId ? { messageId: this.opts.newMessageId() } : {}),
       ...(headersXml !== undefined ? { headersXml } : {}),
     });
     return { body: Buffer.from(xml, 'utf8'), contentType: soapXmlContentType(action) };

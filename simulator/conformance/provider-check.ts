@@ -32,6 +32,8 @@ export interface ProviderSecurity {
   tls: ClientTls;
   signer: { certPem: string; keyPem: string };
   nirCa: { certPem: string; keyPem: string };
+  /** A NIR client certificate and key that NIR's CRL lists (RFC 5280 §5.3.1), for SEC-TLS-REVOKED. */
+  revokedClient?: { certPem: string; keyPem: string };
   securityHeader(req: { patientCx?: string; audience: string }): Promise<string>;
 }
 
@@ -47,6 +49,11 @@ export interface ProviderContext {
   deadlineMs: number;
   /** The run's seed (ids and picks derive from it, so runs repeat exactly). */
   seed: number;
+  /**
+   * A fresh `urn:uuid:` derived from the seed (provider-run.ts `seededIds`), for any id a check
+   * makes (an assertion's ID, a picked uniqueId): the same seed gives the same sequence.
+   */
+  newId?: () => string;
 }
 
 /** One check: its definition and how to run it. `run` never throws for what the target does. */

@@ -11,13 +11,14 @@
  * | `POST /faults` | 201 `{ faults }`; 400 `{ error: 'invalid fault', problems }`, nothing added |
  * | `DELETE /faults/:name` | 204; 404 |
  * | `POST /reset` | 204, every fault removed |
+ * | (`routes`) | what the runtime adds, e.g. `GET /conformance/consumer` (conformance/consumer-routes.ts) |
  * | (containers) | 502 `{ error, problems }` when the container owning a fault does not answer |
  * | `GET`/`PUT`/`PATCH /broker/settings` | the broker's deadline and consumer profiles (broker-settings-routes.ts) |
  * | `GET /transactions?limit=N`, `/transactions/:id[/request|/response]`, `/transactions/:id/legs/:i/request|response` | the transaction log |
  *
  * Unknown routes answer 404 JSON; nothing answers HTML.
  */
-import express from 'express';
+import express, { type Router } from 'express';
 import type { Server } from 'node:http';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { close, listen } from '../shared/http-listen.js';
@@ -87,6 +88,12 @@ interface ControlApiOptions {
   logger: Logger;
   /** Transaction log sizing (default 500 transactions, 256 KiB per body). */
   log?: TransactionLogOptions;
+  /**
+   * Further routes the runtime mounts (after the built-in ones, before the 404), for modules the
+   * control API may not import (e.g. the conformance kit's `GET /conformance/consumer`). They
+   * answer JSON errors as `{ error, problems? }` (json-http.ts) like the rest of the API.
+   */
+  routes?: readonly Router[];
   /** The broker's runtime settings (`/broker/settings`); the routes answer 404 without. */
   brokerSettings?: BrokerSettingsStore;
 }
@@ -121,6 +128,7 @@ function createControlApp(
   if (opts.brokerSettings)
     app.use(brokerSettingsRoutes(opts.brokerSettings, () => opts.topology().communities, opts.logger));
   app.use(transactionRoutes(opts.log));
+  for (const r of opts.routes ?? []) app.use(r);
   app.use((req, res) => sendError(res, 404, `no route ${req.method} ${req.path}`));
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     if (err instanceof SimError && err.code === SimErrorCode.NotRunning)

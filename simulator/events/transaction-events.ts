@@ -210,6 +210,12 @@ export interface FaultEvent {
   requester?: RequesterIdentity;
   endpoint?: string;
   remoteAddress?: string;
+  /**
+   * The consumer's request envelope as received (MTOM: the root part), when it could be read as a
+   * SOAP envelope (a refusal after reading it: wsa:Action, wsa:MessageID, XUA...); bounded by the
+   * broker's request body limit.
+   */
+  requestXml?: string;
   startedAt: number;
   durationMs: number;
   /** HTTP status of the fault (SOAP 1.2 HTTP binding: Sender 400/413, others 500). */

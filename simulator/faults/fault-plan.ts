@@ -24,7 +24,14 @@ export type ContentFault = Extract<
       | 'drop-documents'
       | 'missing-home'
       | 'wrong-home'
-      | 'status-mismatch';
+      | 'status-mismatch'
+      | 'drop-slot'
+      | 'wrong-slot'
+      | 'registry-error-location'
+      | 'corrupt-document'
+      | 'swap-documents'
+      | 'not-part10'
+      | 'rewrite-error';
   }
 >;
 
@@ -41,6 +48,8 @@ export interface FaultPlan {
    * `wrong-resource-type`); on an MHD community, the answer's resourceType.
    */
   wrongNamespace: boolean;
+  /** Give each MTOM part a Content-ID its xop:Include does not name (`mtom-wrong-content-id`). */
+  wrongContentId?: true;
   /** Content changes, in the order the faults were added. */
   content: ContentFault[];
   /** Provisioning faults seen (they act on certificates, not on requests). */
@@ -168,6 +177,9 @@ export function planFaults(applied: readonly AppliedFault[], protocol: FaultProt
       case 'missing-home':
       case 'wrong-home':
       case 'status-mismatch':
+      case 'drop-slot':
+      case 'wrong-slot':
+      case 'registry-error-location':
         plan.content.push(f);
         break;
       case 'cert-expired':
@@ -178,6 +190,15 @@ export function planFaults(applied: readonly AppliedFault[], protocol: FaultProt
       case 'pars-down':
       case 'pars-slow':
         break; // faults of the simulated PARS (docs/audit.md), applied there, never on a gateway
+      case 'corrupt-document':
+      case 'swap-documents':
+      case 'not-part10':
+      case 'rewrite-error':
+        plan.content.push(f);
+        break;
+      case 'mtom-wrong-content-id':
+        plan.wrongContentId = true;
+        break;
     }
   }
   return plan;

@@ -40,6 +40,9 @@ const envelope = {
 
 const ms = z.number().int().min(0).max(600_000);
 
+/** A rim:Slot `@name` (ebRIM 3.0 rim.xsd LongName: at most 256 characters). */
+const slotName = z.string().min(1).max(256);
+
 /**
  * An HTTP field value (RFC 9110 §5.5): visible ASCII, obs-text (0x80-0xFF), spaces and tabs
  * inside, nothing else; CR, LF and NUL could never be sent (Node refuses them with
@@ -151,6 +154,54 @@ const kinds = [
     latencyMs: ms,
     jitterMs: ms.default(0),
   }),
+  /**
+   * Every DocumentEntry (rim:ExtrinsicObject) of an ITI-38 response without its rim:Slot `slot`
+   * (e.g. `hash`, `size`, `creationTime`, `repositoryUniqueId`, or
+   * `urn:ihe:iti:xds:2013:referenceIdList`; ITI TF-3 4.2.3.2): incomplete metadata.
+   */
+  z.object({ ...envelope, kind: z.literal('drop-slot'), slot: slotName }),
+  /** The same Slot kept with the one value `value` instead of its own (a wrong hash, a wrong size). */
+  z.object({
+    ...envelope,
+    kind: z.literal('wrong-slot'),
+    slot: slotName,
+    value: z.string().min(1).max(1024),
+  }),
+  /**
+   * Every RegistryError of the response with `@location` removed (no `location`) or set to
+   * `location`, where ITI TF-2 3.38.4.1.3 / 3.39.4.1.3 want the community's homeCommunityId.
+   */
+  z.object({
+    ...envelope,
+    kind: z.literal('registry-error-location'),
+    location: z.string().min(1).max(256).optional(),
+  }),
+  // Retrieve content faults (ITI-39, RAD-75): what the conformance kit's retrieve checks must catch.
+  /** One byte of every returned document flipped (its size stays, its SHA-1 changes); bytes held in memory only. */
+  z.object({ ...envelope, kind: z.literal('corrupt-document') }),
+  /** Each DocumentResponse carries the bytes of the next one (rotation; no effect on a single document). */
+  z.object({ ...envelope, kind: z.literal('swap-documents') }),
+  /** Every returned document's bytes replaced by a short text that is no DICOM Part 10 file (PS3.10 §7.1). */
+  z.object({ ...envelope, kind: z.literal('not-part10') }),
+  /**
+   * Each RegistryError whose errorCode is `from` (every one when absent) gets `errorCode` and/or
+   * `location` instead: a wrong code or location for an error the gateway otherwise gets right.
+   */
+  z.object({
+    ...envelope,
+    kind: z.literal('rewrite-error'),
+    from: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an IHE errorCode such as XDSDocumentUniqueIdError')
+      .optional(),
+    errorCode: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an IHE errorCode such as XDSRepositoryError')
+      .optional(),
+    location: z.string().min(1).max(256).optional(),
+  }),
+  /** Each MTOM part's Content-ID differs from the xop:Include href that refers to it (XOP 1.0 §3.2). */
+  z.object({ ...envelope, kind: z.literal('mtom-wrong-content-id') }),
 ] as const;
 
 /** The schema of one fault (input: defaults may be omitted). */

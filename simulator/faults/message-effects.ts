@@ -1,18 +1,21 @@
 /**
  * Content faults applied to a gateway's typed response: the community's own errors, an unknown
  * patient, dropped documents, missing or wrong `home`, and status Success over Error entries (as
- * real gateways send: ihe-xca.md section 5). Pure functions over xca types.
+ * real gateways send: ihe-xca.md section 5); a DocumentEntry Slot dropped or wrong, and
+ * RegistryErrors without or with a wrong `location`. Pure functions over xca types.
  */
 import { withRootAttribute } from '../soap/xml-fragment.js';
 import { ErrorCode, ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import { deriveStatus } from '../xca/status.js';
 import type {
   AdhocQueryResponse,
+  DocumentResponse,
   RegistryError,
   RegistryObjectXml,
   RetrieveDocumentSetResponse,
 } from '../xca/types.js';
 import type { ContentFault } from './fault-plan.js';
+import { withSlot } from './slot-effects.js';
 
 /** The community the response comes from. */
 interface EffectContext {
@@ -33,7 +36,7 @@ export function applyToQueryResponse(
     out = {
       status: step.status ?? deriveStatus(step.errors, step.items.length > 0),
       errors: step.errors,
-      objects: step.items.map((o) => homeEffect(f, o)),
+      objects: step.items.map((o) => slotEffect(f, homeEffect(f, o))),
     };
   }
   return out;
@@ -49,13 +52,52 @@ export function applyToRetrieveResponse(
   for (const f of faults) {
     const step = common(f, ctx, out.documents, out.errors);
     const home = f.kind === 'missing-home' ? '' : f.kind === 'wrong-home' ? f.home : undefined;
+    const documents =
+      home === undefined ? step.items : step.items.map((d) => ({ ...d, homeCommunityId: home }));
     out = {
       status: step.status ?? deriveStatus(step.errors, step.items.length > 0),
       errors: step.errors,
-      documents: home === undefined ? step.items : step.items.map((d) => ({ ...d, homeCommunityId: home })),
+      documents: contentEffect(f, documents),
     };
   }
   return out;
+}
+
+/** The bytes a `not-part10` fault sends: text, with no 128-byte preamble and no `DICM` (DICOM PS3.10 §7.1). */
+export const NOT_PART10_TEXT = 'nir-sim not-part10 fault: these bytes are not a DICOM Part 10 file\n';
+
+/**
+ * What the retrieve content faults do to the documents' bytes: `corrupt-document` flips the middle
+ * byte of each (documents held in memory; RAD-75 images, streamed from disk behind an empty
+ * placeholder, are left alone), `swap-documents` gives each the next one's bytes, `not-part10`
+ * replaces them with {@link NOT_PART10_TEXT}.
+ */
+function contentEffect(f: ContentFault, docs: DocumentResponse[]): DocumentResponse[] {
+  switch (f.kind) {
+    case 'corrupt-document':
+      return docs.map((d) => {
+        if (d.content.length === 0) return d;
+        const content = Buffer.from(d.content);
+        const at = Math.floor(content.length / 2);
+        content[at] = content[at]! ^ 0xff;
+        return { ...d, content };
+      });
+    case 'swap-documents':
+      return docs.map((d, i) => ({ ...d, content: docs[(i + 1) % docs.length]!.content }));
+    case 'not-part10':
+      return docs.map((d) => ({ ...d, content: Buffer.from(NOT_PART10_TEXT, 'utf8') }));
+    case 'registry-error':
+    case 'unknown-patient':
+    case 'drop-documents':
+    case 'missing-home':
+    case 'wrong-home':
+    case 'status-mismatch':
+    case 'drop-slot':
+    case 'wrong-slot':
+    case 'registry-error-location':
+    case 'rewrite-error':
+      return docs;
+  }
 }
 
 /** What content faults leave of an MHD answer (ITI-67 matches, or the one ITI-68 document). */
@@ -136,8 +178,43 @@ function common<T>(
       };
     case 'missing-home':
     case 'wrong-home':
+    case 'drop-slot':
+    case 'wrong-slot':
       return { items: [...items], errors: [...errors] };
+    case 'registry-error-location':
+      return {
+        items: [...items],
+        errors: errors.map((e) => {
+          const { location: _location, ...rest } = e;
+          return f.location === undefined ? rest : { ...rest, location: f.location };
+        }),
+      };
+    case 'corrupt-document':
+    case 'swap-documents':
+    case 'not-part10':
+      // Bytes only: applyToRetrieveResponse (contentEffect) changes them.
+      return { items: [...items], errors: [...errors] };
+    case 'rewrite-error':
+      return {
+        items: [...items],
+        errors: errors.map((e) =>
+          f.from !== undefined && e.errorCode !== f.from
+            ? e
+            : {
+                ...e,
+                ...(f.errorCode !== undefined ? { errorCode: f.errorCode } : {}),
+                ...(f.location !== undefined ? { location: f.location } : {}),
+              },
+        ),
+      };
   }
+}
+
+/** `drop-slot` / `wrong-slot` on an ITI-38 registry object (slot-effects.ts). */
+function slotEffect(f: ContentFault, o: RegistryObjectXml): RegistryObjectXml {
+  if (f.kind === 'drop-slot') return withSlot(o, f.slot, undefined);
+  if (f.kind === 'wrong-slot') return withSlot(o, f.slot, f.value);
+  return o;
 }
 
 /**

@@ -63,9 +63,27 @@ const WRONG_NS: ReadonlyArray<[string, string]> = [
   [XcaNs.xdsb, 'urn:ihe:iti:xds-b:2006'],
 ];
 
-/** Finish an answer under a plan: wrong namespace and delivery directive. */
+/** Finish an answer under a plan: wrong namespace, MTOM Content-IDs and delivery directive. */
 export function finishWithFaults(plan: FaultPlan, answer: SoapResponse): SoapResponse {
   let bodyXml = answer.bodyXml;
   if (plan.wrongNamespace) for (const [from, to] of WRONG_NS) bodyXml = bodyXml.split(from).join(to);
-  return { ...answer, bodyXml, ...(plan.delivery ? { delivery: plan.delivery } : {}) };
+  return {
+    ...answer,
+    bodyXml,
+    ...(plan.wrongContentId ? wrongContentIds(answer) : {}),
+    ...(plan.delivery ? { delivery: plan.delivery } : {}),
+  };
+}
+
+/**
+ * `mtom-wrong-content-id`: every MTOM part renamed `wrong-<id>`, so that no xop:Include href
+ * (XOP 1.0 §3.2, `cid:<id>`) resolves. Parts produced while writing (an async iterable) are left alone.
+ */
+function wrongContentIds(answer: SoapResponse): Pick<SoapResponse, 'attachments' | 'streamedAttachments'> {
+  const rename = <P extends { contentId: string }>(p: P): P => ({ ...p, contentId: `wrong-${p.contentId}` });
+  const streamed = answer.streamedAttachments;
+  return {
+    ...(answer.attachments ? { attachments: answer.attachments.map(rename) } : {}),
+    ...(streamed ? { streamedAttachments: Array.isArray(streamed) ? streamed.map(rename) : streamed } : {}),
+  };
 }

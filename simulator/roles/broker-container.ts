@@ -6,7 +6,9 @@
  * faults go to the container that owns each target (control/federated-faults.ts), its transaction
  * log follows this broker.
  */
+import { DEFAULT_REQUEST_DEADLINE_MARGIN_MS } from '../broker/admission.js';
 import type { CommunityEndpoint, ConsumerProfile } from '../broker/community-directory.js';
+import { startConsumerConformance } from '../conformance/consumer-routes.js';
 import { startControlApi, type ControlCommunity, type RunningControlApi } from '../control/control-api.js';
 import { BrokerSettingsStore } from '../control/broker-settings.js';
 import { SimEvents } from '../control/events.js';
@@ -83,6 +85,12 @@ interface BrokerRoleOptions {
  */
 export const CONTAINER_TRANSACTION_LOG = { capacity: 20, maxBodyBytes: 64 * 1024 } as const;
 
+/**
+ * What the container keeps for `GET /conformance/consumer`: records without their answers' and
+ * legs' bodies (conformance/consumer-log.ts), at most 200 and 8 MiB of request envelopes.
+ */
+export const CONTAINER_CONSUMER_LOG = { capacity: 200, maxTotalBytes: 8 * 1024 * 1024 } as const;
+
 /** Each community as the broker's directory holds it (topology/endpoint-table.ts). */
 function directoryEntries(o: BrokerRoleOptions): CommunityEndpoint[] {
   return [
@@ -112,10 +120,17 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
   let control: RunningControlApi | undefined;
   let security: SecurityRuntime | undefined;
   let integration: RunningIntegration | undefined;
+  // Consumer mode (docs/conformance.md): the broker's records from the start, for the control API.
+  const consumerMode = startConsumerConformance(
+    events,
+    () => o.deadlineMs + DEFAULT_REQUEST_DEADLINE_MARGIN_MS,
+    CONTAINER_CONSUMER_LOG,
+  );
   const stop = async (): Promise<void> => {
     security?.stop();
     await Promise.all([sandbox?.stop(), control?.stop(), integration?.stop()]);
     await audit?.stop();
+    consumerMode.stop();
   };
   try {
     // Loaded only with a certificate set: a broker without one holds no TLS, XUA or
@@ -172,6 +187,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       logger: o.logger.child({ component: 'control' }),
       brokerSettings,
       log: o.transactionLog ?? CONTAINER_TRANSACTION_LOG,
+      routes: [consumerMode.routes],
     });
     return {
       url: sandbox.url,

@@ -3,7 +3,9 @@
  * gateway or an MHD Document Responder) as HTTP servers in this process, sharing one fault store and one event bus. Used by `sim up`, the
  * scenario runner and the integration tests (with port 0).
  */
+import { DEFAULT_REQUEST_DEADLINE_MARGIN_MS } from '../broker/admission.js';
 import type { CommunityEndpoint } from '../broker/community-directory.js';
+import { startConsumerConformance, type ConsumerConformance } from '../conformance/consumer-routes.js';
 import { defaultControlPort, startControlApi, type RunningControlApi } from '../control/control-api.js';
 import { BrokerSettingsStore } from '../control/broker-settings.js';
 import { SimEvents } from '../control/events.js';
@@ -105,6 +107,16 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
   const events = deps.events ?? new SimEvents();
   const faults = deps.faults ?? (deps.control ? simulatedFaultStore(topology, deps.control.seed) : undefined);
   let controlApi: RunningControlApi | undefined;
+  // Consumer mode (docs/conformance.md) keeps the broker's records from the start, for the control API.
+  const consumerMode: ConsumerConformance | undefined =
+    deps.control && faults
+      ? startConsumerConformance(
+          events,
+          () =>
+            topology.broker.admission?.requestDeadlineMs ??
+            topology.broker.deadlineMs + DEFAULT_REQUEST_DEADLINE_MARGIN_MS,
+        )
+      : undefined;
   const brokerSettings = new BrokerSettingsStore({
     deadlineMs: topology.broker.deadlineMs,
     ...(topology.broker.consumers ? { consumers: topology.broker.consumers } : {}),
@@ -121,6 +133,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
       ...(integration ? [integration.stop()] : []),
     ]);
     await audit?.stop(); // after the broker: nothing is answered without its audit record
+    consumerMode?.stop();
   };
   try {
     const securityRuntime = mayUseSecurity(topology) ? await import('./security-runtime.js') : undefined;
@@ -208,6 +221,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         logger: deps.logger.child({ component: 'control' }),
         ...(deps.control.log ? { log: deps.control.log } : {}),
         brokerSettings,
+        ...(consumerMode ? { routes: [consumerMode.routes] } : {}),
       });
     }
     return {

@@ -117,6 +117,8 @@ export interface SoapFaultReport {
    * MustUnderstand); absent when the body, its XML or its envelope could not be read.
    */
   envelope?: SoapEnvelope;
+  /** The request's envelope text as received (MTOM: the root part), whenever `envelope` is set. */
+  rawXml?: string;
 }
 
 /** A fault plus the HTTP status (and headers, e.g. Retry-After) it travels with. */
@@ -242,12 +244,13 @@ async function dispatch(
   req: Request,
   res: Response,
   opts: SoapEndpointOptions,
-  ctx: { env?: SoapEnvelope },
+  ctx: { env?: SoapEnvelope; rawXml?: string },
 ): Promise<void> {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   // Header blocks are checked once the envelope is noted, so a fault can say which request it answers.
   const msg = readSoapMessage(raw, req.headers['content-type'], [], { enforceMustUnderstand: false });
   const env = (ctx.env = msg.envelope);
+  ctx.rawXml = msg.rawXml;
   enforceHeaderBlocks(env, opts.understoodHeaders ?? []);
   if (
     msg.rootContentType &&
@@ -333,7 +336,7 @@ export function createSoapEndpoint(opts: SoapEndpointOptions): RequestHandler[] 
   const readBody = express.raw({ type: () => true, limit: opts.maxBodyBytes });
   const handle = async (req: Request, res: Response, readErr: unknown): Promise<void> => {
     const t0 = performance.now();
-    const ctx: { env?: SoapEnvelope } = {};
+    const ctx: { env?: SoapEnvelope; rawXml?: string } = {};
     let out: FaultOut | undefined;
     if (readErr) {
       out = bodyReadFault(readErr, opts.maxBodyBytes);
@@ -352,6 +355,7 @@ export function createSoapEndpoint(opts: SoapEndpointOptions): RequestHandler[] 
       if (opts.onFault && !res.headersSent) {
         const report: SoapFaultReport = { fault: out.fault, httpStatus: out.status };
         if (ctx.env) report.envelope = ctx.env;
+        if (ctx.env && ctx.rawXml !== undefined) report.rawXml = ctx.rawXml;
         await opts
           .onFault(report, req, res)
           .catch((e: unknown) => opts.logger.error({ err: e }, 'could not record the SOAP fault'));

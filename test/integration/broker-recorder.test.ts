@@ -14,7 +14,13 @@ import { findDocumentsEnvelope } from '../../simulator/cli/example-request.js';
 import type { AuditRecorder, BrokerRecord } from '../../simulator/events/transaction-events.js';
 import { systemClock } from '../../simulator/shared/clock.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
-import { ErrorCode, ErrorSeverity, ResponseStatus, StoredQueryId } from '../../simulator/xca/constants.js';
+import {
+  ErrorCode,
+  ErrorSeverity,
+  ResponseStatus,
+  SoapAction,
+  StoredQueryId,
+} from '../../simulator/xca/constants.js';
 import { readFault, readQueryResponse, type RawResponse } from '../helpers/soap-http.js';
 
 const PATIENT = '9995649284';
@@ -123,6 +129,32 @@ describe('the broker records before it answers', () => {
       httpStatus: 400,
       code: 'Sender',
       reason: 'XML is not well-formed',
+    });
+  });
+
+  it('a SOAP Fault after the envelope was read keeps the request envelope as received (requestXml)', async () => {
+    const before = recorder.records.length;
+    const envelope = findDocumentsEnvelope(PATIENT, MESSAGE_ID).replace(
+      /<wsa:Action[^>]*>[^<]*<\/wsa:Action>/,
+      '<wsa:Action soap:mustUnderstand="1">urn:example:not-an-iti-38-action</wsa:Action>',
+    );
+    expect(envelope).toContain('urn:example:not-an-iti-38-action');
+    const sent = send(envelope);
+    await recorder.arrived(before + 1);
+    recorder.release();
+    const r = await sent.answer;
+    expect([r.status, readFault(r).reason]).toEqual([
+      400,
+      `The action is not supported at this endpoint; expected ${SoapAction.CrossGatewayQuery}`,
+    ]);
+    const rec = recorder.records[before]!;
+    expect(rec.kind === 'fault' ? rec.event : undefined).toMatchObject({
+      transaction: 'ITI-38',
+      messageId: MESSAGE_ID,
+      httpStatus: 400,
+      code: 'Sender',
+      subcode: 'wsa:ActionNotSupported',
+      requestXml: envelope,
     });
   });
 
