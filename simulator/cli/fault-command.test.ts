@@ -49,6 +49,21 @@ describe('sim fault add flags', () => {
     expect(
       faultFromFlags({ gateway: 'g', kind: 'latency', name: 'slow', 'latency-ms': 200, 'jitter-ms': 20 }),
     ).toEqual({ name: 'slow', gateway: 'g', kind: 'latency', latencyMs: 200, jitterMs: 20 });
+    expect(faultFromFlags({ gateway: 'g', kind: 'wrong-slot', slot: 'hash', value: 'ab' })).toEqual({
+      name: 'wrong-slot-g',
+      gateway: 'g',
+      kind: 'wrong-slot',
+      slot: 'hash',
+      value: 'ab',
+    });
+    expect(
+      faultFromFlags({ gateway: 'g', kind: 'registry-error-location', location: 'urn:oid:2.25.9' }),
+    ).toEqual({
+      name: 'registry-error-location-g',
+      gateway: 'g',
+      kind: 'registry-error-location',
+      location: 'urn:oid:2.25.9',
+    });
   });
 
   it('takes --json (one fault or an array) and names unnamed faults the same way', () => {

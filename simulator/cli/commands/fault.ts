@@ -34,6 +34,9 @@ const STRING_FIELDS = {
   reason: 'reason',
   home: 'home',
   variant: 'variant',
+  slot: 'slot',
+  value: 'value',
+  location: 'location',
 } as const;
 
 /** The envelope fields, shown as conditions rather than settings in `fault list`. */
@@ -242,6 +245,9 @@ function addOptions(b: Argv) {
     .option('status', num('http-status / empty-body: the HTTP status'))
     .option('bytes-per-second', num('slow-body: rate'))
     .option('after-bytes', num('connection-reset: bytes sent before the reset'))
+    .option('slot', str('drop-slot / wrong-slot: the DocumentEntry Slot name (e.g. hash)'))
+    .option('value', str('wrong-slot: the value the Slot holds instead'))
+    .option('location', str('registry-error-location: the location to put on errors (absent: removed)'))
     .option(
       'variant',
       str(
