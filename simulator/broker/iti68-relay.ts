@@ -57,16 +57,22 @@ export async function relayDocument(
   let bytes = 0;
   let digest = '';
   const want = expect.sha1?.toLowerCase();
+  // pipeline() destroys every stream as soon as one fails, so the source's own error is noted here:
+  // without it a broken community would look like a consumer that went away.
+  let sourceError: Error | undefined;
+  body.once('error', (err) => (sourceError ??= err));
+  const broken = (err: unknown): RelayStop =>
+    new RelayStop({
+      outcome: 'broken',
+      reason: 'reset',
+      bytes,
+      detail: `the community's stream broke after ${bytes} bytes: ${err instanceof Error ? err.message : String(err)}`,
+    });
   async function* checked(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const it = source[Symbol.asyncIterator]();
     let held: Buffer | undefined;
     for (;;) {
-      const r = await nextWithin(
-        it,
-        opts,
-        () => bytes,
-        () => out.destroyed,
-      );
+      const r = await nextWithin(it, opts, () => bytes, broken);
       if (r.done) break;
       const chunk = r.value;
       bytes += chunk.length;
@@ -111,19 +117,21 @@ export async function relayDocument(
     );
     return { outcome: 'complete', bytes, sha1: digest };
   } catch {
-    return stopped ? stopped.result : { outcome: 'consumer-gone', bytes };
+    if (stopped) return stopped.result;
+    if (sourceError) return broken(sourceError).result;
+    return { outcome: 'consumer-gone', bytes };
   }
 }
 
 /**
  * The next chunk of `it`, failing (RelayStop `broken`) when the community sends nothing for
- * `idleTimeoutMs` or its stream errors while the consumer is still there.
+ * `idleTimeoutMs`, or with `broken(err)` when its stream errors.
  */
 async function nextWithin(
   it: AsyncIterator<Buffer>,
   opts: { idleTimeoutMs: number; clock: DeadlineClock },
   bytes: () => number,
-  consumerGone: () => boolean,
+  broken: (err: unknown) => RelayStop,
 ): Promise<IteratorResult<Buffer>> {
   const d = opts.clock.deadline(opts.idleTimeoutMs);
   let onAbort: (() => void) | undefined;
@@ -143,14 +151,7 @@ async function nextWithin(
   try {
     return await Promise.race([
       it.next().catch((err: unknown) => {
-        // The consumer's close destroys the source too: that is not the community's failure.
-        if (consumerGone()) throw err;
-        throw new RelayStop({
-          outcome: 'broken',
-          reason: 'reset',
-          bytes: bytes(),
-          detail: `the community's stream broke after ${bytes()} bytes: ${err instanceof Error ? err.message : String(err)}`,
-        });
+        throw broken(err);
       }),
       idle,
     ]);
