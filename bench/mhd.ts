@@ -15,6 +15,8 @@
  *    ITI-38, then consumer ITI-67. Per side: median latency and the broker's overhead above the
  *    slowest leg (median of latency minus the slowest leg as the broker timed it), and its CPU
  *    time per request.
+ * 3. A 100 MB ITI-68 through the broker beside the community directly, and the broker's RSS growth
+ *    (bench/mhd-iti68.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,7 @@ import type { CommunityAddress } from './communities-process.js';
 import { brokerTarget, incomplete, sample, type Side } from './fan-out.js';
 import { recordFigure } from './figures.js';
 import { fhirLoad, soapLoad, timeExchange, timeFhirGet } from './measure.js';
+import { iti68LargeDocumentBench } from './mhd-iti68.js';
 
 const SECTION = 'mhd';
 /** The throughput section's load shape (bench/throughput.ts), its first two connection counts. */
@@ -292,8 +295,12 @@ async function mixedFanOut(): Promise<void> {
   }
 }
 
-/** Run the MHD benchmark: the translation's cost, then the mixed network's fan-out. */
+/**
+ * Run the MHD benchmark: the translation's cost, the mixed network's fan-out, then one large ITI-68
+ * (bench/mhd-iti68.ts).
+ */
 export async function mhdBench(): Promise<void> {
   await translationCost();
   await mixedFanOut();
+  await iti68LargeDocumentBench();
 }

@@ -36,6 +36,7 @@ import type { CommunityQueryAnswer, EbrimObject } from './federated-object.js';
 import type { LegFailure } from './leg.js';
 import { certificateLegFailure } from './leg-certificate.js';
 import { attachmentRefs } from './transaction-record.js';
+import { retrieveDocumentStreamFromCommunity } from './xca-document-stream.js';
 
 /**
  * What went over the wire on one leg (for the transaction log, events/transaction-events.ts
@@ -201,8 +202,9 @@ export function endpointOf(community: CommunityEndpoint, transaction: Transactio
 const ebrim = (object: RegistryObjectXml): EbrimObject => ({ form: 'ebrim', object });
 
 /**
- * The `xca` codec: ITI-38 to `endpoints['ITI-38']`, ITI-39 to `endpoints['ITI-39']`, each
- * registry object kept as sent (`ebrim`); errors classified by {@link classifyLegError}.
+ * The `xca` codec: ITI-38 to `endpoints['ITI-38']`, ITI-39 to `endpoints['ITI-39']` (whole, or
+ * one document streamed: xca-document-stream.ts), each registry object kept as sent (`ebrim`);
+ * errors classified by {@link classifyLegError}.
  */
 export const xcaCodec: CommunityCodec = {
   protocol: 'xca',
@@ -220,6 +222,10 @@ export const xcaCodec: CommunityCodec = {
   },
   retrieve(community, req, signal, t) {
     return retrieveFromCommunity(endpointOf(community, Transaction.Iti39), req, signal, t);
+  },
+  async retrieveStream(community, req, signal, t, opts) {
+    const url = endpointOf(community, Transaction.Iti39);
+    return retrieveDocumentStreamFromCommunity(url, req, signal, await legCallOptions(url, t), opts);
   },
   classify: classifyLegError,
 };

@@ -9,7 +9,8 @@
  *   the searchset's OperationOutcome issues as RegistryErrors located at the community
  *   (mhd/registry-errors.ts). For an ObjectRef returnType the whole entries are returned: ITI-67
  *   has no ids-only answer and the core writes the ObjectRefs.
- * - retrieve: ITI-67 by identifier, then ITI-68 per document (mhd-leg-retrieve.ts).
+ * - retrieve: ITI-67 by identifier, then ITI-68 per document (mhd-leg-retrieve.ts); one document
+ *   streamed, its ITI-68 body left on the connection (mhd-leg-stream.ts).
  * - classify: mhd-leg-errors.ts.
  */
 import { operationOutcomeToRegistryErrors } from '../mhd/registry-errors.js';
@@ -24,8 +25,9 @@ import { readSearchAnswer } from './mhd-leg-answer.js';
 import { documentsFromMatches } from './mhd-leg-documents.js';
 import { classifyMhdLegError } from './mhd-leg-errors.js';
 import { FHIR_JSON, fhirGet, type MhdLegTransport } from './mhd-leg-http.js';
-import { endpointOf, retrieveFromMhdCommunity } from './mhd-leg-retrieve.js';
+import { endpointOf, retrieveFromMhdCommunity, type RetrieveExchange } from './mhd-leg-retrieve.js';
 import { iti67SearchFor } from './mhd-leg-search.js';
+import { retrieveDocumentStreamFromMhd } from './mhd-leg-stream.js';
 
 /**
  * Ask the MHD community `c` the stored query `req` with one ITI-67 search.
@@ -65,20 +67,26 @@ export async function queryMhdCommunity(
   return { value: { errors: [...errors, ...mapped.errors], objects: mapped.objects }, exchange };
 }
 
+/** A retrieve's exchange as the transaction log keeps a leg's (document bytes are not logged). */
+function legExchange(e: RetrieveExchange): LegExchange {
+  return {
+    httpStatus: e.httpStatus,
+    requestLine: e.requestLines.join('\n'),
+    responseBody: e.responseBodies.join('\n'),
+  };
+}
+
 /** The `mhd` codec: ITI-67 / ITI-68 legs (IHE MHD 4.2.x). */
 export const mhdCodec: CommunityCodec = {
   protocol: 'mhd',
   query: (c, req, signal, t: LegTransport) => queryMhdCommunity(c, req, signal, t),
   async retrieve(c, req, signal, t: LegTransport) {
     const r = await retrieveFromMhdCommunity(c, req, signal, t);
-    return {
-      value: r.value,
-      exchange: {
-        httpStatus: r.exchange.httpStatus,
-        requestLine: r.exchange.requestLines.join('\n'),
-        responseBody: r.exchange.responseBodies.join('\n'),
-      },
-    };
+    return { value: r.value, exchange: legExchange(r.exchange) };
+  },
+  async retrieveStream(c, req, signal, t: LegTransport) {
+    const r = await retrieveDocumentStreamFromMhd(c, req, signal, t);
+    return { value: r.value, exchange: legExchange(r.exchange) };
   },
   classify: classifyMhdLegError,
 };

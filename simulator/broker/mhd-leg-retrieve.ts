@@ -18,7 +18,7 @@
  * The search's own failure fails the leg (mhd-leg-errors.ts); a fired deadline always does.
  */
 import { createHash } from 'node:crypto';
-import type { DocumentReference } from 'fhir/r4.js';
+import type { Attachment, DocumentReference } from 'fhir/r4.js';
 import { operationOutcomeToRegistryErrors } from '../mhd/registry-errors.js';
 import { HttpTransportError } from '../transport/http-client.js';
 import { ErrorCode } from '../xca/constants.js';
@@ -68,32 +68,10 @@ export async function retrieveFromMhdCommunity(
   signal: AbortSignal,
   t: MhdLegTransport,
 ): Promise<{ value: RetrieveDocumentSetResponse; exchange: RetrieveExchange }> {
-  const search = endpointOf(c, 'ITI-67');
-  const hcid = c.homeCommunityId;
   const errors: RegistryError[] = [];
   const exchange: RetrieveExchange = { httpStatus: 0, requestLines: [], responseBodies: [] };
-  const byUniqueId = new Map<string, DocumentReference>();
   const ids = [...new Set(req.documents.map((d) => d.documentUniqueId))];
-  for (let i = 0; i < ids.length; i += MAX_IDENTIFIERS_PER_SEARCH) {
-    const url = new URL(search);
-    url.search = identifierSearch(ids.slice(i, i + MAX_IDENTIFIERS_PER_SEARCH), 'uniqueId');
-    const a = await fhirGet(url, FHIR_JSON, signal, t);
-    if (exchange.requestLines.length === 0) exchange.httpStatus = a.status;
-    exchange.requestLines.push(a.requestLine);
-    exchange.responseBodies.push(a.body.toString('utf8'));
-    const answer = readSearchAnswer(a, hcid);
-    if (answer.kind === 'refused') {
-      errors.push(...answer.errors);
-      continue;
-    }
-    for (const o of answer.read.outcomes) errors.push(...operationOutcomeToRegistryErrors(o, hcid).errors);
-    for (const m of answer.read.matches) {
-      if (m.resourceType !== 'DocumentReference') continue;
-      const uid = m.masterIdentifier?.value;
-      if (uid !== undefined) byUniqueId.set(uid.replace(/^urn:oid:/, ''), m);
-    }
-  }
-  const origins = communityOrigins(c);
+  const byUniqueId = await findDocumentReferences(c, ids, signal, t, exchange, errors);
   // One GET at a time, each within what the earlier documents left of maxResponseBytes, so the
   // documents of one leg are bounded together as one XCA leg's answer is, and the outcome does
   // not depend on which GET finishes first.
@@ -103,8 +81,6 @@ export async function retrieveFromMhdCommunity(
     const r = await retrieveOne(
       d,
       byUniqueId.get(d.documentUniqueId),
-      origins,
-      search,
       signal,
       {
         ...t,
@@ -127,22 +103,65 @@ export async function retrieveFromMhdCommunity(
   };
 }
 
-type One = ({ document: DocumentResponse } | { error: RegistryError }) & { line?: string };
-
-async function retrieveOne(
-  d: DocumentRequest,
-  ref: DocumentReference | undefined,
-  origins: ReadonlySet<string>,
-  base: URL,
+/**
+ * Find the DocumentReferences of `ids` (uniqueIds) at the MHD community `c`: ITI-67 searches by
+ * identifier, at most MAX_IDENTIFIERS_PER_SEARCH per search; each search's request line and body go
+ * to `exchange`, its OperationOutcome issues (or its refusal) to `errors` as RegistryErrors located
+ * at the community.
+ * @throws as fhirGet and readSearchAnswer (the leg fails).
+ */
+export async function findDocumentReferences(
+  c: CommunityEndpoint,
+  ids: readonly string[],
   signal: AbortSignal,
   t: MhdLegTransport,
-  c: CommunityEndpoint,
-): Promise<One> {
+  exchange: RetrieveExchange,
+  errors: RegistryError[],
+): Promise<Map<string, DocumentReference>> {
+  const search = endpointOf(c, 'ITI-67');
   const hcid = c.homeCommunityId;
-  const uid = d.documentUniqueId;
-  const fail = (code: string, text: string, line?: string): One => ({
-    error: registryError(code, `document ${uid}: ${text}`, hcid),
-    ...(line !== undefined ? { line } : {}),
+  const byUniqueId = new Map<string, DocumentReference>();
+  for (let i = 0; i < ids.length; i += MAX_IDENTIFIERS_PER_SEARCH) {
+    const url = new URL(search);
+    url.search = identifierSearch(ids.slice(i, i + MAX_IDENTIFIERS_PER_SEARCH), 'uniqueId');
+    const a = await fhirGet(url, FHIR_JSON, signal, t);
+    if (exchange.requestLines.length === 0) exchange.httpStatus = a.status;
+    exchange.requestLines.push(a.requestLine);
+    exchange.responseBodies.push(a.body.toString('utf8'));
+    const answer = readSearchAnswer(a, hcid);
+    if (answer.kind === 'refused') {
+      errors.push(...answer.errors);
+      continue;
+    }
+    for (const o of answer.read.outcomes) errors.push(...operationOutcomeToRegistryErrors(o, hcid).errors);
+    for (const m of answer.read.matches) {
+      if (m.resourceType !== 'DocumentReference') continue;
+      const uid = m.masterIdentifier?.value;
+      if (uid !== undefined) byUniqueId.set(uid.replace(/^urn:oid:/, ''), m);
+    }
+  }
+  return byUniqueId;
+}
+
+/** Where a DocumentReference's bytes are: its attachment and the URL to GET (on the community's origin). */
+export interface DocumentLocation {
+  attachment: Attachment;
+  url: URL;
+}
+
+/**
+ * Where to GET the bytes of `ref` (the DocumentReference of `uid`), or the RegistryError that
+ * says why not: no DocumentReference (XDSDocumentUniqueIdError), no attachment.url, a URL that does
+ * not parse or is on another origin than the community's configured endpoints (XDSRepositoryError;
+ * RFC 6454, no request is sent there).
+ */
+export function locateDocument(
+  uid: string,
+  ref: DocumentReference | undefined,
+  c: CommunityEndpoint,
+): DocumentLocation | { error: RegistryError } {
+  const fail = (code: string, text: string) => ({
+    error: registryError(code, `document ${uid}: ${text}`, c.homeCommunityId),
   });
   if (!ref)
     return fail(
@@ -157,18 +176,65 @@ async function retrieveOne(
     );
   let url: URL;
   try {
-    url = new URL(attachment.url, base);
+    url = new URL(attachment.url, endpointOf(c, 'ITI-67'));
   } catch {
     return fail(
       ErrorCode.XDSRepositoryError,
       `content.attachment.url ${JSON.stringify(attachment.url)} is not a URL`,
     );
   }
+  const origins = communityOrigins(c);
   if (!origins.has(url.origin))
     return fail(
       ErrorCode.XDSRepositoryError,
       `content.attachment.url ${url.href} is not on the MHD community's own origin (${[...origins].join(', ')}): not followed`,
     );
+  return { attachment, url };
+}
+
+/**
+ * The RegistryError of an ITI-68 answer that is not 200: 404 / 410 XDSDocumentUniqueIdError, any
+ * other XDSRepositoryError, with the OperationOutcome's diagnostics when `body` is one.
+ */
+export function documentStatusError(
+  uid: string,
+  status: number,
+  contentType: string | undefined,
+  body: Buffer,
+  hcid: string,
+): RegistryError {
+  const detail = detailOf({ contentType, body });
+  return status === 404 || status === 410
+    ? registryError(
+        ErrorCode.XDSDocumentUniqueIdError,
+        `document ${uid}: ITI-68 answered HTTP ${status} (${status === 404 ? 'not found' : 'gone'})${detail}`,
+        hcid,
+      )
+    : registryError(
+        ErrorCode.XDSRepositoryError,
+        `document ${uid}: ITI-68 answered HTTP ${status}${detail}`,
+        hcid,
+      );
+}
+
+type One = ({ document: DocumentResponse } | { error: RegistryError }) & { line?: string };
+
+async function retrieveOne(
+  d: DocumentRequest,
+  ref: DocumentReference | undefined,
+  signal: AbortSignal,
+  t: MhdLegTransport,
+  c: CommunityEndpoint,
+): Promise<One> {
+  const hcid = c.homeCommunityId;
+  const uid = d.documentUniqueId;
+  const fail = (code: string, text: string, line?: string): One => ({
+    error: registryError(code, `document ${uid}: ${text}`, hcid),
+    ...(line !== undefined ? { line } : {}),
+  });
+  const located = locateDocument(uid, ref, c);
+  if ('error' in located) return located;
+  const { attachment, url } = located;
   let a: FhirGetAnswer;
   try {
     a = await fhirGet(url, attachment.contentType ?? '*/*', signal, t);
@@ -181,14 +247,8 @@ async function retrieveOne(
     );
   }
   const line = a.requestLine;
-  if (a.status === 404 || a.status === 410)
-    return fail(
-      ErrorCode.XDSDocumentUniqueIdError,
-      `ITI-68 answered HTTP ${a.status} (${a.status === 404 ? 'not found' : 'gone'})${detailOf(a)}`,
-      line,
-    );
   if (a.status !== 200)
-    return fail(ErrorCode.XDSRepositoryError, `ITI-68 answered HTTP ${a.status}${detailOf(a)}`, line);
+    return { error: documentStatusError(uid, a.status, a.contentType, a.body, hcid), line };
   if (attachment.size !== undefined && attachment.size !== a.body.byteLength)
     return fail(
       ErrorCode.XDSRepositoryError,
@@ -217,7 +277,7 @@ async function retrieveOne(
 }
 
 /** `: <issues>` of an OperationOutcome body, else nothing. */
-function detailOf(a: FhirGetAnswer): string {
+function detailOf(a: Pick<FhirGetAnswer, 'contentType' | 'body'>): string {
   const o = a.contentType?.includes('json') ? operationOutcomeIn(a.body) : undefined;
   return o ? `: ${outcomeText(o)}` : '';
 }

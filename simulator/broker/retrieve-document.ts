@@ -2,8 +2,12 @@
  * The broker's ITI-68 Retrieve Document (IHE MHD 4.2.x, ITI TF-2 3.68), served by XCA as IHE's
  * "XDS on FHIR" grouping does (MHD 1:33.6.2: an MHD Document Responder grouped with an XCA
  * Initiating Gateway): `GET {FhirPath.iti68}?homeCommunityId=&repositoryUniqueId=&uniqueId=` is
- * routed by homeCommunityId through the federation core's ITI-39 (`crossGatewayRetrieve`, the
- * same legs, deadlines and consolidation as an XCA consumer's retrieve).
+ * routed by homeCommunityId through the federation core's streamed retrieve of one document
+ * (retrieve-document-stream.ts: the same legs, deadlines and consolidation as an XCA consumer's
+ * ITI-39; to an XCA community one ITI-39, to an MHD one ITI-67 + ITI-68). The bytes are piped to
+ * the consumer as they arrive (retrieve-document-send.ts, iti68-relay.ts), never held whole; the
+ * leg's deadline covers the answer up to the document's first byte, then the community may stay
+ * silent at most `idleTimeoutMs` between chunks.
  *
  * Deprecated documents (MHD ITI TF-2 3.68.4.2.3: 410 Gone): ITI-39 carries no availabilityStatus,
  * so the broker asks the same community an ITI-38 GetDocuments by uniqueId (AdhocQuery/@home =
@@ -12,14 +16,17 @@
  * the same per-community deadline). The query also names the document's patient for the audit.
  * Its failure does not fail the retrieve: the bytes are served if ITI-39 returned them.
  *
- * Answers: 200 the bytes with their mimeType, Content-Length, ETag (the SHA-1 of the bytes, the
- * DocumentEntry hash, ITI TF-3 4.2.3.2.12); 400 a bad request (OperationOutcome naming the
+ * Answers: 200 the bytes with their mimeType, Content-Length when the size is known, ETag (the
+ * DocumentEntry hash, ITI TF-3 4.2.3.2.12) when the GetDocuments answer arrived; 400 a bad request (OperationOutcome naming the
  * parameter); 404 unknown document or community (XDSUnknownCommunity coding for an unknown or
  * excluded homeCommunityId); 410 a Deprecated entry; 406 when Accept excludes the mimeType; 502 /
- * 504 a failed or timed-out community. Every answer is recorded before its first byte: a
- * TransactionEvent (transaction ITI-68, protocol mhd) once legs ran, a FaultEvent for a refusal.
+ * 504 a failed or timed-out community; each of these before any byte of a document. Every answer
+ * is recorded before its first byte: a TransactionEvent (transaction ITI-68, protocol mhd) once
+ * legs ran, a FaultEvent for a refusal. A document whose stream fails after its head has left
+ * (broken, silent, or bytes that differ from the DocumentEntry's size and hash, checked on the
+ * way) aborts the consumer's connection and is recorded once more as failed
+ * (retrieve-document-send.ts).
  */
-import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { OperationOutcome } from 'fhir/r4.js';
 import type { LegEvent, TransactionEvent } from '../events/transaction-events.js';
@@ -31,9 +38,11 @@ import { nhsNumberFromPatientId } from '../xca/patient-id.js';
 import { QueryParam } from '../xca/stored-query-params.js';
 import { encodeStringList } from '../xca/slot-value.js';
 import type { AdhocQueryRequest, DocumentResponse } from '../xca/types.js';
+import { describeCommunity } from './leg-errors.js';
 import { forRequest, type BrokerContext } from './context.js';
 import { crossGatewayQuery } from './cross-gateway-query.js';
-import { crossGatewayRetrieve } from './cross-gateway-retrieve.js';
+import { crossGatewayRetrieveStream } from './retrieve-document-stream.js';
+import { sendDocument } from './retrieve-document-send.js';
 import { documentEntriesOf } from './retrieve-document-entry.js';
 import {
   MAX_RETRIEVE_URL_CHARS,
@@ -69,7 +78,15 @@ export interface RetrieveDocumentOptions {
   security?: FhirSecurity;
   /** Make every leg carry a broker-signed XUA assertion (when the communities require one). */
   forward?: AssertionForwarder;
+  /**
+   * Once a document's bytes have begun, the longest the community may send nothing, ms of the
+   * broker's clock (default {@link DEFAULT_DOCUMENT_IDLE_TIMEOUT_MS}).
+   */
+  idleTimeoutMs?: number;
 }
+
+/** Default idle timeout of a document's bytes once they have begun: 5 minutes (as RAD-75's parts), ms. */
+export const DEFAULT_DOCUMENT_IDLE_TIMEOUT_MS = 300_000;
 
 /**
  * The `GET {FhirPath.iti68}` handler (mount it at `FhirPath.iti68`). Never throws to express for a
@@ -122,23 +139,30 @@ async function retrieveDocument(opts: RetrieveDocumentOptions, req: Request, res
   // The request names no patient: legs carry none (as the SOAP ITI-39 endpoint's do).
   const ctx = admission.contextFor(undefined);
   const startedAt = bc.clock.now();
-  const [query, retrieve] = await Promise.all([
-    crossGatewayQuery(getDocumentsByUniqueId(target), undefined, rc, ctx, { transaction: ITI68 }),
-    crossGatewayRetrieve(
-      {
-        documents: [
-          {
-            homeCommunityId: target.homeCommunityId,
-            repositoryUniqueId: target.repositoryUniqueId,
-            documentUniqueId: target.uniqueId,
-          },
-        ],
-      },
-      rc,
-      ctx,
-      { transaction: ITI68 },
-    ),
-  ]);
+  const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_DOCUMENT_IDLE_TIMEOUT_MS;
+  const streaming = crossGatewayRetrieveStream(
+    {
+      homeCommunityId: target.homeCommunityId,
+      repositoryUniqueId: target.repositoryUniqueId,
+      documentUniqueId: target.uniqueId,
+    },
+    routed.community,
+    rc,
+    ctx,
+    { transaction: ITI68, idleTimeoutMs },
+  );
+  const querying = crossGatewayQuery(getDocumentsByUniqueId(target), undefined, rc, ctx, {
+    transaction: ITI68,
+  });
+  // Whichever fails (no time left to start the legs), the other's document stream is dropped.
+  const [queried, streamed] = await Promise.allSettled([querying, streaming]);
+  if (queried.status === 'rejected' || streamed.status === 'rejected') {
+    if (streamed.status === 'fulfilled') streamed.value.stream?.body.destroy();
+    throw queried.status === 'rejected' ? queried.reason : (streamed as PromiseRejectedResult).reason;
+  }
+  const query = queried.value;
+  const retrieve = streamed.value;
+  const stream = retrieve.stream;
   const entry = documentEntriesOf(query.response.objects, bc.logger).find(
     (e) => e.uniqueId === target.uniqueId,
   );
@@ -175,7 +199,9 @@ async function retrieveDocument(opts: RetrieveDocumentOptions, req: Request, res
     ? retrieveFailure(query.response.errors, legs, `the entry of ${target.uniqueId} was not returned`)
     : (permitted(opts.security, admission, entry?.patientId) ??
       decide(req, target, entry?.availabilityStatus, doc, retrieve.response.errors, legs));
-  if ('outcome' in answer) {
+  if ('outcome' in answer || !stream) {
+    stream?.body.destroy();
+    if (!('outcome' in answer)) throw new Error('a document was decided without its stream');
     const body = JSON.stringify(answer.outcome);
     const failed = fhirTransactionEvent({ ...event, resultCount: 0 }, facts, { responseBody: body });
     if (await recordTransaction(bc, res, failed))
@@ -184,15 +210,17 @@ async function retrieveDocument(opts: RetrieveDocumentOptions, req: Request, res
   }
   const served = fhirTransactionEvent(event, facts, { responseBody: '' });
   delete served.responseBody; // the body is the document, not JSON (TransactionEvent.responseBody)
-  if (!(await recordTransaction(bc, res, served))) return;
-  res
-    .status(200)
-    .set({
-      'Content-Type': answer.doc.mimeType,
-      'Content-Length': String(answer.doc.content.length),
-      ETag: `"${createHash('sha1').update(answer.doc.content).digest('hex')}"`,
-    })
-    .end(answer.doc.content);
+  if (!(await recordTransaction(bc, res, served))) {
+    stream.body.destroy();
+    return;
+  }
+  const about = {
+    ...(entry ? { entry: { size: entry.size, hash: entry.hash } } : {}),
+    who: describeCommunity(routed.community),
+    homeCommunityId: target.homeCommunityId,
+    uniqueId: target.uniqueId,
+  };
+  await sendDocument(bc, res, stream, about, served, idleTimeoutMs);
 }
 
 /**

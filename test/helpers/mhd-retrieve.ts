@@ -7,7 +7,11 @@ import http from 'node:http';
 import https from 'node:https';
 import express from 'express';
 import type { BrokerContext } from '../../simulator/broker/context.js';
-import { CommunityDirectory, type ConsumerProfile } from '../../simulator/broker/community-directory.js';
+import {
+  CommunityDirectory,
+  type CommunityEndpoint,
+  type ConsumerProfile,
+} from '../../simulator/broker/community-directory.js';
 import { retrieveDocumentHandler } from '../../simulator/broker/retrieve-document.js';
 import { wadoRsRouter } from '../../simulator/broker/wado-rs.js';
 import type {
@@ -40,6 +44,8 @@ export async function startRetrieveBroker(
     clock: DeadlineClock;
     deadlineMs: number;
     consumers?: Record<string, ConsumerProfile>;
+    /** More communities beside `running`'s (an MHD community started on its own). */
+    communities?: CommunityEndpoint[];
     /**
      * The integration port: serve over HTTPS requiring a client certificate (`tls`: the server's
      * certificate and key, the CAs client certificates must chain to) and admit with `fhir`.
@@ -53,11 +59,14 @@ export async function startRetrieveBroker(
   const agent = new HttpAgent({ connections: 8 });
   const context: BrokerContext = {
     directory: new CommunityDirectory(
-      running.communities.map((c) => ({
-        name: c.name,
-        homeCommunityId: c.homeCommunityId,
-        endpoints: c.endpoints,
-      })),
+      [
+        ...running.communities.map((c) => ({
+          name: c.name,
+          homeCommunityId: c.homeCommunityId,
+          endpoints: c.endpoints,
+        })),
+        ...(opts.communities ?? []),
+      ],
       opts.consumers ?? {},
     ),
     deadlineMs: opts.deadlineMs,
