@@ -34,7 +34,8 @@ function vendorFiles(): Map<string, string> {
 
 /** The router for `/ui/...` and `GET /fault-schema`. */
 export function uiRoutes(): Router {
-  const r = express.Router();
+  // strict: `/ui` (redirected) and `/ui/` (the page) are different routes.
+  const r = express.Router({ strict: true });
   const vendor = vendorFiles();
   const schema = z.toJSONSchema(FaultSpecSchema, { io: 'input', target: 'draft-2020-12' });
   r.get('/fault-schema', (_req, res) => {
