@@ -12,65 +12,7 @@ import { ResponseStatus } from '../xca/constants.js';
 import type { TransactionEvent } from '../events/transaction-events.js';
 import { startControlApi, type RunningControlApi } from './control-api.js';
 import { SimEvents } from './events.js';
-
-/** One parsed SSE event. */
-interface Sse {
-  id?: string;
-  event: string;
-  data: unknown;
-}
-
-/** An open `GET /events` with the events parsed so far and a way to wait for one. */
-interface Reader {
-  events: Sse[];
-  comments: string[];
-  next(kind: string, where?: (data: unknown) => boolean): Promise<Sse>;
-  close(): void;
-}
-
-/** Open the stream and parse it (WHATWG HTML "Parsing an event stream", the fields used here). */
-async function open(url: string, headers: Record<string, string> = {}): Promise<Reader> {
-  const ac = new AbortController();
-  const res = await fetch(`${url}/events`, { headers, signal: ac.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-  const events: Sse[] = [];
-  const comments: string[] = [];
-  const waiters: (() => void)[] = [];
-  let buf = '';
-  const decoder = new TextDecoder();
-  void (async () => {
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const e: Partial<Sse> & { raw?: string } = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1).trim());
-            else if (line.startsWith('id: ')) e.id = line.slice(4);
-            else if (line.startsWith('event: ')) e.event = line.slice(7);
-            else if (line.startsWith('data: ')) e.data = JSON.parse(line.slice(6));
-          }
-          if (e.event !== undefined) events.push(e as Sse);
-          for (const w of waiters.splice(0)) w();
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  const next = async (kind: string, where: (d: unknown) => boolean = () => true): Promise<Sse> => {
-    for (;;) {
-      const found = events.find((e) => e.event === kind && where(e.data));
-      if (found) return found;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return { events, comments, next, close: () => ac.abort() };
-}
+import { openEventStream as open, type Reader } from './test-support/sse-reader.js';
 
 function transaction(id: string): TransactionEvent {
   return {
