@@ -30,7 +30,7 @@ export function Waterfall({ tx, deadlineMs }) {
         data-outcome=${leg.outcome}
         data-failure=${leg.failure?.reason ?? ''}
       >
-        <span class="leg-name">${leg.community}</span>
+        <span class="leg-name" title=${leg.community}>${leg.community}</span>
         <span class="track" title=${`${leg.community}: ${state}, ${leg.durationMs} ms from +${offset} ms`}>
           <span
             class="bar"
