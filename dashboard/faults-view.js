@@ -156,9 +156,7 @@ function QuickToggles({ communities, faults, onError }) {
   return html`
     <table class="quick">
       <caption>
-        Quick toggles (each adds or removes the fault
-        <code>kind-community</code
-        >)
+        ${'Quick toggles (each adds or removes the fault '}<code>kind-community</code>)
       </caption>
       <thead>
         <tr>

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([
         { name: `timeout-${first}`, gateway: first, kind: 'timeout' },
-        { name: `latency-${second}`, gateway: second, kind: 'latency', latencyMs: 300 },
+        { name: `latency-300ms-${second}`, gateway: second, kind: 'latency', latencyMs: 300 },
       ]),
     });
     if (added.status !== 201)
