@@ -12,6 +12,7 @@ import { ResponseStatus } from '../xca/constants.js';
 import type { TransactionEvent } from '../events/transaction-events.js';
 import { startControlApi, type RunningControlApi } from './control-api.js';
 import { SimEvents } from './events.js';
+import type { FaultControl } from './fault-control.js';
 import { openEventStream as open, type Reader } from './test-support/sse-reader.js';
 
 function transaction(id: string): TransactionEvent {
@@ -180,6 +181,44 @@ describe('GET /events', () => {
     expect(
       again.events.filter((e) => e.event === 'transaction').map((e) => (e.data as { id: string }).id),
     ).toEqual(['tx-b']);
+  });
+
+  it('lists the faults only while a stream is open (in the container stack a list asks every gateway)', async () => {
+    const store = new FaultStore(1, () => ['north']);
+    let lists = 0;
+    const counting: FaultControl = {
+      list: () => {
+        lists += 1;
+        return store.list();
+      },
+      addAll: (inputs) => store.addAll(inputs),
+      remove: (name) => store.remove(name),
+      reset: () => store.reset(),
+      isDown: (target) => store.isDown(target),
+    };
+    const bus = new SimEvents();
+    const own = await startControlApi({
+      host: '127.0.0.1',
+      port: 0,
+      faults: counting,
+      events: bus,
+      topology: () => ({ broker: { url: '', endpoints: {} }, communities: [], seed: 1 }),
+      logger: silentLogger(),
+    });
+    try {
+      for (let i = 0; i < 5; i++)
+        await bus.record({ kind: 'transaction', event: transaction(`tx-quiet-${i}`) });
+      expect(lists).toBe(0);
+      const r = await open(own.url);
+      readers.push(r);
+      await r.next('faults');
+      await bus.record({ kind: 'transaction', event: transaction('tx-heard') });
+      await r.next('transaction', (d) => (d as { id: string }).id === 'tx-heard');
+      await expect.poll(() => lists).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const x of readers.splice(0)) x.close();
+      await own.stop();
+    }
   });
 
   it('refuses a stream beyond its bound with 503 and says why', async () => {

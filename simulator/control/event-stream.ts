@@ -19,8 +19,9 @@
  * still held (the last 200) are sent again after the two snapshots.
  *
  * Fault changes are seen from the control API's own verbs, from the FaultStore's `change` event
- * (in-process), and by listing the faults after each transaction and every 5 s while someone
- * listens (counters move in the gateways, and in the container stack in other containers).
+ * (in-process), and by listing the faults after each transaction and every 5 s, only while someone
+ * listens (counters move in the gateways, and in the container stack in other containers, which a
+ * list asks over HTTP).
  */
 import express, { type Response, type Router } from 'express';
 import { FaultStore, type FaultStatus } from '../faults/fault-store.js';
@@ -151,8 +152,10 @@ export class EventStream {
       // The two snapshots, then what a reconnecting client missed.
       this.write(res, frame(this.seq, 'topology', JSON.stringify(this.topology())));
       const faults = await this.listFaults();
-      if (faults && this.subscribers.has(res))
+      if (faults && this.subscribers.has(res)) {
         this.write(res, frame(this.seq, 'faults', JSON.stringify({ faults })));
+        this.lastFaults ??= faults;
+      }
       const last = req.get('last-event-id');
       if (last !== undefined && /^\d{1,15}$/.test(last)) {
         const after = Number(last);
@@ -205,6 +208,12 @@ export class EventStream {
    * One refresh at a time; a request during one runs once more after it.
    */
   private refresh(): void {
+    // Nobody listens: list nothing (in the container stack a list asks every gateway container);
+    // the next stream starts from its own snapshot.
+    if (this.subscribers.size === 0) {
+      this.lastFaults = undefined;
+      return;
+    }
     if (this.refreshing) {
       this.again = true;
       return;
@@ -221,14 +230,17 @@ export class EventStream {
   private async refreshOnce(): Promise<void> {
     const now = await this.listFaults();
     if (now === undefined) return;
-    const before = this.lastFaults ?? [];
-    const had = new Set(before.map((s) => s.fault.name));
-    const has = new Set(now.map((s) => s.fault.name));
-    for (const s of before)
-      if (!has.has(s.fault.name)) this.broadcast('fault-removed', { name: s.fault.name });
-    for (const s of now) if (!had.has(s.fault.name)) this.broadcast('fault-added', { fault: s.fault });
-    if (this.lastFaults === undefined || !sameCounters(before, now))
-      this.broadcast('faults', { faults: now });
+    const before = this.lastFaults;
+    // Without a baseline, the whole list, no fault announced as new.
+    if (before === undefined) this.broadcast('faults', { faults: now });
+    else {
+      const had = new Set(before.map((s) => s.fault.name));
+      const has = new Set(now.map((s) => s.fault.name));
+      for (const s of before)
+        if (!has.has(s.fault.name)) this.broadcast('fault-removed', { name: s.fault.name });
+      for (const s of now) if (!had.has(s.fault.name)) this.broadcast('fault-added', { fault: s.fault });
+      if (!sameCounters(before, now)) this.broadcast('faults', { faults: now });
+    }
     this.lastFaults = now;
     const topology = this.topology();
     const down = topology.communities
