@@ -5,6 +5,7 @@
  * community's leg marked timed out in the waterfall, and its counters move; the transaction reached
  * the page over the event stream (the page never polls) and an EventSource in the page received it;
  * the detail shows every leg's bodies and a cURL command that, run, gets an answer from the broker;
+ * a quick toggle takes a community down and the topology follows; a row opens from the keyboard;
  * clear all removes the fault and the next query succeeds again.
  */
 import { execFile } from 'node:child_process';
@@ -179,6 +180,30 @@ describe.skipIf(skipWithoutChromium())('dashboard in chromium', () => {
     const run = await promisify(execFile)('sh', ['-c', curl!], { encoding: 'utf8', timeout: STEP_MS * 2 });
     expect(run.stdout).toContain('AdhocQueryResponse');
     expect(run.stdout).toContain('status="urn:ihe:iti:2007:ResponseStatusType:PartialSuccess"');
+  });
+
+  it('a quick toggle takes a community down and up, and the topology follows live; a row opens from the keyboard', async () => {
+    const c = communities()[1]!;
+    await page.getByRole('link', { name: 'Faults' }).click();
+    const down = page.getByRole('checkbox', { name: `${c}: down` });
+    await down.check();
+    await page.locator(`tr[data-fault="refuse-${c}"]`).waitFor();
+    await page.getByRole('link', { name: 'Topology' }).click();
+    const state = page.locator(`table.communities tr[data-community="${c}"] .badge`);
+    await expect.poll(() => state.textContent(), { timeout: STEP_MS }).toBe('down');
+    await page.getByRole('link', { name: 'Faults' }).click();
+    await page.getByRole('checkbox', { name: `${c}: down` }).uncheck();
+    await page.locator(`tr[data-fault="refuse-${c}"]`).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Topology' }).click();
+    await expect.poll(() => state.textContent(), { timeout: STEP_MS }).toBe('up');
+
+    // Keyboard only: focus the newest row's open button, press Enter, the detail opens.
+    await page.getByRole('link', { name: 'Transactions' }).click();
+    const open = page.locator('tr[data-tx] button').first();
+    const id = await open.locator('xpath=ancestor::tr').getAttribute('data-tx');
+    await open.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: new RegExp(` ${id}$`) }).waitFor();
   });
 
   it('clear all removes the fault, and the next query succeeds with every leg answered', async () => {
