@@ -194,4 +194,26 @@ export default tseslint.config(
     rules: { 'import-x/no-restricted-paths': ['error', { zones: [...zones, ...testZones] }] },
   },
   { files: testFiles, rules: { 'import-x/no-restricted-paths': 'off' } },
+  // The dashboard's browser files (docs/dashboard.md): plain ES modules served as they are, no tsconfig.
+  {
+    files: ['dashboard/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: Object.fromEntries(
+        [
+          'addEventListener',
+          'Blob',
+          'document',
+          'EventSource',
+          'fetch',
+          'location',
+          'navigator',
+          'removeEventListener',
+          'setTimeout',
+          'URL',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

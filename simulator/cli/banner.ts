@@ -8,6 +8,9 @@ import type { SimState } from './state.js';
 import { curlFindDocuments } from './example-request.js';
 import { deadLettersOnDisk, queueDepthOnDisk } from '../audit/durable-queue.js';
 
+/** The web dashboard a control API at `controlUrl` serves (docs/dashboard.md). */
+export const dashboardUrl = (controlUrl: string): string => `${controlUrl}/ui/`;
+
 /** A container of the docker runtime as the engine reports it now (containers/docker-project.ts). */
 export interface BannerContainer {
   name: string;
@@ -37,6 +40,7 @@ export function printBanner(s: SimState, activeFaults?: number, containers?: Ban
     const count = activeFaults === undefined ? 'unknown' : String(activeFaults);
     out.push(`  faults active: ${count} (npm run sim fault list; add with npm run sim fault add)`);
     out.push(`  GET ${s.control.url}/transactions   every consumer request with its community legs`);
+    out.push(`Dashboard (topology, faults, live transactions): ${dashboardUrl(s.control.url)}`);
   }
   if (s.pars !== undefined) {
     out.push('');

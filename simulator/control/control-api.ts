@@ -15,8 +15,10 @@
  * | (containers) | 502 `{ error, problems }` when the container owning a fault does not answer |
  * | `GET`/`PUT`/`PATCH /broker/settings` | the broker's deadline and consumer profiles (broker-settings-routes.ts) |
  * | `GET /transactions?limit=N`, `/transactions/:id[/request|/response]`, `/transactions/:id/legs/:i/request|response` | the transaction log |
+ * | `GET /events` | the Server-Sent Events stream of transactions, faults and topology (event-stream.ts) |
+ * | `GET /fault-schema`, `GET /ui/` | the fault JSON Schema; the web dashboard (ui-routes.ts, docs/dashboard.md) |
  *
- * Unknown routes answer 404 JSON; nothing answers HTML.
+ * Unknown routes answer 404 JSON; only the dashboard's files are HTML.
  */
 import express, { type Router } from 'express';
 import type { Server } from 'node:http';
@@ -27,10 +29,12 @@ import type { SimEvents } from './events.js';
 import type { FaultControl } from './fault-control.js';
 import type { BrokerSettingsStore } from './broker-settings.js';
 import { brokerSettingsRoutes } from './broker-settings-routes.js';
+import { EventStream, type EventStreamOptions } from './event-stream.js';
 import { faultRoutes } from './fault-routes.js';
 import { sendError } from './json-http.js';
 import { TransactionLog, type TransactionLogOptions } from './transaction-log.js';
 import { transactionRoutes } from './transaction-routes.js';
+import { uiRoutes } from './ui-routes.js';
 
 /** Offset from the broker's sandbox port to the control API's (8080 -> 8090). */
 export const CONTROL_PORT_OFFSET = 10;
@@ -96,11 +100,17 @@ interface ControlApiOptions {
   routes?: readonly Router[];
   /** The broker's runtime settings (`/broker/settings`); the routes answer 404 without. */
   brokerSettings?: BrokerSettingsStore;
+  /** `GET /events` sizing and timing (event-stream.ts defaults). */
+  stream?: EventStreamOptions;
 }
 
 /** The express app of the control API; `controlUrl()` is read on every `GET /topology`. */
 function createControlApp(
-  opts: Omit<ControlApiOptions, 'log'> & { log: TransactionLog; controlUrl: () => string },
+  opts: Omit<ControlApiOptions, 'log' | 'stream'> & {
+    log: TransactionLog;
+    topologyBody: () => TopologyResponse;
+    stream: EventStream;
+  },
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -111,20 +121,11 @@ function createControlApp(
     res.json({ status: 'up', memory: { rss, heapTotal, heapUsed, external, arrayBuffers } });
   });
   app.get('/topology', (_req, res) => {
-    const t = opts.topology();
-    const body: TopologyResponse = {
-      broker: t.broker,
-      communities: t.communities.map((c) => ({
-        ...c,
-        down: c.kind === 'simulated' && opts.faults.isDown(c.name),
-      })),
-      control: { url: opts.controlUrl() },
-      ...(t.dataPackDir !== undefined ? { dataPackDir: t.dataPackDir } : {}),
-      seed: t.seed,
-    };
-    res.json(body);
+    res.json(opts.topologyBody());
   });
-  app.use(faultRoutes(opts.faults, opts.logger));
+  app.use(opts.stream.routes());
+  app.use(uiRoutes());
+  app.use(faultRoutes(opts.stream.faults(), opts.logger));
   if (opts.brokerSettings)
     app.use(brokerSettingsRoutes(opts.brokerSettings, () => opts.topology().communities, opts.logger));
   app.use(transactionRoutes(opts.log));
@@ -163,7 +164,21 @@ export async function startControlApi(
 ): Promise<RunningControlApi> {
   const log = new TransactionLog(opts.log);
   let url = '';
-  const app = createControlApp({ ...opts, log, controlUrl: () => url });
+  const topologyBody = (): TopologyResponse => {
+    const t = opts.topology();
+    return {
+      broker: t.broker,
+      communities: t.communities.map((c) => ({
+        ...c,
+        down: c.kind === 'simulated' && opts.faults.isDown(c.name),
+      })),
+      control: { url },
+      ...(t.dataPackDir !== undefined ? { dataPackDir: t.dataPackDir } : {}),
+      seed: t.seed,
+    };
+  };
+  const stream = new EventStream(opts.faults, opts.events, topologyBody, opts.logger, opts.stream);
+  const app = createControlApp({ ...opts, log, topologyBody, stream });
   const { server, port }: { server: Server; port: number } = await listen(
     app,
     opts.host,
@@ -178,6 +193,7 @@ export async function startControlApi(
     log,
     stop: async () => {
       unfollow();
+      stream.close();
       await close(server);
     },
   };

@@ -91,7 +91,7 @@ function truncateBody(xml: string, maxBytes: number, xmlBody = true): string {
 const firstLine = (line: string): string => line.split('\n', 1)[0]!;
 
 /** A transaction without any body, for listings. */
-function summarise(e: TransactionEvent): TransactionSummary {
+export function summariseTransaction(e: TransactionEvent): TransactionSummary {
   return {
     id: e.id,
     transaction: e.transaction,
@@ -177,7 +177,7 @@ export class TransactionLog {
       .map((k) => k.event)
       .filter((e) => filter.transaction === undefined || e.transaction === filter.transaction)
       .reverse();
-    return (limit === undefined ? newestFirst : newestFirst.slice(0, limit)).map(summarise);
+    return (limit === undefined ? newestFirst : newestFirst.slice(0, limit)).map(summariseTransaction);
   }
 
   /** How many transactions the log holds, per transaction (those with none are left out). */

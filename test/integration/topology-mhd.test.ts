@@ -164,6 +164,7 @@ describe('sim up --gateways 2 --mhd-gateways 1 (in-process)', () => {
       control: running.control,
       seed: 1,
       activeFaults: 0,
+      dashboard: `${running.control!.url}/ui/`,
     });
   });
 
@@ -194,6 +195,7 @@ describe('sim up --gateways 2 --mhd-gateways 1 (in-process)', () => {
       `Control API (faults, transactions log): ${running.control!.url}`,
       '  faults active: 0 (npm run sim fault list; add with npm run sim fault add)',
       `  GET ${running.control!.url}/transactions   every consumer request with its community legs`,
+      `Dashboard (topology, faults, live transactions): ${running.control!.url}/ui/`,
       '',
       `Data pack: ${defaultPackDir} (patients.csv lists every patient)`,
       '',

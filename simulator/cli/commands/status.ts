@@ -12,7 +12,7 @@ import type { ControlClient } from '../../control/control-client.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { deadLettersOnDisk, queueDepthOnDisk } from '../../audit/durable-queue.js';
 import { runningState, type DockerState, type SimState } from '../state.js';
-import { printBanner } from '../banner.js';
+import { dashboardUrl, printBanner } from '../banner.js';
 import type { DockerContainerStatus } from '../../containers/docker-runtime.js';
 
 /**
@@ -101,7 +101,8 @@ export function statusCommand(y: Argv): Argv {
             }
           : withBroker;
         const withContainers = containers === undefined ? withPars : { ...withPars, containers };
-        const out = activeFaults === undefined ? withContainers : { ...withContainers, activeFaults };
+        const withFaults = activeFaults === undefined ? withContainers : { ...withContainers, activeFaults };
+        const out = s.control ? { ...withFaults, dashboard: dashboardUrl(s.control.url) } : withFaults;
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       } else printBanner(s, activeFaults, containers);
     },
