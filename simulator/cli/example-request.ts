@@ -7,17 +7,26 @@ import { isValidNhsNumber } from '../xca/nhs-number.js';
 import { SoapAction } from '../xca/constants.js';
 
 /**
- * A SOAP 1.2 ITI-38 FindDocuments (LeafClass, Approved) envelope for `nhsNumber`, indented.
- * @throws Error when `nhsNumber` is not a valid NHS number (it is pasted into XML unescaped).
+ * A SOAP 1.2 ITI-38 FindDocuments (LeafClass, Approved) envelope for `nhsNumber`, indented, with
+ * the WS-Addressing headers ITI TF-2 V.3.2.1 asks of a request (wsa:To the endpoint `to`, when
+ * given, so the example passes the kit's consumer checks, docs/conformance.md).
+ * @throws Error when `nhsNumber` is not a valid NHS number or `to` not an http(s) URL (both are
+ * pasted into XML unescaped).
  */
-export function findDocumentsEnvelope(nhsNumber: string, messageId = `urn:uuid:${randomUUID()}`): string {
+export function findDocumentsEnvelope(
+  nhsNumber: string,
+  messageId = `urn:uuid:${randomUUID()}`,
+  to?: string,
+): string {
   if (!/^\d{10}$/.test(nhsNumber) || !isValidNhsNumber(nhsNumber))
     throw new Error(`not an NHS number: ${nhsNumber}`);
+  if (to !== undefined && !/^https?:\/\/[^\s<>&'"]+$/.test(to)) throw new Error(`not an http(s) URL: ${to}`);
+  const toHeader = to === undefined ? '' : `\n    <wsa:To soap:mustUnderstand="1">${to}</wsa:To>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing">
   <soap:Header>
     <wsa:Action soap:mustUnderstand="1">${SoapAction.CrossGatewayQuery}</wsa:Action>
-    <wsa:MessageID>${messageId}</wsa:MessageID>
+    <wsa:MessageID>${messageId}</wsa:MessageID>${toHeader}
     <wsa:ReplyTo><wsa:Address>http://www.w3.org/2005/08/addressing/anonymous</wsa:Address></wsa:ReplyTo>
   </soap:Header>
   <soap:Body>
@@ -42,7 +51,7 @@ export function curlFindDocuments(nhsNumber: string, url: string): string {
     `curl -sS -X POST '${url}' \\`,
     `  -H 'Content-Type: application/soap+xml; charset=UTF-8' \\`,
     `  --data-binary @- <<'XML'`,
-    findDocumentsEnvelope(nhsNumber, 'urn:uuid:7d1f6a53-2f37-4e7c-9a57-3f1f8f1c2a10'),
+    findDocumentsEnvelope(nhsNumber, 'urn:uuid:7d1f6a53-2f37-4e7c-9a57-3f1f8f1c2a10', url),
     'XML',
   ].join('\n');
 }
