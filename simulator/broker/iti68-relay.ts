@@ -61,6 +61,15 @@ export async function relayDocument(
   // without it a broken community would look like a consumer that went away.
   let sourceError: Error | undefined;
   body.once('error', (err) => (sourceError ??= err));
+  let stopped: RelayStop | undefined;
+  // A consumer that closes first does not always end the pipeline while the source waits for
+  // bytes: its close drops the community's connection here.
+  let consumerGone = false;
+  out.once('close', () => {
+    if (out.writableFinished || stopped || sourceError) return;
+    consumerGone = true;
+    body.destroy();
+  });
   const broken = (err: unknown): RelayStop =>
     new RelayStop({
       outcome: 'broken',
@@ -72,7 +81,12 @@ export async function relayDocument(
     const it = source[Symbol.asyncIterator]();
     let held: Buffer | undefined;
     for (;;) {
-      const r = await nextWithin(it, opts, () => bytes, broken);
+      const r = await nextWithin(
+        it,
+        opts,
+        () => bytes,
+        (err) => (consumerGone ? err : broken(err)),
+      );
       if (r.done) break;
       const chunk = r.value;
       bytes += chunk.length;
@@ -101,7 +115,6 @@ export async function relayDocument(
       });
     if (held) yield held;
   }
-  let stopped: RelayStop | undefined;
   try {
     await pipeline(
       body,
@@ -117,6 +130,7 @@ export async function relayDocument(
     );
     return { outcome: 'complete', bytes, sha1: digest };
   } catch {
+    if (consumerGone) return { outcome: 'consumer-gone', bytes };
     if (stopped) return stopped.result;
     if (sourceError) return broken(sourceError).result;
     return { outcome: 'consumer-gone', bytes };
@@ -131,7 +145,7 @@ async function nextWithin(
   it: AsyncIterator<Buffer>,
   opts: { idleTimeoutMs: number; clock: DeadlineClock },
   bytes: () => number,
-  broken: (err: unknown) => RelayStop,
+  broken: (err: unknown) => unknown,
 ): Promise<IteratorResult<Buffer>> {
   const d = opts.clock.deadline(opts.idleTimeoutMs);
   let onAbort: (() => void) | undefined;

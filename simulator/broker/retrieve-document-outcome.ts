@@ -65,3 +65,16 @@ export function retrieveFailure(
     return { status: 404, outcome: operationOutcome(issues) };
   return { status: 502, outcome: operationOutcome(issues) };
 }
+
+/** RFC 9110 §5.6.2 token characters. */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+/** `type/subtype` with optional `; name=value` parameters, printable ASCII only (RFC 9110 §8.3.1). */
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"[\\x20-\\x7e]*"))*$`);
+
+/**
+ * True when a community's mimeType can be sent as the Content-Type of the answer: a media type of
+ * at most 256 characters (a community's value is never written into a header unchecked).
+ */
+export function isMediaType(v: string): boolean {
+  return v.length <= 256 && MEDIA_TYPE.test(v);
+}

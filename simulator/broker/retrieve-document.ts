@@ -63,7 +63,9 @@ import {
   type FhirSecurity,
 } from './iua-enforcement.js';
 import type { AssertionForwarder } from './xua-forward.js';
-import { retrieveFailure } from './retrieve-document-outcome.js';
+import { isMediaType, retrieveFailure } from './retrieve-document-outcome.js';
+
+export { isMediaType } from './retrieve-document-outcome.js';
 import { readRetrieveDocumentRequest, type RetrieveDocumentTarget } from './retrieve-document-request.js';
 import { resolveTarget } from './targets.js';
 
@@ -294,17 +296,4 @@ function decide(
     };
   }
   return { doc };
-}
-
-/** RFC 9110 §5.6.2 token characters. */
-const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-/** `type/subtype` with optional `; name=value` parameters, printable ASCII only (RFC 9110 §8.3.1). */
-const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"[\\x20-\\x7e]*"))*$`);
-
-/**
- * True when a community's mimeType can be sent as the Content-Type of the answer: a media type of
- * at most 256 characters (a community's value is never written into a header unchecked).
- */
-export function isMediaType(v: string): boolean {
-  return v.length <= 256 && MEDIA_TYPE.test(v);
 }
