@@ -8,7 +8,7 @@
  * the default `reports/conformance/` goes.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,7 @@ import { buildTestData } from '../../simulator/conformance/test-data-build.js';
 import { DOCUMENTS_CSV_HEADER } from '../../simulator/conformance/test-data-write.js';
 import type { SimRun } from '../helpers/sim-cli.js';
 import { consumerChecks } from '../../simulator/conformance/consumer-checks.js';
+import { inProcessState } from '../../simulator/cli/state.js';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import { FaultStore } from '../../simulator/faults/fault-store.js';
 import { startInProcess, type RunningTopology } from '../../simulator/runtime/in-process.js';
@@ -188,6 +189,63 @@ describe('sim conformance provider', () => {
     expect([r.code, r.stderr]).toEqual([64, `nir-sim: ${message}`]);
     expect(existsSync(path.join(tmp, 'never'))).toBe(false);
   });
+});
+
+describe('sim conformance provider --community (rehearsal against the running sim)', () => {
+  it(
+    'takes the endpoints, homeCommunityId and pack of a community of the running sim, and refuses what cannot be meant',
+    { timeout: 180_000 },
+    async () => {
+      // The running sim's state as `sim up` writes it (this process serves the topology).
+      writeFileSync(
+        path.join(tmp, 'state.json'),
+        JSON.stringify(
+          inProcessState(topo.running, { pid: process.pid, startedAt: new Date(0).toISOString(), seed: 1 }),
+        ),
+      );
+      try {
+        const c = topo.running.communities[0]!;
+        const r = await sim(
+          'conformance',
+          'provider',
+          '--community',
+          c.name,
+          '--out',
+          path.join(tmp, 'rehearsal'),
+        );
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout.split('\n')[0]).toBe(
+          `provider conformance: responding gateway ${c.homeCommunityId} (ITI-38 ${c.endpoints['ITI-38']}, ITI-39 ${c.endpoints['ITI-39']}, RAD-75 ${c.endpoints['RAD-75']})`,
+        );
+        expect(outcomes(r.stdout).filter(([o]) => o === 'FAIL')).toEqual([]);
+
+        const unknown = await sim(
+          'conformance',
+          'provider',
+          '--community',
+          'nowhere',
+          '--out',
+          path.join(tmp, 'never'),
+        );
+        expect([unknown.code, unknown.stderr]).toEqual([
+          64,
+          `nir-sim: --community nowhere is not a community of the running sim: use one of ${topo.running.communities.map((x) => x.name).join(', ')}`,
+        ]);
+        const both = await sim('conformance', 'provider', '--community', c.name, '--home', c.homeCommunityId);
+        expect([both.code, both.stderr]).toEqual([
+          64,
+          'nir-sim: --community takes the endpoints from the running sim: leave out --home',
+        ]);
+        const neither = await sim('conformance', 'provider', '--home', c.homeCommunityId);
+        expect([neither.code, neither.stderr]).toEqual([
+          64,
+          "nir-sim: --iti38 is missing: give the supplier gateway's --iti38, --iti39 and --home, or --community NAME to rehearse against a community of the running sim",
+        ]);
+      } finally {
+        rmSync(path.join(tmp, 'state.json'), { force: true });
+      }
+    },
+  );
 });
 
 describe('sim conformance test-data', () => {

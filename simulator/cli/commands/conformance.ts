@@ -26,6 +26,7 @@ import { isHomeCommunityId } from '../../shared/ids.js';
 import { defaultDataPackDir } from '../../shared/sim-paths.js';
 import { isValidNhsNumber } from '../../xca/nhs-number.js';
 import { numberFlag } from '../number-flag.js';
+import { runningState } from '../state.js';
 import { consumerRun } from './conformance-consumer.js';
 import { client } from './fault.js';
 
@@ -82,6 +83,66 @@ export function homeFlag(value: unknown): string {
       `--home ${JSON.stringify(value ?? '')} is not a homeCommunityId: give urn:oid: followed by the gateway's OID, e.g. --home urn:oid:1.2.826.0.1.3680043.2.1`,
     );
   return v;
+}
+
+/** @throws SimError SIM_ERR_BAD_ARGUMENT naming `flag` and `--community` when it is absent. */
+function required(flag: string, value: unknown): unknown {
+  if (value === undefined)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `${flag} is missing: give the supplier gateway's ${flag}, --iti39 and --home, or --community NAME to rehearse against a community of the running sim`,
+    );
+  return value;
+}
+
+/**
+ * The target and pack of `--community` in the running sim's state (sim status): an XCA community's
+ * ITI-38, ITI-39 and RAD-75 URLs and homeCommunityId.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT when endpoint flags are given too, the community is unknown
+ *   (listing the known ones) or speaks MHD; SIM_ERR_NOT_RUNNING when no sim runs.
+ */
+function runningCommunity(argv: {
+  community?: string | undefined;
+  iti38?: string | undefined;
+  iti39?: string | undefined;
+  rad75?: string | undefined;
+  home?: string | undefined;
+}): { target: ProviderTarget; packDir?: string } {
+  const both = (['iti38', 'iti39', 'rad75', 'home'] as const).filter((f) => argv[f] !== undefined);
+  if (both.length > 0)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--community takes the endpoints from the running sim: leave out ${both.map((f) => `--${f}`).join(', ')}`,
+    );
+  const s = runningState();
+  if (!s)
+    throw new SimError(
+      SimErrorCode.NotRunning,
+      'not running: start it with npm run sim up, or give --iti38, --iti39 and --home',
+    );
+  const c = s.communities.find((x) => x.name === argv.community || x.homeCommunityId === argv.community);
+  if (!c)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--community ${argv.community} is not a community of the running sim: use one of ${s.communities.map((x) => x.name).join(', ')}`,
+    );
+  const iti38 = c.endpoints['ITI-38'];
+  const iti39 = c.endpoints['ITI-39'];
+  if ((c.protocol ?? 'xca') !== 'xca' || iti38 === undefined || iti39 === undefined)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--community ${c.name} is not an XCA responding gateway (it speaks ${c.protocol ?? 'xca'} or is external): the provider checks need ITI-38 and ITI-39`,
+    );
+  const rad75 = c.endpoints['RAD-75'];
+  return {
+    target: {
+      iti38Url: iti38,
+      iti39Url: iti39,
+      ...(rad75 !== undefined ? { rad75Url: rad75 } : {}),
+      homeCommunityId: c.homeCommunityId,
+    },
+    ...(s.dataPackDir !== undefined ? { packDir: s.dataPackDir } : {}),
+  };
 }
 
 /** @throws SimError SIM_ERR_BAD_ARGUMENT when `flag` was given more than once. */
@@ -142,15 +203,18 @@ export function conformanceCommand(y: Argv): Argv {
           "play NIR's initiating side against a supplier's responding gateway; exit 0 only when no check failed",
           (b) =>
             b
+              .option('community', {
+                type: 'string',
+                describe:
+                  'a community of the running sim to rehearse against: its ITI-38, ITI-39, RAD-75 URLs, homeCommunityId and pack (instead of --iti38, --iti39, --rad75, --home)',
+              })
               .option('iti38', {
                 type: 'string',
-                demandOption: true,
-                describe: 'ITI-38 Cross Gateway Query URL',
+                describe: 'ITI-38 Cross Gateway Query URL (required unless --community)',
               })
               .option('iti39', {
                 type: 'string',
-                demandOption: true,
-                describe: 'ITI-39 Cross Gateway Retrieve URL',
+                describe: 'ITI-39 Cross Gateway Retrieve URL (required unless --community)',
               })
               .option('rad75', {
                 type: 'string',
@@ -159,8 +223,7 @@ export function conformanceCommand(y: Argv): Argv {
               })
               .option('home', {
                 type: 'string',
-                demandOption: true,
-                describe: "the gateway's homeCommunityId, urn:oid:...",
+                describe: "the gateway's homeCommunityId, urn:oid:... (required unless --community)",
               })
               .option('patient', {
                 type: 'string',
@@ -207,11 +270,12 @@ export function conformanceCommand(y: Argv): Argv {
               })
               .option('json', { type: 'boolean', default: false, describe: 'print the run as JSON only' }),
           async (argv) => {
-            const target: ProviderTarget = {
-              iti38Url: endpointUrl('--iti38', argv.iti38),
-              iti39Url: endpointUrl('--iti39', argv.iti39),
+            const simulated = argv.community !== undefined ? runningCommunity(argv) : undefined;
+            const target: ProviderTarget = simulated?.target ?? {
+              iti38Url: endpointUrl('--iti38', required('--iti38', argv.iti38)),
+              iti39Url: endpointUrl('--iti39', required('--iti39', argv.iti39)),
               ...(argv.rad75 !== undefined ? { rad75Url: endpointUrl('--rad75', argv.rad75) } : {}),
-              homeCommunityId: homeFlag(argv.home),
+              homeCommunityId: homeFlag(required('--home', argv.home)),
             };
             const patients = patientFlags(argv.patient);
             const seed = wholeNumber('--seed', argv.seed ?? DEFAULT_SEED, 0, 2 ** 31 - 1);
@@ -242,7 +306,7 @@ export function conformanceCommand(y: Argv): Argv {
             const run = await runProvider({
               target,
               pack: {
-                dir: argv.pack ?? defaultDataPackDir,
+                dir: argv.pack ?? simulated?.packDir ?? defaultDataPackDir,
                 ...(argv['test-data-community'] !== undefined
                   ? { community: argv['test-data-community'] }
                   : {}),
