@@ -21,20 +21,26 @@ export interface ConsumerRecordLogOptions {
   maxTotalBytes?: number;
 }
 
-/** Only what consumer checks read: an answered request without the bodies of its answer and legs. */
+/**
+ * Only what consumer checks read: an answered request without the bodies of its answer and legs,
+ * copied whole (`structuredClone`). The copy matters: the record's short strings (ids, codes,
+ * patient) may be V8 sliced strings that keep the whole text they were cut from alive, a
+ * community's answer of tens of KiB each, so keeping the record itself kept about 0.3 MiB per
+ * request (a broker container's RssAnon grew from 115-119 to 170-187 MiB with 200 records kept,
+ * `npm run bench:containers`). A clone owns flat copies of only what it holds.
+ */
 function slim(r: ConsumerRecord): ConsumerRecord {
-  if (r.kind === 'fault') return r;
+  if (r.kind === 'fault') return structuredClone(r);
   const { responseXml: _x, responseBody: _b, queryXml: _q, ...event } = r.event;
-  return {
+  return structuredClone({
     kind: 'transaction',
     event: {
       ...event,
       legs: event.legs.map(({ requestXml: _lq, responseXml: _lr, responseBody: _lb, ...leg }) => leg),
     },
-  };
+  });
 }
 
-/** A bounded ring of consumer records, oldest first. */
 export class ConsumerRecordLog {
   private readonly kept: { record: ConsumerRecord; size: number }[] = [];
   private total = 0;
