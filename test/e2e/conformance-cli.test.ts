@@ -218,6 +218,12 @@ describe('sim conformance provider --community (rehearsal against the running si
           `provider conformance: responding gateway ${c.homeCommunityId} (ITI-38 ${c.endpoints['ITI-38']}, ITI-39 ${c.endpoints['ITI-39']}, RAD-75 ${c.endpoints['RAD-75']})`,
         );
         expect(outcomes(r.stdout).filter(([o]) => o === 'FAIL')).toEqual([]);
+        const run = JSON.parse(readFileSync(path.join(tmp, 'rehearsal', 'run.json'), 'utf8')) as {
+          topology?: string;
+        };
+        expect(run.topology).toBe(
+          `community ${c.name} of the running sim (in-process runtime, ${topo.running.communities.length} communities: ${topo.running.communities.map((x) => x.name).join(', ')})`,
+        );
 
         const unknown = await sim(
           'conformance',

@@ -107,7 +107,7 @@ function runningCommunity(argv: {
   iti39?: string | undefined;
   rad75?: string | undefined;
   home?: string | undefined;
-}): { target: ProviderTarget; packDir?: string } {
+}): { target: ProviderTarget; packDir?: string; topology: string } {
   const both = (['iti38', 'iti39', 'rad75', 'home'] as const).filter((f) => argv[f] !== undefined);
   if (both.length > 0)
     throw new SimError(
@@ -142,6 +142,7 @@ function runningCommunity(argv: {
       homeCommunityId: c.homeCommunityId,
     },
     ...(s.dataPackDir !== undefined ? { packDir: s.dataPackDir } : {}),
+    topology: `community ${c.name} of the running sim (${s.runtime} runtime, ${s.communities.length} communities: ${s.communities.map((x) => x.name).join(', ')})`,
   };
 }
 
@@ -313,6 +314,7 @@ export function conformanceCommand(y: Argv): Argv {
                 ...(patients ? { patients } : {}),
               },
               ...(security ? { security } : {}),
+              ...(simulated ? { topology: simulated.topology } : {}),
               checks,
               deadlineMs,
               seed,
