@@ -15,6 +15,8 @@ import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-
 import { systemClock, type DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { defaultParsPort } from '../pars/pars-service.js';
+import { patientAccessReport } from '../audit/reports.js';
+import { auditRoutes } from '../control/audit-routes.js';
 import { startAuditStack, type AuditRuntimeOptions, type RunningAudit } from './audit-stack.js';
 import { startBrokerSandbox, type BrokerSandbox } from './broker-sandbox.js';
 import type { Topology } from '../topology/topology.js';
@@ -221,7 +223,10 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         logger: deps.logger.child({ component: 'control' }),
         ...(deps.control.log ? { log: deps.control.log } : {}),
         brokerSettings,
-        ...(consumerMode ? { routes: [consumerMode.routes] } : {}),
+        routes: [
+          ...(consumerMode ? [consumerMode.routes] : []),
+          ...(audit ? [auditRoutes({ parsUrl: audit.pars.url, patientReport: patientAccessReport })] : []),
+        ],
       });
     }
     return {
