@@ -3,6 +3,7 @@
  * gateway or an MHD Document Responder) as HTTP servers in this process, sharing one fault store and one event bus. Used by `sim up`, the
  * scenario runner and the integration tests (with port 0).
  */
+import type { Router } from 'express';
 import { DEFAULT_REQUEST_DEADLINE_MARGIN_MS } from '../broker/admission.js';
 import type { CommunityEndpoint } from '../broker/community-directory.js';
 import { startConsumerConformance, type ConsumerConformance } from '../conformance/consumer-routes.js';
@@ -81,7 +82,13 @@ export interface InProcessDeps {
    * FaultStore over the simulated communities is made with `seed` (default 1) so faults can be
    * added at runtime. `seed` is what `GET /topology` reports: pass the seed of `faults`.
    */
-  control?: { port?: number; seed?: number; log?: TransactionLogOptions };
+  control?: {
+    port?: number;
+    seed?: number;
+    log?: TransactionLogOptions;
+    /** Further control API routes from modules the runtime may not import (e.g. the command line's `GET /scenarios`). */
+    routes?: readonly Router[];
+  };
   /**
    * Audit every consumer request (docs/audit.md): a FHIR AuditEvent per transaction and
    * patient, written before the answer to `<dir>/audit-*.ndjson` and to a durable queue in
@@ -225,6 +232,7 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         brokerSettings,
         routes: [
           ...(consumerMode ? [consumerMode.routes] : []),
+          ...(deps.control.routes ?? []),
           ...(audit ? [auditRoutes({ parsUrl: audit.pars.url, patientReport: patientAccessReport })] : []),
         ],
       });
