@@ -42,7 +42,7 @@ afterAll(async () => {
 
 const STEPS = [
   { index: 1, id: 'find', kind: 'query' },
-  { index: 2, id: 'retrieve-2', kind: 'retrieve' },
+  { index: 2, id: 'step-2', kind: 'retrieve' },
 ];
 
 describe('GET /scenarios', () => {
