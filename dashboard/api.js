@@ -35,6 +35,13 @@ export function getAuditEvents(q) {
 export const getAuditReport = (patient) =>
   fetch(`/audit-report?patient=${encodeURIComponent(patient)}`).then(json);
 
+/** The shipped scenarios (GET /scenarios; `sim up` serves it). */
+export const getScenarios = () => fetch('/scenarios').then(json);
+
+/** Run a shipped scenario against this sim (POST /scenarios/{name}/run): its ScenarioResult. */
+export const runScenario = (name) =>
+  fetch(`/scenarios/${encodeURIComponent(name)}/run`, { method: 'POST' }).then(json);
+
 /** The broker's per-community deadline (ms), or undefined where the control API has no broker. */
 export async function getDeadlineMs() {
   const res = await fetch('/broker/settings');

@@ -3,6 +3,7 @@
  * simulated gateways, the broker and the control API (with the dashboard at `/ui/`), all on free
  * ports of 127.0.0.1, in this process; and the FindDocuments query a test sends to the broker.
  */
+import type { Router } from 'express';
 import { request } from 'undici';
 import { loadDataPack } from '../../simulator/data-pack/loader.js';
 import type { DataPack } from '../../simulator/data-pack/pack-format.js';
@@ -32,6 +33,8 @@ export interface DashboardSimOptions {
   audit?: { dir: string };
   /** The broker's consumer profiles (`X-NIR-Consumer` -> communities by homeCommunityId). */
   consumers?: Record<string, { include?: string[]; exclude?: string[] }>;
+  /** Further control API routes (e.g. the command line's scenario routes, as `sim up` mounts them). */
+  routes?: Router[];
 }
 
 /** Start the default pack with the broker's per-community deadline `deadlineMs`. */
@@ -50,7 +53,7 @@ export async function startDashboardSim(
     },
     {
       logger: silentLogger(),
-      control: { port: 0 },
+      control: { port: 0, ...(opts.routes ? { routes: opts.routes } : {}) },
       ...(opts.audit ? { audit: { dir: opts.audit.dir, parsPort: 0 } } : {}),
     },
   );
