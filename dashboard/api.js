@@ -20,6 +20,28 @@ export const getFaultSchema = () => fetch('/fault-schema').then(json);
 export const getTransactions = (limit = 500) => fetch(`/transactions?limit=${limit}`).then(json);
 export const getTransaction = (id) => fetch(`/transactions/${encodeURIComponent(id)}`).then(json);
 
+/**
+ * AuditEvents from the simulated PARS (GET /audit-events): `{ patient, since, until, limit }`, each
+ * optional (since/until ISO 8601 instants); rejects with the control API's problems.
+ */
+export function getAuditEvents(q) {
+  const params = Object.entries(q)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+  return fetch(`/audit-events?${params.join('&')}`).then(json);
+}
+
+/** The Patient Access Report of an NHS number (GET /audit-report). */
+export const getAuditReport = (patient) =>
+  fetch(`/audit-report?patient=${encodeURIComponent(patient)}`).then(json);
+
+/** The shipped scenarios (GET /scenarios; `sim up` serves it). */
+export const getScenarios = () => fetch('/scenarios').then(json);
+
+/** Run a shipped scenario against this sim (POST /scenarios/{name}/run): its ScenarioResult. */
+export const runScenario = (name) =>
+  fetch(`/scenarios/${encodeURIComponent(name)}/run`, { method: 'POST' }).then(json);
+
 /** The broker's per-community deadline (ms), or undefined where the control API has no broker. */
 export async function getDeadlineMs() {
   const res = await fetch('/broker/settings');

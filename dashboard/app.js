@@ -1,6 +1,6 @@
-// The nir-sim dashboard (docs/dashboard.md): Topology, Faults and Transactions views over the
+// The nir-sim dashboard (docs/dashboard.md): Topology, Faults, Transactions, Scenarios and Audit views over the
 // control API, kept live by its Server-Sent Events stream (GET /events). Views are chosen by the
-// URL fragment (#topology, #faults, #transactions, #tx/<id>), so each can be linked to.
+// URL fragment (#topology, #faults, #transactions, #tx/<id>, #scenarios, #audit), so each can be linked to.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
@@ -16,6 +16,8 @@ import { TopologyView } from './topology-view.js';
 import { FaultsView } from './faults-view.js';
 import { LogView } from './log-view.js';
 import { DetailView } from './detail-view.js';
+import { AuditView } from './audit-view.js';
+import { ScenariosView } from './scenarios-view.js';
 
 /** Transactions kept in the page, as the control API's log keeps them. */
 const MAX_TRANSACTIONS = 500;
@@ -24,6 +26,8 @@ const TABS = [
   ['topology', 'Topology'],
   ['faults', 'Faults'],
   ['transactions', 'Transactions'],
+  ['scenarios', 'Scenarios'],
+  ['audit', 'Audit'],
 ];
 
 const routeOf = (hash) => {
@@ -119,6 +123,8 @@ function App() {
           onOpen=${(id) => (location.hash = `#tx/${encodeURIComponent(id)}`)}
         />`
       }
+      ${route.view === 'scenarios' && html`<${ScenariosView} />`}
+      ${route.view === 'audit' && html`<${AuditView} />`}
       ${
         route.view === 'detail' &&
         html`<${DetailView}

@@ -1,17 +1,21 @@
 /**
  * `npm run docs:screenshots`: (re)writes the dashboard screenshots the README and docs/dashboard.md
- * show, docs/images/dashboard-{topology,faults,transactions,detail}.png (PNG, 1280x800, the
+ * show, docs/images/dashboard-{topology,faults,transactions,detail,scenarios,audit}.png (PNG, 1280x800, the
  * smallest screen the dashboard is made for). It starts the default pack in this process on free
  * ports of 127.0.0.1, sends one clean FindDocuments, adds a `timeout` fault on the first community
  * and a 300 ms `latency` on the second through the control API, sends a second one (PartialSuccess),
- * and photographs each view in Debian's chromium (/usr/bin/chromium, or NIR_SIM_CHROMIUM).
+ * and photographs each view in Debian's chromium (/usr/bin/chromium, or NIR_SIM_CHROMIUM); then runs
+ * `known-to-all-networks` from the Scenarios view (failing under those faults) and searches the
+ * Audit view for the patient (the simulated PARS on a free port, its files in a temporary directory).
  * The machine's clock and speed show in the pictures (times, durations); nothing else varies.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_MISSING, CHROMIUM_PATH, launchChromium } from '../test/browser/browser.js';
 import { findDocuments, startDashboardSim } from '../test/browser/dashboard-sim.js';
+import { scenarioRoutes } from '../simulator/cli/scenario-routes.js';
 import { existsSync } from 'node:fs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,7 +27,8 @@ const DEADLINE_MS = 3_000;
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(CHROMIUM_MISSING.replace(' tests skipped', ' screenshots'));
   mkdirSync(imagesDir, { recursive: true });
-  const sim = await startDashboardSim(DEADLINE_MS);
+  const auditDir = mkdtempSync(path.join(tmpdir(), 'nir-sim-screenshots-'));
+  const sim = await startDashboardSim(DEADLINE_MS, { audit: { dir: auditDir }, routes: [scenarioRoutes()] });
   const browser = await launchChromium();
   try {
     const [first, second] = sim.pack.communities.map((c) => c.name);
@@ -55,9 +60,19 @@ async function main(): Promise<void> {
     await shot('transactions', 'tr[data-status="PartialSuccess"]', 'transactions');
     const tx = await page.locator('tr[data-status="PartialSuccess"]').getAttribute('data-tx');
     await shot(`tx/${tx}`, '.leg-detail', 'detail');
+
+    await page.goto(`${sim.dashboardUrl}#scenarios`);
+    await page.getByRole('button', { name: 'Run known-to-all-networks' }).click();
+    await shot('scenarios', '.scenario-result', 'scenarios');
+    await sim.running.audit!.drained();
+    await page.goto(`${sim.dashboardUrl}#audit`);
+    await page.getByLabel('Patient (NHS number)').fill(sim.patientEverywhere);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await shot('audit', 'table.audit-events tbody tr', 'audit');
   } finally {
     await browser.close();
     await sim.stop();
+    rmSync(auditDir, { recursive: true, force: true });
   }
 }
 

@@ -3,6 +3,7 @@
  * runtime (runtime/in-process.ts) over the resolved topology, the state file and the banner,
  * until Ctrl-C or SIGTERM.
  */
+import { scenarioRoutes } from './scenario-routes.js';
 import path from 'node:path';
 import { defaultControlPort } from '../control/control-api.js';
 import { defaultParsPort } from '../pars/pars-service.js';
@@ -59,7 +60,7 @@ export async function runForeground(opts: UpOptions, security: boolean): Promise
   const running = await startInProcess(topology, {
     logger,
     faults,
-    control: { port: defaultControlPort(opts.portBase), seed: spec.seed },
+    control: { port: defaultControlPort(opts.portBase), seed: spec.seed, routes: [scenarioRoutes()] },
     audit: { dir: auditDir(), parsPort: defaultParsPort(opts.portBase) },
   });
   const state = inProcessState(running, {

@@ -3,6 +3,7 @@
  * gateway or an MHD Document Responder) as HTTP servers in this process, sharing one fault store and one event bus. Used by `sim up`, the
  * scenario runner and the integration tests (with port 0).
  */
+import type { Router } from 'express';
 import { DEFAULT_REQUEST_DEADLINE_MARGIN_MS } from '../broker/admission.js';
 import type { CommunityEndpoint } from '../broker/community-directory.js';
 import { startConsumerConformance, type ConsumerConformance } from '../conformance/consumer-routes.js';
@@ -15,6 +16,8 @@ import { startRespondingGateway, type RunningGateway } from '../gateway/gateway-
 import { systemClock, type DeadlineClock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { defaultParsPort } from '../pars/pars-service.js';
+import { patientAccessReport } from '../audit/reports.js';
+import { auditRoutes } from '../control/audit-routes.js';
 import { startAuditStack, type AuditRuntimeOptions, type RunningAudit } from './audit-stack.js';
 import { startBrokerSandbox, type BrokerSandbox } from './broker-sandbox.js';
 import type { Topology } from '../topology/topology.js';
@@ -79,7 +82,13 @@ export interface InProcessDeps {
    * FaultStore over the simulated communities is made with `seed` (default 1) so faults can be
    * added at runtime. `seed` is what `GET /topology` reports: pass the seed of `faults`.
    */
-  control?: { port?: number; seed?: number; log?: TransactionLogOptions };
+  control?: {
+    port?: number;
+    seed?: number;
+    log?: TransactionLogOptions;
+    /** Further control API routes from modules the runtime may not import (e.g. the command line's `GET /scenarios`). */
+    routes?: readonly Router[];
+  };
   /**
    * Audit every consumer request (docs/audit.md): a FHIR AuditEvent per transaction and
    * patient, written before the answer to `<dir>/audit-*.ndjson` and to a durable queue in
@@ -221,7 +230,11 @@ export async function startInProcess(topology: Topology, deps: InProcessDeps): P
         logger: deps.logger.child({ component: 'control' }),
         ...(deps.control.log ? { log: deps.control.log } : {}),
         brokerSettings,
-        ...(consumerMode ? { routes: [consumerMode.routes] } : {}),
+        routes: [
+          ...(consumerMode ? [consumerMode.routes] : []),
+          ...(deps.control.routes ?? []),
+          ...(audit ? [auditRoutes({ parsUrl: audit.pars.url, patientReport: patientAccessReport })] : []),
+        ],
       });
     }
     return {
