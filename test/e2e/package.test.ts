@@ -101,7 +101,6 @@ describe('npm pack: the package a supplier installs', () => {
       ctx.skip(
         `npm install of the tarball failed (no registry or cache here?): ${(install.stderr || String(install.error)).slice(-400)}`,
       );
-    expect(SCRIPT.trim().split('\n')).toHaveLength(10);
     const r = run(process.execPath, ['try.mjs'], project, 60_000);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
