@@ -6,6 +6,14 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimError, SimErrorCode, startNirSim, type NirSim } from '../../simulator/api/index.js';
+import { findDocuments as findDocumentsEnv } from '../helpers/requests.js';
+import {
+  mintCertDir,
+  postTls,
+  supplierAssertion,
+  withSecurity,
+  type CertDir,
+} from '../helpers/security-fixtures.js';
 
 const RS = 'urn:oasis:names:tc:ebxml-regrep:xsd:rs:3.0';
 /** The default pack's patient held by every community (data-packs/default/pack.json examples). */
@@ -193,5 +201,39 @@ describe('startNirSim options', () => {
       await sim.stop();
       await sim.stop();
     }
+  });
+});
+
+describe('startNirSim with security', () => {
+  let certs: CertDir;
+  let sim: NirSim;
+  beforeAll(async () => {
+    certs = await mintCertDir(); // a copy of the run's shared set: nothing left to mint
+    sim = await startNirSim({ communities: 2, security: { certsDir: certs.dir } });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    certs?.remove();
+  });
+
+  it('adds the integration port: mutual TLS required, a signed XUA assertion answered with Success', async () => {
+    expect(sim.certsDir).toBe(certs.dir);
+    const url = sim.urls.integration!.endpoints['ITI-38'];
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/xca\/iti38$/);
+    const cx = `${NHS}^^^&2.16.840.1.113883.2.1.4.1&ISO`;
+    const body = withSecurity(findDocumentsEnv(NHS), supplierAssertion(certs, cx));
+    // No client certificate: the TLS handshake is refused (docs/security.md).
+    expect(await postTls(certs, url, body, { client: null })).toHaveProperty('error');
+    const r = await postTls(certs, url, body);
+    expect(r).toMatchObject({ status: 200 });
+    const doc = new DOMParser().parseFromString((r as { body: string }).body, 'application/xml');
+    const response = doc.getElementsByTagNameNS(
+      'urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0',
+      'AdhocQueryResponse',
+    )[0]!;
+    expect(response.getAttribute('status')).toBe(
+      'urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success',
+    );
+    expect(doc.getElementsByTagNameNS(RS, 'RegistryError')).toHaveLength(0);
   });
 });
