@@ -7,12 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FaultSpecInput } from '../faults/fault-spec.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
-import {
-  checkDeadlineAndGateways,
-  specFromFlags,
-  specFromOptions,
-  type DescribedTopology,
-} from '../topology/topology-from-options.js';
+import { specFromFlags, specFromOptions, type DescribedTopology } from '../topology/topology-from-options.js';
 import { parseTopologySpec } from '../topology/topology-spec.js';
 
 /** What {@link startNirSim} starts. Every field is optional: `{}` starts the default pack's 3 communities. */
@@ -87,12 +82,10 @@ export async function describeStart(o: NirSimOptions): Promise<DescribedStart> {
         `topology cannot be combined with ${clash.join(', ')}: set gateways, mhdGateways and dataPack in the topology instead`,
       );
   }
-  checkDeadlineAndGateways({
-    ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}),
-    ...(o.communities !== undefined ? { gateways: o.communities } : {}),
-    ...(o.mhdCommunities !== undefined ? { mhdGateways: o.mhdCommunities } : {}),
-  });
+  checkCounts(o);
   const described = await describeTopology(o, port);
+  // The topology's faults, then the option's: both are validated together when the fault store
+  // takes them (topology/resolve-topology.ts), every problem in one SimError.
   const faults = [...described.spec.faults, ...(o.faults ?? [])];
   const sec = o.security;
   return {
@@ -103,6 +96,28 @@ export async function describeStart(o: NirSimOptions): Promise<DescribedStart> {
     host: o.host ?? '127.0.0.1',
     port,
   };
+}
+
+/** Whether `n` is a whole number from `min` to `max`. */
+const within = (n: number, min: number, max: number): boolean => Number.isInteger(n) && n >= min && n <= max;
+
+/**
+ * The bounds `sim up` puts on its flags (topology-from-options.ts checkDeadlineAndGateways), named
+ * as the API names them.
+ * @throws SimError SIM_ERR_BAD_ARGUMENT naming the option and what it must be.
+ */
+function checkCounts(o: NirSimOptions): void {
+  const bad = (m: string): never => {
+    throw new SimError(SimErrorCode.BadArgument, m);
+  };
+  if (o.deadlineMs !== undefined && !within(o.deadlineMs, 1, Number.MAX_SAFE_INTEGER))
+    bad(`deadlineMs ${o.deadlineMs} must be a positive whole number of milliseconds`);
+  if (o.communities !== undefined && !within(o.communities, 1, 200))
+    bad(`communities ${o.communities} must be a whole number from 1 to 200`);
+  if (o.mhdCommunities !== undefined && !within(o.mhdCommunities, 0, 200))
+    bad(`mhdCommunities ${o.mhdCommunities} must be a whole number from 0 to 200`);
+  const total = (o.communities ?? 3) + (o.mhdCommunities ?? 0);
+  if (total > 200) bad(`communities and mhdCommunities make ${total} communities: at most 200 in all`);
 }
 
 /**

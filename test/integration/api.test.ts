@@ -166,7 +166,12 @@ describe('the programmatic API, as a supplier uses it', () => {
 
 describe('startNirSim options', () => {
   it.each([
-    [{ communities: 0 }, '--gateways 0 must be a whole number from 1 to 200'],
+    [{ communities: 0 }, 'communities 0 must be a whole number from 1 to 200'],
+    [
+      { communities: 150, mhdCommunities: 60 },
+      'communities and mhdCommunities make 210 communities: at most 200 in all',
+    ],
+    [{ deadlineMs: 0.5 }, 'deadlineMs 0.5 must be a positive whole number of milliseconds'],
     [{ port: 70_000 }, 'port 70000 must be a whole number from 0 to 65535'],
     [
       { topology: { schemaVersion: 1 }, communities: 2 },
