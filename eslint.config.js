@@ -26,6 +26,7 @@ const all = [
   'containers',
   'scenario',
   'conformance',
+  'api',
   'cli',
 ];
 /**
@@ -125,6 +126,9 @@ const allowed = {
     'data-pack',
     'control',
   ],
+  // The programmatic API (package.json `exports`): a facade over the in-process runtime, the
+  // topology description, the fault store and the transaction log, for a supplier's own tests.
+  api: ['shared', 'events', 'faults', 'control', 'runtime', 'topology', 'security'],
   cli: all,
 };
 /** Tests and their support files beside the sources (simulator/<module>/*.test.ts, test-support/). */
