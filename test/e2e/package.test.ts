@@ -134,7 +134,9 @@ describe('npm pack: the package a supplier installs', () => {
       );
       expect(out.errors[0]).toContain(`location="${out.a.homeCommunityId}"`);
       // The types resolve through `exports` (the `types` condition) in a strict NodeNext project; the
-      // AuditEvent type needs @types/fhir (docs/api.md "Installing"): mapped to this clone's copy.
+      // AuditEvent type comes from @types/fhir and the runtime's deeper types from @types/express,
+      // both dependencies of the package so that a strict project without skipLibCheck compiles
+      // (fhir is mapped here to this clone's copy).
       writeFileSync(path.join(project, 'typed.ts'), TYPED);
       writeFileSync(
         path.join(project, 'tsconfig.json'),
