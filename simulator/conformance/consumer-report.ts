@@ -14,6 +14,7 @@ import {
   type ConsumerRefusal,
   type ConsumerRequest,
 } from './consumer-request.js';
+import { durationSummary } from './provider-run-latency.js';
 import type { ConsumerRequestVerdicts, LatencySummary } from './run-model.js';
 
 /** What the report covers: requests from `since` (epoch ms) by `consumer`, held to `deadlineMs`. */
@@ -101,28 +102,15 @@ function evaluate(check: ConsumerCheck, r: ConsumerRequest): ConsumerVerdict {
   }
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 /** The latency of the answered requests, ms, rounded to 0.1 ms. */
 function latencyOf(
   requests: readonly Pick<ConsumerRequestReport, 'refusal' | 'durationMs'>[],
   deadlineMs: number,
 ): LatencySummary | undefined {
-  const ms = requests
-    .filter((r) => !r.refusal)
-    .map((r) => Math.round(r.durationMs * 10) / 10)
-    .sort((a, b) => a - b);
-  if (ms.length === 0) return undefined;
-  return {
-    count: ms.length,
-    p50Ms: percentile(ms, 50),
-    p95Ms: percentile(ms, 95),
-    maxMs: ms.at(-1)!,
+  return durationSummary(
+    requests.filter((r) => !r.refusal).map((r) => Math.round(r.durationMs * 10) / 10),
     deadlineMs,
-  };
+  );
 }
 
 /** The whole result of one check from its tally. */

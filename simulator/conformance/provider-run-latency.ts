@@ -13,10 +13,21 @@ export function latencySummary(
   exchanges: readonly Pick<ExchangeRecord, 'durationMs' | 'response'>[],
   deadlineMs: number,
 ): LatencySummary | undefined {
-  const ms = exchanges
-    .filter((e) => e.response !== undefined)
-    .map((e) => e.durationMs)
-    .sort((a, b) => a - b);
+  return durationSummary(
+    exchanges.filter((e) => e.response !== undefined).map((e) => e.durationMs),
+    deadlineMs,
+  );
+}
+
+/**
+ * p50/p95/max (nearest rank) and count of `durationsMs` (ms, any order), held to `deadlineMs`;
+ * undefined for none. Shared by the provider run and consumer mode's report.
+ */
+export function durationSummary(
+  durationsMs: readonly number[],
+  deadlineMs: number,
+): LatencySummary | undefined {
+  const ms = [...durationsMs].sort((a, b) => a - b);
   if (ms.length === 0) return undefined;
   return {
     count: ms.length,
