@@ -5,7 +5,7 @@
  */
 import { ErrorCode, ErrorSeverity, ResponseStatus } from '../xca/constants.js';
 import type { CheckResult } from './check.js';
-import { documentSetProblem } from './iti38-documents.js';
+import { documentSetProblem, type ExpectedSet } from './iti38-documents.js';
 import {
   MAX_GET_DOCUMENTS_IDS,
   errorsText,
@@ -27,6 +27,29 @@ function counts(patients: readonly TestPatient[]): string {
   return patients.map((p) => `${p.documents.length} of ${p.nhsNumber}`).join(', ');
 }
 
+/**
+ * For each of `patients`: send the query `ask` builds and compare the answer with the document set
+ * it expects (iti38-documents.ts). Returns the exchanges in order and one problem per patient whose
+ * answer differed, named by patient and exchange.
+ */
+async function documentSetsOf(
+  ctx: ProviderContext,
+  id: string,
+  patients: readonly TestPatient[],
+  ask: (p: TestPatient) => { label: string; body: string; want: ExpectedSet },
+): Promise<{ exchanges: string[]; problems: string[] }> {
+  const exchanges: string[] = [];
+  const problems: string[] = [];
+  for (const p of patients) {
+    const { label, body, want } = ask(p);
+    const out = await sendQuery(ctx, id, label, body, p.patientCx);
+    exchanges.push(out.exchange);
+    const problem = documentSetProblem(out, want);
+    if (problem) problems.push(`patient ${p.nhsNumber} (${out.exchange}): ${problem}`);
+  }
+  return { exchanges, problems };
+}
+
 const leafClass = iti38Check(
   {
     id: 'ITI38-FIND-LEAFCLASS',
@@ -39,25 +62,11 @@ const leafClass = iti38Check(
     items: ['UAT-01'],
   },
   async (ctx, id) => {
-    const exchanges: string[] = [];
-    const problems: string[] = [];
-    for (const p of ctx.testData.patients) {
-      const out = await sendQuery(
-        ctx,
-        id,
-        'find-documents-leafclass',
-        findDocumentsXml(p.patientCx, 'LeafClass'),
-        p.patientCx,
-      );
-      exchanges.push(out.exchange);
-      const problem = documentSetProblem(out, {
-        kind: 'ExtrinsicObject',
-        by: 'uniqueId',
-        documents: p.documents,
-        patientCx: p.patientCx,
-      });
-      if (problem) problems.push(`patient ${p.nhsNumber} (${out.exchange}): ${problem}`);
-    }
+    const { exchanges, problems } = await documentSetsOf(ctx, id, ctx.testData.patients, (p) => ({
+      label: 'find-documents-leafclass',
+      body: findDocumentsXml(p.patientCx, 'LeafClass'),
+      want: { kind: 'ExtrinsicObject', by: 'uniqueId', documents: p.documents, patientCx: p.patientCx },
+    }));
     return verdict(
       id,
       problems,
@@ -80,20 +89,11 @@ const objectRef = iti38Check(
     items: ['UAT-01'],
   },
   async (ctx, id) => {
-    const exchanges: string[] = [];
-    const problems: string[] = [];
-    for (const p of ctx.testData.patients) {
-      const out = await sendQuery(
-        ctx,
-        id,
-        'find-documents-objectref',
-        findDocumentsXml(p.patientCx, 'ObjectRef'),
-        p.patientCx,
-      );
-      exchanges.push(out.exchange);
-      const problem = documentSetProblem(out, { kind: 'ObjectRef', by: 'entryUUID', documents: p.documents });
-      if (problem) problems.push(`patient ${p.nhsNumber} (${out.exchange}): ${problem}`);
-    }
+    const { exchanges, problems } = await documentSetsOf(ctx, id, ctx.testData.patients, (p) => ({
+      label: 'find-documents-objectref',
+      body: findDocumentsXml(p.patientCx, 'ObjectRef'),
+      want: { kind: 'ObjectRef', by: 'entryUUID', documents: p.documents },
+    }));
     return verdict(
       id,
       problems,
@@ -110,23 +110,16 @@ async function getDocuments(
   id: string,
   by: 'entryUUID' | 'uniqueId',
 ): Promise<CheckResult> {
-  const exchanges: string[] = [];
-  const problems: string[] = [];
   const asked: TestPatient[] = ctx.testData.patients.filter((p) => p.documents.length > 0);
-  for (const p of asked) {
+  const { exchanges, problems } = await documentSetsOf(ctx, id, asked, (p) => {
     const docs = p.documents.slice(0, MAX_GET_DOCUMENTS_IDS);
     const ids = docs.map((d) => (by === 'entryUUID' ? d.entryUuid : d.uniqueId));
-    const body = getDocumentsXml(ctx.target.homeCommunityId, by, ids);
-    const out = await sendQuery(ctx, id, `get-documents-by-${by}`, body, p.patientCx);
-    exchanges.push(out.exchange);
-    const problem = documentSetProblem(out, {
-      kind: 'ExtrinsicObject',
-      by,
-      documents: docs,
-      patientCx: p.patientCx,
-    });
-    if (problem) problems.push(`patient ${p.nhsNumber} (${out.exchange}): ${problem}`);
-  }
+    return {
+      label: `get-documents-by-${by}`,
+      body: getDocumentsXml(ctx.target.homeCommunityId, by, ids),
+      want: { kind: 'ExtrinsicObject', by, documents: docs, patientCx: p.patientCx },
+    };
+  });
   if (asked.length === 0)
     return verdict(id, ['the test data has no document to ask for'], '', 'GetDocuments could not run', []);
   return verdict(
