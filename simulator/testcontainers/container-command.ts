@@ -76,10 +76,20 @@ export function upCommand(o: NirSimContainerOptions): string[] {
   ];
 }
 
-/** The container ports to publish: the broker, the control API, PARS, and the integration port with security. */
-export function exposedPorts(o: NirSimContainerOptions): number[] {
-  const { broker, control, pars, integration } = NirSimPorts;
-  return o.security ? [broker, control, pars, integration] : [broker, control, pars];
+/**
+ * Every port the image EXPOSEs (compose/Dockerfile: broker, control API, PARS, PARS control, first
+ * gateway, gateway control, integration port).
+ */
+export const IMAGE_EXPOSED_PORTS = [8080, 8090, 8100, 8110, 9001, 9090, 8443] as const;
+
+/**
+ * The container ports to publish: every port the image EXPOSEs, though `up` needs only the broker,
+ * the control API, PARS and (with security) the integration port. podman's Docker API lists each
+ * EXPOSEd port in the container's `HostConfig.PortBindings` (null when not published), and
+ * Testcontainers waits until each listed port is bound to the host: publishing fewer never starts.
+ */
+export function exposedPorts(): number[] {
+  return [...IMAGE_EXPOSED_PORTS];
 }
 
 /**

@@ -4,9 +4,17 @@
  * started container on its mapped host ports. test/e2e/containers/testcontainers.test.ts runs it
  * on a real engine.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SimError, SimErrorCode } from '../shared/errors.js';
-import { checkContainerOptions, exposedPorts, mappedUrls, upCommand } from './container-command.js';
+import {
+  checkContainerOptions,
+  exposedPorts,
+  mappedUrls,
+  NirSimPorts,
+  upCommand,
+} from './container-command.js';
 import { NirSimContainer } from './nir-sim-container.js';
 
 describe('the command line and ports of a NirSimContainer', () => {
@@ -18,9 +26,11 @@ describe('the command line and ports of a NirSimContainer', () => {
     ]);
   });
 
-  it('publishes the broker, the control API and PARS; the integration port with security only', () => {
-    expect(exposedPorts({})).toEqual([8080, 8090, 8100]);
-    expect(exposedPorts({ security: true })).toEqual([8080, 8090, 8100, 8443]);
+  it('publishes every port the image EXPOSEs (podman lists each; Testcontainers waits for each)', async () => {
+    const dockerfile = await readFile(path.join(import.meta.dirname, '../../compose/Dockerfile'), 'utf8');
+    const exposed = /^EXPOSE (.+)$/m.exec(dockerfile)![1]!.split(' ').map(Number);
+    expect(exposedPorts()).toEqual(exposed);
+    expect(exposedPorts()).toEqual(expect.arrayContaining(Object.values(NirSimPorts)));
   });
 });
 

@@ -5,7 +5,8 @@
  * nir-sim image, waits until the control API answers `GET /health`, and returns a
  * {@link StartedNirSimContainer} whose URLs use the engine's mapped host ports.
  */
-import { GenericContainer, Wait } from 'testcontainers';
+import { randomUUID } from 'node:crypto';
+import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
 import type { FaultSpecInput } from '../faults/fault-spec.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import {
@@ -20,6 +21,25 @@ import { StartedNirSimContainer } from './started-nir-sim-container.js';
 
 /** The image CI builds (scripts/containers/build-image.sh); a supplier builds it from a clone (docs/containers.md). */
 export const DEFAULT_NIR_SIM_IMAGE = 'nir-sim:local';
+
+/** The label naming one `start()`, so a container whose start failed half-way can be found and removed. */
+const START_LABEL = 'io.nir-sim.testcontainers.start';
+
+/**
+ * Remove the container of a failed start (without Ryuk, Testcontainers leaves it running: a wait
+ * strategy that timed out, ports never bound). Best effort: the start's own error is what counts.
+ */
+async function removeFailedStart(startId: string): Promise<void> {
+  try {
+    const client = await getContainerRuntimeClient();
+    const c = await client.container.fetchByLabel(START_LABEL, startId, {
+      status: ['created', 'restarting', 'running', 'paused', 'exited', 'dead'],
+    });
+    await c?.remove({ force: true, v: true });
+  } catch {
+    // the engine is gone too: nothing more to do here
+  }
+}
 
 /** How long the container may take to answer `GET /health`, ms (generous: a loaded 2-core CI host, security minting). */
 const STARTUP_TIMEOUT_MS = 120_000;
@@ -92,11 +112,19 @@ export class NirSimContainer extends GenericContainer {
    */
   override async start(): Promise<StartedNirSimContainer> {
     checkContainerOptions(this.nirSim);
-    this.withCommand(upCommand(this.nirSim)).withExposedPorts(...exposedPorts(this.nirSim));
+    this.withCommand(upCommand(this.nirSim)).withExposedPorts(...exposedPorts());
     if (this.loopbackOnly)
       for (const bindings of Object.values(this.hostConfig.PortBindings as Record<string, object[]>))
         for (const b of bindings) Object.assign(b, { HostIp: '127.0.0.1' });
-    const container = await super.start();
+    const startId = randomUUID();
+    this.withLabels({ [START_LABEL]: startId });
+    let container;
+    try {
+      container = await super.start();
+    } catch (err) {
+      await removeFailedStart(startId);
+      throw err;
+    }
     try {
       return await StartedNirSimContainer.ready(container, this.nirSim);
     } catch (err) {
