@@ -11,6 +11,7 @@
  */
 import https from 'node:https';
 import { DOMParser } from '@xmldom/xmldom';
+import type { Bundle, DocumentReference } from 'fhir/r4.js';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -195,6 +196,26 @@ describe.skipIf(noEngine)('NirSimContainer, as a supplier uses it', () => {
     expect(audit.map((e) => [e.resourceType, e.type.code, e.subtype?.[0]?.code])).toEqual(
       Array(3).fill(['AuditEvent', '110112', 'ITI-38']),
     );
+  });
+
+  it('ITI-67 through the mapped port: the Bundle and every document URL name the mapped port, and ITI-68 fetches one', async () => {
+    const nhs = encodeURIComponent(`https://fhir.nhs.uk/Id/nhs-number|${NHS}`);
+    const res = await fetch(
+      `${sim.getFhirBaseUrl()}/DocumentReference?patient.identifier=${nhs}&status=current`,
+      {
+        headers: { accept: 'application/fhir+json' },
+        signal: AbortSignal.timeout(60_000),
+      },
+    );
+    expect(res.status).toBe(200);
+    const bundle = (await res.json()) as Bundle<DocumentReference>;
+    expect(bundle.resourceType).toBe('Bundle');
+    const urls = (bundle.entry ?? []).flatMap((e) => e.resource!.content.map((c) => c.attachment.url!));
+    expect(urls.length).toBeGreaterThan(0);
+    for (const u of urls) expect(u.startsWith(`${sim.getFhirBaseUrl()}/`)).toBe(true);
+    const doc = await fetch(urls[0]!, { signal: AbortSignal.timeout(60_000) });
+    expect(doc.status).toBe(200);
+    expect((await doc.arrayBuffer()).byteLength).toBeGreaterThan(0);
   });
 
   it('a fault the catalogue refuses is a SimError listing the problem; nothing is added', async () => {
