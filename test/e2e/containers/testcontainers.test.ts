@@ -233,13 +233,22 @@ describe.skipIf(noEngine)('NirSimContainer, as a supplier uses it', () => {
 describe.skipIf(noEngine)('NirSimContainer withSecurity()', () => {
   let sim: StartedNirSimContainer;
   beforeAll(async () => {
-    sim = await new NirSimContainer(IMAGE).withGateways(2).withSecurity().withLoopbackPorts().start();
+    sim = await new NirSimContainer(IMAGE)
+      .withGateways(2)
+      .withSecurity()
+      .withFaults([{ name: 'ne-1ms', gateway: 'north-east-imaging-network', kind: 'latency', latencyMs: 1 }])
+      .withLoopbackPorts()
+      .start();
   });
   afterAll(async () => {
     await sim?.stop();
   });
 
   it('ITI-38 over mutual TLS with the returned certificates and a signed XUA assertion is a Success; no client certificate is refused at the handshake', async () => {
+    // withFaults: in force once start() resolved
+    expect((await sim.faults.list()).map((f) => [f.fault.name, f.fault.kind, f.matched])).toEqual([
+      ['ne-1ms', 'latency', 0],
+    ]);
     const url = sim.getUrls().integration!.endpoints['ITI-38'];
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/xca\/iti38$/);
     const certs = sim.certificates;
@@ -257,6 +266,7 @@ describe.skipIf(noEngine)('NirSimContainer withSecurity()', () => {
     );
     expect(refused?.code).toMatch(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ECONNRESET)$/);
 
+    expect((await sim.faults.list()).map((f) => f.applied)).toEqual([1]); // the leg over mutual TLS met it
     // The sandbox port stays open access beside it.
     expect(await iti38(sim.getUrls().broker.endpoints['ITI-38'])).toEqual({
       http: 200,
