@@ -27,6 +27,7 @@ const all = [
   'scenario',
   'conformance',
   'api',
+  'testcontainers',
   'cli',
 ];
 /**
@@ -129,6 +130,9 @@ const allowed = {
   // The programmatic API (package.json `exports`): a facade over the in-process runtime, the
   // topology description, the fault store and the transaction log, for a supplier's own tests.
   api: ['shared', 'events', 'faults', 'control', 'runtime', 'topology', 'security'],
+  // The Testcontainers module (package.json `exports["./testcontainers"]`): one container of the
+  // image, driven over HTTP through the control client; the API's types name what it returns.
+  testcontainers: ['shared', 'faults', 'control', 'topology', 'api'],
   cli: all,
 };
 /** Tests and their support files beside the sources (simulator/<module>/*.test.ts, test-support/). */

@@ -6,6 +6,9 @@
 export { startNirSim } from './nir-sim.js';
 export type { NirSim, NirSimFaults, NirSimUrls } from './nir-sim.js';
 export type { NirSimOptions } from './options.js';
+export { virtualClock } from './clock.js';
+export type { NirSimClock } from './clock.js';
+export type { Clock, Deadline, DeadlineClock, VirtualClock } from '../shared/clock.js';
 export type { FaultSpec, FaultSpecInput } from '../faults/fault-spec.js';
 export type { FaultStatus } from '../faults/fault-store.js';
 export type { TransactionSummary, LegSummary } from '../control/transaction-log.js';

@@ -135,6 +135,7 @@ export async function startNirSim(
   try {
     running = await startInProcess(topology, {
       logger: deps.logger ?? silentLogger(),
+      ...(start.clock ? { clock: start.clock } : {}),
       faults: resolved.faults,
       control: { port: start.port === 0 ? 0 : start.port + 10, seed: resolved.spec.seed },
       audit: { dir: auditDir, parsPort: start.port === 0 ? 0 : start.port + 20 },

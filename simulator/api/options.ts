@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { FaultSpecInput } from '../faults/fault-spec.js';
+import type { DeadlineClock } from '../shared/clock.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { specFromFlags, specFromOptions, type DescribedTopology } from '../topology/topology-from-options.js';
 import { parseTopologySpec } from '../topology/topology-spec.js';
@@ -47,6 +48,13 @@ export interface NirSimOptions {
    * store); default a new temporary directory, removed again by `stop()`.
    */
   auditDir?: string;
+  /**
+   * The time the topology runs on (docs/api.md "Time"): the broker's per-community and request
+   * deadlines, fault `latency` and `pars-slow` delays, and the timestamps of transactions and
+   * AuditEvents. Default the system clock; `virtualClock()` (exported) moves only when the test
+   * calls `advance(ms)`.
+   */
+  clock?: DeadlineClock;
 }
 
 /** The described topology of `o` and whether security is asked for, validated. */
@@ -55,6 +63,7 @@ export interface DescribedStart {
   security: { certsDir: string } | undefined;
   host: string;
   port: number;
+  clock: DeadlineClock | undefined;
 }
 
 /** Default certificate directory of the API: `NIR_SIM_CERTS_DIR`, else `<os tmpdir>/nir-sim-certs`. */
@@ -83,6 +92,7 @@ export async function describeStart(o: NirSimOptions): Promise<DescribedStart> {
       );
   }
   checkCounts(o);
+  checkClock(o.clock);
   const described = await describeTopology(o, port);
   // The topology's faults, then the option's: both are validated together when the fault store
   // takes them (topology/resolve-topology.ts), every problem in one SimError.
@@ -95,7 +105,26 @@ export async function describeStart(o: NirSimOptions): Promise<DescribedStart> {
       : undefined,
     host: o.host ?? '127.0.0.1',
     port,
+    clock: o.clock,
   };
+}
+
+/** The methods a {@link DeadlineClock} has (shared/clock.ts). */
+const CLOCK_METHODS = ['now', 'timeout', 'deadline', 'sleep'] as const;
+
+/**
+ * @throws SimError SIM_ERR_BAD_ARGUMENT naming the methods `clock` lacks (a JavaScript caller may
+ *   pass anything).
+ */
+function checkClock(clock: unknown): void {
+  if (clock === undefined) return;
+  const c = (typeof clock === 'object' && clock !== null ? clock : {}) as Record<string, unknown>;
+  const missing = CLOCK_METHODS.filter((m) => typeof c[m] !== 'function');
+  if (missing.length > 0)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `clock lacks ${missing.join(', ')}: pass virtualClock() or another DeadlineClock`,
+    );
 }
 
 /** Whether `n` is a whole number from `min` to `max`. */

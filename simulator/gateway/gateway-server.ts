@@ -166,7 +166,9 @@ export async function startRespondingGateway(opts: GatewayServerOptions): Promis
     ? watchCrlFiles(opts.tls.crlFiles, reloadCrls, opts.tls.crlPollMs)
     : () => undefined;
   follow();
-  const url = `${opts.tls ? 'https' : 'http'}://${opts.host}:${port}`;
+  // Bound to every interface (a container's `up --host 0.0.0.0`): reached at 127.0.0.1, a name its
+  // server certificate holds (SAN localhost, 127.0.0.1, ::1: certs/README.md), as the integration port is.
+  const url = `${opts.tls ? 'https' : 'http'}://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`;
   // Only an MHD community takes bearer tokens: an XCA gateway never builds the validator.
   if (opts.iua && opts.protocol === 'mhd') access.iua = opts.iua(url + FhirPath.fhirBase);
   return {

@@ -31,9 +31,9 @@ console.log(JSON.stringify({ http: res.status, status: /AdhocQueryResponse[^>]*s
 `;
 
 /** A supplier's TypeScript over the package's declarations: typed options, URLs and faults. */
-const TYPED = `import { startNirSim, type FaultSpecInput, type NirSim } from 'nir-sim';
+const TYPED = `import { startNirSim, virtualClock, type FaultSpecInput, type NirSim } from 'nir-sim';
 const fault: FaultSpecInput = { name: 'x', gateway: 'north-east-imaging-network', kind: 'timeout' };
-const sim: NirSim = await startNirSim({ communities: 2, faults: [fault] });
+const sim: NirSim = await startNirSim({ communities: 2, faults: [fault], clock: virtualClock() });
 const url: string = sim.urls.broker.endpoints['ITI-38'];
 // @ts-expect-error: not a kind of the fault catalogue
 sim.faults.add({ name: 'y', gateway: 'g', kind: 'no-such-kind' });
@@ -82,6 +82,10 @@ describe('npm pack: the package a supplier installs', () => {
       'certs/README.md',
       'dashboard/index.html',
       'docs/api.md',
+      // nir-sim/testcontainers (exports["./testcontainers"]), loaded only by who imports it
+      'dist/simulator/testcontainers/index.js',
+      'dist/simulator/testcontainers/index.d.ts',
+      'docs/testcontainers.md',
     ])
       expect(files, needed).toContain(needed);
     expect(files.filter((f) => /\.test\.|(^|\/)(test|test-support|bench)\//.test(f))).toEqual([]);

@@ -242,3 +242,39 @@ describe('startNirSim with security', () => {
     expect(doc.getElementsByTagNameNS(RS, 'RegistryError')).toHaveLength(0);
   });
 });
+
+describe('startNirSim with security on every interface (host 0.0.0.0, as in a container)', () => {
+  let certs: CertDir;
+  let sim: NirSim;
+  beforeAll(async () => {
+    certs = await mintCertDir();
+    sim = await startNirSim({ communities: 2, host: '0.0.0.0', security: { certsDir: certs.dir } });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    certs?.remove();
+  });
+
+  it('the broker reaches its communities at 127.0.0.1, a name their server certificates hold: Success', async () => {
+    // The broker dials each community at its advertised URL over mutual TLS; 0.0.0.0 is in no SAN.
+    expect(sim.urls.communities.map((c) => c.endpoints['ITI-38'])).toEqual([
+      expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/xca\/iti38$/),
+      expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/xca\/iti38$/),
+    ]);
+    const url = sim.urls.integration!.endpoints['ITI-38'];
+    const cx = `${NHS}^^^&2.16.840.1.113883.2.1.4.1&ISO`;
+    const r = await postTls(certs, url, withSecurity(findDocumentsEnv(NHS), supplierAssertion(certs, cx)));
+    expect(r).toMatchObject({ status: 200 });
+    const doc = new DOMParser().parseFromString((r as { body: string }).body, 'application/xml');
+    const response = doc.getElementsByTagNameNS(
+      'urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0',
+      'AdhocQueryResponse',
+    )[0]!;
+    expect(
+      Array.from(doc.getElementsByTagNameNS(RS, 'RegistryError')).map((e) => e.getAttribute('codeContext')),
+    ).toEqual([]);
+    expect(response.getAttribute('status')).toBe(
+      'urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success',
+    );
+  });
+});
