@@ -1,25 +1,30 @@
 /**
- * `npx tsx bench/broker-memory.ts [--node PATH] [--flags "..."] [--node-options "..."]
- * [--snapshots DIR] [--json FILE]` (docs/containers.md "Memory"): the broker container's memory,
- * measured on the host the way the container runs. The compiled roles (`npm run build` first) as
- * `sim serve` runs them in the stack: one `serve gateway` process for the default pack's three
- * communities, `serve pars`, and `serve broker` over them with the container's environment
- * (ContainerMallocEnv, NODE_OPTIONS = ContainerNodeOptions.broker unless `--node-options`) and its
- * command-line flags (ContainerNodeFlags.broker unless `--flags`), run by `--node` (default this
- * Node; the image's Node 24 binary copied out of it measures what the container runs). The same load
- * as `npm run bench:containers` (autocannon, ITI-38 FindDocuments for a patient in all three
- * communities, 10 connections; `--requests N` of them, default 600, about 8 s on a quiet machine), then the broker's memory: proc(5) /proc/PID/status VmRSS,
- * RssAnon, RssFile (MiB) and, through a preloaded probe (PROBE below), its
- * process.memoryUsage() and V8 heap spaces: at idle after start, right after the load (what
- * bench:containers reads) and 5 s later. `--snapshots DIR` also writes a heap snapshot at idle
- * and after the load. Prints figures only; asserts nothing. Everything listens on 127.0.0.1.
+ * `npx tsx bench/broker-memory.ts [--node PATH] [--flags="..."] [--node-options="..."]
+ * [--requests N] [--snapshots DIR] [--container IMAGE [--container-name NAME]] [--json FILE]`
+ * (docs/containers.md "Memory"): the broker container's memory, measured on the host the way the
+ * container runs. The compiled roles (`npm run build` first) as `sim serve` runs them in the
+ * stack: one `serve gateway` process for the default pack's three communities, `serve pars`, and
+ * `serve broker` over them with the container's environment (ContainerMallocEnv; NODE_OPTIONS =
+ * ContainerNodeOptions.broker unless `--node-options`), plus any command-line Node flags
+ * (`--flags`, for V8 flags NODE_OPTIONS refuses, e.g. `--optimize-for-size`), run by `--node`
+ * (default this Node; the image's Node 24 binary copied out of it runs what the container runs).
+ * The load of `npm run bench:containers` (autocannon, ITI-38 FindDocuments for a patient in all
+ * three communities, 10 connections) but a fixed number of requests (`--requests`, default 600,
+ * about 8 s on a quiet machine), then the broker's memory: proc(5) /proc/PID/status VmRSS,
+ * RssAnon, RssFile (MiB), its CPU time per request (/proc/PID/stat) and, through a preloaded
+ * probe (PROBE below), its process.memoryUsage() and V8 heap spaces: at idle after start, right
+ * after the load (what bench:containers reads) and 5 s later. `--snapshots DIR` also writes
+ * /proc/PID/smaps at each of them and a heap snapshot at the end. `--container IMAGE` runs the
+ * broker in a container of that image instead (podman, CONTAINERS_CONF from the environment,
+ * host network; /proc figures and CPU only, no probe), named `--container-name` and removed at
+ * the end. Prints figures only; asserts nothing. Everything listens on 127.0.0.1.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { LOAD_CONNECTIONS } from './measure.js';
@@ -40,6 +45,8 @@ const { values: flags } = parseArgs({
     snapshots: { type: 'string' },
     json: { type: 'string' },
     requests: { type: 'string', default: '600' },
+    container: { type: 'string' },
+    'container-name': { type: 'string', default: `nir-sim-broker-memory-${process.pid}` },
   },
 });
 const nodeFlags = (flags.flags ?? '').split(' ').filter(Boolean);
@@ -96,6 +103,42 @@ function serve(args: string[], execArgv: string[], env: NodeJS.ProcessEnv, log: 
   return child;
 }
 
+/** The broker's container in `--container IMAGE` mode, named after this process. */
+const CONTAINER = flags['container-name'];
+
+/** Run the podman CLI (CONTAINERS_CONF from the environment); its stdout. */
+async function podman(args: string[]): Promise<string> {
+  return (await promisify(execFile)('podman', args, { encoding: 'utf8' })).stdout.trim();
+}
+
+/**
+ * `--container IMAGE`: the broker in a container of IMAGE with the plan's environment (NODE_OPTIONS,
+ * ContainerMallocEnv) and the image's script run by `node <--flags>`, on the host's network so it
+ * reaches the gateways and PARS on 127.0.0.1 and answers there.
+ */
+async function startContainer(image: string, args: string[]): Promise<void> {
+  const env = { NODE_OPTIONS: nodeOptions, ...ContainerMallocEnv };
+  await podman([
+    'run',
+    '--detach',
+    '--name',
+    CONTAINER,
+    '--network',
+    'host',
+    ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    '--entrypoint',
+    JSON.stringify(['node', ...nodeFlags, 'dist/simulator/cli/main.js']),
+    image,
+    'serve',
+    ...args,
+  ]);
+}
+
+/** The host PID of the broker container's PID 1 (its Node process). */
+async function containerPid(): Promise<number> {
+  return Number(await podman(['inspect', '--format', '{{.State.Pid}}', CONTAINER]));
+}
+
 /** Wait until `url` answers 200 (at most 60 s). @throws Error when it never does. */
 async function healthy(url: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -140,13 +183,21 @@ async function ask<T>(child: ChildProcess, message: object): Promise<T> {
 const mib = (bytes: number): number => bytes / 1024 / 1024;
 
 /** Print and record the broker's memory now, under `when`. */
-async function sample(broker: ChildProcess, when: string): Promise<void> {
-  const p = procStatus(broker.pid!);
+async function sample(pid: number, broker: ChildProcess | undefined, when: string): Promise<void> {
+  const p = procStatus(pid);
   if (flags.snapshots)
     writeFileSync(
       path.join(flags.snapshots, `${when.replace(/\W+/g, '-')}.smaps`),
-      readFileSync(`/proc/${broker.pid}/smaps`),
+      readFileSync(`/proc/${pid}/smaps`),
     );
+  if (!broker) {
+    console.log(
+      `  ${when.padEnd(16)} VmRSS ${p.vmRss.toFixed(1)}  RssAnon ${p.rssAnon.toFixed(1)}  RssFile ${p.rssFile.toFixed(1)} MiB`,
+    );
+    for (const [name, value] of Object.entries(p))
+      recordFigure({ section: SECTION, name: `${when} ${name}`, value, unit: 'MiB' });
+    return;
+  }
   const m = await ask<ProbeMemory>(broker, { probe: 'memory' });
   const spaces = m.spaces
     .filter((s) => s.size > 0)
@@ -181,7 +232,7 @@ const [gwPort = 0, gwControl, parsPort, parsControl, brokerPort, brokerControl] 
 const host = ['--host', '127.0.0.1'];
 const gatewayEnv = { NODE_OPTIONS: ContainerNodeOptions.gateway, ...ContainerMallocEnv };
 console.log(
-  `broker memory on the host: ${flags.node} ${[...nodeFlags].join(' ')} (NODE_OPTIONS ${nodeOptions}; ${Object.entries(
+  `broker memory: ${flags.container ? `container of ${flags.container}, node` : flags.node} ${[...nodeFlags].join(' ')} (NODE_OPTIONS ${nodeOptions}; ${Object.entries(
     ContainerMallocEnv,
   )
     .map(([k, v]) => `${k}=${v}`)
@@ -225,34 +276,37 @@ try {
     (c, j) =>
       `name=${c.name},homeCommunityId=${c.homeCommunityId},url=http://127.0.0.1:${gwPort + j},control=http://127.0.0.1:${gwControl}`,
   );
-  const broker = serve(
-    [
-      'broker',
-      ...host,
-      '--port',
-      String(brokerPort),
-      '--control-port',
-      String(brokerControl),
-      '--deadline-ms',
-      '10000',
-      '--pars-url',
-      `http://127.0.0.1:${parsPort}`,
-      '--pars-control-url',
-      `http://127.0.0.1:${parsControl}`,
-      '--audit-dir',
-      path.join(work, 'audit'),
-      ...communities.flatMap((c) => ['--community', c]),
-    ],
-    [...nodeFlags, '--import', probe],
-    { NODE_OPTIONS: nodeOptions, ...ContainerMallocEnv },
-    path.join(work, 'broker.log'),
-  );
+  const brokerArgs = [
+    'broker',
+    ...host,
+    '--port',
+    String(brokerPort),
+    '--control-port',
+    String(brokerControl),
+    '--deadline-ms',
+    '10000',
+    '--pars-url',
+    `http://127.0.0.1:${parsPort}`,
+    '--pars-control-url',
+    `http://127.0.0.1:${parsControl}`,
+    ...communities.flatMap((c) => ['--community', c]),
+  ];
+  const broker = flags.container
+    ? undefined
+    : serve(
+        [...brokerArgs, '--audit-dir', path.join(work, 'audit')],
+        [...nodeFlags, '--import', probe],
+        { NODE_OPTIONS: nodeOptions, ...ContainerMallocEnv },
+        path.join(work, 'broker.log'),
+      );
+  if (flags.container) await startContainer(flags.container, brokerArgs);
   await healthy(`http://127.0.0.1:${brokerPort}/health`);
   await sleep(2000);
-  await sample(broker, 'idle');
+  const pid = broker?.pid ?? (await containerPid());
+  await sample(pid, broker, 'idle');
   // A fixed number of requests, not bench:containers' fixed 8 s: what the broker holds after the
   // load grows with the requests it answered, which a fixed time lets the machine's load decide.
-  const cpu0 = cpuMs(broker.pid!);
+  const cpu0 = cpuMs(pid);
   const r = await autocannon({
     url: `http://127.0.0.1:${brokerPort}/xca/iti38`,
     method: 'POST',
@@ -261,19 +315,23 @@ try {
     connections: LOAD_CONNECTIONS,
     amount: Number(flags.requests),
   });
-  const perRequest = (cpuMs(broker.pid!) - cpu0) / Math.max(1, r['2xx'] + r.non2xx);
+  const perRequest = (cpuMs(pid) - cpu0) / Math.max(1, r['2xx'] + r.non2xx);
   console.log(
     `  load: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, ${r['2xx']} ok, ${r.non2xx + r.errors} failed (${LOAD_CONNECTIONS} connections, ${flags.requests} requests); broker CPU ${perRequest.toFixed(2)} ms per request`,
   );
   recordFigure({ section: SECTION, name: 'broker CPU per request', value: perRequest, unit: 'ms' });
   recordFigure({ section: SECTION, name: 'throughput', value: r.requests.average, unit: 'req/s' });
-  await sample(broker, 'after the load');
+  await sample(pid, broker, 'after the load');
   await sleep(5000);
-  await sample(broker, '5 s later');
+  await sample(pid, broker, '5 s later');
   // Last: building a snapshot allocates much memory of its own, which would count in later samples.
-  if (flags.snapshots)
+  if (flags.snapshots && broker)
     await ask(broker, { probe: 'snapshot', file: path.join(flags.snapshots, 'after-load.heapsnapshot') });
 } finally {
+  if (flags.container)
+    await podman(['rm', '--force', '--time', '10', CONTAINER]).catch((err: unknown) =>
+      console.log(`  could not remove ${CONTAINER}: ${(err as Error).message}`),
+    );
   await Promise.all(
     children.map(
       (c) =>
