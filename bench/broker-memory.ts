@@ -46,11 +46,22 @@ const { values: flags } = parseArgs({
     json: { type: 'string' },
     requests: { type: 'string', default: '600' },
     container: { type: 'string' },
+    'malloc-env': { type: 'string' },
     'container-name': { type: 'string', default: `nir-sim-broker-memory-${process.pid}` },
   },
 });
 const nodeFlags = (flags.flags ?? '').split(' ').filter(Boolean);
 const nodeOptions = flags['node-options'] ?? ContainerNodeOptions.broker;
+/** The broker's glibc malloc tunables: ContainerMallocEnv, or `--malloc-env="K=V K=V"` instead. */
+const mallocEnv: Record<string, string> =
+  flags['malloc-env'] === undefined
+    ? { ...ContainerMallocEnv }
+    : Object.fromEntries(
+        flags['malloc-env']
+          .split(' ')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
 
 /**
  * Preloaded into the broker (`--import data:...`; plain JavaScript, so any Node runs it): answers
@@ -117,7 +128,7 @@ async function podman(args: string[]): Promise<string> {
  * reaches the gateways and PARS on 127.0.0.1 and answers there.
  */
 async function startContainer(image: string, args: string[]): Promise<void> {
-  const env = { NODE_OPTIONS: nodeOptions, ...ContainerMallocEnv };
+  const env = { NODE_OPTIONS: nodeOptions, ...mallocEnv };
   await podman([
     'run',
     '--detach',
@@ -233,7 +244,7 @@ const host = ['--host', '127.0.0.1'];
 const gatewayEnv = { NODE_OPTIONS: ContainerNodeOptions.gateway, ...ContainerMallocEnv };
 console.log(
   `broker memory: ${flags.container ? `container of ${flags.container}, node` : flags.node} ${[...nodeFlags].join(' ')} (NODE_OPTIONS ${nodeOptions}; ${Object.entries(
-    ContainerMallocEnv,
+    mallocEnv,
   )
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')})`,
@@ -296,7 +307,7 @@ try {
     : serve(
         [...brokerArgs, '--audit-dir', path.join(work, 'audit')],
         [...nodeFlags, '--import', probe],
-        { NODE_OPTIONS: nodeOptions, ...ContainerMallocEnv },
+        { NODE_OPTIONS: nodeOptions, ...mallocEnv },
         path.join(work, 'broker.log'),
       );
   if (flags.container) await startContainer(flags.container, brokerArgs);
