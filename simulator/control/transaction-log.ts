@@ -127,15 +127,19 @@ export class TransactionLog {
   }
 
   /**
-   * Record one transaction, its XML bodies and its legs' cut to `maxBodyBytes`, dropping the oldest
-   * beyond `capacity` or `maxTotalBytes`.
+   * Record a copy of one transaction, its XML bodies and its legs' cut to `maxBodyBytes`, dropping
+   * the oldest beyond `capacity` or `maxTotalBytes`. The copy is whole (`structuredClone`): the
+   * event's short strings (returned DocumentEntry ids, homeCommunityIds, RegistryError texts) may
+   * be V8 sliced strings that keep the whole community answer they were cut from alive, so keeping
+   * the event's own strings would keep every answer whole, however short its kept body. A clone
+   * owns flat copies of only what it holds (and flattens the answers built by concatenation).
    */
   record(e: TransactionEvent): void {
     const sized = { size: 0 };
-    const stored: TransactionEvent = {
+    const stored: TransactionEvent = structuredClone({
       ...this.cutBodies(e, sized),
       legs: e.legs.map((leg) => this.cutBodies(leg, sized)),
-    };
+    });
     this.forget(e.id);
     this.byId.set(e.id, { event: stored, size: sized.size });
     this.total += sized.size;
