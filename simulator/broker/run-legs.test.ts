@@ -250,6 +250,43 @@ describe('a failed leg keeps its request and whatever answer arrived', () => {
     expect(late.httpStatus).toBeUndefined();
   });
 
+  it('a streamed ITI-39 leg (the ITI-68 relay): a SOAP Fault with its answer, a timeout with its request', async () => {
+    const doc = {
+      homeCommunityId: 'urn:oid:1.2.826.0.1.9.1',
+      repositoryUniqueId: '1.2.3',
+      documentUniqueId: '1.2.3.4',
+    };
+    const streamed = async (url: string, deadlineMs: number): Promise<LegEvent> => {
+      const bc = context(deadlineMs);
+      const community: CommunityEndpoint = { ...xca(url), endpoints: { 'ITI-39': url } };
+      const { events } = await runLegs([{ community }], Transaction.Iti39, {}, bc, (codec, t, signal) =>
+        codec.retrieveStream(t.community, doc, signal, bc.transport, {
+          idleTimeoutMs: 30_000,
+          clock: systemClock,
+        }),
+      );
+      return events[0]!;
+    };
+    const fault = await streamed(`${base}/soap-fault`, 30_000);
+    expect(fault).toMatchObject({
+      outcome: 'failed',
+      failure: { reason: 'soap-fault', detail: 'Receiver: the registry is down for maintenance' },
+      httpStatus: 500,
+      responseHeaders: nodeHeaders('application/soap+xml; charset=UTF-8', SOAP_FAULT.length),
+      responseXml: SOAP_FAULT,
+    });
+    expect(fault.requestXml).toContain('<xdsb:RetrieveDocumentSetRequest');
+    expect(fault.requestXml).toContain(`<wsa:To env:mustUnderstand="1">${base}/soap-fault</wsa:To>`);
+    const late = await streamed(`${base}/hang`, 300);
+    expect(late).toMatchObject({
+      outcome: 'failed',
+      failure: { reason: 'timeout', detail: 'no answer within 300 ms' },
+      noResponse: 'no answer within 300 ms',
+    });
+    expect(late.requestXml).toContain(`<wsa:To env:mustUnderstand="1">${base}/hang</wsa:To>`);
+    expect(late.responseXml).toBeUndefined();
+  });
+
   it('the transaction log cuts a failed leg body at its bound, marked, and lists legs without bodies', async () => {
     const url = `${base}/big-500`;
     const leg = await oneLeg(xca(url));

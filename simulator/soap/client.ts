@@ -234,7 +234,7 @@ export async function soapCall(opts: SoapCallOptions): Promise<SoapCallResult> {
 }
 
 /** HTTP headers as one string each (RFC 9110 5.3: repeated field lines joined with `, `). */
-function joinedHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+export function joinedHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
