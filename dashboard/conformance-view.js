@@ -180,7 +180,7 @@ export function ConformanceView({ latestTransaction }) {
             ${report.items.map(
               (i) =>
                 html`<li data-item=${i.item}>
-                  <strong>${i.item}</strong> <${Outcome} outcome=${i.outcome} />
+                  <strong>${i.item}</strong> <${Outcome} outcome=${i.outcome} />${' '}
                   <span class="hint">(${i.passed.length} request(s) passed, ${i.failed.length} failed)</span>
                 </li>`,
             )}
