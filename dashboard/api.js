@@ -73,7 +73,7 @@ export const clearFaults = () => fetch('/reset', { method: 'POST' }).then(json);
 
 /**
  * Follow `GET /events`: `on[kind](data)` for each event (topology, faults, fault-added,
- * fault-removed, transaction), `onState('live' | 'reconnecting')`. EventSource reconnects by itself
+ * fault-removed, transaction, refusal), `onState('live' | 'reconnecting')`. EventSource reconnects by itself
  * and sends Last-Event-ID. Returns the function that closes the stream.
  */
 export function followEvents(on, onState) {

@@ -46,6 +46,9 @@ function App() {
   const [schema, setSchema] = useState(undefined);
   const [transactions, setTransactions] = useState([]);
   const [deadlineMs, setDeadlineMs] = useState(undefined);
+  // The last request the broker refused with a SOAP Fault (the `refusal` event): no transaction,
+  // but the Conformance view judges it.
+  const [lastRefusal, setLastRefusal] = useState(undefined);
   const [stream, setStream] = useState('connecting');
   const [problem, setProblem] = useState(undefined);
   const [filters, setFilters] = useState({ patient: '', community: '', status: '', transaction: '' });
@@ -78,6 +81,7 @@ function App() {
           setTransactions((list) =>
             list.some((x) => x.id === t.id) ? list : [t, ...list].slice(0, MAX_TRANSACTIONS),
           ),
+        refusal: (r) => setLastRefusal(r.id),
         // The `faults` event that follows a change carries the whole list with its counters.
         'fault-added': () => undefined,
         'fault-removed': () => undefined,
@@ -128,7 +132,7 @@ function App() {
       }
       ${route.view === 'scenarios' && html`<${ScenariosView} />`}
       ${route.view === 'audit' && html`<${AuditView} />`}
-      ${route.view === 'conformance' && html`<${ConformanceView} latestTransaction=${transactions[0]?.id} />`}
+      ${route.view === 'conformance' && html`<${ConformanceView} latestRequest=${`${transactions[0]?.id ?? ''} ${lastRefusal ?? ''}`} />`}
       ${
         route.view === 'detail' &&
         html`<${DetailView}

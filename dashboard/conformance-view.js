@@ -1,8 +1,8 @@
 // The Conformance view: the conformance kit's consumer mode (docs/conformance.md) over the requests
 // the broker has received, as GET /conformance/consumer reports it: each check with its outcome and
 // message over all requests, each onboarding item (UAT-01, NFT-01, ...) passed or failed, and per
-// request (newest first) every check's verdict and message. Fetched again when a transaction event
-// arrives (the `transaction` event of GET /events), so it follows the broker live.
+// request (newest first) every check's verdict and message. Fetched again when the broker answers
+// a request (the `transaction` and `refusal` events of GET /events), so it follows it live.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { getConsumerConformance } from './api.js';
@@ -110,7 +110,7 @@ function Request({ req, titles, open }) {
   </details>`;
 }
 
-export function ConformanceView({ latestTransaction }) {
+export function ConformanceView({ latestRequest }) {
   const [consumer, setConsumer] = useState('');
   const [asked, setAsked] = useState('');
   const [report, setReport] = useState(undefined);
@@ -128,8 +128,8 @@ export function ConformanceView({ latestTransaction }) {
       },
       (err) => setError(err),
     );
-  // Again whenever the broker answers another request (the transaction event): one fetch for the
-  // events of REFETCH_AFTER_MS.
+  // Again whenever the broker answers another request (a transaction or refusal event): one fetch
+  // for the events of REFETCH_AFTER_MS.
   useEffect(() => {
     if (pending.current) return;
     pending.current = true;
@@ -137,7 +137,7 @@ export function ConformanceView({ latestTransaction }) {
       pending.current = false;
       load();
     }, REFETCH_AFTER_MS);
-  }, [latestTransaction]);
+  }, [latestRequest]);
   useEffect(() => {
     load();
   }, [asked]);

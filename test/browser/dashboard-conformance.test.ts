@@ -4,13 +4,14 @@
  * marks it MHD; the Conformance view shows no request, then, live after a consumer's FindDocuments
  * (no wsa:To, no XUA assertion), the consumer-mode verdicts GET /conformance/consumer gives, each
  * check with its outcome and message and the request's own verdicts; the consumer filter narrows
- * it; an ITI-67 search through the broker's FHIR face appears in the log with its MHD leg, and its
+ * it; a request refused with a SOAP Fault (the `refusal` event) is judged live too; an ITI-67 search through the broker's FHIR face appears in the log with its MHD leg, and its
  * detail shows the request lines and the FHIR JSON bodies pretty-printed.
  */
 import type { Browser, Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, skipWithoutChromium } from './browser.js';
+import { findDocumentsEnvelope } from '../../simulator/cli/example-request.js';
 import { findDocuments, startDashboardSim, type DashboardSim } from './dashboard-sim.js';
 
 /** Generous: the machine may be busy; nothing here measures time. */
@@ -112,6 +113,29 @@ describe.skipIf(skipWithoutChromium())('dashboard Conformance view and MHD in ch
     await page.getByLabel('Consumer (X-NIR-Consumer or TLS client CN)').fill('gp-viewer');
     await page.getByRole('button', { name: 'Show' }).press('Enter');
     await page.getByText('0 request(s) judged from gp-viewer; answer deadline').waitFor();
+
+    // A request the broker refuses with a SOAP Fault (an unknown wsa:Action) arrives as a
+    // `refusal` event: the view follows it too.
+    await page.getByLabel('Consumer (X-NIR-Consumer or TLS client CN)').fill('');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('1 request(s) judged; answer deadline').waitFor();
+    const refused = await request(sim.running.broker.endpoints['ITI-38'], {
+      method: 'POST',
+      headers: { 'content-type': 'application/soap+xml; charset=UTF-8', 'x-nir-consumer': 'acme-pacs' },
+      body: findDocumentsEnvelope(sim.patientEverywhere).replace(
+        'urn:ihe:iti:2007:CrossGatewayQuery',
+        'urn:ihe:iti:2007:NoSuchAction',
+      ),
+    });
+    expect(refused.statusCode).toBe(400);
+    await refused.body.dump();
+    await page.getByText('2 request(s) judged; answer deadline').waitFor();
+    const after = (await (
+      await request(`${sim.controlUrl}/conformance/consumer`)
+    ).body.json()) as ConsumerReport & { requests: { refusal?: { httpStatus: number } }[] };
+    const refusal = after.requests.find((q) => q.refusal !== undefined)!;
+    const shownRefusal = page.locator(`details.conformance-request[data-tx="${refusal.transactionId}"]`);
+    expect(await shownRefusal.locator('summary .badge').textContent()).toBe('refused: HTTP 400');
   });
 
   it('shows an ITI-67 search through the FHIR face with its MHD leg, the FHIR JSON pretty-printed', async () => {
