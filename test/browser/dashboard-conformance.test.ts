@@ -22,7 +22,11 @@ interface ConsumerReport {
   requestCount: number;
   results: { id: string; outcome: string; message: string }[];
   items: { item: string; outcome: string; passed: string[]; failed: string[] }[];
-  requests: { transactionId: string; verdicts: { id: string; outcome: string; message: string }[] }[];
+  requests: {
+    transactionId: string;
+    verdicts: { id: string; outcome: string; message: string }[];
+    refusal?: { httpStatus: number };
+  }[];
 }
 
 describe.skipIf(skipWithoutChromium())('dashboard Conformance view and MHD in chromium', () => {
@@ -132,7 +136,7 @@ describe.skipIf(skipWithoutChromium())('dashboard Conformance view and MHD in ch
     await page.getByText('2 request(s) judged; answer deadline').waitFor();
     const after = (await (
       await request(`${sim.controlUrl}/conformance/consumer`)
-    ).body.json()) as ConsumerReport & { requests: { refusal?: { httpStatus: number } }[] };
+    ).body.json()) as ConsumerReport;
     const refusal = after.requests.find((q) => q.refusal !== undefined)!;
     const shownRefusal = page.locator(`details.conformance-request[data-tx="${refusal.transactionId}"]`);
     expect(await shownRefusal.locator('summary .badge').textContent()).toBe('refused: HTTP 400');
