@@ -42,6 +42,15 @@ export const getScenarios = () => fetch('/scenarios').then(json);
 export const runScenario = (name) =>
   fetch(`/scenarios/${encodeURIComponent(name)}/run`, { method: 'POST' }).then(json);
 
+/**
+ * The conformance kit's consumer-mode report over the requests the broker received
+ * (GET /conformance/consumer), for one consumer id when given.
+ */
+export const getConsumerConformance = (consumer) =>
+  fetch(
+    `/conformance/consumer${consumer === undefined ? '' : `?consumer=${encodeURIComponent(consumer)}`}`,
+  ).then(json);
+
 /** The broker's per-community deadline (ms), or undefined where the control API has no broker. */
 export async function getDeadlineMs() {
   const res = await fetch('/broker/settings');
@@ -64,7 +73,7 @@ export const clearFaults = () => fetch('/reset', { method: 'POST' }).then(json);
 
 /**
  * Follow `GET /events`: `on[kind](data)` for each event (topology, faults, fault-added,
- * fault-removed, transaction), `onState('live' | 'reconnecting')`. EventSource reconnects by itself
+ * fault-removed, transaction, refusal), `onState('live' | 'reconnecting')`. EventSource reconnects by itself
  * and sends Last-Event-ID. Returns the function that closes the stream.
  */
 export function followEvents(on, onState) {

@@ -1,6 +1,7 @@
-// The nir-sim dashboard (docs/dashboard.md): Topology, Faults, Transactions, Scenarios and Audit views over the
-// control API, kept live by its Server-Sent Events stream (GET /events). Views are chosen by the
-// URL fragment (#topology, #faults, #transactions, #tx/<id>, #scenarios, #audit), so each can be linked to.
+// The nir-sim dashboard (docs/dashboard.md): Topology, Faults, Transactions, Scenarios, Audit and
+// Conformance views over the control API, kept live by its Server-Sent Events stream (GET /events).
+// Views are chosen by the URL fragment (#topology, #faults, #transactions, #tx/<id>, #scenarios,
+// #audit, #conformance), so each can be linked to.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
@@ -18,6 +19,7 @@ import { LogView } from './log-view.js';
 import { DetailView } from './detail-view.js';
 import { AuditView } from './audit-view.js';
 import { ScenariosView } from './scenarios-view.js';
+import { ConformanceView } from './conformance-view.js';
 
 /** Transactions kept in the page, as the control API's log keeps them. */
 const MAX_TRANSACTIONS = 500;
@@ -28,6 +30,7 @@ const TABS = [
   ['transactions', 'Transactions'],
   ['scenarios', 'Scenarios'],
   ['audit', 'Audit'],
+  ['conformance', 'Conformance'],
 ];
 
 const routeOf = (hash) => {
@@ -43,6 +46,9 @@ function App() {
   const [schema, setSchema] = useState(undefined);
   const [transactions, setTransactions] = useState([]);
   const [deadlineMs, setDeadlineMs] = useState(undefined);
+  // The last request the broker refused with a SOAP Fault (the `refusal` event): no transaction,
+  // but the Conformance view judges it.
+  const [lastRefusal, setLastRefusal] = useState(undefined);
   const [stream, setStream] = useState('connecting');
   const [problem, setProblem] = useState(undefined);
   const [filters, setFilters] = useState({ patient: '', community: '', status: '', transaction: '' });
@@ -75,6 +81,7 @@ function App() {
           setTransactions((list) =>
             list.some((x) => x.id === t.id) ? list : [t, ...list].slice(0, MAX_TRANSACTIONS),
           ),
+        refusal: (r) => setLastRefusal(r.id),
         // The `faults` event that follows a change carries the whole list with its counters.
         'fault-added': () => undefined,
         'fault-removed': () => undefined,
@@ -125,6 +132,7 @@ function App() {
       }
       ${route.view === 'scenarios' && html`<${ScenariosView} />`}
       ${route.view === 'audit' && html`<${AuditView} />`}
+      ${route.view === 'conformance' && html`<${ConformanceView} latestRequest=${`${transactions[0]?.id ?? ''} ${lastRefusal ?? ''}`} />`}
       ${
         route.view === 'detail' &&
         html`<${DetailView}

@@ -8,12 +8,30 @@ import { getTransaction } from './api.js';
 import { clockTime, curlFor, prettyBody, shortStatus } from './format.js';
 import { legOutcome, Waterfall } from './waterfall.js';
 
-function Body({ title, text, part }) {
+/**
+ * One message of the exchange, pretty-printed; `head` (a failed leg's answer: status line and
+ * headers) above it; `missing` says why there is none (default "not recorded").
+ */
+function Body({ title, text, part, head, missing = 'not recorded' }) {
   return html`<details open class="body" data-body=${part}>
     <summary>${title}</summary>
-    ${text === undefined ? html`<p class="hint">not recorded</p>` : html`<pre tabindex="0">${prettyBody(text)}</pre>`}
+    ${head === undefined ? null : html`<pre tabindex="0" class="head" aria-label=${`${title}: status and headers`}>${head}</pre>`}
+    ${text === undefined ? html`<p class="hint">${missing}</p>` : html`<pre tabindex="0">${prettyBody(text)}</pre>`}
   </details>`;
 }
+
+/** A failed leg's answer as it arrived: `HTTP 500` and its headers, one per line. */
+const responseHead = (leg) =>
+  leg.responseHeaders === undefined
+    ? undefined
+    : [
+        `HTTP ${leg.httpStatus ?? '?'}`,
+        ...Object.entries(leg.responseHeaders).map(([k, v]) => `${k}: ${v}`),
+      ].join('\n');
+
+/** Why a leg's response is missing: no answer came (and why), or none was recorded. */
+const missingResponse = (leg) =>
+  leg.noResponse !== undefined ? `no response: ${leg.noResponse}` : 'not recorded';
 
 /** The request of a transaction or leg as the log keeps it: an envelope, else a FHIR request line. */
 const requestText = (m) => m.requestXml ?? m.requestLine;
@@ -126,7 +144,13 @@ export function DetailView({ id, topology, deadlineMs, onClose }) {
             <h3>Leg ${i}: ${leg.community} (${leg.transaction ?? tx.transaction}): ${legOutcome(leg)}</h3>
             ${leg.failure ? html`<p class="note bad">${leg.failure.reason}: ${leg.failure.detail}</p>` : null}
             <${Body} title=${`Request to ${leg.community}`} part="request" text=${requestText(leg)} />
-            <${Body} title=${`Response from ${leg.community}`} part="response" text=${responseText(leg)} />
+            <${Body}
+              title=${`Response from ${leg.community}`}
+              part="response"
+              text=${responseText(leg)}
+              head=${responseHead(leg)}
+              missing=${missingResponse(leg)}
+            />
           </div>`,
       )}
     </section>

@@ -51,13 +51,26 @@ export function prettyXml(xml) {
   return out.join('\n');
 }
 
-/** JSON indented by two spaces, or the text as it is when it is not whole JSON (cut by the log). */
+/**
+ * JSON indented by two spaces. Several JSON documents one per line (an MHD retrieve leg's ITI-67
+ * answers, joined by the log) are indented each; a line that is not whole JSON (cut by the log,
+ * its marker) is kept as it is.
+ */
 export function prettyJson(text) {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
+  const one = (t) => {
+    try {
+      return JSON.stringify(JSON.parse(t), null, 2);
+    } catch {
+      return undefined;
+    }
+  };
+  return (
+    one(text) ??
+    text
+      .split('\n')
+      .map((line) => one(line) ?? line)
+      .join('\n')
+  );
 }
 
 /** A body of the transaction log, pretty-printed by its kind. */

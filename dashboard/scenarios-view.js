@@ -79,7 +79,7 @@ export function ScenariosView() {
           err.status === 404
             ? {
                 message:
-                  'This sim does not serve scenarios: `npm run sim up` does (the container stack not yet).',
+                  'This sim does not serve scenarios: `npm run sim up` and the container stack do (an older sim, or a control API of another kind).',
               }
             : err,
         );

@@ -1,12 +1,15 @@
 /**
  * `npm run docs:screenshots`: (re)writes the dashboard screenshots the README and docs/dashboard.md
- * show, docs/images/dashboard-{topology,faults,transactions,detail,scenarios,audit}.png (PNG, 1280x800, the
+ * show, docs/images/dashboard-{topology,faults,transactions,detail,failed-leg,scenarios,audit,conformance}.png
+ * (PNG, 1280x800, the
  * smallest screen the dashboard is made for). It starts the default pack in this process on free
  * ports of 127.0.0.1, sends one clean FindDocuments, adds a `timeout` fault on the first community
  * and a 300 ms `latency` on the second through the control API, sends a second one (PartialSuccess),
- * and photographs each view in Debian's chromium (/usr/bin/chromium, or NIR_SIM_CHROMIUM); then runs
+ * and photographs each view in Debian's chromium (/usr/bin/chromium, or NIR_SIM_CHROMIUM), the
+ * detail once more at the timed-out leg (its request, and why no response came); then runs
  * `known-to-all-networks` from the Scenarios view (failing under those faults) and searches the
- * Audit view for the patient (the simulated PARS on a free port, its files in a temporary directory).
+ * Audit view for the patient (the simulated PARS on a free port, its files in a temporary directory),
+ * and photographs the Conformance view (consumer-mode verdicts on the requests sent).
  * The machine's clock and speed show in the pictures (times, durations); nothing else varies.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -60,6 +63,10 @@ async function main(): Promise<void> {
     await shot('transactions', 'tr[data-status="PartialSuccess"]', 'transactions');
     const tx = await page.locator('tr[data-status="PartialSuccess"]').getAttribute('data-tx');
     await shot(`tx/${tx}`, '.leg-detail', 'detail');
+    await page.locator(`.leg-detail[data-community="${first}"]`).scrollIntoViewIfNeeded();
+    const failedLeg = path.join(imagesDir, 'dashboard-failed-leg.png');
+    await page.screenshot({ path: failedLeg });
+    process.stdout.write(`wrote ${path.relative(repoRoot, failedLeg)}\n`);
 
     await page.goto(`${sim.dashboardUrl}#scenarios`);
     await page.getByRole('button', { name: 'Run known-to-all-networks' }).click();
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
     await page.getByLabel('Patient (NHS number)').fill(sim.patientEverywhere);
     await page.getByRole('button', { name: 'Search' }).click();
     await shot('audit', 'table.audit-events tbody tr', 'audit');
+    await shot('conformance', 'details.conformance-request', 'conformance');
   } finally {
     await browser.close();
     await sim.stop();

@@ -34,6 +34,7 @@ import type { CommunityCodec, QueryNeeds } from './community-codec.js';
 import type { CommunityEndpoint } from './community-directory.js';
 import type { CommunityQueryAnswer, EbrimObject } from './federated-object.js';
 import type { LegFailure } from './leg.js';
+import { withExchange } from './failed-leg.js';
 import { certificateLegFailure } from './leg-certificate.js';
 import { attachmentRefs } from './transaction-record.js';
 import { retrieveDocumentStreamFromCommunity } from './xca-document-stream.js';
@@ -131,8 +132,14 @@ export async function queryCommunity(
     ...(await legCallOptions(url, t)),
   });
   const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };
-  const value = decodeAdhocQueryResponse(res.body);
-  return needs.documentEntries ? { value, exchange, decoded: decodeEntries(res.body) } : { value, exchange };
+  try {
+    const value = decodeAdhocQueryResponse(res.body);
+    return needs.documentEntries
+      ? { value, exchange, decoded: decodeEntries(res.body) }
+      : { value, exchange };
+  } catch (err) {
+    throw withExchange(err, exchange);
+  }
 }
 
 /**
@@ -181,10 +188,14 @@ export async function retrieveFromCommunity(
         }
       : {}),
   };
-  return {
-    value: decodeRetrieveDocumentSetResponse(res.body, (el) => resolveXopContent(el, res.attachments)),
-    exchange,
-  };
+  try {
+    return {
+      value: decodeRetrieveDocumentSetResponse(res.body, (el) => resolveXopContent(el, res.attachments)),
+      exchange,
+    };
+  } catch (err) {
+    throw withExchange(err, exchange);
+  }
 }
 
 /**

@@ -23,6 +23,7 @@ import type { CommunityEndpoint } from './community-directory.js';
 import type { CommunityQueryAnswer } from './federated-object.js';
 import { readSearchAnswer } from './mhd-leg-answer.js';
 import { documentsFromMatches } from './mhd-leg-documents.js';
+import { withExchange } from './failed-leg.js';
 import { classifyMhdLegError } from './mhd-leg-errors.js';
 import { FHIR_JSON, fhirGet, type MhdLegTransport } from './mhd-leg-http.js';
 import { endpointOf, retrieveFromMhdCommunity, type RetrieveExchange } from './mhd-leg-retrieve.js';
@@ -43,13 +44,20 @@ export async function queryMhdCommunity(
   if (!search.ok) return { value: { errors: search.errors, objects: [] }, exchange: { httpStatus: 0 } };
   const url = endpointOf(c, 'ITI-67');
   url.search = search.search;
-  const a = await fhirGet(url, FHIR_JSON, signal, t);
+  const a = await fhirGet(url, FHIR_JSON, signal, t).catch((err: unknown) => {
+    throw withExchange(err, { httpStatus: 0, requestLine: `GET ${url.href}` });
+  });
   const exchange: LegExchange = {
     httpStatus: a.status,
     requestLine: a.requestLine,
     responseBody: a.body.toString('utf8'),
   };
-  const answer = readSearchAnswer(a, c.homeCommunityId);
+  let answer: ReturnType<typeof readSearchAnswer>;
+  try {
+    answer = readSearchAnswer(a, c.homeCommunityId);
+  } catch (err) {
+    throw withExchange(err, exchange);
+  }
   if (answer.kind === 'refused')
     return { value: { errors: [...search.warnings, ...answer.errors], objects: [] }, exchange };
   const errors: RegistryError[] = [...search.warnings];

@@ -9,6 +9,7 @@ import type { CommunityCodec } from './community-codec.js';
 import { codecFor, legTransaction, protocolOf } from './community-codecs.js';
 import type { CommunityEndpoint } from './community-directory.js';
 import type { BrokerContext, RequestContext } from './context.js';
+import { failedLegExchange, failureText } from './failed-leg.js';
 import { fanOut } from './fan-out.js';
 import { overloadFault } from './overload.js';
 import type { Leg, LegFailure } from './leg.js';
@@ -80,18 +81,22 @@ export async function runLegs<
           ? s.error.failure
           : (codec as CommunityCodec).classify(s.error, s.timedOut, deadlineMs);
       legs.push({ community, target, outcome: 'failed', failure });
-      const httpStatus = httpStatusOf(s.error);
+      // The request as sent and whatever answer arrived (failed-leg.ts), so the log shows the
+      // very leg a user needs to see.
+      const { httpStatus: answered, ...exchange } = failedLegExchange(s.error, failure);
+      const httpStatus = answered ?? httpStatusOf(s.error);
       events.push({
         ...base,
         outcome: 'failed',
-        failure: { reason: failure.reason, detail: failureDetail(failure) },
+        failure: { reason: failure.reason, detail: failureText(failure) },
         errorCodes: [],
         ...(httpStatus !== undefined ? { httpStatus } : {}),
+        ...exchange,
       });
     }
   });
   for (const e of events) {
-    const { requestXml: _q, responseXml: _r, responseBody: _b, ...leg } = e;
+    const { requestXml: _q, responseXml: _r, responseBody: _b, responseHeaders: _h, ...leg } = e;
     bc.logger.info({ leg, transaction }, 'community leg settled');
   }
   return { legs, events };
@@ -124,22 +129,4 @@ function legDeadlineMs(bc: BrokerContext, rc: RequestContext): number {
     });
   }
   return Math.min(bc.deadlineMs, left);
-}
-
-function failureDetail(f: LegFailure): string {
-  switch (f.reason) {
-    case 'timeout':
-      return `no answer within ${f.deadlineMs} ms`;
-    case 'soap-fault':
-      return `${f.faultCode}: ${f.faultReason}`;
-    case 'http-status':
-      return `HTTP ${f.httpStatus}: ${f.detail}`;
-    case 'refused':
-    case 'reset':
-    case 'too-large':
-    case 'malformed':
-    case 'invalid-response':
-    case 'unsupported':
-      return f.detail;
-  }
 }

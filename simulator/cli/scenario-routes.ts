@@ -28,8 +28,16 @@ function ownUrl(req: Request): string {
   return `http://${host}:${localPort}`;
 }
 
+/** Where a run finds what the sim's `GET /topology` cannot give it (the container stack's broker). */
+export interface ScenarioRoutesOptions {
+  /** The data pack the communities serve, on this machine (the broker's container holds a copy). */
+  dataPackDir?: string;
+  /** The broker's base URL as this process reaches it, read per run (its own, not the published one). */
+  brokerUrl?: () => string;
+}
+
 /** The router for `GET /scenarios` and `POST /scenarios/{name}/run`. */
-export function scenarioRoutes(): Router {
+export function scenarioRoutes(opts: ScenarioRoutesOptions = {}): Router {
   const r = express.Router();
   let running: string | undefined;
   r.get('/scenarios', (_req, res, next) => {
@@ -56,7 +64,10 @@ export function scenarioRoutes(): Router {
       const notes: string[] = [];
       let env;
       try {
-        env = await connectTargetEnvironment(loaded.scenario, ownUrl(req), (l) => notes.push(l));
+        env = await connectTargetEnvironment(loaded.scenario, ownUrl(req), (l) => notes.push(l), {
+          ...(opts.dataPackDir !== undefined ? { dataPackDir: opts.dataPackDir } : {}),
+          ...(opts.brokerUrl ? { brokerUrl: opts.brokerUrl() } : {}),
+        });
       } catch (err) {
         if (err instanceof SimError) return sendError(res, 400, 'invalid scenario', [err.message]);
         throw err;

@@ -3,7 +3,7 @@
  * plan writes and people may edit in a compose file: every mistake is one line saying what is wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCommunities, parseConsumers, parseExternal } from './commands/serve.js';
+import { parseCommunities, parseConsumers, parseExternal, reachable } from './commands/serve.js';
 import { SimError } from '../shared/errors.js';
 
 function threw(f: () => unknown): SimError {
@@ -112,5 +112,12 @@ describe('serve broker option values', () => {
     expect(threw(() => parseConsumers('{"pacs":{"exclude":["north"],"only":[]}}')).message).toBe(
       '--consumers: pacs.exclude.0: urn:oid:<OID>; pacs: Unrecognized key: "only"',
     );
+  });
+
+  it('the broker calls its own sandbox at a loopback address when it listens on a wildcard one', () => {
+    expect(reachable('http://0.0.0.0:8080')).toBe('http://127.0.0.1:8080');
+    expect(reachable('http://[::]:8080')).toBe('http://[::1]:8080');
+    expect(reachable('http://127.0.0.1:43123')).toBe('http://127.0.0.1:43123');
+    expect(reachable('http://broker:8080')).toBe('http://broker:8080');
   });
 });

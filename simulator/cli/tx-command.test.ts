@@ -88,6 +88,7 @@ const mhd: TransactionEvent = {
       transaction: 'ITI-67',
       requestLine:
         'GET http://127.0.0.1:8090/fhir/DocumentReference?patient.identifier=9995649284&status=current',
+      noResponse: 'no answer within 3000 ms',
     },
   ],
   requestLine: SEARCH,
@@ -163,7 +164,7 @@ describe('sim tx', () => {
   it('says what is missing: a body not recorded, a leg that does not exist, an unknown id, a bad filter', async () => {
     expect(await tx('show', 'tx-2', '--response', '--leg', '1')).toEqual([
       'SIM_ERR_BAD_ARGUMENT',
-      'the response of leg 1 (south) of transaction tx-2 was not recorded',
+      'the response of leg 1 (south) of transaction tx-2 was not recorded: no response: no answer within 3000 ms',
     ]);
     expect(await tx('show', 'tx-2', '--request', '--leg', '5')).toEqual([
       'SIM_ERR_BAD_ARGUMENT',

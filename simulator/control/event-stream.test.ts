@@ -167,6 +167,47 @@ describe('GET /events', () => {
     await expect.poll(() => r.comments, { timeout: 10_000 }).toContain('heartbeat');
   });
 
+  it('sends a request the broker refused with a SOAP Fault, without its envelope and requester', async () => {
+    const r = await open(api.url);
+    readers.push(r);
+    await r.next('faults');
+    await events.record({
+      kind: 'fault',
+      event: {
+        id: 'f-1',
+        transaction: 'ITI-38',
+        messageId: 'urn:uuid:1',
+        consumerId: 'acme-pacs',
+        requester: {
+          assurance: 'unverified',
+          callingSystem: { id: 'acme-pacs', source: 'x-nir-consumer-header' },
+        },
+        endpoint: 'http://127.0.0.1:1/xca/iti38',
+        requestXml: '<env:Envelope>request</env:Envelope>',
+        startedAt: 1,
+        durationMs: 2,
+        httpStatus: 400,
+        code: 'Sender',
+        subcode: 'wsa:ActionNotSupported',
+        reason: 'wsa:Action urn:x is not supported here',
+      },
+    });
+    const e = await r.next('refusal');
+    expect(e.data).toEqual({
+      id: 'f-1',
+      transaction: 'ITI-38',
+      messageId: 'urn:uuid:1',
+      consumerId: 'acme-pacs',
+      endpoint: 'http://127.0.0.1:1/xca/iti38',
+      startedAt: 1,
+      durationMs: 2,
+      httpStatus: 400,
+      code: 'Sender',
+      subcode: 'wsa:ActionNotSupported',
+      reason: 'wsa:Action urn:x is not supported here',
+    });
+  });
+
   it('replays what a reconnecting client missed after its Last-Event-ID', async () => {
     const first = await open(api.url);
     readers.push(first);

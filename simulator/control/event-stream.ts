@@ -11,12 +11,13 @@
  * | `fault-added` | `{ fault }`: the fault as stored, defaults filled in |
  * | `fault-removed` | `{ name }` |
  * | `transaction` | one transaction as `GET /transactions` lists it (no bodies; `GET /transactions/{id}` has them) |
+ * | `refusal` | a consumer request the broker answered with a SOAP Fault (SOAP 1.2 Part 1 §5.4): the FaultEvent without the request envelope and requester (`id`, `transaction`, `messageId`, `consumerId`, `endpoint`, `remoteAddress`, `startedAt`, `durationMs`, `httpStatus`, `code`, `subcode`, `reason`) |
  *
  * A comment line (`: heartbeat`) every 15 s keeps proxies from closing an idle stream. At most
  * `maxSubscribers` streams at once (default 16); one more is answered 503 `{ error, problems }`
  * with `Retry-After`. A subscriber that stops reading is dropped once 1 MiB waits for it. With a
- * `Last-Event-ID` header the `transaction`, `fault-added` and `fault-removed` events after that id
- * still held (the last 200) are sent again after the two snapshots.
+ * `Last-Event-ID` header the `transaction`, `refusal`, `fault-added` and `fault-removed` events
+ * after that id still held (the last 200) are sent again after the two snapshots.
  *
  * Fault changes are seen from the control API's own verbs, from the FaultStore's `change` event
  * (in-process), and by listing the faults after each transaction and every 5 s, only while someone
@@ -24,6 +25,7 @@
  * list asks over HTTP).
  */
 import express, { type Response, type Router } from 'express';
+import type { FaultEvent } from '../events/transaction-events.js';
 import { FaultStore, type FaultStatus } from '../faults/fault-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { SimEvents } from './events.js';
@@ -32,7 +34,8 @@ import { sendError } from './json-http.js';
 import { summariseTransaction } from './transaction-log.js';
 
 /** The kinds of event `GET /events` sends. */
-export type StreamEventKind = 'topology' | 'faults' | 'fault-added' | 'fault-removed' | 'transaction';
+export type StreamEventKind =
+  'topology' | 'faults' | 'fault-added' | 'fault-removed' | 'transaction' | 'refusal';
 
 /** Sizing and timing of an EventStream. */
 export interface EventStreamOptions {
@@ -93,6 +96,14 @@ export class EventStream {
     };
     events.on('transaction', onTransaction);
     this.unfollow.push(() => events.off('transaction', onTransaction));
+    // A refused request is no transaction, but a consumer's all the same (the Conformance view
+    // judges it): announced without its envelope and the requester read from it.
+    const onRefusal = (e: FaultEvent): void => {
+      const { requestXml: _q, requester: _r, ...refusal } = e;
+      this.broadcast('refusal', refusal);
+    };
+    events.on('fault', onRefusal);
+    this.unfollow.push(() => events.off('fault', onRefusal));
     if (source instanceof FaultStore) {
       const onChange = (): void => this.refresh();
       source.on('change', onChange);

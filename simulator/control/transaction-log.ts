@@ -28,7 +28,7 @@ const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
  * A leg as `GET /transactions` lists it: everything but the bodies (SOAP envelopes, FHIR JSON); an
  * MHD leg's request line is its first line only (`METHOD URL`).
  */
-export type LegSummary = Omit<LegEvent, 'requestXml' | 'responseXml' | 'responseBody'>;
+export type LegSummary = Omit<LegEvent, 'requestXml' | 'responseXml' | 'responseBody' | 'responseHeaders'>;
 
 /** A transaction as `GET /transactions` lists it: no bodies, legs without bodies, no document list. */
 export interface TransactionSummary {
@@ -105,7 +105,7 @@ export function summariseTransaction(e: TransactionEvent): TransactionSummary {
     status: e.status,
     errors: e.errors,
     resultCount: e.resultCount,
-    legs: e.legs.map(({ requestXml: _q, responseXml: _r, responseBody: _b, ...leg }) =>
+    legs: e.legs.map(({ requestXml: _q, responseXml: _r, responseBody: _b, responseHeaders: _h, ...leg }) =>
       leg.requestLine !== undefined ? { ...leg, requestLine: firstLine(leg.requestLine) } : leg,
     ),
   };

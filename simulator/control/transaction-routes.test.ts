@@ -46,6 +46,19 @@ const mhdLeg: LegEvent = {
   responseBody: BUNDLE,
 };
 
+/** A leg that timed out: its request as sent, and why no answer came. */
+const timedOutLeg: LegEvent = {
+  community: 'south',
+  homeCommunityId: 'urn:oid:2.25.1.1.2',
+  startedAt: 1,
+  durationMs: 3000,
+  outcome: 'failed',
+  failure: { reason: 'timeout', detail: 'no answer within 3000 ms' },
+  errorCodes: [],
+  requestXml: '<env:Envelope><q/></env:Envelope>',
+  noResponse: 'no answer within 3000 ms',
+};
+
 function tx(id: string, over: Partial<TransactionEvent>): TransactionEvent {
   return {
     id,
@@ -64,7 +77,7 @@ let server: Server;
 let url: string;
 const log = new TransactionLog({ maxBodyBytes: 200 });
 beforeAll(async () => {
-  log.record(tx('tx-1', { requestXml: '<q/>', responseXml: '<r/>' }));
+  log.record(tx('tx-1', { requestXml: '<q/>', responseXml: '<r/>', legs: [timedOutLeg] }));
   log.record(
     tx('tx-2', {
       transaction: 'ITI-67',
@@ -169,6 +182,27 @@ describe('/transactions for FHIR requests', () => {
       type: 'application/xml; charset=utf-8',
       text: '<env:Envelope><ok/></env:Envelope>',
     });
+  });
+
+  it("serves a timed-out leg's request, and answers 404 for its response saying why none came", async () => {
+    expect(await get('/transactions/tx-1/legs/0/request')).toEqual({
+      status: 200,
+      type: 'application/xml; charset=utf-8',
+      text: '<env:Envelope><q/></env:Envelope>',
+    });
+    const res = await get('/transactions/tx-1/legs/0/response');
+    expect([res.status, JSON.parse(res.text)]).toEqual([
+      404,
+      {
+        error: 'the response of leg 0 (south) of transaction tx-1 was not recorded',
+        problems: ['no response: no answer within 3000 ms'],
+      },
+    ]);
+    const { requestXml: _q, ...summary } = timedOutLeg;
+    const listed = JSON.parse((await get('/transactions?transaction=ITI-38')).text) as {
+      transactions: { legs: unknown[] }[];
+    };
+    expect(listed.transactions[0]!.legs).toEqual([summary]);
   });
 
   it('cuts a FHIR body over the bound with a bracketed marker and serves it as text', async () => {

@@ -62,8 +62,11 @@ function isWholeJson(text: string): boolean {
 }
 
 /** Send a body with its media type, or 404 when it was not recorded. */
-function sendBody(res: Response, body: Body, what: string): void {
-  if (body === undefined) return sendError(res, 404, `${what} was not recorded`);
+function sendBody(res: Response, body: Body, what: string, noResponse?: string): void {
+  if (body === undefined)
+    return noResponse === undefined
+      ? sendError(res, 404, `${what} was not recorded`)
+      : sendError(res, 404, `${what} was not recorded`, [`no response: ${noResponse}`]);
   if ('xml' in body) res.type('application/xml; charset=utf-8').send(body.xml);
   else if ('line' in body) res.type('text/plain; charset=utf-8').send(body.line);
   else
@@ -126,6 +129,7 @@ export function transactionRoutes(log: TransactionLog): Router {
       res,
       part === 'request' ? requestOf(leg) : responseOf(leg),
       `the ${part} of leg ${index} (${leg.community}) of transaction ${id}`,
+      part === 'response' ? leg.noResponse : undefined,
     );
   });
   return r;

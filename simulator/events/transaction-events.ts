@@ -45,8 +45,15 @@ export interface LegEvent {
   transaction?: BrokerTransaction;
   /** MHD legs: the request as sent, `METHOD URL` (ITI-67 with its query string). */
   requestLine?: string;
-  /** MHD legs: the response body received (FHIR JSON), when it is text; bounded like responseXml. */
+  /**
+   * MHD legs: the response body received (FHIR JSON), when it is text; bounded like responseXml.
+   * A failed XCA leg's answer that is not XML (e.g. an HTTP 500 text/html page) is kept here too.
+   */
   responseBody?: string;
+  /** A failed leg whose answer arrived: that answer's HTTP headers (names lower-case). */
+  responseHeaders?: Record<string, string>;
+  /** A failed leg that got no answer (timed out, refused, reset, too large): why, in words. */
+  noResponse?: string;
 }
 
 /**

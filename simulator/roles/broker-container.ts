@@ -6,6 +6,7 @@
  * faults go to the container that owns each target (control/federated-faults.ts), its transaction
  * log follows this broker.
  */
+import type { Router } from 'express';
 import { DEFAULT_REQUEST_DEADLINE_MARGIN_MS } from '../broker/admission.js';
 import type { CommunityEndpoint, ConsumerProfile } from '../broker/community-directory.js';
 import { startConsumerConformance } from '../conformance/consumer-routes.js';
@@ -72,6 +73,11 @@ interface BrokerRoleOptions {
    * for its memory bound, so it keeps fewer than the in-process runtime's 500 x 256 KiB.
    */
   transactionLog?: { capacity: number; maxBodyBytes: number };
+  /**
+   * Further control API routes, mounted after the role's own (the command line's audit and
+   * scenario routes, cli/broker-control-routes.ts: modules this role may not import).
+   */
+  routes?: readonly Router[];
   logger: Logger;
 }
 
@@ -187,7 +193,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningRole
       logger: o.logger.child({ component: 'control' }),
       brokerSettings,
       log: o.transactionLog ?? CONTAINER_TRANSACTION_LOG,
-      routes: [consumerMode.routes],
+      routes: [consumerMode.routes, ...(o.routes ?? [])],
     });
     return {
       url: sandbox.url,

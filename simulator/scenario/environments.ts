@@ -98,7 +98,9 @@ export async function startInProcessEnvironment(
  * @param warn receives one line per thing the running simulator does differently from the
  *   scenario's topology (seed, faults already present) and per broker setting changed for the run.
  * @param override `dataPackDir`: the pack on this machine, when the simulator's own path is not
- *   (a container stack's broker does not hold the pack).
+ *   (a container stack's broker does not hold the pack); `brokerUrl`: the broker's base URL as
+ *   this process reaches it, when it is not the one `GET /topology` names (inside the broker's
+ *   container, which names the published port).
  * @throws SimError SIM_ERR_NOT_RUNNING when the control API does not answer;
  *   SIM_ERR_BAD_ARGUMENT when the running topology lacks a community the scenario names, it
  *   refuses the scenario's faults or broker settings, or it cannot change its broker settings (an
@@ -108,10 +110,11 @@ export async function connectTargetEnvironment(
   s: ScenarioSpec,
   controlUrl: string,
   warn: (line: string) => void,
-  override: { dataPackDir?: string } = {},
+  override: { dataPackDir?: string; brokerUrl?: string } = {},
 ): Promise<ScenarioEnvironment> {
   const client = new ControlClient(controlUrl);
   const t = await client.topology();
+  if (override.brokerUrl !== undefined) t.broker = rebasedBroker(t.broker, override.brokerUrl);
   refuseUnknownCommunities(
     s,
     t.communities.map((c) => c.name),
@@ -133,6 +136,14 @@ export async function connectTargetEnvironment(
         : `the data pack of the simulator at ${controlUrl} (${packDir}) is not on this machine: pass --data-pack <dir>`,
     );
   const pack = await loadDataPack(packDir);
+  const foreign = t.communities.find(
+    (c) => c.kind === 'simulated' && !pack.communities.some((p) => p.homeCommunityId === c.homeCommunityId),
+  );
+  if (foreign !== undefined)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `the data pack ${packDir} has no community ${foreign.homeCommunityId} (${foreign.name}), which the simulator at ${controlUrl} serves: give the pack its communities serve (sim serve broker --data-pack, or --data-pack here)`,
+    );
   differences(s, t.seed, (await client.listFaults()).length, warn);
   const view = packView(pack);
   const faults = controlFaults(controlUrl, client);
@@ -317,4 +328,16 @@ function refuseUnknownCommunities(s: ScenarioSpec, names: string[], where: strin
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** The broker's URLs of `GET /topology` with their origin replaced by `base`'s (paths kept). */
+function rebasedBroker<B extends { url: string; endpoints: Record<string, string> }>(b: B, base: string): B {
+  const rebase = (u: string): string => new URL(`${new URL(u).pathname}${new URL(u).search}`, base).href;
+  const fhirBase = (b as { fhirBase?: string }).fhirBase;
+  return {
+    ...b,
+    url: rebase(b.url).replace(/\/$/, ''),
+    endpoints: Object.fromEntries(Object.entries(b.endpoints).map(([k, u]) => [k, rebase(u)])),
+    ...(fhirBase !== undefined ? { fhirBase: rebase(fhirBase) } : {}),
+  };
 }

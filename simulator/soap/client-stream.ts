@@ -17,8 +17,10 @@ import {
   SoapCallError,
   entityHeaders,
   interpret,
+  joinedHeaders,
   prepareRequest,
   soapCallError,
+  type RawResponse,
   type SoapCallOptions,
   type SoapCallResult,
 } from './client.js';
@@ -74,6 +76,16 @@ function readFailure(err: unknown, status: number, signal: AbortSignal | undefin
   return soapCallError(e);
 }
 
+/** `interpret()`'s answer; its SoapCallError carries the request and the answer read (`raw`). */
+function withResponse<T>(read: () => T, requestXml: string, raw: RawResponse): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof SoapCallError) err.exchange = { requestXml, response: raw };
+    throw err;
+  }
+}
+
 /** The root part (or whole body) interpreted, with the parts to come. */
 async function readResponse(
   answer: HttpAnswer,
@@ -85,9 +97,11 @@ async function readResponse(
   const status = answer.status;
   const header = answer.headers['content-type'];
   const contentType = Array.isArray(header) ? header[0] : header;
+  const headers = joinedHeaders(answer.headers);
   if (parseContentType(contentType).mediaType !== 'multipart/related') {
     const body = await readBody(answer, max, opts.signal ? { signal: opts.signal } : {});
-    return { ...interpret({ status, contentType, body }, messageId), requestXml, parts: NO_PARTS };
+    const raw = { status, contentType, body, headers };
+    return { ...withResponse(() => interpret(raw, messageId), requestXml, raw), requestXml, parts: NO_PARTS };
   }
   const reader = new MultipartStreamReader(answer.body, contentType!, {
     idleTimeoutMs: opts.idleTimeoutMs,
@@ -96,7 +110,9 @@ async function readResponse(
   try {
     const root = await reader.readRoot(max);
     const body = Buffer.from(root.xml, 'utf8');
-    const result = interpret({ status, contentType: 'application/soap+xml; charset=UTF-8', body }, messageId);
+    // The root part stands for the answer (its binary parts are not kept).
+    const raw = { status, contentType: 'application/soap+xml; charset=UTF-8', body, headers };
+    const result = withResponse(() => interpret(raw, messageId), requestXml, raw);
     return {
       ...result,
       requestXml,
@@ -144,7 +160,10 @@ export async function soapCallStreamed(opts: StreamedSoapCallOptions): Promise<S
     return result;
   } catch (err) {
     answer?.body.destroy();
-    throw readFailure(err, answer?.status ?? 0, signal);
+    const failure = readFailure(err, answer?.status ?? 0, signal);
+    // What was sent, at least (client.ts SoapCallError.exchange).
+    failure.exchange ??= { requestXml: xml };
+    throw failure;
   } finally {
     signal?.removeEventListener('abort', relay);
   }

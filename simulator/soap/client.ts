@@ -36,6 +36,13 @@ export class SoapCallError extends Error {
   readonly fault?: ParsedSoapFault;
   /** The underlying Node error code (e.g. `ECONNREFUSED`, `CERT_HAS_EXPIRED`), when there was one. */
   readonly code?: string;
+  /**
+   * What went over the wire before the call failed, set by {@link soapCall}: the request envelope
+   * as sent (the MTOM root part) and, when an answer arrived (`http-status`, `soap-fault`,
+   * `malformed`), that answer as read (status, headers, body). Absent when the request was never
+   * built; `response` absent when nothing came back (`refused`, `timeout`, `reset`, `too-large`).
+   */
+  exchange?: { requestXml: string; response?: RawResponse };
 
   constructor(
     readonly kind: SoapCallErrorKind,
@@ -110,6 +117,8 @@ export interface RawResponse {
   status: number;
   contentType: string | undefined;
   body: Buffer;
+  /** The response headers as received (names lower-case; repeated ones joined with `, `). */
+  headers?: Record<string, string>;
 }
 
 /** The request headers of an encoded entity; Content-Type and Content-Length are the client's own. */
@@ -140,7 +149,12 @@ async function post(url: URL, entity: EncodedSoapMessage, opts: SoapCallOptions)
       ...(signal ? { signal } : {}),
     });
     const ct = answer.headers['content-type'];
-    return { status: answer.status, contentType: Array.isArray(ct) ? ct[0] : ct, body };
+    return {
+      status: answer.status,
+      contentType: Array.isArray(ct) ? ct[0] : ct,
+      body,
+      headers: joinedHeaders(answer.headers),
+    };
   } catch (err) {
     if (err instanceof HttpTransportError) throw soapCallError(err);
     throw err;
@@ -209,7 +223,21 @@ export function interpret(
  */
 export async function soapCall(opts: SoapCallOptions): Promise<SoapCallResult> {
   const { url, messageId, entity, xml } = prepareRequest(opts, 'soapCall');
-  return { ...interpret(await post(url, entity, opts), messageId, opts.readContent), requestXml: xml };
+  let raw: RawResponse | undefined;
+  try {
+    raw = await post(url, entity, opts);
+    return { ...interpret(raw, messageId, opts.readContent), requestXml: xml };
+  } catch (err) {
+    if (err instanceof SoapCallError) err.exchange = { requestXml: xml, ...(raw ? { response: raw } : {}) };
+    throw err;
+  }
+}
+
+/** HTTP headers as one string each (RFC 9110 5.3: repeated field lines joined with `, `). */
+export function joinedHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
 }
 
 /**

@@ -4,7 +4,8 @@
  * queries through the broker (the transaction log's capacity; most as a consumer whose profile
  * reaches two communities, a few fanning out to all 50). The topology lists all 50 communities; the
  * transaction list holds the 500 and draws the newest 200; the patient and community filters narrow
- * it to exactly the matching transactions. What is shown is asserted, never how long it took.
+ * it to exactly the matching transactions; the Conformance view judges the 500 and draws the newest
+ * 50. What is shown is asserted, never how long it took.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,6 +109,16 @@ describe.skipIf(skipWithoutChromium())('dashboard with 50 communities and a full
     await expect.poll(text).toMatch(new RegExp(`^${WIDE} of 500 transactions ?;`));
     expect(await rows.count()).toBe(WIDE);
     for (const tr of await rows.all()) expect(await tr.locator('li.leg').count()).toBe(COMMUNITIES);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('judges the 500 requests in the Conformance view and draws the newest 50', async () => {
+    await page.getByRole('link', { name: 'Conformance' }).click();
+    await page.getByText(`${LOG_SIZE} request(s) judged; answer deadline`).waitFor({ timeout: STEP_MS });
+    expect(
+      await page.getByRole('heading', { name: `Requests (${LOG_SIZE}, the newest 50 shown)` }).count(),
+    ).toBe(1);
+    expect(await page.locator('details.conformance-request').count()).toBe(50);
     expect(pageErrors).toEqual([]);
   });
 });

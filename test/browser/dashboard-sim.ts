@@ -35,6 +35,8 @@ export interface DashboardSimOptions {
   consumers?: Record<string, { include?: string[]; exclude?: string[] }>;
   /** Further control API routes (e.g. the command line's scenario routes, as `sim up` mounts them). */
   routes?: Router[];
+  /** Communities of the pack (by name) simulated as MHD Document Responders instead of XCA. */
+  mhd?: string[];
 }
 
 /** Start the default pack with the broker's per-community deadline `deadlineMs`. */
@@ -49,7 +51,12 @@ export async function startDashboardSim(
       broker: { port: 0, deadlineMs, ...(opts.consumers ? { consumers: opts.consumers } : {}) },
       maxBodyBytes: 10 * 1024 * 1024,
       dataPackDir: pack.dir,
-      communities: pack.communities.map((store) => ({ kind: 'simulated' as const, store, port: 0 })),
+      communities: pack.communities.map((store) => ({
+        kind: 'simulated' as const,
+        store,
+        port: 0,
+        ...(opts.mhd?.includes(store.name) ? { protocol: 'mhd' as const } : {}),
+      })),
     },
     {
       logger: silentLogger(),

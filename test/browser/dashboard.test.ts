@@ -4,7 +4,7 @@
  * API's problems; a `timeout` fault added from the form makes the next query PartialSuccess with that
  * community's leg marked timed out in the waterfall, and its counters move; the transaction reached
  * the page over the event stream (the page never polls) and an EventSource in the page received it;
- * the detail shows every leg's bodies and a cURL command that, run, gets an answer from the broker;
+ * the detail shows every leg's bodies (the timed-out leg's request, and why no response came) and a cURL command that, run, gets an answer from the broker;
  * a quick toggle takes a community down and the topology follows; a row opens from the keyboard;
  * clear all removes the fault and the next query succeeds again.
  */
@@ -163,10 +163,17 @@ describe.skipIf(skipWithoutChromium())('dashboard in chromium', () => {
       const request = leg.locator('details.body[data-body="request"]');
       const response = leg.locator('details.body[data-body="response"]');
       if (c === target()) {
-        // The broker records no bodies for a failed leg (run-legs.ts): the page says so.
-        expect(await request.locator('.hint').textContent()).toBe('not recorded');
-        expect(await response.locator('.hint').textContent()).toBe('not recorded');
-        expect(await leg.locator('p.note').textContent()).toMatch(/^timeout: /);
+        // The timed-out leg: the request as sent, and no response with why (run-legs.ts).
+        const sent = (await request.locator('pre').textContent()) ?? '';
+        expect(sent).toContain('<query:AdhocQueryRequest');
+        expect(sent).toContain(
+          `<wsa:To env:mustUnderstand="1">${sim.running.communities.find((x) => x.name === c)!.endpoints['ITI-38']}</wsa:To>`,
+        );
+        expect(await response.locator('.hint').textContent()).toBe(
+          `no response: no answer within ${DEADLINE_MS} ms`,
+        );
+        expect(await response.locator('pre').count()).toBe(0);
+        expect(await leg.locator('p.note').textContent()).toBe(`timeout: no answer within ${DEADLINE_MS} ms`);
       } else {
         expect(await request.locator('pre').textContent()).toContain('<query:AdhocQueryRequest');
         expect(await response.locator('pre').textContent()).toContain('<query:AdhocQueryResponse');

@@ -119,6 +119,13 @@ export function parseConsumers(text: string): Record<string, ConsumerProfile> {
   throw new SimError(SimErrorCode.BadArgument, `--consumers: ${problems}`);
 }
 
+/** A listener's URL as this process calls it: a wildcard address (0.0.0.0, ::) as loopback. */
+export function reachable(url: string): string {
+  return url.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\])(?=:)/, (_m, scheme: string, host: string) =>
+    host === '0.0.0.0' ? `${scheme}127.0.0.1` : `${scheme}[::1]`,
+  );
+}
+
 /** Run `role` until SIGTERM or SIGINT, then stop it. */
 async function serveUntilSignal(what: string, role: RunningRole, logger: Logger): Promise<void> {
   logger.info({ url: role.url, control: role.control.url }, `${what} ready`);
@@ -288,6 +295,11 @@ export function serveCommand(y: Argv): Argv {
               type: 'string',
               describe: 'the sandbox URL as users reach it (published port)',
             })
+            .option('data-pack', {
+              type: 'string',
+              describe:
+                "the data pack the gateways serve, for scenarios run from the control API (POST /scenarios/{name}/run); default the image's own (data-packs/default)",
+            })
             .option('transaction-log', {
               type: 'number',
               default: CONTAINER_TRANSACTION_LOG_SIZE,
@@ -319,7 +331,14 @@ export function serveCommand(y: Argv): Argv {
               `--transaction-log ${kept}: give a whole number of transactions from 1 to ${MAX_TRANSACTION_LOG}`,
             );
           const logger = createLogger();
-          const { startBrokerRole } = await import('../../roles/broker-container.js');
+          const [{ startBrokerRole }, { brokerControlRoutes }, { defaultDataPackDir }] = await Promise.all([
+            import('../../roles/broker-container.js'),
+            import('../broker-control-routes.js'),
+            import('../../shared/sim-paths.js'),
+          ]);
+          // The broker's own sandbox URL, for scenario runs from inside its container (the
+          // published --public-url does not reach it there); known once it listens.
+          let ownBrokerUrl = '';
           const role = await startBrokerRole({
             host: argv.host,
             port: argv.port,
@@ -339,8 +358,14 @@ export function serveCommand(y: Argv): Argv {
             ...(argv['certs-dir'] !== undefined
               ? { security: { certsDir: argv['certs-dir'], integrationPort: argv['integration-port'] } }
               : {}),
+            routes: brokerControlRoutes({
+              ...(argv['pars-url'] !== undefined ? { parsUrl: argv['pars-url'] } : {}),
+              dataPackDir: path.resolve(argv['data-pack'] ?? defaultDataPackDir),
+              brokerUrl: () => ownBrokerUrl,
+            }),
             logger,
           });
+          ownBrokerUrl = reachable(role.url);
           await serveUntilSignal('broker', role, logger);
         },
       )

@@ -99,6 +99,7 @@ export function bodyOf(t: TransactionEvent, part: 'request' | 'response', leg: n
     responseXml?: string;
     requestLine?: string;
     responseBody?: string;
+    noResponse?: string;
   } = t;
   let what = `transaction ${t.id}`;
   if (leg !== undefined) {
@@ -112,8 +113,11 @@ export function bodyOf(t: TransactionEvent, part: 'request' | 'response', leg: n
     what = `leg ${leg} (${l.community}) of transaction ${t.id}`;
   }
   const body = part === 'request' ? (m.requestXml ?? m.requestLine) : (m.responseXml ?? m.responseBody);
-  if (body === undefined)
-    throw new SimError(SimErrorCode.BadArgument, `the ${part} of ${what} was not recorded`);
+  if (body === undefined) {
+    // A leg that got no answer says why (timed out, refused, ...).
+    const why = part === 'response' && m.noResponse !== undefined ? `: no response: ${m.noResponse}` : '';
+    throw new SimError(SimErrorCode.BadArgument, `the ${part} of ${what} was not recorded${why}`);
+  }
   return body.endsWith('\n') ? body : body + '\n';
 }
 
