@@ -27,6 +27,12 @@ export interface K8sFilesOptions {
   namespace: string;
   /** The instance: `app.kubernetes.io/instance` and the prefix of every name but the Services' (default nir-sim). */
   instance?: string;
+  /**
+   * The data pack is baked into `image` at this path (relative to its /app, e.g.
+   * `data-packs/my-pack`): the gateways read it there, and no ConfigMap carries it. The pack is
+   * still read on this machine for its communities.
+   */
+  packInImage?: string;
   /** The project image the pods run (default nir-sim:local). */
   image?: string;
   /** Communities per gateway Deployment (default: at most 8 gateway Deployments). */
@@ -72,6 +78,7 @@ export async function renderK8sFiles(
     }),
     ...(o.image !== undefined ? { image: o.image } : {}),
     ...(o.instance !== undefined ? { project: o.instance } : {}),
+    ...(o.packInImage !== undefined ? { dataPack: { inImage: o.packInImage } } : {}),
   });
   const packDir = hostPackDir(plan);
   const communities = plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));
@@ -117,7 +124,7 @@ async function readBundle(dir: string, what: string): Promise<BundleFile[]> {
     if (bytes > MAX_OBJECT_DATA_BYTES)
       throw new SimError(
         SimErrorCode.BadArgument,
-        `the ${what} ${dir} holds more than a Kubernetes ConfigMap can (1 MiB = ${MAX_OBJECT_DATA_BYTES} bytes, passed at ${rel}): bake it into an image instead (a Dockerfile FROM nir-sim:local that COPYs it under /app/data-packs/, then --image and --topology with dataPack: data-packs/<name>), or use a smaller pack`,
+        `the ${what} ${dir} holds more than a Kubernetes ConfigMap can (1 MiB = ${MAX_OBJECT_DATA_BYTES} bytes, passed at ${rel}): bake it into an image instead (a Dockerfile FROM nir-sim:local that COPYs it to /app/data-packs/<name>) and render with --image <that image> --pack-in-image data-packs/<name>, or use a smaller pack`,
       );
     files.push({ path: rel, data });
   }

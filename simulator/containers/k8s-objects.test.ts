@@ -459,7 +459,7 @@ describe('k8sObjects: a host data pack', () => {
       { path: 'b.json', data: Buffer.from('{}') },
     ];
     expect(() => k8sObjects({ plan, packFiles: big })).toThrow(
-      /^the data pack holds 1048578 bytes in 2 files: more than a Kubernetes ConfigMap or Secret can hold \(1 MiB = 1048576 bytes\); bake the pack into an image instead/,
+      'the data pack holds 1048578 bytes in 2 files: more than a Kubernetes ConfigMap or Secret can hold (1 MiB = 1048576 bytes); bake it into an image instead (a Dockerfile FROM nir-sim:local that COPYs it to /app/data-packs/<name>) and render with --image <that image> --pack-in-image data-packs/<name>, or use a smaller pack',
     );
   });
 

@@ -226,7 +226,7 @@ function packConfigMap(plan: ContainerPlan, files: readonly BundleFile[]): K8sOb
     ...configMapData(
       files,
       'the data pack',
-      'bake the pack into an image instead (a Dockerfile FROM nir-sim:local that COPYs it under /app/data-packs/), or generate a smaller one',
+      'bake it into an image instead (a Dockerfile FROM nir-sim:local that COPYs it to /app/data-packs/<name>) and render with --image <that image> --pack-in-image data-packs/<name>, or use a smaller pack',
     ),
   };
 }

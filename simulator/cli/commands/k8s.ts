@@ -35,6 +35,8 @@ export interface K8sOptions extends Omit<UpOptions, 'host' | 'portBase'> {
   instance?: string;
   /** Communities per gateway Deployment, 1..64. */
   communitiesPerContainer?: number;
+  /** The data pack is in the image at this path (relative to /app): no ConfigMap. */
+  packInImage?: string;
   /** The image the pods run. Default nir-sim:local. */
   image?: string;
   /** Security on: HTTPS gateways with mutual TLS, the integration port, the certificate Secret. */
@@ -50,6 +52,9 @@ const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** An image reference as `docker`/`kubectl` take it: no whitespace, no uppercase repository. */
 const IMAGE_REF = /^[a-z0-9][a-z0-9._/:-]*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+
+/** A relative path under the image's /app: segments of safe characters, none of them `.` or `..`. */
+const PACK_IN_IMAGE = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[\w.-]+(?:\/[\w.-]+)*$/;
 
 /**
  * Resolve the options' topology and render its manifests (containers/k8s-files.ts). Nothing is written.
@@ -70,6 +75,7 @@ export async function renderK8sFromOptions(o: K8sOptions): Promise<RenderedK8s &
     regenerate: regenerateCommand(o),
     ...(o.image !== undefined ? { image: o.image } : {}),
     ...(o.instance !== undefined ? { instance: o.instance } : {}),
+    ...(o.packInImage !== undefined ? { packInImage: o.packInImage } : {}),
     ...(o.communitiesPerContainer !== undefined
       ? { communitiesPerContainer: o.communitiesPerContainer }
       : {}),
@@ -136,6 +142,12 @@ export function k8sCommand(y: Argv): Argv {
           describe:
             "prefix of every name but the Services' (Deployments, ConfigMaps, claims), a DNS-1123 label of at most 30 characters (default nir-sim)",
         })
+        .option('pack-in-image', {
+          type: 'string',
+          nargs: 1,
+          describe:
+            'the data pack is baked into --image at this path under /app (e.g. data-packs/my-pack): no ConfigMap',
+        })
         .option('image', { type: 'string', nargs: 1, describe: 'image the pods run (default nir-sim:local)' })
         .option('security', {
           type: 'boolean',
@@ -177,6 +189,7 @@ export function k8sCommand(y: Argv): Argv {
         ...(argv.namespace !== undefined ? { namespace: argv.namespace } : {}),
         ...(argv.image !== undefined ? { image: argv.image } : {}),
         ...(argv.instance !== undefined ? { instance: argv.instance } : {}),
+        ...(argv['pack-in-image'] !== undefined ? { packInImage: argv['pack-in-image'] } : {}),
         ...(argv.security ? { security: true } : {}),
         ...(argv['embed-certs'] ? { embedCerts: true } : {}),
         ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
@@ -280,6 +293,16 @@ function checkFlags(o: K8sOptions): void {
       SimErrorCode.BadArgument,
       `--instance ${JSON.stringify(o.instance)} is not a DNS-1123 label of at most 30 characters: lowercase letters, digits and '-', starting and ending with a letter or digit`,
     );
+  if (o.packInImage !== undefined && !PACK_IN_IMAGE.test(o.packInImage))
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--pack-in-image ${JSON.stringify(o.packInImage)}: give the pack's path under the image's /app, e.g. data-packs/my-pack (no leading /, no ..)`,
+    );
+  if (o.packInImage !== undefined && o.image === undefined)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      '--pack-in-image names a pack baked into your own image: add --image <that image>',
+    );
   if (o.image !== undefined && !IMAGE_REF.test(o.image))
     throw new SimError(
       SimErrorCode.BadArgument,
@@ -301,6 +324,7 @@ export function regenerateCommand(o: K8sOptions): string {
     ['--namespace', o.namespace],
     ['--instance', o.instance],
     ['--image', o.image],
+    ['--pack-in-image', o.packInImage],
     ['--security', o.security ? true : undefined],
     ['--embed-certs', o.embedCerts ? true : undefined],
     ['--certs-dir', o.certsDir],
