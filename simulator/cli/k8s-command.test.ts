@@ -151,7 +151,7 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
     expect(refs).toEqual(Array(4).fill(secret.metadata.name));
   });
 
-  it('--embed-certs: the set of --certs-dir inline in certs.yaml, byte for byte', async () => {
+  it('--embed-certs: the set of --certs-dir inline in certs.yaml, byte for byte (a ConfigMap with --target podman)', async () => {
     const certs = path.join(work, 'secure', 'certs');
     const r = await renderK8sFromOptions({
       security: true,
@@ -173,6 +173,28 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
         readFileSync(path.join(certs, p)),
       );
     expect(r.files.find((f) => f.file === 'kustomization.yaml')!.text).not.toContain('secretGenerator');
+
+    // --target podman: the same set, inline without --embed-certs, as a ConfigMap of the PEM text.
+    const podman = await renderK8sFromOptions({
+      security: true,
+      target: 'podman',
+      certsDir: certs,
+      out: path.join(work, 'podman'),
+      gateways: 2,
+    });
+    const configMap = parseAllDocuments(
+      podman.files.find((f) => f.file === 'certs.yaml')!.text,
+    )[0]!.toJS() as {
+      kind: string;
+      data: Record<string, string>;
+    };
+    expect(configMap.kind).toBe('ConfigMap');
+    expect(configMap.data).toEqual(
+      Object.fromEntries(
+        paths.map((p) => [p.split('/').join('__'), readFileSync(path.join(certs, p), 'utf8')]),
+      ),
+    );
+    expect(podman.files.find((f) => f.file === 'kustomization.yaml')!.text).not.toContain('secretGenerator');
   });
 
   it('refuses flags that do not go together or that Kubernetes would refuse, saying what to do', async () => {

@@ -10,7 +10,7 @@ import type { ResolvedTopology } from '../topology/resolve-topology.js';
 import type { TopologySpec } from '../topology/topology-spec.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { MAX_OBJECT_DATA_BYTES, runtimeCertFiles, type BundleFile } from './k8s-bundle.js';
-import { k8sObjects, type K8sManifests } from './k8s-objects.js';
+import { k8sObjects, type K8sManifests, type K8sTarget } from './k8s-objects.js';
 import { renderK8s, type RenderedK8sFile } from './k8s-render.js';
 import { ContainerDefaults, planContainers, type ContainerPlan } from './container-plan.js';
 import { containerPlanInput } from './container-plan-input.js';
@@ -43,6 +43,8 @@ export interface K8sFilesOptions {
   certsDir?: string;
   /** Put the certificates inline in a Secret instead of a kustomize secretGenerator. */
   embedCerts?: boolean;
+  /** Who plays the manifests (k8s-objects.ts K8sObjectsInput.target); default kubernetes. */
+  target?: K8sTarget;
   /** The command line that renders the same directory again, written into every header. */
   regenerate: string;
 }
@@ -84,6 +86,7 @@ export async function renderK8sFiles(
   const communities = plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));
   const manifests = k8sObjects({
     plan,
+    ...(o.target !== undefined ? { target: o.target } : {}),
     ...(packDir !== undefined ? { packFiles: await readBundle(packDir, 'data pack') } : {}),
     ...(o.security && o.embedCerts
       ? { embeddedCerts: await readCerts(o.certsDir!, runtimeCertFiles(communities)) }

@@ -18,6 +18,7 @@ import {
   renderK8sFiles,
   type RenderedK8s,
 } from '../../containers/k8s-files.js';
+import type { K8sTarget } from '../../containers/k8s-objects.js';
 import { repoRoot } from '../../shared/sim-paths.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
@@ -41,10 +42,12 @@ export interface K8sOptions extends Omit<UpOptions, 'host' | 'portBase'> {
   image?: string;
   /** Security on: HTTPS gateways with mutual TLS, the integration port, the certificate Secret. */
   security?: boolean;
-  /** With `embedCerts`: the certificate directory to read (default: OUT/certs). */
+  /** With `embedCerts` (or target podman): the certificate directory to read (default: OUT/certs). */
   certsDir?: string;
-  /** Put the certificate set inline in a Secret (engines without kustomize, e.g. podman kube play). */
+  /** Put the certificate set inline in a Secret (engines without kustomize). */
   embedCerts?: boolean;
+  /** `podman`: manifests for podman 4.3 `kube play` (no containerPorts; certificates inline, as a ConfigMap). */
+  target?: K8sTarget;
 }
 
 /** A DNS-1123 label (Kubernetes docs, "Object Names and IDs"): what a namespace's name must be. */
@@ -79,12 +82,16 @@ export async function renderK8sFromOptions(o: K8sOptions): Promise<RenderedK8s &
     ...(o.communitiesPerContainer !== undefined
       ? { communitiesPerContainer: o.communitiesPerContainer }
       : {}),
-    ...(o.security ? { security: true, certsDir, embedCerts: o.embedCerts === true } : {}),
+    ...(o.target !== undefined ? { target: o.target } : {}),
+    // podman kube play has no kustomize to generate the Secret: the set is always inline there.
+    ...(o.security
+      ? { security: true, certsDir, embedCerts: o.embedCerts === true || o.target === 'podman' }
+      : {}),
   });
   if (o.security) {
     const communities = r.plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));
     const note = composeCertificatesNote(certsDir, communities);
-    if (note !== undefined && !o.embedCerts)
+    if (note !== undefined && !o.embedCerts && o.target !== 'podman')
       r.notes.push(
         note
           .replace(
@@ -160,6 +167,11 @@ export function k8sCommand(y: Argv): Argv {
           default: false,
           describe: 'with --security: put the certificates inline in certs.yaml (no kustomize needed)',
         })
+        .option('target', {
+          choices: ['kubernetes', 'podman'] as const,
+          describe:
+            'podman: for podman 4.3 kube play (no containerPorts, which it would publish on 0.0.0.0; with --security the set inline as a ConfigMap)',
+        })
         .option('certs-dir', {
           type: 'string',
           nargs: 1,
@@ -192,6 +204,7 @@ export function k8sCommand(y: Argv): Argv {
         ...(argv['pack-in-image'] !== undefined ? { packInImage: argv['pack-in-image'] } : {}),
         ...(argv.security ? { security: true } : {}),
         ...(argv['embed-certs'] ? { embedCerts: true } : {}),
+        ...(argv.target !== undefined ? { target: argv.target } : {}),
         ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
         ...(argv.out !== undefined ? { out: argv.out } : {}),
       };
@@ -278,7 +291,7 @@ function checkFlags(o: K8sOptions): void {
       SimErrorCode.BadArgument,
       '--embed-certs puts the certificate set of --security in a Secret: add --security, or drop --embed-certs',
     );
-  if (o.certsDir !== undefined && !o.embedCerts)
+  if (o.certsDir !== undefined && !(o.security && (o.embedCerts || o.target === 'podman')))
     throw new SimError(
       SimErrorCode.BadArgument,
       '--certs-dir names the certificates to embed: add --security --embed-certs, or drop --certs-dir (without --embed-certs the Secret is generated from OUT/certs by kustomize)',
@@ -327,6 +340,7 @@ export function regenerateCommand(o: K8sOptions): string {
     ['--pack-in-image', o.packInImage],
     ['--security', o.security ? true : undefined],
     ['--embed-certs', o.embedCerts ? true : undefined],
+    ['--target', o.target],
     ['--certs-dir', o.certsDir],
   ];
   const args = flags.flatMap(([flag, v]) =>
