@@ -94,6 +94,11 @@ export const SIM_COMMANDS: readonly SimCommand[] = [
     summary: 'render the docker-compose file of a topology',
     load: async () => (await import('./commands/compose.js')).composeCommand,
   },
+  {
+    name: 'k8s',
+    summary: 'render the Kubernetes manifests of a topology (kubectl apply -k)',
+    load: async () => (await import('./commands/k8s.js')).k8sCommand,
+  },
 ];
 
 /**
