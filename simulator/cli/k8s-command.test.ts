@@ -103,13 +103,13 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
     expect([bad.code, bad.stdout, bad.stderr]).toEqual([
       64,
       '',
-      `nir-sim: ${path.relative(repoDir, stale)}: pars.yaml is missing, broker.yaml is out of date, gateway-gone.yaml is no longer rendered: regenerate it with npm run sim k8s render -- --out ${stale}`,
+      `nir-sim: ${stale}: pars.yaml is missing, broker.yaml is out of date, gateway-gone.yaml is no longer rendered: regenerate it with npm run sim k8s render -- --out ${stale}`,
     ]);
     // Writing brings the directory back to a fresh render, removing the generated file it no longer has.
     const wrote = sim('k8s', 'render', '--out', stale);
     expect([wrote.code, wrote.stderr]).toEqual([0, '']);
     expect(wrote.stdout).toBe(
-      `wrote 9 files to ${path.relative(repoDir, stale)}: 5 Deployments (broker, pars, 3 gateway); apply them with kubectl apply -k ${path.relative(repoDir, stale)}\n`,
+      `wrote 9 files to ${stale}: 5 Deployments (broker, pars, 3 gateway); apply them with kubectl apply -k ${stale}\n`,
     );
     expect(existsSync(path.join(stale, 'gateway-gone.yaml'))).toBe(false);
     const fresh = await renderK8sFromOptions({ out: stale });
@@ -121,7 +121,7 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
     const out = path.join(work, 'secure');
     const before = await renderK8sFromOptions({ security: true, out });
     expect(before.notes).toEqual([
-      `there is no certificate set in ${path.join(out, 'certs')} yet: mint it with npm run sim certs generate -- --out ${path.relative(process.cwd(), path.join(out, 'certs'))} before kubectl apply -k`,
+      `there is no certificate set in ${path.join(out, 'certs')} yet: mint it with npm run sim certs generate -- --out ${path.resolve(out, 'certs')} before kubectl apply -k`,
     ]);
     const r = sim('k8s', 'render', '--security', '--out', out);
     expect(r.code, r.stderr).toBe(0);
@@ -306,7 +306,7 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
     expect([under.code, under.stdout, under.stderr]).toEqual([
       64,
       '',
-      `nir-sim: cannot write the manifests to ${path.relative(repoDir, path.join(file, 'k8s'))} (ENOTDIR): give --out a directory you can write`,
+      `nir-sim: cannot write the manifests to ${path.join(file, 'k8s')} (ENOTDIR): give --out a directory you can write`,
     ]);
   });
 });

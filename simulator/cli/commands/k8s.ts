@@ -96,7 +96,7 @@ export async function renderK8sFromOptions(o: K8sOptions): Promise<RenderedK8s &
         note
           .replace(
             'npm run sim certs generate',
-            `npm run sim certs generate -- --out ${path.relative(process.cwd(), certsDir) || certsDir}`,
+            `npm run sim certs generate -- --out ${path.resolve(certsDir)}`,
           )
           .replace('before docker compose up', 'before kubectl apply -k'),
       );
@@ -210,7 +210,7 @@ export function k8sCommand(y: Argv): Argv {
       };
       const r = await renderK8sFromOptions(opts);
       for (const n of r.notes) process.stderr.write(`nir-sim: note: ${n}\n`);
-      const shown = path.relative(process.cwd(), r.dir) || r.dir;
+      const shown = shownPath(r.dir);
       if (argv.check) return checkDir(r, shown, regenerateCommand(opts));
       await writeDir(r, shown);
       const deployments = r.plan.services.length;
@@ -355,4 +355,13 @@ export function regenerateCommand(o: K8sOptions): string {
 /** A shell word: as is when safe, else single-quoted. */
 function quote(s: string): string {
   return /^[\w./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `dir` as the user should read it: relative to the working directory when inside it, else
+ * absolute (a `../../tmp/x` says less than `/tmp/x`).
+ */
+function shownPath(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel === '' ? dir : rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(dir) : rel;
 }
