@@ -1,0 +1,174 @@
+/**
+ * The Kubernetes manifests `nir-sim k8s render` writes (docs/kubernetes.md), played on a real engine
+ * with podman's `podman kube play` (podman 4.3 here; test/e2e/k8s/podman-kube.ts says what it does
+ * in a cluster's place): every pod answers its probe; with one community given a `timeout` fault
+ * through the control API, ITI-38 through the broker pod gives PartialSuccess with exactly one
+ * XDSUnavailableCommunity naming that community; with the fault cleared, ITI-39 through the broker
+ * pod returns a document held by a gateway pod, byte for byte as in the pack; and teardown leaves
+ * nothing behind. Run by `npm run test:containers` (scripts/containers/test-containers.sh), not by
+ * `npm test`.
+ *
+ * The image is NIR_SIM_IMAGE (default nir-sim:local, the one test-containers.sh builds). The host
+ * reaches the pods at their IPs on a bridge network of the test's own, so podman must run as root;
+ * outside CI a machine without podman (or not root) skips, saying why; under CI it fails.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataPack } from '../../../simulator/data-pack/loader.js';
+import { ErrorSeverity, ResponseStatus } from '../../../simulator/xca/constants.js';
+import { findDocuments, retrieve } from '../../helpers/requests.js';
+import { post, readQueryResponse, readRetrieveResponse } from '../../helpers/soap-http.js';
+import { inCi } from '../../helpers/system-tools.js';
+import { defaultPack, sim, STACK_DEADLINE_MS, tempHome } from '../containers/stack.js';
+import { PodmanKube, readRendered, type KubeObject } from './podman-kube.js';
+
+const IMAGE = process.env['NIR_SIM_IMAGE'] ?? 'nir-sim:local';
+/** The bridge network the pods play on (made and removed by the test). */
+const NETWORK = `nir-sim-kube-play-${process.pid}`;
+/** The default pack's patient every community holds (pack.json examples.inAllCommunities). */
+const NHS_ALL = '9995649284';
+const HUNG = 'north-west-imaging-network';
+
+/** Why this machine cannot run the test, or '' when it can. */
+function missingEngine(): string {
+  const version = spawnSync('podman', ['version', '--format', '{{.Client.Version}}'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (version.error || version.status !== 0)
+    return 'podman is not installed (scripts/containers/engine-up.sh installs it; npm run test:containers runs it)';
+  if (process.getuid?.() !== 0)
+    return 'podman kube play here needs root: the test reaches the pods at their bridge IPs, which rootless podman does not route from the host';
+  const image = spawnSync('podman', ['image', 'exists', IMAGE], { timeout: 30_000 });
+  if (image.status !== 0)
+    return `image ${IMAGE} is missing: build it with scripts/containers/build-image.sh (or set NIR_SIM_IMAGE)`;
+  return '';
+}
+
+const missing = missingEngine();
+if (missing !== '' && inCi()) throw new Error(`CI must not skip the kube play test: ${missing}`);
+if (missing !== '') console.warn(`kube-play.test.ts skipped: ${missing}`);
+
+/** Wait (bounded) until GET `url` answers 200. @throws Error naming the URL and the last outcome. */
+async function waitFor200(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await sleep(500);
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
+describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes manifests', () => {
+  let kube: PodmanKube | undefined;
+  let objects: KubeObject[] = [];
+  let ips: Record<string, string> = {};
+  let pack: DataPack;
+  let broker = '';
+  let control = '';
+
+  beforeAll(async () => {
+    pack = await defaultPack();
+    const dir = path.join(await tempHome(), 'k8s');
+    const rendered = await sim([
+      ...['k8s', 'render', '--out', dir],
+      ...['--image', IMAGE, '--deadline-ms', String(STACK_DEADLINE_MS)],
+    ]);
+    expect(rendered.code, `k8s render failed:\n${rendered.stderr}${rendered.stdout}`).toBe(0);
+    objects = await readRendered(dir);
+    kube = new PodmanKube(NETWORK, dir);
+    ips = await kube.up(objects);
+    const brokerPod = kube.plan!.pods.find((p) => p.aliases.includes('broker'));
+    expect(brokerPod, `no pod behind Service broker: ${JSON.stringify(kube.plan)}`).toBeDefined();
+    broker = `http://${ips[brokerPod!.name]}:8080`;
+    control = `http://${ips[brokerPod!.name]}:8090`;
+    // Every pod's probe, then the control API: five pods start at once on a busy machine.
+    await Promise.all(
+      kube
+        .plan!.pods.filter((p) => p.health !== undefined)
+        .map((p) => waitFor200(`http://${ips[p.name]}:${p.health!.port}${p.health!.path}`, 150_000)),
+    );
+    await waitFor200(`${control}/health`, 60_000);
+  }, 400_000);
+
+  afterAll(async () => {
+    if (!kube) return;
+    const left = await kube.down();
+    expect(left, 'what podman could not remove').toEqual([]);
+    for (const p of kube.plan?.pods ?? [])
+      expect(spawnSync('podman', ['pod', 'exists', p.name]).status, `pod ${p.name} still exists`).toBe(1);
+  }, 180_000);
+
+  it('plays one pod per Deployment, each with the names of the Services that select it', () => {
+    const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => `${o.metadata.name}-pod-0`);
+    expect(kube!.plan!.pods.map((p) => p.name).sort()).toEqual(deployments.sort());
+    const names = kube!.plan!.pods.flatMap((p) => p.aliases).sort();
+    expect(names).toEqual(['broker', 'pars', ...pack.communities.map((c) => c.name)].sort());
+    expect(Object.values(ips).every((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip))).toBe(true);
+  });
+
+  it('a community timing out gives PartialSuccess with one XDSUnavailableCommunity naming it', async () => {
+    const hung = pack.communities.find((c) => c.name === HUNG)!;
+    const added = await fetch(`${control}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'kube-play-hang', gateway: HUNG, kind: 'timeout' }),
+    });
+    expect(added.status, await added.clone().text()).toBe(201);
+    try {
+      const r = await post(`${broker}/xca/iti38`, findDocuments(NHS_ALL));
+      expect(r.status).toBe(200);
+      const q = readQueryResponse(r).response;
+      expect(q.status).toBe(ResponseStatus.PartialSuccess);
+      expect(q.errors).toEqual([
+        {
+          errorCode: 'XDSUnavailableCommunity',
+          codeContext: `community ${hung.homeCommunityId} (${HUNG}) did not answer within ${STACK_DEADLINE_MS} ms`,
+          severity: ErrorSeverity.Error,
+          location: hung.homeCommunityId,
+        },
+      ]);
+      // The other gateway pods answered, each with the documents the pack holds for the patient.
+      const answered = pack.communities.filter((c) => c.name !== HUNG);
+      const perHome = (home: string) => q.objects.filter((o) => o.home === home).length;
+      expect(answered.map((c) => [c.name, perHome(c.homeCommunityId)])).toEqual(
+        answered.map((c) => [c.name, c.entries.filter((e) => e.patientId.startsWith(`${NHS_ALL}^`)).length]),
+      );
+      expect(perHome(hung.homeCommunityId)).toBe(0);
+    } finally {
+      const removed = await fetch(`${control}/faults/kube-play-hang`, { method: 'DELETE' });
+      expect(removed.status).toBe(204);
+    }
+  }, 120_000);
+
+  it('ITI-39 through the broker pod returns a gateway pod’s document byte for byte', async () => {
+    // The community that hung a moment ago: its fault is gone, so it answers again.
+    const holder = pack.communities.find((c) => c.name === HUNG)!;
+    const entry = holder.entries.find((e) => e.patientId.startsWith(`${NHS_ALL}^`))!;
+    const wanted = {
+      homeCommunityId: holder.homeCommunityId,
+      repositoryUniqueId: holder.repositoryUniqueId,
+      documentUniqueId: entry.uniqueId,
+    };
+    const res = await post(`${broker}/xca/iti39`, retrieve([wanted]));
+    expect(res.status).toBe(200);
+    const r = readRetrieveResponse(res).response;
+    expect([r.status, r.errors]).toEqual([ResponseStatus.Success, []]);
+    expect(r.documents.map((d) => [d.homeCommunityId, d.repositoryUniqueId, d.documentUniqueId])).toEqual([
+      [wanted.homeCommunityId, wanted.repositoryUniqueId, wanted.documentUniqueId],
+    ]);
+    const bytes = await holder.readDocument(entry.uniqueId);
+    expect(bytes).toBeDefined();
+    expect(Buffer.compare(r.documents[0]!.content, bytes!)).toBe(0);
+  }, 120_000);
+});
