@@ -4,8 +4,8 @@
  * in a cluster's place): every pod answers its probe; with one community given a `timeout` fault
  * through the control API, ITI-38 through the broker pod gives PartialSuccess with exactly one
  * XDSUnavailableCommunity naming that community; with the fault cleared, ITI-39 through the broker
- * pod returns a document held by a gateway pod, byte for byte as in the pack; and teardown leaves
- * nothing behind. Run by `npm run test:containers` (scripts/containers/test-containers.sh), not by
+ * pod returns a document held by a gateway pod, byte for byte as in the pack; the broker's audit
+ * trail, on its PersistentVolumeClaim, outlives the broker pod; and teardown leaves nothing behind. Run by `npm run test:containers` (scripts/containers/test-containers.sh), not by
  * `npm test`.
  *
  * The image is NIR_SIM_IMAGE (default nir-sim:local, the one test-containers.sh builds). The host
@@ -13,6 +13,7 @@
  * outside CI a machine without podman (or not root) skips, saying why; under CI it fails.
  */
 import { spawnSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ import { findDocuments, retrieve } from '../../helpers/requests.js';
 import { post, readQueryResponse, readRetrieveResponse } from '../../helpers/soap-http.js';
 import { inCi } from '../../helpers/system-tools.js';
 import { defaultPack, sim, STACK_DEADLINE_MS, tempHome } from '../containers/stack.js';
-import { PodmanKube, readRendered, type KubeObject } from './podman-kube.js';
+import { podman, PodmanKube, readRendered, type KubeObject } from './podman-kube.js';
 
 const IMAGE = process.env['NIR_SIM_IMAGE'] ?? 'nir-sim:local';
 /** The bridge network the pods play on (made and removed by the test). */
@@ -30,6 +31,8 @@ const NETWORK = `nir-sim-kube-play-${process.pid}`;
 /** The default pack's patient every community holds (pack.json examples.inAllCommunities). */
 const NHS_ALL = '9995649284';
 const HUNG = 'north-west-imaging-network';
+/** Where the broker keeps its audit trail (ContainerDefaults.auditDir). */
+const AUDIT_DIR = '/var/lib/nir-sim/audit';
 
 /** Why this machine cannot run the test, or '' when it can. */
 function missingEngine(): string {
@@ -69,6 +72,38 @@ async function waitFor200(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
+/** The claim the broker Deployment mounts at {@link AUDIT_DIR}. @throws Error when it mounts none. */
+function auditClaim(objects: readonly KubeObject[], deployment: string): string {
+  const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === deployment);
+  const pod = (
+    d?.spec as
+      | {
+          template: {
+            spec: {
+              containers: { volumeMounts?: { name: string; mountPath: string }[] }[];
+              volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+            };
+          };
+        }
+      | undefined
+  )?.template.spec;
+  const mount = pod?.containers.flatMap((c) => c.volumeMounts ?? []).find((m) => m.mountPath === AUDIT_DIR);
+  const claim = pod?.volumes?.find((v) => v.name === mount?.name)?.persistentVolumeClaim?.claimName;
+  if (claim === undefined) throw new Error(`Deployment ${deployment} mounts no claim at ${AUDIT_DIR}`);
+  return claim;
+}
+
+/** The audit files (`audit-*.ndjson`, one per broker run) in the volume of `claim`, name to text. */
+async function auditFiles(claim: string): Promise<Map<string, string>> {
+  const inspected = await podman(['volume', 'inspect', claim, '--format', '{{.Mountpoint}}']);
+  expect(inspected.code, inspected.stderr).toBe(0);
+  const dir = inspected.stdout.trim();
+  const names = (await readdir(dir)).filter((f) => /^audit-.*\.ndjson$/.test(f)).sort();
+  return new Map(
+    await Promise.all(names.map(async (n) => [n, await readFile(path.join(dir, n), 'utf8')] as const)),
+  );
+}
+
 describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes manifests', () => {
   let kube: PodmanKube | undefined;
   let objects: KubeObject[] = [];
@@ -76,6 +111,7 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
   let pack: DataPack;
   let broker = '';
   let control = '';
+  let brokerPod = '';
 
   beforeAll(async () => {
     pack = await defaultPack();
@@ -88,10 +124,10 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
     objects = await readRendered(dir);
     kube = new PodmanKube(NETWORK, dir);
     ips = await kube.up(objects);
-    const brokerPod = kube.plan!.pods.find((p) => p.aliases.includes('broker'));
-    expect(brokerPod, `no pod behind Service broker: ${JSON.stringify(kube.plan)}`).toBeDefined();
-    broker = `http://${ips[brokerPod!.name]}:8080`;
-    control = `http://${ips[brokerPod!.name]}:8090`;
+    brokerPod = kube.plan!.pods.find((p) => p.aliases.includes('broker'))?.name ?? '';
+    expect(brokerPod, `no pod behind Service broker: ${JSON.stringify(kube.plan)}`).not.toBe('');
+    broker = `http://${ips[brokerPod]}:8080`;
+    control = `http://${ips[brokerPod]}:8090`;
     // Every pod's probe, then the control API: five pods start at once on a busy machine.
     await Promise.all(
       kube
@@ -171,4 +207,27 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
     expect(bytes).toBeDefined();
     expect(Buffer.compare(r.documents[0]!.content, bytes!)).toBe(0);
   }, 120_000);
+
+  it('the audit trail on the broker’s claim outlives the broker pod', async () => {
+    const claim = auditClaim(objects, brokerPod.replace(/-pod-0$/, ''));
+    // The two tests above made AuditEvents: the broker writes each before it answers.
+    const before = await auditFiles(claim);
+    expect(before.size).toBe(1);
+    const [first] = [...before.values()];
+    expect(first!.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+
+    // The pod goes (a node drained, a crash); the Deployment makes a new one on the same claim.
+    const ip = await kube!.recreate(brokerPod);
+    broker = `http://${ip}:8080`;
+    await waitFor200(`${broker}/health`, 120_000);
+    const q = readQueryResponse(await post(`${broker}/xca/iti38`, findDocuments(NHS_ALL))).response;
+    expect([q.status, q.errors]).toEqual([ResponseStatus.Success, []]);
+
+    const after = await auditFiles(claim);
+    expect(after.size).toBe(2);
+    for (const [name, text] of before) expect(after.get(name), name).toBe(text);
+    const added = [...after.keys()].filter((n) => !before.has(n));
+    expect(added).toHaveLength(1);
+    expect(after.get(added[0]!)!.trim().split('\n').length).toBeGreaterThanOrEqual(1);
+  }, 240_000);
 });

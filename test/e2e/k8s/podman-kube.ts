@@ -214,6 +214,7 @@ export class PodmanKube {
   private readonly createdVolumes: string[] = [];
   private readonly createdSecrets: string[] = [];
   private file: string | undefined;
+  private played: KubeObject[] = [];
 
   /** @param network the bridge network to make (must not exist). @param workDir where the played file goes. */
   constructor(
@@ -247,35 +248,64 @@ export class PodmanKube {
     // From here on, whatever the play makes is ours to remove, even when it fails half-way.
     this.createdVolumes.push(...plan.volumes);
     this.createdSecrets.push(...plan.secrets);
-    this.file = path.join(this.workDir, 'podman-play.yaml');
-    await writeFile(this.file, played.map((o) => stringify(o)).join('---\n'));
-    await must(['kube', 'play', '--start=false', '--network', this.network, this.file], 300_000);
-
+    this.played = played;
+    this.file = await this.play('podman-play.yaml', played);
     const ips: Record<string, string> = {};
-    for (const p of plan.pods) {
-      const infra = (await must(['pod', 'inspect', p.name, '--format', '{{.InfraContainerID}}'])).trim();
-      if (p.aliases.length > 0) {
-        await must(['network', 'disconnect', this.network, infra]);
-        await must(['network', 'connect', ...p.aliases.flatMap((a) => ['--alias', a]), this.network, infra]);
-      }
-      await must(['pod', 'start', p.name]);
-      const ip = await must([
-        'inspect',
-        infra,
-        '--format',
-        `{{(index .NetworkSettings.Networks "${this.network}").IPAddress}}`,
-      ]);
-      ips[p.name] = ip.trim();
-    }
+    for (const p of plan.pods) ips[p.name] = await this.start(p);
     return ips;
   }
 
   /**
-   * Remove the pods, volumes, secrets and network {@link up} made, each by name, whatever state they
-   * are in. @returns what could not be removed (empty when all went).
+   * What a Deployment's controller does when its pod is deleted: remove pod `name` and play its
+   * Deployment again (with the ConfigMaps and Secrets, without the claims: their volumes stay and
+   * are mounted again). @returns the new pod's IP.
+   */
+  async recreate(name: string): Promise<string> {
+    const pod = this.plan?.pods.find((p) => p.name === name);
+    const deployment = this.played.find(
+      (o) => o.kind === 'Deployment' && `${o.metadata.name}-pod-0` === name,
+    );
+    if (!pod || !deployment) throw new Error(`no Deployment of this play makes pod ${name}`);
+    await must(['pod', 'rm', '-f', '-t', '5', name]);
+    const again = [...this.played.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret'), deployment];
+    await this.play(`podman-play-${name}.yaml`, again);
+    return this.start(pod);
+  }
+
+  /** Write `objects` to `file` in the work directory and `kube play --start=false` it. @returns its path. */
+  private async play(file: string, objects: readonly KubeObject[]): Promise<string> {
+    const out = path.join(this.workDir, file);
+    await writeFile(out, objects.map((o) => stringify(o)).join('---\n'));
+    await must(['kube', 'play', '--start=false', '--network', this.network, out], 300_000);
+    return out;
+  }
+
+  /** Give pod `p` its Service names as network aliases and start it. @returns its IP on the network. */
+  private async start(p: PlannedPod): Promise<string> {
+    const infra = (await must(['pod', 'inspect', p.name, '--format', '{{.InfraContainerID}}'])).trim();
+    if (p.aliases.length > 0) {
+      await must(['network', 'disconnect', this.network, infra]);
+      await must(['network', 'connect', ...p.aliases.flatMap((a) => ['--alias', a]), this.network, infra]);
+    }
+    await must(['pod', 'start', p.name]);
+    const ip = await must([
+      'inspect',
+      infra,
+      '--format',
+      `{{(index .NetworkSettings.Networks "${this.network}").IPAddress}}`,
+    ]);
+    return ip.trim();
+  }
+
+  /**
+   * `podman kube down` the played file, then remove the pods, volumes, secrets and network
+   * {@link up} made, each by name, whatever state they are in. @returns what could not be removed (empty when all went).
    */
   async down(): Promise<string[]> {
     const failed: string[] = [];
+    // The user's command first; podman 4.3 stops at the first pod that is gone (exit 125) and
+    // leaves claims, secrets and the network, so each thing is then removed by name.
+    if (this.file) await podman(['kube', 'down', this.file]);
     const gone = async (args: string[], what: string, existsArgs: string[]) => {
       if ((await podman(existsArgs)).code !== 0) return;
       const r = await podman(args);
