@@ -17,6 +17,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContainerPorts } from '../../../simulator/containers/container-ports.js';
 import type { DataPack } from '../../../simulator/data-pack/loader.js';
 import { ErrorSeverity, ResponseStatus } from '../../../simulator/xca/constants.js';
 import { findDocuments, retrieve } from '../../helpers/requests.js';
@@ -126,8 +127,8 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
     ips = await kube.up(objects);
     brokerPod = kube.plan!.pods.find((p) => p.aliases.includes('broker'))?.name ?? '';
     expect(brokerPod, `no pod behind Service broker: ${JSON.stringify(kube.plan)}`).not.toBe('');
-    broker = `http://${ips[brokerPod]}:8080`;
-    control = `http://${ips[brokerPod]}:8090`;
+    broker = `http://${ips[brokerPod]}:${ContainerPorts.broker}`;
+    control = `http://${ips[brokerPod]}:${ContainerPorts.control}`;
     // Every pod's probe, then the control API: five pods start at once on a busy machine.
     await Promise.all(
       kube
@@ -218,7 +219,7 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
 
     // The pod goes (a node drained, a crash); the Deployment makes a new one on the same claim.
     const ip = await kube!.recreate(brokerPod);
-    broker = `http://${ip}:8080`;
+    broker = `http://${ip}:${ContainerPorts.broker}`;
     await waitFor200(`${broker}/health`, 120_000);
     const q = readQueryResponse(await post(`${broker}/xca/iti38`, findDocuments(NHS_ALL))).response;
     expect([q.status, q.errors]).toEqual([ResponseStatus.Success, []]);
