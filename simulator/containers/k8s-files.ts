@@ -25,6 +25,8 @@ export const DEFAULT_NAMESPACE = 'nir-sim';
 export interface K8sFilesOptions {
   /** The namespace every object goes to (kustomization `namespace`). */
   namespace: string;
+  /** The instance: `app.kubernetes.io/instance` and the prefix of every name but the Services' (default nir-sim). */
+  instance?: string;
   /** The project image the pods run (default nir-sim:local). */
   image?: string;
   /** Communities per gateway Deployment (default: at most 8 gateway Deployments). */
@@ -69,6 +71,7 @@ export async function renderK8sFiles(
       ...(o.security ? { security: { certsDir: o.certsDir ?? '/certs', user: '1000:1000' } } : {}),
     }),
     ...(o.image !== undefined ? { image: o.image } : {}),
+    ...(o.instance !== undefined ? { project: o.instance } : {}),
   });
   const packDir = hostPackDir(plan);
   const communities = plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));

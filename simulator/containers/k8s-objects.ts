@@ -9,6 +9,7 @@
  * (core/v1, apps/v1) are those of every Kubernetes release since 1.9; the tests validate each
  * object against the 1.27 schemas. Pure: no I/O.
  */
+import { createHash } from 'node:crypto';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { configMapData, runtimeCertFiles, secretData, volumeItems, type BundleFile } from './k8s-bundle.js';
 import {
@@ -50,15 +51,40 @@ export interface K8sManifests {
   certSecret?: { name: string; files: { key: string; path: string }[] };
 }
 
-/** Names of the objects every plan has. */
-export const K8sNames = {
-  /** The certificate Secret (security). */
-  certs: 'nir-sim-certs',
-  /** The host data pack's ConfigMap. */
-  pack: 'nir-sim-data-pack',
-  /** Where the pods' writable scratch directory is (readOnlyRootFilesystem). */
-  tmp: '/tmp',
-} as const;
+/**
+ * The names of a plan's objects. Services keep the plan's service and community names: they are
+ * the DNS names the broker dials, as on the compose network. Everything else starts with the
+ * instance (the plan's project, `app.kubernetes.io/instance`), so two renders with different
+ * instances share no Deployment, ConfigMap, Secret, claim or volume name; this matters where
+ * namespaces do not separate them (podman kube play keeps one global list of pods and volumes).
+ */
+export function k8sNames(instance: string): {
+  deployment: (service: string) => string;
+  roleEnv: (role: ContainerRole) => string;
+  pack: string;
+  certs: string;
+  claim: (volume: string) => string;
+  tmp: (service: string) => string;
+} {
+  return {
+    deployment: (service) => `${instance}-${service}`,
+    roleEnv: (role) => `${instance}-${role}-env`,
+    pack: `${instance}-data-pack`,
+    certs: `${instance}-certs`,
+    claim: (volume) => `${instance}-${volume}`,
+    // A pod volume's name is a DNS-1123 label (63 characters at most): a long one is shortened
+    // with a hash of the service name, so it stays unique and the same on every render.
+    tmp: (service) => {
+      const name = `${instance}-${service}-tmp`;
+      if (name.length <= 63) return name;
+      const hash = createHash('sha256').update(service).digest('hex').slice(0, 10);
+      return `${instance}-tmp-${hash}`;
+    },
+  };
+}
+
+/** Where the pods' writable scratch directory is (readOnlyRootFilesystem). */
+const TMP_DIR = '/tmp';
 
 /**
  * The uid and gid every pod runs as: the image's user (compose/Dockerfile `USER 1000:1000`). The
@@ -144,7 +170,7 @@ export function k8sObjects(input: K8sObjectsInput): K8sManifests {
     ...(secure && input.embeddedCerts === undefined
       ? {
           certSecret: {
-            name: K8sNames.certs,
+            name: k8sNames(plan.project).certs,
             files: volumeItems(certPaths).map((i) => ({ key: i.key, path: `certs/${i.path}` })),
           },
         }
@@ -179,7 +205,7 @@ function selector(plan: ContainerPlan, s: ServicePlan): Record<string, string> {
 }
 
 function roleConfigName(plan: ContainerPlan, role: ContainerRole): string {
-  return `${plan.project}-${role}-env`;
+  return k8sNames(plan.project).roleEnv(role);
 }
 
 /** A role's environment (ContainerNodeOptions, ContainerMallocEnv): what compose sets per service. */
@@ -196,7 +222,7 @@ function packConfigMap(plan: ContainerPlan, files: readonly BundleFile[]): K8sOb
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: K8sNames.pack, labels: labels(plan, 'data-pack') },
+    metadata: { name: k8sNames(plan.project).pack, labels: labels(plan, 'data-pack') },
     ...configMapData(
       files,
       'the data pack',
@@ -216,7 +242,7 @@ function certSecret(plan: ContainerPlan, files: readonly BundleFile[], paths: re
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: K8sNames.certs, labels: labels(plan, 'certificates') },
+    metadata: { name: k8sNames(plan.project).certs, labels: labels(plan, 'certificates') },
     type: 'Opaque',
     data: secretData(
       paths.map((p) => byPath.get(p)!),
@@ -230,7 +256,7 @@ function claim(plan: ContainerPlan, volume: string): K8sObject {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: `${plan.project}-${volume}`, labels: labels(plan, volume) },
+    metadata: { name: k8sNames(plan.project).claim(volume), labels: labels(plan, volume) },
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: CLAIM_SIZE } } },
   };
 }
@@ -256,7 +282,7 @@ function deployment(plan: ContainerPlan, s: ServicePlan): K8sObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: s.service, labels: labels(plan, s.role, s.service) },
+    metadata: { name: k8sNames(plan.project).deployment(s.service), labels: labels(plan, s.role, s.service) },
     spec: {
       replicas: 1,
       selector: { matchLabels: selector(plan, s) },
@@ -310,14 +336,18 @@ function deployment(plan: ContainerPlan, s: ServicePlan): K8sObject {
 
 /** What a pod mounts: its plan mounts as claims, the pack ConfigMap or the certificate Secret, and `/tmp`. */
 function podVolumes(plan: ContainerPlan, s: ServicePlan): { volumes: K8sVolume[]; mounts: K8sVolumeMount[] } {
+  const names = k8sNames(plan.project);
   const volumes: K8sVolume[] = [];
   const mounts: K8sVolumeMount[] = [];
   for (const m of s.mounts) {
     if (m.kind === 'volume') {
-      volumes.push({ name: m.source, persistentVolumeClaim: { claimName: `${plan.project}-${m.source}` } });
-      mounts.push({ name: m.source, mountPath: m.target });
+      volumes.push({
+        name: names.claim(m.source),
+        persistentVolumeClaim: { claimName: names.claim(m.source) },
+      });
+      mounts.push({ name: names.claim(m.source), mountPath: m.target });
     } else if (m.target === ContainerDefaults.packMount) {
-      volumes.push({ name: 'data-pack', configMap: { name: K8sNames.pack } });
+      volumes.push({ name: 'data-pack', configMap: { name: names.pack } });
       mounts.push({ name: 'data-pack', mountPath: m.target, readOnly: true });
     } else if (m.target === ContainerDefaults.certsMount) {
       const communities =
@@ -326,7 +356,8 @@ function podVolumes(plan: ContainerPlan, s: ServicePlan): { volumes: K8sVolume[]
         name: 'certs',
         // 0440 and the pod's fsGroup: readable by the pod's user, not by others (private keys).
         secret: {
-          secretName: K8sNames.certs,
+          secretName: names.certs,
+          optional: false,
           defaultMode: 0o440,
           items: volumeItems(runtimeCertFiles(communities)),
         },
@@ -336,8 +367,8 @@ function podVolumes(plan: ContainerPlan, s: ServicePlan): { volumes: K8sVolume[]
       throw new SimError(SimErrorCode.BadArgument, `no Kubernetes volume for the bind mount at ${m.target}`);
     }
   }
-  volumes.push({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
-  mounts.push({ name: 'tmp', mountPath: K8sNames.tmp });
+  volumes.push({ name: names.tmp(s.service), emptyDir: { sizeLimit: '64Mi' } });
+  mounts.push({ name: names.tmp(s.service), mountPath: TMP_DIR });
   return { volumes, mounts };
 }
 
@@ -381,7 +412,7 @@ function service(plan: ContainerPlan, s: ServicePlan): K8sObject {
       ports: containerPorts(s).map((p) => ({
         name: p.name,
         port: p.containerPort,
-        targetPort: p.name,
+        targetPort: p.containerPort,
         protocol: 'TCP',
       })),
     },
@@ -390,8 +421,9 @@ function service(plan: ContainerPlan, s: ServicePlan): K8sObject {
 
 /**
  * One Service per community of a gateway Deployment hosting several, named after the community
- * (the compose network alias): its port 9001 goes to the community's listener (9001 + j in the
- * pod), 9090 to the pod's control API, as the broker dials them.
+ * (the compose network alias): the community's port (9001 + j, its listener in the pod, the port
+ * the broker's `--community ...,url=http://<community>:<9001 + j>` dials) and the pod's control
+ * API (9090), as the compose network gives them.
  */
 function communityServices(plan: ContainerPlan, s: ServicePlan): K8sObject[] {
   return (s.communities ?? []).map((c, j) => ({
@@ -404,7 +436,7 @@ function communityServices(plan: ContainerPlan, s: ServicePlan): K8sObject[] {
       ports: [
         {
           name: 'gateway',
-          port: ContainerPorts.gateway,
+          port: ContainerPorts.gateway + j,
           targetPort: ContainerPorts.gateway + j,
           protocol: 'TCP',
         },

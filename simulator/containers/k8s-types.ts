@@ -41,7 +41,10 @@ export type K8sVolume =
   | { name: string; emptyDir: { sizeLimit?: string; medium?: string } }
   | { name: string; persistentVolumeClaim: { claimName: string } }
   | { name: string; configMap: { name: string; items?: K8sKeyToPath[] } }
-  | { name: string; secret: { secretName: string; defaultMode: number; items?: K8sKeyToPath[] } };
+  | {
+      name: string;
+      secret: { secretName: string; optional: boolean; defaultMode: number; items?: K8sKeyToPath[] };
+    };
 
 /** core/v1 VolumeMount. */
 export interface K8sVolumeMount {

@@ -31,6 +31,8 @@ export interface K8sOptions extends Omit<UpOptions, 'host' | 'portBase'> {
   out?: string;
   /** Namespace of every object (a DNS-1123 label). Default nir-sim. */
   namespace?: string;
+  /** Prefix of every object name but the Services' and `app.kubernetes.io/instance` (default nir-sim). */
+  instance?: string;
   /** Communities per gateway Deployment, 1..64. */
   communitiesPerContainer?: number;
   /** The image the pods run. Default nir-sim:local. */
@@ -67,6 +69,7 @@ export async function renderK8sFromOptions(o: K8sOptions): Promise<RenderedK8s &
     namespace: o.namespace ?? DEFAULT_NAMESPACE,
     regenerate: regenerateCommand(o),
     ...(o.image !== undefined ? { image: o.image } : {}),
+    ...(o.instance !== undefined ? { instance: o.instance } : {}),
     ...(o.communitiesPerContainer !== undefined
       ? { communitiesPerContainer: o.communitiesPerContainer }
       : {}),
@@ -127,6 +130,12 @@ export function k8sCommand(y: Argv): Argv {
           nargs: 1,
           describe: `namespace of every object, a DNS-1123 label (default ${DEFAULT_NAMESPACE})`,
         })
+        .option('instance', {
+          type: 'string',
+          nargs: 1,
+          describe:
+            "prefix of every name but the Services' (Deployments, ConfigMaps, claims), a DNS-1123 label of at most 30 characters (default nir-sim)",
+        })
         .option('image', { type: 'string', nargs: 1, describe: 'image the pods run (default nir-sim:local)' })
         .option('security', {
           type: 'boolean',
@@ -167,6 +176,7 @@ export function k8sCommand(y: Argv): Argv {
           : {}),
         ...(argv.namespace !== undefined ? { namespace: argv.namespace } : {}),
         ...(argv.image !== undefined ? { image: argv.image } : {}),
+        ...(argv.instance !== undefined ? { instance: argv.instance } : {}),
         ...(argv.security ? { security: true } : {}),
         ...(argv['embed-certs'] ? { embedCerts: true } : {}),
         ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
@@ -265,6 +275,11 @@ function checkFlags(o: K8sOptions): void {
       SimErrorCode.BadArgument,
       `--namespace ${JSON.stringify(o.namespace)} is not a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters`,
     );
+  if (o.instance !== undefined && !(DNS_1123_LABEL.test(o.instance) && o.instance.length <= 30))
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--instance ${JSON.stringify(o.instance)} is not a DNS-1123 label of at most 30 characters: lowercase letters, digits and '-', starting and ending with a letter or digit`,
+    );
   if (o.image !== undefined && !IMAGE_REF.test(o.image))
     throw new SimError(
       SimErrorCode.BadArgument,
@@ -284,6 +299,7 @@ export function regenerateCommand(o: K8sOptions): string {
     ['--deadline-ms', o.deadlineMs],
     ['--communities-per-container', o.communitiesPerContainer],
     ['--namespace', o.namespace],
+    ['--instance', o.instance],
     ['--image', o.image],
     ['--security', o.security ? true : undefined],
     ['--embed-certs', o.embedCerts ? true : undefined],
