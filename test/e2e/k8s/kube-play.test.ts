@@ -24,11 +24,16 @@ import { findDocuments, retrieve } from '../../helpers/requests.js';
 import { post, readQueryResponse, readRetrieveResponse } from '../../helpers/soap-http.js';
 import { inCi } from '../../helpers/system-tools.js';
 import { defaultPack, sim, STACK_DEADLINE_MS, tempHome } from '../containers/stack.js';
-import { podman, PodmanKube, readRendered, type KubeObject } from './podman-kube.js';
+import { forPodman, podman, PodmanKube, playPlan, readRendered, type KubeObject } from './podman-kube.js';
 
 const IMAGE = process.env['NIR_SIM_IMAGE'] ?? 'nir-sim:local';
 /** The bridge network the pods play on (made and removed by the test). */
 const NETWORK = `nir-sim-kube-play-${process.pid}`;
+/**
+ * The prefix of the names the pods, claims and ConfigMaps get (`k8s render --instance`): podman has
+ * no namespaces, so these are global on the engine; this one is nobody else's.
+ */
+const INSTANCE = `kube-play-${process.pid}`;
 /** The default pack's patient every community holds (pack.json examples.inAllCommunities). */
 const NHS_ALL = '9995649284';
 const HUNG = 'north-west-imaging-network';
@@ -119,7 +124,7 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
     const dir = path.join(await tempHome(), 'k8s');
     const rendered = await sim([
       ...['k8s', 'render', '--out', dir],
-      ...['--image', IMAGE, '--deadline-ms', String(STACK_DEADLINE_MS)],
+      ...['--image', IMAGE, '--deadline-ms', String(STACK_DEADLINE_MS), '--instance', INSTANCE],
     ]);
     expect(rendered.code, `k8s render failed:\n${rendered.stderr}${rendered.stdout}`).toBe(0);
     objects = await readRendered(dir);
@@ -231,4 +236,56 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
     expect(added).toHaveLength(1);
     expect(after.get(added[0]!)!.trim().split('\n').length).toBeGreaterThanOrEqual(1);
   }, 240_000);
+});
+
+describe('a render whose gateway pods host several communities, as podman would play it', () => {
+  it('gives each gateway pod its communities’ Service names, listening where the broker dials them', async () => {
+    const dir = path.join(await tempHome(), 'k8s-grouped');
+    const rendered = await sim([
+      ...['k8s', 'render', '--out', dir, '--communities-per-container', '2', '--instance', 'grouped'],
+    ]);
+    expect(rendered.code, `k8s render failed:\n${rendered.stderr}${rendered.stdout}`).toBe(0);
+    const objects = await readRendered(dir);
+    const plan = playPlan(objects);
+    expect(plan.pods.map((p) => [p.name, p.aliases, p.health])).toEqual([
+      [
+        'grouped-gateways-1-pod-0',
+        ['gateways-1', 'north-east-imaging-network', 'north-west-imaging-network'],
+        { port: ContainerPorts.gateway, path: '/health' },
+      ],
+      [
+        'grouped-gateways-2-pod-0',
+        ['gateways-2', 'yorkshire-imaging-network'],
+        { port: ContainerPorts.gateway, path: '/health' },
+      ],
+      ['grouped-pars-pod-0', ['pars'], { port: ContainerPorts.pars, path: '/health' }],
+      ['grouped-broker-pod-0', ['broker'], { port: ContainerPorts.broker, path: '/health' }],
+    ]);
+    // Every URL the broker dials names a pod (by alias) with a container listening on that port.
+    const brokerArgs = (
+      objects.find((o) => o.metadata.name === 'grouped-broker')!.spec as {
+        template: { spec: { containers: { args: string[] }[] } };
+      }
+    ).template.spec.containers[0]!.args;
+    const dialled = brokerArgs
+      .flatMap((a) => [...a.matchAll(/(?:url|control)=http:\/\/([^:/,]+):(\d+)/g)])
+      .map((m) => [m[1]!, Number(m[2])] as const);
+    expect(dialled).toHaveLength(2 * 3);
+    const listening = (pod: string) =>
+      objects
+        .filter((o) => o.kind === 'Deployment' && `${o.metadata.name}-pod-0` === pod)
+        .flatMap(
+          (o) =>
+            (o.spec as { template: { spec: { containers: { ports?: { containerPort: number }[] }[] } } })
+              .template.spec.containers,
+        )
+        .flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
+    for (const [host, port] of dialled) {
+      const pod = plan.pods.find((p) => p.aliases.includes(host));
+      expect(pod, `no pod answers to ${host}`).toBeDefined();
+      expect(listening(pod!.name), `${host}:${port}`).toContain(port);
+    }
+    // What podman plays publishes nothing on the host.
+    expect(JSON.stringify(forPodman(objects))).not.toContain('containerPort');
+  });
 });

@@ -135,11 +135,14 @@ function portNumber(spec: PodSpec, port: number | string, where: string): number
  * Give it the objects as rendered (before {@link forPodman}): named ports resolve against the
  * containers' ports.
  * @throws Error when a Service's port differs from its targetPort (no Service proxy under podman),
- *   a named port has no container port, or a Service selects no pod.
+ *   a named port has no container port, a Service selects no pod, or two pods would share an
+ *   emptyDir (podman 4.3 names each after its pod volume: one volume for every pod using the name).
  */
 export function playPlan(objects: readonly KubeObject[]): PlayPlan {
   const pods: (PlannedPod & { labels: Record<string, string>; spec: PodSpec })[] = [];
   const volumes = new Set<string>();
+  /** emptyDir name -> the object that has it: podman 4.3 makes one named volume of each name. */
+  const emptyDirs = new Map<string, string>();
   for (const o of objects) {
     const pod = podSpecOf(o);
     if (o.kind === 'PersistentVolumeClaim') volumes.add(o.metadata.name);
@@ -149,6 +152,15 @@ export function playPlan(objects: readonly KubeObject[]): PlayPlan {
     const probe = first?.readinessProbe?.httpGet ?? first?.livenessProbe?.httpGet;
     const probePort = probe ? portNumber(pod.spec, probe.port, `${o.kind} ${o.metadata.name} probe`) : 0;
     for (const v of pod.spec.volumes ?? []) {
+      const owner = `${o.kind} ${o.metadata.name}`;
+      if (v.emptyDir !== undefined) {
+        const other = emptyDirs.get(v.name);
+        if (other !== undefined || replicas > 1)
+          throw new Error(
+            `emptyDir '${v.name}' of ${owner} would be shared with ${other ?? 'its other replicas'}: podman 4.3 makes one named volume of each emptyDir name`,
+          );
+        emptyDirs.set(v.name, owner);
+      }
       const name =
         v.persistentVolumeClaim?.claimName ??
         v.configMap?.name ??
