@@ -5,12 +5,15 @@
  * through the control API, ITI-38 through the broker pod gives PartialSuccess with exactly one
  * XDSUnavailableCommunity naming that community; with the fault cleared, ITI-39 through the broker
  * pod returns a document held by a gateway pod, byte for byte as in the pack; the broker's audit
- * trail, on its PersistentVolumeClaim, outlives the broker pod; and teardown leaves nothing behind. Run by `npm run test:containers` (scripts/containers/test-containers.sh), not by
- * `npm test`.
+ * trail, on its PersistentVolumeClaim, outlives the broker pod; and teardown leaves nothing behind.
+ * A second, engine-free check plays nothing: a render whose gateway pods host several communities
+ * gives every dialled name and port a pod under podman. Run by `npm run test:containers`
+ * (scripts/containers/test-containers.sh), not by `npm test`.
  *
  * The image is NIR_SIM_IMAGE (default nir-sim:local, the one test-containers.sh builds). The host
  * reaches the pods at their IPs on a bridge network of the test's own, so podman must run as root;
- * outside CI a machine without podman (or not root) skips, saying why; under CI it fails.
+ * outside CI a machine without podman, not root or without the image skips, saying why; under CI
+ * it fails.
  */
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
