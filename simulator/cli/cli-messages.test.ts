@@ -114,7 +114,7 @@ describe('sim without a command', () => {
     for (const add of await Promise.all(SIM_COMMANDS.map((c) => c.load()))) y = add(y);
     const help = await y.scriptName('sim').getHelp();
     const registered = [...help.matchAll(/^ {2}sim (\S+)/gm)].map((m) => m[1]);
-    expect(registered).toHaveLength(15);
+    expect(registered).toHaveLength(16);
     expect(new Set(registered)).toEqual(new Set(SIM_COMMANDS.map((c) => c.name)));
     const lines = noCommandMessage().split('\n');
     expect(lines[0]).toBe('name a command:');

@@ -151,7 +151,7 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
     expect(refs).toEqual(Array(4).fill(secret.metadata.name));
   });
 
-  it('--embed-certs: the set of --certs-dir inline in certs.yaml, byte for byte', async () => {
+  it('--embed-certs: the set of --certs-dir inline in certs.yaml, byte for byte (a ConfigMap with --target podman)', async () => {
     const certs = path.join(work, 'secure', 'certs');
     const r = await renderK8sFromOptions({
       security: true,
@@ -173,6 +173,28 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
         readFileSync(path.join(certs, p)),
       );
     expect(r.files.find((f) => f.file === 'kustomization.yaml')!.text).not.toContain('secretGenerator');
+
+    // --target podman: the same set, inline without --embed-certs, as a ConfigMap of the PEM text.
+    const podman = await renderK8sFromOptions({
+      security: true,
+      target: 'podman',
+      certsDir: certs,
+      out: path.join(work, 'podman'),
+      gateways: 2,
+    });
+    const configMap = parseAllDocuments(
+      podman.files.find((f) => f.file === 'certs.yaml')!.text,
+    )[0]!.toJS() as {
+      kind: string;
+      data: Record<string, string>;
+    };
+    expect(configMap.kind).toBe('ConfigMap');
+    expect(configMap.data).toEqual(
+      Object.fromEntries(
+        paths.map((p) => [p.split('/').join('__'), readFileSync(path.join(certs, p), 'utf8')]),
+      ),
+    );
+    expect(podman.files.find((f) => f.file === 'kustomization.yaml')!.text).not.toContain('secretGenerator');
   });
 
   it('refuses flags that do not go together or that Kubernetes would refuse, saying what to do', async () => {
@@ -202,23 +224,44 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
     expect(await refused({ communitiesPerContainer: 65 })).toBe(
       '--communities-per-container 65: give a whole number from 1 to 64',
     );
+    expect(await refused({ packInImage: 'data-packs/x' })).toBe(
+      '--pack-in-image names a pack baked into your own image: add --image <that image>',
+    );
+    expect(await refused({ packInImage: '../x', image: 'nir-sim:team' })).toBe(
+      `--pack-in-image "../x": give the pack's path under the image's /app, e.g. data-packs/my-pack (no leading /, no ..)`,
+    );
     const missing = path.join(work, 'no-certs');
     expect(await refused({ security: true, embedCerts: true, certsDir: missing })).toBe(
       `--embed-certs: ${path.join(missing, 'communities/north-east-imaging-network/ca.crl.pem')} is missing: mint the set with npm run sim certs generate -- --out ${missing}`,
     );
   });
 
-  it('refuses a host pack over 1 MiB (bake it into an image) and a directory it cannot write, in one line, exit 64', () => {
+  it('refuses a host pack over 1 MiB (bake it into an image, --pack-in-image) and a directory it cannot write, in one line, exit 64', () => {
     const pack = path.join(work, 'packs', 'copy');
     cpSync(defaultPackDir, pack, { recursive: true });
     const big = sim('k8s', 'render', '--data-pack', pack, '--out', path.join(work, 'big'));
     expect([big.code, big.stdout]).toEqual([64, '']);
     expect(big.stderr).toMatch(
       new RegExp(
-        `^nir-sim: the data pack ${pack} holds more than a Kubernetes ConfigMap can \\(1 MiB = 1048576 bytes, passed at \\S+\\): bake it into an image instead \\(a Dockerfile FROM nir-sim:local that COPYs it under /app/data-packs/, then --image and --topology with dataPack: data-packs/<name>\\), or use a smaller pack$`,
+        `^nir-sim: the data pack ${pack} holds more than a Kubernetes ConfigMap can \\(1 MiB = 1048576 bytes, passed at \\S+\\): bake it into an image instead \\(a Dockerfile FROM nir-sim:local that COPYs it to /app/data-packs/<name>\\) and render with --image <that image> --pack-in-image data-packs/<name>, or use a smaller pack$`,
       ),
     );
     expect(existsSync(path.join(work, 'big'))).toBe(false);
+
+    // Baked into an image: the pack is read here for its communities, and the pods read it from the image.
+    const baked = sim(
+      ...['k8s', 'render', '--data-pack', pack, '--gateways', '2', '--out', path.join(work, 'baked')],
+      ...['--image', 'registry.example.org/nir-sim-team:1', '--pack-in-image', 'data-packs/copy'],
+    );
+    expect([baked.code, baked.stderr]).toEqual([0, '']);
+    expect(readdirSync(path.join(work, 'baked')).filter((f) => f.startsWith('data-pack'))).toEqual([]);
+    const gateway = parseAllDocuments(
+      readFileSync(path.join(work, 'baked', `gateway-${NAMES[0]}.yaml`), 'utf8'),
+    )[0]!.toJS() as { spec: { template: { spec: { containers: { image: string; args: string[] }[] } } } };
+    expect(gateway.spec.template.spec.containers[0]!.image).toBe('registry.example.org/nir-sim-team:1');
+    expect(gateway.spec.template.spec.containers[0]!.args.slice(0, 6)).toEqual([
+      ...['serve', 'gateway', '--data-pack', '/app/data-packs/copy', '--community', NAMES[0]],
+    ]);
 
     const file = path.join(work, 'a-file');
     writeFileSync(file, 'not a directory');

@@ -10,7 +10,7 @@ import type { ResolvedTopology } from '../topology/resolve-topology.js';
 import type { TopologySpec } from '../topology/topology-spec.js';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { MAX_OBJECT_DATA_BYTES, runtimeCertFiles, type BundleFile } from './k8s-bundle.js';
-import { k8sObjects, type K8sManifests } from './k8s-objects.js';
+import { k8sObjects, type K8sManifests, type K8sTarget } from './k8s-objects.js';
 import { renderK8s, type RenderedK8sFile } from './k8s-render.js';
 import { ContainerDefaults, planContainers, type ContainerPlan } from './container-plan.js';
 import { containerPlanInput } from './container-plan-input.js';
@@ -27,6 +27,12 @@ export interface K8sFilesOptions {
   namespace: string;
   /** The instance: `app.kubernetes.io/instance` and the prefix of every name but the Services' (default nir-sim). */
   instance?: string;
+  /**
+   * The data pack is baked into `image` at this path (relative to its /app, e.g.
+   * `data-packs/my-pack`): the gateways read it there, and no ConfigMap carries it. The pack is
+   * still read on this machine for its communities.
+   */
+  packInImage?: string;
   /** The project image the pods run (default nir-sim:local). */
   image?: string;
   /** Communities per gateway Deployment (default: at most 8 gateway Deployments). */
@@ -37,6 +43,8 @@ export interface K8sFilesOptions {
   certsDir?: string;
   /** Put the certificates inline in a Secret instead of a kustomize secretGenerator. */
   embedCerts?: boolean;
+  /** Who plays the manifests (k8s-objects.ts K8sObjectsInput.target); default kubernetes. */
+  target?: K8sTarget;
   /** The command line that renders the same directory again, written into every header. */
   regenerate: string;
 }
@@ -72,11 +80,13 @@ export async function renderK8sFiles(
     }),
     ...(o.image !== undefined ? { image: o.image } : {}),
     ...(o.instance !== undefined ? { project: o.instance } : {}),
+    ...(o.packInImage !== undefined ? { dataPack: { inImage: o.packInImage } } : {}),
   });
   const packDir = hostPackDir(plan);
   const communities = plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));
   const manifests = k8sObjects({
     plan,
+    ...(o.target !== undefined ? { target: o.target } : {}),
     ...(packDir !== undefined ? { packFiles: await readBundle(packDir, 'data pack') } : {}),
     ...(o.security && o.embedCerts
       ? { embeddedCerts: await readCerts(o.certsDir!, runtimeCertFiles(communities)) }
@@ -117,7 +127,7 @@ async function readBundle(dir: string, what: string): Promise<BundleFile[]> {
     if (bytes > MAX_OBJECT_DATA_BYTES)
       throw new SimError(
         SimErrorCode.BadArgument,
-        `the ${what} ${dir} holds more than a Kubernetes ConfigMap can (1 MiB = ${MAX_OBJECT_DATA_BYTES} bytes, passed at ${rel}): bake it into an image instead (a Dockerfile FROM nir-sim:local that COPYs it under /app/data-packs/, then --image and --topology with dataPack: data-packs/<name>), or use a smaller pack`,
+        `the ${what} ${dir} holds more than a Kubernetes ConfigMap can (1 MiB = ${MAX_OBJECT_DATA_BYTES} bytes, passed at ${rel}): bake it into an image instead (a Dockerfile FROM nir-sim:local that COPYs it to /app/data-packs/<name>) and render with --image <that image> --pack-in-image data-packs/<name>, or use a smaller pack`,
       );
     files.push({ path: rel, data });
   }

@@ -414,6 +414,41 @@ describe('k8sObjects: security', () => {
     expect(kustomization(files)['secretGenerator']).toBeUndefined();
   });
 
+  it('for podman kube play (target podman): the set inline as a ConfigMap, and no containerPorts for it to publish', () => {
+    const embedded: BundleFile[] = certPaths.map((p) => ({ path: p, data: Buffer.from(`PEM of ${p}\n`) }));
+    const kube = readBack(k8sObjects({ plan, embeddedCerts: embedded }));
+    const files = readBack(k8sObjects({ plan, embeddedCerts: embedded, target: 'podman' }));
+    expect(validateAll(files)).toEqual({
+      Namespace: 1,
+      ConfigMap: 4,
+      PersistentVolumeClaim: 2,
+      Deployment: 4,
+      Service: 4,
+    });
+    const certs = find(files, 'ConfigMap', 'nir-sim-certs') as unknown as { data: Record<string, string> };
+    expect(certs.data).toEqual(
+      Object.fromEntries(certPaths.map((p) => [p.split('/').join('__'), `PEM of ${p}\n`])),
+    );
+    const gw = podSpec(files, 'nir-sim-community-1');
+    expect(gw.volumes!.find((v) => v.name === 'certs')).toEqual({
+      name: 'certs',
+      configMap: {
+        name: 'nir-sim-certs',
+        items: runtimeCertFiles(['community-1']).map((p) => ({ key: p.split('/').join('__'), path: p })),
+      },
+    });
+    // Only those two differ from the cluster's manifests.
+    for (const name of ['nir-sim-community-1', 'nir-sim-community-2', 'nir-sim-pars', 'nir-sim-broker']) {
+      const { ports, ...rest } = container(kube, name);
+      expect(ports!.length).toBeGreaterThan(0);
+      expect(container(files, name)).toEqual(rest);
+      const withoutCerts = (spec: IPodSpec) => spec.volumes!.filter((v) => v.name !== 'certs');
+      expect(withoutCerts(podSpec(files, name))).toEqual(withoutCerts(podSpec(kube, name)));
+    }
+    for (const name of ['community-1', 'community-2', 'pars', 'broker'])
+      expect(service(files, name)).toEqual(service(kube, name));
+  });
+
   it('refuses an embedded set that lacks a file the pods read', () => {
     const embedded = certPaths.slice(1).map((p) => ({ path: p, data: Buffer.from('x') }));
     expect(() => k8sObjects({ plan, embeddedCerts: embedded })).toThrow(
@@ -459,7 +494,7 @@ describe('k8sObjects: a host data pack', () => {
       { path: 'b.json', data: Buffer.from('{}') },
     ];
     expect(() => k8sObjects({ plan, packFiles: big })).toThrow(
-      /^the data pack holds 1048578 bytes in 2 files: more than a Kubernetes ConfigMap or Secret can hold \(1 MiB = 1048576 bytes\); bake the pack into an image instead/,
+      'the data pack holds 1048578 bytes in 2 files: more than a Kubernetes ConfigMap or Secret can hold (1 MiB = 1048576 bytes); bake it into an image instead (a Dockerfile FROM nir-sim:local that COPYs it to /app/data-packs/<name>) and render with --image <that image> --pack-in-image data-packs/<name>, or use a smaller pack',
     );
   });
 

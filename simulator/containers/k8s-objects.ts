@@ -35,7 +35,18 @@ export interface K8sObjectsInput {
    * without kustomize); absent: the kustomization's secretGenerator reads them from `certs/`.
    */
   embeddedCerts?: readonly BundleFile[];
+  /**
+   * Who plays the manifests: `kubernetes` (default), or `podman` (podman 4.3 `kube play`, which
+   * differs from a cluster in two ways it cannot be told otherwise): no `containers[].ports`
+   * (podman publishes every containerPort on the host's 0.0.0.0, so pods collide on 9001 and the
+   * sandbox is open beyond the machine), and the embedded certificate set as a ConfigMap (podman
+   * 4.3 mounts a Secret's `data` still base64-encoded). Everything else is the same.
+   */
+  target?: K8sTarget;
 }
+
+/** Who plays the manifests; see {@link K8sObjectsInput.target}. */
+export type K8sTarget = 'kubernetes' | 'podman';
 
 /** One manifest file: its name in the output directory, what it holds (for its header) and its objects. */
 export interface K8sManifestFile {
@@ -148,8 +159,11 @@ export function k8sObjects(input: K8sObjectsInput): K8sManifests {
   if (secure && input.embeddedCerts !== undefined)
     files.push({
       file: 'certs.yaml',
-      what: 'the certificate set the gateways and the broker read (inline: --embed-certs)',
-      objects: [certSecret(plan, input.embeddedCerts, certPaths)],
+      what:
+        input.target === 'podman'
+          ? 'the certificate set the gateways and the broker read (inline, a ConfigMap for podman kube play: private keys, do not commit)'
+          : 'the certificate set the gateways and the broker read (inline: --embed-certs; private keys, do not commit)',
+      objects: [certSecret(plan, input.embeddedCerts, certPaths, input.target ?? 'kubernetes')],
     });
   files.push({
     file: 'volumes.yaml',
@@ -157,7 +171,7 @@ export function k8sObjects(input: K8sObjectsInput): K8sManifests {
     objects: plan.volumes.map((v) => claim(plan, v)),
   });
   for (const s of plan.services) {
-    const objects: K8sObject[] = [deployment(plan, s), service(plan, s)];
+    const objects: K8sObject[] = [deployment(plan, s, input.target ?? 'kubernetes'), service(plan, s)];
     if (s.role === 'gateway' && s.aliases !== undefined) objects.push(...communityServices(plan, s));
     files.push({
       file: `${s.role === 'gateway' ? `gateway-${s.service}` : s.service}.yaml`,
@@ -226,12 +240,17 @@ function packConfigMap(plan: ContainerPlan, files: readonly BundleFile[]): K8sOb
     ...configMapData(
       files,
       'the data pack',
-      'bake the pack into an image instead (a Dockerfile FROM nir-sim:local that COPYs it under /app/data-packs/), or generate a smaller one',
+      'bake it into an image instead (a Dockerfile FROM nir-sim:local that COPYs it to /app/data-packs/<name>) and render with --image <that image> --pack-in-image data-packs/<name>, or use a smaller pack',
     ),
   };
 }
 
-function certSecret(plan: ContainerPlan, files: readonly BundleFile[], paths: readonly string[]): K8sObject {
+function certSecret(
+  plan: ContainerPlan,
+  files: readonly BundleFile[],
+  paths: readonly string[],
+  target: K8sTarget,
+): K8sObject {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const missing = paths.filter((p) => !byPath.has(p));
   if (missing.length > 0)
@@ -239,13 +258,21 @@ function certSecret(plan: ContainerPlan, files: readonly BundleFile[], paths: re
       SimErrorCode.BadArgument,
       `--embed-certs: the certificate set lacks ${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}: mint it with npm run sim certs generate`,
     );
+  const chosen = paths.map((p) => byPath.get(p)!);
+  if (target === 'podman')
+    return {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: k8sNames(plan.project).certs, labels: labels(plan, 'certificates') },
+      ...configMapData(chosen, 'the certificate set', 'use fewer communities per topology'),
+    };
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: k8sNames(plan.project).certs, labels: labels(plan, 'certificates') },
     type: 'Opaque',
     data: secretData(
-      paths.map((p) => byPath.get(p)!),
+      chosen,
       'the certificate set',
       'use fewer communities per topology, or render without --embed-certs and give the files to kustomize',
     ),
@@ -268,8 +295,8 @@ function claim(plan: ContainerPlan, volume: string): K8sObject {
  * (docs/kubernetes.md "What scales"). The broker and PARS are replaced with `Recreate`, so the
  * old pod has released its claim before the new one mounts it.
  */
-function deployment(plan: ContainerPlan, s: ServicePlan): K8sObject {
-  const { volumes, mounts } = podVolumes(plan, s);
+function deployment(plan: ContainerPlan, s: ServicePlan, target: K8sTarget): K8sObject {
+  const { volumes, mounts } = podVolumes(plan, s, target);
   const health = new URL(s.healthUrl);
   const probe = (o: Partial<K8sProbe>): K8sProbe => ({
     httpGet: { path: health.pathname, port: Number(health.port) },
@@ -308,7 +335,7 @@ function deployment(plan: ContainerPlan, s: ServicePlan): K8sObject {
               args: s.command,
               env: [{ name: ContainerHealthcheck.urlEnv, value: s.healthUrl }],
               envFrom: [{ configMapRef: { name: roleConfigName(plan, s.role) } }],
-              ports: containerPorts(s),
+              ...(target === 'podman' ? {} : { ports: containerPorts(s) }),
               // The health endpoint the compose healthcheck GETs (compose/healthcheck.mjs): a
               // start-up allowance of start_period at the start interval, then every interval.
               startupProbe: probe({
@@ -335,7 +362,11 @@ function deployment(plan: ContainerPlan, s: ServicePlan): K8sObject {
 }
 
 /** What a pod mounts: its plan mounts as claims, the pack ConfigMap or the certificate Secret, and `/tmp`. */
-function podVolumes(plan: ContainerPlan, s: ServicePlan): { volumes: K8sVolume[]; mounts: K8sVolumeMount[] } {
+function podVolumes(
+  plan: ContainerPlan,
+  s: ServicePlan,
+  target: K8sTarget,
+): { volumes: K8sVolume[]; mounts: K8sVolumeMount[] } {
   const names = k8sNames(plan.project);
   const volumes: K8sVolume[] = [];
   const mounts: K8sVolumeMount[] = [];
@@ -352,16 +383,16 @@ function podVolumes(plan: ContainerPlan, s: ServicePlan): { volumes: K8sVolume[]
     } else if (m.target === ContainerDefaults.certsMount) {
       const communities =
         s.role === 'broker' ? allCommunities(plan) : (s.communities ?? []).map((c) => c.name);
-      volumes.push({
-        name: 'certs',
-        // 0440 and the pod's fsGroup: readable by the pod's user, not by others (private keys).
-        secret: {
-          secretName: names.certs,
-          optional: false,
-          defaultMode: 0o440,
-          items: volumeItems(runtimeCertFiles(communities)),
-        },
-      });
+      const items = volumeItems(runtimeCertFiles(communities));
+      volumes.push(
+        target === 'podman'
+          ? { name: 'certs', configMap: { name: names.certs, items } }
+          : {
+              name: 'certs',
+              // 0440 and the pod's fsGroup: readable by the pod's user, not by others (private keys).
+              secret: { secretName: names.certs, optional: false, defaultMode: 0o440, items },
+            },
+      );
       mounts.push({ name: 'certs', mountPath: m.target, readOnly: true });
     } else {
       throw new SimError(SimErrorCode.BadArgument, `no Kubernetes volume for the bind mount at ${m.target}`);

@@ -18,6 +18,7 @@ import {
   renderK8sFiles,
   type RenderedK8s,
 } from '../../containers/k8s-files.js';
+import type { K8sTarget } from '../../containers/k8s-objects.js';
 import { repoRoot } from '../../shared/sim-paths.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
@@ -35,14 +36,18 @@ export interface K8sOptions extends Omit<UpOptions, 'host' | 'portBase'> {
   instance?: string;
   /** Communities per gateway Deployment, 1..64. */
   communitiesPerContainer?: number;
+  /** The data pack is in the image at this path (relative to /app): no ConfigMap. */
+  packInImage?: string;
   /** The image the pods run. Default nir-sim:local. */
   image?: string;
   /** Security on: HTTPS gateways with mutual TLS, the integration port, the certificate Secret. */
   security?: boolean;
-  /** With `embedCerts`: the certificate directory to read (default: OUT/certs). */
+  /** With `embedCerts` (or target podman): the certificate directory to read (default: OUT/certs). */
   certsDir?: string;
-  /** Put the certificate set inline in a Secret (engines without kustomize, e.g. podman kube play). */
+  /** Put the certificate set inline in a Secret (engines without kustomize). */
   embedCerts?: boolean;
+  /** `podman`: manifests for podman 4.3 `kube play` (no containerPorts; certificates inline, as a ConfigMap). */
+  target?: K8sTarget;
 }
 
 /** A DNS-1123 label (Kubernetes docs, "Object Names and IDs"): what a namespace's name must be. */
@@ -50,6 +55,9 @@ const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** An image reference as `docker`/`kubectl` take it: no whitespace, no uppercase repository. */
 const IMAGE_REF = /^[a-z0-9][a-z0-9._/:-]*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+
+/** A relative path under the image's /app: segments of safe characters, none of them `.` or `..`. */
+const PACK_IN_IMAGE = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[\w.-]+(?:\/[\w.-]+)*$/;
 
 /**
  * Resolve the options' topology and render its manifests (containers/k8s-files.ts). Nothing is written.
@@ -70,15 +78,20 @@ export async function renderK8sFromOptions(o: K8sOptions): Promise<RenderedK8s &
     regenerate: regenerateCommand(o),
     ...(o.image !== undefined ? { image: o.image } : {}),
     ...(o.instance !== undefined ? { instance: o.instance } : {}),
+    ...(o.packInImage !== undefined ? { packInImage: o.packInImage } : {}),
     ...(o.communitiesPerContainer !== undefined
       ? { communitiesPerContainer: o.communitiesPerContainer }
       : {}),
-    ...(o.security ? { security: true, certsDir, embedCerts: o.embedCerts === true } : {}),
+    ...(o.target !== undefined ? { target: o.target } : {}),
+    // podman kube play has no kustomize to generate the Secret: the set is always inline there.
+    ...(o.security
+      ? { security: true, certsDir, embedCerts: o.embedCerts === true || o.target === 'podman' }
+      : {}),
   });
   if (o.security) {
     const communities = r.plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));
     const note = composeCertificatesNote(certsDir, communities);
-    if (note !== undefined && !o.embedCerts)
+    if (note !== undefined && !o.embedCerts && o.target !== 'podman')
       r.notes.push(
         note
           .replace(
@@ -136,6 +149,12 @@ export function k8sCommand(y: Argv): Argv {
           describe:
             "prefix of every name but the Services' (Deployments, ConfigMaps, claims), a DNS-1123 label of at most 30 characters (default nir-sim)",
         })
+        .option('pack-in-image', {
+          type: 'string',
+          nargs: 1,
+          describe:
+            'the data pack is baked into --image at this path under /app (e.g. data-packs/my-pack): no ConfigMap',
+        })
         .option('image', { type: 'string', nargs: 1, describe: 'image the pods run (default nir-sim:local)' })
         .option('security', {
           type: 'boolean',
@@ -147,6 +166,11 @@ export function k8sCommand(y: Argv): Argv {
           type: 'boolean',
           default: false,
           describe: 'with --security: put the certificates inline in certs.yaml (no kustomize needed)',
+        })
+        .option('target', {
+          choices: ['kubernetes', 'podman'] as const,
+          describe:
+            'podman: for podman 4.3 kube play (no containerPorts, which it would publish on 0.0.0.0; with --security the set inline as a ConfigMap)',
         })
         .option('certs-dir', {
           type: 'string',
@@ -177,8 +201,10 @@ export function k8sCommand(y: Argv): Argv {
         ...(argv.namespace !== undefined ? { namespace: argv.namespace } : {}),
         ...(argv.image !== undefined ? { image: argv.image } : {}),
         ...(argv.instance !== undefined ? { instance: argv.instance } : {}),
+        ...(argv['pack-in-image'] !== undefined ? { packInImage: argv['pack-in-image'] } : {}),
         ...(argv.security ? { security: true } : {}),
         ...(argv['embed-certs'] ? { embedCerts: true } : {}),
+        ...(argv.target !== undefined ? { target: argv.target } : {}),
         ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),
         ...(argv.out !== undefined ? { out: argv.out } : {}),
       };
@@ -265,7 +291,7 @@ function checkFlags(o: K8sOptions): void {
       SimErrorCode.BadArgument,
       '--embed-certs puts the certificate set of --security in a Secret: add --security, or drop --embed-certs',
     );
-  if (o.certsDir !== undefined && !o.embedCerts)
+  if (o.certsDir !== undefined && !(o.security && (o.embedCerts || o.target === 'podman')))
     throw new SimError(
       SimErrorCode.BadArgument,
       '--certs-dir names the certificates to embed: add --security --embed-certs, or drop --certs-dir (without --embed-certs the Secret is generated from OUT/certs by kustomize)',
@@ -279,6 +305,16 @@ function checkFlags(o: K8sOptions): void {
     throw new SimError(
       SimErrorCode.BadArgument,
       `--instance ${JSON.stringify(o.instance)} is not a DNS-1123 label of at most 30 characters: lowercase letters, digits and '-', starting and ending with a letter or digit`,
+    );
+  if (o.packInImage !== undefined && !PACK_IN_IMAGE.test(o.packInImage))
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--pack-in-image ${JSON.stringify(o.packInImage)}: give the pack's path under the image's /app, e.g. data-packs/my-pack (no leading /, no ..)`,
+    );
+  if (o.packInImage !== undefined && o.image === undefined)
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      '--pack-in-image names a pack baked into your own image: add --image <that image>',
     );
   if (o.image !== undefined && !IMAGE_REF.test(o.image))
     throw new SimError(
@@ -301,8 +337,10 @@ export function regenerateCommand(o: K8sOptions): string {
     ['--namespace', o.namespace],
     ['--instance', o.instance],
     ['--image', o.image],
+    ['--pack-in-image', o.packInImage],
     ['--security', o.security ? true : undefined],
     ['--embed-certs', o.embedCerts ? true : undefined],
+    ['--target', o.target],
     ['--certs-dir', o.certsDir],
   ];
   const args = flags.flatMap(([flag, v]) =>
