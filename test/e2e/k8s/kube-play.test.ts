@@ -27,7 +27,7 @@ import { findDocuments, retrieve } from '../../helpers/requests.js';
 import { post, readQueryResponse, readRetrieveResponse } from '../../helpers/soap-http.js';
 import { inCi } from '../../helpers/system-tools.js';
 import { defaultPack, sim, STACK_DEADLINE_MS, tempHome } from '../containers/stack.js';
-import { forPodman, podman, PodmanKube, playPlan, readRendered, type KubeObject } from './podman-kube.js';
+import { podman, PodmanKube, playPlan, readRendered, type KubeObject } from './podman-kube.js';
 
 const IMAGE = process.env['NIR_SIM_IMAGE'] ?? 'nir-sim:local';
 /** The bridge network the pods play on (made and removed by the test). */
@@ -126,7 +126,7 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
     pack = await defaultPack();
     const dir = path.join(await tempHome(), 'k8s');
     const rendered = await sim([
-      ...['k8s', 'render', '--out', dir],
+      ...['k8s', 'render', '--target', 'podman', '--out', dir],
       ...['--image', IMAGE, '--deadline-ms', String(STACK_DEADLINE_MS), '--instance', INSTANCE],
     ]);
     expect(rendered.code, `k8s render failed:\n${rendered.stderr}${rendered.stdout}`).toBe(0);
@@ -242,13 +242,15 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
 });
 
 describe('a render whose gateway pods host several communities, as podman would play it', () => {
-  it('gives each gateway pod its communities’ Service names, listening where the broker dials them', async () => {
+  it('gives each gateway pod its communities’ Service names, on the ports the broker dials', async () => {
     const dir = path.join(await tempHome(), 'k8s-grouped');
     const rendered = await sim([
-      ...['k8s', 'render', '--out', dir, '--communities-per-container', '2', '--instance', 'grouped'],
+      ...['k8s', 'render', '--target', 'podman', '--out', dir],
+      ...['--communities-per-container', '2', '--instance', 'grouped'],
     ]);
     expect(rendered.code, `k8s render failed:\n${rendered.stderr}${rendered.stdout}`).toBe(0);
     const objects = await readRendered(dir);
+    // No containerPorts, every Service port its target's, no shared emptyDir (else playPlan throws).
     const plan = playPlan(objects);
     expect(plan.pods.map((p) => [p.name, p.aliases, p.health])).toEqual([
       [
@@ -264,31 +266,28 @@ describe('a render whose gateway pods host several communities, as podman would 
       ['grouped-pars-pod-0', ['pars'], { port: ContainerPorts.pars, path: '/health' }],
       ['grouped-broker-pod-0', ['broker'], { port: ContainerPorts.broker, path: '/health' }],
     ]);
-    // Every URL the broker dials names a pod (by alias) with a container listening on that port.
+    // Every URL the broker dials is a Service's name and port, so (aliased, port = targetPort) a pod's.
     const brokerArgs = (
-      objects.find((o) => o.metadata.name === 'grouped-broker')!.spec as {
+      objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'grouped-broker')!.spec as {
         template: { spec: { containers: { args: string[] }[] } };
       }
     ).template.spec.containers[0]!.args;
     const dialled = brokerArgs
       .flatMap((a) => [...a.matchAll(/(?:url|control)=http:\/\/([^:/,]+):(\d+)/g)])
-      .map((m) => [m[1]!, Number(m[2])] as const);
-    expect(dialled).toHaveLength(2 * 3);
-    const listening = (pod: string) =>
-      objects
-        .filter((o) => o.kind === 'Deployment' && `${o.metadata.name}-pod-0` === pod)
-        .flatMap(
-          (o) =>
-            (o.spec as { template: { spec: { containers: { ports?: { containerPort: number }[] }[] } } })
-              .template.spec.containers,
-        )
-        .flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
-    for (const [host, port] of dialled) {
-      const pod = plan.pods.find((p) => p.aliases.includes(host));
-      expect(pod, `no pod answers to ${host}`).toBeDefined();
-      expect(listening(pod!.name), `${host}:${port}`).toContain(port);
-    }
-    // What podman plays publishes nothing on the host.
-    expect(JSON.stringify(forPodman(objects))).not.toContain('containerPort');
+      .map((m) => `${m[1]}:${m[2]}`);
+    const served = objects
+      .filter((o) => o.kind === 'Service')
+      .flatMap((o) =>
+        ((o.spec as { ports: { port: number }[] }).ports ?? []).map((p) => `${o.metadata.name}:${p.port}`),
+      );
+    expect(dialled).toEqual([
+      'north-east-imaging-network:9001',
+      'north-east-imaging-network:9090',
+      'north-west-imaging-network:9002',
+      'north-west-imaging-network:9090',
+      'yorkshire-imaging-network:9001',
+      'yorkshire-imaging-network:9090',
+    ]);
+    for (const d of dialled) expect(served, d).toContain(d);
   });
 });

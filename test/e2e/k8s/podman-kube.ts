@@ -1,7 +1,8 @@
 /**
- * Rendered Kubernetes manifests (`nir-sim k8s render`, docs/kubernetes.md) played on podman 4.3's
- * `podman kube play`, for test/e2e/k8s/kube-play.test.ts. What a cluster does and podman 4.3 does
- * not is done here, and only that (docs/kubernetes.md "Trying it with podman kube play"):
+ * Rendered Kubernetes manifests (`nir-sim k8s render --target podman`, docs/kubernetes.md) played on
+ * podman 4.3's `podman kube play`, for test/e2e/k8s/kube-play.test.ts. What a cluster does and
+ * podman 4.3 does not is done here, and only that (docs/kubernetes.md "Trying it with podman kube
+ * play"):
  *
  * - Service DNS: podman ignores `kind: Service`; a pod on a network resolves only other pods' names.
  *   Each pod is created with `--start=false`, its infra container reconnected to the network with
@@ -9,8 +10,9 @@
  *   proxy, so a Service's `port` must equal its `targetPort` ({@link playPlan} checks it).
  * - containerPorts: podman 4.3 publishes every `containers[].ports[].containerPort` on the host's
  *   0.0.0.0 even without `hostPort` (the ports of several gateways collide, and the sandbox would be
- *   reachable from outside the machine); {@link forPodman} drops them, and the host reaches each pod
- *   at its bridge IP instead (as root the host routes to a netavark bridge).
+ *   reachable from outside the machine). `--target podman` leaves them out and {@link playPlan}
+ *   refuses any; the host reaches each pod at its bridge IP instead (as root the host routes to a
+ *   netavark bridge).
  * - Teardown: `podman kube down FILE` stops at the first pod that is gone (exit 125) and leaves
  *   volumes, secrets and the network; {@link PodmanKube.down} removes each thing the play made by name.
  *
@@ -105,20 +107,6 @@ function podSpecOf(o: KubeObject): { spec: PodSpec; labels: Record<string, strin
 }
 
 /**
- * A copy of `objects` that podman 4.3 plays without publishing host ports: every container's
- * `ports` removed (see the module comment). Nothing else changes.
- */
-export function forPodman(objects: readonly KubeObject[]): KubeObject[] {
-  const copy = structuredClone(objects) as KubeObject[];
-  for (const o of copy) {
-    const pod = podSpecOf(o);
-    if (!pod) continue;
-    for (const c of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) delete c.ports;
-  }
-  return copy;
-}
-
-/**
  * A port of a pod as a number: a number as it is, a name (IANA_SVC_NAME, Kubernetes API 1.27
  * IntOrString) as the containerPort of that name in one of the pod's containers.
  * @throws Error naming `where` when no container port has that name.
@@ -132,11 +120,10 @@ function portNumber(spec: PodSpec, port: number | string, where: string): number
 
 /**
  * The pods, volumes and secrets podman 4.3 makes of `objects`, and each pod's Service names.
- * Give it the objects as rendered (before {@link forPodman}): named ports resolve against the
- * containers' ports.
- * @throws Error when a Service's port differs from its targetPort (no Service proxy under podman),
- *   a named port has no container port, a Service selects no pod, or two pods would share an
- *   emptyDir (podman 4.3 names each after its pod volume: one volume for every pod using the name).
+ * @throws Error when a container has `ports` (podman 4.3 would publish them on 0.0.0.0), a
+ *   Service's port differs from its targetPort (no Service proxy under podman), a named port has no
+ *   container port, a Service selects no pod, or two pods would share an emptyDir (podman 4.3 names
+ *   each after its pod volume: one volume for every pod using the name).
  */
 export function playPlan(objects: readonly KubeObject[]): PlayPlan {
   const pods: (PlannedPod & { labels: Record<string, string>; spec: PodSpec })[] = [];
@@ -148,6 +135,13 @@ export function playPlan(objects: readonly KubeObject[]): PlayPlan {
     if (o.kind === 'PersistentVolumeClaim') volumes.add(o.metadata.name);
     if (!pod) continue;
     const replicas = o.kind === 'Deployment' ? ((o.spec as { replicas?: number }).replicas ?? 1) : 1;
+    const published = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find(
+      (c) => (c.ports ?? []).length > 0,
+    );
+    if (published)
+      throw new Error(
+        `${o.kind} ${o.metadata.name}: container ${published.name} has ports, which podman 4.3 publishes on the host's 0.0.0.0; render with --target podman`,
+      );
     const first = pod.spec.containers[0];
     const probe = first?.readinessProbe?.httpGet ?? first?.livenessProbe?.httpGet;
     const probePort = probe ? portNumber(pod.spec, probe.port, `${o.kind} ${o.metadata.name} probe`) : 0;
@@ -235,14 +229,13 @@ export class PodmanKube {
   ) {}
 
   /**
-   * Play `objects` (after {@link forPodman}): refuses when a pod, volume or secret of the same name
+   * Play `objects` (a `--target podman` render): refuses when a pod, volume or secret of the same name
    * already exists (the engine is shared; nothing of anybody else's is replaced), makes the network,
    * `kube play --start=false`, gives each pod its Service names as network aliases, starts the pods.
    * @returns each pod's IP on the network, by pod name.
    */
   async up(objects: readonly KubeObject[]): Promise<Record<string, string>> {
     const plan = playPlan(objects);
-    const played = forPodman(objects);
     this.plan = plan;
     const exists = async (what: string[]) => (await podman(what)).code === 0;
     for (const p of plan.pods)
@@ -260,8 +253,8 @@ export class PodmanKube {
     // From here on, whatever the play makes is ours to remove, even when it fails half-way.
     this.createdVolumes.push(...plan.volumes);
     this.createdSecrets.push(...plan.secrets);
-    this.played = played;
-    this.file = await this.play('podman-play.yaml', played);
+    this.played = [...objects];
+    this.file = await this.play('podman-play.yaml', objects);
     const ips: Record<string, string> = {};
     for (const p of plan.pods) ips[p.name] = await this.start(p);
     return ips;
