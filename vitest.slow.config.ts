@@ -4,7 +4,8 @@
  * against a running sim) and test/load (thousands of requests with PARS auditing, a 50 MB RAD-75
  * retrieve measured in a child process). One file at a time, so their processes and load never
  * compete with each other. `.ci/run` runs it after `npm test`; the container stack under
- * test/e2e/containers and the kube play test under test/e2e/k8s have their own run (`npm run test:containers`).
+ * test/e2e/containers and the kube play test under test/e2e/k8s have their own run
+ * (`npm run test:containers`).
  */
 import { configDefaults, defineConfig } from 'vitest/config';
 
