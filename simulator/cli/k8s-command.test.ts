@@ -263,6 +263,31 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
       ...['serve', 'gateway', '--data-pack', '/app/data-packs/copy', '--community', NAMES[0]],
     ]);
 
+    // A generated pack (--gateways beyond the default pack's 3) is generated again in the pods.
+    const generated = sim(
+      ...[
+        'k8s',
+        'render',
+        '--gateways',
+        '4',
+        '--communities-per-container',
+        '4',
+        '--out',
+        path.join(work, 'generated'),
+      ],
+    );
+    expect([generated.code, generated.stderr]).toEqual([0, '']);
+    expect(readdirSync(path.join(work, 'generated')).filter((f) => f.startsWith('data-pack'))).toEqual([]);
+    const first = parseAllDocuments(
+      readFileSync(path.join(work, 'generated', 'gateway-gateways-1.yaml'), 'utf8'),
+    )[0]!.toJS() as {
+      spec: { template: { spec: { initContainers: { args: string[] }[] } } };
+    };
+    expect(first.spec.template.spec.initContainers[0]!.args).toEqual([
+      ...['data-pack', 'generate', '--seed', '42', '--communities', '4', '--patients', '60'],
+      ...['--out', '/var/lib/nir-sim-pack', '--force'],
+    ]);
+
     const file = path.join(work, 'a-file');
     writeFileSync(file, 'not a directory');
     const under = sim('k8s', 'render', '--out', path.join(file, 'k8s'));

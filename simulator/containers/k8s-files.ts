@@ -84,10 +84,16 @@ export async function renderK8sFiles(
   });
   const packDir = hostPackDir(plan);
   const communities = plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));
+  // A generated pack is generated again in each gateway pod (k8s-objects.ts generatedPack), unless baked into the image.
+  const generated =
+    typeof spec.dataPack === 'object' && o.packInImage === undefined ? spec.dataPack : undefined;
   const manifests = k8sObjects({
     plan,
+    ...(generated !== undefined ? { generatedPack: generated } : {}),
     ...(o.target !== undefined ? { target: o.target } : {}),
-    ...(packDir !== undefined ? { packFiles: await readBundle(packDir, 'data pack') } : {}),
+    ...(packDir !== undefined && generated === undefined
+      ? { packFiles: await readBundle(packDir, 'data pack') }
+      : {}),
     ...(o.security && o.embedCerts
       ? { embeddedCerts: await readCerts(o.certsDir!, runtimeCertFiles(communities)) }
       : {}),

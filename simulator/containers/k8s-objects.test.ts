@@ -488,6 +488,45 @@ describe('k8sObjects: a host data pack', () => {
     expect(pod.containers[0]!.args!.slice(2, 4)).toEqual(['--data-pack', '/var/lib/nir-sim-pack']);
   });
 
+  it('a generated pack is generated again in each gateway pod by an init container, into an emptyDir: no ConfigMap', () => {
+    const two = planContainers(
+      input(2, { dataPack: { hostDir: '/home/me/.nir-sim/data-packs/seed-7-communities-2' } }),
+    );
+    const m = k8sObjects({ plan: two, generatedPack: { seed: 7, communities: 2, patients: 60 } });
+    const text = renderK8s(m, { regenerate: 'x', namespace: 'n' });
+    expect(text.map((f) => f.file)).not.toContain('data-pack.yaml');
+    // Plain YAML: the security context both containers share is written out twice, not aliased.
+    for (const f of text) expect(f.text, f.file).not.toMatch(/[&*]a\d/);
+    const files = readBack(m);
+    validateAll(files);
+    const pod = podSpec(files, 'nir-sim-community-2');
+    expect(pod.initContainers).toEqual([
+      {
+        name: 'data-pack',
+        image: 'nir-sim:local',
+        imagePullPolicy: 'IfNotPresent',
+        args: [
+          ...['data-pack', 'generate', '--seed', '7', '--communities', '2', '--patients', '60'],
+          ...['--out', '/var/lib/nir-sim-pack', '--force'],
+        ],
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+        securityContext: pod.containers[0]!.securityContext,
+        volumeMounts: [
+          { name: 'nir-sim-community-2-pack', mountPath: '/var/lib/nir-sim-pack' },
+          { name: 'nir-sim-community-2-tmp', mountPath: '/tmp' },
+        ],
+      },
+    ]);
+    expect(pod.containers[0]!.volumeMounts![0]).toEqual({
+      name: 'nir-sim-community-2-pack',
+      mountPath: '/var/lib/nir-sim-pack',
+      readOnly: true,
+    });
+    expect(pod.volumes![0]).toEqual({ name: 'nir-sim-community-2-pack', emptyDir: {} });
+    expect(pod.containers[0]!.args!.slice(2, 4)).toEqual(['--data-pack', '/var/lib/nir-sim-pack']);
+    expect(podSpec(files, 'nir-sim-broker').initContainers).toBeUndefined();
+  });
+
   it('refuses a pack over 1 MiB, saying to bake it into an image', () => {
     const big: BundleFile[] = [
       { path: 'a.dcm', data: new Uint8Array(MAX_OBJECT_DATA_BYTES) },

@@ -43,6 +43,20 @@ export interface K8sObjectsInput {
    * 4.3 mounts a Secret's `data` still base64-encoded). Everything else is the same.
    */
   target?: K8sTarget;
+  /**
+   * The host pack is a generated one (`--seed`, `--gateways N` beyond the default pack, a topology's
+   * `dataPack: { seed, communities, patients }`): instead of carrying its files, each gateway pod
+   * generates the same pack into an emptyDir with an init container (`data-pack generate`; the
+   * same seed gives byte-identical output), so a pack of any size needs no ConfigMap.
+   */
+  generatedPack?: GeneratedPack;
+}
+
+/** What `data-pack generate` makes a pack from. */
+export interface GeneratedPack {
+  seed: number;
+  communities: number;
+  patients: number;
 }
 
 /** Who plays the manifests; see {@link K8sObjectsInput.target}. */
@@ -72,7 +86,8 @@ export interface K8sManifests {
 export function k8sNames(instance: string): {
   deployment: (service: string) => string;
   roleEnv: (role: ContainerRole) => string;
-  pack: string;
+  packConfigMap: string;
+  pack: (service: string) => string;
   certs: string;
   claim: (volume: string) => string;
   tmp: (service: string) => string;
@@ -80,18 +95,20 @@ export function k8sNames(instance: string): {
   return {
     deployment: (service) => `${instance}-${service}`,
     roleEnv: (role) => `${instance}-${role}-env`,
-    pack: `${instance}-data-pack`,
+    packConfigMap: `${instance}-data-pack`,
+    pack: (service) => label(`${instance}-${service}-pack`, `${instance}-pack`, service),
     certs: `${instance}-certs`,
     claim: (volume) => `${instance}-${volume}`,
     // A pod volume's name is a DNS-1123 label (63 characters at most): a long one is shortened
     // with a hash of the service name, so it stays unique and the same on every render.
-    tmp: (service) => {
-      const name = `${instance}-${service}-tmp`;
-      if (name.length <= 63) return name;
-      const hash = createHash('sha256').update(service).digest('hex').slice(0, 10);
-      return `${instance}-tmp-${hash}`;
-    },
+    tmp: (service) => label(`${instance}-${service}-tmp`, `${instance}-tmp`, service),
   };
+}
+
+/** `name` when it fits a DNS-1123 label (63), else `short-<hash of service>`. */
+function label(name: string, short: string, service: string): string {
+  if (name.length <= 63) return name;
+  return `${short}-${createHash('sha256').update(service).digest('hex').slice(0, 10)}`;
 }
 
 /** Where the pods' writable scratch directory is (readOnlyRootFilesystem). */
@@ -139,7 +156,7 @@ export function k8sObjects(input: K8sObjectsInput): K8sManifests {
   const { plan } = input;
   const secure = plan.services.some((s) => s.mounts.some((m) => m.target === ContainerDefaults.certsMount));
   const hostPack = plan.services.some((s) => s.mounts.some((m) => m.target === ContainerDefaults.packMount));
-  if (hostPack && input.packFiles === undefined)
+  if (hostPack && input.packFiles === undefined && input.generatedPack === undefined)
     throw new SimError(SimErrorCode.BadArgument, 'the plan mounts a host data pack: give its files');
   const allCommunities = plan.services.flatMap((s) => (s.communities ?? []).map((c) => c.name));
   const certPaths = runtimeCertFiles(allCommunities);
@@ -150,7 +167,7 @@ export function k8sObjects(input: K8sObjectsInput): K8sManifests {
       objects: (['gateway', 'pars', 'broker'] as const).map((role) => roleConfig(plan, role)),
     },
   ];
-  if (hostPack)
+  if (hostPack && input.generatedPack === undefined)
     files.push({
       file: 'data-pack.yaml',
       what: 'the data pack the gateways serve, mounted read-only',
@@ -171,7 +188,10 @@ export function k8sObjects(input: K8sObjectsInput): K8sManifests {
     objects: plan.volumes.map((v) => claim(plan, v)),
   });
   for (const s of plan.services) {
-    const objects: K8sObject[] = [deployment(plan, s, input.target ?? 'kubernetes'), service(plan, s)];
+    const objects: K8sObject[] = [
+      deployment(plan, s, input.target ?? 'kubernetes', input.generatedPack),
+      service(plan, s),
+    ];
     if (s.role === 'gateway' && s.aliases !== undefined) objects.push(...communityServices(plan, s));
     files.push({
       file: `${s.role === 'gateway' ? `gateway-${s.service}` : s.service}.yaml`,
@@ -236,7 +256,7 @@ function packConfigMap(plan: ContainerPlan, files: readonly BundleFile[]): K8sOb
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: k8sNames(plan.project).pack, labels: labels(plan, 'data-pack') },
+    metadata: { name: k8sNames(plan.project).packConfigMap, labels: labels(plan, 'data-pack') },
     ...configMapData(
       files,
       'the data pack',
@@ -295,8 +315,13 @@ function claim(plan: ContainerPlan, volume: string): K8sObject {
  * (docs/kubernetes.md "What scales"). The broker and PARS are replaced with `Recreate`, so the
  * old pod has released its claim before the new one mounts it.
  */
-function deployment(plan: ContainerPlan, s: ServicePlan, target: K8sTarget): K8sObject {
-  const { volumes, mounts } = podVolumes(plan, s, target);
+function deployment(
+  plan: ContainerPlan,
+  s: ServicePlan,
+  target: K8sTarget,
+  generated: GeneratedPack | undefined,
+): K8sObject {
+  const { volumes, mounts } = podVolumes(plan, s, target, generated !== undefined);
   const health = new URL(s.healthUrl);
   const probe = (o: Partial<K8sProbe>): K8sProbe => ({
     httpGet: { path: health.pathname, port: Number(health.port) },
@@ -327,6 +352,9 @@ function deployment(plan: ContainerPlan, s: ServicePlan, target: K8sTarget): K8s
             seccompProfile: { type: 'RuntimeDefault' },
           },
           terminationGracePeriodSeconds: STOP_GRACE_PERIOD_MS / 1000,
+          ...(generated !== undefined && s.role === 'gateway'
+            ? { initContainers: [packGenerator(plan, s, generated, mounts)] }
+            : {}),
           containers: [
             {
               name: s.role,
@@ -345,12 +373,7 @@ function deployment(plan: ContainerPlan, s: ServicePlan, target: K8sTarget): K8s
               readinessProbe: probe({}),
               livenessProbe: probe({}),
               resources: K8sResources[s.role],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-              },
+              securityContext: CONTAINER_SECURITY,
               volumeMounts: mounts,
             },
           ],
@@ -361,11 +384,49 @@ function deployment(plan: ContainerPlan, s: ServicePlan, target: K8sTarget): K8s
   };
 }
 
+/** Every container's security context: no privilege, no capability, nothing written outside its volumes. */
+const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+} as const;
+
+/**
+ * The init container that generates a gateway pod's data pack (`data-pack generate`, the
+ * generator `sim up` caches packs with; the same seed gives byte-identical output) into the emptyDir
+ * the gateway then mounts read-only. `--force`: a restarted init container finds the directory
+ * filled. Its memory limit leaves room for the generator's default V8 heap.
+ */
+function packGenerator(
+  plan: ContainerPlan,
+  s: ServicePlan,
+  p: GeneratedPack,
+  mounts: readonly K8sVolumeMount[],
+): Record<string, unknown> {
+  return {
+    name: 'data-pack',
+    image: plan.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: [
+      ...['data-pack', 'generate', '--seed', String(p.seed), '--communities', String(p.communities)],
+      ...['--patients', String(p.patients), '--out', ContainerDefaults.packMount, '--force'],
+    ],
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    securityContext: CONTAINER_SECURITY,
+    // The pack's emptyDir, writable here (read-only in the gateway), and /tmp.
+    volumeMounts: mounts
+      .filter((m) => m.mountPath === ContainerDefaults.packMount || m.mountPath === TMP_DIR)
+      .map((m) => ({ name: m.name, mountPath: m.mountPath })),
+  };
+}
+
 /** What a pod mounts: its plan mounts as claims, the pack ConfigMap or the certificate Secret, and `/tmp`. */
 function podVolumes(
   plan: ContainerPlan,
   s: ServicePlan,
   target: K8sTarget,
+  generatedPack: boolean,
 ): { volumes: K8sVolume[]; mounts: K8sVolumeMount[] } {
   const names = k8sNames(plan.project);
   const volumes: K8sVolume[] = [];
@@ -377,8 +438,11 @@ function podVolumes(
         persistentVolumeClaim: { claimName: names.claim(m.source) },
       });
       mounts.push({ name: names.claim(m.source), mountPath: m.target });
+    } else if (m.target === ContainerDefaults.packMount && generatedPack) {
+      volumes.push({ name: names.pack(s.service), emptyDir: {} });
+      mounts.push({ name: names.pack(s.service), mountPath: m.target, readOnly: true });
     } else if (m.target === ContainerDefaults.packMount) {
-      volumes.push({ name: 'data-pack', configMap: { name: names.pack } });
+      volumes.push({ name: 'data-pack', configMap: { name: names.packConfigMap } });
       mounts.push({ name: 'data-pack', mountPath: m.target, readOnly: true });
     } else if (m.target === ContainerDefaults.certsMount) {
       const communities =

@@ -76,7 +76,8 @@ export function renderK8s(m: K8sManifests, o: K8sRenderOptions): RenderedK8sFile
 function stream(objects: readonly object[], headerLines: readonly string[]): string {
   return objects
     .map((obj, i) => {
-      const doc = new Document(obj, { version: '1.1' });
+      // No YAML anchors and aliases for an object used twice: every reader sees plain YAML.
+      const doc = new Document(obj, { version: '1.1', aliasDuplicateObjects: false });
       if (i === 0) doc.commentBefore = headerLines.join('\n');
       const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false, singleQuote: true });
       return i === 0 ? text : `---\n${text}`;
