@@ -12,8 +12,8 @@
  *
  * The image is NIR_SIM_IMAGE (default nir-sim:local, the one test-containers.sh builds). The host
  * reaches the pods at their IPs on a bridge network of the test's own, so podman must run as root;
- * outside CI a machine without podman, not root or without the image skips, saying why; under CI
- * it fails.
+ * outside CI a machine without podman, not root, without netavark (CONTAINERS_CONF of
+ * scripts/containers/engine-up.sh) or without the image skips, saying why; under CI it fails.
  */
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -53,6 +53,14 @@ function missingEngine(): string {
     return 'podman is not installed (scripts/containers/engine-up.sh installs it; npm run test:containers runs it)';
   if (process.getuid?.() !== 0)
     return 'podman kube play here needs root: the test reaches the pods at their bridge IPs, which rootless podman does not route from the host';
+  // Service names resolve through aardvark-dns aliases, which only netavark networks have: podman's
+  // default (CNI) here also lacks the CNI plugins. engine-up.sh's containers.conf picks netavark.
+  const backend = spawnSync('podman', ['info', '--format', '{{.Host.NetworkBackend}}'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (backend.stdout.trim() !== 'netavark')
+    return `podman's network backend is '${backend.stdout.trim() || backend.stderr.trim()}', not netavark: run it with CONTAINERS_CONF from scripts/containers/engine-up.sh (scripts/containers/test-containers.sh sets it)`;
   const image = spawnSync('podman', ['image', 'exists', IMAGE], { timeout: 30_000 });
   if (image.status !== 0)
     return `image ${IMAGE} is missing: build it with scripts/containers/build-image.sh (or set NIR_SIM_IMAGE)`;
