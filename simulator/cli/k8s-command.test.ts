@@ -182,18 +182,20 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
       out: path.join(work, 'podman'),
       gateways: 2,
     });
-    const configMap = parseAllDocuments(
-      podman.files.find((f) => f.file === 'certs.yaml')!.text,
-    )[0]!.toJS() as {
-      kind: string;
-      data: Record<string, string>;
-    };
-    expect(configMap.kind).toBe('ConfigMap');
-    expect(configMap.data).toEqual(
-      Object.fromEntries(
-        paths.map((p) => [p.split('/').join('__'), readFileSync(path.join(certs, p), 'utf8')]),
-      ),
+    const configMaps = new Map(
+      parseAllDocuments(podman.files.find((f) => f.file === 'certs.yaml')!.text).map((d) => {
+        const o = d.toJS() as { kind: string; metadata: { name: string }; data: Record<string, string> };
+        expect(o.kind).toBe('ConfigMap');
+        return [o.metadata.name, o.data];
+      }),
     );
+    expect(configMaps.size).toBe(4);
+    for (const p of paths) {
+      const dir = path.posix.dirname(p).replace('communities/', 'community-');
+      expect(configMaps.get(`nir-sim-certs-${dir}`)![path.posix.basename(p)], p).toBe(
+        readFileSync(path.join(certs, p), 'utf8'),
+      );
+    }
     expect(podman.files.find((f) => f.file === 'kustomization.yaml')!.text).not.toContain('secretGenerator');
   });
 

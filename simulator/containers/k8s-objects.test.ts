@@ -6,6 +6,7 @@
  * certificates), 50 communities in shared gateway Deployments, an MHD community, an external one
  * and a host data pack.
  */
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -414,36 +415,56 @@ describe('k8sObjects: security', () => {
     expect(kustomization(files)['secretGenerator']).toBeUndefined();
   });
 
-  it('for podman kube play (target podman): the set inline as a ConfigMap, and no containerPorts for it to publish', () => {
+  it('for podman kube play (target podman): the set as one ConfigMap per directory, mounted in place, and no containerPorts for it to publish', () => {
     const embedded: BundleFile[] = certPaths.map((p) => ({ path: p, data: Buffer.from(`PEM of ${p}\n`) }));
     const kube = readBack(k8sObjects({ plan, embeddedCerts: embedded }));
     const files = readBack(k8sObjects({ plan, embeddedCerts: embedded, target: 'podman' }));
     expect(validateAll(files)).toEqual({
       Namespace: 1,
-      ConfigMap: 4,
+      ConfigMap: 3 + 4,
       PersistentVolumeClaim: 2,
       Deployment: 4,
       Service: 4,
     });
-    const certs = find(files, 'ConfigMap', 'nir-sim-certs') as unknown as { data: Record<string, string> };
-    expect(certs.data).toEqual(
-      Object.fromEntries(certPaths.map((p) => [p.split('/').join('__'), `PEM of ${p}\n`])),
-    );
+    // podman 4.3 creates no sub-directory for an item's path: each directory is its own ConfigMap.
+    const dirs = ['communities/community-1', 'communities/community-2', 'nir', 'supplier'];
+    for (const dir of dirs) {
+      const name = `nir-sim-certs-${dir.replace('communities/', 'community-')}`;
+      const cm = find(files, 'ConfigMap', name) as unknown as { data: Record<string, string> };
+      const inDir = certPaths.filter((p) => path.posix.dirname(p) === dir);
+      expect(cm.data, name).toEqual(
+        Object.fromEntries(inDir.map((p) => [path.posix.basename(p), `PEM of ${p}\n`])),
+      );
+    }
     const gw = podSpec(files, 'nir-sim-community-1');
-    expect(gw.volumes!.find((v) => v.name === 'certs')).toEqual({
-      name: 'certs',
-      configMap: {
-        name: 'nir-sim-certs',
-        items: runtimeCertFiles(['community-1']).map((p) => ({ key: p.split('/').join('__'), path: p })),
-      },
-    });
-    // Only those two differ from the cluster's manifests.
+    const certVolumes = (spec: IPodSpec) => spec.volumes!.filter((v) => v.name.startsWith('nir-sim-certs'));
+    expect(certVolumes(gw)).toEqual(
+      ['community-community-1', 'nir', 'supplier'].map((d) => ({
+        name: `nir-sim-certs-${d}`,
+        configMap: { name: `nir-sim-certs-${d}` },
+      })),
+    );
+    expect(gw.containers[0]!.volumeMounts!.filter((v) => v.name.startsWith('nir-sim-certs'))).toEqual(
+      ['communities/community-1', 'nir', 'supplier'].map((d) => ({
+        name: `nir-sim-certs-${d.replace('communities/', 'community-')}`,
+        mountPath: `/var/lib/nir-sim/certs/${d}`,
+        readOnly: true,
+      })),
+    );
+    expect(certVolumes(podSpec(files, 'nir-sim-broker')).map((v) => v.name)).toEqual(
+      ['community-community-1', 'community-community-2', 'nir', 'supplier'].map((d) => `nir-sim-certs-${d}`),
+    );
+    // Only the certificates and the containerPorts differ from the cluster's manifests.
+    const notCerts = (v: { name: string }) => v.name !== 'certs' && !v.name.startsWith('nir-sim-certs');
     for (const name of ['nir-sim-community-1', 'nir-sim-community-2', 'nir-sim-pars', 'nir-sim-broker']) {
-      const { ports, ...rest } = container(kube, name);
+      const { ports, volumeMounts, ...rest } = container(kube, name);
       expect(ports!.length).toBeGreaterThan(0);
-      expect(container(files, name)).toEqual(rest);
-      const withoutCerts = (spec: IPodSpec) => spec.volumes!.filter((v) => v.name !== 'certs');
-      expect(withoutCerts(podSpec(files, name))).toEqual(withoutCerts(podSpec(kube, name)));
+      const { volumeMounts: podmanMounts, ...podmanRest } = container(files, name);
+      expect(podmanRest).toEqual(rest);
+      expect(podmanMounts!.filter(notCerts)).toEqual(volumeMounts!.filter(notCerts));
+      expect(podSpec(files, name).volumes!.filter(notCerts)).toEqual(
+        podSpec(kube, name).volumes!.filter(notCerts),
+      );
     }
     for (const name of ['community-1', 'community-2', 'pars', 'broker'])
       expect(service(files, name)).toEqual(service(kube, name));

@@ -10,6 +10,7 @@
  * object against the 1.27 schemas. Pure: no I/O.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { configMapData, runtimeCertFiles, secretData, volumeItems, type BundleFile } from './k8s-bundle.js';
 import {
@@ -89,6 +90,8 @@ export function k8sNames(instance: string): {
   packConfigMap: string;
   pack: (service: string) => string;
   certs: string;
+  certDir: (dir: string) => string;
+  certDirVolume: (dir: string) => string;
   claim: (volume: string) => string;
   tmp: (service: string) => string;
 } {
@@ -98,6 +101,12 @@ export function k8sNames(instance: string): {
     packConfigMap: `${instance}-data-pack`,
     pack: (service) => label(`${instance}-${service}-pack`, `${instance}-pack`, service),
     certs: `${instance}-certs`,
+    // podman target: `nir` -> <instance>-certs-nir, `communities/<name>` -> <instance>-certs-community-<name>.
+    certDir: (dir) => `${instance}-certs-${dir.replace(/^communities\//, 'community-')}`,
+    certDirVolume: (dir) => {
+      const name = `${instance}-certs-${dir.replace(/^communities\//, 'community-')}`;
+      return label(name, `${instance}-certs`, dir);
+    },
     claim: (volume) => `${instance}-${volume}`,
     // A pod volume's name is a DNS-1123 label (63 characters at most): a long one is shortened
     // with a hash of the service name, so it stays unique and the same on every render.
@@ -180,7 +189,7 @@ export function k8sObjects(input: K8sObjectsInput): K8sManifests {
         input.target === 'podman'
           ? 'the certificate set the gateways and the broker read (inline, a ConfigMap for podman kube play: private keys, do not commit)'
           : 'the certificate set the gateways and the broker read (inline: --embed-certs; private keys, do not commit)',
-      objects: [certSecret(plan, input.embeddedCerts, certPaths, input.target ?? 'kubernetes')],
+      objects: certObjects(plan, input.embeddedCerts, certPaths, input.target ?? 'kubernetes'),
     });
   files.push({
     file: 'volumes.yaml',
@@ -265,12 +274,17 @@ function packConfigMap(plan: ContainerPlan, files: readonly BundleFile[]): K8sOb
   };
 }
 
-function certSecret(
+/**
+ * The certificate set inline: a Secret, or for podman one ConfigMap per directory of the set
+ * (`nir`, `supplier`, each `communities/<name>`; podman 4.3 neither decodes a Secret's `data` nor
+ * creates the sub-directories of a volume's `items` paths), keyed by file name.
+ */
+function certObjects(
   plan: ContainerPlan,
   files: readonly BundleFile[],
   paths: readonly string[],
   target: K8sTarget,
-): K8sObject {
+): K8sObject[] {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const missing = paths.filter((p) => !byPath.has(p));
   if (missing.length > 0)
@@ -280,23 +294,36 @@ function certSecret(
     );
   const chosen = paths.map((p) => byPath.get(p)!);
   if (target === 'podman')
-    return {
+    return certDirectories(paths).map((dir) => ({
       apiVersion: 'v1',
       kind: 'ConfigMap',
+      metadata: { name: k8sNames(plan.project).certDir(dir), labels: labels(plan, 'certificates') },
+      ...configMapData(
+        chosen
+          .filter((f) => path.posix.dirname(f.path) === dir)
+          .map((f) => ({ path: path.posix.basename(f.path), data: f.data })),
+        `the certificates of ${dir}`,
+        'use a smaller set',
+      ),
+    }));
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
       metadata: { name: k8sNames(plan.project).certs, labels: labels(plan, 'certificates') },
-      ...configMapData(chosen, 'the certificate set', 'use fewer communities per topology'),
-    };
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: k8sNames(plan.project).certs, labels: labels(plan, 'certificates') },
-    type: 'Opaque',
-    data: secretData(
-      chosen,
-      'the certificate set',
-      'use fewer communities per topology, or render without --embed-certs and give the files to kustomize',
-    ),
-  };
+      type: 'Opaque',
+      data: secretData(
+        chosen,
+        'the certificate set',
+        'use fewer communities per topology, or render without --embed-certs and give the files to kustomize',
+      ),
+    },
+  ];
+}
+
+/** The directories of a set's relative paths (`nir`, `supplier`, `communities/<name>`), sorted. */
+function certDirectories(paths: readonly string[]): string[] {
+  return [...new Set(paths.map((p) => path.posix.dirname(p)))].sort();
 }
 
 function claim(plan: ContainerPlan, volume: string): K8sObject {
@@ -447,17 +474,26 @@ function podVolumes(
     } else if (m.target === ContainerDefaults.certsMount) {
       const communities =
         s.role === 'broker' ? allCommunities(plan) : (s.communities ?? []).map((c) => c.name);
-      const items = volumeItems(runtimeCertFiles(communities));
-      volumes.push(
-        target === 'podman'
-          ? { name: 'certs', configMap: { name: names.certs, items } }
-          : {
-              name: 'certs',
-              // 0440 and the pod's fsGroup: readable by the pod's user, not by others (private keys).
-              secret: { secretName: names.certs, optional: false, defaultMode: 0o440, items },
-            },
-      );
-      mounts.push({ name: 'certs', mountPath: m.target, readOnly: true });
+      const needed = runtimeCertFiles(communities);
+      if (target === 'podman') {
+        // One ConfigMap per directory, each mounted at its place under the set's directory.
+        for (const dir of certDirectories(needed)) {
+          volumes.push({ name: names.certDirVolume(dir), configMap: { name: names.certDir(dir) } });
+          mounts.push({ name: names.certDirVolume(dir), mountPath: `${m.target}/${dir}`, readOnly: true });
+        }
+      } else {
+        volumes.push({
+          name: 'certs',
+          // 0440 and the pod's fsGroup: readable by the pod's user, not by others (private keys).
+          secret: {
+            secretName: names.certs,
+            optional: false,
+            defaultMode: 0o440,
+            items: volumeItems(needed),
+          },
+        });
+        mounts.push({ name: 'certs', mountPath: m.target, readOnly: true });
+      }
     } else {
       throw new SimError(SimErrorCode.BadArgument, `no Kubernetes volume for the bind mount at ${m.target}`);
     }
