@@ -6,7 +6,8 @@
  * XDSUnavailableCommunity naming that community; with the fault cleared, ITI-39 through the broker
  * pod returns a document held by a gateway pod, byte for byte as in the pack; the broker's audit
  * trail, on its PersistentVolumeClaim, outlives the broker pod; and teardown leaves nothing behind.
- * A second, engine-free check plays nothing: a render whose gateway pods host several communities
+ * The `--security` render plays too: the broker pod's legs to every gateway pod are mutual TLS with
+ * the certificate set from ConfigMaps. A last, engine-free check plays nothing: a render whose gateway pods host several communities
  * gives every dialled name and port a pod under podman. Run by `npm run test:containers`
  * (scripts/containers/test-containers.sh), not by `npm test`.
  *
@@ -247,6 +248,60 @@ describe.skipIf(missing !== '')('podman kube play of the rendered Kubernetes man
     expect(added).toHaveLength(1);
     expect(after.get(added[0]!)!.trim().split('\n').length).toBeGreaterThanOrEqual(1);
   }, 240_000);
+});
+
+describe.skipIf(missing !== '')('podman kube play of the --security render', () => {
+  let kube: PodmanKube | undefined;
+  let objects: KubeObject[] = [];
+  let ips: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const dir = path.join(await tempHome(), 'k8s-security');
+    // The certificate set as a user mints it, where the render looks for it (OUT/certs).
+    const minted = await sim(['certs', 'generate', '--out', path.join(dir, 'certs')]);
+    expect(minted.code, `certs generate failed:\n${minted.stderr}`).toBe(0);
+    const rendered = await sim([
+      ...['k8s', 'render', '--target', 'podman', '--security', '--out', dir],
+      ...['--image', IMAGE, '--deadline-ms', String(STACK_DEADLINE_MS), '--instance', `${INSTANCE}-tls`],
+    ]);
+    expect(rendered.code, `k8s render --security failed:\n${rendered.stderr}${rendered.stdout}`).toBe(0);
+    objects = await readRendered(dir);
+    kube = new PodmanKube(`${NETWORK}-tls`, dir);
+    ips = await kube.up(objects);
+    await Promise.all(
+      kube
+        .plan!.pods.filter((p) => p.health !== undefined)
+        .map((p) => waitFor200(`http://${ips[p.name]}:${p.health!.port}${p.health!.path}`, 150_000)),
+    );
+  }, 400_000);
+
+  afterAll(async () => {
+    if (!kube) return;
+    expect(await kube.down(), 'what podman could not remove').toEqual([]);
+  }, 180_000);
+
+  it('the broker pod reaches every gateway pod over mutual TLS with the certificates from ConfigMaps', async () => {
+    const pack = await defaultPack();
+    const brokerPod = kube!.plan!.pods.find((p) => p.aliases.includes('broker'))!.name;
+    const args = (
+      objects.find((o) => o.kind === 'Deployment' && `${o.metadata.name}-pod-0` === brokerPod)!.spec as {
+        template: { spec: { containers: { args: string[] }[] } };
+      }
+    ).template.spec.containers[0]!.args;
+    // Every leg is HTTPS: the gateways serve only mutual TLS on their community ports.
+    const legs = args.flatMap((a) => [...a.matchAll(/,url=(\w+):\/\//g)].map((m) => m[1]));
+    expect(legs).toEqual(pack.communities.map(() => 'https'));
+    const r = await post(
+      `http://${ips[brokerPod]}:${ContainerPorts.broker}/xca/iti38`,
+      findDocuments(NHS_ALL),
+    );
+    expect(r.status).toBe(200);
+    const q = readQueryResponse(r).response;
+    expect([q.status, q.errors]).toEqual([ResponseStatus.Success, []]);
+    expect([...new Set(q.objects.map((o) => o.home))].sort()).toEqual(
+      pack.communities.map((c) => c.homeCommunityId).sort(),
+    );
+  }, 120_000);
 });
 
 describe('a render whose gateway pods host several communities, as podman would play it', () => {
