@@ -290,6 +290,16 @@ describe('sim k8s render', { timeout: 180_000 }, () => {
       ...['--out', '/var/lib/nir-sim-pack', '--force'],
     ]);
 
+    // podman 4.3 kube play runs no init container as Kubernetes does: a generated pack is refused there.
+    const podman = sim(
+      ...['k8s', 'render', '--gateways', '4', '--target', 'podman', '--out', path.join(work, 'gen-podman')],
+    );
+    expect([podman.code, podman.stdout, podman.stderr]).toEqual([
+      64,
+      '',
+      'nir-sim: --target podman: the generated data pack (seed 42, 4 communities) would be generated in each gateway pod by an init container, which podman 4.3 kube play does not run as Kubernetes does: use the default pack (3 communities or fewer), a pack directory under 1 MiB (--data-pack), or bake the pack into an image (--image, --pack-in-image)',
+    ]);
+
     const file = path.join(work, 'a-file');
     writeFileSync(file, 'not a directory');
     const under = sim('k8s', 'render', '--out', path.join(file, 'k8s'));

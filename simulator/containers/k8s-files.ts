@@ -87,6 +87,11 @@ export async function renderK8sFiles(
   // A generated pack is generated again in each gateway pod (k8s-objects.ts generatedPack), unless baked into the image.
   const generated =
     typeof spec.dataPack === 'object' && o.packInImage === undefined ? spec.dataPack : undefined;
+  if (generated !== undefined && o.target === 'podman')
+    throw new SimError(
+      SimErrorCode.BadArgument,
+      `--target podman: the generated data pack (seed ${generated.seed}, ${generated.communities} communities) would be generated in each gateway pod by an init container, which podman 4.3 kube play does not run as Kubernetes does: use the default pack (3 communities or fewer), a pack directory under 1 MiB (--data-pack), or bake the pack into an image (--image, --pack-in-image)`,
+    );
   const manifests = k8sObjects({
     plan,
     ...(generated !== undefined ? { generatedPack: generated } : {}),
