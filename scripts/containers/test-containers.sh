@@ -2,7 +2,9 @@
 # test-containers.sh: `npm run test:containers` (docs/containers.md). Proves the container stack on a real
 # engine: (a) docker-compose up of a rendered compose file, (b) `sim up --runtime docker`; in each a
 # scenario with one community timing out (PartialSuccess), a retrieve across two containers, then
-# down (test/e2e/containers/, vitest.containers.config.ts).
+# down (test/e2e/containers/, vitest.containers.config.ts); (c) the manifests of `sim k8s render` played
+# with `podman kube play` (test/e2e/k8s/kube-play.test.ts; NIR_SIM_IMAGE names the image, default
+# nir-sim:local), the same checks across pods. `test-containers.sh test/e2e/k8s` runs only (c).
 #
 # Engine: DOCKER_HOST (or /var/run/docker.sock) when it answers /_ping, with the image built by
 # `docker build` from the repository (a registry must be reachable); otherwise (CI here: no Docker,
