@@ -15,6 +15,7 @@ import { defaultCertsDir } from '../../runtime/security-runtime.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
+import { topologyFlagOptions, withTopologyFlags } from '../topology-flags.js';
 import { topologyFromOptions } from '../../topology/resolve-topology.js';
 import { checkDeadlineAndGateways, type UpOptions } from '../../topology/topology-from-options.js';
 
@@ -54,33 +55,12 @@ export function composeCommand(y: Argv): Argv {
     'compose <action>',
     'the docker-compose stack: render the compose file of a topology',
     (a) =>
-      a
+      withTopologyFlags(a)
         .positional('action', { choices: ['render'] as const, demandOption: true })
-        .option('topology', { type: 'string', describe: 'topology file (YAML), as for sim up' })
-        .option('gateways', {
-          coerce: numberFlag('--gateways'),
-          describe: 'number of simulated XCA communities (default 3)',
-        })
-        .option('mhd-gateways', {
-          coerce: numberFlag('--mhd-gateways'),
-          describe: 'number of simulated MHD communities after the XCA ones (default 0)',
-        })
-        .option('data-pack', {
-          type: 'string',
-          describe: 'data pack directory (default: data-packs/default)',
-        })
-        .option('seed', {
-          coerce: numberFlag('--seed'),
-          describe: 'generate (and cache) a pack from this seed',
-        })
         .option('port-base', {
           coerce: numberFlag('--port-base'),
           default: TopologyDefaults.brokerPort,
           describe: 'host port of the broker; control API +10, PARS +20, gateways from +921 (9001)',
-        })
-        .option('deadline-ms', {
-          coerce: numberFlag('--deadline-ms'),
-          describe: 'per-community deadline, ms (default 10000)',
         })
         .option('out', {
           type: 'string',
@@ -106,12 +86,7 @@ export function composeCommand(y: Argv): Argv {
     async (argv) => {
       const opts: ComposeOptions = {
         portBase: argv['port-base'],
-        ...(argv.topology !== undefined ? { topology: argv.topology } : {}),
-        ...(argv.gateways !== undefined ? { gateways: argv.gateways } : {}),
-        ...(argv['mhd-gateways'] !== undefined ? { mhdGateways: argv['mhd-gateways'] } : {}),
-        ...(argv['data-pack'] !== undefined ? { dataPack: argv['data-pack'] } : {}),
-        ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
-        ...(argv['deadline-ms'] !== undefined ? { deadlineMs: argv['deadline-ms'] } : {}),
+        ...topologyFlagOptions(argv),
         ...(argv.out !== undefined ? { out: argv.out } : {}),
         ...(argv.security ? { security: true } : {}),
         ...(argv['certs-dir'] !== undefined ? { certsDir: argv['certs-dir'] } : {}),

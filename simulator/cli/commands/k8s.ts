@@ -23,6 +23,7 @@ import { repoRoot } from '../../shared/sim-paths.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
+import { topologyFlagOptions, withTopologyFlags } from '../topology-flags.js';
 import { topologyFromOptions } from '../../topology/resolve-topology.js';
 import { checkDeadlineAndGateways, type UpOptions } from '../../topology/topology-from-options.js';
 
@@ -110,30 +111,11 @@ export function k8sCommand(y: Argv): Argv {
     'k8s <action>',
     'Kubernetes manifests of a topology (kubectl apply -k): render them',
     (a) =>
-      a
+      withTopologyFlags(
+        a,
+        'data pack directory (default: data-packs/default, inside the image; any other goes in a ConfigMap, 1 MiB at most)',
+      )
         .positional('action', { choices: ['render'] as const, demandOption: true })
-        .option('topology', { type: 'string', describe: 'topology file (YAML), as for sim up' })
-        .option('gateways', {
-          coerce: numberFlag('--gateways'),
-          describe: 'number of simulated XCA communities (default 3)',
-        })
-        .option('mhd-gateways', {
-          coerce: numberFlag('--mhd-gateways'),
-          describe: 'number of simulated MHD communities after the XCA ones (default 0)',
-        })
-        .option('data-pack', {
-          type: 'string',
-          describe:
-            'data pack directory (default: data-packs/default, inside the image; any other goes in a ConfigMap, 1 MiB at most)',
-        })
-        .option('seed', {
-          coerce: numberFlag('--seed'),
-          describe: 'generate (and cache) a pack from this seed',
-        })
-        .option('deadline-ms', {
-          coerce: numberFlag('--deadline-ms'),
-          describe: 'per-community deadline, ms (default 10000)',
-        })
         .option('communities-per-container', {
           coerce: numberFlag('--communities-per-container'),
           describe: 'communities per gateway Deployment, 1 to 64 (default: at most 8 gateway Deployments)',
@@ -189,12 +171,7 @@ export function k8sCommand(y: Argv): Argv {
         }),
     async (argv) => {
       const opts: K8sOptions = {
-        ...(argv.topology !== undefined ? { topology: argv.topology } : {}),
-        ...(argv.gateways !== undefined ? { gateways: argv.gateways } : {}),
-        ...(argv['mhd-gateways'] !== undefined ? { mhdGateways: argv['mhd-gateways'] } : {}),
-        ...(argv['data-pack'] !== undefined ? { dataPack: argv['data-pack'] } : {}),
-        ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
-        ...(argv['deadline-ms'] !== undefined ? { deadlineMs: argv['deadline-ms'] } : {}),
+        ...topologyFlagOptions(argv),
         ...(argv['communities-per-container'] !== undefined
           ? { communitiesPerContainer: argv['communities-per-container'] }
           : {}),

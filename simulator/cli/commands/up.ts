@@ -8,6 +8,7 @@
 import type { Argv } from 'yargs';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
+import { topologyFlagOptions, withTopologyFlags } from '../topology-flags.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { runningState } from '../state.js';
 import {
@@ -26,38 +27,12 @@ export function upCommand(y: Argv): Argv {
     'up',
     'start the broker, the simulated communities and the control API (foreground; Ctrl-C stops)',
     (a) =>
-      a
-        .option('topology', {
-          type: 'string',
-          describe:
-            'topology file (YAML): data pack, gateways (XCA or MHD), deadline, consumer profiles, external communities, faults',
-        })
-        .option('gateways', {
-          coerce: numberFlag('--gateways'),
-          describe: 'number of simulated XCA communities (default: all in the pack, 3)',
-        })
-        .option('mhd-gateways', {
-          coerce: numberFlag('--mhd-gateways'),
-          describe:
-            'number of simulated MHD communities (ITI-67/ITI-68, FHIR R4) after the XCA ones (default 0)',
-        })
-        .option('data-pack', {
-          type: 'string',
-          describe: 'data pack directory (default: data-packs/default)',
-        })
-        .option('seed', {
-          coerce: numberFlag('--seed'),
-          describe: 'generate (and cache) a pack from this seed instead of the default',
-        })
+      withTopologyFlags(a)
         .option('port-base', {
           coerce: numberFlag('--port-base'),
           default: TopologyDefaults.brokerPort,
           describe:
             'broker sandbox port; control API at port-base+10 (8090), gateways from port-base+921 (9001)',
-        })
-        .option('deadline-ms', {
-          coerce: numberFlag('--deadline-ms'),
-          describe: `per-community deadline, ms (default: the topology file's, else ${TopologyDefaults.deadlineMs})`,
         })
         .option('host', { type: 'string', default: TopologyDefaults.host, describe: 'address to listen on' })
         .option('security', {
@@ -91,12 +66,7 @@ export function upCommand(y: Argv): Argv {
       const opts: UpOptions = {
         portBase: argv['port-base'],
         host: argv.host,
-        ...(argv.topology !== undefined ? { topology: argv.topology } : {}),
-        ...(argv['deadline-ms'] !== undefined ? { deadlineMs: argv['deadline-ms'] } : {}),
-        ...(argv.gateways !== undefined ? { gateways: argv.gateways } : {}),
-        ...(argv['mhd-gateways'] !== undefined ? { mhdGateways: argv['mhd-gateways'] } : {}),
-        ...(argv['data-pack'] !== undefined ? { dataPack: argv['data-pack'] } : {}),
-        ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+        ...topologyFlagOptions(argv),
       };
       validate(opts);
       const existing = runningState();
