@@ -7,23 +7,18 @@
  * and `POST /scenarios/{name}/run` runs one against the broker at its own URL (the published one,
  * given here as a port where nothing listens, does not reach it from inside its container).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerControlRoutes } from '../../simulator/cli/broker-control-routes.js';
 import { shippedScenarios } from '../../simulator/cli/commands/scenario.js';
-import { loadDataPack, type DataPack } from '../../simulator/data-pack/loader.js';
+import type { DataPack } from '../../simulator/data-pack/loader.js';
 import { startBrokerRole } from '../../simulator/roles/broker-container.js';
-import { startGatewayRole } from '../../simulator/roles/gateway-container.js';
-import { startParsRole } from '../../simulator/roles/pars-container.js';
-import type { RunningRole } from '../../simulator/roles/role.js';
 import { silentLogger } from '../../simulator/shared/logger.js';
 import { ResponseStatus } from '../../simulator/xca/constants.js';
 import { findDocuments } from '../helpers/requests.js';
 import { post, readQueryResponse } from '../helpers/soap-http.js';
-import { defaultPackDir } from '../helpers/topology.js';
+import { startRoleStack, type RoleStack } from '../helpers/role-stack.js';
 
 const where = { host: '127.0.0.1', port: 0, controlPort: 0, seed: 1, logger: silentLogger() };
 /** Generous: the machine may be busy; nothing here measures time. */
@@ -31,11 +26,12 @@ const WAIT_MS = 30_000;
 const ANY_STRING: unknown = expect.any(String);
 const INSTANT: unknown = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
 
+let stack: RoleStack;
 let pack: DataPack;
 let dir: string;
-let gateways: RunningRole[] = [];
-let pars: RunningRole | undefined;
-let broker: RunningRole | undefined;
+let gateways: RoleStack['gateways'] = [];
+let pars: RoleStack['pars'] | undefined;
+let broker: RoleStack['broker'] | undefined;
 let control = '';
 
 async function call(method: 'GET' | 'POST', route: string): Promise<{ status: number; body: unknown }> {
@@ -44,37 +40,12 @@ async function call(method: 'GET' | 'POST', route: string): Promise<{ status: nu
 }
 
 beforeAll(async () => {
-  pack = await loadDataPack(defaultPackDir);
-  dir = mkdtempSync(path.join(tmpdir(), 'nir-sim-broker-role-routes-'));
-  pars = await startParsRole({ ...where, storeFile: path.join(dir, 'pars', 'audit-events.ndjson') });
-  gateways = await Promise.all(
-    pack.communities.map((c) => startGatewayRole([c], { ...where, maxBodyBytes: 1 << 20 })),
-  );
-  let brokerUrl = '';
-  broker = await startBrokerRole({
-    ...where,
-    deadlineMs: 5_000,
-    maxBodyBytes: 10 * 1024 * 1024,
-    communities: gateways.map((g, i) => ({
-      name: pack.communities[i]!.name,
-      homeCommunityId: pack.communities[i]!.homeCommunityId,
-      url: g.url,
-      controlUrl: g.control.url,
-    })),
-    external: [],
-    pars: { url: pars.url, controlUrl: pars.control.url },
-    auditDir: path.join(dir, 'audit'),
-    // As in a container: the published address, which this process cannot reach.
-    publicUrl: 'http://127.0.0.1:1',
-    routes: brokerControlRoutes({ parsUrl: pars.url, dataPackDir: pack.dir, brokerUrl: () => brokerUrl }),
-  });
-  brokerUrl = broker.url;
-  control = broker.control.url;
+  stack = await startRoleStack('broker-role-routes');
+  ({ pack, dir, gateways, pars, broker } = stack);
+  control = stack.broker.control.url;
 });
 afterAll(async () => {
-  await broker?.stop();
-  await Promise.all([pars?.stop(), ...gateways.map((g) => g.stop())]);
-  rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 describe('the broker role reads the PARS container for the Audit view', () => {
