@@ -73,6 +73,7 @@ describe('compose/k8s', () => {
       [
         ['Namespace', 'nir-sim', undefined],
         ...['gateway', 'pars', 'broker'].map((r) => ['ConfigMap', `nir-sim-${r}-env`, 'nir-sim']),
+        ['ConfigMap', 'nir-sim-broker-settings', 'nir-sim'],
         ['PersistentVolumeClaim', 'nir-sim-audit', 'nir-sim'],
         ['PersistentVolumeClaim', 'nir-sim-pars', 'nir-sim'],
         ...[...NAMES, 'pars', 'broker'].flatMap((n) => [

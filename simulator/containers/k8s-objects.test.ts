@@ -105,6 +105,13 @@ const container = (files: Map<string, Parsed[]>, name: string): IContainer =>
   podSpec(files, name).containers[0]!;
 const service = (files: Map<string, Parsed[]>, name: string): IService =>
   find(files, 'Service', name) as unknown as IService;
+/** The broker's settings file (`serve broker --settings`) from its ConfigMap, parsed. */
+const brokerSettingsOf = (files: Map<string, Parsed[]>, instance = 'nir-sim'): Record<string, unknown> =>
+  JSON.parse(
+    (find(files, 'ConfigMap', `${instance}-broker-settings`)['data'] as Record<string, string>)[
+      'settings.json'
+    ]!,
+  ) as Record<string, unknown>;
 const kustomization = (files: Map<string, Parsed[]>): Record<string, unknown> =>
   files.get(KUSTOMIZATION)![0]!;
 
@@ -112,10 +119,10 @@ describe('k8sObjects: the default 3-community network', () => {
   const plan = planContainers(input(3));
   const files = readBack(k8sObjects({ plan }));
 
-  it('validates against the Kubernetes 1.27 schemas: a Deployment and a Service per container, a ConfigMap per role, two claims', () => {
+  it("validates against the Kubernetes 1.27 schemas: a Deployment and a Service per container, a ConfigMap per role and the broker's settings, two claims", () => {
     expect(validateAll(files)).toEqual({
       Namespace: 1,
-      ConfigMap: 3,
+      ConfigMap: 4,
       PersistentVolumeClaim: 2,
       Deployment: 5,
       Service: 5,
@@ -208,13 +215,33 @@ describe('k8sObjects: the default 3-community network', () => {
     expect(broker.spec!.replicas).toBe(1);
     expect(broker.spec!.strategy).toEqual({ type: 'Recreate' });
     const pod = podSpec(files, 'nir-sim-broker');
-    expect(pod.containers[0]!.args).toEqual(plan.services.find((s) => s.service === 'broker')!.command);
+    // The plan's broker command, its flags moved into the settings file the ConfigMap mounts.
+    expect(pod.containers[0]!.args).toEqual([
+      'serve',
+      'broker',
+      '--settings',
+      '/etc/nir-sim/broker/settings.json',
+    ]);
+    const command = plan.services.find((s) => s.service === 'broker')!.command;
+    const valueOf = (flag: string): string => command[command.indexOf(flag) + 1]!;
+    expect(brokerSettingsOf(files)).toEqual({
+      'deadline-ms': valueOf('--deadline-ms'),
+      seed: valueOf('--seed'),
+      'public-url': valueOf('--public-url'),
+      'pars-url': 'http://pars:8100',
+      'pars-control-url': 'http://pars:8110',
+      'audit-dir': '/var/lib/nir-sim/audit',
+      community: command.filter((_, i) => command[i - 1] === '--community'),
+    });
+    expect(brokerSettingsOf(files)['community']).toHaveLength(3);
     expect(pod.containers[0]!.volumeMounts).toEqual([
       { name: 'nir-sim-audit', mountPath: '/var/lib/nir-sim/audit' },
+      { name: 'nir-sim-broker-settings', mountPath: '/etc/nir-sim/broker', readOnly: true },
       { name: 'nir-sim-broker-tmp', mountPath: '/tmp' },
     ]);
     expect(pod.volumes).toEqual([
       { name: 'nir-sim-audit', persistentVolumeClaim: { claimName: 'nir-sim-audit' } },
+      { name: 'nir-sim-broker-settings', configMap: { name: 'nir-sim-broker-settings' } },
       { name: 'nir-sim-broker-tmp', emptyDir: { sizeLimit: '64Mi' } },
     ]);
     expect(pod.containers[0]!.resources).toEqual({
@@ -314,7 +341,7 @@ describe('k8sObjects: 50 communities, an MHD one and an external one', () => {
   it('validates: 8 shared gateway Deployments, a Service per Deployment and per community', () => {
     expect(validateAll(files)).toEqual({
       Namespace: 1,
-      ConfigMap: 3,
+      ConfigMap: 4,
       PersistentVolumeClaim: 2,
       Deployment: 10,
       Service: 10 + 50,
@@ -336,15 +363,15 @@ describe('k8sObjects: 50 communities, an MHD one and an external one', () => {
       ...Array.from({ length: 7 }, (_, j) => [`community-${j}`, 9001 + j]),
       ['control', 9090],
     ]);
-    const args = container(files, 'nir-sim-broker').args!;
-    expect(args).toContain(
+    const settings = brokerSettingsOf(files);
+    expect(settings['community']).toHaveLength(50);
+    expect(settings['community']).toContain(
       `name=community-9,homeCommunityId=${OID}.9,url=http://community-9:9002,control=http://community-9:9090`,
     );
-    expect(args).toContain(
+    expect(settings['community']).toContain(
       `name=community-50,homeCommunityId=${OID}.50,url=http://community-50:9001,control=http://community-50:9090,protocol=mhd`,
     );
-    expect(args.slice(-2)).toEqual([
-      '--external',
+    expect(settings['external']).toEqual([
       `name=supplier-gw,homeCommunityId=${OID}.900,iti38Url=https://supplier.example/xca/iti38,iti39Url=https://supplier.example/xca/iti39`,
     ]);
   });
@@ -366,7 +393,7 @@ describe('k8sObjects: security', () => {
     const files = readBack(m);
     expect(validateAll(files)).toEqual({
       Namespace: 1,
-      ConfigMap: 3,
+      ConfigMap: 4,
       PersistentVolumeClaim: 2,
       Deployment: 4,
       Service: 4,
@@ -421,7 +448,7 @@ describe('k8sObjects: security', () => {
     const files = readBack(k8sObjects({ plan, embeddedCerts: embedded, target: 'podman' }));
     expect(validateAll(files)).toEqual({
       Namespace: 1,
-      ConfigMap: 3 + 4,
+      ConfigMap: 4 + 4,
       PersistentVolumeClaim: 2,
       Deployment: 4,
       Service: 4,

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { SimError, SimErrorCode } from '../shared/errors.js';
 import { configMapData, runtimeCertFiles, secretData, volumeItems, type BundleFile } from './k8s-bundle.js';
+import { BROKER_SETTINGS_DIR, BROKER_SETTINGS_FILE, brokerSettings } from './k8s-broker-settings.js';
 import {
   ContainerDefaults,
   ContainerHealthcheck,
@@ -87,6 +88,7 @@ export interface K8sManifests {
 export function k8sNames(instance: string): {
   deployment: (service: string) => string;
   roleEnv: (role: ContainerRole) => string;
+  brokerSettings: string;
   packConfigMap: string;
   pack: (service: string) => string;
   certs: string;
@@ -98,6 +100,7 @@ export function k8sNames(instance: string): {
   return {
     deployment: (service) => `${instance}-${service}`,
     roleEnv: (role) => `${instance}-${role}-env`,
+    brokerSettings: `${instance}-broker-settings`,
     packConfigMap: `${instance}-data-pack`,
     pack: (service) => label(`${instance}-${service}-pack`, `${instance}-pack`, service),
     certs: `${instance}-certs`,
@@ -198,6 +201,7 @@ export function k8sObjects(input: K8sObjectsInput): K8sManifests {
   });
   for (const s of plan.services) {
     const objects: K8sObject[] = [
+      ...(s.role === 'broker' ? [brokerSettingsConfigMap(plan, s)] : []),
       deployment(plan, s, input.target ?? 'kubernetes', input.generatedPack),
       service(plan, s),
     ];
@@ -258,6 +262,19 @@ function roleConfig(plan: ContainerPlan, role: ContainerRole): K8sObject {
     kind: 'ConfigMap',
     metadata: { name: roleConfigName(plan, role), labels: labels(plan, role) },
     data: sortedRecord({ NODE_OPTIONS: ContainerNodeOptions[role], ...ContainerMallocEnv }),
+  };
+}
+
+/**
+ * The broker's settings (its communities, external communities, deadline, consumer profiles,
+ * PARS and audit places) as the file `serve broker --settings` reads (k8s-broker-settings.ts).
+ */
+function brokerSettingsConfigMap(plan: ContainerPlan, s: ServicePlan): K8sObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: k8sNames(plan.project).brokerSettings, labels: labels(plan, s.role) },
+    data: { [BROKER_SETTINGS_FILE]: brokerSettings(s.command).settingsJson },
   };
 }
 
@@ -387,7 +404,7 @@ function deployment(
               name: s.role,
               image: plan.image,
               imagePullPolicy: 'IfNotPresent',
-              args: s.command,
+              args: s.role === 'broker' ? brokerSettings(s.command).args : s.command,
               env: [{ name: ContainerHealthcheck.urlEnv, value: s.healthUrl }],
               envFrom: [{ configMapRef: { name: roleConfigName(plan, s.role) } }],
               ...(target === 'podman' ? {} : { ports: containerPorts(s) }),
@@ -497,6 +514,10 @@ function podVolumes(
     } else {
       throw new SimError(SimErrorCode.BadArgument, `no Kubernetes volume for the bind mount at ${m.target}`);
     }
+  }
+  if (s.role === 'broker') {
+    volumes.push({ name: names.brokerSettings, configMap: { name: names.brokerSettings } });
+    mounts.push({ name: names.brokerSettings, mountPath: BROKER_SETTINGS_DIR, readOnly: true });
   }
   volumes.push({ name: names.tmp(s.service), emptyDir: { sizeLimit: '64Mi' } });
   mounts.push({ name: names.tmp(s.service), mountPath: TMP_DIR });

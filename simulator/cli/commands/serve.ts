@@ -304,7 +304,14 @@ export function serveCommand(y: Argv): Argv {
               type: 'number',
               default: CONTAINER_TRANSACTION_LOG_SIZE,
               describe: `transactions the control API keeps for GET /transactions (1 to ${MAX_TRANSACTION_LOG}; bodies cut at 64 KiB)`,
-            }),
+            })
+            // yargs "config": a JSON file of these options by their flag names (e.g. the
+            // Kubernetes ConfigMap `sim k8s render` mounts, docs/kubernetes.md); flags given on
+            // the command line win over it.
+            .config(
+              'settings',
+              'JSON file of these options by flag name, e.g. {"deadline-ms": 10000, "community": ["name=..,..."]}; command-line flags win',
+            ),
         async (argv) => {
           const communities = parseCommunities(argv.community);
           const external = parseExternal(argv.external);

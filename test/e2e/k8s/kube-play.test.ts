@@ -112,6 +112,19 @@ function auditClaim(objects: readonly KubeObject[], deployment: string): string 
 }
 
 /** The audit files (`audit-*.ndjson`, one per broker run) in the volume of `claim`, name to text. */
+/**
+ * The `--community` values of the broker's settings file (`serve broker --settings`), from the
+ * ConfigMap `<instance>-broker-settings` the render mounts into the broker pod.
+ */
+function brokerCommunities(objects: readonly KubeObject[], instance: string): string[] {
+  const map = objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name === `${instance}-broker-settings`,
+  );
+  const data = (map as { data?: Record<string, string> } | undefined)?.data?.['settings.json'];
+  if (data === undefined) throw new Error(`no ConfigMap ${instance}-broker-settings with settings.json`);
+  return (JSON.parse(data) as { community: string[] }).community;
+}
+
 async function auditFiles(claim: string): Promise<Map<string, string>> {
   const inspected = await podman(['volume', 'inspect', claim, '--format', '{{.Mountpoint}}']);
   expect(inspected.code, inspected.stderr).toBe(0);
@@ -283,13 +296,9 @@ describe.skipIf(missing !== '')('podman kube play of the --security render', () 
   it('the broker pod reaches every gateway pod over mutual TLS with the certificates from ConfigMaps', async () => {
     const pack = await defaultPack();
     const brokerPod = kube!.plan!.pods.find((p) => p.aliases.includes('broker'))!.name;
-    const args = (
-      objects.find((o) => o.kind === 'Deployment' && `${o.metadata.name}-pod-0` === brokerPod)!.spec as {
-        template: { spec: { containers: { args: string[] }[] } };
-      }
-    ).template.spec.containers[0]!.args;
+    const communities = brokerCommunities(objects, `${INSTANCE}-tls`);
     // Every leg is HTTPS: the gateways serve only mutual TLS on their community ports.
-    const legs = args.flatMap((a) => [...a.matchAll(/,url=(\w+):\/\//g)].map((m) => m[1]));
+    const legs = communities.flatMap((a) => [...a.matchAll(/,url=(\w+):\/\//g)].map((m) => m[1]));
     expect(legs).toEqual(pack.communities.map(() => 'https'));
     const r = await post(
       `http://${ips[brokerPod]}:${ContainerPorts.broker}/xca/iti38`,
@@ -330,12 +339,7 @@ describe('a render whose gateway pods host several communities, as podman would 
       ['grouped-broker-pod-0', ['broker'], { port: ContainerPorts.broker, path: '/health' }],
     ]);
     // Every URL the broker dials is a Service's name and port, so (aliased, port = targetPort) a pod's.
-    const brokerArgs = (
-      objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'grouped-broker')!.spec as {
-        template: { spec: { containers: { args: string[] }[] } };
-      }
-    ).template.spec.containers[0]!.args;
-    const dialled = brokerArgs
+    const dialled = brokerCommunities(objects, 'grouped')
       .flatMap((a) => [...a.matchAll(/(?:url|control)=http:\/\/([^:/,]+):(\d+)/g)])
       .map((m) => `${m[1]}:${m[2]}`);
     const served = objects
