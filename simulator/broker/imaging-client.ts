@@ -5,7 +5,7 @@
  */
 import type { DeadlineClock } from '../shared/clock.js';
 import { soapCallStreamed, type PartSource } from '../soap/client-stream.js';
-import { resolveXopContent, xopIncludeContentId } from '../soap/mtom.js';
+import { streamedXopResolver } from '../soap/mtom.js';
 import { SoapAction } from '../xca/constants.js';
 import { decodeRetrieveDocumentSetResponse } from '../xca/retrieve-document-set.js';
 import {
@@ -55,15 +55,9 @@ export async function retrieveImagingFromCommunity(
     ...(await legCallOptions(url, t)),
     maxResponseBytes: Math.min(t.maxResponseBytes, MAX_ROOT_BYTES),
   });
-  const partIds = new Map<Buffer, string>();
+  const { resolve, partIds } = streamedXopResolver();
   try {
-    const decoded = decodeRetrieveDocumentSetResponse(res.body, (el) => {
-      const id = xopIncludeContentId(el);
-      if (id === undefined) return resolveXopContent(el, new Map());
-      const placeholder = Buffer.alloc(0);
-      partIds.set(placeholder, id);
-      return placeholder;
-    });
+    const decoded = decodeRetrieveDocumentSetResponse(res.body, resolve);
     const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };
     return { value: { ...decoded, partIds, parts: res.parts }, exchange };
   } catch (err) {

@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream';
 import { soapCallStreamed, type PartSource } from '../soap/client-stream.js';
 import { SoapCallError, type SoapCallOptions } from '../soap/client.js';
-import { resolveXopContent, xopIncludeContentId } from '../soap/mtom.js';
+import { streamedXopResolver } from '../soap/mtom.js';
 import type { ReceivedPart } from '../soap/mtom-stream-reader.js';
 import { SoapAction } from '../xca/constants.js';
 import {
@@ -53,14 +53,8 @@ export async function retrieveDocumentStreamFromCommunity(
   });
   const exchange = { httpStatus: res.httpStatus, requestXml: res.requestXml, responseXml: res.rawXml };
   try {
-    const partIds = new Map<Buffer, string>();
-    const decoded = decodeRetrieveDocumentSetResponse(res.body, (el) => {
-      const id = xopIncludeContentId(el);
-      if (id === undefined) return resolveXopContent(el, new Map());
-      const placeholder = Buffer.alloc(0);
-      partIds.set(placeholder, id);
-      return placeholder;
-    });
+    const { resolve, partIds } = streamedXopResolver();
+    const decoded = decodeRetrieveDocumentSetResponse(res.body, resolve);
     const found = decoded.documents.find((d) => d.documentUniqueId === doc.documentUniqueId);
     const errors = decoded.errors;
     if (!found) {

@@ -149,6 +149,30 @@ export function xopIncludeContentId(el: Element): string | undefined {
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
+ * An XOP resolver for a message whose parts are still arriving (the streamed MTOM answers of ITI-39
+ * and RAD-75, ITI TF-2 Appendix V): an inline element's bytes are decoded as {@link
+ * resolveXopContent} does, an `xop:Include` becomes a distinct empty placeholder Buffer, and
+ * `partIds` maps each placeholder to the Content-ID of the part it stands for, to be read later.
+ * @throws MtomError (from `resolve`) as {@link xopIncludeContentId} and {@link resolveXopContent}.
+ */
+export function streamedXopResolver(): {
+  resolve: (el: Element) => Buffer;
+  partIds: Map<Buffer, string>;
+} {
+  const partIds = new Map<Buffer, string>();
+  return {
+    partIds,
+    resolve: (el) => {
+      const id = xopIncludeContentId(el);
+      if (id === undefined) return resolveXopContent(el, new Map());
+      const placeholder = Buffer.alloc(0);
+      partIds.set(placeholder, id);
+      return placeholder;
+    },
+  };
+}
+
+/**
  * The bytes of an `xs:base64Binary` element that may have been optimised by XOP (XOP 1.0 §3.2;
  * ITI TF-2 Appendix V): the part named by its `xop:Include/@href` ({@link xopIncludeContentId},
  * matched to a Content-ID without angle brackets), or else its inline base64 text (whitespace
