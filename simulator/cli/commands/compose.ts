@@ -15,6 +15,7 @@ import { defaultCertsDir } from '../../runtime/security-runtime.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
+import { flagWords } from '../shell-words.js';
 import { topologyFlagOptions, withTopologyFlags } from '../topology-flags.js';
 import { topologyFromOptions } from '../../topology/resolve-topology.js';
 import { checkDeadlineAndGateways, type UpOptions } from '../../topology/topology-from-options.js';
@@ -151,13 +152,6 @@ function regenerateCommand(o: ComposeOptions): string {
     ['--certs-dir', o.certsDir],
     ['--out', o.out === COMPOSE_FILE ? undefined : o.out],
   ];
-  const args = flags.flatMap(([flag, v]) =>
-    v === undefined ? [] : v === true ? [flag] : [flag, quote(String(v))],
-  );
+  const args = flagWords(flags);
   return ['npm run sim compose render', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
-}
-
-/** A shell word: as is when safe, else single-quoted. */
-function quote(s: string): string {
-  return /^[\w./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

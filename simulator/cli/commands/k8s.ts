@@ -23,6 +23,7 @@ import { repoRoot } from '../../shared/sim-paths.js';
 import { TopologyDefaults } from '../../topology/topology.js';
 import { SimError, SimErrorCode } from '../../shared/errors.js';
 import { numberFlag } from '../number-flag.js';
+import { flagWords, shellWord } from '../shell-words.js';
 import { topologyFlagOptions, withTopologyFlags } from '../topology-flags.js';
 import { topologyFromOptions } from '../../topology/resolve-topology.js';
 import { checkDeadlineAndGateways, type UpOptions } from '../../topology/topology-from-options.js';
@@ -320,18 +321,11 @@ export function regenerateCommand(o: K8sOptions): string {
     ['--target', o.target],
     ['--certs-dir', o.certsDir],
   ];
-  const args = flags.flatMap(([flag, v]) =>
-    v === undefined ? [] : v === true ? [flag] : [flag, quote(String(v))],
-  );
+  const args = flagWords(flags);
   const example = o.out === undefined || path.resolve(o.out) === path.join(repoRoot, K8S_EXAMPLE_DIR);
   if (args.length === 0 && example) return 'npm run k8s:render';
-  const out = example ? [] : ['--out', quote(o.out!)];
+  const out = example ? [] : ['--out', shellWord(o.out!)];
   return ['npm run sim k8s render --', ...args, ...out].join(' ');
-}
-
-/** A shell word: as is when safe, else single-quoted. */
-function quote(s: string): string {
-  return /^[\w./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
