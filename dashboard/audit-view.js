@@ -4,6 +4,7 @@
 // API reads PARS for the page (docs/dashboard.md "Views").
 import { useState } from 'preact/hooks';
 import { html } from './html.js';
+import { Problem } from './problem.js';
 import { getAuditEvents, getAuditReport } from './api.js';
 
 /** AuditEvent.outcome in words (FHIR R4 audit-event-outcome). */
@@ -18,18 +19,6 @@ function Outcome({ code, desc }) {
   const cls = code === '0' ? 'good' : code === '4' ? 'warn' : 'bad';
   return html`<span class=${`badge ${cls}`}>${OUTCOMES[code] ?? code}</span>
     ${desc && desc !== OUTCOMES[code] ? html`<div class="hint">${desc}</div>` : ''}`;
-}
-
-function Problem({ err }) {
-  return html`<div role="alert" class="note bad">
-    ${err.message}
-    ${
-      err.problems?.length > 0 &&
-      html`<ul>
-        ${err.problems.map((p) => html`<li>${p}</li>`)}
-      </ul>`
-    }
-  </div>`;
 }
 
 function EventsTable({ answer }) {

@@ -5,6 +5,7 @@
 // a request (the `transaction` and `refusal` events of GET /events), so it follows it live.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
+import { Problem } from './problem.js';
 import { getConsumerConformance } from './api.js';
 import { clockTime } from './format.js';
 
@@ -20,18 +21,6 @@ function Outcome({ outcome }) {
   return html`<span class=${`badge ${TONE[outcome] ?? ''}`} data-outcome=${outcome}
     >${WORDS[outcome] ?? outcome}</span
   >`;
-}
-
-function Problem({ err }) {
-  return html`<div role="alert" class="note bad">
-    ${err.status === 404 ? 'This sim has no consumer conformance route (GET /conformance/consumer).' : err.message}
-    ${
-      err.problems?.length > 0 &&
-      html`<ul>
-        ${err.problems.map((p) => html`<li>${p}</li>`)}
-      </ul>`
-    }
-  </div>`;
 }
 
 /** `3 failed, 8 passed, 2 not applicable` for one request's verdicts. */
@@ -166,7 +155,13 @@ export function ConformanceView({ latestRequest }) {
       </label>
       <button type="submit">Show</button>
     </form>
-    ${error && html`<${Problem} err=${error} />`}
+    ${
+      error &&
+      html`<${Problem}
+        err=${error}
+        message=${error.status === 404 ? 'This sim has no consumer conformance route (GET /conformance/consumer).' : undefined}
+      />`
+    }
     ${
       report &&
       html`

@@ -3,19 +3,8 @@
 // step passed or failed with its differences, and what was expected and what came back.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
+import { Problem } from './problem.js';
 import { getScenarios, runScenario } from './api.js';
-
-function Problem({ err }) {
-  return html`<div role="alert" class="note bad">
-    ${err.message}
-    ${
-      err.problems?.length > 0 &&
-      html`<ul>
-        ${err.problems.map((p) => html`<li>${p}</li>`)}
-      </ul>`
-    }
-  </div>`;
-}
 
 const verdict = (passed) =>
   html`<span class=${`badge ${passed ? 'good' : 'bad'}`}>${passed ? 'passed' : 'failed'}</span>`;
